@@ -1,0 +1,324 @@
+/**
+ * The resource kinds of memplane (api.md §1): Host, VirtualMachine, GuestOSProfile and the
+ * Kubernetes-style Event. Spec types describe the object *after* defaulting (what the store
+ * holds); quantities are canonical Kubernetes quantity strings (`512Mi`, `8Gi`, `0`).
+ *
+ * The JSON Schemas in `schemas/` validate the *input* form of these objects; a test keeps the
+ * two in agreement.
+ */
+
+/** The one API group/version memplane serves. */
+export const API_VERSION = "memplane.io/v1alpha1";
+
+/** A canonical quantity string, e.g. `512Mi`, `1300228Ki`, `0` (api.md "Quantities"). */
+export type Quantity = string;
+
+/** A percentage of something else, written `25%`. */
+export type PercentString = `${number}%`;
+
+/** A simulated duration such as `90s`, `5m`, `1h30m`, `1ms`. */
+export type DurationString = string;
+
+/** A simulated timestamp: the simulated time since the simulation began, e.g. `42s`, `1m30s`. */
+export type SimTimestamp = string;
+
+/** The kinds users write in manifests. */
+export type ManifestKind = "Host" | "VirtualMachine" | "GuestOSProfile";
+
+/** Every kind the store holds. */
+export type Kind = ManifestKind | "Event";
+
+/** Object metadata as Kubernetes: the store sets uid, generation, resourceVersion and creationTimestamp. */
+export interface ObjectMeta {
+  name: string;
+  /** VirtualMachine and Event only; defaults to `default`. */
+  namespace?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  uid?: string;
+  /** Bumped by spec, labels or annotations changes, never by status writes. */
+  generation?: number;
+  /** Bumped on every write (decimal string, as Kubernetes). */
+  resourceVersion?: string;
+  creationTimestamp?: SimTimestamp;
+}
+
+/** A Kubernetes-style condition; `lastTransitionTime` changes only when `status` flips. */
+export interface Condition {
+  type: string;
+  status: "True" | "False" | "Unknown";
+  reason: string;
+  message: string;
+  lastTransitionTime: SimTimestamp;
+}
+
+// ---------------------------------------------------------------- Host
+
+/** Host memory-state thresholds in % of minFree (memory-model §4). */
+export interface MemoryStatesSpec {
+  clear: number;
+  soft: number;
+  hard: number;
+  low: number;
+  largePageBreak: number;
+  hysteresis: number;
+  holdSeconds: number;
+}
+
+/** Host ballooning settings (memory-model §6). Rates are per second per VM. */
+export interface BallooningSpec {
+  enabled: boolean;
+  maxPercent: number;
+  appBalloonMaxSlack: Quantity;
+  inflateRate: Quantity;
+  deflateRate: Quantity;
+}
+
+/** Host memory-compression settings (memory-model §7). */
+export interface CompressionSpec {
+  enabled: boolean;
+  maxPercent: number;
+}
+
+/** The host's hypervisor swap datastore (memory-model §7). Rates are per second, shared by the host's VMs. */
+export interface SwapSpec {
+  capacity: Quantity | "unlimited";
+  writeRate: Quantity;
+  readRate: Quantity;
+  swapInLatency: DurationString;
+}
+
+/** Transparent page sharing settings (memory-model §8). */
+export interface PageSharingSpec {
+  enabled: boolean;
+  salting: boolean;
+  largePages: boolean;
+  scanMinutes: number;
+}
+
+/** Reclamation policy a host runs: ESXi's (default) or an alternative (issue: embedding). */
+export type ReclamationPolicy = "esxi" | "mom" | "squeezed";
+
+/** Desired state of a Host, after defaulting. */
+export interface HostSpec {
+  capacity: Quantity;
+  vmkernelReserved: Quantity;
+  minFree: "auto" | Quantity;
+  memoryStates: MemoryStatesSpec;
+  idleTax: number;
+  ballooning: BallooningSpec;
+  compression: CompressionSpec;
+  swap: SwapSpec;
+  pageSharing: PageSharingSpec;
+  policy: ReclamationPolicy;
+}
+
+/** The five host memory states (memory-model §4), from most to least free memory. */
+export type HostMemoryState = "high" | "clear" | "soft" | "hard" | "low";
+
+/** Host memory accounting in status. */
+export interface HostMemoryStatus {
+  capacity: Quantity;
+  minFree: Quantity;
+  free: Quantity;
+  consumed: Quantity;
+  overhead: Quantity;
+  reserved: Quantity;
+  unreserved: Quantity;
+  ballooned: Quantity;
+  swapped: Quantity;
+  compressed: Quantity;
+  sharedSavings: Quantity;
+}
+
+/** Observed state of a Host, written only by controllers. */
+export interface HostStatus {
+  state: HostMemoryState;
+  memory: HostMemoryStatus;
+  /** Σ configured memory of running VMs ÷ capacity. */
+  overcommit: number;
+  vms: { running: number; pending: number };
+  conditions: Condition[];
+  observedGeneration: number;
+}
+
+/** A physical ESXi-like host (cluster-scoped). */
+export interface Host {
+  apiVersion: typeof API_VERSION;
+  kind: "Host";
+  metadata: ObjectMeta;
+  spec: HostSpec;
+  status?: HostStatus;
+}
+
+// ---------------------------------------------------------------- VirtualMachine
+
+/** One step of a workload's timeline: from `after`, the workload changes (linearly over rampSeconds). */
+export interface WorkloadPhase {
+  after: DurationString;
+  allocated?: Quantity | PercentString;
+  /** % of allocated that is the working set. */
+  active?: number;
+  rampSeconds?: number;
+}
+
+/** What the guest wants over time (memory-model §3). Percentages are numbers 0–100. */
+export interface WorkloadSpec {
+  allocated: Quantity | PercentString;
+  active: number;
+  compressibility: number;
+  zeroPages: number;
+  commonPages: number;
+  /** Absent: taken from the guest OS profile. */
+  touchAllOnBoot?: boolean;
+  phases: WorkloadPhase[];
+}
+
+/** Balloon driver health, for fault injection. */
+export type BalloonDriverHealth = "healthy" | "stuck" | "slow";
+
+/** The VMware-Tools-like guest agent. */
+export interface ToolsSpec {
+  installed: boolean;
+  balloonDriver: BalloonDriverHealth;
+}
+
+/** Memory shares: a level or a positive integer (per MiB of configured memory for levels). */
+export type Shares = "low" | "normal" | "high" | number;
+
+/** Desired state of a VirtualMachine, after defaulting. Absent optional fields are computed. */
+export interface VirtualMachineSpec {
+  hostName: string;
+  powerState: "On" | "Off";
+  memory: Quantity;
+  vcpus: number;
+  reservation: Quantity;
+  limit?: Quantity;
+  shares: Shares;
+  guestOS: string;
+  tools: ToolsSpec;
+  maxBalloon?: Quantity;
+  /** Absent: equal to memory. */
+  guestSwap?: Quantity;
+  /** Absent: computed (memory-model §9). */
+  overhead?: Quantity;
+  workload: WorkloadSpec;
+}
+
+/** VM memory in status, esxtop names in the comments. */
+export interface VirtualMachineMemoryStatus {
+  /** MEMSZ */ configured: Quantity;
+  /** GRANT */ granted: Quantity;
+  /** CNSM */ consumed: Quantity;
+  /** ACTV */ active: Quantity;
+  /** SZTGT */ entitlement: Quantity;
+  /** OVHD */ overhead: Quantity;
+  /** MCTLSZ */ balloon: Quantity;
+  /** MCTLTGT */ balloonTarget: Quantity;
+  /** MCTLMAX */ balloonMax: Quantity;
+  /** SWCUR */ swapped: Quantity;
+  /** SWTGT */ swapTarget: Quantity;
+  /** ZIP */ compressed: Quantity;
+  /** SHRD */ shared: Quantity;
+  guestUsed: Quantity;
+  guestFree: Quantity;
+  guestUntouched: Quantity;
+  guestSwapped: Quantity;
+}
+
+/** Fault and paging rates, bytes per second as quantities. */
+export interface VirtualMachineRates {
+  swapIn: Quantity;
+  swapOut: Quantity;
+  decompress: Quantity;
+  guestPageIn: Quantity;
+  guestPageOut: Quantity;
+}
+
+/** Lifecycle phase of a VM. */
+export type VmPhase = "Pending" | "Running" | "Stopped";
+
+/** Observed state of a VirtualMachine, written only by controllers. */
+export interface VirtualMachineStatus {
+  phase: VmPhase;
+  memory: VirtualMachineMemoryStatus;
+  rates: VirtualMachineRates;
+  memoryStallPercent: number;
+  conditions: Condition[];
+  observedGeneration: number;
+}
+
+/** A virtual machine on a host (namespaced). */
+export interface VirtualMachine {
+  apiVersion: typeof API_VERSION;
+  kind: "VirtualMachine";
+  metadata: ObjectMeta;
+  spec: VirtualMachineSpec;
+  status?: VirtualMachineStatus;
+}
+
+// ---------------------------------------------------------------- GuestOSProfile
+
+/** A guest OS's vendor minimum memory and boot behaviour. */
+export interface GuestOSProfileSpec {
+  minimumMemory: Quantity;
+  touchAllOnBoot: boolean;
+  description?: string;
+}
+
+/** Guest OS profile (cluster-scoped); an applied profile overrides a built-in one of the same name. */
+export interface GuestOSProfile {
+  apiVersion: typeof API_VERSION;
+  kind: "GuestOSProfile";
+  metadata: ObjectMeta;
+  spec: GuestOSProfileSpec;
+  status?: Record<string, never>;
+}
+
+// ---------------------------------------------------------------- Event
+
+/** A Kubernetes-style Event about a notable change (namespaced like its object; hosts use `default`). */
+export interface MemplaneEvent {
+  apiVersion: "v1";
+  kind: "Event";
+  metadata: ObjectMeta;
+  involvedObject: { kind: ManifestKind; name: string; namespace?: string };
+  type: "Normal" | "Warning";
+  reason: string;
+  message: string;
+  source: { component: string };
+  count: number;
+  firstTimestamp: SimTimestamp;
+  lastTimestamp: SimTimestamp;
+  /** Tick of the last occurrence. */
+  tick: number;
+}
+
+// ---------------------------------------------------------------- unions
+
+/** Any object users can apply. */
+export type ManifestObject = Host | VirtualMachine | GuestOSProfile;
+
+/** Any object the store holds. */
+export type StoredObject = ManifestObject | MemplaneEvent;
+
+/** Maps a kind name to its object type. */
+export interface KindMap {
+  Host: Host;
+  VirtualMachine: VirtualMachine;
+  GuestOSProfile: GuestOSProfile;
+  Event: MemplaneEvent;
+}
+
+/** Kinds whose objects live in a namespace. */
+export const NAMESPACED_KINDS: ReadonlySet<Kind> = new Set<Kind>(["VirtualMachine", "Event"]);
+
+/** The namespace a namespaced object gets when none is given. */
+export const DEFAULT_NAMESPACE = "default";
+
+/** Identifies one object. `namespace` is ignored for cluster-scoped kinds. */
+export interface ObjectKey {
+  kind: Kind;
+  name: string;
+  namespace?: string;
+}

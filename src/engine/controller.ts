@@ -1,0 +1,83 @@
+/**
+ * The controller contract (api.md §4). Built-in and embedders' controllers implement the same
+ * interface and receive the same context. Controllers are level-triggered: a request says
+ * *which* object to reconcile, never *what changed*; each reads the current state and converges.
+ * Controllers keep no state of their own between ticks: what must survive a snapshot lives in
+ * the memory model or the store.
+ */
+import type { Condition, HostStatus, ObjectKey, VirtualMachineStatus } from "../api/types.js";
+import type { ResourceReader } from "../store/types.js";
+import type { MemoryModel } from "../hypervisor/memory-model.js";
+import type { LogEntryInput } from "./log-entry.js";
+
+/** Which object to reconcile. */
+export interface ReconcileRequest {
+  kind: "Host" | "VirtualMachine";
+  namespace?: string;
+  name: string;
+}
+
+/** What a reconcile may ask for: come back after N ticks instead of next tick. */
+export interface ReconcileResult {
+  requeueAfterTicks: number;
+}
+
+/** Status patches are merged into the object's status and written once, at the end of the tick (memory-model §11 step 6). */
+export type StatusPatch = Partial<HostStatus> | Partial<VirtualMachineStatus>;
+
+/** The store as a controller sees it: reads plus the buffered status write path. */
+export interface ControllerStore extends ResourceReader {
+  /** Merges top-level status fields for this tick; written once at the end of the tick (never bumps generation). */
+  patchStatus(key: ObjectKey, patch: StatusPatch): void;
+  /** Sets one condition; `lastTransitionTime` is kept unless the status flips. */
+  setCondition(key: ObjectKey, condition: Omit<Condition, "lastTransitionTime">): void;
+  /** Records a Kubernetes Event about an object (deduplicated by object + reason, counting repeats). */
+  recordEvent(key: ObjectKey, type: "Normal" | "Warning", reason: string, message: string): void;
+}
+
+/** Everything a reconcile gets. */
+export interface ReconcileContext {
+  /** The tick being run (the first tick is 1). */
+  readonly tick: number;
+  /** Simulated seconds since the start at the end of this tick. */
+  readonly timeSeconds: number;
+  /** Seconds per tick. */
+  readonly tickSeconds: number;
+  readonly store: ControllerStore;
+  /** The hypervisor memory model: the only thing that moves pages. */
+  readonly model: MemoryModel;
+  /** Emits a reconciliation log entry; tick, time and controller are filled in. */
+  log(entry: LogEntryInput): void;
+}
+
+/** A controller: reconciles every object of `forKind` once per tick, in the manager's fixed order. */
+export interface Controller {
+  /** Unique; appears in logs; what `controllers.disable` takes. */
+  readonly name: string;
+  /** Objects it reconciles each tick. */
+  readonly forKind: "Host" | "VirtualMachine";
+  reconcile(req: ReconcileRequest, ctx: ReconcileContext): void | ReconcileResult;
+}
+
+/**
+ * The fixed order of the built-in controllers within a tick (memory-model §11). Custom
+ * controllers run where `CUSTOM_CONTROLLERS_SLOT` stands, in the order they were added: after
+ * reclamation, before status is projected, so what they change shows in the same tick.
+ */
+export const CUSTOM_CONTROLLERS_SLOT = "*custom*";
+
+/** Built-in controller names in tick order, with the slot for embedders' controllers. */
+export const CONTROLLER_ORDER: readonly string[] = [
+  "reservation", // §11.2 admission, power on/off
+  "workload", // §11.3 guest workloads step
+  "page-sharing", // §11.3 page-sharing scan
+  "host-state", // §11.4
+  "entitlement", // §11.4
+  "mom", // optional policy: oVirt MOM balloon policy (hosts with spec.policy: mom)
+  "squeezed", // optional policy: XenServer squeezed (hosts with spec.policy: squeezed)
+  "balloon", // §11.5
+  "swap", // §11.5
+  CUSTOM_CONTROLLERS_SLOT,
+  "host-status", // §11.6 project the model into Host status
+  "vm-status", // §11.6 project the model into VirtualMachine status
+];

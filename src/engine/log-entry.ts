@@ -1,0 +1,39 @@
+/**
+ * The reconciliation log entry (api.md §3): one per decision that changed something.
+ */
+
+/** Actions every implementation logs (more are welcome). */
+export type KnownLogAction =
+  | "Admitted"
+  | "AdmissionDenied"
+  | "PoweredOff"
+  | "StateChanged"
+  | "EntitlementChanged"
+  | "BalloonTargetChanged"
+  | "BalloonStalled"
+  | "SwapTargetChanged"
+  | "CompressionStarted"
+  | "GuestSwapping"
+  | "OverLimit"
+  | "ReconcileError";
+
+/** One reconciliation log entry; `--log-format json` prints exactly these fields. */
+export interface LogEntry {
+  tick: number;
+  /** Simulated time, e.g. `42s`, `1m30s`. */
+  time: string;
+  controller: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  /** The host the object is on (or is). */
+  host?: string;
+  action: KnownLogAction | (string & {});
+  from?: string;
+  to?: string;
+  reason?: string;
+  message: string;
+}
+
+/** What a controller passes to `ctx.log`: the manager fills in tick, time and controller. */
+export type LogEntryInput = Omit<LogEntry, "tick" | "time" | "controller">;
