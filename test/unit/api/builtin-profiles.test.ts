@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
+import { Ajv } from "ajv";
 import {
   BUILTIN_GUEST_OS_PROFILES,
   BUILTIN_LABEL,
@@ -51,6 +52,21 @@ describe("BUILTIN_GUEST_OS_PROFILES", () => {
       expect(Number(digits) % 1024 === 0 && suffix !== "Ti").toBe(false);
     },
   );
+
+  it("validates against schemas/guestosprofile.schema.json", () => {
+    const load = (file: string): object =>
+      JSON.parse(readFileSync(new URL(`../../../schemas/${file}`, import.meta.url), "utf8")) as object;
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    ajv.addSchema(load("common.schema.json"));
+    const validate = ajv.compile(load("guestosprofile.schema.json"));
+    for (const profile of BUILTIN_GUEST_OS_PROFILES) {
+      expect({ name: profile.metadata.name, valid: validate(profile), errors: validate.errors ?? null }).toEqual({
+        name: profile.metadata.name,
+        valid: true,
+        errors: null,
+      });
+    }
+  });
 
   it("keeps the seed's RHEL 7 figure and the 256Mi fallback", () => {
     expect(builtinProfile("rhel7")?.spec.minimumMemory).toBe("512Mi");
