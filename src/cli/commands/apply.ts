@@ -1,0 +1,48 @@
+/**
+ * `memplane apply -f PATH... [--dry-run]` — create or update objects in the saved simulation,
+ * all-or-nothing: one invalid document applies nothing. Prints `host/esx-01 created`,
+ * `virtualmachine/web-1 configured`, `… unchanged` like kubectl.
+ */
+import type { Command } from "commander";
+import { loadManifests } from "../../manifest/index.js";
+import type { ApplyOutcome } from "../../store/types.js";
+import type { CliContext } from "../context.js";
+import { manifestErrorsToCliError } from "../error-report.js";
+import { addStateOption, filenameOption } from "../options.js";
+import { objectRef } from "../output/names.js";
+import { WriteSession, openStateDirectory, readEngine } from "../session.js";
+
+/** One kubectl-style line per applied object. */
+export function formatApplyOutcome(outcome: ApplyOutcome, dryRun: boolean): string {
+  return `${objectRef(outcome.kind, outcome.name)} ${outcome.result}${dryRun ? " (dry run)" : ""}\n`;
+}
+
+/** Registers `apply` on the program. */
+export function registerApply(program: Command, ctx: CliContext): void {
+  const cmd = program
+    .command("apply")
+    .description("create or update objects from manifests; all-or-nothing: one invalid document applies nothing")
+    .addOption(filenameOption(true))
+    .option("--dry-run", "show what would change; save nothing", false);
+  addStateOption(cmd, ctx.env)
+    .addHelpText("after", "\nExamples:\n  memplane apply -f manifests/examples/seed-story\n  memplane apply -f web.yaml --dry-run\n")
+    .action(async (opts: { filename: string[]; dryRun: boolean; state: string }) => {
+      const term = ctx.terminal();
+      const loaded = await loadManifests(opts.filename, { stdin: ctx.readStdin });
+      if (loaded.errors.length > 0) throw manifestErrorsToCliError(loaded.errors);
+      const state = openStateDirectory(opts.state, ctx.env);
+      let outcomes: ApplyOutcome[];
+      if (opts.dryRun) {
+        outcomes = readEngine(state).apply(loaded.objects);
+      } else {
+        const session = await WriteSession.open(state, ctx.commandLine, {}, term, ctx.env);
+        try {
+          outcomes = session.engine.apply(loaded.objects);
+          session.save();
+        } finally {
+          session.close();
+        }
+      }
+      for (const outcome of outcomes) term.out(formatApplyOutcome(outcome, opts.dryRun));
+    });
+}

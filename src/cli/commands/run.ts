@@ -1,0 +1,92 @@
+/**
+ * `memplane run -f PATH... [--ticks N | --duration 10m] [--tick 1s] [--seed N]
+ * [--log-format text|json] [--state DIR]` — apply manifests to a fresh simulation (or the one
+ * saved in `--state`), run it and stream the reconciliation log; with `--state` the final
+ * state and log are saved there. Without `--state` nothing touches the disk.
+ */
+import { Option, type Command } from "commander";
+import { formatSimTime } from "../../api/duration.js";
+import type { Engine } from "../../engine/engine.js";
+import { loadManifests } from "../../manifest/index.js";
+import type { CliContext } from "../context.js";
+import { manifestErrorsToCliError } from "../error-report.js";
+import { CliError, EXIT_INTERRUPTED } from "../errors.js";
+import { logFormatOption, parseDurationOption, parseSeed, parseTickLength, parseTicks, ticksFor } from "../options.js";
+import { DEFAULT_TICK_SECONDS, WriteSession, buildEngine, openStateDirectory } from "../session.js";
+import { simulate, type SimulateResult } from "../simulate.js";
+import type { Terminal } from "../terminal.js";
+import { formatApplyOutcome } from "./apply.js";
+
+/** How long `run` simulates when neither --ticks nor --duration is given (seconds). */
+export const DEFAULT_RUN_SECONDS = 600;
+
+/** Parsed flags of `run`. */
+interface RunOptions {
+  filename: string[];
+  ticks?: number;
+  duration?: number;
+  tick?: number;
+  seed?: number;
+  logFormat: "text" | "json";
+  state?: string;
+  quiet: boolean;
+}
+
+/** Registers `run` on the program. */
+export function registerRun(program: Command, ctx: CliContext): void {
+  program
+    .command("run")
+    .description("apply manifests to a fresh simulation (or the one in --state), run it and stream the reconciliation log")
+    .addOption(new Option("-f, --filename <path...>", "manifest files or directories; - reads stdin").makeOptionMandatory())
+    .addOption(new Option("--ticks <n>", "ticks to run").argParser(parseTicks))
+    .addOption(new Option("--duration <d>", "simulated time to run, e.g. 90s, 10m (default 10m)").argParser(parseDurationOption).conflicts("ticks"))
+    .addOption(new Option("--tick <d>", "simulated time per tick (default 1s)").argParser(parseTickLength))
+    .addOption(new Option("--seed <n>", "random seed (default 1)").argParser(parseSeed))
+    .addOption(logFormatOption())
+    .option("--state <dir>", "load the simulation from DIR if saved there, and save the final state and log to it")
+    .option("-q, --quiet", "print no log entries", false)
+    .addHelpText(
+      "after",
+      "\nExamples:\n  memplane run -f manifests/examples/seed-story\n  memplane run -f cluster/ --duration 1h --tick 5s --log-format json > log.jsonl\n  memplane run -f cluster/ --ticks 120 --state ./.memplane\n",
+    )
+    .action(async (opts: RunOptions) => {
+      const term = ctx.terminal();
+      const loaded = await loadManifests(opts.filename, { stdin: ctx.readStdin });
+      if (loaded.errors.length > 0) throw manifestErrorsToCliError(loaded.errors);
+      const settings = { seed: opts.seed, tickSeconds: opts.tick };
+      if (opts.state === undefined) {
+        const engine = buildEngine(undefined, settings, "");
+        const result = await applyAndRun(engine, loaded.objects, opts, opts.tick ?? DEFAULT_TICK_SECONDS, term);
+        finish(result, engine, term, opts, "");
+        return;
+      }
+      const state = openStateDirectory(opts.state, ctx.env);
+      const session = await WriteSession.open(state, ctx.commandLine, settings, term, ctx.env);
+      let result: SimulateResult;
+      try {
+        result = await applyAndRun(session.engine, loaded.objects, opts, session.tickSeconds, term);
+        session.save();
+      } finally {
+        session.close();
+      }
+      finish(result, session.engine, term, opts, `; state saved to ${state.displayName}`);
+    });
+}
+
+/** Applies the manifests (reporting on stderr, so stdout stays a clean log) and runs the ticks. */
+async function applyAndRun(engine: Engine, objects: Parameters<Engine["apply"]>[0], opts: RunOptions, tickSeconds: number, term: Terminal): Promise<SimulateResult> {
+  const outcomes = engine.apply(objects);
+  if (!opts.quiet) for (const outcome of outcomes) term.err(formatApplyOutcome(outcome, false));
+  const ticks = ticksFor(opts, tickSeconds, Math.ceil(DEFAULT_RUN_SECONDS / tickSeconds - 1e-9));
+  return simulate(engine, ticks, term, { logFormat: opts.logFormat, quiet: opts.quiet });
+}
+
+/** Reports the end of the run on stderr; Ctrl-C exits 130. */
+function finish(result: SimulateResult, engine: Engine, term: Terminal, opts: RunOptions, saved: string): void {
+  const at = `tick ${engine.tick} (${formatSimTime(engine.timeSeconds)})`;
+  if (result.interrupted) throw new CliError(`interrupted at ${at}${saved}`, EXIT_INTERRUPTED);
+  if (!opts.quiet) {
+    term.err(`ran ${result.ticksRun} tick${result.ticksRun === 1 ? "" : "s"} to ${at}; ${result.logEntries} log entr${result.logEntries === 1 ? "y" : "ies"}${saved}\n`);
+  }
+}
+

@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+/**
+ * The `memplane` executable (package.json `bin`). Everything lives in {@link runCli}; this file
+ * only loads reflect-metadata for inversify, runs it and sets the exit code (letting stdout drain
+ * rather than calling process.exit).
+ */
+import "reflect-metadata";
+import { runCli } from "./program.js";
+
+process.exitCode = await runCli(process.argv.slice(2));

@@ -1,0 +1,64 @@
+/**
+ * Parsers for flag values shared by several commands. A bad value is a usage error (exit 2):
+ * commander reports an `InvalidArgumentError` as `error: option '--ticks <n>' argument 'x' is invalid. …`.
+ */
+import { InvalidArgumentError, Option, type Command } from "commander";
+import { parseDuration } from "../api/duration.js";
+import { DEFAULT_STATE_DIR } from "../state/index.js";
+
+/** A whole number of ticks, 0 or more. */
+export function parseTicks(value: string): number {
+  if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError("expected a whole number of ticks, e.g. 60.");
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError("too many ticks.");
+  return n;
+}
+
+/** A simulated duration such as `90s`, `10m`, `1h30m`, in seconds. */
+export function parseDurationOption(value: string): number {
+  try {
+    return parseDuration(value);
+  } catch (err) {
+    throw new InvalidArgumentError(`${(err as Error).message}.`);
+  }
+}
+
+/** A positive simulated tick length such as `1s` or `500ms`, in seconds. */
+export function parseTickLength(value: string): number {
+  const seconds = parseDurationOption(value);
+  if (seconds <= 0) throw new InvalidArgumentError("a tick must be longer than 0s.");
+  return seconds;
+}
+
+/** An integer random seed. */
+export function parseSeed(value: string): number {
+  if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(Number(value))) {
+    throw new InvalidArgumentError("expected an integer seed, e.g. 42.");
+  }
+  return Number(value);
+}
+
+/** The `--state DIR` option (default `./.memplane`, or `$MEMPLANE_STATE`). */
+export function addStateOption(cmd: Command, env: NodeJS.ProcessEnv): Command {
+  return cmd.addOption(
+    new Option("--state <dir>", "saved-state directory").default(env.MEMPLANE_STATE || DEFAULT_STATE_DIR),
+  );
+}
+
+/** The `-f, --filename <path...>` option: files, directories, `-` for stdin. */
+export function filenameOption(required: boolean): Option {
+  const opt = new Option("-f, --filename <path...>", "manifest files or directories (YAML or JSON); - reads stdin");
+  return required ? opt.makeOptionMandatory() : opt;
+}
+
+/** The `--log-format text|json` option. */
+export function logFormatOption(): Option {
+  return new Option("--log-format <format>", "how reconciliation log entries are printed").choices(["text", "json"]).default("text");
+}
+
+/** Number of ticks to run for `--ticks N` or `--duration D` (rounded up to whole ticks). */
+export function ticksFor(options: { ticks?: number; duration?: number }, tickSeconds: number, fallbackTicks: number): number {
+  if (options.ticks !== undefined) return options.ticks;
+  if (options.duration !== undefined) return Math.ceil(options.duration / tickSeconds - 1e-9);
+  return fallbackTicks;
+}

@@ -1,0 +1,147 @@
+/**
+ * The `get` table columns per kind, in kubectl's spirit: a few useful columns by default, more
+ * with `-o wide`, NAMESPACE first with `--all-namespaces`. Memory is shown human-readable
+ * (`3.50 GiB`); `-o json|yaml` carry the exact quantities.
+ */
+import type { GuestOSProfile, Host, HostMemoryState, Kind, MemplaneEvent, VirtualMachine, VmPhase } from "../../api/types.js";
+import { formatPagesHuman, quantityToPages } from "../../api/quantity.js";
+import type { DeepReadonly } from "../../store/types.js";
+import { paint } from "../terminal.js";
+import { ageSince } from "./age.js";
+
+/** What a cell may need besides its object. */
+export interface RowContext {
+  /** The engine's simulated time now, in seconds. */
+  nowSeconds: number;
+  /** May cells be coloured? */
+  color: boolean;
+}
+
+/** One table column. */
+export interface Column<T> {
+  header: string;
+  /** Shown only with `-o wide`. */
+  wide?: boolean;
+  /** Shown only with `--all-namespaces`. */
+  allNamespaces?: boolean;
+  cell(object: DeepReadonly<T>, ctx: RowContext): string;
+}
+
+/** What kubectl prints for an absent value. */
+const NONE = "<none>";
+
+/** A quantity for people: `512.0 MiB`; `<none>` when absent or unparsable. */
+export function humanQuantity(q: string | undefined): string {
+  if (q === undefined) return NONE;
+  try {
+    return formatPagesHuman(quantityToPages(q));
+  } catch {
+    return q;
+  }
+}
+
+const STATE_COLORS: Record<HostMemoryState, "green" | "cyan" | "yellow" | "red" | "magenta"> = {
+  high: "green",
+  clear: "cyan",
+  soft: "yellow",
+  hard: "red",
+  low: "magenta",
+};
+
+const PHASE_COLORS: Record<VmPhase, "green" | "yellow" | "gray"> = { Running: "green", Pending: "yellow", Stopped: "gray" };
+
+const namespaceColumn = <T extends { metadata: { namespace?: string } }>(): Column<T> => ({
+  header: "NAMESPACE",
+  allNamespaces: true,
+  cell: (o) => o.metadata.namespace ?? "",
+});
+
+const nameColumn = <T extends { metadata: { name: string } }>(): Column<T> => ({ header: "NAME", cell: (o) => o.metadata.name });
+
+const ageColumn = <T extends { metadata: { creationTimestamp?: string } }>(): Column<T> => ({
+  header: "AGE",
+  cell: (o, ctx) => ageSince(o.metadata.creationTimestamp, ctx.nowSeconds),
+});
+
+/** Host columns: capacity, memory state (memory-model §4), free vs minFree, overcommit, VMs. */
+export const HOST_COLUMNS: readonly Column<Host>[] = [
+  nameColumn(),
+  { header: "CAPACITY", cell: (h) => humanQuantity(h.spec.capacity) },
+  { header: "STATE", cell: (h, ctx) => (h.status ? paint(h.status.state, STATE_COLORS[h.status.state] ?? "bold", ctx.color) : NONE) },
+  { header: "FREE", cell: (h) => humanQuantity(h.status?.memory.free) },
+  { header: "MINFREE", cell: (h) => humanQuantity(h.status?.memory.minFree) },
+  { header: "OVERCOMMIT", cell: (h) => (h.status ? `${h.status.overcommit.toFixed(2)}x` : NONE) },
+  { header: "VMS", cell: (h) => (h.status ? String(h.status.vms.running) : NONE) },
+  ageColumn(),
+  { header: "PENDING", wide: true, cell: (h) => (h.status ? String(h.status.vms.pending) : NONE) },
+  { header: "CONSUMED", wide: true, cell: (h) => humanQuantity(h.status?.memory.consumed) },
+  { header: "RESERVED", wide: true, cell: (h) => humanQuantity(h.status?.memory.reserved) },
+  { header: "BALLOONED", wide: true, cell: (h) => humanQuantity(h.status?.memory.ballooned) },
+  { header: "COMPRESSED", wide: true, cell: (h) => humanQuantity(h.status?.memory.compressed) },
+  { header: "SWAPPED", wide: true, cell: (h) => humanQuantity(h.status?.memory.swapped) },
+  { header: "SHARED-SAVINGS", wide: true, cell: (h) => humanQuantity(h.status?.memory.sharedSavings) },
+  { header: "POLICY", wide: true, cell: (h) => h.spec.policy ?? "esxi" },
+];
+
+/** VirtualMachine columns, esxtop names in the comments: MEMSZ, CNSM, MCTLSZ, SWCUR; wide adds SZTGT, ACTV, ZIP, SHRD, OVHD. */
+export const VM_COLUMNS: readonly Column<VirtualMachine>[] = [
+  namespaceColumn(),
+  nameColumn(),
+  { header: "HOST", cell: (v) => v.spec.hostName },
+  { header: "PHASE", cell: (v, ctx) => (v.status ? paint(v.status.phase, PHASE_COLORS[v.status.phase] ?? "bold", ctx.color) : NONE) },
+  { header: "MEMORY", cell: (v) => humanQuantity(v.spec.memory) },
+  { header: "CONSUMED", cell: (v) => humanQuantity(v.status?.memory.consumed) },
+  { header: "BALLOON", cell: (v) => humanQuantity(v.status?.memory.balloon) },
+  { header: "SWAPPED", cell: (v) => humanQuantity(v.status?.memory.swapped) },
+  ageColumn(),
+  { header: "ENTITLEMENT", wide: true, cell: (v) => humanQuantity(v.status?.memory.entitlement) },
+  { header: "ACTIVE", wide: true, cell: (v) => humanQuantity(v.status?.memory.active) },
+  { header: "COMPRESSED", wide: true, cell: (v) => humanQuantity(v.status?.memory.compressed) },
+  { header: "SHARED", wide: true, cell: (v) => humanQuantity(v.status?.memory.shared) },
+  { header: "OVERHEAD", wide: true, cell: (v) => humanQuantity(v.status?.memory.overhead) },
+  { header: "RESERVATION", wide: true, cell: (v) => humanQuantity(v.spec.reservation) },
+  { header: "LIMIT", wide: true, cell: (v) => (v.spec.limit === undefined ? "unlimited" : humanQuantity(v.spec.limit)) },
+  { header: "SHARES", wide: true, cell: (v) => String(v.spec.shares) },
+  { header: "GUESTOS", wide: true, cell: (v) => v.spec.guestOS },
+];
+
+/** GuestOSProfile columns. */
+export const GUEST_OS_PROFILE_COLUMNS: readonly Column<GuestOSProfile>[] = [
+  nameColumn(),
+  { header: "MINIMUM", cell: (p) => humanQuantity(p.spec.minimumMemory) },
+  { header: "TOUCH-ALL-ON-BOOT", cell: (p) => String(p.spec.touchAllOnBoot) },
+  ageColumn(),
+  { header: "DESCRIPTION", wide: true, cell: (p) => p.spec.description ?? "" },
+];
+
+/** Event columns, as `kubectl get events`. */
+export const EVENT_COLUMNS: readonly Column<MemplaneEvent>[] = [
+  namespaceColumn(),
+  { header: "LAST SEEN", cell: (e, ctx) => ageSince(e.lastTimestamp, ctx.nowSeconds) },
+  { header: "TYPE", cell: (e, ctx) => (e.type === "Warning" ? paint(e.type, "yellow", ctx.color) : e.type) },
+  { header: "REASON", cell: (e) => e.reason },
+  { header: "OBJECT", cell: (e) => `${e.involvedObject.kind.toLowerCase()}/${e.involvedObject.name}` },
+  { header: "SOURCE", wide: true, cell: (e) => e.source.component },
+  { header: "FIRST SEEN", wide: true, cell: (e, ctx) => ageSince(e.firstTimestamp, ctx.nowSeconds) },
+  { header: "COUNT", wide: true, cell: (e) => String(e.count) },
+  { header: "MESSAGE", cell: (e) => e.message },
+];
+
+/** The columns of a kind. */
+export function columnsFor(kind: Kind): readonly Column<never>[] {
+  switch (kind) {
+    case "Host":
+      return HOST_COLUMNS as readonly Column<never>[];
+    case "VirtualMachine":
+      return VM_COLUMNS as readonly Column<never>[];
+    case "GuestOSProfile":
+      return GUEST_OS_PROFILE_COLUMNS as readonly Column<never>[];
+    case "Event":
+      return EVENT_COLUMNS as readonly Column<never>[];
+  }
+}
+
+/** Picks the columns to show for `-o wide` and `--all-namespaces`. */
+export function visibleColumns<T>(columns: readonly Column<T>[], options: { wide: boolean; allNamespaces: boolean }): Column<T>[] {
+  return columns.filter((c) => (!c.wide || options.wide) && (!c.allNamespaces || options.allNamespaces));
+}

@@ -1,0 +1,85 @@
+/**
+ * The `memplane` command line: builds the commander program, runs it, and maps every outcome to
+ * an exit code (0 success, 1 invalid input or failed operation, 2 usage error) with errors
+ * printed as one paragraph and never a stack trace (unless `MEMPLANE_DEBUG=1` for internal errors).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Command, CommanderError } from "commander";
+import { registerApply } from "./commands/apply.js";
+import { registerDelete } from "./commands/delete.js";
+import { registerGet } from "./commands/get.js";
+import { registerRun } from "./commands/run.js";
+import { registerStep } from "./commands/step.js";
+import { registerValidate } from "./commands/validate.js";
+import { processContext, type CliContext } from "./context.js";
+import { toCliError } from "./error-report.js";
+import { EXIT_OK, EXIT_USAGE } from "./errors.js";
+import { paint } from "./terminal.js";
+
+/** The package version, read from the nearest package.json above this file. */
+export function packageVersion(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const file = path.join(dir, "package.json");
+    if (fs.existsSync(file)) {
+      const pkg = JSON.parse(fs.readFileSync(file, "utf8")) as { name?: string; version?: string };
+      if (pkg.name === "memplane" && pkg.version) return pkg.version;
+    }
+    dir = path.dirname(dir);
+  }
+  return "0.0.0";
+}
+
+/** Builds the program with every command registered. */
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command();
+  program
+    .name("memplane")
+    .description(
+      "Declarative simulation of hypervisor memory management under overcommit: apply Hosts and VirtualMachines, step the clock, watch controllers balloon, compress and swap.",
+    )
+    .version(packageVersion(), "-V, --version", "print the version")
+    .option("--no-color", "never colour output (NO_COLOR does the same)")
+    .exitOverride()
+    .showSuggestionAfterError()
+    .configureOutput({
+      writeOut: (s) => void ctx.stdout.write(s),
+      writeErr: (s) => void ctx.stderr.write(s),
+    })
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 success, 1 invalid input or failed operation, 2 usage error.\nState: commands that keep a simulation use --state DIR (default ./.memplane, or $MEMPLANE_STATE).\n",
+    );
+  registerValidate(program, ctx);
+  registerApply(program, ctx);
+  registerGet(program, ctx);
+  registerDelete(program, ctx);
+  registerRun(program, ctx);
+  registerStep(program, ctx);
+  return program;
+}
+
+/** Runs the CLI on `argv` (without node and script) and resolves to the exit code. */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  let program: Command | undefined;
+  const ctx = processContext(argv, () => program?.opts().color !== false);
+  program = buildProgram(ctx);
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return EXIT_OK;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander has already printed its message (or the help); --help and --version are successes.
+      return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    const { error, internal } = toCliError(err);
+    const term = ctx.terminal();
+    for (const line of error.lines()) {
+      term.err(line.startsWith("error: ") ? paint("error:", "red", term.errColor) + line.slice(6) + "\n" : line + "\n");
+    }
+    if (internal && ctx.env.MEMPLANE_DEBUG === "1" && err instanceof Error && err.stack) term.err(err.stack + "\n");
+    return error.exitCode;
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * Engines backed by the saved-state directory. Readers (`get`, `apply --dry-run`) restore the
+ * last save without locking; writers (`apply`, `delete`, `step`, `run --state`) take the lock,
+ * restore, collect the log entries they cause, and save snapshot and log together.
+ */
+import * as path from "node:path";
+import { createEngine, type Engine } from "../engine/engine.js";
+import type { LogEntry } from "../engine/log-entry.js";
+import { StateDirectory, type SavedState, type StateWriter } from "../state/index.js";
+import { CliError } from "./errors.js";
+import type { Terminal } from "./terminal.js";
+
+/** Simulation settings a command may ask for; they cannot change once a state is saved. */
+export interface EngineSettings {
+  seed?: number;
+  tickSeconds?: number;
+}
+
+/** Defaults of a fresh simulation (api.md §4). */
+export const DEFAULT_SEED = 1;
+/** Seconds per tick of a fresh simulation. */
+export const DEFAULT_TICK_SECONDS = 1;
+
+/** Opens the state directory named by `--state` (shown in messages as the user wrote it). */
+export function openStateDirectory(dir: string, env: NodeJS.ProcessEnv): StateDirectory {
+  const retention = Number(env.MEMPLANE_LOG_RETENTION);
+  return new StateDirectory(path.resolve(dir), {
+    displayName: dir,
+    logRetention: Number.isSafeInteger(retention) && retention > 0 ? retention : undefined,
+  });
+}
+
+/** Builds an engine: restored from `saved` when given, else fresh with `settings` (or the defaults). */
+export function buildEngine(saved: SavedState | undefined, settings: EngineSettings, stateName: string): Engine {
+  if (!saved) {
+    return createEngine({ seed: settings.seed ?? DEFAULT_SEED, tickSeconds: settings.tickSeconds ?? DEFAULT_TICK_SECONDS });
+  }
+  if (settings.seed !== undefined && settings.seed !== saved.seed) {
+    throw new CliError(
+      `the simulation saved in ${stateName} runs with --seed ${saved.seed}; it cannot change to ${settings.seed} (omit --seed, or use a new --state directory)`,
+    );
+  }
+  if (settings.tickSeconds !== undefined && settings.tickSeconds !== saved.tickSeconds) {
+    throw new CliError(
+      `the simulation saved in ${stateName} runs with --tick ${saved.tickSeconds}s; it cannot change to ${settings.tickSeconds}s (omit --tick, or use a new --state directory)`,
+    );
+  }
+  const engine = createEngine({ seed: saved.seed, tickSeconds: saved.tickSeconds });
+  engine.restore(saved.engine as Parameters<Engine["restore"]>[0]);
+  return engine;
+}
+
+/** An engine restored from the last save (or a fresh one), for commands that only read. */
+export function readEngine(state: StateDirectory, settings: EngineSettings = {}): Engine {
+  return buildEngine(state.readState(), settings, state.displayName);
+}
+
+/** The engine's settings and position, in the form the state directory saves. */
+function savedStateOf(engine: Engine, seed: number, tickSeconds: number): SavedState {
+  return { seed, tickSeconds, tick: engine.tick, timeSeconds: engine.timeSeconds, engine: engine.snapshot() };
+}
+
+/** A locked state directory with its engine; collects log entries until saved. */
+export class WriteSession {
+  private readonly entries: LogEntry[] = [];
+  private readonly subscription: { unsubscribe(): void };
+
+  private constructor(
+    private readonly writer: StateWriter,
+    /** The engine, restored from the state (or fresh). */
+    readonly engine: Engine,
+    /** The simulation's seed. */
+    readonly seed: number,
+    /** Simulated seconds per tick. */
+    readonly tickSeconds: number,
+  ) {
+    this.subscription = engine.logs$.subscribe((entry) => this.entries.push(entry));
+  }
+
+  /** Locks and loads the state directory, printing load warnings (a dropped torn log line…). */
+  static async open(state: StateDirectory, commandLine: string, settings: EngineSettings, term: Terminal, env: NodeJS.ProcessEnv): Promise<WriteSession> {
+    const timeout = Number(env.MEMPLANE_LOCK_TIMEOUT_MS);
+    const writer = await state.openWriter(commandLine, Number.isFinite(timeout) && timeout >= 0 ? { timeoutMs: timeout } : {});
+    try {
+      for (const warning of writer.warnings) term.warn(warning);
+      const engine = buildEngine(writer.state, settings, state.displayName);
+      const seed = writer.state?.seed ?? settings.seed ?? DEFAULT_SEED;
+      const tickSeconds = writer.state?.tickSeconds ?? settings.tickSeconds ?? DEFAULT_TICK_SECONDS;
+      return new WriteSession(writer, engine, seed, tickSeconds);
+    } catch (err) {
+      writer.close();
+      throw err;
+    }
+  }
+
+  /** Log entries emitted since the session opened (or last saved). */
+  get newEntries(): readonly LogEntry[] {
+    return this.entries;
+  }
+
+  /** Saves the snapshot and appends the new log entries. */
+  save(): void {
+    this.writer.save(savedStateOf(this.engine, this.seed, this.tickSeconds), this.entries);
+    this.entries.length = 0;
+  }
+
+  /** Releases the lock. */
+  close(): void {
+    this.subscription.unsubscribe();
+    this.writer.close();
+  }
+}
