@@ -1,5 +1,9 @@
-/** DI module binding the hypervisor memory model (filled in by the memory-model work). */
+/** DI module binding the hypervisor memory model as a singleton behind TOKENS.MemoryModel. */
 import { ContainerModule } from "inversify";
+import { TOKENS } from "../di/tokens.js";
+import { HypervisorMemoryModel } from "./memory-model.js";
 
-/** Binds TOKENS.MemoryModel as a singleton. */
-export const hypervisorModule = new ContainerModule(() => {});
+/** Binds TOKENS.MemoryModel to {@link HypervisorMemoryModel} in singleton scope. */
+export const hypervisorModule = new ContainerModule((options) => {
+  options.bind(TOKENS.MemoryModel).to(HypervisorMemoryModel).inSingletonScope();
+});

@@ -1,0 +1,93 @@
+/**
+ * balloon controller — the balloon driver's targets (memory-model §6, esxtop MCTLTGT/MCTLMAX).
+ *
+ * Why it exists: ballooning is how the hypervisor asks the *guest* to choose what to give up.
+ * The guest gives its free pages first (each returns a host page — the seed's "chews up free
+ * RAM"), then untouched pages, and only then pages out used memory to its own swap. It runs in
+ * soft, hard and low, and for VMs over their limit in any state. The maximum is the smallest of
+ * Mem.CtlMaxPercent, memory − (guest OS minimum + Mem.AppBalloonMaxSlack), memory − reservation
+ * and the VM's maxBalloon. In high and clear the balloon only deflates, by what the VM is entitled
+ * to beyond what it already has, so reclamation does not oscillate.
+ */
+import { injectable } from "inversify";
+import type { Controller, ReconcileContext, ReconcileRequest } from "../../engine/controller.js";
+import { balloonMaximum } from "../../hypervisor/formulas.js";
+import type { HostRecord, VmRecord } from "../../hypervisor/ledger.js";
+import type { MemoryModel } from "../../hypervisor/memory-model.js";
+import { describeState } from "../host-state/host-state-controller.js";
+import { approx, q, significantChange, vmFor, vmObjectKey } from "../shared/context.js";
+
+/** Whether the host state asks for reclamation (soft, hard, low). */
+export function underPressure(host: HostRecord): boolean {
+  return host.state === "soft" || host.state === "hard" || host.state === "low";
+}
+
+/** Whether a VM can balloon at all: tools with a driver, ballooning enabled on its host. */
+export function canBalloon(vm: VmRecord, host: HostRecord): boolean {
+  return vm.spec.toolsInstalled && host.spec.ballooning.enabled;
+}
+
+/** The balloon maximum (MCTLMAX) of a VM on a host, with the binding cap. */
+export function balloonMaxFor(vm: VmRecord, host: HostRecord, model: MemoryModel): ReturnType<typeof balloonMaximum> {
+  return balloonMaximum({
+    memoryPages: vm.memory,
+    maxPercent: host.spec.ballooning.maxPercent,
+    osMinimumPages: model.osMinimum(vm),
+    slackPages: host.spec.ballooning.slack,
+    reservationPages: vm.reservation,
+    maxBalloonPages: vm.spec.maxBalloon,
+  });
+}
+
+/** Sets balloon targets and drives the balloon toward them. */
+@injectable()
+export class BalloonController implements Controller {
+  readonly name = "balloon";
+  readonly forKind = "VirtualMachine" as const;
+
+  reconcile(req: ReconcileRequest, ctx: ReconcileContext): void {
+    const vm = vmFor(req, ctx);
+    if (!vm || vm.phase !== "Running") return;
+    const host = ctx.model.host(vm.hostName);
+    if (!host || host.spec.policy !== "esxi") return;
+    const able = canBalloon(vm, host);
+    vm.balloonMax = able ? balloonMaxFor(vm, host, ctx.model).max : 0;
+    const consumed = ctx.model.consumed(vm);
+    let target: number;
+    let reason: string;
+    let message: string;
+    if (!able) {
+      target = 0;
+      reason = vm.spec.toolsInstalled ? "BallooningDisabled" : "NoBalloonDriver";
+      message = vm.spec.toolsInstalled ? `ballooning is disabled on ${host.name}` : "no tools, no balloon driver";
+    } else if (underPressure(host) || vm.overLimit) {
+      target = Math.min(vm.balloonMax, vm.balloon + vm.reclaim);
+      reason = vm.overLimit && !underPressure(host) ? "OverLimit" : `HostState${host.state[0]!.toUpperCase()}${host.state.slice(1)}`;
+      message = vm.overLimit && !underPressure(host)
+        ? `consumed ${approx(consumed)} is over the limit ${approx(vm.spec.limit)}`
+        : `${describeState(host)}; reclaim ${approx(vm.reclaim)} (consumed ${approx(consumed)} − entitlement ${approx(vm.entitlement)})`;
+    } else {
+      const give = Math.max(0, vm.entitlement - consumed - vm.untouched);
+      target = Math.min(vm.balloonMax, Math.max(0, vm.balloon - give));
+      reason = "PressureRelieved";
+      message = `host ${host.name} is ${host.state}: deflating toward entitlement ${approx(vm.entitlement)}`;
+    }
+    if (target !== vm.balloonTarget) {
+      const from = vm.balloonTarget;
+      vm.balloonTarget = target;
+      if (significantChange(from, target) || target === vm.balloonMax) {
+        ctx.log({ kind: "VirtualMachine", namespace: vm.namespace, name: vm.name, host: host.name, action: "BalloonTargetChanged", from: q(from), to: q(target), reason, message });
+      }
+    }
+    const move = ctx.model.moveBalloon(vm, ctx.tickSeconds);
+    if (move.stalled > 0 && !vm.balloonStalled) {
+      vm.balloonStalled = true;
+      const msg = `guest swap is full (${approx(vm.guestSwapped)} of ${approx(vm.spec.guestSwap)}): ${approx(move.stalled)} of the balloon target cannot be met; the rest falls to compression and swap`;
+      ctx.log({ kind: "VirtualMachine", namespace: vm.namespace, name: vm.name, host: host.name, action: "BalloonStalled", reason: "GuestSwapFull", message: msg });
+      ctx.store.recordEvent(vmObjectKey(vm), "Warning", "BalloonStalled", msg);
+      ctx.store.recordEvent(vmObjectKey(vm), "Warning", "GuestOOMRisk", `guest ${vm.name} has no swap left while ballooned; applications may be killed by the guest OOM killer`);
+    } else if (move.stalled === 0 && vm.balloonStalled && vm.balloon >= vm.balloonTarget) {
+      vm.balloonStalled = false;
+    }
+  }
+}

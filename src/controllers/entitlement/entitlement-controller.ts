@@ -1,0 +1,63 @@
+/**
+ * entitlement controller — what each running VM should have (memory-model §5, esxtop SZTGT).
+ *
+ * Why it exists: under contention ESXi divides the memory available to VMs by shares, but taxes
+ * idle memory (Waldspurger's idle memory tax) so it is taken from idle VMs first. Each host's
+ * VMs are water-filled between their reservation and min(memory, limit, max(touched, active));
+ * the reclaim need every other controller works from is consumed − entitlement.
+ */
+import { injectable } from "inversify";
+import type { Controller, ReconcileContext, ReconcileRequest } from "../../engine/controller.js";
+import { type EntitlementInput, waterFill } from "../../hypervisor/formulas.js";
+import { touchedOf } from "../../hypervisor/ledger.js";
+import { approx, hostFor, q, significantChange } from "../shared/context.js";
+
+/** Computes entitlement and reclaim need per VM, per host. */
+@injectable()
+export class EntitlementController implements Controller {
+  readonly name = "entitlement";
+  readonly forKind = "Host" as const;
+
+  reconcile(req: ReconcileRequest, ctx: ReconcileContext): void {
+    const host = hostFor(req, ctx);
+    if (!host) return;
+    const vms = ctx.model.vmsOf(host);
+    let overhead = 0;
+    const inputs: EntitlementInput[] = vms.map((v) => {
+      overhead += v.overhead;
+      const active = ctx.model.active(v);
+      return {
+        shares: v.spec.shares,
+        active,
+        lo: v.reservation,
+        hi: Math.min(v.memory, v.spec.limit, Math.max(touchedOf(v), active)),
+      };
+    });
+    const available = host.spec.capacity - host.spec.vmkernelReserved - overhead - host.spec.minFree;
+    const result = waterFill(inputs, available, host.spec.idleTax);
+    vms.forEach((v, i) => {
+      const e = result.pages[i]!;
+      v.entitlement = e;
+      const consumed = ctx.model.consumed(v);
+      v.overLimit = consumed > v.spec.limit;
+      v.reclaim = Math.max(0, consumed - e, v.overLimit ? consumed - v.spec.limit : 0);
+      if (significantChange(v.loggedEntitlement, e)) {
+        const from = v.loggedEntitlement;
+        v.loggedEntitlement = e;
+        ctx.log({
+          kind: "VirtualMachine",
+          namespace: v.namespace,
+          name: v.name,
+          host: host.name,
+          action: "EntitlementChanged",
+          from: q(from),
+          to: q(e),
+          reason: result.contended ? "Contention" : "NoContention",
+          message: result.contended
+            ? `host ${host.name} is contended: Σ demand exceeds ${approx(Math.max(0, available))} available; active ${approx(inputs[i]!.active)}, idle tax ${host.spec.idleTax}%`
+            : `no contention on ${host.name}: entitled to min(memory, limit, max(touched, active)) = ${approx(e)}`,
+        });
+      }
+    });
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * workload controller — the guests themselves (memory-model §3, §11 step 3).
+ *
+ * Why it exists: controllers react to a world that changes. Each tick every running guest's
+ * workload steps: allocation grows (free pages first, then untouched ones that need new host
+ * pages), shrinks (pages become guest-free while the host keeps them — the seed's core example),
+ * and its working set is touched, faulting in swapped, compressed and guest-swapped pages.
+ * Disabling it freezes every guest, which is sometimes what an experiment wants.
+ */
+import { injectable } from "inversify";
+import type { Controller, ReconcileContext, ReconcileRequest } from "../../engine/controller.js";
+import { vmFor } from "../shared/context.js";
+
+/** Steps each running guest's workload. */
+@injectable()
+export class WorkloadController implements Controller {
+  readonly name = "workload";
+  readonly forKind = "VirtualMachine" as const;
+
+  reconcile(req: ReconcileRequest, ctx: ReconcileContext): void {
+    const vm = vmFor(req, ctx);
+    if (!vm || vm.phase !== "Running") return;
+    ctx.model.stepGuest(vm, ctx.timeSeconds, ctx.tickSeconds);
+  }
+}

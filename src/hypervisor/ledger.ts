@@ -1,0 +1,177 @@
+/**
+ * The per-VM and per-host runtime records of the memory model (memory-model §2), in whole pages.
+ *
+ * Guest ledger: `memory = used + free + untouched + balloon`, with `used` and `free` each split
+ * by where the hypervisor keeps the page (mapped in host RAM, compressed, swapped), so that
+ * `backed = used + free = mapped + compressed + swapped` holds by construction and the seed's
+ * point — freed guest pages stay backed — is visible.
+ */
+import type { HostMemoryState } from "../api/types.js";
+import type { ResolvedHost, ResolvedVm } from "./resolved.js";
+
+/** Where a backed guest page lives on the host. */
+export type PageLocation = "mapped" | "compressed" | "swapped";
+
+/** Per-tick counters of page movements, reset at the start of each tick. */
+export interface TickCounters {
+  swapIns: number;
+  swapOuts: number;
+  compressions: number;
+  decompressions: number;
+  guestPageIns: number;
+  guestPageOuts: number;
+  /** Faults or allocations that could not be served this tick (no host page, throughput exhausted, blocked in low). */
+  stalledPages: number;
+  /** Growth the guest wanted but could not get this tick. */
+  stalledGrowth: number;
+}
+
+/** Admission outcome shown as the `Admitted` condition. */
+export interface AdmissionState {
+  admitted: boolean;
+  reason: string;
+  message: string;
+}
+
+/** One VM as the hypervisor tracks it. */
+export interface VmRecord {
+  key: string;
+  namespace: string;
+  name: string;
+  generation: number;
+  /** Creation order key (simulated seconds of creationTimestamp). */
+  createdAt: number;
+  spec: ResolvedVm;
+  /** The host it is admitted on (or wants to be on). */
+  hostName: string;
+  phase: "Pending" | "Running" | "Stopped";
+  admission: AdmissionState;
+  /** Simulated seconds at power-on. */
+  poweredOnAt: number;
+  /** Spec values fixed at power-on (memory changes need a power cycle). */
+  memory: number;
+  reservation: number;
+  overhead: number;
+
+  usedMapped: number;
+  usedCompressed: number;
+  usedSwapped: number;
+  freeMapped: number;
+  freeCompressed: number;
+  freeSwapped: number;
+  untouched: number;
+  balloon: number;
+  guestSwapped: number;
+
+  /** Pages of the VM scanned for sharing (coverage = scanned / memory). */
+  scanned: number;
+  sharedZero: number;
+  sharedCommon: number;
+  sharedSavings: number;
+  /** consumed as last charged to the host's free memory. */
+  charged: number;
+
+  activeFast: number;
+  activeSlow: number;
+  touchCarry: number;
+  /** The working set this tick (pages). */
+  workingSet: number;
+  /** What the workload wants allocated this tick (pages). */
+  wantAllocated: number;
+
+  entitlement: number;
+  reclaim: number;
+  balloonTarget: number;
+  balloonMax: number;
+  swapTarget: number;
+  /** Entitlement last logged (EntitlementChanged threshold). */
+  loggedEntitlement: number;
+  balloonStalled: boolean;
+  /** Seconds the balloon driver has been asked to move and has not (stuck driver). */
+  driverIdleSeconds: number;
+  overLimit: boolean;
+  counters: TickCounters;
+  stallPercent: number;
+}
+
+/** One host as the hypervisor tracks it. */
+export interface HostRecord {
+  name: string;
+  generation: number;
+  spec: ResolvedHost;
+  /** Free host memory in pages; kept ≥ 0. */
+  free: number;
+  state: HostMemoryState;
+  /** Simulated seconds since which the host could climb to a better state, or -1. */
+  climbSince: number;
+  /** Σ (reservation + overhead) of admitted VMs. */
+  reserved: number;
+  /** Σ swap files (memory − reservation) of admitted VMs. */
+  swapFiles: number;
+  /** Page-out and page-in budget left this tick (pages). */
+  pageOutLeft: number;
+  pageInLeft: number;
+  /** Admitted VM keys in admission order. */
+  vms: string[];
+}
+
+/** Fresh per-tick counters. */
+export function zeroCounters(): TickCounters {
+  return { swapIns: 0, swapOuts: 0, compressions: 0, decompressions: 0, guestPageIns: 0, guestPageOuts: 0, stalledPages: 0, stalledGrowth: 0 };
+}
+
+/** Guest pages in use by the guest OS and applications. */
+export const usedOf = (v: VmRecord): number => v.usedMapped + v.usedCompressed + v.usedSwapped;
+/** Guest pages touched and since freed (still backed). */
+export const freeOf = (v: VmRecord): number => v.freeMapped + v.freeCompressed + v.freeSwapped;
+/** Backed guest pages in host RAM (GRANT). */
+export const mappedOf = (v: VmRecord): number => v.usedMapped + v.freeMapped;
+/** Guest pages in the compression cache (ZIP). */
+export const compressedOf = (v: VmRecord): number => v.usedCompressed + v.freeCompressed;
+/** Guest pages in the hypervisor swap file (SWCUR). */
+export const swappedOf = (v: VmRecord): number => v.usedSwapped + v.freeSwapped;
+/** Pages ever touched since power-on and still backed. */
+export const touchedOf = (v: VmRecord): number => usedOf(v) + freeOf(v);
+
+/** Host memory a VM consumes (CNSM): mapped − sharing savings + half a page per compressed page. */
+export function consumedOf(v: VmRecord): number {
+  const mapped = mappedOf(v);
+  return mapped - Math.min(v.sharedSavings, mapped) + Math.ceil(compressedOf(v) / 2);
+}
+
+/** Active-memory estimate (ACTV): the larger of the fast and slow averages, in pages. */
+export function activeOf(v: VmRecord): number {
+  return Math.round(Math.max(v.activeFast, v.activeSlow));
+}
+
+/**
+ * Splits `n` across buckets in proportion to their sizes (largest remainder, ties to the
+ * earlier bucket), never taking more than a bucket holds. Deterministic.
+ */
+export function splitProportional(n: number, buckets: readonly number[]): number[] {
+  const total = buckets.reduce((s, b) => s + b, 0);
+  const out = buckets.map(() => 0);
+  if (n <= 0 || total <= 0) return out;
+  const take = Math.min(n, total);
+  let given = 0;
+  const rema: [number, number][] = [];
+  buckets.forEach((b, i) => {
+    const exact = (take * b) / total;
+    const whole = Math.min(b, Math.floor(exact));
+    out[i] = whole;
+    given += whole;
+    rema.push([exact - whole, i]);
+  });
+  rema.sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  let left = take - given;
+  for (let pass = 0; left > 0 && pass < 2; pass++) {
+    for (const [, i] of rema) {
+      if (left <= 0) break;
+      if (out[i]! < buckets[i]!) {
+        out[i]!++;
+        left--;
+      }
+    }
+  }
+  return out;
+}

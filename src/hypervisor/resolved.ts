@@ -1,0 +1,142 @@
+/**
+ * Resolves a defaulted Host or VirtualMachine spec into the page-based parameters the memory
+ * model works with (all quantities as whole 4 KiB pages, durations in seconds). Computed fields
+ * (overhead, guestSwap, touchAllOnBoot) are filled in here.
+ */
+import type { DeepReadonly } from "../store/types.js";
+import type { HostSpec, MemoryStatesSpec, VirtualMachineSpec, WorkloadSpec } from "../api/types.js";
+import { percentOrQuantityToPages, quantityToPages } from "../api/quantity.js";
+import { parseDuration } from "../api/duration.js";
+import { autoMinFreePages, defaultOverheadPages, sharesValue } from "./formulas.js";
+
+/** A host's parameters in pages and seconds. */
+export interface ResolvedHost {
+  capacity: number;
+  vmkernelReserved: number;
+  minFree: number;
+  states: MemoryStatesSpec;
+  idleTax: number;
+  ballooning: { enabled: boolean; maxPercent: number; slack: number; inflatePerSecond: number; deflatePerSecond: number };
+  compression: { enabled: boolean; maxPercent: number };
+  swap: { capacity: number; writePerSecond: number; readPerSecond: number; swapInLatency: number };
+  pageSharing: { enabled: boolean; salting: boolean; largePages: boolean; scanMinutes: number };
+  policy: HostSpec["policy"];
+}
+
+/** Resolves a Host spec. */
+export function resolveHost(spec: DeepReadonly<HostSpec>): ResolvedHost {
+  const capacity = quantityToPages(spec.capacity);
+  return {
+    capacity,
+    vmkernelReserved: quantityToPages(spec.vmkernelReserved),
+    minFree: spec.minFree === "auto" ? autoMinFreePages(capacity) : quantityToPages(spec.minFree),
+    states: { ...spec.memoryStates },
+    idleTax: spec.idleTax,
+    ballooning: {
+      enabled: spec.ballooning.enabled,
+      maxPercent: spec.ballooning.maxPercent,
+      slack: quantityToPages(spec.ballooning.appBalloonMaxSlack),
+      inflatePerSecond: quantityToPages(spec.ballooning.inflateRate),
+      deflatePerSecond: quantityToPages(spec.ballooning.deflateRate),
+    },
+    compression: { ...spec.compression },
+    swap: {
+      capacity: spec.swap.capacity === "unlimited" ? Number.POSITIVE_INFINITY : quantityToPages(spec.swap.capacity),
+      writePerSecond: quantityToPages(spec.swap.writeRate),
+      readPerSecond: quantityToPages(spec.swap.readRate),
+      swapInLatency: parseDuration(spec.swap.swapInLatency),
+    },
+    pageSharing: { ...spec.pageSharing },
+    policy: spec.policy ?? "esxi",
+  };
+}
+
+/** A workload phase resolved to pages and seconds. */
+export interface ResolvedPhase {
+  after: number;
+  allocated?: number;
+  active?: number;
+  ramp: number;
+}
+
+/** A VM's parameters in pages and seconds. */
+export interface ResolvedVm {
+  hostName: string;
+  powerOn: boolean;
+  memory: number;
+  vcpus: number;
+  reservation: number;
+  limit: number;
+  shares: number;
+  sharesLabel: string;
+  guestOS: string;
+  toolsInstalled: boolean;
+  balloonDriver: "healthy" | "stuck" | "slow";
+  maxBalloon?: number;
+  guestSwap: number;
+  overhead: number;
+  workload: {
+    allocated: number;
+    active: number;
+    compressibility: number;
+    zeroPages: number;
+    commonPages: number;
+    touchAllOnBoot?: boolean;
+    phases: ResolvedPhase[];
+  };
+}
+
+function resolveWorkload(w: DeepReadonly<WorkloadSpec>, memory: number): ResolvedVm["workload"] {
+  return {
+    allocated: percentOrQuantityToPages(w.allocated, memory),
+    active: w.active,
+    compressibility: w.compressibility,
+    zeroPages: w.zeroPages,
+    commonPages: w.commonPages,
+    touchAllOnBoot: w.touchAllOnBoot,
+    phases: w.phases.map((p) => ({
+      after: parseDuration(p.after),
+      allocated: p.allocated === undefined ? undefined : percentOrQuantityToPages(p.allocated, memory),
+      active: p.active,
+      ramp: p.rampSeconds ?? 0,
+    })),
+  };
+}
+
+/** Resolves a VirtualMachine spec (overhead computed unless set; guestSwap defaults to memory). */
+export function resolveVm(spec: DeepReadonly<VirtualMachineSpec>): ResolvedVm {
+  const memory = quantityToPages(spec.memory);
+  return {
+    hostName: spec.hostName,
+    powerOn: spec.powerState === "On",
+    memory,
+    vcpus: spec.vcpus,
+    reservation: quantityToPages(spec.reservation),
+    limit: spec.limit === undefined ? Number.POSITIVE_INFINITY : quantityToPages(spec.limit),
+    shares: sharesValue(spec.shares as VirtualMachineSpec["shares"], memory),
+    sharesLabel: String(spec.shares),
+    guestOS: spec.guestOS,
+    toolsInstalled: spec.tools.installed,
+    balloonDriver: spec.tools.balloonDriver ?? "healthy",
+    maxBalloon: spec.maxBalloon === undefined ? undefined : quantityToPages(spec.maxBalloon),
+    guestSwap: spec.guestSwap === undefined ? memory : quantityToPages(spec.guestSwap),
+    overhead: spec.overhead === undefined ? defaultOverheadPages(memory, spec.vcpus) : quantityToPages(spec.overhead),
+    workload: resolveWorkload(spec.workload, memory),
+  };
+}
+
+/**
+ * The workload a guest wants `t` seconds after power-on: phases apply in order from their `after`,
+ * linearly over `ramp` seconds when given.
+ */
+export function workloadAt(w: ResolvedVm["workload"], t: number): { allocated: number; active: number } {
+  let allocated = w.allocated;
+  let active = w.active;
+  for (const p of w.phases) {
+    if (t < p.after) break;
+    const f = p.ramp > 0 ? Math.min(1, (t - p.after) / p.ramp) : 1;
+    if (p.allocated !== undefined) allocated = Math.round(allocated + (p.allocated - allocated) * f);
+    if (p.active !== undefined) active = active + (p.active - active) * f;
+  }
+  return { allocated, active };
+}
