@@ -1,0 +1,61 @@
+/**
+ * The engine's own services as an inversify ContainerModule: options, clock, random generator,
+ * store and controller manager — all singletons. The memory model and the built-in controllers
+ * come from their own modules (`hypervisorModule`, `builtinControllersModule`).
+ */
+import { ContainerModule, type ResolutionContext } from "inversify";
+import type { MemoryModel } from "../hypervisor/memory-model.js";
+import { ManualClock } from "../engine/clock.js";
+import type { Controller } from "../engine/controller.js";
+import { ControllerManager } from "../engine/manager.js";
+import type { ResolvedEngineOptions } from "../engine/options.js";
+import { SeededRandom } from "../engine/random.js";
+import { orderControllers } from "../engine/registry.js";
+import { MemoryStore } from "../store/memory-store.js";
+import { TOKENS } from "./tokens.js";
+
+/** Resolves TOKENS.MemoryModel, with a clear message when nothing is bound. */
+function resolveModel(context: ResolutionContext): MemoryModel {
+  const model = context.get<MemoryModel>(TOKENS.MemoryModel, { optional: true });
+  if (model === undefined) {
+    throw new Error("no memory model is bound to TOKENS.MemoryModel: load hypervisorModule or bind your own in engine.container");
+  }
+  return model;
+}
+
+/** Binds the engine's services for one set of resolved options. */
+export function engineModule(options: ResolvedEngineOptions): ContainerModule {
+  return new ContainerModule(({ bind }) => {
+    bind(TOKENS.EngineOptions).toConstantValue(options);
+    bind(TOKENS.Clock)
+      .toDynamicValue(() => new ManualClock(options.tickSeconds))
+      .inSingletonScope();
+    bind(TOKENS.Random)
+      .toDynamicValue(() => new SeededRandom(options.seed))
+      .inSingletonScope();
+    bind(TOKENS.Store)
+      .toDynamicValue((context) => {
+        const clock = context.get<ManualClock>(TOKENS.Clock);
+        return new MemoryStore({ now: () => clock.timeSeconds });
+      })
+      .inSingletonScope();
+    bind(TOKENS.Manager)
+      .toDynamicValue((context) => {
+        const builtins = context.getAll<Controller>(TOKENS.Controller, { optional: true });
+        const controllers = orderControllers({
+          builtins,
+          added: options.controllers.add,
+          disable: options.controllers.disable,
+        });
+        return new ControllerManager({
+          store: context.get<MemoryStore>(TOKENS.Store),
+          clock: context.get<ManualClock>(TOKENS.Clock),
+          controllers,
+          // resolved at each tick, so an embedder can rebind the model before the first step
+          model: () => resolveModel(context),
+          maxEvents: options.maxEvents,
+        });
+      })
+      .inSingletonScope();
+  });
+}

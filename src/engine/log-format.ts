@@ -1,0 +1,107 @@
+/**
+ * Reconciliation log formats (api.md §3): JSON lines for machines, aligned columns for
+ * people. Quantities arrive as strings and are printed as they are.
+ */
+import type { LogEntry } from "./log-entry.js";
+
+/** Options of {@link formatLogText}. */
+export interface LogTextOptions {
+  /** ANSI colours (the CLI decides: a TTY and no NO_COLOR). Default false. */
+  color?: boolean;
+  /** The current memory state of a host (`soft`, …), shown as `esx-01[soft]` when known. */
+  hostState?: (host: string) => string | undefined;
+}
+
+const JSON_FIELDS: readonly (keyof LogEntry)[] = [
+  "tick", "time", "controller", "kind", "namespace", "name", "host", "action", "from", "to", "reason", "message",
+];
+
+/** One JSON line in api.md §3 field order; absent optional fields are omitted. */
+export function formatLogJson(entry: LogEntry): string {
+  const out: Record<string, unknown> = {};
+  for (const field of JSON_FIELDS) {
+    const value = entry[field];
+    if (value !== undefined) out[field] = value;
+  }
+  return JSON.stringify(out);
+}
+
+/** Column widths of the text format (longer values push the line, they are never cut). */
+export const LOG_TEXT_COLUMNS = { time: 8, host: 16, controller: 12, object: 28, action: 21 } as const;
+
+const ANSI = {
+  reset: "\u001b[0m",
+  bold: "\u001b[1m",
+  dim: "\u001b[2m",
+  red: "\u001b[31m",
+  green: "\u001b[32m",
+  yellow: "\u001b[33m",
+  blue: "\u001b[34m",
+  magenta: "\u001b[35m",
+  cyan: "\u001b[36m",
+} as const;
+
+type Colour = keyof typeof ANSI;
+
+const STATE_COLOURS: Record<string, Colour> = { high: "green", clear: "cyan", soft: "yellow", hard: "red", low: "magenta" };
+
+const ACTION_COLOURS: Record<string, Colour> = {
+  ReconcileError: "red",
+  AdmissionDenied: "red",
+  Admitted: "green",
+  PoweredOff: "dim",
+  BalloonStalled: "yellow",
+  GuestSwapping: "yellow",
+  OverLimit: "yellow",
+  SwapTargetChanged: "yellow",
+  CompressionStarted: "yellow",
+  BalloonTargetChanged: "cyan",
+  EntitlementChanged: "blue",
+};
+
+/** `vm/ns/name`, `host/name`, `os/name` or `event/ns/name`. */
+export function formatLogObject(entry: Pick<LogEntry, "kind" | "namespace" | "name">): string {
+  const short: Record<string, string> = { VirtualMachine: "vm", Host: "host", GuestOSProfile: "os", Event: "event" };
+  const prefix = short[entry.kind] ?? entry.kind.toLowerCase();
+  return entry.namespace !== undefined ? `${prefix}/${entry.namespace}/${entry.name}` : `${prefix}/${entry.name}`;
+}
+
+/**
+ * One human-readable line: time, host (with its state when known), controller, object,
+ * action, `from → to`, then the message and reason.
+ */
+export function formatLogText(entry: LogEntry, options: LogTextOptions = {}): string {
+  const color = options.color === true;
+  const paint = (text: string, ...colours: (Colour | undefined)[]): string => {
+    const codes = colours.filter((c): c is Colour => c !== undefined).map((c) => ANSI[c]).join("");
+    return color && codes !== "" && text !== "" ? `${codes}${text}${ANSI.reset}` : text;
+  };
+  const pad = (text: string, width: number): string => " ".repeat(Math.max(0, width - text.length));
+
+  const time = entry.time;
+  const state = entry.host !== undefined ? options.hostState?.(entry.host) : undefined;
+  const hostPlain = entry.host === undefined ? "-" : state !== undefined ? `${entry.host}[${state}]` : entry.host;
+  const hostText =
+    entry.host === undefined
+      ? paint("-", "dim")
+      : state !== undefined
+        ? `${entry.host}[${paint(state, STATE_COLOURS[state])}]`
+        : entry.host;
+  const object = formatLogObject(entry);
+  const actionColour = entry.action === "StateChanged" && entry.to !== undefined ? STATE_COLOURS[entry.to] : ACTION_COLOURS[entry.action];
+
+  const columns = [
+    pad(time, LOG_TEXT_COLUMNS.time) + paint(time, "dim"),
+    hostText + pad(hostPlain, LOG_TEXT_COLUMNS.host),
+    paint(entry.controller, "dim") + pad(entry.controller, LOG_TEXT_COLUMNS.controller),
+    object + pad(object, LOG_TEXT_COLUMNS.object),
+    paint(entry.action, actionColour, "bold") + pad(entry.action, LOG_TEXT_COLUMNS.action),
+  ];
+  let line = columns.join(" ") + " ";
+  if (entry.from !== undefined || entry.to !== undefined) {
+    line += `${entry.from ?? "?"} → ${paint(entry.to ?? "?", "bold")}  `;
+  }
+  line += entry.message;
+  if (entry.reason !== undefined) line += ` ${paint(`(${entry.reason})`, "dim")}`;
+  return line.trimEnd();
+}

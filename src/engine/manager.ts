@@ -1,0 +1,245 @@
+/**
+ * The controller manager: runs one tick (memory-model §11). It advances the clock, then runs
+ * each controller, in the registry's fixed order, over every object of its kind in the store's
+ * stable order, and finally writes the tick's status and events (one status write per object).
+ *
+ * Isolation and retry (controller-runtime semantics): a reconcile that throws, or returns
+ * something other than `undefined` / `{ requeueAfterTicks: n }`, becomes a `ReconcileError`
+ * log entry and is retried with exponential backoff — after 1, 2, 4 … up to 64 ticks — for that
+ * (controller, object) pair; a success resets it. `{ requeueAfterTicks: n }` skips the pair
+ * until tick + n. The loop itself never dies.
+ */
+import { Observable, Subject } from "rxjs";
+import { formatSimTime } from "../api/duration.js";
+import type { Kind } from "../api/types.js";
+import type { MemoryModel } from "../hypervisor/memory-model.js";
+import type { MemoryStore } from "../store/memory-store.js";
+import type { DeepReadonly } from "../store/types.js";
+import type { StoredObject } from "../api/types.js";
+import type { ManualClock } from "./clock.js";
+import type { Controller, ReconcileContext, ReconcileRequest } from "./controller.js";
+import type { LogEntry, LogEntryInput } from "./log-entry.js";
+import { DEFAULT_MAX_EVENTS, TickWrites } from "./tick-writes.js";
+
+/** The longest backoff after repeated failures, in ticks. */
+export const MAX_BACKOFF_TICKS = 64;
+
+/** What happened in one tick. */
+export interface TickSummary {
+  tick: number;
+  timeSeconds: number;
+  /** Every log entry of the tick, in emission order. */
+  logEntries: readonly LogEntry[];
+  /** How many reconciles failed (each also logged as a ReconcileError). */
+  errors: number;
+}
+
+/** One (controller, object) pair waiting for a later tick. */
+export interface RequeueEntry {
+  controller: string;
+  kind: Kind;
+  namespace?: string;
+  name: string;
+  /** The object's uid: a deleted and re-created object starts afresh. */
+  uid: string;
+  /** The first tick at which the pair runs again. */
+  nextTick: number;
+  /** Consecutive failures (0 for a plain requeueAfterTicks). */
+  failures: number;
+}
+
+/** The manager's state in an engine snapshot. */
+export interface ManagerState {
+  requeues: RequeueEntry[];
+}
+
+/** Options of {@link ControllerManager}. */
+export interface ControllerManagerOptions {
+  store: MemoryStore;
+  clock: ManualClock;
+  /** Already ordered and checked (see orderControllers). */
+  controllers: readonly Controller[];
+  /** Resolves the memory model; called at each tick so the model can be rebound before the first. */
+  model: () => MemoryModel;
+  /** Events kept in the store (default 1000). */
+  maxEvents?: number;
+}
+
+function describeResult(result: unknown): string {
+  try {
+    return JSON.stringify(result) ?? String(result);
+  } catch {
+    return String(result);
+  }
+}
+
+function isValidResult(result: unknown): boolean {
+  if (result === undefined) return true;
+  if (result === null || typeof result !== "object") return false;
+  const keys = Object.keys(result);
+  const n = (result as { requeueAfterTicks?: unknown }).requeueAfterTicks;
+  return keys.length === 1 && keys[0] === "requeueAfterTicks" && typeof n === "number" && Number.isSafeInteger(n) && n >= 0;
+}
+
+function errorMessage(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  return text.replace(/\s*\n\s*/g, " ").trim() || "(no message)";
+}
+
+/** Runs ticks; exposes the reconciliation log and tick summaries as observables. */
+export class ControllerManager {
+  readonly #store: MemoryStore;
+  readonly #clock: ManualClock;
+  readonly #controllers: readonly Controller[];
+  readonly #model: () => MemoryModel;
+  readonly #maxEvents: number;
+  /** Per controller: object uid → requeue entry. */
+  readonly #requeues = new Map<string, Map<string, RequeueEntry>>();
+  readonly #logs = new Subject<LogEntry>();
+  readonly #ticks = new Subject<TickSummary>();
+
+  /** Every log entry as it is emitted. */
+  readonly logs$: Observable<LogEntry> = this.#logs.asObservable();
+  /** A summary at the end of every tick. */
+  readonly ticks$: Observable<TickSummary> = this.#ticks.asObservable();
+
+  constructor(options: ControllerManagerOptions) {
+    this.#store = options.store;
+    this.#clock = options.clock;
+    this.#controllers = options.controllers;
+    this.#model = options.model;
+    this.#maxEvents = options.maxEvents ?? DEFAULT_MAX_EVENTS;
+    for (const c of this.#controllers) this.#requeues.set(c.name, new Map());
+    // forget retry state of deleted objects
+    this.#store.watch().subscribe((e) => {
+      if (e.type !== "DELETED" || e.object.metadata.uid === undefined) return;
+      for (const pending of this.#requeues.values()) pending.delete(e.object.metadata.uid);
+    });
+  }
+
+  /** The controllers a tick runs, in order. */
+  get controllers(): readonly Controller[] {
+    return this.#controllers;
+  }
+
+  /** Runs one tick and returns its summary (also emitted on ticks$). */
+  runTick(): TickSummary {
+    this.#clock.advance();
+    const tick = this.#clock.tick;
+    const timeSeconds = this.#clock.timeSeconds;
+    const tickSeconds = this.#clock.tickSeconds;
+    const time = formatSimTime(timeSeconds);
+    const model = this.#model();
+    const writes = new TickWrites(this.#store, time, tick, this.#maxEvents);
+    const logEntries: LogEntry[] = [];
+    let errors = 0;
+
+    const emit = (controller: string, input: LogEntryInput): void => {
+      // rebuilt in api.md §3 field order, optional fields only when present
+      const ordered: LogEntry = {
+        tick,
+        time,
+        controller,
+        kind: String(input.kind),
+        ...(input.namespace !== undefined && { namespace: input.namespace }),
+        name: String(input.name),
+        ...(input.host !== undefined && { host: input.host }),
+        action: String(input.action),
+        ...(input.from !== undefined && { from: String(input.from) }),
+        ...(input.to !== undefined && { to: String(input.to) }),
+        ...(input.reason !== undefined && { reason: input.reason }),
+        message: String(input.message ?? ""),
+      };
+      logEntries.push(ordered);
+      this.#logs.next(ordered);
+    };
+
+    for (const controller of this.#controllers) {
+      const pending = this.#requeues.get(controller.name)!;
+      const ctx: ReconcileContext = {
+        tick,
+        timeSeconds,
+        tickSeconds,
+        store: writes.forController(controller.name),
+        model,
+        log: (input) => emit(controller.name, input),
+      };
+      const objects = this.#store.list(controller.forKind) as readonly DeepReadonly<StoredObject>[];
+      for (const object of objects) {
+        const uid = object.metadata.uid!;
+        const waiting = pending.size > 0 ? pending.get(uid) : undefined;
+        if (waiting !== undefined && waiting.nextTick > tick) continue;
+        const request: ReconcileRequest =
+          object.metadata.namespace === undefined
+            ? { kind: controller.forKind, name: object.metadata.name }
+            : { kind: controller.forKind, namespace: object.metadata.namespace, name: object.metadata.name };
+        let failure: string | undefined;
+        let result: unknown;
+        try {
+          result = controller.reconcile(request, ctx);
+          if (!isValidResult(result)) {
+            failure = `reconcile returned ${describeResult(result)}; expected nothing or { requeueAfterTicks: n } with a whole n ≥ 0`;
+          }
+        } catch (e) {
+          failure = `reconcile threw: ${errorMessage(e)}`;
+        }
+        if (failure === undefined) {
+          const n = (result as { requeueAfterTicks?: number } | undefined)?.requeueAfterTicks ?? 0;
+          if (n > 1) {
+            pending.set(uid, { ...this.#pairOf(controller, object), nextTick: tick + n, failures: 0 });
+          } else if (waiting !== undefined) {
+            pending.delete(uid);
+          }
+          continue;
+        }
+        errors++;
+        const failures = (waiting?.failures ?? 0) + 1;
+        const delay = Math.min(2 ** (failures - 1), MAX_BACKOFF_TICKS);
+        pending.set(uid, { ...this.#pairOf(controller, object), nextTick: tick + delay, failures });
+        const host = object.kind === "Host" ? object.metadata.name : object.kind === "VirtualMachine" ? object.spec.hostName : undefined;
+        emit(controller.name, {
+          kind: object.kind,
+          ...(request.namespace !== undefined && { namespace: request.namespace }),
+          name: object.metadata.name,
+          ...(host !== undefined && { host }),
+          action: "ReconcileError",
+          reason: "ReconcileFailed",
+          message: `${failure}; retrying in ${delay} tick${delay === 1 ? "" : "s"} (failure ${failures})`,
+        });
+      }
+    }
+
+    writes.flush();
+    const summary: TickSummary = { tick, timeSeconds, logEntries, errors };
+    this.#ticks.next(summary);
+    return summary;
+  }
+
+  /** The retry state for a snapshot, in a stable order. */
+  getState(): ManagerState {
+    const requeues: RequeueEntry[] = [];
+    for (const controller of this.#controllers) {
+      const entries = [...this.#requeues.get(controller.name)!.values()].sort((a, b) => (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
+      requeues.push(...entries.map((e) => ({ ...e })));
+    }
+    return { requeues };
+  }
+
+  /** Restores retry state from {@link ControllerManager.getState}; entries of controllers not running are dropped. */
+  setState(state: ManagerState): void {
+    for (const pending of this.#requeues.values()) pending.clear();
+    for (const e of state.requeues ?? []) {
+      this.#requeues.get(e.controller)?.set(e.uid, { ...e });
+    }
+  }
+
+  #pairOf(controller: Controller, object: DeepReadonly<StoredObject>): Omit<RequeueEntry, "nextTick" | "failures"> {
+    return {
+      controller: controller.name,
+      kind: object.kind,
+      ...(object.metadata.namespace !== undefined && { namespace: object.metadata.namespace }),
+      name: object.metadata.name,
+      uid: object.metadata.uid!,
+    };
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * The fail-fast controller registry (kube-controller-manager's controller descriptors): builds
+ * the ordered list of controllers a tick runs, and stops start-up with one clear message when a
+ * controller is unnamed, named twice, malformed, or `disable` names a controller that is not there.
+ */
+import { CONTROLLER_ORDER, CUSTOM_CONTROLLERS_SLOT, type Controller } from "./controller.js";
+
+/** A start-up error in the controller set; the message names the controllers involved. */
+export class ControllerRegistryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ControllerRegistryError";
+  }
+}
+
+/** What the registry orders. */
+export interface ControllerRegistryInput {
+  /** Built-in controllers (bound to TOKENS.Controller); each must have a place in CONTROLLER_ORDER. */
+  builtins: readonly Controller[];
+  /** Embedders' controllers (`controllers.add`), run at CUSTOM_CONTROLLERS_SLOT in this order. */
+  added?: readonly Controller[];
+  /** Names of built-in controllers not to run (`controllers.disable`). */
+  disable?: readonly string[];
+}
+
+function label(source: string, index: number, controller: unknown): string {
+  const name = (controller as { name?: unknown } | null)?.name;
+  return typeof name === "string" && name.trim() !== "" ? `${source} controller "${name}"` : `${source} controller #${index + 1}`;
+}
+
+function checkShape(source: string, index: number, controller: Controller): void {
+  const c = controller as Partial<Controller> | null;
+  if (c === null || typeof c !== "object") {
+    throw new ControllerRegistryError(`${source} controller #${index + 1} is not an object with name, forKind and reconcile`);
+  }
+  if (typeof c.name !== "string" || c.name.trim() === "") {
+    throw new ControllerRegistryError(`${label(source, index, c)} has no name; every controller needs a unique, non-empty name`);
+  }
+  if (c.forKind !== "Host" && c.forKind !== "VirtualMachine") {
+    throw new ControllerRegistryError(`${label(source, index, c)} has forKind ${JSON.stringify(c.forKind)}; it must be "Host" or "VirtualMachine"`);
+  }
+  if (typeof c.reconcile !== "function") {
+    throw new ControllerRegistryError(`${label(source, index, c)} has no reconcile(request, context) method`);
+  }
+}
+
+/** Orders controllers for a tick: built-ins by CONTROLLER_ORDER, added ones at the custom slot. Throws ControllerRegistryError. */
+export function orderControllers(input: ControllerRegistryInput): readonly Controller[] {
+  const added = input.added ?? [];
+  const disable = input.disable ?? [];
+  input.builtins.forEach((c, i) => checkShape("built-in", i, c));
+  added.forEach((c, i) => checkShape("added", i, c));
+
+  const seen = new Map<string, string>();
+  const claim = (source: string, c: Controller): void => {
+    const previous = seen.get(c.name);
+    if (previous !== undefined) {
+      throw new ControllerRegistryError(
+        `two controllers are named "${c.name}" (${previous} and ${source}); controller names must be unique` +
+          (source === "added" && previous === "built-in" ? ` — to replace the built-in one, add "${c.name}" to controllers.disable and give yours another name` : ""),
+      );
+    }
+    seen.set(c.name, source);
+  };
+  input.builtins.forEach((c) => claim("built-in", c));
+  added.forEach((c) => claim("added", c));
+
+  const builtinNames = input.builtins.map((c) => c.name);
+  for (const name of builtinNames) {
+    if (!CONTROLLER_ORDER.includes(name) || name === CUSTOM_CONTROLLERS_SLOT) {
+      throw new ControllerRegistryError(
+        `built-in controller "${name}" has no place in CONTROLLER_ORDER (${CONTROLLER_ORDER.join(", ")}); add it there`,
+      );
+    }
+  }
+  for (const name of disable) {
+    if (!builtinNames.includes(name)) {
+      const known = [...builtinNames].sort().join(", ") || "(none)";
+      throw new ControllerRegistryError(`controllers.disable names "${name}", which is not a built-in controller; known: ${known}`);
+    }
+  }
+
+  const disabled = new Set(disable);
+  const ordered: Controller[] = [];
+  for (const slot of CONTROLLER_ORDER) {
+    if (slot === CUSTOM_CONTROLLERS_SLOT) {
+      ordered.push(...added);
+    } else {
+      const builtin = input.builtins.find((c) => c.name === slot);
+      if (builtin !== undefined && !disabled.has(slot)) ordered.push(builtin);
+    }
+  }
+  return ordered;
+}

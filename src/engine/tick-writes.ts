@@ -1,0 +1,168 @@
+/**
+ * The controllers' write path for one tick (memory-model §11 step 6): status patches,
+ * conditions and events are buffered per object while controllers run and written at the end
+ * of the tick as ONE status write per object whose status changed, plus the tick's Events.
+ *
+ * Event retention: Events are deduplicated by (involved object, reason) — a repeat bumps
+ * `count`, `lastTimestamp` and `tick` — and at most `maxEvents` are kept; beyond that the ones
+ * least recently seen (oldest `tick`, then oldest write) are deleted.
+ */
+import { DEFAULT_NAMESPACE, NAMESPACED_KINDS, type Condition, type Kind, type ManifestKind, type MemplaneEvent, type ObjectKey } from "../api/types.js";
+import { NotFoundError } from "../store/errors.js";
+import type { MemoryStore } from "../store/memory-store.js";
+import type { ListOptions } from "../store/types.js";
+import type { ControllerStore, StatusPatch } from "./controller.js";
+
+/** Events kept in the store by default (oldest deleted beyond this). */
+export const DEFAULT_MAX_EVENTS = 1000;
+
+interface PendingStatus {
+  kind: Kind;
+  name: string;
+  namespace: string | undefined;
+  status: Record<string, unknown>;
+}
+
+interface PendingEvent {
+  kind: ManifestKind;
+  name: string;
+  namespace: string | undefined;
+  type: "Normal" | "Warning";
+  reason: string;
+  message: string;
+  component: string;
+}
+
+function namespaceOf(kind: Kind, namespace: string | undefined): string | undefined {
+  return NAMESPACED_KINDS.has(kind) ? namespace || DEFAULT_NAMESPACE : undefined;
+}
+
+/** Buffers one tick's status, condition and event writes; {@link TickWrites.flush} writes them. */
+export class TickWrites {
+  readonly #statuses = new Map<string, PendingStatus>();
+  readonly #events: PendingEvent[] = [];
+
+  constructor(
+    private readonly store: MemoryStore,
+    /** The tick's simulated timestamp (for lastTransitionTime and event times). */
+    private readonly now: string,
+    private readonly tick: number,
+    private readonly maxEvents: number = DEFAULT_MAX_EVENTS,
+  ) {}
+
+  /** The {@link ControllerStore} one controller sees this tick (events carry its name as source). */
+  forController(component: string): ControllerStore {
+    return {
+      get: (kind, name, namespace) => this.store.get(kind, name, namespace),
+      list: (kind, options?: ListOptions) => this.store.list(kind, options),
+      patchStatus: (key, patch) => this.#patch(key, patch as Record<string, unknown>),
+      setCondition: (key, condition) => this.#setCondition(key, condition),
+      recordEvent: (key, type, reason, message) => {
+        this.#pending(key); // the object must exist
+        this.#events.push({ kind: key.kind as ManifestKind, name: key.name, namespace: key.namespace, type, reason, message, component });
+      },
+    };
+  }
+
+  /** Writes every changed status (one write per object) and the tick's events. */
+  flush(): void {
+    for (const p of this.#statuses.values()) {
+      try {
+        this.store.updateStatus(p.kind, p.name, p.namespace, p.status as never);
+      } catch (e) {
+        if (!(e instanceof NotFoundError)) throw e; // deleted during the tick: nothing to report on
+      }
+    }
+    this.#statuses.clear();
+    for (const e of this.#events) this.#writeEvent(e);
+    this.#events.length = 0;
+    this.#trimEvents();
+  }
+
+  #pending(key: ObjectKey): PendingStatus {
+    const namespace = namespaceOf(key.kind, key.namespace);
+    const id = `${key.kind}\u0000${namespace ?? ""}\u0000${key.name}`;
+    let p = this.#statuses.get(id);
+    if (p === undefined) {
+      const current = this.store.get(key.kind, key.name, namespace);
+      if (current === undefined) throw new NotFoundError(key.kind, key.name, namespace);
+      const status = (current as { status?: Record<string, unknown> }).status;
+      p = { kind: key.kind, name: key.name, namespace, status: { ...(status ?? {}) } };
+      this.#statuses.set(id, p);
+    }
+    return p;
+  }
+
+  #patch(key: ObjectKey, patch: Record<string, unknown>): void {
+    const p = this.#pending(key);
+    Object.assign(p.status, patch);
+  }
+
+  #setCondition(key: ObjectKey, next: Omit<Condition, "lastTransitionTime">): void {
+    const p = this.#pending(key);
+    const conditions = (p.status.conditions as readonly Condition[] | undefined) ?? [];
+    const index = conditions.findIndex((c) => c.type === next.type);
+    const previous = index >= 0 ? conditions[index] : undefined;
+    const condition: Condition = {
+      type: next.type,
+      status: next.status,
+      reason: next.reason,
+      message: next.message,
+      lastTransitionTime: previous !== undefined && previous.status === next.status ? previous.lastTransitionTime : this.now,
+    };
+    const updated = [...conditions];
+    if (index >= 0) updated[index] = condition;
+    else updated.push(condition);
+    p.status.conditions = updated;
+  }
+
+  #writeEvent(e: PendingEvent): void {
+    const namespace = e.namespace !== undefined && NAMESPACED_KINDS.has(e.kind) ? e.namespace : DEFAULT_NAMESPACE;
+    const involved = namespaceOf(e.kind, e.namespace);
+    const base = `${e.name}.${e.reason.toLowerCase().replace(/[^a-z0-9-]+/g, "-")}`;
+    for (let n = 1; ; n++) {
+      const name = n === 1 ? base : `${base}.${n}`;
+      const existing = this.store.get("Event", name, namespace);
+      if (existing === undefined) {
+        const event: MemplaneEvent = {
+          apiVersion: "v1",
+          kind: "Event",
+          metadata: { name, namespace },
+          involvedObject: involved === undefined ? { kind: e.kind, name: e.name } : { kind: e.kind, name: e.name, namespace: involved },
+          type: e.type,
+          reason: e.reason,
+          message: e.message,
+          source: { component: e.component },
+          count: 1,
+          firstTimestamp: this.now,
+          lastTimestamp: this.now,
+          tick: this.tick,
+        };
+        this.store.create(event);
+        return;
+      }
+      const o = existing.involvedObject;
+      if (o.kind === e.kind && o.name === e.name && o.namespace === involved && existing.reason === e.reason) {
+        this.store.update({
+          ...(existing as MemplaneEvent),
+          type: e.type,
+          message: e.message,
+          source: { component: e.component },
+          count: existing.count + 1,
+          lastTimestamp: this.now,
+          tick: this.tick,
+        });
+        return;
+      }
+    }
+  }
+
+  #trimEvents(): void {
+    const excess = this.store.count("Event") - this.maxEvents;
+    if (excess <= 0) return;
+    const oldest = [...this.store.list("Event")].sort(
+      (a, b) => a.tick - b.tick || Number(a.metadata.resourceVersion) - Number(b.metadata.resourceVersion),
+    );
+    for (const e of oldest.slice(0, excess)) this.store.delete("Event", e.metadata.name, e.metadata.namespace);
+  }
+}

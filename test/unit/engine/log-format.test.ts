@@ -1,0 +1,85 @@
+import { formatLogJson, formatLogObject, formatLogText } from "../../../src/engine/log-format.js";
+import type { LogEntry } from "../../../src/engine/log-entry.js";
+
+const balloon: LogEntry = {
+  message: "host esx-01 is soft: free 700Mi < 813Mi",
+  reason: "HostStateSoft",
+  to: "512Mi",
+  from: "0",
+  action: "BalloonTargetChanged",
+  host: "esx-01",
+  name: "web-1",
+  namespace: "default",
+  kind: "VirtualMachine",
+  controller: "balloon",
+  time: "42s",
+  tick: 42,
+};
+
+const stateChanged: LogEntry = {
+  tick: 90,
+  time: "1m30s",
+  controller: "host-state",
+  kind: "Host",
+  name: "esx-01",
+  host: "esx-01",
+  action: "StateChanged",
+  from: "clear",
+  to: "soft",
+  message: "free 700Mi fell below the soft threshold 813Mi",
+};
+
+describe("formatLogJson", () => {
+  it("prints api.md §3's example byte for byte, whatever the key order of the entry", () => {
+    expect(formatLogJson(balloon)).toBe(
+      '{"tick":42,"time":"42s","controller":"balloon","kind":"VirtualMachine","namespace":"default","name":"web-1","host":"esx-01","action":"BalloonTargetChanged","from":"0","to":"512Mi","reason":"HostStateSoft","message":"host esx-01 is soft: free 700Mi < 813Mi"}',
+    );
+  });
+
+  it("omits absent optional fields and stays on one line", () => {
+    const line = formatLogJson({ tick: 1, time: "1s", controller: "reservation", kind: "VirtualMachine", name: "a", action: "Admitted", message: "two\nlines", namespace: undefined });
+    expect(line).toBe('{"tick":1,"time":"1s","controller":"reservation","kind":"VirtualMachine","name":"a","action":"Admitted","message":"two\\nlines"}');
+    expect(JSON.parse(line).message).toBe("two\nlines");
+  });
+});
+
+describe("formatLogText", () => {
+  it("aligns columns: time, host, controller, object, action, from → to, message (reason)", () => {
+    const lines = [formatLogText(balloon), formatLogText(stateChanged)];
+    expect(lines[0]).toBe(
+      "     42s esx-01           balloon      vm/default/web-1             BalloonTargetChanged  0 → 512Mi  host esx-01 is soft: free 700Mi < 813Mi (HostStateSoft)",
+    );
+    expect(lines[1]).toBe(
+      "   1m30s esx-01           host-state   host/esx-01                  StateChanged          clear → soft  free 700Mi fell below the soft threshold 813Mi",
+    );
+    expect(lines[0]!.indexOf("balloon")).toBe(lines[1]!.indexOf("host-state"));
+    expect(lines[0]!.indexOf("BalloonTargetChanged")).toBe(lines[1]!.indexOf("StateChanged"));
+  });
+
+  it("shows the host's state in brackets when known, keeping the columns aligned", () => {
+    const line = formatLogText(balloon, { hostState: (h) => (h === "esx-01" ? "soft" : undefined) });
+    expect(line).toContain("esx-01[soft]     balloon");
+    expect(line.indexOf("balloon")).toBe(formatLogText(balloon).indexOf("balloon"));
+  });
+
+  it("uses ANSI colour only when asked, without moving the columns", () => {
+    expect(formatLogText(balloon, { hostState: () => "soft" })).not.toMatch(/\u001b\[/);
+    const coloured = formatLogText(stateChanged, { color: true, hostState: () => "soft" });
+    expect(coloured).toMatch(/\u001b\[/);
+    // eslint-disable-next-line no-control-regex
+    expect(coloured.replace(/\u001b\[[0-9;]*m/g, "")).toBe(formatLogText(stateChanged, { hostState: () => "soft" }));
+  });
+
+  it("prints a dash for entries without a host and keeps quantities as given", () => {
+    const line = formatLogText({ tick: 3, time: "3s", controller: "custom", kind: "VirtualMachine", namespace: "prod", name: "db", action: "Noted", to: "1300228Ki", message: "m" });
+    expect(line).toBe("      3s -                custom       vm/prod/db                   Noted                 ? → 1300228Ki  m");
+  });
+});
+
+describe("formatLogObject", () => {
+  it("names objects the way kubectl users read them", () => {
+    expect(formatLogObject({ kind: "VirtualMachine", namespace: "default", name: "web-1" })).toBe("vm/default/web-1");
+    expect(formatLogObject({ kind: "Host", name: "esx-01" })).toBe("host/esx-01");
+    expect(formatLogObject({ kind: "GuestOSProfile", name: "rhel7" })).toBe("os/rhel7");
+  });
+});
