@@ -1,0 +1,166 @@
+/**
+ * Reads manifests from the file system the way `kubectl apply -f` does: files, directories
+ * (recursively, `*.yaml`, `*.yml` and `*.json`, in sorted order, symlink loops visited once) and
+ * `-` for standard input. Every file's errors are collected into one result.
+ */
+import { promises as fs } from "node:fs";
+import { join } from "node:path";
+import { ManifestCollector, type ManifestParseResult } from "./parse.js";
+import { DEFAULT_YAML_LIMITS } from "./safe-yaml.js";
+
+/** Options for {@link loadManifests}. */
+export interface LoadManifestsOptions {
+  /** Supplies standard input for the path `-` (default: read `process.stdin` to its end). */
+  stdin?: () => Promise<string> | string;
+  /** Largest file accepted, in bytes (default 16 MiB). */
+  maxFileBytes?: number;
+}
+
+/** The name standard input has in errors and sources. */
+export const STDIN_NAME = "<stdin>";
+
+/** File name endings read from directories (a file named explicitly is read whatever its name). */
+export const MANIFEST_EXTENSIONS: readonly string[] = [".yaml", ".yml", ".json"];
+
+async function readProcessStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
+  return decodeUtf8(Buffer.concat(chunks), STDIN_NAME);
+}
+
+/** A file that is not UTF-8. */
+class EncodingError extends Error {}
+
+/** Offset of the first byte that is not part of a valid UTF-8 sequence, or -1. */
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i]!;
+    const length = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    if (length === 0 || i + length > bytes.length) return i;
+    for (let j = 1; j < length; j++) if ((bytes[i + j]! & 0xc0) !== 0x80) return i;
+    i += length;
+  }
+  return -1;
+}
+
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** Decodes UTF-8 strictly; the error says where the first bad byte is. */
+function decodeUtf8(bytes: Uint8Array, file: string): string {
+  try {
+    return decoder.decode(bytes);
+  } catch {
+    const at = Math.max(firstInvalidUtf8(bytes), 0);
+    let line = 1;
+    let lineStart = 0;
+    for (let i = 0; i < at; i++) if (bytes[i] === 10) (line++, (lineStart = i + 1));
+    throw new EncodingError(
+      `${file} is not valid UTF-8 (byte 0x${bytes[at]?.toString(16).padStart(2, "0") ?? "??"} at line ${line}, byte ${at - lineStart + 1}); save it as UTF-8`,
+    );
+  }
+}
+
+function describeFsError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  switch (code) {
+    case "ENOENT":
+      return "no such file or directory";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+    case "EISDIR":
+      return "is a directory";
+    default:
+      return `cannot read: ${(error as Error)?.message ?? String(error)}`;
+  }
+}
+
+function formatBytes(bytes: number): string {
+  return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`;
+}
+
+/**
+ * Loads, validates and defaults every manifest under `paths` (files, directories, `-` for
+ * stdin). Never rejects for bad input: problems are in `errors`, which lists all of them.
+ */
+export async function loadManifests(paths: readonly string[], options: LoadManifestsOptions = {}): Promise<ManifestParseResult> {
+  const maxBytes = options.maxFileBytes ?? DEFAULT_YAML_LIMITS.maxChars;
+  const collector = new ManifestCollector({ maxChars: Math.max(maxBytes, DEFAULT_YAML_LIMITS.maxChars) });
+  const visitedDirs = new Set<string>();
+  let stdinRead = false;
+
+  const readFile = async (file: string): Promise<void> => {
+    try {
+      const stat = await fs.stat(file);
+      if (stat.size > maxBytes) {
+        collector.addError(file, `file is larger than the ${formatBytes(maxBytes)} limit (${stat.size} bytes)`);
+        return;
+      }
+      const text = decodeUtf8(await fs.readFile(file), file);
+      collector.addText(text, file);
+    } catch (error) {
+      collector.addError(file, error instanceof EncodingError ? error.message : describeFsError(error));
+    }
+  };
+
+  const walk = async (dir: string): Promise<void> => {
+    let real: string;
+    try {
+      real = await fs.realpath(dir);
+    } catch (error) {
+      collector.addError(dir, describeFsError(error));
+      return;
+    }
+    if (visitedDirs.has(real)) return; // a symlink loop or a directory named twice
+    visitedDirs.add(real);
+    let names: string[];
+    try {
+      names = (await fs.readdir(dir)).sort();
+    } catch (error) {
+      collector.addError(dir, describeFsError(error));
+      return;
+    }
+    for (const name of names) {
+      const child = join(dir, name);
+      let stat;
+      try {
+        stat = await fs.stat(child);
+      } catch {
+        continue; // a dangling symlink is not a manifest
+      }
+      if (stat.isDirectory()) await walk(child);
+      else if (stat.isFile() && MANIFEST_EXTENSIONS.some((ext) => name.toLowerCase().endsWith(ext))) await readFile(child);
+    }
+  };
+
+  for (const path of paths) {
+    if (path === "-") {
+      if (stdinRead) {
+        collector.addError(STDIN_NAME, 'standard input ("-") can be read only once');
+        continue;
+      }
+      stdinRead = true;
+      try {
+        const text = options.stdin ? await options.stdin() : await readProcessStdin();
+        if (Buffer.byteLength(text, "utf8") > maxBytes) {
+          collector.addError(STDIN_NAME, `input is larger than the ${formatBytes(maxBytes)} limit`);
+        } else {
+          collector.addText(text, STDIN_NAME);
+        }
+      } catch (error) {
+        collector.addError(STDIN_NAME, error instanceof EncodingError ? error.message : `cannot read: ${(error as Error)?.message ?? String(error)}`);
+      }
+      continue;
+    }
+    let stat;
+    try {
+      stat = await fs.stat(path);
+    } catch (error) {
+      collector.addError(path, describeFsError(error));
+      continue;
+    }
+    if (stat.isDirectory()) await walk(path);
+    else await readFile(path);
+  }
+  return collector.result();
+}

@@ -1,0 +1,215 @@
+/**
+ * From manifest text (or already-parsed values) to validated, defaulted objects and a complete
+ * list of errors with file:line:column. Handles multi-document YAML, `kind: List` and JSON, skips
+ * empty documents, and rejects two objects of the same kind, namespace and name in one apply.
+ */
+import { DEFAULT_NAMESPACE, type ManifestObject } from "../api/types.js";
+import { ManifestValidationError, sortManifestErrors, type ManifestError } from "./errors.js";
+import { DEFAULT_YAML_LIMITS, FORBIDDEN_KEYS, readYamlDocuments, type YamlLimits } from "./safe-yaml.js";
+import { formatPath, NO_POSITION, SourceMap, type PathSegment, type SourcePosition } from "./source-map.js";
+import { validateObject, describeValue } from "./validate.js";
+
+/** What one source contributed. */
+export interface ManifestSource {
+  /** The file as named by the user (`<stdin>` for standard input). */
+  file: string;
+  /** Non-empty documents read. */
+  documents: number;
+  /** Valid objects produced. */
+  objects: number;
+}
+
+/**
+ * The outcome of reading manifests: the valid objects (validated and defaulted, in source
+ * order), every error, and what each source held. Callers apply nothing when `errors` is not
+ * empty (apply is all-or-nothing).
+ */
+export interface ManifestParseResult {
+  objects: ManifestObject[];
+  errors: ManifestError[];
+  sources: ManifestSource[];
+}
+
+interface Seen {
+  file: string;
+  position: SourcePosition;
+}
+
+/**
+ * Accumulates objects and errors over several sources (one apply), so that duplicate names
+ * across files are caught and every error is reported together.
+ */
+export class ManifestCollector {
+  private readonly objects: ManifestObject[] = [];
+  private readonly errors: ManifestError[] = [];
+  private readonly sources: ManifestSource[] = [];
+  private readonly seen = new Map<string, Seen>();
+
+  constructor(private readonly limits: Partial<YamlLimits> = {}) {}
+
+  /** Records an error that is not about a field (unreadable file, bad encoding...). */
+  addError(file: string, message: string, position: SourcePosition = NO_POSITION): void {
+    this.errors.push({ file, line: position.line, column: position.column, path: "", message });
+  }
+
+  /** Reads one YAML or JSON text. */
+  addText(text: string, file: string): void {
+    const source: ManifestSource = { file, documents: 0, objects: 0 };
+    this.sources.push(source);
+    const { documents, problems } = readYamlDocuments(text, this.limits);
+    for (const p of problems) {
+      this.errors.push({ file, line: p.position.line, column: p.position.column, path: formatPath(p.path), message: p.message });
+    }
+    for (const doc of documents) {
+      if (doc.value === null || doc.value === undefined) continue;
+      source.documents++;
+      // A document with a YAML-level problem (bad tag, duplicate key...) is still validated, so
+      // that every error shows at once; the result has errors, so nothing of it is applied.
+      this.addDocument(doc.value, file, doc.positions, source);
+    }
+  }
+
+  /**
+   * Validates values that did not come from text (objects passed to `engine.apply`); errors
+   * carry no line (0) but do carry the field path.
+   */
+  addValues(values: readonly unknown[], file: string): void {
+    const source: ManifestSource = { file, documents: 0, objects: 0 };
+    this.sources.push(source);
+    values.forEach((value, i) => {
+      if (value === null || value === undefined) return;
+      source.documents++;
+      const prefix: PathSegment[] = values.length > 1 ? [i] : [];
+      const unsafe = findUnsafe(value, prefix, 0);
+      if (unsafe) {
+        this.errors.push({ file, line: 0, column: 0, path: formatPath(unsafe.path), message: unsafe.message });
+        return;
+      }
+      this.addDocument(value, file, new SourceMap(), source, prefix);
+    });
+  }
+
+  private addDocument(
+    value: unknown,
+    file: string,
+    positions: SourceMap,
+    source: ManifestSource,
+    prefix: PathSegment[] = [],
+  ): void {
+    if (isList(value)) {
+      const items = (value as Record<string, unknown>).items;
+      if (!Array.isArray(items)) {
+        this.push(file, positions, [...prefix, "items"], [...prefix, "items"], false, `a List must have "items": a list of objects (got ${describeValue(items)})`);
+        return;
+      }
+      items.forEach((item, i) => {
+        if (item !== null && item !== undefined) this.addObject(item, file, positions, source, [...prefix, "items", i]);
+      });
+      return;
+    }
+    this.addObject(value, file, positions, source, prefix);
+  }
+
+  private addObject(
+    value: unknown,
+    file: string,
+    positions: SourceMap,
+    source: ManifestSource,
+    prefix: PathSegment[],
+  ): void {
+    const { issues, object } = validateObject(value);
+    for (const issue of issues) {
+      this.push(file, positions, [...prefix, ...issue.path], [...prefix, ...(issue.at ?? issue.path)], issue.atKey ?? false, issue.message);
+    }
+    if (!object) return;
+    const namePath = [...prefix, "metadata", "name"];
+    const namespace = object.kind === "VirtualMachine" ? (object.metadata.namespace ?? DEFAULT_NAMESPACE) : undefined;
+    const id = `${object.kind}/${namespace ?? ""}/${object.metadata.name}`;
+    const first = this.seen.get(id);
+    const position = positions.locate(namePath);
+    if (first) {
+      const where = first.position.line > 0 ? `${first.file}:${first.position.line}:${first.position.column}` : first.file;
+      const shown = namespace ? `${namespace}/${object.metadata.name}` : object.metadata.name;
+      this.push(file, positions, namePath, namePath, false, `duplicate ${object.kind} "${shown}" in one apply (first defined at ${where})`);
+      return;
+    }
+    this.seen.set(id, { file, position });
+    this.objects.push(object);
+    source.objects++;
+  }
+
+  private push(file: string, positions: SourceMap, path: PathSegment[], at: PathSegment[], atKey: boolean, message: string): void {
+    const position = positions.locate(at, atKey);
+    this.errors.push({ file, line: position.line, column: position.column, path: formatPath(path), message });
+  }
+
+  /** The objects, errors (in file, line, column order) and sources read so far. */
+  result(): ManifestParseResult {
+    return { objects: [...this.objects], errors: sortManifestErrors(this.errors), sources: [...this.sources] };
+  }
+}
+
+function isList(value: unknown): boolean {
+  return value !== null && typeof value === "object" && !Array.isArray(value) && (value as Record<string, unknown>).kind === "List";
+}
+
+/** Finds a forbidden key, an over-deep value or a non-JSON value in caller-supplied objects. */
+function findUnsafe(value: unknown, path: PathSegment[], depth: number): { path: PathSegment[]; message: string } | undefined {
+  if (depth > DEFAULT_YAML_LIMITS.maxDepth) {
+    return { path, message: `mappings and lists are nested too deeply (more than ${DEFAULT_YAML_LIMITS.maxDepth} levels)` };
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findUnsafe(value[i], [...path, i], depth + 1);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (value !== null && typeof value === "object") {
+    for (const key of Object.keys(value)) {
+      if (FORBIDDEN_KEYS.has(key)) return { path: [...path, key], message: `forbidden key "${key}" (reserved in JavaScript objects; not a memplane field)` };
+      const found = findUnsafe((value as Record<string, unknown>)[key], [...path, key], depth + 1);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (typeof value === "function" || typeof value === "symbol" || typeof value === "bigint") {
+    return { path, message: `must be a plain JSON value (got a ${typeof value})` };
+  }
+  return undefined;
+}
+
+/**
+ * Parses, validates and defaults the manifests in a YAML or JSON text (multi-document, `kind:
+ * List`). Never throws for bad input: see `errors`. `source` names the text in errors.
+ */
+export function parseManifestText(text: string, source: string): ManifestParseResult {
+  const collector = new ManifestCollector();
+  collector.addText(text, source);
+  return collector.result();
+}
+
+/** Like {@link parseManifestText}, but throws {@link ManifestValidationError} when anything is wrong. */
+export function parseManifestTextOrThrow(text: string, source: string): ManifestObject[] {
+  return orThrow(parseManifestText(text, source));
+}
+
+/**
+ * Validates and defaults objects given as values (an object, an array of objects, or a `kind:
+ * List`), as `engine.apply(objects)` does. Errors name `source` and the field path (line 0).
+ */
+export function validateManifestObjects(input: unknown, source = "<objects>"): ManifestParseResult {
+  const collector = new ManifestCollector();
+  collector.addValues(Array.isArray(input) ? input : [input], source);
+  return collector.result();
+}
+
+/** Like {@link validateManifestObjects}, but throws {@link ManifestValidationError} when anything is wrong. */
+export function validateManifestObjectsOrThrow(input: unknown, source = "<objects>"): ManifestObject[] {
+  return orThrow(validateManifestObjects(input, source));
+}
+
+function orThrow(result: ManifestParseResult): ManifestObject[] {
+  if (result.errors.length > 0) throw new ManifestValidationError(result.errors);
+  return result.objects;
+}

@@ -1,0 +1,108 @@
+/**
+ * Source positions for manifest fields: where each key and value sits in the text, so that a
+ * validation error can say `web.yaml:12:3 spec.reservation`. Paths are arrays of mapping keys and
+ * list indexes; lookups fall back to the nearest ancestor that has a position (for instance inside
+ * an alias, whose expansion only has the alias's own position).
+ */
+
+/** A 1-based line and column in a source text. Line 0 means "no position known". */
+export interface SourcePosition {
+  line: number;
+  column: number;
+}
+
+/** One step of a field path: a mapping key or a list index. */
+export type PathSegment = string | number;
+
+/** Where a node's key (when it is a mapping value) and its value start. */
+export interface NodePosition {
+  key?: SourcePosition;
+  value?: SourcePosition;
+}
+
+/** The position of nothing: used for objects that did not come from text. */
+export const NO_POSITION: SourcePosition = Object.freeze({ line: 0, column: 0 });
+
+const SEP = "\u0000";
+
+function keyOf(path: readonly PathSegment[]): string {
+  return path.map(String).join(SEP);
+}
+
+/** Positions of every node of one document, by path. */
+export class SourceMap {
+  private readonly nodes = new Map<string, NodePosition>();
+
+  /** Records where the key of the node at `path` starts. */
+  setKey(path: readonly PathSegment[], position: SourcePosition): void {
+    const k = keyOf(path);
+    const node = this.nodes.get(k) ?? {};
+    node.key = position;
+    this.nodes.set(k, node);
+  }
+
+  /** Records where the value of the node at `path` starts. */
+  setValue(path: readonly PathSegment[], position: SourcePosition): void {
+    const k = keyOf(path);
+    const node = this.nodes.get(k) ?? {};
+    node.value = position;
+    this.nodes.set(k, node);
+  }
+
+  /** The recorded positions of exactly this path. */
+  get(path: readonly PathSegment[]): NodePosition | undefined {
+    return this.nodes.get(keyOf(path));
+  }
+
+  /**
+   * Best position for an error about `path`: its value (or its key with `preferKey`), else the
+   * nearest ancestor's key, else the document start.
+   */
+  locate(path: readonly PathSegment[], preferKey = false): SourcePosition {
+    const exact = this.get(path);
+    if (exact) {
+      const first = preferKey ? (exact.key ?? exact.value) : (exact.value ?? exact.key);
+      if (first) return first;
+    }
+    for (let n = path.length - 1; n >= 0; n--) {
+      const node = this.get(path.slice(0, n));
+      const found = node?.key ?? node?.value;
+      if (found) return found;
+    }
+    return NO_POSITION;
+  }
+}
+
+/** Converts character offsets of a text to 1-based lines and columns (CRLF counts as one break). */
+export class LineIndex {
+  private readonly starts: number[] = [0];
+
+  constructor(text: string) {
+    for (let i = 0; i < text.length; i++) {
+      if (text.charCodeAt(i) === 10) this.starts.push(i + 1);
+    }
+  }
+
+  /** The line and column of a character offset. */
+  position(offset: number): SourcePosition {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - this.starts[lo]! + 1 };
+  }
+}
+
+/** Renders a path as people read it: `spec.workload.phases[0].after`, `metadata.labels["app.io/x"]`. */
+export function formatPath(path: readonly PathSegment[]): string {
+  let out = "";
+  for (const segment of path) {
+    if (typeof segment === "number") out += `[${segment}]`;
+    else if (/^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(segment)) out += out === "" ? segment : `.${segment}`;
+    else out += `[${JSON.stringify(segment)}]`;
+  }
+  return out;
+}
