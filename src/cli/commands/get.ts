@@ -3,8 +3,10 @@
  * of the saved simulation as kubectl does.
  */
 import { Option, type Command } from "commander";
+import { BUILTIN_GUEST_OS_PROFILES, builtinProfile } from "../../api/builtin-profiles.js";
 import { NAMESPACED_KINDS, DEFAULT_NAMESPACE, type Kind } from "../../api/types.js";
 import type { Engine } from "../../engine/engine.js";
+import { matchesLabelSelector, parseLabelSelector } from "../../store/label-selector.js";
 import type { CliContext } from "../context.js";
 import { serverError } from "../error-report.js";
 import { UsageError } from "../errors.js";
@@ -55,7 +57,7 @@ export function registerGet(program: Command, ctx: CliContext): void {
       const namespace = namespaced && !opts.allNamespaces ? (opts.namespace ?? DEFAULT_NAMESPACE) : undefined;
       const term = ctx.terminal();
       if (name !== undefined) {
-        const object = engine.store.get(kind, name, namespace) as AnyObject | undefined;
+        const object = getObject(engine, kind, name, namespace);
         if (!object) {
           const where = namespaced ? ` in namespace "${namespace ?? DEFAULT_NAMESPACE}"` : "";
           throw serverError("NotFound", `${kindPlural(kind)} "${name}" not found${where}`);
@@ -63,14 +65,39 @@ export function registerGet(program: Command, ctx: CliContext): void {
         printObjects(term, engine, kind, [object], opts, true);
         return;
       }
-      let objects = engine.store.list(kind, { namespace, labelSelector: opts.selector }) as readonly AnyObject[];
-      if (kind === "Event") objects = [...objects].sort((a, b) => (a.tick ?? 0) - (b.tick ?? 0));
+      const objects = listObjects(engine, kind, namespace, opts.selector);
       if (objects.length === 0 && (opts.output === undefined || opts.output === "wide" || opts.output === "name")) {
         term.err(namespace !== undefined ? `No resources found in ${namespace} namespace.\n` : "No resources found\n");
         return;
       }
       printObjects(term, engine, kind, objects, opts, false);
     });
+}
+
+/**
+ * One object. GuestOSProfiles fall back to the built-in profile of that name (an applied
+ * profile overrides a built-in one, api.md §1).
+ */
+function getObject(engine: Engine, kind: Kind, name: string, namespace: string | undefined): AnyObject | undefined {
+  const stored = engine.store.get(kind, name, namespace) as AnyObject | undefined;
+  if (stored || kind !== "GuestOSProfile") return stored;
+  return builtinProfile(name) as AnyObject | undefined;
+}
+
+/**
+ * Objects of a kind in the store's order; events by the tick of their last occurrence;
+ * GuestOSProfiles merged with the built-in ones not overridden, by name.
+ */
+function listObjects(engine: Engine, kind: Kind, namespace: string | undefined, selector: string | undefined): readonly AnyObject[] {
+  const stored = engine.store.list(kind, { namespace, labelSelector: selector }) as readonly AnyObject[];
+  if (kind === "Event") return [...stored].sort((a, b) => (a.tick ?? 0) - (b.tick ?? 0));
+  if (kind !== "GuestOSProfile") return stored;
+  const parsed = selector === undefined ? undefined : parseLabelSelector(selector);
+  const applied = new Set(stored.map((o) => o.metadata.name));
+  const builtins = BUILTIN_GUEST_OS_PROFILES.filter(
+    (p) => !applied.has(p.metadata.name) && (parsed === undefined || matchesLabelSelector(parsed, p.metadata.labels)),
+  ) as readonly AnyObject[];
+  return [...stored, ...builtins].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
 }
 
 /** Prints objects in the chosen format; `single` prints a lone object (not a List) for json/yaml. */

@@ -4,6 +4,7 @@
  * (`3.50 GiB`); `-o json|yaml` carry the exact quantities.
  */
 import type { GuestOSProfile, Host, HostMemoryState, Kind, MemplaneEvent, VirtualMachine, VmPhase } from "../../api/types.js";
+import { BUILTIN_LABEL } from "../../api/builtin-profiles.js";
 import { formatPagesHuman, quantityToPages } from "../../api/quantity.js";
 import type { DeepReadonly } from "../../store/types.js";
 import { paint } from "../terminal.js";
@@ -110,7 +111,13 @@ export const GUEST_OS_PROFILE_COLUMNS: readonly Column<GuestOSProfile>[] = [
   nameColumn(),
   { header: "MINIMUM", cell: (p) => humanQuantity(p.spec.minimumMemory) },
   { header: "TOUCH-ALL-ON-BOOT", cell: (p) => String(p.spec.touchAllOnBoot) },
-  ageColumn(),
+  {
+    header: "AGE",
+    cell: (p, ctx) =>
+      p.metadata.creationTimestamp === undefined && p.metadata.labels?.[BUILTIN_LABEL] === "true"
+        ? "built-in"
+        : ageSince(p.metadata.creationTimestamp, ctx.nowSeconds),
+  },
   { header: "DESCRIPTION", wide: true, cell: (p) => p.spec.description ?? "" },
 ];
 
