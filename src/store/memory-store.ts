@@ -249,12 +249,18 @@ export class MemoryStore implements ResourceStore {
 
   /** Replaces everything with a snapshot from {@link MemoryStore.snapshot}; watchers see no events. */
   restore(snapshot: StoreSnapshot): void {
-    for (const kind of STORE_KINDS) this.#tables.set(kind, { objects: new Map() });
+    if (snapshot === null || typeof snapshot !== "object" || !Array.isArray(snapshot.objects)) {
+      throw new InvalidObjectError("a store snapshot needs an objects array");
+    }
+    // build the new tables first, so a bad snapshot leaves the store as it was
+    const tables = new Map<Kind, KindTable>();
+    for (const kind of STORE_KINDS) tables.set(kind, { objects: new Map() });
     for (const object of snapshot.objects) {
       const kind = this.#checkKind(object);
       const stored = deepFreeze(cloneData(object)) as Frozen;
-      this.#table(kind).objects.set(this.#key(kind, stored.metadata.name, stored.metadata.namespace), stored);
+      tables.get(kind)!.objects.set(this.#key(kind, stored.metadata.name, stored.metadata.namespace), stored);
     }
+    for (const [kind, table] of tables) this.#tables.set(kind, table);
     this.#resourceVersion = snapshot.resourceVersion;
     this.#uidCounter = snapshot.uidCounter;
   }

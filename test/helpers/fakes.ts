@@ -9,6 +9,9 @@ import type { Controller, ReconcileContext, ReconcileRequest, ReconcileResult } 
 import { ControllerManager } from "../../src/engine/manager.js";
 import type { MemoryModel } from "../../src/hypervisor/memory-model.js";
 import { MemoryStore } from "../../src/store/memory-store.js";
+import { createEngineContainer } from "../../src/di/container.js";
+import { SimulationEngine } from "../../src/engine/engine.js";
+import { resolveEngineOptions, type EngineOptions } from "../../src/engine/options.js";
 
 /** A memory model with state you can set, for snapshot tests; only snapshot/restore are real. */
 export class FakeModel implements Pick<MemoryModel, "restore"> {
@@ -47,4 +50,10 @@ export function managerFixture(controllers: Controller[], options: { maxEvents?:
   const model = options.model ?? new FakeModel();
   const manager = new ControllerManager({ store, clock, controllers, model: () => model as unknown as MemoryModel, maxEvents: options.maxEvents });
   return { clock, store, manager, model };
+}
+
+/** An engine over fake modules (a FakeModel and the given built-ins) instead of the real model and controllers. */
+export function fakeEngine(options: EngineOptions = {}, builtins: Controller[] = [], model: FakeModel = new FakeModel()) {
+  const engine = new SimulationEngine(createEngineContainer(resolveEngineOptions(options), fakeModules(builtins, model)));
+  return { engine, model };
 }

@@ -1,0 +1,214 @@
+/**
+ * The library's entry point (api.md §4): `createEngine(options)` builds an inversify container
+ * with the engine's services, the memory model and the built-in controllers, and returns an
+ * {@link Engine} to apply manifests to, step, observe and snapshot. Nothing here prints, exits
+ * or reads the wall clock.
+ *
+ * The memory model is resolved from TOKENS.MemoryModel at each tick (and by snapshot/restore),
+ * so an embedder may `engine.container.rebind(TOKENS.MemoryModel)` to their own model before
+ * the first step. Controllers are resolved when the engine is created (so a bad controller set
+ * fails at once); they receive the model through `ctx.model`.
+ */
+import "reflect-metadata";
+import type { Container } from "inversify";
+import type { Observable } from "rxjs";
+import type { Kind, ManifestObject } from "../api/types.js";
+import { DEFAULT_ENGINE_MODULES, createEngineContainer } from "../di/container.js";
+import { TOKENS } from "../di/tokens.js";
+import type { MemoryModel } from "../hypervisor/memory-model.js";
+import { parseManifestTextOrThrow, validateManifestObjectsOrThrow } from "../manifest/index.js";
+import type { MemoryStore, StoreSnapshot } from "../store/memory-store.js";
+import type { ApplyOutcome, ResourceReader, ResourceStore } from "../store/types.js";
+import { ManualClock, type ClockState } from "./clock.js";
+import type { LogEntry } from "./log-entry.js";
+import type { ControllerManager, ManagerState, TickSummary } from "./manager.js";
+import { resolveEngineOptions, type EngineOptions, type ResolvedEngineOptions } from "./options.js";
+import { SeededRandom, type RandomState } from "./random.js";
+
+/** The snapshot format version this engine writes and reads. */
+export const ENGINE_SNAPSHOT_VERSION = 1;
+
+/** Everything needed to continue a simulation exactly where it stopped; JSON-serialisable. */
+export interface EngineSnapshot {
+  version: typeof ENGINE_SNAPSHOT_VERSION;
+  /** The options the simulation ran with (controllers by name). */
+  options: { seed: number; tickSeconds: number; controllers: { add: string[]; disable: string[] }; maxEvents: number };
+  clock: ClockState;
+  random: RandomState;
+  store: StoreSnapshot;
+  /** The memory model's own snapshot (`model.snapshot()`). */
+  model: unknown;
+  /** Requeue and backoff state of (controller, object) pairs. */
+  manager: ManagerState;
+}
+
+/** A snapshot that cannot be restored (wrong version or shape). */
+export class SnapshotError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SnapshotError";
+  }
+}
+
+/** What embedders read the store through: reads and watches; writes go through apply/delete. */
+export type EngineStore = ResourceReader & Pick<ResourceStore, "watch">;
+
+/** A running simulation (api.md §4). */
+export interface Engine {
+  /**
+   * Creates or updates objects from YAML/JSON text, one object or an array of objects. Input is
+   * validated and defaulted first; if anything is invalid a ManifestValidationError (holding
+   * every error) is thrown and nothing is applied.
+   */
+  apply(input: string | object | readonly object[]): ApplyOutcome[];
+  /** Deletes an object; false when it did not exist. */
+  delete(kind: Kind, name: string, namespace?: string): boolean;
+  /** Runs `ticks` ticks synchronously (default 1). */
+  step(ticks?: number): void;
+  /** Reads and watches of the resource store. */
+  readonly store: EngineStore;
+  /** Every reconciliation log entry as it is emitted. */
+  readonly logs$: Observable<LogEntry>;
+  /** A summary at the end of every tick. */
+  readonly ticks$: Observable<TickSummary>;
+  /** Ticks run so far. */
+  readonly tick: number;
+  /** Simulated seconds so far. */
+  readonly timeSeconds: number;
+  /** The options in force (after restore, the snapshot's seed and tickSeconds). */
+  readonly options: Readonly<ResolvedEngineOptions>;
+  /** A JSON-serialisable copy of the whole simulation. */
+  snapshot(): EngineSnapshot;
+  /** Continues from a snapshot: restore + step gives what never stopping would have given. */
+  restore(snapshot: EngineSnapshot): void;
+  /** The inversify container (e.g. rebind TOKENS.MemoryModel before the first step). */
+  readonly container: Container;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** The {@link Engine} over an inversify container built by createEngineContainer. */
+export class SimulationEngine implements Engine {
+  readonly #store: MemoryStore;
+  readonly #clock: ManualClock;
+  readonly #random: SeededRandom;
+  readonly #manager: ControllerManager;
+  readonly #options: ResolvedEngineOptions;
+
+  constructor(readonly container: Container) {
+    this.#options = container.get<ResolvedEngineOptions>(TOKENS.EngineOptions);
+    this.#store = container.get<MemoryStore>(TOKENS.Store);
+    this.#clock = container.get<ManualClock>(TOKENS.Clock);
+    this.#random = container.get<SeededRandom>(TOKENS.Random);
+    this.#manager = container.get<ControllerManager>(TOKENS.Manager);
+  }
+
+  get store(): EngineStore {
+    return this.#store;
+  }
+
+  get logs$(): Observable<LogEntry> {
+    return this.#manager.logs$;
+  }
+
+  get ticks$(): Observable<TickSummary> {
+    return this.#manager.ticks$;
+  }
+
+  get tick(): number {
+    return this.#clock.tick;
+  }
+
+  get timeSeconds(): number {
+    return this.#clock.timeSeconds;
+  }
+
+  get options(): Readonly<ResolvedEngineOptions> {
+    return this.#options;
+  }
+
+  apply(input: string | object | readonly object[]): ApplyOutcome[] {
+    let objects: ManifestObject[];
+    if (typeof input === "string") {
+      objects = parseManifestTextOrThrow(input, "<input>");
+    } else {
+      if (input === null || typeof input !== "object") {
+        throw new TypeError("engine.apply takes YAML/JSON text, a manifest object or an array of manifest objects");
+      }
+      // objects go through the same validation and defaulting as text
+      objects = validateManifestObjectsOrThrow(input, "<objects>");
+    }
+    return this.#store.apply(objects);
+  }
+
+  delete(kind: Kind, name: string, namespace?: string): boolean {
+    return this.#store.delete(kind, name, namespace);
+  }
+
+  step(ticks = 1): void {
+    if (!Number.isSafeInteger(ticks) || ticks < 0) throw new RangeError(`step takes a whole number of ticks ≥ 0, got ${String(ticks)}`);
+    for (let i = 0; i < ticks; i++) this.#manager.runTick();
+  }
+
+  snapshot(): EngineSnapshot {
+    const o = this.#options;
+    return {
+      version: ENGINE_SNAPSHOT_VERSION,
+      options: {
+        seed: o.seed,
+        tickSeconds: this.#clock.tickSeconds,
+        controllers: { add: o.controllers.add.map((c) => c.name), disable: [...o.controllers.disable] },
+        maxEvents: o.maxEvents,
+      },
+      clock: this.#clock.getState(),
+      random: this.#random.getState(),
+      store: this.#store.snapshot(),
+      model: this.#model().snapshot(),
+      manager: this.#manager.getState(),
+    };
+  }
+
+  restore(snapshot: EngineSnapshot): void {
+    if (!isPlainObject(snapshot) || snapshot.version !== ENGINE_SNAPSHOT_VERSION) {
+      throw new SnapshotError(
+        `cannot restore snapshot version ${String((snapshot as { version?: unknown } | null)?.version)}; this engine reads version ${ENGINE_SNAPSHOT_VERSION}`,
+      );
+    }
+    for (const part of ["options", "clock", "random", "store", "manager"] as const) {
+      if (!isPlainObject(snapshot[part]) && !Array.isArray(snapshot[part])) throw new SnapshotError(`snapshot has no "${part}" section`);
+    }
+    try {
+      // check the clock and generator states on scratch copies before touching anything
+      new ManualClock().setState(snapshot.clock);
+      new SeededRandom().setState(snapshot.random);
+    } catch (e) {
+      throw new SnapshotError(`snapshot is damaged: ${(e as Error).message}`);
+    }
+    this.#store.restore(snapshot.store);
+    this.#clock.setState(snapshot.clock);
+    this.#random.setState(snapshot.random);
+    this.#model().restore(snapshot.model);
+    this.#manager.setState(snapshot.manager);
+    this.#options.seed = snapshot.options.seed;
+    this.#options.tickSeconds = snapshot.clock.tickSeconds;
+  }
+
+  #model(): MemoryModel {
+    const model = this.container.get<MemoryModel>(TOKENS.MemoryModel, { optional: true });
+    if (model === undefined) {
+      throw new Error("no memory model is bound to TOKENS.MemoryModel: load hypervisorModule or bind your own in engine.container");
+    }
+    return model;
+  }
+}
+
+/**
+ * Creates a simulation (api.md §4). Options: `seed` (default 1), `tickSeconds` (default 1),
+ * `controllers.add` / `controllers.disable`, `maxEvents` (default 1000). Throws a
+ * ControllerRegistryError for a bad controller set and a RangeError for a bad option.
+ */
+export function createEngine(options: EngineOptions = {}): Engine {
+  return new SimulationEngine(createEngineContainer(resolveEngineOptions(options), DEFAULT_ENGINE_MODULES));
+}

@@ -1,0 +1,121 @@
+/**
+ * memplane's public library API (api.md §4): explicit named exports only. Import from
+ * `"memplane"`; everything else is internal and may change.
+ */
+import "reflect-metadata";
+
+// ---- the engine
+export { createEngine, SimulationEngine, SnapshotError, ENGINE_SNAPSHOT_VERSION } from "./engine/engine.js";
+export type { Engine, EngineSnapshot, EngineStore } from "./engine/engine.js";
+export { ENGINE_DEFAULTS, resolveEngineOptions } from "./engine/options.js";
+export type { EngineOptions, ResolvedEngineOptions } from "./engine/options.js";
+export { MAX_BACKOFF_TICKS } from "./engine/manager.js";
+export type { TickSummary, ManagerState, RequeueEntry } from "./engine/manager.js";
+export { DEFAULT_MAX_EVENTS } from "./engine/tick-writes.js";
+export { ManualClock, RealTimeClock } from "./engine/clock.js";
+export type { SimulationClock, ClockState, RealTimeClockOptions, Timers } from "./engine/clock.js";
+export { SeededRandom } from "./engine/random.js";
+export type { RandomState } from "./engine/random.js";
+export { ControllerRegistryError, orderControllers } from "./engine/registry.js";
+
+// ---- the controller contract
+export { CONTROLLER_ORDER, CUSTOM_CONTROLLERS_SLOT } from "./engine/controller.js";
+export type { Controller, ControllerStore, ReconcileContext, ReconcileRequest, ReconcileResult, StatusPatch } from "./engine/controller.js";
+export type { MemoryModel } from "./hypervisor/memory-model.js";
+
+// ---- dependency injection
+export { TOKENS } from "./di/tokens.js";
+export { engineModule } from "./di/engine-module.js";
+export { createEngineContainer, DEFAULT_ENGINE_MODULES } from "./di/container.js";
+export { hypervisorModule } from "./hypervisor/module.js";
+export { builtinControllersModule } from "./controllers/module.js";
+
+// ---- reconciliation log
+export type { LogEntry, LogEntryInput, KnownLogAction } from "./engine/log-entry.js";
+export { formatLogJson, formatLogText, formatLogObject, LOG_TEXT_COLUMNS } from "./engine/log-format.js";
+export type { LogTextOptions } from "./engine/log-format.js";
+
+// ---- the store
+export { MemoryStore, STORE_KINDS } from "./store/memory-store.js";
+export type { MemoryStoreOptions, StoreSnapshot } from "./store/memory-store.js";
+export type {
+  ApplyOutcome,
+  ApplyResult,
+  DeepReadonly,
+  ListOptions,
+  ResourceReader,
+  ResourceStore,
+  StatusWriter,
+  WatchEvent,
+} from "./store/types.js";
+export { StoreError, NotFoundError, AlreadyExistsError, ConflictError, LabelSelectorError, InvalidObjectError } from "./store/errors.js";
+export { parseLabelSelector, matchesLabelSelector } from "./store/label-selector.js";
+export type { LabelSelector, LabelRequirement } from "./store/label-selector.js";
+
+// ---- resources
+export { API_VERSION, DEFAULT_NAMESPACE, NAMESPACED_KINDS } from "./api/types.js";
+export type {
+  BallooningSpec,
+  BalloonDriverHealth,
+  CompressionSpec,
+  Condition,
+  DurationString,
+  GuestOSProfile,
+  GuestOSProfileSpec,
+  Host,
+  HostMemoryState,
+  HostMemoryStatus,
+  HostSpec,
+  HostStatus,
+  Kind,
+  KindMap,
+  ManifestKind,
+  ManifestObject,
+  MemoryStatesSpec,
+  MemplaneEvent,
+  ObjectKey,
+  ObjectMeta,
+  PageSharingSpec,
+  PercentString,
+  Quantity,
+  ReclamationPolicy,
+  Shares,
+  SimTimestamp,
+  StoredObject,
+  SwapSpec,
+  ToolsSpec,
+  VirtualMachine,
+  VirtualMachineMemoryStatus,
+  VirtualMachineRates,
+  VirtualMachineSpec,
+  VirtualMachineStatus,
+  VmPhase,
+  WorkloadPhase,
+  WorkloadSpec,
+} from "./api/types.js";
+
+// ---- quantities, durations, kinds
+export {
+  PAGE_SIZE,
+  QuantityError,
+  parseQuantity,
+  quantityToPages,
+  pagesToQuantity,
+  canonicalQuantity,
+  formatPagesHuman,
+} from "./api/quantity.js";
+export { DurationError, parseDuration, formatSimTime } from "./api/duration.js";
+export { resolveKind } from "./api/kinds.js";
+export { applyDefaults } from "./api/defaults.js";
+
+// ---- manifests
+export {
+  loadManifests,
+  parseManifestText,
+  parseManifestTextOrThrow,
+  validateManifestObjects,
+  validateManifestObjectsOrThrow,
+  ManifestValidationError,
+  formatManifestError,
+} from "./manifest/index.js";
+export type { ManifestError, ManifestParseResult, LoadManifestsOptions } from "./manifest/index.js";
