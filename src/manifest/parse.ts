@@ -64,8 +64,8 @@ export class ManifestCollector {
       if (doc.value === null || doc.value === undefined) continue;
       source.documents++;
       // A document with a YAML-level problem (bad tag, duplicate key...) is still validated, so
-      // that every error shows at once; the result has errors, so nothing of it is applied.
-      this.addDocument(doc.value, file, doc.positions, source);
+      // that every error shows at once, but yields no object.
+      this.addDocument(doc.value, file, doc.positions, source, [], doc.hasProblems);
     }
   }
 
@@ -95,6 +95,7 @@ export class ManifestCollector {
     positions: SourceMap,
     source: ManifestSource,
     prefix: PathSegment[] = [],
+    rejected = false,
   ): void {
     if (isList(value)) {
       const items = (value as Record<string, unknown>).items;
@@ -103,11 +104,11 @@ export class ManifestCollector {
         return;
       }
       items.forEach((item, i) => {
-        if (item !== null && item !== undefined) this.addObject(item, file, positions, source, [...prefix, "items", i]);
+        if (item !== null && item !== undefined) this.addObject(item, file, positions, source, [...prefix, "items", i], rejected);
       });
       return;
     }
-    this.addObject(value, file, positions, source, prefix);
+    this.addObject(value, file, positions, source, prefix, rejected);
   }
 
   private addObject(
@@ -116,12 +117,13 @@ export class ManifestCollector {
     positions: SourceMap,
     source: ManifestSource,
     prefix: PathSegment[],
+    rejected: boolean,
   ): void {
     const { issues, object } = validateObject(value);
     for (const issue of issues) {
       this.push(file, positions, [...prefix, ...issue.path], [...prefix, ...(issue.at ?? issue.path)], issue.atKey ?? false, issue.message);
     }
-    if (!object) return;
+    if (!object || rejected) return;
     const namePath = [...prefix, "metadata", "name"];
     const namespace = object.kind === "VirtualMachine" ? (object.metadata.namespace ?? DEFAULT_NAMESPACE) : undefined;
     const id = `${object.kind}/${namespace ?? ""}/${object.metadata.name}`;

@@ -54,6 +54,8 @@ export interface YamlDocument {
   positions: SourceMap;
   /** Where the document starts. */
   start: SourcePosition;
+  /** True when reading it found a problem (bad tag, duplicate or forbidden key...). */
+  hasProblems: boolean;
 }
 
 /** A problem found while reading YAML: position, field path and a short message. */
@@ -130,6 +132,7 @@ class DocumentBuilder {
   }
 
   private problem(offset: number, path: PathSegment[], message: string): void {
+    if (this.current) this.current.hasProblems = true;
     this.problems.push({ position: this.pos(offset), path, message });
   }
 
@@ -162,7 +165,7 @@ class DocumentBuilder {
       case EVENT_ID.DOCUMENT:
         this.anchors.clear();
         this.nodes = 0;
-        this.current = { index: this.documentIndex++, value: null, positions: new SourceMap(), start: this.pos(0) };
+        this.current = { index: this.documentIndex++, value: null, positions: new SourceMap(), start: this.pos(0), hasProblems: false };
         return;
       case EVENT_ID.MAPPING:
       case EVENT_ID.SEQUENCE:
