@@ -55,7 +55,7 @@ function decodeUtf8(bytes: Uint8Array, file: string): string {
     let lineStart = 0;
     for (let i = 0; i < at; i++) if (bytes[i] === 10) (line++, (lineStart = i + 1));
     throw new EncodingError(
-      `${file} is not valid UTF-8 (byte 0x${bytes[at]?.toString(16).padStart(2, "0") ?? "??"} at line ${line}, byte ${at - lineStart + 1}); save it as UTF-8`,
+      `${file === STDIN_NAME ? "input" : "file"} is not valid UTF-8 (byte 0x${bytes[at]?.toString(16).padStart(2, "0") ?? "??"} at line ${line}, byte ${at - lineStart + 1}); save it as UTF-8`,
     );
   }
 }
