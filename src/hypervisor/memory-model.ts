@@ -30,6 +30,7 @@ import {
   zeroCounters,
 } from "./ledger.js";
 import { resolveHost, resolveVm, workloadAt } from "./resolved.js";
+import { approx as fmt } from "./format.js";
 
 /** The random source the model draws its blind choices from (seeded; see TOKENS.Random). */
 export interface RandomSource {
@@ -300,7 +301,6 @@ export class HypervisorMemoryModel implements MemoryModel {
       if (host.free >= 0) break;
       this.release(v, "Pending", { admitted: false, reason: "InsufficientMemory", message: `host ${host.name} lost memory; powered off` });
     }
-    if (host.free < 0) host.free = 0; // only vmkernel memory is left; nothing more to take
   }
 
   private syncVm(key: string, vm: DeepReadonly<VirtualMachine>): void {
@@ -595,6 +595,7 @@ export class HypervisorMemoryModel implements MemoryModel {
     const take = Math.min(need, v.usedMapped);
     v.usedMapped -= take;
     v.usedSwapped += take;
+    v.counters.swapOuts += take;
     this.recharge(v, host);
   }
 
@@ -745,7 +746,7 @@ export class HypervisorMemoryModel implements MemoryModel {
     const cacheCap = comp.enabled ? Math.floor((v.memory * comp.maxPercent) / 100) : 0;
     const swapFileLeft = () => Math.max(0, v.memory - v.reservation - swappedOf(v));
     let rounds = 0;
-    while (host.free - before < want && rounds++ < 4) {
+    while (host.free - before < want && rounds++ < 8) {
       const mapped = mappedOf(v);
       if (mapped <= 0) {
         res.limitedBy = "nothingToTake";
@@ -758,7 +759,10 @@ export class HypervisorMemoryModel implements MemoryModel {
       const remaining = want - (host.free - before);
       const cFrac = comp.enabled ? v.spec.workload.compressibility / 100 : 0;
       const perPage = 1 - cFrac / this.compressionRatio;
-      const n = Math.min(budget, mapped, Math.max(1, Math.ceil(remaining / Math.max(0.01, perPage))));
+      // Each chosen page frees at most one host page: never choose more than what is still needed,
+      // so reclaim does not overshoot (and never dips below a reservation).
+      void perPage;
+      const n = Math.min(budget, mapped, Math.max(1, remaining));
       let fromUsed = Math.min(v.usedMapped, roundRandom((n * v.usedMapped) / mapped, this.rng));
       let fromFree = Math.min(v.freeMapped, n - fromUsed);
       if (fromUsed + fromFree < n) fromUsed = Math.min(v.usedMapped, n - fromFree);
@@ -823,7 +827,7 @@ export class HypervisorMemoryModel implements MemoryModel {
         if (v.guestSwapped > v.spec.guestSwap) out.push({ object: v.key, message: "guest swap over capacity" });
       }
       const identity = host.spec.vmkernelReserved + sum + host.free;
-      if (identity !== host.spec.capacity && host.free > 0) {
+      if (identity !== host.spec.capacity) {
         out.push({ object: host.name, message: `capacity ${host.spec.capacity} ≠ vmkernel + Σ(consumed + overhead) + free = ${identity}` });
       }
       if (host.free < 0) out.push({ object: host.name, message: `free is negative (${host.free})` });
@@ -850,12 +854,6 @@ export class HypervisorMemoryModel implements MemoryModel {
     this.profiles.clear();
     this.touchAllCache.clear();
   }
-}
-
-function fmt(pages: number): string {
-  if (!Number.isFinite(pages)) return "unlimited";
-  const mib = pages / 256;
-  return mib >= 1024 ? `${(mib / 1024).toFixed(2)}GiB` : `${mib.toFixed(mib % 1 ? 1 : 0)}MiB`;
 }
 
 function safeDuration(s: string): number {

@@ -52,7 +52,10 @@ export class HostStateController implements Controller {
 export function describeState(host: HostRecord): string {
   const { free, state, spec } = host;
   const mf = spec.minFree;
-  if (state === "high") return `free ${approx(free)} ≥ minFree ${approx(mf)}`;
+  if (state === "high") return `host ${host.name} is high: free ${approx(free)} ≥ minFree ${approx(mf)}`;
   const pct = enterThresholdPercent(state, spec.states);
-  return `host ${host.name} is ${state}: free ${approx(free)} < ${approx(thresholdPages(pct, mf))} (${pct}% of minFree ${approx(mf)})`;
+  const line = thresholdPages(pct, mf);
+  if (free < line) return `host ${host.name} is ${state}: free ${approx(free)} < ${approx(line)} (${pct}% of minFree ${approx(mf)})`;
+  const back = thresholdPages(pct + spec.states.hysteresis, mf);
+  return `host ${host.name} is ${state}: free ${approx(free)} must stay ≥ ${approx(back)} (${pct}% + ${spec.states.hysteresis}% hysteresis of minFree ${approx(mf)}) for ${spec.states.holdSeconds}s to climb`;
 }

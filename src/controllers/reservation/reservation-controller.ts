@@ -41,7 +41,7 @@ export class ReservationController implements Controller {
         name: e.vm.name,
         host: e.vm.hostName,
         action: e.action,
-        from: e.action === "Admitted" ? "Pending" : e.action === "PoweredOff" ? "Running" : undefined,
+        from: e.action === "PoweredOff" ? "Running" : "Pending",
         to: e.action === "Admitted" ? "Running" : e.action === "PoweredOff" ? "Stopped" : "Pending",
         reason: e.reason,
         message: e.message,

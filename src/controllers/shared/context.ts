@@ -37,23 +37,17 @@ export function hostObjectKey(host: HostRecord): ObjectKey {
 /** Exact quantity string for pages (`528Mi`, `1300228Ki`, `0`). */
 export const q = (pages: number): string => pagesToQuantity(Math.max(0, Math.round(pages)));
 
-/**
- * A short, readable size for log messages: exact when it is a whole MiB or GiB, otherwise MiB
- * with one decimal (`812.6Mi`) or GiB with two (`12.34Gi`).
- */
-export function approx(pages: number): string {
-  if (!Number.isFinite(pages)) return "unlimited";
-  const p = Math.max(0, Math.round(pages));
-  if (p % (256 * 1024) === 0) return `${p / (256 * 1024)}Gi`;
-  if (p % 256 === 0 && p < 10 * 256 * 1024) return `${p / 256}Mi`;
-  const mib = p / 256;
-  return mib >= 10240 ? `${(mib / 1024).toFixed(2)}Gi` : `${mib.toFixed(1)}Mi`;
-}
+/** Readable sizes for messages (shared with the memory model). */
+export { approx } from "../../hypervisor/format.js";
 
-/** Whether a change from `from` to `to` is worth logging: ≥ 1 % or ≥ 1 MiB, or to/from zero. */
+/**
+ * Whether a change from `from` to `to` is worth logging (api.md §3): it moves by at least 1 %
+ * and at least 1 MiB, or goes to or from zero. Smaller drifts (an active estimate decaying by a
+ * few pages a tick) are not decisions a reader needs to see.
+ */
 export function significantChange(from: number, to: number): boolean {
   if (from === to) return false;
   if (from === 0 || to === 0) return true;
   const d = Math.abs(to - from);
-  return d >= 256 || d >= Math.abs(from) / 100;
+  return d >= 256 && d * 100 >= Math.abs(from);
 }
