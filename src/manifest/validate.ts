@@ -8,7 +8,7 @@ import type { ErrorObject } from "ajv";
 import { applyDefaults, DEFAULT_MEMORY_STATES, type ManifestInput } from "../api/defaults.js";
 import { DurationError, parseDuration, DURATION_HELP, formatSimTime } from "../api/duration.js";
 import { isManifestKind, MANIFEST_KINDS } from "../api/kinds.js";
-import { bytesToQuantity, isPercentString, parseQuantity, QuantityError, QUANTITY_HELP } from "../api/quantity.js";
+import { bytesToQuantity, isPercentString, parseQuantity, QuantityError } from "../api/quantity.js";
 import { API_VERSION, type ManifestKind, type ManifestObject } from "../api/types.js";
 import { schemaValidator } from "./schemas.js";
 import type { PathSegment } from "./source-map.js";
@@ -51,7 +51,7 @@ export function describeValue(value: unknown): string {
 const DEFINITION_HINTS: Readonly<Record<string, string>> = {
   dnsLabel:
     'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters',
-  quantity: `must be a memory quantity: ${QUANTITY_HELP}`,
+  quantity: "must be a memory quantity such as 512Mi, 1.5Gi, 8G or 1000000 bytes (non-negative; suffixes Ki Mi Gi Ti Pi Ei or k M G T P E)",
   percent: 'must be a percentage from 0 to 100: a number or a string like "50%"',
   quantityOrPercent: 'must be a memory quantity (512Mi, 1.5Gi, 8G, bytes) or a percentage of spec.memory from 0% to 100% like "25%"',
   duration: `must be a duration: ${DURATION_HELP}`,

@@ -32,7 +32,7 @@ describe("validation messages and positions", () => {
     const text = `${header("Host", "ESX")}  capacity: 64 GB\n  idleTax: 100\n  ballooning:\n    maxPercent: -1\n    enabledd: true\n  policy: ESXi\n`;
     expect(errorsOf(text)).toEqual([
       "web.yaml:4:9 metadata.name: must be a DNS-1123 label: lowercase letters, digits and \"-\", starting and ending with a letter or digit, at most 63 characters (got \"ESX\")",
-      expect.stringMatching(/^web\.yaml:6:13 spec\.capacity: must be a memory quantity: expected a non-negative number .* \(got "64 GB"\)$/),
+      expect.stringMatching(/^web\.yaml:6:13 spec\.capacity: must be a memory quantity such as 512Mi, .*non-negative.* \(got "64 GB"\)$/),
       "web.yaml:7:12 spec.idleTax: must be at most 99 (got 100)",
       "web.yaml:9:17 spec.ballooning.maxPercent: must be at least 0 (got -1)",
       'web.yaml:10:5 spec.ballooning.enabledd: unknown field "enabledd" (did you mean "enabled"?)',
