@@ -5,8 +5,7 @@
  */
 import { DurationError } from "../api/duration.js";
 import { QuantityError } from "../api/quantity.js";
-import { ManifestValidationError, formatManifestError, type ManifestError } from "../manifest/index.js";
-import { SnapshotError } from "../engine/engine.js";
+import { ManifestValidationError, formatManifestError, type ManifestError } from "../manifest/errors.js";
 import { LabelSelectorError, StoreError } from "../store/errors.js";
 import { StateCorruptError, StateLockedError } from "../state/index.js";
 import { CliError, EXIT_FAILURE } from "./errors.js";
@@ -27,7 +26,7 @@ export function toCliError(err: unknown): { error: CliError; internal: boolean }
   if (err instanceof ManifestValidationError) return { error: manifestErrorsToCliError(err.errors), internal: false };
   if (err instanceof LabelSelectorError) return { error: new CliError(err.message), internal: false };
   if (err instanceof StoreError) return { error: serverError(err.reason, err.message), internal: false };
-  if (err instanceof SnapshotError) {
+  if (err instanceof Error && err.name === "SnapshotError") {
     return { error: new CliError(`cannot restore the saved simulation: ${err.message}; move the state directory aside to start afresh`), internal: false };
   }
   if (

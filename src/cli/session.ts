@@ -4,10 +4,11 @@
  * restore, collect the log entries they cause, and save snapshot and log together.
  */
 import * as path from "node:path";
-import { createEngine, type Engine } from "../engine/engine.js";
+import type { Engine } from "../engine/engine.js";
 import type { LogEntry } from "../engine/log-entry.js";
 import { StateDirectory, type SavedState, type StateWriter } from "../state/index.js";
 import { CliError } from "./errors.js";
+import { engineModule } from "./lazy.js";
 import type { Terminal } from "./terminal.js";
 
 /** Simulation settings a command may ask for; they cannot change once a state is saved. */
@@ -31,7 +32,8 @@ export function openStateDirectory(dir: string, env: NodeJS.ProcessEnv): StateDi
 }
 
 /** Builds an engine: restored from `saved` when given, else fresh with `settings` (or the defaults). */
-export function buildEngine(saved: SavedState | undefined, settings: EngineSettings, stateName: string): Engine {
+export async function buildEngine(saved: SavedState | undefined, settings: EngineSettings, stateName: string): Promise<Engine> {
+  const { createEngine } = await engineModule();
   if (!saved) {
     return createEngine({ seed: settings.seed ?? DEFAULT_SEED, tickSeconds: settings.tickSeconds ?? DEFAULT_TICK_SECONDS });
   }
@@ -51,7 +53,7 @@ export function buildEngine(saved: SavedState | undefined, settings: EngineSetti
 }
 
 /** An engine restored from the last save (or a fresh one), for commands that only read. */
-export function readEngine(state: StateDirectory, settings: EngineSettings = {}): Engine {
+export function readEngine(state: StateDirectory, settings: EngineSettings = {}): Promise<Engine> {
   return buildEngine(state.readState(), settings, state.displayName);
 }
 
@@ -83,7 +85,7 @@ export class WriteSession {
     const writer = await state.openWriter(commandLine, Number.isFinite(timeout) && timeout >= 0 ? { timeoutMs: timeout } : {});
     try {
       for (const warning of writer.warnings) term.warn(warning);
-      const engine = buildEngine(writer.state, settings, state.displayName);
+      const engine = await buildEngine(writer.state, settings, state.displayName);
       const seed = writer.state?.seed ?? settings.seed ?? DEFAULT_SEED;
       const tickSeconds = writer.state?.tickSeconds ?? settings.tickSeconds ?? DEFAULT_TICK_SECONDS;
       return new WriteSession(writer, engine, seed, tickSeconds);

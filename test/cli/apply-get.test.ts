@@ -8,7 +8,7 @@ const CLUSTER = path.join(FIXTURES, "cluster");
 const EDITED = path.join(FIXTURES, "web-1-edited.yaml");
 const INVALID = path.join(FIXTURES, "invalid-vm.yaml");
 
-beforeAll(requireBuild);
+requireBuild();
 
 /** A state directory with the fixture cluster applied. */
 async function appliedState(): Promise<string> {
@@ -19,19 +19,19 @@ async function appliedState(): Promise<string> {
 }
 
 describe("validate", () => {
-  test("valid manifests: N documents valid, exit 0, nothing saved", async () => {
+  test.concurrent("valid manifests: N documents valid, exit 0, nothing saved", async () => {
     const { dir } = tempDir();
     const r = await memplane(["validate", "-f", CLUSTER], { cwd: dir });
     expect(r).toMatchObject({ code: 0, stdout: "4 documents valid\n" });
     expect(fs.readdirSync(dir)).toEqual([]);
   });
 
-  test("reads stdin with -f -", async () => {
+  test.concurrent("reads stdin with -f -", async () => {
     const r = await memplane(["validate", "-f", "-"], { stdin: fs.readFileSync(EDITED, "utf8") });
     expect(r).toMatchObject({ code: 0, stdout: "1 document valid\n" });
   });
 
-  test("an invalid manifest: exit 1, message names file, line and field", async () => {
+  test.concurrent("an invalid manifest: exit 1, message names file, line and field", async () => {
     const r = await memplane(["validate", "-f", INVALID]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^error: .*invalid-vm\.yaml:8:\d+ spec\.reservation: /m);
@@ -40,7 +40,7 @@ describe("validate", () => {
 });
 
 describe("apply", () => {
-  test("prints created, then unchanged on re-apply, then configured after an edit", async () => {
+  test.concurrent("prints created, then unchanged on re-apply, then configured after an edit", async () => {
     const { state } = tempDir();
     const first = await memplane(["apply", "-f", CLUSTER, "--state", state]);
     expect(first.code).toBe(0);
@@ -54,7 +54,7 @@ describe("apply", () => {
     expect(edited).toMatchObject({ code: 0, stdout: "virtualmachine/web-1 configured\n" });
   });
 
-  test("--dry-run reports what would happen and saves nothing", async () => {
+  test.concurrent("--dry-run reports what would happen and saves nothing", async () => {
     const { state } = tempDir();
     const r = await memplane(["apply", "-f", CLUSTER, "--dry-run", "--state", state]);
     expect(r.code).toBe(0);
@@ -67,7 +67,7 @@ describe("apply", () => {
     expect(fs.readFileSync(path.join(applied, "state.json"), "utf8")).toBe(before);
   });
 
-  test("all-or-nothing: one invalid document applies nothing (exit 1)", async () => {
+  test.concurrent("all-or-nothing: one invalid document applies nothing (exit 1)", async () => {
     const { state } = tempDir();
     const r = await memplane(["apply", "-f", CLUSTER, "-f", INVALID, "--state", state]);
     expect(r.code).toBe(1);
@@ -83,12 +83,11 @@ describe("apply", () => {
 });
 
 describe("get", () => {
-  let state: string;
-  beforeAll(async () => {
-    state = await appliedState();
-  });
+  // One applied state shared by the read-only tests below (they run concurrently).
+  let shared: Promise<string> | undefined;
+  const sharedState = (): Promise<string> => (shared ??= appliedState());
 
-  test("a missing state directory is an empty simulation and is not created", async () => {
+  test.concurrent("a missing state directory is an empty simulation and is not created", async () => {
     const { state: none } = tempDir();
     const r = await memplane(["get", "vms", "--state", none]);
     expect(r).toMatchObject({ code: 0, stdout: "" });
@@ -96,7 +95,8 @@ describe("get", () => {
     expect(fs.existsSync(none)).toBe(false);
   });
 
-  test("hosts table has kubectl-like columns", async () => {
+  test.concurrent("hosts table has kubectl-like columns", async () => {
+    const state = await sharedState();
     const r = await memplane(["get", "hosts", "--state", state]);
     expect(r.code).toBe(0);
     const [header, row] = r.stdout.split("\n");
@@ -104,7 +104,8 @@ describe("get", () => {
     expect(row).toMatch(/^esx-01\s+8\.00 GiB\s/);
   });
 
-  test("vms: default namespace only; -n picks one; -A adds NAMESPACE", async () => {
+  test.concurrent("vms: default namespace only; -n picks one; -A adds NAMESPACE", async () => {
+    const state = await sharedState();
     const [def, prod, all] = await Promise.all([
       memplane(["get", "vms", "--state", state]),
       memplane(["get", "virtualmachines", "-n", "prod", "--state", state]),
@@ -118,12 +119,14 @@ describe("get", () => {
     expect(names(all.stdout)).toEqual(["default", "default", "prod"]);
   });
 
-  test("-o wide adds ENTITLEMENT, ACTIVE, COMPRESSED", async () => {
+  test.concurrent("-o wide adds ENTITLEMENT, ACTIVE, COMPRESSED", async () => {
+    const state = await sharedState();
     const r = await memplane(["get", "vms", "-o", "wide", "--state", state]);
     expect(r.stdout.split("\n")[0]).toMatch(/AGE\s+ENTITLEMENT\s+ACTIVE\s+COMPRESSED/);
   });
 
-  test("-o json of a list is a v1 List; of one object, the object", async () => {
+  test.concurrent("-o json of a list is a v1 List; of one object, the object", async () => {
+    const state = await sharedState();
     const [list, one] = await Promise.all([
       memplane(["get", "vms", "-A", "-o", "json", "--state", state]),
       memplane(["get", "vm", "web-1", "-o", "json", "--state", state]),
@@ -138,7 +141,8 @@ describe("get", () => {
     expect(Object.keys(object)).toEqual([...Object.keys(object)].sort());
   });
 
-  test("-o yaml prints the same data as YAML", async () => {
+  test.concurrent("-o yaml prints the same data as YAML", async () => {
+    const state = await sharedState();
     const [asYaml, asJson] = await Promise.all([
       memplane(["get", "host", "esx-01", "-o", "yaml", "--state", state]),
       memplane(["get", "host", "esx-01", "-o", "json", "--state", state]),
@@ -147,7 +151,8 @@ describe("get", () => {
     expect(yaml.load(asYaml.stdout)).toEqual(JSON.parse(asJson.stdout));
   });
 
-  test("-l selects by label, -o name prints kind/name", async () => {
+  test.concurrent("-l selects by label, -o name prints kind/name", async () => {
+    const state = await sharedState();
     const [web, notWeb, byName] = await Promise.all([
       memplane(["get", "vms", "-A", "-l", "app=web", "-o", "name", "--state", state]),
       memplane(["get", "vms", "-A", "-l", "app!=web", "-o", "name", "--state", state]),
@@ -158,14 +163,16 @@ describe("get", () => {
     expect(byName.stdout).toBe("virtualmachine/db-1\n");
   });
 
-  test("a bad selector is exit 1 with a message, not a stack", async () => {
+  test.concurrent("a bad selector is exit 1 with a message, not a stack", async () => {
+    const state = await sharedState();
     const r = await memplane(["get", "vms", "-l", "app in web", "--state", state]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^error: /);
     expect(r.stderr).not.toMatch(STACK_LINE);
   });
 
-  test("NotFound is kubectl's message and exit 1", async () => {
+  test.concurrent("NotFound is kubectl's message and exit 1", async () => {
+    const state = await sharedState();
     const [vm, host] = await Promise.all([
       memplane(["get", "vm", "nope", "--state", state]),
       memplane(["get", "hosts", "esx-99", "--state", state]),
@@ -175,14 +182,16 @@ describe("get", () => {
     expect(host.stderr).toBe('Error from server (NotFound): hosts "esx-99" not found\n');
   });
 
-  test("an unknown kind is exit 1 and lists the known kinds", async () => {
+  test.concurrent("an unknown kind is exit 1 and lists the known kinds", async () => {
+    const state = await sharedState();
     const r = await memplane(["get", "pods", "--state", state]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('resource type "pods"');
     expect(r.stderr).toContain("virtualmachines (vm, vms)");
   });
 
-  test("guestosprofiles include the built-in profiles", async () => {
+  test.concurrent("guestosprofiles include the built-in profiles", async () => {
+    const state = await sharedState();
     const r = await memplane(["get", "os", "-o", "name", "--state", state]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("guestosprofile/rhel7\n");
@@ -191,7 +200,7 @@ describe("get", () => {
 });
 
 describe("delete", () => {
-  test("KIND NAME deletes; a second delete is NotFound unless --ignore-not-found", async () => {
+  test.concurrent("KIND NAME deletes; a second delete is NotFound unless --ignore-not-found", async () => {
     const state = await appliedState();
     const first = await memplane(["delete", "vm", "web-1", "--state", state]);
     expect(first).toMatchObject({ code: 0, stdout: "virtualmachine/web-1 deleted\n" });
@@ -206,7 +215,7 @@ describe("delete", () => {
     expect(left.stdout).toBe("virtualmachine/web-2\nvirtualmachine/db-1\n");
   });
 
-  test("-f deletes every object in the manifests", async () => {
+  test.concurrent("-f deletes every object in the manifests", async () => {
     const state = await appliedState();
     const r = await memplane(["delete", "-f", CLUSTER, "--state", state]);
     expect(r.code).toBe(0);
@@ -216,7 +225,7 @@ describe("delete", () => {
     expect(left.stderr).toContain("No resources found");
   });
 
-  test("needs -f or KIND NAME (usage error)", async () => {
+  test.concurrent("needs -f or KIND NAME (usage error)", async () => {
     const r = await memplane(["delete", "vm"]);
     expect(r.code).toBe(2);
   });

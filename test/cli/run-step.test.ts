@@ -6,7 +6,7 @@ import { FIXTURES, memplane, requireBuild, tempDir } from "./cli-harness.js";
 const CLUSTER = path.join(FIXTURES, "cluster");
 const OVERCOMMIT = path.join(FIXTURES, "overcommit.yaml");
 
-beforeAll(requireBuild);
+requireBuild();
 
 /** Parses JSON-lines output, failing on any line that is not a log entry. */
 function jsonLines(out: string): Array<Record<string, unknown>> {
@@ -22,7 +22,7 @@ function jsonLines(out: string): Array<Record<string, unknown>> {
 }
 
 describe("run", () => {
-  test("streams JSON log lines and touches no disk without --state", async () => {
+  test.concurrent("streams JSON log lines and touches no disk without --state", async () => {
     const { dir } = tempDir();
     const r = await memplane(["run", "-f", OVERCOMMIT, "--duration", "5m", "--log-format", "json"], { cwd: dir });
     expect(r.code).toBe(0);
@@ -33,28 +33,28 @@ describe("run", () => {
     expect(fs.readdirSync(dir)).toEqual([]);
   });
 
-  test("is deterministic: the same seed gives the same log", async () => {
+  test.concurrent("is deterministic: the same seed gives the same log", async () => {
     const args = ["run", "-f", OVERCOMMIT, "--ticks", "120", "--seed", "7", "--log-format", "json"];
     const [a, b] = await Promise.all([memplane(args), memplane(args)]);
     expect(a.stdout).toBe(b.stdout);
     expect(a.stdout.length).toBeGreaterThan(0);
   });
 
-  test("text logs are aligned lines naming the object", async () => {
+  test.concurrent("text logs are aligned lines naming the object", async () => {
     const r = await memplane(["run", "-f", OVERCOMMIT, "--ticks", "3"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/vm\/default\/busy-1/);
     expect(r.stdout).not.toContain("\x1b[");
   });
 
-  test("--tick sets the tick length: --duration 1m --tick 5s runs 12 ticks", async () => {
+  test.concurrent("--tick sets the tick length: --duration 1m --tick 5s runs 12 ticks", async () => {
     const r = await memplane(["run", "-f", CLUSTER, "--duration", "1m", "--tick", "5s", "-q"]);
     expect(r).toMatchObject({ code: 0, stdout: "", stderr: "" });
     const v = await memplane(["run", "-f", CLUSTER, "--duration", "1m", "--tick", "5s", "--log-format", "json"]);
     expect(v.stderr).toContain("ran 12 ticks to tick 12 (1m0s)");
   });
 
-  test("with --state saves the final state and log; a later run continues it", async () => {
+  test.concurrent("with --state saves the final state and log; a later run continues it", async () => {
     const { state } = tempDir();
     const first = await memplane(["run", "-f", OVERCOMMIT, "--ticks", "30", "--state", state, "--log-format", "json"]);
     expect(first.code).toBe(0);
@@ -69,7 +69,7 @@ describe("run", () => {
     expect(vms.stdout).toMatch(/busy-1\s+esx-small\s+Running/);
   });
 
-  test("a saved simulation refuses a different --seed or --tick", async () => {
+  test.concurrent("a saved simulation refuses a different --seed or --tick", async () => {
     const { state } = tempDir();
     await memplane(["run", "-f", CLUSTER, "--ticks", "1", "--state", state, "--seed", "3"]);
     const [seed, tick] = await Promise.all([
@@ -84,7 +84,7 @@ describe("run", () => {
 });
 
 describe("step", () => {
-  test("advances the saved simulation and prints only the new entries", async () => {
+  test.concurrent("advances the saved simulation and prints only the new entries", async () => {
     const { state } = tempDir();
     await memplane(["apply", "-f", OVERCOMMIT, "--state", state]);
     const first = await memplane(["step", "--ticks", "5", "--log-format", "json", "--state", state]);
@@ -100,7 +100,7 @@ describe("step", () => {
     expect(log).toBe(first.stdout + second.stdout);
   });
 
-  test("stepping in pieces gives the same log as one run (restore + step == never stopped)", async () => {
+  test.concurrent("stepping in pieces gives the same log as one run (restore + step == never stopped)", async () => {
     const { state } = tempDir();
     const whole = await memplane(["run", "-f", OVERCOMMIT, "--ticks", "90", "--log-format", "json"]);
     await memplane(["apply", "-f", OVERCOMMIT, "--state", state]);
@@ -111,7 +111,7 @@ describe("step", () => {
     expect(fs.readFileSync(path.join(state, "log.jsonl"), "utf8")).toBe(whole.stdout);
   });
 
-  test("step on a missing state directory creates it", async () => {
+  test.concurrent("step on a missing state directory creates it", async () => {
     const { state } = tempDir();
     const r = await memplane(["step", "--state", state]);
     expect(r.code).toBe(0);

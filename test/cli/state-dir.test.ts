@@ -6,7 +6,7 @@ import { FIXTURES, memplane, requireBuild, STACK_LINE, tempDir } from "./cli-har
 
 const CLUSTER = path.join(FIXTURES, "cluster");
 
-beforeAll(requireBuild);
+requireBuild();
 
 /** Writes a lock file as another memplane process would. */
 function writeLock(state: string, pid: number): void {
@@ -22,7 +22,7 @@ async function deadPid(): Promise<number> {
 }
 
 describe("writer lock", () => {
-  test("a lock held by a live process: the writer waits, then fails naming the holder", async () => {
+  test.concurrent("a lock held by a live process: the writer waits, then fails naming the holder", async () => {
     const { state } = tempDir();
     const holder = spawn(process.execPath, ["-e", "setTimeout(() => {}, 30000)"]);
     try {
@@ -44,7 +44,7 @@ describe("writer lock", () => {
     }
   });
 
-  test("the writer gets the lock once the holder releases it", async () => {
+  test.concurrent("the writer gets the lock once the holder releases it", async () => {
     const { state } = tempDir();
     const holder = spawn(process.execPath, ["-e", "setTimeout(() => {}, 30000)"]);
     try {
@@ -58,7 +58,7 @@ describe("writer lock", () => {
     }
   });
 
-  test("a lock whose pid is dead is taken over, and released afterwards", async () => {
+  test.concurrent("a lock whose pid is dead is taken over, and released afterwards", async () => {
     const { state } = tempDir();
     writeLock(state, await deadPid());
     const r = await memplane(["apply", "-f", CLUSTER, "--state", state], { env: { MEMPLANE_LOCK_TIMEOUT_MS: "0" } });
@@ -66,7 +66,7 @@ describe("writer lock", () => {
     expect(fs.existsSync(path.join(state, "lock"))).toBe(false);
   });
 
-  test("concurrent writers never lose an update", async () => {
+  test.concurrent("concurrent writers never lose an update", async () => {
     const { state } = tempDir();
     await memplane(["apply", "-f", CLUSTER, "--state", state]);
     const results = await Promise.all(Array.from({ length: 4 }, () => memplane(["step", "--ticks", "3", "-q", "--state", state])));
@@ -76,7 +76,7 @@ describe("writer lock", () => {
 });
 
 describe("log.jsonl", () => {
-  test("a torn last line is detected, dropped and reported; the log stays valid JSON lines", async () => {
+  test.concurrent("a torn last line is detected, dropped and reported; the log stays valid JSON lines", async () => {
     const { state } = tempDir();
     await memplane(["apply", "-f", path.join(FIXTURES, "overcommit.yaml"), "--state", state]);
     await memplane(["step", "--ticks", "5", "-q", "--state", state]);
@@ -92,7 +92,7 @@ describe("log.jsonl", () => {
     for (const line of after.split("\n").filter(Boolean)) expect(() => JSON.parse(line)).not.toThrow();
   });
 
-  test("entries appended by a save that never committed are dropped", async () => {
+  test.concurrent("entries appended by a save that never committed are dropped", async () => {
     const { state } = tempDir();
     await memplane(["apply", "-f", path.join(FIXTURES, "overcommit.yaml"), "--state", state]);
     await memplane(["step", "--ticks", "2", "-q", "--state", state]);
@@ -105,7 +105,7 @@ describe("log.jsonl", () => {
     expect(fs.readFileSync(logFile, "utf8")).not.toContain("never committed");
   });
 
-  test("retention keeps the newest entries", async () => {
+  test.concurrent("retention keeps the newest entries", async () => {
     const { state } = tempDir();
     const env = { MEMPLANE_LOG_RETENTION: "10" };
     await memplane(["apply", "-f", path.join(FIXTURES, "overcommit.yaml"), "--state", state], { env });
@@ -116,7 +116,7 @@ describe("log.jsonl", () => {
     expect(kept).toEqual(all.slice(-10));
   });
 
-  test("a corrupt state.json is a clear error, not a stack", async () => {
+  test.concurrent("a corrupt state.json is a clear error, not a stack", async () => {
     const { state } = tempDir();
     fs.mkdirSync(state);
     fs.writeFileSync(path.join(state, "state.json"), "{ not json");

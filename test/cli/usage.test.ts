@@ -3,17 +3,17 @@ import { memplane, requireBuild, STACK_LINE, tempDir } from "./cli-harness.js";
 
 const COMMANDS = ["validate", "apply", "get", "delete", "run", "step"];
 
-beforeAll(requireBuild);
+requireBuild();
 
 describe("memplane usage", () => {
-  test("--help on the program lists every command and exits 0", async () => {
+  test.concurrent("--help on the program lists every command and exits 0", async () => {
     const r = await memplane(["--help"]);
     expect(r.code).toBe(0);
     for (const c of COMMANDS) expect(r.stdout).toMatch(new RegExp(`^\\s+${c}\\b`, "m"));
     expect(r.stdout).toContain("Exit codes");
   });
 
-  test("--help on every command prints its usage and exits 0", async () => {
+  test.concurrent("--help on every command prints its usage and exits 0", async () => {
     const results = await Promise.all(COMMANDS.map((c) => memplane([c, "--help"])));
     results.forEach((r, i) => {
       expect(r.code).toBe(0);
@@ -22,13 +22,13 @@ describe("memplane usage", () => {
     });
   });
 
-  test("--version prints the package version", async () => {
+  test.concurrent("--version prints the package version", async () => {
     const r = await memplane(["--version"]);
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
 
-  test.each([
+  test.concurrent.each([
     ["an unknown command", ["frobnicate"], "unknown command"],
     ["an unknown flag", ["get", "hosts", "--frob"], "unknown option"],
     ["a missing argument", ["get"], "missing required argument"],
@@ -46,13 +46,13 @@ describe("memplane usage", () => {
     expect(r.stderr).not.toMatch(STACK_LINE);
   });
 
-  test("a typo suggests the command meant", async () => {
+  test.concurrent("a typo suggests the command meant", async () => {
     const r = await memplane(["aply"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("apply");
   });
 
-  test("errors are red only when colour is allowed", async () => {
+  test.concurrent("errors are red only when colour is allowed", async () => {
     const { state } = tempDir();
     const args = ["get", "vm", "nope", "--state", state, "-o", "json"];
     const forced = await memplane(["validate", "-f", "does-not-exist.yaml"], { env: { NO_COLOR: undefined, FORCE_COLOR: "1" } });

@@ -4,10 +4,9 @@
  * `virtualmachine/web-1 configured`, `… unchanged` like kubectl.
  */
 import type { Command } from "commander";
-import { loadManifests } from "../../manifest/index.js";
 import type { ApplyOutcome } from "../../store/types.js";
 import type { CliContext } from "../context.js";
-import { manifestErrorsToCliError } from "../error-report.js";
+import { readManifests } from "../manifests.js";
 import { addStateOption, filenameOption } from "../options.js";
 import { objectRef } from "../output/names.js";
 import { WriteSession, openStateDirectory, readEngine } from "../session.js";
@@ -28,16 +27,15 @@ export function registerApply(program: Command, ctx: CliContext): void {
     .addHelpText("after", "\nExamples:\n  memplane apply -f manifests/examples/seed-story\n  memplane apply -f web.yaml --dry-run\n")
     .action(async (opts: { filename: string[]; dryRun: boolean; state: string }) => {
       const term = ctx.terminal();
-      const loaded = await loadManifests(opts.filename, { stdin: ctx.readStdin });
-      if (loaded.errors.length > 0) throw manifestErrorsToCliError(loaded.errors);
+      const objects = await readManifests(opts.filename, ctx);
       const state = openStateDirectory(opts.state, ctx.env);
       let outcomes: ApplyOutcome[];
       if (opts.dryRun) {
-        outcomes = readEngine(state).apply(loaded.objects);
+        outcomes = (await readEngine(state)).apply(objects);
       } else {
         const session = await WriteSession.open(state, ctx.commandLine, {}, term, ctx.env);
         try {
-          outcomes = session.engine.apply(loaded.objects);
+          outcomes = session.engine.apply(objects);
           session.save();
         } finally {
           session.close();

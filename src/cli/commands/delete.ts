@@ -5,9 +5,8 @@
  */
 import type { Command } from "commander";
 import { DEFAULT_NAMESPACE, NAMESPACED_KINDS, type Kind } from "../../api/types.js";
-import { loadManifests } from "../../manifest/index.js";
 import type { CliContext } from "../context.js";
-import { manifestErrorsToCliError } from "../error-report.js";
+import { readManifests } from "../manifests.js";
 import { CliError, UsageError } from "../errors.js";
 import { resolveKindArg } from "../kind-arg.js";
 import { addStateOption, filenameOption } from "../options.js";
@@ -69,9 +68,7 @@ function notFoundMessage(t: Target): string {
 async function resolveTargets(kindName: string | undefined, name: string | undefined, opts: DeleteOptions, ctx: CliContext): Promise<Target[]> {
   if (opts.filename && kindName !== undefined) throw new UsageError("give either -f PATH... or KIND NAME, not both");
   if (opts.filename) {
-    const loaded = await loadManifests(opts.filename, { stdin: ctx.readStdin });
-    if (loaded.errors.length > 0) throw manifestErrorsToCliError(loaded.errors);
-    return loaded.objects.map((o) => ({ kind: o.kind, name: o.metadata.name, namespace: o.metadata.namespace }));
+    return (await readManifests(opts.filename, ctx)).map((o) => ({ kind: o.kind, name: o.metadata.name, namespace: o.metadata.namespace }));
   }
   if (kindName === undefined || name === undefined) throw new UsageError("give -f PATH... or KIND NAME (e.g. memplane delete vm web-1)");
   const kind = resolveKindArg(kindName);

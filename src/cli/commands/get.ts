@@ -47,12 +47,12 @@ export function registerGet(program: Command, ctx: CliContext): void {
       "after",
       "\nExamples:\n  memplane get hosts\n  memplane get vms -A -o wide\n  memplane get vm web-1 -o yaml\n  memplane get vms -l app=web\n  memplane get events\n",
     )
-    .action((kindName: string, name: string | undefined, opts: GetOptions) => {
+    .action(async (kindName: string, name: string | undefined, opts: GetOptions) => {
       const kind = resolveKindArg(kindName);
       if (name !== undefined && opts.selector !== undefined) {
         throw new UsageError("a name cannot be given together with a label selector (-l)");
       }
-      const engine = readEngine(openStateDirectory(opts.state, ctx.env));
+      const engine = await readEngine(openStateDirectory(opts.state, ctx.env));
       const namespaced = NAMESPACED_KINDS.has(kind);
       const namespace = namespaced && !opts.allNamespaces ? (opts.namespace ?? DEFAULT_NAMESPACE) : undefined;
       const term = ctx.terminal();

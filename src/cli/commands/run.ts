@@ -7,9 +7,8 @@
 import { Option, type Command } from "commander";
 import { formatSimTime } from "../../api/duration.js";
 import type { Engine } from "../../engine/engine.js";
-import { loadManifests } from "../../manifest/index.js";
 import type { CliContext } from "../context.js";
-import { manifestErrorsToCliError } from "../error-report.js";
+import { readManifests } from "../manifests.js";
 import { CliError, EXIT_INTERRUPTED } from "../errors.js";
 import { logFormatOption, parseDurationOption, parseSeed, parseTickLength, parseTicks, ticksFor } from "../options.js";
 import { DEFAULT_TICK_SECONDS, WriteSession, buildEngine, openStateDirectory } from "../session.js";
@@ -51,12 +50,11 @@ export function registerRun(program: Command, ctx: CliContext): void {
     )
     .action(async (opts: RunOptions) => {
       const term = ctx.terminal();
-      const loaded = await loadManifests(opts.filename, { stdin: ctx.readStdin });
-      if (loaded.errors.length > 0) throw manifestErrorsToCliError(loaded.errors);
+      const objects = await readManifests(opts.filename, ctx);
       const settings = { seed: opts.seed, tickSeconds: opts.tick };
       if (opts.state === undefined) {
-        const engine = buildEngine(undefined, settings, "");
-        const result = await applyAndRun(engine, loaded.objects, opts, opts.tick ?? DEFAULT_TICK_SECONDS, term);
+        const engine = await buildEngine(undefined, settings, "");
+        const result = await applyAndRun(engine, objects, opts, opts.tick ?? DEFAULT_TICK_SECONDS, term);
         finish(result, engine, term, opts, "");
         return;
       }
@@ -64,7 +62,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
       const session = await WriteSession.open(state, ctx.commandLine, settings, term, ctx.env);
       let result: SimulateResult;
       try {
-        result = await applyAndRun(session.engine, loaded.objects, opts, session.tickSeconds, term);
+        result = await applyAndRun(session.engine, objects, opts, session.tickSeconds, term);
         session.save();
       } finally {
         session.close();
