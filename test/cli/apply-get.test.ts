@@ -67,6 +67,13 @@ describe("apply", () => {
     expect(fs.readFileSync(path.join(applied, "state.json"), "utf8")).toBe(before);
   });
 
+  test.concurrent("an empty directory is an error, not a silent success", async () => {
+    const { dir, state } = tempDir();
+    const r = await memplane(["apply", "-f", dir, "--state", state]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("no objects passed to apply");
+  });
+
   test.concurrent("all-or-nothing: one invalid document applies nothing (exit 1)", async () => {
     const { state } = tempDir();
     const r = await memplane(["apply", "-f", CLUSTER, "-f", INVALID, "--state", state]);

@@ -1,7 +1,8 @@
 /** `run` and `step`: streaming logs, saving state, ticks vs duration, settings that cannot change. */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { FIXTURES, memplane, requireBuild, tempDir } from "./cli-harness.js";
+import { spawn } from "node:child_process";
+import { BIN, FIXTURES, memplane, requireBuild, tempDir } from "./cli-harness.js";
 
 const CLUSTER = path.join(FIXTURES, "cluster");
 const OVERCOMMIT = path.join(FIXTURES, "overcommit.yaml");
@@ -80,6 +81,31 @@ describe("run", () => {
     expect(seed.stderr).toContain("runs with --seed 3");
     expect(tick.code).toBe(1);
     expect(tick.stderr).toContain("runs with --tick 1s");
+  });
+});
+
+describe("Ctrl-C", () => {
+  test.concurrent("interrupting a run stops after a whole tick, saves it, and exits 130", async () => {
+    const { state } = tempDir();
+    const child = spawn(process.execPath, [BIN, "run", "-f", OVERCOMMIT, "--duration", "100h", "--state", state, "--log-format", "json"], {
+      env: { ...process.env, NO_COLOR: "1" },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => {
+      child.stdout.setEncoding("utf8").on("data", (d: string) => {
+        if (stdout === "") setTimeout(() => child.kill("SIGINT"), 200);
+        stdout += d;
+      });
+      child.on("close", resolve);
+    });
+    expect(code).toBe(130);
+    const saved = JSON.parse(fs.readFileSync(path.join(state, "state.json"), "utf8"));
+    expect(saved.tick).toBeGreaterThan(0);
+    expect(saved.tick).toBeLessThan(360_000);
+    expect(stderr).toContain(`interrupted at tick ${saved.tick}`);
+    expect(fs.existsSync(path.join(state, "lock"))).toBe(false);
   });
 });
 

@@ -6,6 +6,7 @@
 import type { Command } from "commander";
 import type { ApplyOutcome } from "../../store/types.js";
 import type { CliContext } from "../context.js";
+import { CliError } from "../errors.js";
 import { readManifests } from "../manifests.js";
 import { addStateOption, filenameOption } from "../options.js";
 import { objectRef } from "../output/names.js";
@@ -28,6 +29,7 @@ export function registerApply(program: Command, ctx: CliContext): void {
     .action(async (opts: { filename: string[]; dryRun: boolean; state: string }) => {
       const term = ctx.terminal();
       const objects = await readManifests(opts.filename, ctx);
+      if (objects.length === 0) throw new CliError(`no objects passed to apply (${opts.filename.join(", ")} held no documents)`);
       const state = openStateDirectory(opts.state, ctx.env);
       let outcomes: ApplyOutcome[];
       if (opts.dryRun) {
