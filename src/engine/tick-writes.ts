@@ -39,7 +39,8 @@ function namespaceOf(kind: Kind, namespace: string | undefined): string | undefi
 
 /** Buffers one tick's status, condition and event writes; {@link TickWrites.flush} writes them. */
 export class TickWrites {
-  readonly #statuses = new Map<string, PendingStatus>();
+  /** Keyed by the stored object itself: nothing replaces it in the store until flush. */
+  readonly #statuses = new Map<object, PendingStatus>();
   readonly #events: PendingEvent[] = [];
 
   constructor(
@@ -81,14 +82,13 @@ export class TickWrites {
 
   #pending(key: ObjectKey): PendingStatus {
     const namespace = namespaceOf(key.kind, key.namespace);
-    const id = `${key.kind}\u0000${namespace ?? ""}\u0000${key.name}`;
-    let p = this.#statuses.get(id);
+    const current = this.store.get(key.kind, key.name, namespace);
+    if (current === undefined) throw new NotFoundError(key.kind, key.name, namespace);
+    let p = this.#statuses.get(current);
     if (p === undefined) {
-      const current = this.store.get(key.kind, key.name, namespace);
-      if (current === undefined) throw new NotFoundError(key.kind, key.name, namespace);
       const status = (current as { status?: Record<string, unknown> }).status;
       p = { kind: key.kind, name: key.name, namespace, status: { ...(status ?? {}) } };
-      this.#statuses.set(id, p);
+      this.#statuses.set(current, p);
     }
     return p;
   }

@@ -1,9 +1,91 @@
 /**
- * Plain-data helpers for the store: objects are cloned once when they come in, frozen once,
- * and then handed out as they are (structural sharing, no clone per read).
+ * Plain-data helpers for the store: objects are copied and frozen in one pass when they come
+ * in, and then handed out as they are (structural sharing, no clone per read). Frozen
+ * subtrees are shared by a new version of an object instead of being copied again.
  */
 
-/** A deep copy of JSON-like data (plain objects, arrays, primitives); `undefined` properties are dropped. */
+/**
+ * Frozen objects are taken to be deeply frozen and shared as they are: everything the store
+ * freezes is frozen deeply, and a caller who freezes data freezes it all (Object.isFrozen is
+ * also far cheaper than any side table: a WeakSet of millions of entries slows every GC).
+ */
+function isDeeplyFrozen(value: object): boolean {
+  return Object.isFrozen(value);
+}
+
+/**
+ * A deep-frozen deep copy of JSON-like data (plain objects, arrays, primitives); `undefined`
+ * properties are dropped. Frozen subtrees are shared, not copied.
+ */
+export function cloneFrozen<T>(value: T): T {
+  if (value === null || typeof value !== "object") return value;
+  if (isDeeplyFrozen(value)) return value;
+  let copy: unknown;
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = cloneFrozen(value[i]);
+    copy = out;
+  } else {
+    const out: Record<string, unknown> = {};
+    for (const key in value) {
+      if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== undefined) out[key] = cloneFrozen(v);
+    }
+    copy = out;
+  }
+  return Object.freeze(copy) as T;
+}
+
+/**
+ * Like {@link cloneFrozen}, but reuses every part of `previous` (a frozen earlier version) that
+ * is deep-equal to the matching part of `next`; returns `previous` itself when nothing changed.
+ * A status write that changes one counter thus allocates only the path to that counter.
+ */
+export function cloneFrozenSharing<T>(next: T, previous: unknown): T {
+  if (next === previous) return next;
+  if (next === null || typeof next !== "object" || isDeeplyFrozen(next)) return next;
+  if (previous === null || typeof previous !== "object" || Array.isArray(previous) !== Array.isArray(next)) return cloneFrozen(next);
+  if (Array.isArray(next)) {
+    const prev = previous as readonly unknown[];
+    const out = new Array<unknown>(next.length);
+    let same = next.length === prev.length;
+    for (let i = 0; i < next.length; i++) {
+      out[i] = cloneFrozenSharing(next[i], prev[i]);
+      if (out[i] !== prev[i]) same = false;
+    }
+    return (same ? previous : Object.freeze(out)) as T;
+  }
+  const prev = previous as Readonly<Record<string, unknown>>;
+  const out: Record<string, unknown> = {};
+  let same = true;
+  let count = 0;
+  for (const key in next) {
+    if (!Object.prototype.hasOwnProperty.call(next, key)) continue;
+    const v = (next as Record<string, unknown>)[key];
+    if (v === undefined) continue;
+    count++;
+    const c = cloneFrozenSharing(v, prev[key]);
+    out[key] = c;
+    if (c !== prev[key]) same = false;
+  }
+  if (same) {
+    let prevCount = 0;
+    for (const key in prev) if (prev[key] !== undefined) prevCount++;
+    if (prevCount === count) return previous as T;
+  }
+  return Object.freeze(out) as T;
+}
+
+/**
+ * Freezes an object whose properties are already deep-frozen (or primitives) — e.g. a new
+ * version of a stored object assembled from shared parts.
+ */
+export function freezeShallow<T extends object>(value: T): T {
+  return Object.freeze(value);
+}
+
+/** A deep copy of JSON-like data, not frozen; `undefined` properties are dropped. */
 export function cloneData<T>(value: T): T {
   if (value === null || typeof value !== "object") return value;
   if (Array.isArray(value)) return value.map((v) => cloneData(v)) as T;
@@ -15,12 +97,11 @@ export function cloneData<T>(value: T): T {
   return out as T;
 }
 
-/** Freezes a value and everything reachable from it; already-frozen subtrees are skipped (they were frozen deeply). */
+/** Freezes a value and everything reachable from it. */
 export function deepFreeze<T>(value: T): T {
-  if (value === null || typeof value !== "object" || Object.isFrozen(value)) return value;
-  Object.freeze(value);
+  if (value === null || typeof value !== "object" || isDeeplyFrozen(value)) return value;
   for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
-  return value;
+  return Object.freeze(value);
 }
 
 /** Structural equality of JSON-like data; a missing property equals an `undefined` one. */
@@ -37,12 +118,12 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   const ao = a as Record<string, unknown>;
   const bo = b as Record<string, unknown>;
   let countA = 0;
-  for (const key of Object.keys(ao)) {
+  for (const key in ao) {
     if (ao[key] === undefined) continue;
     countA++;
     if (!deepEqual(ao[key], bo[key])) return false;
   }
   let countB = 0;
-  for (const key of Object.keys(bo)) if (bo[key] !== undefined) countB++;
+  for (const key in bo) if (bo[key] !== undefined) countB++;
   return countA === countB;
 }

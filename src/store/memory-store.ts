@@ -15,7 +15,7 @@ import {
 } from "../api/types.js";
 import { formatSimTime } from "../api/duration.js";
 import { AlreadyExistsError, ConflictError, InvalidObjectError, NotFoundError } from "./errors.js";
-import { cloneData, deepEqual, deepFreeze } from "./immutable.js";
+import { cloneFrozen, cloneFrozenSharing, deepEqual, freezeShallow } from "./immutable.js";
 import { matchesLabelSelector, parseLabelSelector } from "./label-selector.js";
 import type { ApplyOutcome, DeepReadonly, ListOptions, ResourceStore, WatchEvent } from "./types.js";
 
@@ -40,16 +40,30 @@ export interface StoreSnapshot {
 
 type Frozen = DeepReadonly<StoredObject>;
 
+/** One stored object's slot: a new version replaces `object`, the cell stays. */
+interface Cell {
+  readonly namespace: string;
+  readonly name: string;
+  object: Frozen;
+}
+
 interface KindTable {
-  objects: Map<string, Frozen>;
-  /** Keys in list order; dropped when an object is created or deleted. */
-  sortedKeys?: string[];
+  /** namespace ("" for cluster-scoped kinds) → name → cell: lookups without building keys. */
+  cells: Map<string, Map<string, Cell>>;
+  size: number;
+  /** Cells in list order; dropped when an object is created or deleted. */
+  sortedCells?: Cell[];
   /** Objects in list order; dropped on any write of this kind. */
   listCache?: readonly Frozen[];
 }
 
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+function newTable(): KindTable {
+  return { cells: new Map(), size: 0 };
+}
+
+function compareCells(a: Cell, b: Cell): number {
+  if (a.namespace !== b.namespace) return a.namespace < b.namespace ? -1 : 1;
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
 /** The fields `apply` and `update` compare: everything but status and store-managed metadata. */
@@ -80,7 +94,7 @@ export class MemoryStore implements ResourceStore {
 
   constructor(options: MemoryStoreOptions = {}) {
     this.#now = options.now ?? (() => 0);
-    for (const kind of STORE_KINDS) this.#tables.set(kind, { objects: new Map() });
+    for (const kind of STORE_KINDS) this.#tables.set(kind, newTable());
   }
 
   /** The namespace an object of this kind lives in: `default` when absent for namespaced kinds, none otherwise. */
@@ -96,7 +110,7 @@ export class MemoryStore implements ResourceStore {
   get<K extends Kind>(kind: K, name: string, namespace?: string): DeepReadonly<KindMap[K]> | undefined {
     const table = this.#tables.get(kind);
     if (table === undefined) return undefined;
-    return table.objects.get(this.#key(kind, name, namespace)) as DeepReadonly<KindMap[K]> | undefined;
+    return this.#cell(table, kind, name, namespace)?.object as DeepReadonly<KindMap[K]> | undefined;
   }
 
   list<K extends Kind>(kind: K, options: ListOptions = {}): readonly DeepReadonly<KindMap[K]>[] {
@@ -115,7 +129,7 @@ export class MemoryStore implements ResourceStore {
 
   /** How many objects of a kind the store holds (O(1)). */
   count(kind: Kind): number {
-    return this.#table(kind).objects.size;
+    return this.#table(kind).size;
   }
 
   watch<K extends Kind>(kind?: K): Observable<WatchEvent<K>> {
@@ -125,36 +139,35 @@ export class MemoryStore implements ResourceStore {
 
   create<K extends Kind>(object: KindMap[K]): DeepReadonly<KindMap[K]> {
     const kind = this.#checkKind(object);
-    const copy = cloneData(object) as StoredObject;
-    const metadata = copy.metadata;
-    const namespace = MemoryStore.namespaceFor(kind, metadata.namespace);
-    const key = this.#key(kind, metadata.name, namespace);
+    const name = object.metadata.name;
+    const namespace = MemoryStore.namespaceFor(kind, object.metadata.namespace);
     const table = this.#table(kind);
-    if (table.objects.has(key)) throw new AlreadyExistsError(kind, metadata.name, namespace);
-    const stored = deepFreeze({
-      ...copy,
-      metadata: this.#metadata(copy, {
-        namespace,
-        uid: uidFor(++this.#uidCounter),
-        generation: 1,
-        resourceVersion: String(++this.#resourceVersion),
-        creationTimestamp: formatSimTime(this.#now()),
-      }),
-    }) as Frozen;
-    table.objects.set(key, stored);
-    table.sortedKeys = undefined;
+    if (this.#cell(table, kind, name, namespace) !== undefined) throw new AlreadyExistsError(kind, name, namespace);
+    const stored = this.#assemble(object, {
+      namespace,
+      uid: uidFor(++this.#uidCounter),
+      generation: 1,
+      resourceVersion: String(++this.#resourceVersion),
+      creationTimestamp: formatSimTime(this.#now()),
+    });
+    const nsKey = namespace ?? "";
+    let byName = table.cells.get(nsKey);
+    if (byName === undefined) table.cells.set(nsKey, (byName = new Map()));
+    byName.set(name, { namespace: nsKey, name, object: stored });
+    table.size++;
+    table.sortedCells = undefined;
     table.listCache = undefined;
-    this.#changes.next({ type: "ADDED", object: stored });
+    this.#emit("ADDED", stored);
     return stored as DeepReadonly<KindMap[K]>;
   }
 
   update<K extends Kind>(object: KindMap[K]): DeepReadonly<KindMap[K]> {
     const kind = this.#checkKind(object);
     const namespace = MemoryStore.namespaceFor(kind, object.metadata.namespace);
-    const key = this.#key(kind, object.metadata.name, namespace);
     const table = this.#table(kind);
-    const current = table.objects.get(key);
-    if (current === undefined) throw new NotFoundError(kind, object.metadata.name, namespace);
+    const cell = this.#cell(table, kind, object.metadata.name, namespace);
+    if (cell === undefined) throw new NotFoundError(kind, object.metadata.name, namespace);
+    const current = cell.object;
     const expected = object.metadata.resourceVersion;
     if (expected !== undefined && expected !== current.metadata.resourceVersion) {
       throw new ConflictError(kind, object.metadata.name, namespace, expected, current.metadata.resourceVersion!);
@@ -162,19 +175,18 @@ export class MemoryStore implements ResourceStore {
     if (deepEqual(desiredContent(current as Readonly<Record<string, unknown>>), desiredContent(object as unknown as Record<string, unknown>))) {
       return current as DeepReadonly<KindMap[K]>;
     }
-    const copy = cloneData(object) as StoredObject;
-    const next: Record<string, unknown> = { ...copy };
-    delete next.status;
-    const currentStatus = (current as { status?: unknown }).status;
-    if (currentStatus !== undefined) next.status = currentStatus;
-    next.metadata = this.#metadata(copy, {
-      namespace,
-      uid: current.metadata.uid,
-      generation: (current.metadata.generation ?? 0) + 1,
-      resourceVersion: String(++this.#resourceVersion),
-      creationTimestamp: current.metadata.creationTimestamp,
-    });
-    return this.#replace(table, key, deepFreeze(next) as Frozen) as DeepReadonly<KindMap[K]>;
+    const next = this.#assemble(
+      object,
+      {
+        namespace,
+        uid: current.metadata.uid,
+        generation: (current.metadata.generation ?? 0) + 1,
+        resourceVersion: String(++this.#resourceVersion),
+        creationTimestamp: current.metadata.creationTimestamp,
+      },
+      (current as { status?: unknown }).status,
+    );
+    return this.#replace(table, cell, next) as DeepReadonly<KindMap[K]>;
   }
 
   updateStatus<K extends Kind>(
@@ -186,33 +198,37 @@ export class MemoryStore implements ResourceStore {
   ): DeepReadonly<KindMap[K]> {
     const table = this.#table(kind);
     const ns = MemoryStore.namespaceFor(kind, namespace);
-    const key = this.#key(kind, name, ns);
-    const current = table.objects.get(key);
-    if (current === undefined) throw new NotFoundError(kind, name, ns);
+    const cell = this.#cell(table, kind, name, ns);
+    if (cell === undefined) throw new NotFoundError(kind, name, ns);
+    const current = cell.object;
     if (options.resourceVersion !== undefined && options.resourceVersion !== current.metadata.resourceVersion) {
       throw new ConflictError(kind, name, ns, options.resourceVersion, current.metadata.resourceVersion!);
     }
     const currentStatus = (current as { status?: unknown }).status;
-    if (deepEqual(currentStatus, status)) return current as DeepReadonly<KindMap[K]>;
-    const next = {
+    // structural sharing: only metadata and the changed parts of status are new
+    const nextStatus = cloneFrozenSharing(status, currentStatus);
+    if (nextStatus === currentStatus) return current as DeepReadonly<KindMap[K]>;
+    const next = freezeShallow({
       ...current,
-      metadata: { ...current.metadata, resourceVersion: String(++this.#resourceVersion) },
-      status: deepFreeze(cloneData(status)),
-    };
-    return this.#replace(table, key, deepFreeze(next) as Frozen) as DeepReadonly<KindMap[K]>;
+      metadata: freezeShallow({ ...current.metadata, resourceVersion: String(++this.#resourceVersion) }),
+      status: nextStatus,
+    }) as Frozen;
+    return this.#replace(table, cell, next) as DeepReadonly<KindMap[K]>;
   }
 
   delete(kind: Kind, name: string, namespace?: string): boolean {
     const table = this.#tables.get(kind);
     if (table === undefined) return false;
-    const key = this.#key(kind, name, namespace);
-    const current = table.objects.get(key);
-    if (current === undefined) return false;
-    table.objects.delete(key);
-    table.sortedKeys = undefined;
+    const cell = this.#cell(table, kind, name, namespace);
+    if (cell === undefined) return false;
+    const byName = table.cells.get(cell.namespace)!;
+    byName.delete(name);
+    if (byName.size === 0) table.cells.delete(cell.namespace);
+    table.size--;
+    table.sortedCells = undefined;
     table.listCache = undefined;
     ++this.#resourceVersion;
-    this.#changes.next({ type: "DELETED", object: current });
+    this.#emit("DELETED", cell.object);
     return true;
   }
 
@@ -254,54 +270,81 @@ export class MemoryStore implements ResourceStore {
     }
     // build the new tables first, so a bad snapshot leaves the store as it was
     const tables = new Map<Kind, KindTable>();
-    for (const kind of STORE_KINDS) tables.set(kind, { objects: new Map() });
+    for (const kind of STORE_KINDS) tables.set(kind, newTable());
     for (const object of snapshot.objects) {
       const kind = this.#checkKind(object);
-      const stored = deepFreeze(cloneData(object)) as Frozen;
-      tables.get(kind)!.objects.set(this.#key(kind, stored.metadata.name, stored.metadata.namespace), stored);
+      const stored = cloneFrozen(object) as Frozen;
+      const table = tables.get(kind)!;
+      const nsKey = MemoryStore.namespaceFor(kind, stored.metadata.namespace) ?? "";
+      let byName = table.cells.get(nsKey);
+      if (byName === undefined) table.cells.set(nsKey, (byName = new Map()));
+      if (!byName.has(stored.metadata.name)) table.size++;
+      byName.set(stored.metadata.name, { namespace: nsKey, name: stored.metadata.name, object: stored });
     }
     for (const [kind, table] of tables) this.#tables.set(kind, table);
     this.#resourceVersion = snapshot.resourceVersion;
     this.#uidCounter = snapshot.uidCounter;
   }
 
-  #replace(table: KindTable, key: string, next: Frozen): Frozen {
-    table.objects.set(key, next);
+  #replace(table: KindTable, cell: Cell, next: Frozen): Frozen {
+    cell.object = next;
     table.listCache = undefined;
-    this.#changes.next({ type: "MODIFIED", object: next });
+    this.#emit("MODIFIED", next);
     return next;
   }
 
-  #metadata(
+  #emit(type: WatchEvent["type"], object: Frozen): void {
+    if (this.#changes.observed) this.#changes.next({ type, object });
+  }
+
+  /** A new frozen version of an object: its content copied, store-managed metadata set, status kept. */
+  #assemble(
     object: StoredObject,
     managed: { namespace?: string; uid?: string; generation: number; resourceVersion: string; creationTimestamp?: string },
-  ): StoredObject["metadata"] {
+    status?: unknown,
+  ): Frozen {
+    const out: Record<string, unknown> = {};
+    const source = object as unknown as Record<string, unknown>;
+    for (const key in source) {
+      if (key === "metadata" || key === "status" || !Object.prototype.hasOwnProperty.call(source, key)) continue;
+      if (source[key] !== undefined) out[key] = cloneFrozen(source[key]);
+    }
     const { name, labels, annotations } = object.metadata;
     const metadata: StoredObject["metadata"] = { name };
     if (managed.namespace !== undefined) metadata.namespace = managed.namespace;
-    if (labels !== undefined) metadata.labels = labels;
-    if (annotations !== undefined) metadata.annotations = annotations;
+    if (labels !== undefined) metadata.labels = cloneFrozen(labels);
+    if (annotations !== undefined) metadata.annotations = cloneFrozen(annotations);
     if (managed.uid !== undefined) metadata.uid = managed.uid;
     metadata.generation = managed.generation;
     metadata.resourceVersion = managed.resourceVersion;
     if (managed.creationTimestamp !== undefined) metadata.creationTimestamp = managed.creationTimestamp;
-    return metadata;
+    // keep the usual key order: apiVersion, kind, metadata, spec…, status
+    const ordered: Record<string, unknown> = {};
+    if ("apiVersion" in out) ordered.apiVersion = out.apiVersion;
+    if ("kind" in out) ordered.kind = out.kind;
+    ordered.metadata = freezeShallow(metadata);
+    for (const key in out) if (key !== "apiVersion" && key !== "kind") ordered[key] = out[key];
+    if (status !== undefined) ordered.status = status;
+    return freezeShallow(ordered) as Frozen;
   }
 
   #listAll(table: KindTable): readonly Frozen[] {
     if (table.listCache !== undefined) return table.listCache;
-    if (table.sortedKeys === undefined) {
-      table.sortedKeys = [...table.objects.keys()].sort(compareStrings);
+    if (table.sortedCells === undefined) {
+      const cells: Cell[] = [];
+      for (const byName of table.cells.values()) for (const cell of byName.values()) cells.push(cell);
+      table.sortedCells = cells.sort(compareCells);
     }
-    const list = table.sortedKeys.map((k) => table.objects.get(k)!);
+    const cells = table.sortedCells;
+    const list = new Array<Frozen>(cells.length);
+    for (let i = 0; i < cells.length; i++) list[i] = cells[i]!.object;
     table.listCache = Object.freeze(list);
     return table.listCache;
   }
 
-  #key(kind: Kind, name: string, namespace: string | undefined): string {
-    const ns = MemoryStore.namespaceFor(kind, namespace);
-    // "\u0000" sorts before every name character, so keys order by namespace, then name
-    return ns === undefined ? name : `${ns}\u0000${name}`;
+  #cell(table: KindTable, kind: Kind, name: string, namespace: string | undefined): Cell | undefined {
+    const ns = NAMESPACED_KINDS.has(kind) ? namespace || DEFAULT_NAMESPACE : "";
+    return table.cells.get(ns)?.get(name);
   }
 
   #table(kind: Kind): KindTable {

@@ -179,6 +179,23 @@ describe("MemoryStore immutability", () => {
     expect(Object.isFrozen(input)).toBe(false);
   });
 
+  it("shares unchanged parts of status between versions and copies only what changed", () => {
+    const store = new MemoryStore();
+    store.create(host("esx-01"));
+    const first = hostStatus();
+    first.conditions = [{ type: "MemoryPressure", status: "False", reason: "Clear", message: "", lastTransitionTime: "0s" }];
+    const v1 = store.updateStatus("Host", "esx-01", undefined, first);
+    const second = { ...hostStatus(), conditions: [{ ...first.conditions[0]! }], memory: { ...hostStatus().memory, free: "5Gi" } };
+    const v2 = store.updateStatus("Host", "esx-01", undefined, second);
+    expect(v2.status!.conditions).toBe(v1.status!.conditions);
+    expect(v2.status!.vms).toBe(v1.status!.vms);
+    expect(v2.status!.memory).not.toBe(v1.status!.memory);
+    expect(v2.status!.memory.free).toBe("5Gi");
+    expect(Object.isFrozen(v2.status!.memory)).toBe(true);
+    second.memory.free = "1Gi"; // the caller's object stays the caller's
+    expect(store.get("Host", "esx-01")!.status!.memory.free).toBe("5Gi");
+  });
+
   it("shares the unchanged spec between versions (no clone per status write)", () => {
     const store = new MemoryStore();
     store.create(host("esx-01"));
