@@ -21,7 +21,8 @@ export { ControllerRegistryError, orderControllers } from "./engine/registry.js"
 // ---- the controller contract
 export { CONTROLLER_ORDER, CUSTOM_CONTROLLERS_SLOT } from "./engine/controller.js";
 export type { Controller, ControllerStore, ReconcileContext, ReconcileRequest, ReconcileResult, StatusPatch } from "./engine/controller.js";
-export type { MemoryModel } from "./hypervisor/memory-model.js";
+export { HypervisorMemoryModel } from "./hypervisor/memory-model.js";
+export type { MemoryModel, MemoryModelSnapshot } from "./hypervisor/memory-model.js";
 
 // ---- dependency injection
 export { TOKENS } from "./di/tokens.js";
