@@ -33,8 +33,8 @@ export function openStateDirectory(dir: string, env: NodeJS.ProcessEnv): StateDi
 
 /** Builds an engine: restored from `saved` when given, else fresh with `settings` (or the defaults). */
 export async function buildEngine(saved: SavedState | undefined, settings: EngineSettings, stateName: string): Promise<Engine> {
-  const { createEngine } = await engineModule();
   if (!saved) {
+    const { createEngine } = await engineModule();
     return createEngine({ seed: settings.seed ?? DEFAULT_SEED, tickSeconds: settings.tickSeconds ?? DEFAULT_TICK_SECONDS });
   }
   if (settings.seed !== undefined && settings.seed !== saved.seed) {
@@ -47,6 +47,7 @@ export async function buildEngine(saved: SavedState | undefined, settings: Engin
       `the simulation saved in ${stateName} runs with --tick ${saved.tickSeconds}s; it cannot change to ${settings.tickSeconds}s (omit --tick, or use a new --state directory)`,
     );
   }
+  const { createEngine } = await engineModule();
   const engine = createEngine({ seed: saved.seed, tickSeconds: saved.tickSeconds });
   engine.restore(saved.engine as Parameters<Engine["restore"]>[0]);
   return engine;

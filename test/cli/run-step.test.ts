@@ -34,13 +34,6 @@ describe("run", () => {
     expect(fs.readdirSync(dir)).toEqual([]);
   });
 
-  test.concurrent("is deterministic: the same seed gives the same log", async () => {
-    const args = ["run", "-f", OVERCOMMIT, "--ticks", "120", "--seed", "7", "--log-format", "json"];
-    const [a, b] = await Promise.all([memplane(args), memplane(args)]);
-    expect(a.stdout).toBe(b.stdout);
-    expect(a.stdout.length).toBeGreaterThan(0);
-  });
-
   test.concurrent("text logs are aligned lines naming the object", async () => {
     const r = await memplane(["run", "-f", OVERCOMMIT, "--ticks", "3"]);
     expect(r.code).toBe(0);
@@ -49,10 +42,10 @@ describe("run", () => {
   });
 
   test.concurrent("--tick sets the tick length: --duration 1m --tick 5s runs 12 ticks", async () => {
-    const r = await memplane(["run", "-f", CLUSTER, "--duration", "1m", "--tick", "5s", "-q"]);
-    expect(r).toMatchObject({ code: 0, stdout: "", stderr: "" });
-    const v = await memplane(["run", "-f", CLUSTER, "--duration", "1m", "--tick", "5s", "--log-format", "json"]);
-    expect(v.stderr).toContain("ran 12 ticks to tick 12 (1m0s)");
+    const r = await memplane(["run", "-f", CLUSTER, "--duration", "1m", "--tick", "5s", "--log-format", "json"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("ran 12 ticks to tick 12 (1m0s)");
+    expect(jsonLines(r.stdout).map((e) => e.time)).toContain("5s");
   });
 
   test.concurrent("with --state saves the final state and log; a later run continues it", async () => {
