@@ -44,7 +44,7 @@ export async function simulate(engine: Engine, ticks: number, term: Terminal, op
   const subscription = engine.logs$.subscribe((entry) => {
     logEntries++;
     if (options.quiet) return;
-    bar.clear();
+    if (term.stdout.isTTY) bar.clear(); // the bar and the log share the terminal
     term.out(logLine(entry, engine, options.logFormat, term.color) + "\n");
   });
   let interrupted = false;
