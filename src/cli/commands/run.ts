@@ -43,7 +43,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .addOption(new Option("--seed <n>", "random seed (default 1)").argParser(parseSeed))
     .addOption(logFormatOption())
     .option("--state <dir>", "load the simulation from DIR if saved there, and save the final state and log to it")
-    .option("-q, --quiet", "print no log entries", false)
+    .option("-q, --quiet", "print nothing but errors", false)
     .addHelpText(
       "after",
       "\nExamples:\n  memplane run -f manifests/examples/seed-story\n  memplane run -f cluster/ --duration 1h --tick 5s --log-format json > log.jsonl\n  memplane run -f cluster/ --ticks 120 --state ./.memplane\n",
