@@ -653,7 +653,12 @@ export class HypervisorMemoryModel implements MemoryModel {
       // Sharing never takes consumption below the reservation (reserved touched pages stay put).
       const mapped = mappedOf(v);
       const room = Math.max(0, mapped + Math.ceil(compressedOf(v) / this.compressionRatio) - v.reservation);
-      v.sharedSavings = Math.min(zeroSavings + commonSavings, room, mapped);
+      let savings = Math.min(zeroSavings + commonSavings, room, mapped);
+      // Savings that disappear are copy-on-write breaks: each needs a free host page. With none
+      // left, the pages stay shared until memory is reclaimed (free never goes negative).
+      const drop = v.sharedSavings - savings;
+      if (drop > Math.max(0, host.free)) savings = v.sharedSavings - Math.max(0, host.free);
+      v.sharedSavings = savings;
       this.recharge(v, host);
     }
   }
