@@ -12,5 +12,6 @@ export default {
   transform: {
     "^.+\\.ts$": ["ts-jest", { useESM: true, tsconfig: "tsconfig.test.json" }],
   },
-  testTimeout: 30000,
+  testTimeout: 120000,
+  maxWorkers: 2,
 };

@@ -31,7 +31,9 @@ const hostArb = fc.record({
   swapCapacityGi: fc.constantFrom(0, 2, 64),
 });
 
-function manifests(hosts: fc.infer<typeof hostArb>[]): object[] {
+type HostCase = typeof hostArb extends fc.Arbitrary<infer T> ? T : never;
+
+function manifests(hosts: HostCase[]): object[] {
   const out: object[] = [];
   hosts.forEach((h, i) => {
     out.push({
