@@ -7,6 +7,7 @@
 export function approx(pages: number): string {
   if (!Number.isFinite(pages)) return "unlimited";
   const p = Math.max(0, Math.round(pages));
+  if (p === 0) return "0";
   if (p % (256 * 1024) === 0) return `${p / (256 * 1024)}Gi`;
   if (p % 256 === 0 && p < 10 * 256 * 1024) return `${p / 256}Mi`;
   const mib = p / 256;
