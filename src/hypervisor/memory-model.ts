@@ -294,7 +294,7 @@ export class HypervisorMemoryModel implements MemoryModel {
       if (host.free >= 0) break;
       const canFree = Math.max(0, this.consumed(v) - v.reservation);
       const want = Math.min(canFree, -host.free);
-      if (want > 0) this.swapOutPages(v, host, want, want, Number.POSITIVE_INFINITY, false);
+      if (want > 0) this.swapOutPages(v, host, want, want, this.swapDatastoreLeft(host), false);
     }
     const order = [...this.vmsOf(host)].reverse();
     for (const v of order) {
@@ -604,7 +604,7 @@ export class HypervisorMemoryModel implements MemoryModel {
     const wait =
       c.swapIns * host.spec.swap.swapInLatency +
       c.decompressions * FAULT_LATENCY.decompress +
-      c.guestPageIns * FAULT_LATENCY.guestPageIn +
+      (c.guestPageIns + c.guestPageOuts) * FAULT_LATENCY.guestPageIn +
       (c.stalledPages + c.stalledGrowth) * host.spec.swap.swapInLatency;
     v.stallPercent = Math.min(100, Math.round(((wait / (Math.max(1, v.spec.vcpus) * dt)) * 100) * 100) / 100);
   }

@@ -69,7 +69,11 @@ describe("writer lock", () => {
   test.concurrent("concurrent writers never lose an update", async () => {
     const { state } = tempDir();
     await memplane(["apply", "-f", CLUSTER, "--state", state]);
-    const results = await Promise.all(Array.from({ length: 4 }, () => memplane(["step", "--ticks", "3", "-q", "--state", state])));
+    const results = await Promise.all(Array.from({ length: 4 }, () =>
+        // a generous wait: on a loaded CI machine four processes queue behind one lock
+        memplane(["step", "--ticks", "3", "-q", "--state", state], { env: { MEMPLANE_LOCK_TIMEOUT_MS: "60000" } }),
+      ),
+    );
     for (const r of results) expect(r.code).toBe(0);
     expect(JSON.parse(fs.readFileSync(path.join(state, "state.json"), "utf8")).tick).toBe(12);
   });
