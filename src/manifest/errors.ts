@@ -22,11 +22,13 @@ export function formatManifestError(e: ManifestError): string {
   return e.path ? `${where} ${e.path}: ${e.message}` : `${where} ${e.message}`;
 }
 
-/** Orders errors by file, then line, then column (stable for equal positions). */
+/** Orders errors by line and column within each file; files keep the order they were read in. */
 export function sortManifestErrors(errors: readonly ManifestError[]): ManifestError[] {
+  const fileOrder = new Map<string, number>();
+  for (const e of errors) if (!fileOrder.has(e.file)) fileOrder.set(e.file, fileOrder.size);
   return errors
     .map((e, i) => ({ e, i }))
-    .sort((a, b) => (a.e.file === b.e.file ? 0 : a.e.file < b.e.file ? -1 : 1) || a.e.line - b.e.line || a.e.column - b.e.column || a.i - b.i)
+    .sort((a, b) => fileOrder.get(a.e.file)! - fileOrder.get(b.e.file)! || a.e.line - b.e.line || a.e.column - b.e.column || a.i - b.i)
     .map(({ e }) => e);
 }
 

@@ -124,3 +124,17 @@ describe("loadManifests", () => {
     expect(names((await loadManifests([file])).objects)).toEqual(["Host/esx-01"]);
   });
 });
+
+describe("error order", () => {
+  it("keeps files in the order given and sorts each file by position", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "memplane-order-"));
+    try {
+      writeFileSync(join(dir, "z.yaml"), "kind: Nope\n");
+      writeFileSync(join(dir, "a.yaml"), "apiVersion: memplane.io/v1alpha1\nkind: Host\nmetadata: {name: A}\nspec: {capacity: x}\n");
+      const result = await loadManifests([join(dir, "z.yaml"), join(dir, "a.yaml")]);
+      expect(result.errors.map((e) => `${e.file.slice(dir.length + 1)}:${e.line}`)).toEqual(["z.yaml:1", "z.yaml:1", "a.yaml:3", "a.yaml:4"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
