@@ -11,6 +11,8 @@ import { HostStateController } from "./host-state/host-state-controller.js";
 import { EntitlementController } from "./entitlement/entitlement-controller.js";
 import { BalloonController } from "./balloon/balloon-controller.js";
 import { SwapController } from "./swap/swap-controller.js";
+import { MomController } from "./mom/mom-controller.js";
+import { SqueezedController } from "./squeezed/squeezed-controller.js";
 import { HostStatusController } from "./status/host-status-controller.js";
 import { VmStatusController } from "./status/vm-status-controller.js";
 
@@ -21,6 +23,8 @@ export const BUILTIN_CONTROLLERS = [
   PageSharingController,
   HostStateController,
   EntitlementController,
+  MomController,
+  SqueezedController,
   BalloonController,
   SwapController,
   HostStatusController,

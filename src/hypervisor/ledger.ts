@@ -8,6 +8,7 @@
  */
 import type { HostMemoryState } from "../api/types.js";
 import type { ResolvedHost, ResolvedVm } from "./resolved.js";
+import type { DecisionRecord } from "./decisions.js";
 
 /** Where a backed guest page lives on the host. */
 export type PageLocation = "mapped" | "compressed" | "swapped";
@@ -92,6 +93,8 @@ export interface VmRecord {
   overLimit: boolean;
   counters: TickCounters;
   stallPercent: number;
+  /** Newest decision records (entitlement, balloon, swap, admission), bounded. */
+  decisions: DecisionRecord[];
 }
 
 /** One host as the hypervisor tracks it. */
@@ -113,6 +116,8 @@ export interface HostRecord {
   pageInLeft: number;
   /** Admitted VM keys in admission order. */
   vms: string[];
+  /** Newest state-change decision records, bounded. */
+  decisions: DecisionRecord[];
 }
 
 /** Fresh per-tick counters. */

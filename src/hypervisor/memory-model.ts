@@ -271,6 +271,7 @@ export class HypervisorMemoryModel implements MemoryModel {
         pageOutLeft: 0,
         pageInLeft: 0,
         vms: [],
+        decisions: [],
       });
       this.hostMap.get(h.metadata.name)!.free = Math.max(0, spec.capacity - spec.vmkernelReserved);
       return;
@@ -386,7 +387,9 @@ export class HypervisorMemoryModel implements MemoryModel {
   private admit(v: VmRecord, timeSeconds: number): void {
     const host = this.hostMap.get(v.spec.hostName)!;
     const s = v.spec;
+    const decisions = v.decisions;
     Object.assign(v, newVmRecord(v.key, v.namespace, v.name, v.generation, v.createdAt, s));
+    v.decisions = decisions;
     v.phase = "Running";
     v.hostName = host.name;
     v.admission = { admitted: true, reason: "Admitted", message: `running on ${host.name}` };
@@ -427,7 +430,9 @@ export class HypervisorMemoryModel implements MemoryModel {
       host.swapFiles -= v.memory - v.reservation;
       host.vms = host.vms.filter((k) => k !== v.key);
     }
+    const decisions = v.decisions;
     Object.assign(v, newVmRecord(v.key, v.namespace, v.name, v.generation, v.createdAt, v.spec));
+    v.decisions = decisions;
     v.phase = phase;
     v.admission = admission;
     v.hostName = v.spec.hostName;
@@ -915,6 +920,7 @@ export function newVmRecord(key: string, namespace: string, name: string, genera
     overLimit: false,
     counters: zeroCounters(),
     stallPercent: 0,
+    decisions: [],
   };
 }
 

@@ -16,6 +16,7 @@ import type { HostRecord, VmRecord } from "../../hypervisor/ledger.js";
 import type { MemoryModel } from "../../hypervisor/memory-model.js";
 import { describeState } from "../host-state/host-state-controller.js";
 import { approx, q, significantChange, vmFor, vmObjectKey } from "../shared/context.js";
+import { jsonCaps, recordDecision } from "../../hypervisor/decisions.js";
 
 /** Whether the host state asks for reclamation (soft, hard, low). */
 export function underPressure(host: HostRecord): boolean {
@@ -51,7 +52,8 @@ export class BalloonController implements Controller {
     const host = ctx.model.host(vm.hostName);
     if (!host || host.spec.policy !== "esxi") return;
     const able = canBalloon(vm, host);
-    vm.balloonMax = able ? balloonMaxFor(vm, host, ctx.model).max : 0;
+    const cap = balloonMaxFor(vm, host, ctx.model);
+    vm.balloonMax = able ? cap.max : 0;
     const consumed = ctx.model.consumed(vm);
     let target: number;
     let reason: string;
@@ -72,14 +74,38 @@ export class BalloonController implements Controller {
       reason = "PressureRelieved";
       message = `host ${host.name} is ${host.state}: deflating toward entitlement ${approx(vm.entitlement)}`;
     }
+    let logged = false;
     if (target !== vm.balloonTarget) {
       const from = vm.balloonTarget;
       vm.balloonTarget = target;
       if (significantChange(from, target) || target === vm.balloonMax) {
+        logged = true;
         ctx.log({ kind: "VirtualMachine", namespace: vm.namespace, name: vm.name, host: host.name, action: "BalloonTargetChanged", from: q(from), to: q(target), reason, message });
       }
     }
+    const balloonBefore = vm.balloon;
     const move = ctx.model.moveBalloon(vm, ctx.tickSeconds);
+    if (logged) {
+      recordDecision(vm.decisions, {
+        type: "balloon",
+        tick: ctx.tick,
+        target,
+        balloon: balloonBefore,
+        reason,
+        reclaim: vm.reclaim,
+        entitlement: vm.entitlement,
+        consumed,
+        balloonMax: vm.balloonMax,
+        caps: jsonCaps(cap.caps),
+        binding: able ? cap.binding : "noDriver",
+        guestOS: vm.spec.guestOS,
+        osMinimum: ctx.model.osMinimum(vm),
+        slack: host.spec.ballooning.slack,
+        maxPercent: host.spec.ballooning.maxPercent,
+        gave: { free: move.fromFree, untouched: move.fromUntouched, used: move.fromUsed, stalled: move.stalled },
+        hostState: host.state,
+      });
+    }
     if (move.stalled > 0 && !vm.balloonStalled) {
       vm.balloonStalled = true;
       const msg = `guest swap is full (${approx(vm.guestSwapped)} of ${approx(vm.spec.guestSwap)}): ${approx(move.stalled)} of the balloon target cannot be met; the rest falls to compression and swap`;

@@ -11,6 +11,7 @@ import type { Controller, ReconcileContext, ReconcileRequest } from "../../engin
 import { type EntitlementInput, waterFill } from "../../hypervisor/formulas.js";
 import { touchedOf } from "../../hypervisor/ledger.js";
 import { approx, hostFor, q, significantChange } from "../shared/context.js";
+import { type EntitlementBound, recordDecision } from "../../hypervisor/decisions.js";
 
 /** Computes entitlement and reclaim need per VM, per host. */
 @injectable()
@@ -44,6 +45,38 @@ export class EntitlementController implements Controller {
       if (significantChange(v.loggedEntitlement, e)) {
         const from = v.loggedEntitlement;
         v.loggedEntitlement = e;
+        const inp = inputs[i]!;
+        const touched = touchedOf(v);
+        const hiBound: EntitlementBound =
+          inp.hi === v.spec.limit ? "limit" : inp.hi === v.memory ? "memory" : inp.hi === touched ? "touched" : "active";
+        const bound: EntitlementBound = !result.contended
+          ? hiBound
+          : e >= inp.hi
+            ? hiBound
+            : e <= inp.lo && inp.lo > 0
+              ? "reservation"
+              : "water-level";
+        recordDecision(v.decisions, {
+          type: "entitlement",
+          tick: ctx.tick,
+          entitlement: e,
+          consumed,
+          reclaim: v.reclaim,
+          shares: v.spec.shares,
+          sharesLabel: v.spec.sharesLabel,
+          active: inp.active,
+          touched,
+          reservation: v.reservation,
+          limit: Number.isFinite(v.spec.limit) ? v.spec.limit : null,
+          memory: v.memory,
+          idleTax: host.spec.idleTax,
+          available,
+          contended: result.contended,
+          lambda: result.contended ? result.lambda : null,
+          bound,
+          hostState: host.state,
+          hostFree: host.free,
+        });
         ctx.log({
           kind: "VirtualMachine",
           namespace: v.namespace,

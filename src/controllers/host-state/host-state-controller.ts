@@ -12,6 +12,7 @@ import type { Controller, ReconcileContext, ReconcileRequest } from "../../engin
 import { climbTarget, enterThresholdPercent, stateForFree, stateRank, thresholdPages } from "../../hypervisor/formulas.js";
 import type { HostRecord } from "../../hypervisor/ledger.js";
 import { approx, hostFor, hostObjectKey } from "../shared/context.js";
+import { recordDecision } from "../../hypervisor/decisions.js";
 
 /** Maintains each host's memory state with hysteresis. */
 @injectable()
@@ -42,6 +43,18 @@ export class HostStateController implements Controller {
     }
     if (to === from) return;
     host.state = to;
+    const th = (pct: number): number => thresholdPages(pct, spec.minFree);
+    recordDecision(host.decisions, {
+      type: "hostState",
+      tick: ctx.tick,
+      from,
+      to,
+      free,
+      minFree: spec.minFree,
+      thresholds: { clear: th(spec.states.clear), soft: th(spec.states.soft), hard: th(spec.states.hard), low: th(spec.states.low) },
+      hysteresisPercent: spec.states.hysteresis,
+      holdSeconds: spec.states.holdSeconds,
+    });
     const message = describeState(host);
     ctx.log({ kind: "Host", name: host.name, host: host.name, action: "StateChanged", from, to, reason: stateRank(to) > stateRank(from) ? "FreeMemoryFell" : "FreeMemoryRecovered", message });
     ctx.store.recordEvent(hostObjectKey(host), stateRank(to) >= stateRank("hard") ? "Warning" : "Normal", "StateChanged", `${from} → ${to}: ${message}`);

@@ -13,6 +13,7 @@ import { injectable } from "inversify";
 import type { Controller, ReconcileContext, ReconcileRequest } from "../../engine/controller.js";
 import type { PowerEvent } from "../../hypervisor/memory-model.js";
 import { syncModel, vmObjectKey } from "../shared/context.js";
+import { recordDecision } from "../../hypervisor/decisions.js";
 
 /** Admission, power-on and power-off of VMs. */
 @injectable()
@@ -35,6 +36,7 @@ export class ReservationController implements Controller {
     }
     const key = `${req.namespace ?? "default"}/${req.name}`;
     for (const e of this.pass.get(key) ?? []) {
+      recordDecision(e.vm.decisions, { type: "admission", tick: ctx.tick, admitted: e.action === "Admitted", reason: e.reason, message: e.message });
       ctx.log({
         kind: "VirtualMachine",
         namespace: e.vm.namespace,

@@ -15,6 +15,7 @@ import type { VmRecord } from "../../hypervisor/ledger.js";
 import { BALLOON_DRIVER_TIMEOUT_SECONDS } from "../../hypervisor/memory-model.js";
 import { canBalloon } from "../balloon/balloon-controller.js";
 import { approx, hostFor, q, significantChange, vmObjectKey } from "../shared/context.js";
+import { recordDecision } from "../../hypervisor/decisions.js";
 
 /** Sets swap targets and pages out, per host. */
 @injectable()
@@ -44,6 +45,17 @@ export class SwapController implements Controller {
         const from = vm.swapTarget;
         vm.swapTarget = swapTarget;
         if (significantChange(from, swapTarget)) {
+          recordDecision(vm.decisions, {
+            type: "swap",
+            tick: ctx.tick,
+            swapTarget,
+            need,
+            reason: overLimit ? "OverLimit" : need > 0 ? (state === "soft" ? "CannotBalloon" : `HostState${state}`) : "PressureRelieved",
+            balloonDone,
+            compressed: compressedOf(vm),
+            swapped: swappedOf(vm),
+            hostState: state,
+          });
           ctx.log({
             kind: "VirtualMachine",
             namespace: vm.namespace,

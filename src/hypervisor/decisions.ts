@@ -1,0 +1,125 @@
+/**
+ * Decision records (why a VM is ballooned or swapped): every controller decision that changes a
+ * target keeps the inputs it used, so `memplane explain` can answer in plain words and with the
+ * numbers. Records live in the memory model's per-object rings (saved with the state) and are
+ * bounded: the newest {@link DECISION_RETENTION} per object.
+ */
+import type { HostMemoryState } from "../api/types.js";
+import type { BalloonCapName, BalloonCaps } from "./formulas.js";
+
+/** How many decision records each VM and host keeps (the oldest are dropped first). */
+export const DECISION_RETENTION = 32;
+
+/** Which bound decided a VM's entitlement. */
+export type EntitlementBound = "uncontended" | "reservation" | "limit" | "memory" | "touched" | "active" | "water-level";
+
+/** Inputs and outcome of an entitlement decision (memory-model §5). Sizes in pages. */
+export interface EntitlementDecision {
+  type: "entitlement";
+  tick: number;
+  entitlement: number;
+  consumed: number;
+  reclaim: number;
+  shares: number;
+  sharesLabel: string;
+  active: number;
+  touched: number;
+  reservation: number;
+  limit: number | null;
+  memory: number;
+  idleTax: number;
+  /** Memory available to the host's VMs: capacity − vmkernel − Σ overhead − minFree. */
+  available: number;
+  contended: boolean;
+  /** The water level λ (shares per adjusted page); null without contention. */
+  lambda: number | null;
+  bound: EntitlementBound;
+  /** Host state at the decision. */
+  hostState: HostMemoryState;
+  hostFree: number;
+}
+
+/** Inputs and outcome of a balloon-target decision (memory-model §6). */
+export interface BalloonDecision {
+  type: "balloon";
+  tick: number;
+  target: number;
+  balloon: number;
+  reason: string;
+  reclaim: number;
+  entitlement: number;
+  consumed: number;
+  balloonMax: number;
+  caps: { maxPercent: number; osFloor: number; reservation: number; maxBalloon: number | null };
+  binding: BalloonCapName | "noDriver";
+  guestOS: string;
+  osMinimum: number;
+  slack: number;
+  maxPercent: number;
+  /** What the guest gave this tick. */
+  gave: { free: number; untouched: number; used: number; stalled: number };
+  hostState: HostMemoryState;
+}
+
+/** Inputs and outcome of a swap-target decision (memory-model §7). */
+export interface SwapDecision {
+  type: "swap";
+  tick: number;
+  swapTarget: number;
+  need: number;
+  reason: string;
+  balloonDone: boolean;
+  compressed: number;
+  swapped: number;
+  limitedBy?: string;
+  hostState: HostMemoryState;
+}
+
+/** Outcome of admission (memory-model §9). */
+export interface AdmissionDecision {
+  type: "admission";
+  tick: number;
+  admitted: boolean;
+  reason: string;
+  message: string;
+}
+
+/** Inputs of a host state change (memory-model §4). */
+export interface HostStateDecision {
+  type: "hostState";
+  tick: number;
+  from: HostMemoryState;
+  to: HostMemoryState;
+  free: number;
+  minFree: number;
+  thresholds: { clear: number; soft: number; hard: number; low: number };
+  hysteresisPercent: number;
+  holdSeconds: number;
+}
+
+/** Any decision record. */
+export type DecisionRecord = EntitlementDecision | BalloonDecision | SwapDecision | AdmissionDecision | HostStateDecision;
+
+/** Appends a record to an object's ring, keeping the newest {@link DECISION_RETENTION}. */
+export function recordDecision(ring: DecisionRecord[], record: DecisionRecord): void {
+  ring.push(record);
+  if (ring.length > DECISION_RETENTION) ring.splice(0, ring.length - DECISION_RETENTION);
+}
+
+/** The newest record of a type at or before `tick` (latest when tick is undefined). */
+export function decisionAt<T extends DecisionRecord["type"]>(
+  ring: readonly DecisionRecord[],
+  type: T,
+  tick?: number,
+): Extract<DecisionRecord, { type: T }> | undefined {
+  for (let i = ring.length - 1; i >= 0; i--) {
+    const r = ring[i]!;
+    if (r.type === type && (tick === undefined || r.tick <= tick)) return r as Extract<DecisionRecord, { type: T }>;
+  }
+  return undefined;
+}
+
+/** Caps with Infinity replaced by null (JSON-safe). */
+export function jsonCaps(caps: BalloonCaps): BalloonDecision["caps"] {
+  return { ...caps, maxBalloon: Number.isFinite(caps.maxBalloon) ? caps.maxBalloon : null };
+}
