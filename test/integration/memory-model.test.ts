@@ -77,7 +77,7 @@ describe("guest OS profiles", () => {
   it("an applied GuestOSProfile overrides the built-in one of the same name", () => {
     const run = (profile: string) => {
       const e = createEngine();
-      e.apply(host("  ballooning: {maxPercent: 100}") + vm("r", "  memory: 1Gi\n  guestOS: rhel7") + profile);
+      e.apply(host("  ballooning: {maxPercent: 100}") + vm("r", "  memory: 1Gi\n  guestOS: rhel7") + "\n" + profile);
       e.step(2);
       return vmMemory(e, "r").balloonMax;
     };
