@@ -180,3 +180,40 @@ export function splitProportional(n: number, buckets: readonly number[]): number
   }
   return out;
 }
+
+/** Moves n guest-free pages to used, keeping each page where the host holds it. */
+export function moveFreeToUsed(v: VmRecord, n: number): void {
+  const [m, c, s] = splitProportional(n, [v.freeMapped, v.freeCompressed, v.freeSwapped]);
+  v.freeMapped -= m!;
+  v.freeCompressed -= c!;
+  v.freeSwapped -= s!;
+  v.usedMapped += m!;
+  v.usedCompressed += c!;
+  v.usedSwapped += s!;
+}
+
+/** Moves n used pages to guest-free (the application freed them; the host keeps them). */
+export function moveUsedToFree(v: VmRecord, n: number): void {
+  const [m, c, s] = splitProportional(n, [v.usedMapped, v.usedCompressed, v.usedSwapped]);
+  v.usedMapped -= m!;
+  v.usedCompressed -= c!;
+  v.usedSwapped -= s!;
+  v.freeMapped += m!;
+  v.freeCompressed += c!;
+  v.freeSwapped += s!;
+}
+
+/** Takes n pages out of the guest's free (or used) pages, releasing their host backing wherever it is. */
+export function releaseGuestPages(v: VmRecord, n: number, from: "free" | "used"): void {
+  if (from === "free") {
+    const [m, c, s] = splitProportional(n, [v.freeMapped, v.freeCompressed, v.freeSwapped]);
+    v.freeMapped -= m!;
+    v.freeCompressed -= c!;
+    v.freeSwapped -= s!;
+  } else {
+    const [m, c, s] = splitProportional(n, [v.usedMapped, v.usedCompressed, v.usedSwapped]);
+    v.usedMapped -= m!;
+    v.usedCompressed -= c!;
+    v.usedSwapped -= s!;
+  }
+}

@@ -23,7 +23,9 @@ import {
   consumedOf,
   freeOf,
   mappedOf,
-  splitProportional,
+  moveFreeToUsed,
+  moveUsedToFree,
+  releaseGuestPages,
   swappedOf,
   touchedOf,
   usedOf,
@@ -486,13 +488,7 @@ export class HypervisorMemoryModel implements MemoryModel {
     // 1. free pages (already backed; the guest does not know where the host keeps them)
     const fromFree = Math.min(left, freeOf(v));
     if (fromFree > 0) {
-      const [m, c, s] = splitProportional(fromFree, [v.freeMapped, v.freeCompressed, v.freeSwapped]);
-      v.freeMapped -= m!;
-      v.freeCompressed -= c!;
-      v.freeSwapped -= s!;
-      v.usedMapped += m!;
-      v.usedCompressed += c!;
-      v.usedSwapped += s!;
+      moveFreeToUsed(v, fromFree);
       left -= fromFree;
     }
     // 2. untouched pages: each needs a new host page; blocked in low for VMs above entitlement.
@@ -525,13 +521,7 @@ export class HypervisorMemoryModel implements MemoryModel {
     const fromSwap = Math.min(v.guestSwapped, Math.round((delta * v.guestSwapped) / total));
     v.guestSwapped -= fromSwap;
     const fromUsed = Math.min(used, delta - fromSwap);
-    const [m, c, s] = splitProportional(fromUsed, [v.usedMapped, v.usedCompressed, v.usedSwapped]);
-    v.usedMapped -= m!;
-    v.usedCompressed -= c!;
-    v.usedSwapped -= s!;
-    v.freeMapped += m!;
-    v.freeCompressed += c!;
-    v.freeSwapped += s!;
+    moveUsedToFree(v, fromUsed);
   }
 
   /** Working-set touches: guest page-ins when the working set exceeds guest RAM, host swap-ins and decompressions blindly. */
@@ -571,13 +561,7 @@ export class HypervisorMemoryModel implements MemoryModel {
     let left = n;
     const fromFree = Math.min(left, freeOf(v));
     if (fromFree > 0) {
-      const [m, c, s] = splitProportional(fromFree, [v.freeMapped, v.freeCompressed, v.freeSwapped]);
-      v.freeMapped -= m!;
-      v.freeCompressed -= c!;
-      v.freeSwapped -= s!;
-      v.usedMapped += m!;
-      v.usedCompressed += c!;
-      v.usedSwapped += s!;
+      moveFreeToUsed(v, fromFree);
       v.guestSwapped -= fromFree;
       left -= fromFree;
     }
@@ -694,10 +678,7 @@ export class HypervisorMemoryModel implements MemoryModel {
     // 1. free pages: each returns its host backing (the seed's "chews up free RAM")
     const f = Math.min(left, freeOf(v));
     if (f > 0) {
-      const [m, c, s] = splitProportional(f, [v.freeMapped, v.freeCompressed, v.freeSwapped]);
-      v.freeMapped -= m!;
-      v.freeCompressed -= c!;
-      v.freeSwapped -= s!;
+      releaseGuestPages(v, f, "free");
       v.balloon += f;
       left -= f;
       move.fromFree = f;
@@ -713,10 +694,7 @@ export class HypervisorMemoryModel implements MemoryModel {
       const room = Math.max(0, v.spec.guestSwap - v.guestSwapped);
       const g = Math.min(left, room, usedOf(v));
       if (g > 0) {
-        const [m, c, s] = splitProportional(g, [v.usedMapped, v.usedCompressed, v.usedSwapped]);
-        v.usedMapped -= m!;
-        v.usedCompressed -= c!;
-        v.usedSwapped -= s!;
+        releaseGuestPages(v, g, "used");
         v.guestSwapped += g;
         v.balloon += g;
         v.counters.guestPageOuts += g;
