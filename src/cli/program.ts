@@ -9,6 +9,8 @@ import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { registerApply } from "./commands/apply.js";
 import { registerDelete } from "./commands/delete.js";
+import { registerDescribe } from "./commands/describe.js";
+import { registerGenerate } from "./commands/generate.js";
 import { registerGet } from "./commands/get.js";
 import { registerRun } from "./commands/run.js";
 import { registerStep } from "./commands/step.js";
@@ -55,7 +57,9 @@ export function buildProgram(ctx: CliContext): Command {
   registerValidate(program, ctx);
   registerApply(program, ctx);
   registerGet(program, ctx);
+  registerDescribe(program, ctx);
   registerDelete(program, ctx);
+  registerGenerate(program, ctx);
   registerRun(program, ctx);
   registerStep(program, ctx);
   return program;
