@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { registerApply } from "./commands/apply.js";
 import { registerDelete } from "./commands/delete.js";
+import { registerGenerate } from "./commands/generate.js";
 import { registerDescribe } from "./commands/describe.js";
 import { registerGenerate } from "./commands/generate.js";
 import { registerGet } from "./commands/get.js";
@@ -59,6 +60,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerGet(program, ctx);
   registerDescribe(program, ctx);
   registerDelete(program, ctx);
+  registerGenerate(program, ctx);
   registerGenerate(program, ctx);
   registerRun(program, ctx);
   registerStep(program, ctx);
