@@ -7,6 +7,8 @@ import { formatSimTime } from "../api/duration.js";
 import type { Engine } from "../engine/engine.js";
 import { formatLogJson, formatLogText } from "../engine/log-format.js";
 import type { LogEntry } from "../engine/log-entry.js";
+import { TOKENS } from "../di/tokens.js";
+import type { MemoryModel } from "../hypervisor/memory-model.js";
 import { ProgressBar } from "./output/progress.js";
 import type { Terminal } from "./terminal.js";
 
@@ -33,7 +35,8 @@ export function logLine(entry: LogEntry, engine: Engine, format: "text" | "json"
   if (format === "json") return formatLogJson(entry);
   return formatLogText(entry, {
     color,
-    hostState: (host) => engine.store.get("Host", host)?.status?.state,
+    // the model's live state: the store's status is written at the end of the tick
+    hostState: (host) => engine.container.get<MemoryModel>(TOKENS.MemoryModel).host(host)?.state ?? engine.store.get("Host", host)?.status?.state,
   });
 }
 

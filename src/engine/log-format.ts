@@ -3,6 +3,8 @@
  * people. Quantities arrive as strings and are printed as they are.
  */
 import type { LogEntry } from "./log-entry.js";
+import { approx } from "../hypervisor/format.js";
+import { quantityToPages } from "../api/quantity.js";
 
 /** Options of {@link formatLogText}. */
 export interface LogTextOptions {
@@ -99,9 +101,21 @@ export function formatLogText(entry: LogEntry, options: LogTextOptions = {}): st
   ];
   let line = columns.join(" ") + " ";
   if (entry.from !== undefined || entry.to !== undefined) {
-    line += `${entry.from ?? "?"} → ${paint(entry.to ?? "?", "bold")}  `;
+    line += `${readable(entry.from ?? "?")} → ${paint(readable(entry.to ?? "?"), "bold")}  `;
   }
   line += entry.message;
   if (entry.reason !== undefined) line += ` ${paint(`(${entry.reason})`, "dim")}`;
   return line.trimEnd();
+}
+
+const EXACT_QUANTITY = /^\d+(Ki|Mi|Gi|Ti|Pi|Ei)?$/;
+
+/** Exact quantities (`162036Ki`) read as MiB/GiB in text logs (`158.2Mi`); JSON keeps them exact. */
+function readable(value: string): string {
+  if (!EXACT_QUANTITY.test(value)) return value;
+  try {
+    return approx(quantityToPages(value));
+  } catch {
+    return value;
+  }
 }

@@ -70,9 +70,11 @@ describe("formatLogText", () => {
     expect(coloured.replace(/\u001b\[[0-9;]*m/g, "")).toBe(formatLogText(stateChanged, { hostState: () => "soft" }));
   });
 
-  it("prints a dash for entries without a host and keeps quantities as given", () => {
+  it("prints a dash for entries without a host and reads exact quantities as MiB/GiB", () => {
     const line = formatLogText({ tick: 3, time: "3s", controller: "custom", kind: "VirtualMachine", namespace: "prod", name: "db", action: "Noted", to: "1300228Ki", message: "m" });
-    expect(line).toBe("      3s -                custom       vm/prod/db                   Noted                 ? → 1300228Ki  m");
+    expect(line).toBe("      3s -                custom       vm/prod/db                   Noted                 ? → 1269.8Mi  m");
+    // JSON keeps the exact quantity
+    expect(formatLogJson({ tick: 3, time: "3s", controller: "custom", kind: "VirtualMachine", name: "db", action: "Noted", to: "1300228Ki", message: "m" })).toContain('"to":"1300228Ki"');
   });
 });
 
