@@ -11,6 +11,7 @@ import { registerApply } from "./commands/apply.js";
 import { registerDelete } from "./commands/delete.js";
 import { registerGenerate } from "./commands/generate.js";
 import { registerDescribe } from "./commands/describe.js";
+import { registerExplain } from "./commands/explain.js";
 import { registerGenerate } from "./commands/generate.js";
 import { registerGet } from "./commands/get.js";
 import { registerRun } from "./commands/run.js";
@@ -64,6 +65,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerGenerate(program, ctx);
   registerRun(program, ctx);
   registerStep(program, ctx);
+  registerExplain(program, ctx);
   return program;
 }
 

@@ -1,0 +1,48 @@
+/** Plain words for a host's memory state and its state changes (memory-model.md §5). */
+import { describeState } from "../controllers/host-state/host-state-controller.js";
+import { DECISION_RETENTION, type HostStateDecision } from "../hypervisor/decisions.js";
+import { enterThresholdPercent, stateRank, thresholdPages } from "../hypervisor/formulas.js";
+import type { HostRecord } from "../hypervisor/ledger.js";
+import { pct, size, tickAt } from "./words.js";
+
+/** What runs in each state (memory-model.md §5 table). */
+export const STATE_ACTIONS: Record<HostStateDecision["to"], string> = {
+  high: "nothing is reclaimed (page sharing is held back by large pages while free ≥ 400 % of minFree)",
+  clear: "page sharing runs at full speed; nothing is ballooned",
+  soft: "ballooning runs; VMs whose balloon is done are compressed and swapped",
+  hard: "ballooning plus compression and hypervisor swapping for the whole remaining need",
+  low: "as hard, and VMs above entitlement are blocked from taking new pages",
+};
+
+/** One state change in words: which threshold free crossed (down) or held above (up). */
+export function stateChangeText(host: HostRecord, d: HostStateDecision, ts: number): string {
+  const mf = d.minFree;
+  if (stateRank(d.to) > stateRank(d.from)) {
+    const p = enterThresholdPercent(d.to, host.spec.states);
+    const line = d.thresholds[d.to as keyof HostStateDecision["thresholds"]] ?? thresholdPages(p, mf);
+    return `${d.from} → ${d.to} at ${tickAt(d.tick, ts)}: free ${size(d.free)} fell below ${size(line)} (${pct(p)} of minFree ${size(mf)})`;
+  }
+  const p = enterThresholdPercent(d.from, host.spec.states) + d.hysteresisPercent;
+  return `${d.from} → ${d.to} at ${tickAt(d.tick, ts)}: free ${size(d.free)} stayed ≥ ${size(thresholdPages(p, mf))} (${d.from}'s threshold + ${pct(d.hysteresisPercent)} hysteresis = ${pct(p)} of minFree ${size(mf)}) for ${d.holdSeconds}s`;
+}
+
+/**
+ * The host's state at `at` in one sentence. Live (at the current tick): free memory against the
+ * threshold that decided it. Earlier: the newest state change at or before `at`.
+ */
+export function hostStateSentence(host: HostRecord, rec: HostStateDecision | undefined, at: number, ts: number, live = false): string {
+  if (live) {
+    return `${capital(describeState(host))}; ${STATE_ACTIONS[host.state]}${rec ? ` (last change ${stateChangeText(host, rec, ts)})` : ""}.`;
+  }
+  if (rec) return `Host ${host.name} was ${rec.to} at ${tickAt(at, ts)} (${stateChangeText(host, rec, ts)}): ${STATE_ACTIONS[rec.to]}.`;
+  const ring = host.decisions;
+  if (ring.length >= DECISION_RETENTION) {
+    return `Host ${host.name}'s state at tick ${at} is not known: it keeps only its newest ${DECISION_RETENTION} state changes and the oldest kept is at tick ${ring[0]!.tick}.`;
+  }
+  return `Host ${host.name} was high at ${tickAt(at, ts)} (no state change before then): ${STATE_ACTIONS.high}.`;
+}
+
+/** Upper-cases the first letter. */
+function capital(s: string): string {
+  return s.length ? s[0]!.toUpperCase() + s.slice(1) : s;
+}

@@ -1,0 +1,119 @@
+/**
+ * Decisions recomputed from the memory model as it stands at the current tick, in the same shape
+ * as the controllers' decision records. Records are kept only when a target changes (and only the
+ * newest {@link DECISION_RETENTION} per object), so for "now" the explanation reads the model
+ * directly with the controllers' own rules (memory-model.md §6–§8) instead of trusting a record
+ * that may be old or already dropped.
+ */
+import { balloonMaxFor, canBalloon, underPressure } from "../controllers/balloon/balloon-controller.js";
+import { jsonCaps, type BalloonDecision, type EntitlementBound, type EntitlementDecision, type SwapDecision } from "../hypervisor/decisions.js";
+import { waterFill } from "../hypervisor/formulas.js";
+import { compressedOf, swappedOf, touchedOf, type HostRecord, type VmRecord } from "../hypervisor/ledger.js";
+import { BALLOON_DRIVER_TIMEOUT_SECONDS, type MemoryModel } from "../hypervisor/memory-model.js";
+
+/** The entitlement decision of one VM as the entitlement controller makes it, recomputed now. */
+export function liveEntitlement(model: MemoryModel, host: HostRecord, vm: VmRecord, tick: number): EntitlementDecision | undefined {
+  const vms = model.vmsOf(host);
+  const index = vms.indexOf(vm);
+  if (index < 0) return undefined;
+  let overhead = 0;
+  const inputs = vms.map((v) => {
+    overhead += v.overhead;
+    const active = model.active(v);
+    return { shares: v.spec.shares, active, lo: v.reservation, hi: Math.min(v.memory, v.spec.limit, Math.max(touchedOf(v), active)) };
+  });
+  const available = host.spec.capacity - host.spec.vmkernelReserved - overhead - host.spec.minFree;
+  const result = waterFill(inputs, available, host.spec.idleTax);
+  const inp = inputs[index]!;
+  const e = result.pages[index]!;
+  const touched = touchedOf(vm);
+  const hiBound: EntitlementBound = inp.hi === vm.spec.limit ? "limit" : inp.hi === vm.memory ? "memory" : inp.hi === touched ? "touched" : "active";
+  const bound: EntitlementBound = !result.contended ? hiBound : e >= inp.hi ? hiBound : e <= inp.lo && inp.lo > 0 ? "reservation" : "water-level";
+  return {
+    type: "entitlement",
+    tick,
+    entitlement: vm.entitlement,
+    consumed: model.consumed(vm),
+    reclaim: vm.reclaim,
+    shares: vm.spec.shares,
+    sharesLabel: vm.spec.sharesLabel,
+    active: inp.active,
+    touched,
+    reservation: vm.reservation,
+    limit: Number.isFinite(vm.spec.limit) ? vm.spec.limit : null,
+    memory: vm.memory,
+    idleTax: host.spec.idleTax,
+    available,
+    contended: result.contended,
+    lambda: result.contended ? result.lambda : null,
+    bound,
+    hostState: host.state,
+    hostFree: host.free,
+  };
+}
+
+/** The balloon decision of one VM now: caps, the binding one, target and why (gave is not known live: zeros). */
+export function liveBalloon(model: MemoryModel, host: HostRecord, vm: VmRecord, tick: number): BalloonDecision {
+  const able = canBalloon(vm, host);
+  const cap = balloonMaxFor(vm, host, model);
+  const pressure = underPressure(host);
+  const reason = !able
+    ? vm.spec.toolsInstalled
+      ? "BallooningDisabled"
+      : "NoBalloonDriver"
+    : pressure || vm.overLimit
+      ? vm.overLimit && !pressure
+        ? "OverLimit"
+        : `HostState${host.state[0]!.toUpperCase()}${host.state.slice(1)}`
+      : "PressureRelieved";
+  return {
+    type: "balloon",
+    tick,
+    target: vm.balloonTarget,
+    balloon: vm.balloon,
+    reason,
+    reclaim: vm.reclaim,
+    entitlement: vm.entitlement,
+    consumed: model.consumed(vm),
+    balloonMax: able ? cap.max : 0,
+    caps: jsonCaps(cap.caps),
+    binding: able ? cap.binding : "noDriver",
+    guestOS: vm.spec.guestOS,
+    osMinimum: model.osMinimum(vm),
+    slack: host.spec.ballooning.slack,
+    maxPercent: host.spec.ballooning.maxPercent,
+    gave: { free: 0, untouched: 0, used: 0, stalled: 0 },
+    hostState: host.state,
+  };
+}
+
+/** Why a VM's balloon counts as "done" for the swap controller, or undefined when it is not. */
+export function balloonDoneBecause(vm: VmRecord, host: HostRecord): string | undefined {
+  if (!vm.spec.toolsInstalled) return "it has no balloon driver (no tools)";
+  if (!host.spec.ballooning.enabled) return `ballooning is disabled on host ${host.name}`;
+  if (vm.balloon >= vm.balloonMax) return "its balloon is at its maximum";
+  if (vm.balloonStalled) return "its balloon stalled (guest swap full)";
+  if (vm.driverIdleSeconds >= BALLOON_DRIVER_TIMEOUT_SECONDS) return "its balloon driver is stuck (unresponsive)";
+  return undefined;
+}
+
+/** The swap decision of one VM now, by the swap controller's rule (memory-model.md §8). */
+export function liveSwap(model: MemoryModel, host: HostRecord, vm: VmRecord, tick: number): SwapDecision {
+  const state = host.state;
+  const consumed = model.consumed(vm);
+  const overLimit = consumed > vm.spec.limit;
+  const done = canBalloon(vm, host) ? balloonDoneBecause(vm, host) !== undefined : true;
+  const eligible = state === "hard" || state === "low" || ((state === "soft" || overLimit) && done);
+  const need = eligible ? Math.max(0, Math.min(consumed - vm.entitlement, consumed - vm.reservation)) : 0;
+  return {
+    type: "swap",
+    tick,
+    swapTarget: vm.swapTarget,
+    need,
+    reason: overLimit ? "OverLimit" : need > 0 ? (state === "soft" ? "CannotBalloon" : `HostState${state}`) : "PressureRelieved",
+    balloonDone: done,
+    compressed: compressedOf(vm),
+    swapped: swappedOf(vm),
+    hostState: state,
+  };
+}
