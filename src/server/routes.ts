@@ -1,0 +1,111 @@
+/**
+ * The server's URL space, Kubernetes-style:
+ *
+ * - `/apis/memplane.io/v1alpha1/hosts[/NAME]`, `/apis/memplane.io/v1alpha1/guestosprofiles[/NAME]`
+ * - `/apis/memplane.io/v1alpha1/namespaces/NS/virtualmachines[/NAME]`, `/apis/memplane.io/v1alpha1/virtualmachines`
+ * - `/api/v1/namespaces/NS/events[/NAME]`, `/api/v1/events`
+ * - `/apply`, `/logs`, `/metrics`, `/healthz`, and discovery at `/apis/memplane.io/v1alpha1`.
+ *
+ * Paths are split before decoding, so an encoded `/` or `..` can never change which route matches;
+ * every name and namespace must be a DNS-1123 label.
+ */
+import { KIND_INFO } from "../api/kinds.js";
+import type { Kind } from "../api/types.js";
+import { checkName } from "./names.js";
+import { badRequest } from "./status.js";
+
+/** The memplane API group prefix. */
+export const GROUP_PREFIX = "/apis/memplane.io/v1alpha1";
+/** The core group prefix (events). */
+export const CORE_PREFIX = "/api/v1";
+
+/** A resource route: a collection (no name) or one object. */
+export interface ResourceRoute {
+  type: "resource";
+  kind: Kind;
+  /** Namespace from the path; undefined for cluster-scoped kinds or the all-namespaces collection. */
+  namespace?: string;
+  name?: string;
+}
+
+/** A fixed endpoint. */
+export interface SpecialRoute {
+  type: "apply" | "logs" | "metrics" | "healthz" | "discovery";
+}
+
+/** What a path names. */
+export type Route = ResourceRoute | SpecialRoute;
+
+const CLUSTER_KINDS: Record<string, Kind> = { hosts: "Host", guestosprofiles: "GuestOSProfile" };
+const GROUP_NAMESPACED: Record<string, Kind> = { virtualmachines: "VirtualMachine" };
+
+/** Decodes one path segment; a malformed escape is a 400. */
+function decode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw badRequest(`malformed path segment ${JSON.stringify(segment)}`);
+  }
+}
+
+/** Parses a request path (without the query); undefined when nothing lives there (404). */
+export function parseRoute(pathname: string): Route | undefined {
+  const trimmed = pathname.length > 1 && pathname.endsWith("/") ? pathname.slice(0, -1) : pathname;
+  switch (trimmed) {
+    case "/apply":
+      return { type: "apply" };
+    case "/logs":
+      return { type: "logs" };
+    case "/metrics":
+      return { type: "metrics" };
+    case "/healthz":
+    case "/readyz":
+    case "/livez":
+      return { type: "healthz" };
+    case GROUP_PREFIX:
+      return { type: "discovery" };
+  }
+  const raw = trimmed.split("/").slice(1);
+  if (raw.some((s) => s === "" || s === "." || s === "..")) return undefined;
+  const segments = raw.map(decode);
+  if (trimmed.startsWith(GROUP_PREFIX + "/")) return groupRoute(segments.slice(3));
+  if (trimmed.startsWith(CORE_PREFIX + "/")) return coreRoute(segments.slice(2));
+  return undefined;
+}
+
+/** Routes under /apis/memplane.io/v1alpha1. */
+function groupRoute(rest: string[]): Route | undefined {
+  const [first, second, third, fourth, ...extra] = rest;
+  if (first === undefined) return undefined;
+  const clusterKind = CLUSTER_KINDS[first];
+  if (clusterKind && third === undefined) {
+    return second === undefined ? { type: "resource", kind: clusterKind } : { type: "resource", kind: clusterKind, name: checkName(second, "name") };
+  }
+  if (GROUP_NAMESPACED[first] && second === undefined) return { type: "resource", kind: GROUP_NAMESPACED[first] };
+  if (first === "namespaces" && second !== undefined && third !== undefined && GROUP_NAMESPACED[third] && extra.length === 0) {
+    const route: ResourceRoute = { type: "resource", kind: GROUP_NAMESPACED[third], namespace: checkName(second, "namespace") };
+    if (fourth !== undefined) route.name = checkName(fourth, "name");
+    return route;
+  }
+  return undefined;
+}
+
+/** Routes under /api/v1 (events only). */
+function coreRoute(rest: string[]): Route | undefined {
+  const [first, second, third, fourth, ...extra] = rest;
+  if (first === "events" && second === undefined) return { type: "resource", kind: "Event" };
+  if (first === "namespaces" && second !== undefined && third === "events" && extra.length === 0) {
+    const route: ResourceRoute = { type: "resource", kind: "Event", namespace: checkName(second, "namespace") };
+    if (fourth !== undefined) route.name = checkName(fourth, "name");
+    return route;
+  }
+  return undefined;
+}
+
+/** The path of an object (or its collection when `name` is undefined). */
+export function resourcePath(kind: Kind, namespace: string | undefined, name?: string): string {
+  const info = KIND_INFO[kind];
+  const prefix = kind === "Event" ? CORE_PREFIX : GROUP_PREFIX;
+  const ns = info.namespaced && namespace !== undefined ? `/namespaces/${encodeURIComponent(namespace)}` : "";
+  return `${prefix}${ns}/${info.plural}${name === undefined ? "" : "/" + encodeURIComponent(name)}`;
+}
