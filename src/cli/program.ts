@@ -10,6 +10,7 @@ import { Command, CommanderError } from "commander";
 import { registerApply } from "./commands/apply.js";
 import { registerDelete } from "./commands/delete.js";
 import { registerGenerate } from "./commands/generate.js";
+import { registerCompare } from "./commands/compare.js";
 import { registerDescribe } from "./commands/describe.js";
 import { registerExplain } from "./commands/explain.js";
 import { registerGenerate } from "./commands/generate.js";
@@ -62,6 +63,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerDescribe(program, ctx);
   registerDelete(program, ctx);
   registerGenerate(program, ctx);
+  registerCompare(program, ctx);
   registerGenerate(program, ctx);
   registerRun(program, ctx);
   registerStep(program, ctx);
