@@ -15,6 +15,7 @@ import { registerDescribe } from "./commands/describe.js";
 import { registerExplain } from "./commands/explain.js";
 import { registerGenerate } from "./commands/generate.js";
 import { registerGet } from "./commands/get.js";
+import { registerLogs } from "./commands/logs.js";
 import { registerRun } from "./commands/run.js";
 import { registerStep } from "./commands/step.js";
 import { registerValidate } from "./commands/validate.js";
@@ -67,6 +68,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerGenerate(program, ctx);
   registerRun(program, ctx);
   registerStep(program, ctx);
+  registerLogs(program, ctx);
   registerExplain(program, ctx);
   return program;
 }

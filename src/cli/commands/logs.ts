@@ -1,0 +1,190 @@
+/**
+ * `memplane logs [OBJECT] [-f] [--since-tick N] [--tail N] [--host NAME] [--log-format text|json]
+ * [--state DIR]` — the saved reconciliation log, optionally only one object's entries
+ * (`vm/web-1`, `host/esx-01`, `KIND/NAME`, `vm/NS/NAME`, or a bare VM name), and with `-f`
+ * followed as `step`/`run` in other processes commit new entries (polled every 200 ms, ended
+ * cleanly by Ctrl-C or SIGTERM).
+ */
+import { InvalidArgumentError, Option, type Command } from "commander";
+import { DEFAULT_NAMESPACE, NAMESPACED_KINDS, type Kind } from "../../api/types.js";
+import { formatLogJson, formatLogText } from "../../engine/log-format.js";
+import type { LogEntry } from "../../engine/log-entry.js";
+import { LogFollower } from "../../state/log-follower.js";
+import type { CliContext } from "../context.js";
+import { serverError } from "../error-report.js";
+import { UsageError } from "../errors.js";
+import { resolveKindArg } from "../kind-arg.js";
+import { addStateOption, logFormatOption, parseTicks } from "../options.js";
+import { kindPlural } from "../output/names.js";
+import { openStateDirectory, readEngine } from "../session.js";
+
+/** How often `-f` looks for newly committed entries (ms). */
+export const FOLLOW_POLL_MS = 200;
+
+/** Parsed flags of `logs`. */
+interface LogsOptions {
+  follow: boolean;
+  sinceTick?: number;
+  tail?: number;
+  host?: string;
+  namespace?: string;
+  logFormat: "text" | "json";
+  state: string;
+}
+
+/** The object whose entries `logs` shows. */
+export interface LogObjectFilter {
+  kind: Kind;
+  name: string;
+  /** Set for namespaced kinds. */
+  namespace?: string;
+}
+
+/**
+ * Parses `vm/web-1`, `host/esx-01`, `virtualmachine/prod/db-1` or a bare `web-1` (a VM, as
+ * kubectl's bare names are pods); `namespace` is `-n`.
+ */
+export function parseLogObject(arg: string, namespace: string | undefined): LogObjectFilter {
+  const parts = arg.split("/");
+  if (parts.some((p) => p === "") || parts.length > 3) {
+    throw new UsageError(`"${arg}" is not an object: expected KIND/NAME (vm/web-1, host/esx-01), KIND/NAMESPACE/NAME or a VM name`);
+  }
+  const kind = parts.length === 1 ? "VirtualMachine" : resolveKindArg(parts[0]!);
+  const namespaced = NAMESPACED_KINDS.has(kind);
+  if (parts.length === 3) {
+    if (!namespaced) throw new UsageError(`${kindPlural(kind)} have no namespace: write ${parts[0]}/${parts[2]}`);
+    if (namespace !== undefined && namespace !== parts[1]) {
+      throw new UsageError(`"${arg}" names namespace "${parts[1]}" but -n says "${namespace}"`);
+    }
+    return { kind, namespace: parts[1], name: parts[2]! };
+  }
+  const name = parts[parts.length - 1]!;
+  return namespaced ? { kind, name, namespace: namespace ?? DEFAULT_NAMESPACE } : { kind, name };
+}
+
+/** True when `entry` is about `object`. */
+export function entryMatches(entry: LogEntry, object: LogObjectFilter): boolean {
+  if (entry.kind !== object.kind || entry.name !== object.name) return false;
+  return object.namespace === undefined || (entry.namespace ?? DEFAULT_NAMESPACE) === object.namespace;
+}
+
+/** A whole number ≥ 0 for `--tail`. */
+function parseCount(value: string): number {
+  if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError("expected a whole number of entries, e.g. 20.");
+  return Number(value);
+}
+
+/**
+ * Prints entries as text or JSON lines. Text shows each host's memory state as of the entry
+ * (`esx-01[soft]`), learnt from the log's own StateChanged entries — also from entries the
+ * filters hide, so a filtered view still knows the state.
+ */
+class LogPrinter {
+  private readonly hostStates = new Map<string, string>();
+
+  constructor(
+    private readonly format: "text" | "json",
+    private readonly color: boolean,
+    private readonly keep: (entry: LogEntry) => boolean,
+  ) {}
+
+  /** The lines of the entries that pass the filters, each ending in "\n". */
+  lines(entries: readonly LogEntry[]): string[] {
+    const out: string[] = [];
+    for (const entry of entries) {
+      if (entry.kind === "Host" && entry.action === "StateChanged" && entry.to !== undefined) this.hostStates.set(entry.name, entry.to);
+      if (!this.keep(entry)) continue;
+      const line =
+        this.format === "json"
+          ? formatLogJson(entry)
+          : formatLogText(entry, { color: this.color, hostState: (host) => this.hostStates.get(host) });
+      out.push(line + "\n");
+    }
+    return out;
+  }
+}
+
+/** Registers `logs` on the program. */
+export function registerLogs(program: Command, ctx: CliContext): void {
+  const cmd = program
+    .command("logs")
+    .description("print the saved reconciliation log, optionally one object's entries; -f follows it")
+    .argument("[object]", "vm/NAME, host/NAME, KIND/NAME or KIND/NAMESPACE/NAME (a bare NAME is a VM)")
+    .option("-f, --follow", "keep printing entries as other processes commit them (Ctrl-C to stop)", false)
+    .addOption(new Option("--since-tick <n>", "only entries from tick N on").argParser(parseTicks))
+    .addOption(new Option("--tail <n>", "only the last N matching entries (before following)").argParser(parseCount))
+    .option("--host <name>", "only entries about objects on this host (the host and its VMs)")
+    .option("-n, --namespace <ns>", `namespace of a VM given as vm/NAME (default "${DEFAULT_NAMESPACE}")`)
+    .addOption(logFormatOption());
+  addStateOption(cmd, ctx.env)
+    .addHelpText(
+      "after",
+      "\nExamples:\n  memplane logs\n  memplane logs vm/web-1 --since-tick 120\n  memplane logs host/esx-01 -f\n  memplane logs --host esx-01 --log-format json | jq .action\n",
+    )
+    .action(async (objectArg: string | undefined, opts: LogsOptions) => {
+      const object = objectArg === undefined ? undefined : parseLogObject(objectArg, opts.namespace);
+      const keep = (e: LogEntry): boolean =>
+        (opts.sinceTick === undefined || e.tick >= opts.sinceTick) &&
+        (opts.host === undefined || e.host === opts.host || (e.kind === "Host" && e.name === opts.host)) &&
+        (object === undefined || entryMatches(e, object));
+      const term = ctx.terminal();
+      const state = openStateDirectory(opts.state, ctx.env);
+      const printer = new LogPrinter(opts.logFormat, term.color, keep);
+      const tail = (lines: string[]): string[] => (opts.tail === undefined ? lines : lines.slice(lines.length - opts.tail));
+
+      if (!opts.follow) {
+        const { entries, warnings } = state.readLog();
+        for (const w of warnings) term.warn(w);
+        const lines = printer.lines(entries);
+        if (lines.length === 0 && object !== undefined) {
+          // Nothing logged: say NotFound if the object does not exist either (a deleted one may still have history).
+          const engine = await readEngine(state);
+          if (!engine.store.get(object.kind, object.name, object.namespace)) {
+            const where = object.namespace !== undefined ? ` in namespace "${object.namespace}"` : "";
+            throw serverError("NotFound", `${kindPlural(object.kind)} "${object.name}" not found${where}`);
+          }
+        }
+        term.out(tail(lines).join(""));
+        return;
+      }
+
+      const follower = new LogFollower(state);
+      term.out(tail(printer.lines(follower.poll())).join(""));
+      await followUntilStopped(() => {
+        const lines = printer.lines(follower.poll());
+        if (lines.length > 0) term.out(lines.join(""));
+      }, ctx);
+    });
+}
+
+/** Runs `poll` every {@link FOLLOW_POLL_MS} until SIGINT, SIGTERM or a closed stdout (`logs -f | head`). */
+function followUntilStopped(poll: () => void, ctx: CliContext): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const stdout = ctx.stdout as Partial<NodeJS.WritableStream>;
+    const cleanUp = (): void => {
+      clearInterval(timer);
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      stdout.off?.("error", onError);
+    };
+    const stop = (): void => {
+      cleanUp();
+      resolve();
+    };
+    const fail = (err: unknown): void => {
+      cleanUp();
+      reject(err);
+    };
+    const onError = (err: NodeJS.ErrnoException): void => (err.code === "EPIPE" ? stop() : fail(err));
+    const timer = setInterval(() => {
+      try {
+        poll();
+      } catch (err) {
+        fail(err);
+      }
+    }, FOLLOW_POLL_MS);
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+    stdout.on?.("error", onError);
+  });
+}
