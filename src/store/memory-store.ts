@@ -233,6 +233,7 @@ export class MemoryStore implements ResourceStore {
   }
 
   apply(objects: readonly ManifestObject[]): ApplyOutcome[] {
+    for (const object of objects) this.#checkKind(object); // all-or-nothing for malformed input
     return objects.map((object) => {
       const kind = this.#checkKind(object);
       const namespace = MemoryStore.namespaceFor(kind, object.metadata.namespace);

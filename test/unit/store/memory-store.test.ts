@@ -300,6 +300,14 @@ describe("MemoryStore apply", () => {
     ]);
     expect(store.get("Host", "esx-01")!.status?.state).toBe("high");
   });
+
+  it("applies nothing when one object has no name or an unknown kind", () => {
+    const store = new MemoryStore();
+    const nameless = { ...host("x"), metadata: {} } as unknown as ReturnType<typeof host>;
+    expect(() => store.apply([vm("web-1"), nameless])).toThrow("needs metadata.name");
+    expect(() => store.apply([vm("web-1"), { ...host("x"), kind: "Pod" } as never])).toThrow('does not hold kind "Pod"');
+    expect(store.list("VirtualMachine")).toHaveLength(0);
+  });
 });
 
 describe("MemoryStore snapshot/restore", () => {
