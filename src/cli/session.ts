@@ -6,6 +6,8 @@
 import * as path from "node:path";
 import type { Engine } from "../engine/engine.js";
 import type { LogEntry } from "../engine/log-entry.js";
+import type { MetricsRecorder } from "../metrics/metrics-recorder.js";
+import { writeMetricsFile } from "../metrics/metrics-file.js";
 import { StateDirectory, type SavedState, type StateWriter } from "../state/index.js";
 import { CliError } from "./errors.js";
 import { engineModule } from "./lazy.js";
@@ -63,6 +65,19 @@ function savedStateOf(engine: Engine, seed: number, tickSeconds: number): SavedS
   return { seed, tickSeconds, tick: engine.tick, timeSeconds: engine.timeSeconds, engine: engine.snapshot() };
 }
 
+/** The metrics recorder of a write session; a damaged `metrics.json` is reported and started afresh. */
+async function openMetrics(state: StateDirectory, engine: Engine, term: Terminal): Promise<MetricsRecorder> {
+  const { MetricsRecorder, MetricsFileError, readMetricsFile } = await import("../metrics/index.js");
+  let series;
+  try {
+    series = readMetricsFile(state.dir, engine.tick, state.displayName);
+  } catch (err) {
+    if (!(err instanceof MetricsFileError)) throw err;
+    term.warn(err.message.replace(/ \(delete it.*\)$/, "; the metrics series starts afresh"));
+  }
+  return MetricsRecorder.attach(engine, { series });
+}
+
 /** A locked state directory with its engine; collects log entries until saved. */
 export class WriteSession {
   private readonly entries: LogEntry[] = [];
@@ -76,6 +91,9 @@ export class WriteSession {
     readonly seed: number,
     /** Simulated seconds per tick. */
     readonly tickSeconds: number,
+    /** Records the per-tick metrics series, continued from the state's `metrics.json`. */
+    readonly metrics: MetricsRecorder,
+    private readonly dir: string,
   ) {
     this.subscription = engine.logs$.subscribe((entry) => this.entries.push(entry));
   }
@@ -89,7 +107,8 @@ export class WriteSession {
       const engine = await buildEngine(writer.state, settings, state.displayName);
       const seed = writer.state?.seed ?? settings.seed ?? DEFAULT_SEED;
       const tickSeconds = writer.state?.tickSeconds ?? settings.tickSeconds ?? DEFAULT_TICK_SECONDS;
-      return new WriteSession(writer, engine, seed, tickSeconds);
+      const metrics = await openMetrics(state, engine, term);
+      return new WriteSession(writer, engine, seed, tickSeconds, metrics, state.dir);
     } catch (err) {
       writer.close();
       throw err;
@@ -103,6 +122,11 @@ export class WriteSession {
 
   /** Saves the snapshot and appends the new log entries. */
   save(): void {
+    if (this.metrics.unsavedSamples > 0) {
+      // metrics.json first: state.json commits the save (a reader drops samples past its tick)
+      writeMetricsFile(this.dir, this.metrics.series);
+      this.metrics.markSaved();
+    }
     this.writer.save(savedStateOf(this.engine, this.seed, this.tickSeconds), this.entries);
     this.entries.length = 0;
   }
@@ -110,6 +134,7 @@ export class WriteSession {
   /** Releases the lock. */
   close(): void {
     this.subscription.unsubscribe();
+    this.metrics.detach();
     this.writer.close();
   }
 }
