@@ -1,0 +1,165 @@
+/**
+ * `memplane top [--host NAME] [--sort COLUMN] [--interval SECONDS] [--once] [--state DIR]` — an
+ * esxtop-style memory screen of the saved simulation. On a terminal it redraws in place every
+ * `--interval` seconds, re-reading the state directory (so it shows what `step` or `serve` in
+ * another process saves), until `q` or Ctrl-C; keys re-sort like esxtop. Piped, or with
+ * `--once`, it prints the screen once.
+ */
+import { InvalidArgumentError, Option, type Command } from "commander";
+import { formatSimTime } from "../../api/duration.js";
+import type { Host, VirtualMachine } from "../../api/types.js";
+import type { DeepReadonly } from "../../store/types.js";
+import type { CliContext } from "../context.js";
+import { serverError } from "../error-report.js";
+import { addStateOption } from "../options.js";
+import { DEFAULT_TOP_SORT, TOP_SORT_COLUMNS, renderTopScreen } from "../output/top.js";
+import { openStateDirectory, readEngine } from "../session.js";
+import type { StateDirectory } from "../../state/index.js";
+
+/** Parsed flags of `top`. */
+interface TopOptions {
+  host?: string;
+  sort: string;
+  interval: number;
+  once: boolean;
+  state: string;
+}
+
+/** Keys that re-sort the screen (esxtop-like), and `q` to quit. */
+export const TOP_SORT_KEYS: Readonly<Record<string, string>> = {
+  m: "MEMSZ",
+  c: "CNSM",
+  b: "MCTLSZ",
+  s: "SWCUR",
+  z: "ZIP",
+  a: "ACTV",
+  n: "NAME",
+};
+
+/** Default refresh period in seconds. */
+export const DEFAULT_TOP_INTERVAL = 2;
+
+/** `--sort`: a column name, any case. */
+export function parseSortColumn(value: string): string {
+  const column = value.trim().toUpperCase();
+  const match = TOP_SORT_COLUMNS.find((c) => c === column || c.replace("%", "") === column);
+  if (!match) throw new InvalidArgumentError(`expected one of ${TOP_SORT_COLUMNS.join(", ")}.`);
+  return match;
+}
+
+/** `--interval`: seconds, at least 0.1. */
+function parseInterval(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n < 0.1) throw new InvalidArgumentError("expected seconds ≥ 0.1, e.g. 2 or 0.5.");
+  return n;
+}
+
+/** ANSI sequences of the full-screen mode. */
+const SCREEN = {
+  enter: "\x1b[?1049h\x1b[?25l",
+  leave: "\x1b[?25h\x1b[?1049l",
+  home: "\x1b[H\x1b[2J",
+} as const;
+
+/** Registers `top` on the program. */
+export function registerTop(program: Command, ctx: CliContext): void {
+  const cmd = program
+    .command("top")
+    .description("esxtop-style memory screen: per-host PMEM, minFree, free, state; a row per VM (MEMSZ … SHRD in MB)")
+    .option("--host <name>", "only this host")
+    .addOption(
+      new Option("--sort <column>", `sort VMs by ${TOP_SORT_COLUMNS.join(", ")} (numbers descending)`).argParser(parseSortColumn).default(DEFAULT_TOP_SORT),
+    )
+    .addOption(new Option("--interval <seconds>", "refresh period on a terminal").argParser(parseInterval).default(DEFAULT_TOP_INTERVAL))
+    .option("--once", "print one screen and exit (the default when not on a terminal)", false);
+  addStateOption(cmd, ctx.env)
+    .addHelpText(
+      "after",
+      "\nKeys on a terminal: m MEMSZ, c CNSM, a ACTV, b MCTLSZ, s SWCUR, z ZIP, n NAME sort; q or Ctrl-C quits.\n\nExamples:\n  memplane top\n  memplane top --host esx-01 --sort CNSM\n  memplane top --once > top.txt\n",
+    )
+    .action(async (opts: TopOptions) => {
+      const term = ctx.terminal();
+      const state = openStateDirectory(opts.state, ctx.env);
+      if (opts.once || !ctx.stdout.isTTY) {
+        term.out(await screen(state, opts, opts.sort, term.color));
+        return;
+      }
+      await interactive(ctx, state, opts, term.color);
+    });
+}
+
+/** Reads the state directory and renders one screen sorted by `sort`. */
+async function screen(state: StateDirectory, opts: TopOptions, sort: string, color: boolean, footer?: string): Promise<string> {
+  const engine = await readEngine(state);
+  let hosts = engine.store.list("Host", {}) as readonly DeepReadonly<Host>[];
+  if (opts.host !== undefined) {
+    hosts = hosts.filter((h) => h.metadata.name === opts.host);
+    if (hosts.length === 0) throw serverError("NotFound", `hosts "${opts.host}" not found`);
+  }
+  const vms = engine.store.list("VirtualMachine", {}) as readonly DeepReadonly<VirtualMachine>[];
+  const title = `memplane top — ${state.displayName} — tick ${engine.tick} (${formatSimTime(engine.timeSeconds)}) — sorted by ${sort}`;
+  return renderTopScreen(hosts, vms, { sort, color, title, footer });
+}
+
+/** The full-screen loop: redraw every interval, re-sort on keys, leave on q, Ctrl-C or SIGTERM. */
+function interactive(ctx: CliContext, state: StateDirectory, opts: TopOptions, color: boolean): Promise<void> {
+  const stdin = process.stdin;
+  const keys = stdin.isTTY === true;
+  let sort = opts.sort;
+  const footer = `refresh every ${opts.interval}s — keys: ${Object.entries(TOP_SORT_KEYS)
+    .map(([k, c]) => `${k} ${c}`)
+    .join(", ")}; q quits`;
+  return new Promise((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    let done = false;
+    const finish = (err?: unknown): void => {
+      if (done) return;
+      done = true;
+      if (timer) clearTimeout(timer);
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      if (keys) {
+        stdin.off("data", onKey);
+        stdin.setRawMode(false);
+        stdin.pause();
+      }
+      ctx.stdout.write(SCREEN.leave);
+      if (err === undefined) resolve();
+      else reject(err);
+    };
+    const onSignal = (): void => finish();
+    let generation = 0;
+    const draw = async (): Promise<void> => {
+      if (done) return;
+      const mine = ++generation; // a key press may start a draw while another is reading the state
+      try {
+        const text = await screen(state, opts, sort, color, footer);
+        if (done || mine !== generation) return;
+        ctx.stdout.write(SCREEN.home + text);
+        if (timer) clearTimeout(timer);
+        timer = setTimeout(() => void draw(), opts.interval * 1000);
+      } catch (err) {
+        finish(err);
+      }
+    };
+    const onKey = (data: Buffer): void => {
+      const key = data.toString("utf8");
+      if (key === "q" || key === "Q" || key === "\u0003") return finish();
+      const column = TOP_SORT_KEYS[key.toLowerCase()];
+      if (column !== undefined && column !== sort) {
+        sort = column;
+        if (timer) clearTimeout(timer);
+        void draw();
+      }
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+    if (keys) {
+      stdin.setRawMode(true);
+      stdin.resume();
+      stdin.on("data", onKey);
+    }
+    ctx.stdout.write(SCREEN.enter);
+    void draw();
+  });
+}
