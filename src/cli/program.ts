@@ -18,6 +18,7 @@ import { registerGet } from "./commands/get.js";
 import { registerLogs } from "./commands/logs.js";
 import { registerRun } from "./commands/run.js";
 import { registerStep } from "./commands/step.js";
+import { registerTop } from "./commands/top.js";
 import { registerValidate } from "./commands/validate.js";
 import { processContext, type CliContext } from "./context.js";
 import { toCliError } from "./error-report.js";
@@ -69,6 +70,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerRun(program, ctx);
   registerStep(program, ctx);
   registerLogs(program, ctx);
+  registerTop(program, ctx);
   registerExplain(program, ctx);
   return program;
 }
