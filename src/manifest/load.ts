@@ -31,13 +31,19 @@ async function readProcessStdin(): Promise<string> {
 /** A file that is not UTF-8. */
 class EncodingError extends Error {}
 
-/** Offset of the first byte that is not part of a valid UTF-8 sequence, or -1. */
+/**
+ * Offset of the first byte that is not part of a valid UTF-8 sequence, or -1. Strict like the
+ * decoder (RFC 3629): overlong forms, UTF-16 surrogates (ED A0..BF) and code points past
+ * U+10FFFF are invalid, so the reported position is where decoding really failed.
+ */
 function firstInvalidUtf8(bytes: Uint8Array): number {
   for (let i = 0; i < bytes.length; ) {
     const b = bytes[i]!;
     const length = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
     if (length === 0 || i + length > bytes.length) return i;
     for (let j = 1; j < length; j++) if ((bytes[i + j]! & 0xc0) !== 0x80) return i;
+    const second = bytes[i + 1]!;
+    if ((b === 0xe0 && second < 0xa0) || (b === 0xed && second > 0x9f) || (b === 0xf0 && second < 0x90) || (b === 0xf4 && second > 0x8f)) return i;
     i += length;
   }
   return -1;
@@ -160,6 +166,8 @@ export async function loadManifests(paths: readonly string[], options: LoadManif
       continue;
     }
     if (stat.isDirectory()) await walk(path);
+    // a FIFO would block forever and /dev/zero never ends: only regular files are read
+    else if (!stat.isFile()) collector.addError(path, "is not a regular file (a FIFO, socket or device); use - to read standard input");
     else await readFile(path);
   }
   return collector.result();

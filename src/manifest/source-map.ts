@@ -73,13 +73,17 @@ export class SourceMap {
   }
 }
 
-/** Converts character offsets of a text to 1-based lines and columns (CRLF counts as one break). */
+/**
+ * Converts character offsets of a text to 1-based lines and columns. Line breaks are YAML's:
+ * LF, CRLF (one break) and a lone CR (old Mac files), so positions match what the parser read.
+ */
 export class LineIndex {
   private readonly starts: number[] = [0];
 
   constructor(text: string) {
     for (let i = 0; i < text.length; i++) {
-      if (text.charCodeAt(i) === 10) this.starts.push(i + 1);
+      const c = text.charCodeAt(i);
+      if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) this.starts.push(i + 1);
     }
   }
 
