@@ -57,21 +57,26 @@ export function cloneFrozenSharing<T>(next: T, previous: unknown): T {
     return (same ? previous : Object.freeze(out)) as T;
   }
   const prev = previous as Readonly<Record<string, unknown>>;
+  const source = next as Record<string, unknown>;
+  const keys = Object.keys(source);
   const out: Record<string, unknown> = {};
   let same = true;
   let count = 0;
-  for (const key in next) {
-    if (!Object.prototype.hasOwnProperty.call(next, key)) continue;
-    const v = (next as Record<string, unknown>)[key];
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const v = source[key];
     if (v === undefined) continue;
     count++;
-    const c = cloneFrozenSharing(v, prev[key]);
+    const p = prev[key];
+    const c = v === p ? v : cloneFrozenSharing(v, p);
     out[key] = c;
-    if (c !== prev[key]) same = false;
+    if (c !== p) same = false;
   }
   if (same) {
+    const prevKeys = Object.keys(prev);
+    if (prevKeys.length === count) return previous as T;
     let prevCount = 0;
-    for (const key in prev) if (prev[key] !== undefined) prevCount++;
+    for (let i = 0; i < prevKeys.length; i++) if (prev[prevKeys[i]!] !== undefined) prevCount++;
     if (prevCount === count) return previous as T;
   }
   return Object.freeze(out) as T;
