@@ -62,3 +62,13 @@ export function ticksFor(options: { ticks?: number; duration?: number }, tickSec
   if (options.duration !== undefined) return Math.ceil(options.duration / tickSeconds - 1e-9);
   return fallbackTicks;
 }
+
+/**
+ * `--server URL` (default `$MEMPLANE_SERVER`) and `--token-file FILE` (else `$MEMPLANE_TOKEN`):
+ * talk to a running `memplane serve` instead of a state directory.
+ */
+export function addServerOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option("--server <url>", "talk to a running `memplane serve` at URL instead of --state (default $MEMPLANE_SERVER)"))
+    .addOption(new Option("--token-file <file>", "file holding the server's bearer token for writes (default $MEMPLANE_TOKEN)"));
+}

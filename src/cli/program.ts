@@ -17,6 +17,7 @@ import { registerGenerate } from "./commands/generate.js";
 import { registerGet } from "./commands/get.js";
 import { registerLogs } from "./commands/logs.js";
 import { registerRun } from "./commands/run.js";
+import { registerServe } from "./commands/serve.js";
 import { registerStep } from "./commands/step.js";
 import { registerTop } from "./commands/top.js";
 import { registerValidate } from "./commands/validate.js";
@@ -69,6 +70,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerGenerate(program, ctx);
   registerRun(program, ctx);
   registerStep(program, ctx);
+  registerServe(program, ctx);
   registerLogs(program, ctx);
   registerTop(program, ctx);
   registerExplain(program, ctx);

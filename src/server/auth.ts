@@ -55,7 +55,7 @@ export function requireToken(req: IncomingMessage, token: string): void {
   const match = typeof header === "string" ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
   const challenge = { "WWW-Authenticate": 'Bearer realm="memplane"' };
   if (!match) {
-    throw new HttpError(401, "Unauthorized", "this request needs a bearer token (Authorization: Bearer <token>); the server wrote it to <state>/token at start", challenge);
+    throw new HttpError(401, "Unauthorized", "this request needs a bearer token (Authorization: Bearer <token>); memplane serve writes it to <state>/token unless started with --token-file", challenge);
   }
   if (!tokensEqual(match[1]!, token)) throw new HttpError(401, "Unauthorized", "the bearer token is not valid", challenge);
 }

@@ -8,8 +8,9 @@ import type { ApplyOutcome } from "../../store/types.js";
 import type { CliContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { readManifests } from "../manifests.js";
-import { addStateOption, filenameOption } from "../options.js";
+import { addServerOptions, addStateOption, filenameOption } from "../options.js";
 import { objectRef } from "../output/names.js";
+import { RemoteClient, type RemoteFlags } from "../remote/client.js";
 import { WriteSession, openStateDirectory, readEngine } from "../session.js";
 
 /** One kubectl-style line per applied object. */
@@ -24,15 +25,18 @@ export function registerApply(program: Command, ctx: CliContext): void {
     .description("create or update objects from manifests; all-or-nothing: one invalid document applies nothing")
     .addOption(filenameOption(true))
     .option("--dry-run", "show what would change; save nothing", false);
-  addStateOption(cmd, ctx.env)
+  addServerOptions(addStateOption(cmd, ctx.env))
     .addHelpText("after", "\nExamples:\n  memplane apply -f manifests/examples/seed-story\n  memplane apply -f web.yaml --dry-run\n")
-    .action(async (opts: { filename: string[]; dryRun: boolean; state: string }) => {
+    .action(async (opts: { filename: string[]; dryRun: boolean; state: string } & RemoteFlags) => {
       const term = ctx.terminal();
       const objects = await readManifests(opts.filename, ctx);
       if (objects.length === 0) throw new CliError(`no objects passed to apply (${opts.filename.join(", ")} held no documents)`);
       const state = openStateDirectory(opts.state, ctx.env);
       let outcomes: ApplyOutcome[];
-      if (opts.dryRun) {
+      const remote = RemoteClient.fromFlags(opts, ctx.env);
+      if (remote) {
+        outcomes = await remote.apply(objects, opts.dryRun);
+      } else if (opts.dryRun) {
         outcomes = (await readEngine(state)).apply(objects);
       } else {
         const session = await WriteSession.open(state, ctx.commandLine, {}, term, ctx.env);

@@ -9,8 +9,9 @@ import type { CliContext } from "../context.js";
 import { readManifests } from "../manifests.js";
 import { CliError, UsageError } from "../errors.js";
 import { resolveKindArg } from "../kind-arg.js";
-import { addStateOption, filenameOption } from "../options.js";
+import { addServerOptions, addStateOption, filenameOption } from "../options.js";
 import { kindPlural, objectRef } from "../output/names.js";
+import { RemoteClient, type RemoteFlags } from "../remote/client.js";
 import { WriteSession, openStateDirectory } from "../session.js";
 
 /** Parsed flags of `delete`. */
@@ -38,11 +39,21 @@ export function registerDelete(program: Command, ctx: CliContext): void {
     .addOption(filenameOption(false))
     .option("-n, --namespace <ns>", `namespace of namespaced kinds (default "${DEFAULT_NAMESPACE}")`)
     .option("--ignore-not-found", "treat a missing object as deleted", false);
-  addStateOption(cmd, ctx.env)
+  addServerOptions(addStateOption(cmd, ctx.env))
     .addHelpText("after", "\nExamples:\n  memplane delete vm web-1\n  memplane delete -f web.yaml\n  memplane delete host esx-02 --ignore-not-found\n")
-    .action(async (kindName: string | undefined, name: string | undefined, opts: DeleteOptions) => {
+    .action(async (kindName: string | undefined, name: string | undefined, opts: DeleteOptions & RemoteFlags) => {
       const targets = await resolveTargets(kindName, name, opts, ctx);
       const term = ctx.terminal();
+      const remote = RemoteClient.fromFlags(opts, ctx.env);
+      if (remote) {
+        const missing: string[] = [];
+        for (const t of targets) {
+          if (await remote.delete(t.kind, t.name, t.namespace)) term.out(`${objectRef(t.kind, t.name)} deleted\n`);
+          else if (!opts.ignoreNotFound) missing.push(notFoundMessage(t));
+        }
+        if (missing.length > 0) throw new CliError(missing.join("\n"), 1, "");
+        return;
+      }
       const session = await WriteSession.open(openStateDirectory(opts.state, ctx.env), ctx.commandLine, {}, term, ctx.env);
       const missing: string[] = [];
       try {

@@ -11,7 +11,8 @@ import type { CliContext } from "../context.js";
 import { serverError } from "../error-report.js";
 import { UsageError } from "../errors.js";
 import { resolveKindArg } from "../kind-arg.js";
-import { addStateOption } from "../options.js";
+import { addServerOptions, addStateOption } from "../options.js";
+import { RemoteClient, type RemoteFlags } from "../remote/client.js";
 import { columnsFor, visibleColumns } from "../output/columns.js";
 import { kindPlural, objectRef } from "../output/names.js";
 import { asList, toJson, toYaml } from "../output/serialize.js";
@@ -42,35 +43,38 @@ export function registerGet(program: Command, ctx: CliContext): void {
     .option("-l, --selector <selector>", "label selector, e.g. app=web,tier!=db,env in (a,b)")
     .option("-n, --namespace <ns>", `namespace of namespaced kinds (default "${DEFAULT_NAMESPACE}")`)
     .addOption(new Option("-A, --all-namespaces", "list across all namespaces").default(false).conflicts("namespace"));
-  addStateOption(cmd, ctx.env)
+  addServerOptions(addStateOption(cmd, ctx.env))
     .addHelpText(
       "after",
       "\nExamples:\n  memplane get hosts\n  memplane get vms -A -o wide\n  memplane get vm web-1 -o yaml\n  memplane get vms -l app=web\n  memplane get events\n",
     )
-    .action(async (kindName: string, name: string | undefined, opts: GetOptions) => {
+    .action(async (kindName: string, name: string | undefined, opts: GetOptions & RemoteFlags) => {
       const kind = resolveKindArg(kindName);
       if (name !== undefined && opts.selector !== undefined) {
         throw new UsageError("a name cannot be given together with a label selector (-l)");
       }
-      const engine = await readEngine(openStateDirectory(opts.state, ctx.env));
+      const remote = RemoteClient.fromFlags(opts, ctx.env);
+      const engine = remote ? undefined : await readEngine(openStateDirectory(opts.state, ctx.env));
       const namespaced = NAMESPACED_KINDS.has(kind);
       const namespace = namespaced && !opts.allNamespaces ? (opts.namespace ?? DEFAULT_NAMESPACE) : undefined;
       const term = ctx.terminal();
       if (name !== undefined) {
-        const object = getObject(engine, kind, name, namespace);
+        const { value: object, nowSeconds } = remote ? await remote.get(kind, name, namespace) : { value: getObject(engine!, kind, name, namespace), nowSeconds: engine!.timeSeconds };
         if (!object) {
           const where = namespaced ? ` in namespace "${namespace ?? DEFAULT_NAMESPACE}"` : "";
           throw serverError("NotFound", `${kindPlural(kind)} "${name}" not found${where}`);
         }
-        printObjects(term, engine, kind, [object], opts, true);
+        printObjects(term, nowSeconds, kind, [object], opts, true);
         return;
       }
-      const objects = listObjects(engine, kind, namespace, opts.selector);
+      const { value: objects, nowSeconds } = remote
+        ? await remote.list(kind, namespace, opts.selector)
+        : { value: listObjects(engine!, kind, namespace, opts.selector), nowSeconds: engine!.timeSeconds };
       if (objects.length === 0 && (opts.output === undefined || opts.output === "wide" || opts.output === "name")) {
         term.err(namespace !== undefined ? `No resources found in ${namespace} namespace.\n` : "No resources found\n");
         return;
       }
-      printObjects(term, engine, kind, objects, opts, false);
+      printObjects(term, nowSeconds, kind, objects, opts, false);
     });
 }
 
@@ -101,7 +105,7 @@ function listObjects(engine: Engine, kind: Kind, namespace: string | undefined, 
 }
 
 /** Prints objects in the chosen format; `single` prints a lone object (not a List) for json/yaml. */
-function printObjects(term: Terminal, engine: Engine, kind: Kind, objects: readonly AnyObject[], opts: GetOptions, single: boolean): void {
+function printObjects(term: Terminal, nowSeconds: number, kind: Kind, objects: readonly AnyObject[], opts: GetOptions, single: boolean): void {
   switch (opts.output) {
     case "json":
       term.out(toJson(single ? objects[0] : asList(objects)));
@@ -114,7 +118,7 @@ function printObjects(term: Terminal, engine: Engine, kind: Kind, objects: reado
       return;
     default: {
       const columns = visibleColumns(columnsFor(kind), { wide: opts.output === "wide", allNamespaces: opts.allNamespaces });
-      const rowCtx = { nowSeconds: engine.timeSeconds, color: term.color };
+      const rowCtx = { nowSeconds, color: term.color };
       const rows = objects.map((o) => columns.map((c) => c.cell(o as never, rowCtx)));
       term.out(renderTable(columns.map((c) => c.header), rows));
     }

@@ -5,8 +5,8 @@
 import { Option, type Command } from "commander";
 import { formatSimTime } from "../../api/duration.js";
 import type { CliContext } from "../context.js";
-import { CliError, EXIT_INTERRUPTED } from "../errors.js";
-import { addStateOption, logFormatOption, parseDurationOption, parseTicks, ticksFor } from "../options.js";
+import { CliError, EXIT_INTERRUPTED, UsageError } from "../errors.js";
+import { addServerOptions, addStateOption, logFormatOption, parseDurationOption, parseTicks, ticksFor } from "../options.js";
 import { WriteSession, openStateDirectory } from "../session.js";
 import { simulate } from "../simulate.js";
 
@@ -28,9 +28,14 @@ export function registerStep(program: Command, ctx: CliContext): void {
     .addOption(new Option("--duration <d>", "simulated time to advance, e.g. 90s, 5m").argParser(parseDurationOption).conflicts("ticks"))
     .addOption(logFormatOption())
     .option("-q, --quiet", "print nothing but errors", false);
-  addStateOption(cmd, ctx.env)
+  addServerOptions(addStateOption(cmd, ctx.env))
     .addHelpText("after", "\nExamples:\n  memplane step\n  memplane step --ticks 60\n  memplane step --duration 5m --log-format json\n")
-    .action(async (opts: StepOptions) => {
+    .action(async (opts: StepOptions & { server?: string }) => {
+      if (opts.server !== undefined || ctx.env.MEMPLANE_SERVER) {
+        throw new UsageError(
+          "step cannot drive a server: `memplane serve` ticks in real time by itself (start it with --speed X to run faster); use step with --state DIR (and without MEMPLANE_SERVER)",
+        );
+      }
       const term = ctx.terminal();
       const state = openStateDirectory(opts.state, ctx.env);
       const session = await WriteSession.open(state, ctx.commandLine, {}, term, ctx.env);

@@ -1,0 +1,137 @@
+/**
+ * `memplane serve [--state DIR] [--listen 127.0.0.1:PORT] [--speed X] [--token-file F]
+ * [--allow-remote]` — the live control plane: loads the saved simulation (or starts an empty
+ * one), ticks it in real time scaled by `--speed`, and serves the Kubernetes-like HTTP API
+ * (docs/server.md). The state directory stays locked while it runs; every acknowledged write is
+ * saved before the answer, the rest every few seconds, and SIGINT/SIGTERM stop ticking, save
+ * and exit 0.
+ */
+import * as path from "node:path";
+import { InvalidArgumentError, Option, type Command } from "commander";
+import { formatSimTime } from "../../api/duration.js";
+import type { CliContext } from "../context.js";
+import { CliError } from "../errors.js";
+import { addStateOption } from "../options.js";
+import { WriteSession, openStateDirectory } from "../session.js";
+
+/** Where `serve` listens by default: loopback, a free port. */
+export const DEFAULT_LISTEN = "127.0.0.1:0";
+
+/** Parsed flags of `serve`. */
+interface ServeOptions {
+  state: string;
+  listen: string;
+  speed: number;
+  tokenFile?: string;
+  allowRemote: boolean;
+}
+
+/** `HOST:PORT`, `[IPv6]:PORT`, `:PORT` or `PORT` (host 127.0.0.1); port 0 picks a free one. */
+export function parseListen(value: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(value.trim()) ?? /^()()(\d+)$/.exec(value.trim());
+  const port = m ? Number(m[3]) : Number.NaN;
+  if (!m || !Number.isInteger(port) || port > 65535) {
+    throw new InvalidArgumentError("expected HOST:PORT, e.g. 127.0.0.1:8080 (port 0 picks a free port).");
+  }
+  return { host: m[1] || m[2] || "127.0.0.1", port };
+}
+
+/** A speed factor: simulated seconds per real second, > 0 (0 pauses the clock). */
+export function parseSpeed(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n < 0 || n > 1e6) {
+    throw new InvalidArgumentError("expected a number of simulated seconds per real second, e.g. 1, 10 or 0.5 (0 pauses).");
+  }
+  return n;
+}
+
+/** Resolves when the process gets SIGINT or SIGTERM. */
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals): void => {
+      process.off("SIGINT", on);
+      process.off("SIGTERM", on);
+      resolve(signal);
+    };
+    process.on("SIGINT", on);
+    process.on("SIGTERM", on);
+  });
+}
+
+/** Registers `serve` on the program. */
+export function registerServe(program: Command, ctx: CliContext): void {
+  const cmd = program
+    .command("serve")
+    .description("run the live control plane: tick in (scaled) real time and serve the Kubernetes-like HTTP API")
+    .addOption(new Option("--listen <host:port>", "address to listen on (port 0 picks a free one)").default(DEFAULT_LISTEN).argParser(parseListen))
+    .addOption(new Option("--speed <x>", "simulated seconds per real second (10 = ten times faster; 0 pauses)").default(1).argParser(parseSpeed))
+    .option("--token-file <file>", "read the bearer token for writes from FILE instead of generating one into <state>/token")
+    .option("--allow-remote", "allow listening on a non-loopback address (reads from other machines then need the token too)", false);
+  addStateOption(cmd, ctx.env)
+    .addHelpText(
+      "after",
+      "\nExamples:\n  memplane serve --state ./.memplane\n  memplane serve --listen 127.0.0.1:8080 --speed 10\n  MEMPLANE_SERVER=http://127.0.0.1:8080 MEMPLANE_TOKEN=$(cat .memplane/token) memplane apply -f web.yaml\n",
+    )
+    .action(async (rawOpts: Omit<ServeOptions, "listen"> & { listen: string | { host: string; port: number } }) => {
+      const opts = rawOpts;
+      const listen = typeof opts.listen === "string" ? parseListen(opts.listen) : opts.listen;
+      const term = ctx.terminal();
+      const server = await import("../../server/index.js");
+      const state = openStateDirectory(opts.state, ctx.env);
+      const session = await WriteSession.open(state, ctx.commandLine, {}, term, ctx.env);
+      let running: Awaited<ReturnType<typeof server.startServer>> | undefined;
+      try {
+        let token: string;
+        let tokenWhere: string;
+        if (opts.tokenFile !== undefined) {
+          try {
+            token = server.readTokenFile(opts.tokenFile);
+          } catch (err) {
+            throw new CliError((err as Error).message);
+          }
+          tokenWhere = opts.tokenFile;
+        } else {
+          token = server.generateToken();
+          server.writeTokenFile(path.join(state.dir, server.TOKEN_FILE), token);
+          tokenWhere = path.join(state.displayName, server.TOKEN_FILE);
+        }
+        if (!server.isLoopback(listen.host) && !opts.allowRemote) {
+          throw new CliError(`refusing to listen on ${listen.host}, which is not a loopback address: pass --allow-remote to serve other machines`);
+        }
+        const history = state.readLog();
+        try {
+          running = await server.startServer({
+            engine: session.engine,
+            token,
+            host: listen.host,
+            port: listen.port,
+            allowRemote: opts.allowRemote,
+            speed: opts.speed,
+            persist: () => session.save(),
+            logHistory: history.entries,
+            onError: (message) => term.warn(message),
+          });
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          if (code === "EADDRINUSE") throw new CliError(`cannot listen on ${listen.host}:${listen.port}: the address is already in use`);
+          if (code === "EADDRNOTAVAIL") throw new CliError(`cannot listen on ${listen.host}:${listen.port}: no such local address`);
+          if (code === "EACCES") throw new CliError(`cannot listen on ${listen.host}:${listen.port}: permission denied`);
+          throw err;
+        }
+        if (!server.isLoopback(listen.host)) {
+          term.warn(`listening on ${listen.host}, reachable from other machines: every request from them needs the bearer token, and traffic is not encrypted`);
+        }
+        term.out(`memplane serving on ${running.url}\n`);
+        term.err(
+          `state ${state.displayName} at tick ${session.engine.tick} (${formatSimTime(session.engine.timeSeconds)}); speed ${opts.speed}x; bearer token for writes in ${tokenWhere}; Ctrl-C to stop\n`,
+        );
+        const signal = await untilSignal();
+        await running.close(); // stops ticking and saves
+        running = undefined;
+        term.err(`${signal}: stopped at tick ${session.engine.tick} (${formatSimTime(session.engine.timeSeconds)}); state saved to ${state.displayName}\n`);
+      } finally {
+        if (running) await running.close();
+        session.close();
+      }
+    });
+}

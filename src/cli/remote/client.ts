@@ -1,0 +1,162 @@
+/**
+ * The CLI's client for a running `memplane serve` (`--server URL` or `$MEMPLANE_SERVER`): the
+ * same operations a command does on a state directory, over the server's HTTP API. The token for
+ * writes comes from `--token-file` or `$MEMPLANE_TOKEN`. Failures read like kubectl's:
+ * `Error from server (NotFound): virtualmachines "x" not found in namespace "default"`.
+ */
+import * as fs from "node:fs";
+import { KIND_INFO } from "../../api/kinds.js";
+import type { Kind, ManifestObject } from "../../api/types.js";
+import type { ApplyOutcome } from "../../store/types.js";
+import { serverError } from "../error-report.js";
+import { CliError, UsageError } from "../errors.js";
+
+/** How long one request may take before the CLI gives up (ms). */
+export const REMOTE_TIMEOUT_MS = 30_000;
+
+const GROUP = "/apis/memplane.io/v1alpha1";
+
+/** Flags a remote-capable command takes. */
+export interface RemoteFlags {
+  server?: string;
+  tokenFile?: string;
+}
+
+/** An object as the server returns it. */
+export type RemoteObject = { kind: string; metadata: { name: string; namespace?: string; creationTimestamp?: string }; tick?: number };
+
+/** Objects plus the server's simulated time (for AGE columns). */
+export interface RemoteRead<T> {
+  value: T;
+  /** Simulated seconds on the server when it answered. */
+  nowSeconds: number;
+}
+
+/** The path of a kind's collection, or of one object. */
+export function remotePath(kind: Kind, namespace: string | undefined, name?: string): string {
+  const prefix = kind === "Event" ? "/api/v1" : GROUP;
+  const info = KIND_INFO[kind];
+  const ns = info.namespaced && namespace !== undefined ? `/namespaces/${encodeURIComponent(namespace)}` : "";
+  return `${prefix}${ns}/${info.plural}${name === undefined ? "" : "/" + encodeURIComponent(name)}`;
+}
+
+/** A client of one server. */
+export class RemoteClient {
+  private constructor(
+    /** Base URL without a trailing slash. */
+    readonly baseUrl: string,
+    private readonly token: string | undefined,
+  ) {}
+
+  /** The client for `--server`/`$MEMPLANE_SERVER`, or undefined when neither is set. */
+  static fromFlags(flags: RemoteFlags, env: NodeJS.ProcessEnv): RemoteClient | undefined {
+    const server = flags.server ?? (env.MEMPLANE_SERVER || undefined);
+    if (server === undefined) return undefined;
+    let url: URL;
+    try {
+      url = new URL(server);
+    } catch {
+      throw new UsageError(`--server ${JSON.stringify(server)} is not a URL; expected e.g. http://127.0.0.1:8080`);
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError(`--server must be an http:// or https:// URL, got ${server}`);
+    return new RemoteClient(url.toString().replace(/\/+$/, ""), readToken(flags.tokenFile, env));
+  }
+
+  /** Sends one request; resolves with the parsed JSON answer, or throws a kubectl-style CliError. */
+  async request<T>(method: string, path: string, body?: unknown): Promise<{ value: T; headers: Headers }> {
+    const headers: Record<string, string> = { Accept: "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (this.token !== undefined) headers.Authorization = `Bearer ${this.token}`;
+    let res: Response;
+    try {
+      res = await fetch(this.baseUrl + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(REMOTE_TIMEOUT_MS),
+      });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      const why = cause?.code ?? cause?.message ?? (err as Error).message;
+      throw new CliError(`cannot reach the memplane server at ${this.baseUrl} (${why}); is \`memplane serve\` running?`);
+    }
+    const text = await res.text();
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new CliError(`the server at ${this.baseUrl} answered ${method} ${path} with HTTP ${res.status} and a body that is not JSON`);
+    }
+    if (!res.ok) throw this.failure(res.status, value);
+    return { value: value as T, headers: res.headers };
+  }
+
+  /** A Status answer as the CLI reports it. */
+  private failure(code: number, value: unknown): CliError {
+    const status = value as { reason?: string; message?: string };
+    const reason = status?.reason ?? `HTTP ${code}`;
+    const message = status?.message ?? "no message";
+    if (code === 401) {
+      const hint = this.token === undefined ? "; set MEMPLANE_TOKEN or pass --token-file" : "";
+      return serverError(reason, message + hint);
+    }
+    return serverError(reason, message);
+  }
+
+  /** Applies objects all-or-nothing, as `memplane apply`; `dryRun` changes nothing. */
+  async apply(objects: readonly ManifestObject[], dryRun: boolean): Promise<ApplyOutcome[]> {
+    const { value } = await this.request<{ items: ApplyOutcome[] }>("POST", dryRun ? "/apply?dryRun=All" : "/apply", objects);
+    return value.items;
+  }
+
+  /** One object, or undefined when the server says NotFound. */
+  async get(kind: Kind, name: string, namespace: string | undefined): Promise<RemoteRead<RemoteObject | undefined>> {
+    try {
+      const { value, headers } = await this.request<RemoteObject>("GET", remotePath(kind, namespace, name));
+      return { value, nowSeconds: simSeconds(headers) };
+    } catch (err) {
+      if (err instanceof CliError && err.message.startsWith("Error from server (NotFound)")) return { value: undefined, nowSeconds: 0 };
+      throw err;
+    }
+  }
+
+  /** Objects of a kind (one namespace, or all when `namespace` is undefined), optionally by label selector. */
+  async list(kind: Kind, namespace: string | undefined, labelSelector: string | undefined): Promise<RemoteRead<RemoteObject[]>> {
+    const query = labelSelector === undefined ? "" : `?labelSelector=${encodeURIComponent(labelSelector)}`;
+    const { value, headers } = await this.request<{ items: RemoteObject[] }>("GET", remotePath(kind, namespace) + query);
+    return { value: value.items, nowSeconds: simSeconds(headers) };
+  }
+
+  /** Deletes an object; false when it did not exist. */
+  async delete(kind: Kind, name: string, namespace: string | undefined): Promise<boolean> {
+    try {
+      await this.request("DELETE", remotePath(kind, namespace, name));
+      return true;
+    } catch (err) {
+      if (err instanceof CliError && err.message.startsWith("Error from server (NotFound)")) return false;
+      throw err;
+    }
+  }
+}
+
+/** The server's simulated time from its `X-Memplane-Time-Seconds` header. */
+function simSeconds(headers: Headers): number {
+  const n = Number(headers.get("x-memplane-time-seconds"));
+  return Number.isFinite(n) ? n : 0;
+}
+
+/** The token from `--token-file` (preferred) or `$MEMPLANE_TOKEN`; undefined when neither. */
+function readToken(tokenFile: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  if (tokenFile !== undefined) {
+    try {
+      const token = fs.readFileSync(tokenFile, "utf8").trim();
+      if (token === "") throw new CliError(`token file ${tokenFile} is empty`);
+      return token;
+    } catch (err) {
+      if (err instanceof CliError) throw err;
+      throw new CliError(`cannot read token file ${tokenFile}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`);
+    }
+  }
+  const token = env.MEMPLANE_TOKEN?.trim();
+  return token ? token : undefined;
+}
