@@ -9,7 +9,6 @@ import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { registerApply } from "./commands/apply.js";
 import { registerDelete } from "./commands/delete.js";
-import { registerGenerate } from "./commands/generate.js";
 import { registerCompare } from "./commands/compare.js";
 import { registerDescribe } from "./commands/describe.js";
 import { registerExplain } from "./commands/explain.js";
@@ -67,7 +66,6 @@ export function buildProgram(ctx: CliContext): Command {
   registerDelete(program, ctx);
   registerGenerate(program, ctx);
   registerCompare(program, ctx);
-  registerGenerate(program, ctx);
   registerRun(program, ctx);
   registerStep(program, ctx);
   registerServe(program, ctx);
