@@ -120,3 +120,6 @@ export {
   formatManifestError,
 } from "./manifest/index.js";
 export type { ManifestError, ManifestParseResult, LoadManifestsOptions } from "./manifest/index.js";
+
+// ---- explanations and advice
+export { explainVm, explainHost, ExplainError, adviseManifests, adviseEngine, formatAdvice, reachesSeverity, severityRank, SEVERITIES, type Explanation, type ExplainErrorReason, type AdviseOptions, type AdviceReport, type Finding, type Severity } from "./explain/index.js";
