@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
+import { registerAdvise } from "./commands/advise.js";
 import { registerApply } from "./commands/apply.js";
 import { registerDelete } from "./commands/delete.js";
 import { registerCompare } from "./commands/compare.js";
@@ -72,6 +73,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerLogs(program, ctx);
   registerTop(program, ctx);
   registerExplain(program, ctx);
+  registerAdvise(program, ctx);
   return program;
 }
 
