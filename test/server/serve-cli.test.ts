@@ -1,0 +1,88 @@
+/**
+ * `memplane serve` through the built binary, as a user runs it: start it on a free port, apply
+ * and get through `--server`, stop it with SIGTERM and find everything saved in the state dir.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { BIN, FIXTURES, memplane, requireBuild, tempDir } from "../cli/cli-harness.js";
+
+beforeAll(requireBuild);
+
+/** Starts `memplane serve` and resolves with its URL once it prints it (or rejects after 20 s). */
+function startServe(args: readonly string[]): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
+  const child = spawn(process.execPath, [BIN, "serve", ...args], { env: { ...process.env, NO_COLOR: "1", MEMPLANE_STATE: undefined } });
+  let stdout = "";
+  let stderr = "";
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`serve did not start within 20 s; stderr: ${stderr}`));
+    }, 20_000);
+    child.stdout!.setEncoding("utf8").on("data", (d: string) => {
+      stdout += d;
+      const m = /memplane serving on (http:\/\/\S+)/.exec(stdout);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1]!, stderr: () => stderr });
+      }
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited with ${code} before listening; stderr: ${stderr}`));
+    });
+  });
+}
+
+/** Resolves with the exit code, or kills the process and rejects after `ms`. */
+function exitOf(child: ChildProcess, ms: number): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    if (child.exitCode !== null) return resolve(child.exitCode);
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`process did not exit within ${ms} ms`));
+    }, ms);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+}
+
+test("serve, apply --server, get --server, SIGTERM saves the state", async () => {
+  const { state } = tempDir();
+  const serve = await startServe(["--state", state, "--listen", "127.0.0.1:0", "--speed", "20"]);
+  try {
+    const tokenFile = path.join(state, "token");
+    expect(fs.statSync(tokenFile).mode & 0o777).toBe(0o600);
+    expect(fs.readFileSync(tokenFile, "utf8").trim()).toMatch(/^[0-9a-f]{64}$/);
+
+    const denied = await memplane(["apply", "--server", serve.url, "-f", path.join(FIXTURES, "overcommit.yaml")]);
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toContain("Error from server (Unauthorized)");
+
+    const applied = await memplane(["apply", "--server", serve.url, "--token-file", tokenFile, "-f", path.join(FIXTURES, "overcommit.yaml")]);
+    expect(applied).toMatchObject({ code: 0, stdout: "host/esx-small created\nvirtualmachine/busy-1 created\nvirtualmachine/busy-2 created\n" });
+
+    const got = await memplane(["get", "vms", "-o", "json"], { env: { MEMPLANE_SERVER: serve.url } });
+    expect(got.code).toBe(0);
+    const list = JSON.parse(got.stdout);
+    expect(list).toMatchObject({ apiVersion: "v1", kind: "List" });
+    expect(list.items.map((o: any) => o.metadata.name)).toEqual(["busy-1", "busy-2"]);
+
+    const step = await memplane(["step", "--server", serve.url]);
+    expect(step.code).toBe(2);
+    expect(step.stderr).toContain("step cannot drive a server");
+  } finally {
+    serve.child.kill("SIGTERM");
+  }
+  expect(await exitOf(serve.child, 20_000)).toBe(0);
+  expect(serve.stderr()).toMatch(/SIGTERM: stopped at tick \d+ .*state saved to/);
+  expect(fs.existsSync(path.join(state, "lock"))).toBe(false);
+
+  const saved = await memplane(["get", "vms", "--state", state, "-o", "json"]);
+  expect(JSON.parse(saved.stdout).items.map((o: any) => o.metadata.name)).toEqual(["busy-1", "busy-2"]);
+  const savedState = JSON.parse(fs.readFileSync(path.join(state, "state.json"), "utf8"));
+  expect(savedState.tick).toBeGreaterThan(0);
+});
