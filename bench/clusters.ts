@@ -1,0 +1,52 @@
+/**
+ * The benchmark's two variants of a generated cluster:
+ * - **busy**: every VM's workload starts ramping to its peak within the first 20 s and ramps for
+ *   20–60 s, so during the measured ticks allocations grow, hosts leave `high` and balloon and
+ *   swap targets move;
+ * - **steady**: the same VMs with constant workloads (no phases): after a few warm-up ticks
+ *   nothing in the model changes (converged, no spec changes).
+ * Both are deterministic for a seed.
+ */
+import type { ManifestObject } from "../src/api/types.js";
+import { generateCluster } from "../src/generate/cluster-generator.js";
+import { serializeCluster } from "../src/cli/commands/generate.js";
+
+/** VMs per host in every benchmark cluster (see docs/performance.md for the choice). */
+export const BENCH_VMS_PER_HOST = 100;
+
+/** Objects per YAML chunk: each chunk stays under the 16 MiB manifest limit (like one file of `apply -f DIR`). */
+export const OBJECTS_PER_CHUNK = 10_000;
+
+type Workload = { allocated: string; active: number; phases?: { after: string; allocated: string; rampSeconds: number }[] };
+
+/** A cluster of `vms` VMs (rounded up to whole hosts) whose workloads ramp during the first minute. */
+export function busyCluster(vms: number, seed: number, overcommit = 1.5): ManifestObject[] {
+  const objects = generateCluster({ hosts: Math.ceil(vms / BENCH_VMS_PER_HOST), vmsPerHost: BENCH_VMS_PER_HOST, overcommit, seed });
+  let i = 0;
+  for (const o of objects) {
+    const w = (o as unknown as { spec: { workload?: Workload } }).spec.workload;
+    if (o.kind !== "VirtualMachine" || w?.phases === undefined) continue;
+    const up = w.phases[0]!;
+    up.after = `${1 + (i % 20)}s`;
+    up.rampSeconds = 20 + (i % 41);
+    i++;
+  }
+  return objects;
+}
+
+/** The same cluster with constant workloads (no phases). */
+export function steadyCluster(vms: number, seed: number, overcommit = 1.5): ManifestObject[] {
+  const objects = generateCluster({ hosts: Math.ceil(vms / BENCH_VMS_PER_HOST), vmsPerHost: BENCH_VMS_PER_HOST, overcommit, seed });
+  for (const o of objects) {
+    const w = (o as unknown as { spec: { workload?: Workload } }).spec.workload;
+    if (w !== undefined) delete w.phases;
+  }
+  return objects;
+}
+
+/** The cluster as YAML texts of at most {@link OBJECTS_PER_CHUNK} objects each. */
+export function yamlChunks(objects: readonly ManifestObject[]): string[] {
+  const chunks: string[] = [];
+  for (let i = 0; i < objects.length; i += OBJECTS_PER_CHUNK) chunks.push(serializeCluster(objects.slice(i, i + OBJECTS_PER_CHUNK), "yaml"));
+  return chunks;
+}

@@ -1,0 +1,213 @@
+/**
+ * One benchmark size: parses and validates the cluster's YAML, applies it through the public
+ * library API, times busy and steady ticks, runs the raw typed-array kernel over the same
+ * cluster in the same process, and times JSON log writing. Returns plain numbers.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as v8 from "node:v8";
+import * as vm from "node:vm";
+import { createEngine, formatLogJson, parseManifestTextOrThrow, type LogEntry } from "../src/index.js";
+import { busyCluster, steadyCluster, yamlChunks } from "./clusters.js";
+import { buildKernelCluster, kernelTick } from "./kernel.js";
+import { median, quantile, timed } from "./stats.js";
+
+/** Options of {@link runSize}. */
+export interface SizeOptions {
+  vms: number;
+  /** Measured busy ticks and measured steady ticks (each). */
+  ticks: number;
+  seed: number;
+  /** Warm-up ticks of the steady engine before measuring (default 3). */
+  steadyWarmup?: number;
+  /** Log entries to format and write for the JSON-log figure (default 200 000). */
+  logEntries?: number;
+}
+
+/** Per-tick timing of one phase. */
+export interface TickFigures {
+  ticks: number;
+  /** Wall-clock milliseconds per tick. */
+  medianMs: number;
+  p95Ms: number;
+  /** This process's CPU milliseconds per tick (steadier on a shared machine). */
+  medianCpuMs: number;
+  p95CpuMs: number;
+  /** VMs × ticks per second at the median. */
+  vmTicksPerSecond: number;
+  /** Log entries per tick (mean). */
+  logsPerTick: number;
+}
+
+/** Everything measured for one cluster size. */
+export interface SizeResult {
+  vms: number;
+  hosts: number;
+  /** Parse + validate of the YAML text, no store (ms). */
+  validateMs: number;
+  /** engine.apply of the YAML texts: parse + validate + default + store (ms). */
+  applyMs: number;
+  /** The first tick (admission of every VM), ms. */
+  firstTickMs: number;
+  busy: TickFigures;
+  steady: TickFigures;
+  /** Hosts in soft, hard or low state at the end of the busy ticks. */
+  hostsUnderPressure: number;
+  kernel: { medianMs: number; p95Ms: number; medianCpuMs: number };
+  /** Engine busy median ÷ kernel median (CPU time). */
+  ratio: number;
+  /** Steady median ÷ busy median, CPU time (lower is better; target ≤ 0.2). */
+  steadyOverBusy: number;
+  /** Resident set size after the busy ticks with the engine alive, MiB. */
+  rssMiB: number;
+  /** Heap used after the busy ticks, MiB. */
+  heapMiB: number;
+  /** formatLogJson + write to a file, entries per second. */
+  logEntriesPerSecond: number;
+}
+
+type Sample = { ms: number; cpuMs: number };
+
+function figures(samples: readonly Sample[], vms: number, logs: number): TickFigures {
+  const wall = samples.map((s) => s.ms);
+  const cpu = samples.map((s) => s.cpuMs);
+  const med = median(wall);
+  return {
+    ticks: samples.length,
+    medianMs: med,
+    p95Ms: quantile(wall, 0.95),
+    medianCpuMs: median(cpu),
+    p95CpuMs: quantile(cpu, 0.95),
+    vmTicksPerSecond: (vms * 1000) / med,
+    logsPerTick: logs / Math.max(1, samples.length),
+  };
+}
+
+let collect: (() => void) | undefined;
+
+/** A full garbage collection between phases (exposes V8's gc without a node flag). */
+function gc(): void {
+  if (collect === undefined) {
+    v8.setFlagsFromString("--expose-gc");
+    collect = (globalThis as { gc?: () => void }).gc ?? (vm.runInNewContext("gc") as () => void);
+  }
+  collect();
+}
+
+/** Formats `n` log entries (cycling through `sample`) as JSON lines and writes them to a temp file; entries/s. */
+export function measureLogWriting(sample: readonly LogEntry[], n: number): number {
+  if (sample.length === 0) return Number.NaN;
+  const file = path.join(os.tmpdir(), `memplane-bench-${process.pid}.jsonl`);
+  const fd = fs.openSync(file, "w");
+  try {
+    const { ms } = timed(() => {
+      let buffer: string[] = [];
+      let size = 0;
+      for (let i = 0; i < n; i++) {
+        const line = formatLogJson(sample[i % sample.length]!);
+        buffer.push(line);
+        size += line.length + 1;
+        if (size >= 1 << 16) {
+          fs.writeSync(fd, buffer.join("\n") + "\n");
+          buffer = [];
+          size = 0;
+        }
+      }
+      if (buffer.length > 0) fs.writeSync(fd, buffer.join("\n") + "\n");
+    });
+    return (n * 1000) / ms;
+  } finally {
+    fs.closeSync(fd);
+    fs.rmSync(file, { force: true });
+  }
+}
+
+/** Measures one cluster size. `progress` gets a line per phase (for stderr). */
+export function runSize(options: SizeOptions, progress: (line: string) => void = () => {}): SizeResult {
+  const { vms, ticks, seed } = options;
+  gc();
+  let busyObjects = busyCluster(vms, seed);
+  const hosts = busyObjects.filter((o) => o.kind === "Host").length;
+  let texts = yamlChunks(busyObjects);
+  progress(`${vms} VMs: ${texts.length} YAML chunk(s), ${(texts.reduce((s, t) => s + t.length, 0) / 2 ** 20).toFixed(1)} MiB`);
+
+  // the kernel first, on a quiet heap
+  const kernel = buildKernelCluster(busyObjects);
+  const kernelSamples: number[] = [];
+  const kernelCpu: number[] = [];
+  kernelTick(kernel, 1, 1);
+  for (let t = 2; t < ticks + 2; t++) {
+    const s = timed(() => kernelTick(kernel, t, 1));
+    kernelSamples.push(s.ms);
+    kernelCpu.push(s.cpuMs);
+  }
+  busyObjects = [];
+  progress(`  kernel median ${median(kernelSamples).toFixed(2)} ms`);
+
+  gc();
+  const validateMs = timed(() => {
+    for (const [i, text] of texts.entries()) parseManifestTextOrThrow(text, `chunk-${i}.yaml`);
+  }).ms;
+  progress(`  validate ${validateMs.toFixed(0)} ms`);
+
+  gc();
+  const engine = createEngine({ seed });
+  const applyMs = timed(() => {
+    for (const text of texts) engine.apply(text);
+  }).ms;
+  progress(`  apply ${applyMs.toFixed(0)} ms`);
+  texts = []; // only the engine's own memory counts toward RSS below
+  gc();
+
+  let logs = 0;
+  const logSample: LogEntry[] = [];
+  const sub = engine.logs$.subscribe((e) => {
+    logs++;
+    if (logSample.length < 10_000) logSample.push(e);
+  });
+  const firstTickMs = timed(() => engine.step(1)).ms;
+  progress(`  first tick ${firstTickMs.toFixed(0)} ms`);
+  const busySamples: Sample[] = [];
+  const logsBefore = logs;
+  for (let i = 0; i < ticks; i++) busySamples.push(timed(() => engine.step(1)));
+  const busyLogs = logs - logsBefore;
+  sub.unsubscribe();
+  const mem = process.memoryUsage();
+  const hostsUnderPressure = engine.store
+    .list("Host")
+    .filter((h) => ["soft", "hard", "low"].includes((h.status as { state?: string } | undefined)?.state ?? "high")).length;
+  const busy = figures(busySamples, vms, busyLogs);
+  progress(`  busy median ${busy.medianMs.toFixed(1)} ms, p95 ${busy.p95Ms.toFixed(1)} ms, ${hostsUnderPressure} hosts under pressure`);
+
+  gc();
+  const steadyEngine = createEngine({ seed });
+  steadyEngine.apply(steadyCluster(vms, seed));
+  steadyEngine.step(options.steadyWarmup ?? 3);
+  let steadyLogs = 0;
+  const steadySub = steadyEngine.logs$.subscribe(() => steadyLogs++);
+  const steadySamples: Sample[] = [];
+  for (let i = 0; i < ticks; i++) steadySamples.push(timed(() => steadyEngine.step(1)));
+  steadySub.unsubscribe();
+  const steady = figures(steadySamples, vms, steadyLogs);
+  progress(`  steady median ${steady.medianMs.toFixed(2)} ms`);
+
+  const logEntriesPerSecond = measureLogWriting(logSample, options.logEntries ?? 200_000);
+  const kernelMedian = median(kernelSamples);
+  return {
+    vms,
+    hosts,
+    validateMs,
+    applyMs,
+    firstTickMs,
+    busy,
+    steady,
+    hostsUnderPressure,
+    kernel: { medianMs: kernelMedian, p95Ms: quantile(kernelSamples, 0.95), medianCpuMs: median(kernelCpu) },
+    ratio: busy.medianCpuMs / median(kernelCpu),
+    steadyOverBusy: steady.medianCpuMs / busy.medianCpuMs,
+    rssMiB: mem.rss / 2 ** 20,
+    heapMiB: mem.heapUsed / 2 ** 20,
+    logEntriesPerSecond,
+  };
+}
