@@ -33,12 +33,16 @@ export function reservationWhatIfs(objects: readonly ManifestObject[], model: Me
   if (options.top <= 0) return [];
   const candidates = [...baseline.vms.values()]
     .filter((o) => o.peakBalloon >= MIN_BALLOON)
+    .filter((o) => {
+      const vm = model.vm(o.namespace, o.name);
+      return vm !== undefined && vm.spec.limit >= vm.spec.memory; // a reservation cannot lift a limit (LimitBelowMemory says so)
+    })
     .sort((a, b) => b.peakBalloon - a.peakBalloon || (a.key < b.key ? -1 : 1))
     .slice(0, options.top);
   const out: Finding[] = [];
   for (const base of candidates) {
     const vm = model.vm(base.namespace, base.name);
-    if (!vm || vm.spec.limit < vm.spec.memory) continue; // a reservation cannot lift a limit (LimitBelowMemory says so)
+    if (!vm) continue;
     const reservation = protectiveReservation(vm, base);
     if (reservation <= vm.spec.reservation) continue;
     const variant = withReservation(objects, base, reservation);
