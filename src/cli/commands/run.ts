@@ -9,12 +9,15 @@ import { formatSimTime } from "../../api/duration.js";
 import type { Engine } from "../../engine/engine.js";
 import type { CliContext } from "../context.js";
 import { readManifests } from "../manifests.js";
-import { CliError, EXIT_INTERRUPTED } from "../errors.js";
+import { CliError, EXIT_INTERRUPTED, UsageError } from "../errors.js";
 import { logFormatOption, parseDurationOption, parseSeed, parseTickLength, parseTicks, ticksFor } from "../options.js";
 import { DEFAULT_TICK_SECONDS, WriteSession, buildEngine, openStateDirectory } from "../session.js";
 import { simulate, type SimulateResult } from "../simulate.js";
 import type { Terminal } from "../terminal.js";
 import { formatApplyOutcome } from "./apply.js";
+import { writeRunReport } from "./report.js";
+import { runWatch } from "./run-watch.js";
+import { parseSpeed } from "./serve.js";
 
 /** How long `run` simulates when neither --ticks nor --duration is given (seconds). */
 export const DEFAULT_RUN_SECONDS = 600;
@@ -29,6 +32,9 @@ interface RunOptions {
   logFormat: "text" | "json";
   state?: string;
   quiet: boolean;
+  report?: string;
+  watch: boolean;
+  speed?: number;
 }
 
 /** Registers `run` on the program. */
@@ -44,17 +50,29 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .addOption(logFormatOption())
     .option("--state <dir>", "load the simulation from DIR if saved there, and save the final state and log to it")
     .option("-q, --quiet", "print nothing but errors", false)
+    .option("--report <file>", "when the run ends, write its HTML report (charts of memory per host and VM) to FILE")
+    .option("-w, --watch", "keep running in real time and re-apply the files whenever they change (until Ctrl-C, or --ticks/--duration)", false)
+    .addOption(new Option("--speed <x>", "with --watch: simulated seconds per real second (default 1)").argParser(parseSpeed))
     .addHelpText(
       "after",
       "\nExamples:\n  memplane run -f manifests/examples/seed-story\n  memplane run -f cluster/ --duration 1h --tick 5s --log-format json > log.jsonl\n  memplane run -f cluster/ --ticks 120 --state ./.memplane\n",
     )
     .action(async (opts: RunOptions) => {
+      if (opts.speed !== undefined && !opts.watch) throw new UsageError("--speed only applies with --watch (run without --watch simulates as fast as it can)");
+      if (opts.watch) {
+        const tickSeconds = opts.tick ?? DEFAULT_TICK_SECONDS;
+        const ticks = opts.ticks !== undefined || opts.duration !== undefined ? ticksFor(opts, tickSeconds, 0) : undefined;
+        await runWatch({ ...opts, ticks, speed: opts.speed ?? 1, settings: { seed: opts.seed, tickSeconds: opts.tick } }, ctx);
+        return;
+      }
       const term = ctx.terminal();
       const objects = await readManifests(opts.filename, ctx);
       const settings = { seed: opts.seed, tickSeconds: opts.tick };
       if (opts.state === undefined) {
         const engine = await buildEngine(undefined, settings, "");
+        const recorder = opts.report === undefined ? undefined : (await import("../../metrics/metrics-recorder.js")).MetricsRecorder.attach(engine);
         const result = await applyAndRun(engine, objects, opts, opts.tick ?? DEFAULT_TICK_SECONDS, term);
+        if (recorder && opts.report !== undefined) await writeRunReport(recorder.series, opts.report, term, opts.quiet);
         finish(result, engine, term, opts, "");
         return;
       }
@@ -67,6 +85,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
       } finally {
         session.close();
       }
+      if (opts.report !== undefined) await writeRunReport(session.metrics.series, opts.report, term, opts.quiet);
       finish(result, session.engine, term, opts, `; state saved to ${state.displayName}`);
     });
 }
