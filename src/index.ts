@@ -80,6 +80,12 @@ export type {
   PercentString,
   Quantity,
   ReclamationPolicy,
+  Scenario,
+  ScenarioObjectRef,
+  ScenarioSpec,
+  ScenarioStatus,
+  ScenarioStep,
+  ScenarioTargetKind,
   Shares,
   SimTimestamp,
   StoredObject,
@@ -123,3 +129,16 @@ export type { ManifestError, ManifestParseResult, LoadManifestsOptions } from ".
 
 // ---- explanations and advice
 export { explainVm, explainHost, ExplainError, adviseManifests, adviseEngine, formatAdvice, reachesSeverity, severityRank, SEVERITIES, type Explanation, type ExplainErrorReason, type AdviseOptions, type AdviceReport, type Finding, type Severity } from "./explain/index.js";
+
+// ---- what-if comparison of reclamation policies and manifest variants
+export { compareVariants, compareReportJson, OutcomeRecorder, HOST_STATES, percentile, overlayObjects, parsePolicyList, policyVariants, withPolicy, POLICIES, hostTable, vmTable } from "./compare/index.js";
+export type { CompareOptions, CompareReport, CompareVariant, HostComparison, VmComparison, HostOutcome, PeakFinal, VmOutcome, TextTable } from "./compare/index.js";
+
+// ---- Scenario runtime and the optional policy controllers
+export { runDueScenarioSteps, mergePatch, SCENARIO_CONTROLLER } from "./scenario/index.js";
+export { MomController } from "./controllers/mom/mom-controller.js";
+export { MOM_POLICY, momDecide, momPressure } from "./controllers/mom/mom-policy.js";
+export type { MomGuest, MomDecision } from "./controllers/mom/mom-policy.js";
+export { SqueezedController } from "./controllers/squeezed/squeezed-controller.js";
+export { proportionalTargets } from "./controllers/squeezed/squeezed-policy.js";
+export type { SqueezedDomain, SqueezedAllocation } from "./controllers/squeezed/squeezed-policy.js";

@@ -22,6 +22,8 @@ import {
   type ObjectMeta,
   type PageSharingSpec,
   type PercentString,
+  type Scenario,
+  type ScenarioStep,
   type Shares,
   type SwapSpec,
   type ToolsSpec,
@@ -291,6 +293,18 @@ export function defaultGuestOSProfileSpec(spec: Input): GuestOSProfileSpec {
   });
 }
 
+/** Defaults one Scenario step: `after` canonical, an `apply` object defaulted like a manifest of its kind. */
+function defaultScenarioStep(step: Input): ScenarioStep {
+  const out: ScenarioStep = { after: duration(step.after) };
+  if (step.apply !== undefined) out.apply = applyDefaults(step.apply as ManifestInput) as ScenarioStep["apply"];
+  if (step.delete !== undefined) out.delete = { ...(step.delete as ScenarioStep["delete"] & object) };
+  if (step.patch !== undefined) {
+    const p = step.patch as NonNullable<ScenarioStep["patch"]>;
+    out.patch = { ...p, spec: structuredClone(p.spec) };
+  }
+  return out;
+}
+
 /**
  * Applies every default to a schema-valid manifest object and returns a new object of the
  * defaulted type (the input is not modified; `status` and store-owned metadata are dropped).
@@ -320,6 +334,13 @@ export function applyDefaults(obj: ManifestInput): ManifestObject {
         metadata: defaultMetadata(obj.metadata, false),
         spec: defaultGuestOSProfileSpec(spec),
       } satisfies GuestOSProfile;
+    case "Scenario":
+      return {
+        apiVersion: API_VERSION,
+        kind: "Scenario",
+        metadata: defaultMetadata(obj.metadata, false),
+        spec: { steps: ((spec.steps ?? []) as Input[]).map(defaultScenarioStep) },
+      } satisfies Scenario;
     default:
       throw new TypeError(`applyDefaults: unknown kind ${JSON.stringify((obj as { kind: unknown }).kind)}`);
   }

@@ -34,11 +34,12 @@ export const KIND_INFO: Readonly<Record<Kind, KindInfo>> = Object.freeze({
     shortNames: ["os"],
     namespaced: false,
   },
+  Scenario: { kind: "Scenario", plural: "scenarios", singular: "scenario", shortNames: ["sc"], namespaced: false },
   Event: { kind: "Event", plural: "events", singular: "event", shortNames: ["ev"], namespaced: true },
 });
 
 /** The kinds users write in manifests, in the order docs and messages list them. */
-export const MANIFEST_KINDS: readonly ManifestKind[] = Object.freeze(["Host", "VirtualMachine", "GuestOSProfile"]);
+export const MANIFEST_KINDS: readonly ManifestKind[] = Object.freeze(["Host", "VirtualMachine", "GuestOSProfile", "Scenario"]);
 
 /** Every kind, manifest kinds first. */
 export const ALL_KINDS: readonly Kind[] = Object.freeze([...MANIFEST_KINDS, "Event"]);

@@ -23,7 +23,7 @@ export type DurationString = string;
 export type SimTimestamp = string;
 
 /** The kinds users write in manifests. */
-export type ManifestKind = "Host" | "VirtualMachine" | "GuestOSProfile";
+export type ManifestKind = "Host" | "VirtualMachine" | "GuestOSProfile" | "Scenario";
 
 /** Every kind the store holds. */
 export type Kind = ManifestKind | "Event";
@@ -275,6 +275,60 @@ export interface GuestOSProfile {
   status?: Record<string, never>;
 }
 
+// ---------------------------------------------------------------- Scenario
+
+/** The kinds a Scenario step may apply, patch or delete. */
+export type ScenarioTargetKind = "Host" | "VirtualMachine" | "GuestOSProfile";
+
+/** Names the object a `delete` or `patch` step acts on. */
+export interface ScenarioObjectRef {
+  kind: ScenarioTargetKind;
+  name: string;
+  /** VirtualMachine only; defaults to `default`. */
+  namespace?: string;
+}
+
+/**
+ * One timed change: `after` (simulated time since the Scenario was applied) and exactly one of
+ * `apply` (a Host, VirtualMachine or GuestOSProfile, validated and defaulted like any manifest),
+ * `delete` (an object reference) or `patch` (a reference plus a JSON merge patch of its spec).
+ */
+export interface ScenarioStep {
+  after: DurationString;
+  apply?: Host | VirtualMachine | GuestOSProfile;
+  delete?: ScenarioObjectRef;
+  patch?: ScenarioObjectRef & { spec: Record<string, unknown> };
+}
+
+/** Desired state of a Scenario: its steps in the order given (applied in order of `after`, ties in list order). */
+export interface ScenarioSpec {
+  steps: ScenarioStep[];
+}
+
+/** Progress of a Scenario, written by the engine. */
+export interface ScenarioStatus {
+  /** Simulated time the current spec started (creation, or the last spec change). */
+  startedAt: SimTimestamp;
+  /** Simulated seconds of `startedAt`, for exact arithmetic. */
+  startedAtSeconds: number;
+  /** Steps applied (or failed) so far, in the order they ran. */
+  stepsDone: number;
+  /** Steps in the spec. */
+  stepsTotal: number;
+  /** Per step (in run order): what happened. */
+  history: { step: number; time: SimTimestamp; result: "Applied" | "Failed"; message: string }[];
+  observedGeneration: number;
+}
+
+/** Timed manifest changes for reproducible experiments (cluster-scoped). */
+export interface Scenario {
+  apiVersion: typeof API_VERSION;
+  kind: "Scenario";
+  metadata: ObjectMeta;
+  spec: ScenarioSpec;
+  status?: ScenarioStatus;
+}
+
 // ---------------------------------------------------------------- Event
 
 /** A Kubernetes-style Event about a notable change (namespaced like its object; hosts use `default`). */
@@ -297,7 +351,7 @@ export interface MemplaneEvent {
 // ---------------------------------------------------------------- unions
 
 /** Any object users can apply. */
-export type ManifestObject = Host | VirtualMachine | GuestOSProfile;
+export type ManifestObject = Host | VirtualMachine | GuestOSProfile | Scenario;
 
 /** Any object the store holds. */
 export type StoredObject = ManifestObject | MemplaneEvent;
@@ -307,6 +361,7 @@ export interface KindMap {
   Host: Host;
   VirtualMachine: VirtualMachine;
   GuestOSProfile: GuestOSProfile;
+  Scenario: Scenario;
   Event: MemplaneEvent;
 }
 

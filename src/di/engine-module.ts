@@ -12,6 +12,7 @@ import type { ResolvedEngineOptions } from "../engine/options.js";
 import { SeededRandom } from "../engine/random.js";
 import { orderControllers } from "../engine/registry.js";
 import { MemoryStore } from "../store/memory-store.js";
+import { runDueScenarioSteps } from "../scenario/runner.js";
 import { TOKENS } from "./tokens.js";
 
 /** Resolves TOKENS.MemoryModel, with a clear message when nothing is bound. */
@@ -47,13 +48,19 @@ export function engineModule(options: ResolvedEngineOptions): ContainerModule {
           added: options.controllers.add,
           disable: options.controllers.disable,
         });
+        const store = context.get<MemoryStore>(TOKENS.Store);
         return new ControllerManager({
-          store: context.get<MemoryStore>(TOKENS.Store),
+          store,
           clock: context.get<ManualClock>(TOKENS.Clock),
           controllers,
           // resolved at each tick, so an embedder can rebind the model before the first step
           model: () => resolveModel(context),
           maxEvents: options.maxEvents,
+          // only embedders' controllers are timed: built-in logs stay independent of machine load
+          reconcileBudgetMs: options.reconcileBudgetMs,
+          budgetedControllers: options.controllers.add.map((c) => c.name),
+          // Scenario steps due this tick are applied before any controller runs
+          beforeControllers: (start) => runDueScenarioSteps(store, start),
         });
       })
       .inSingletonScope();

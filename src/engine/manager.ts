@@ -8,6 +8,13 @@
  * log entry and is retried with exponential backoff — after 1, 2, 4 … up to 64 ticks — for that
  * (controller, object) pair; a success resets it. `{ requeueAfterTicks: n }` skips the pair
  * until tick + n. The loop itself never dies.
+ *
+ * Time budget: each reconcile of a budgeted controller (by default the embedders' controllers,
+ * `controllers.add`) is timed with `performance.now()`; one that takes longer than
+ * `reconcileBudgetMs` gets an informational `ReconcileSlow` log entry. That entry is the one
+ * wall-clock-dependent output of the engine (nothing else reads the clock, and the measurement
+ * never changes the simulation); `reconcileBudgetMs: 0` turns it off for byte-identical logs.
+ * A budget cannot preempt synchronous code: a reconcile that never returns still hangs the tick.
  */
 import { Observable, Subject } from "rxjs";
 import { formatSimTime } from "../api/duration.js";
@@ -61,8 +68,18 @@ export interface ControllerManagerOptions {
   controllers: readonly Controller[];
   /** Resolves the memory model; called at each tick so the model can be rebound before the first. */
   model: () => MemoryModel;
+  /** Wall-clock budget of one reconcile in ms; 0 (the default here) disables the check. */
+  reconcileBudgetMs?: number;
+  /** Names of the controllers whose reconciles are timed (default: every controller). */
+  budgetedControllers?: readonly string[];
   /** Events kept in the store (default 1000). */
   maxEvents?: number;
+  /**
+   * Runs at the start of every tick, after the clock advances and before any controller
+   * (memory-model §11 step 1: scheduled manifest changes, e.g. Scenario steps). Its log entries
+   * are part of the tick. A hook that throws is logged as a ReconcileError and the tick goes on.
+   */
+  beforeControllers?: (start: { tick: number; timeSeconds: number; tickSeconds: number; emit: (controller: string, entry: LogEntryInput) => void }) => void;
 }
 
 function describeResult(result: unknown): string {
@@ -93,6 +110,9 @@ export class ControllerManager {
   readonly #controllers: readonly Controller[];
   readonly #model: () => MemoryModel;
   readonly #maxEvents: number;
+  readonly #budgetMs: number;
+  readonly #budgeted: ReadonlySet<string>;
+  readonly #beforeControllers: ControllerManagerOptions["beforeControllers"];
   /** Per controller: object uid → requeue entry. */
   readonly #requeues = new Map<string, Map<string, RequeueEntry>>();
   readonly #logs = new Subject<LogEntry>();
@@ -109,6 +129,9 @@ export class ControllerManager {
     this.#controllers = options.controllers;
     this.#model = options.model;
     this.#maxEvents = options.maxEvents ?? DEFAULT_MAX_EVENTS;
+    this.#budgetMs = options.reconcileBudgetMs ?? 0;
+    this.#budgeted = new Set(options.budgetedControllers ?? this.#controllers.map((c) => c.name));
+    this.#beforeControllers = options.beforeControllers;
     for (const c of this.#controllers) this.#requeues.set(c.name, new Map());
     // forget retry state of deleted objects
     this.#store.watch().subscribe((e) => {
@@ -154,6 +177,15 @@ export class ControllerManager {
       this.#logs.next(ordered);
     };
 
+    if (this.#beforeControllers) {
+      try {
+        this.#beforeControllers({ tick, timeSeconds, tickSeconds, emit });
+      } catch (e) {
+        errors++;
+        emit("scenario", { kind: "Scenario", name: "-", action: "ReconcileError", reason: "ReconcileFailed", message: `scheduled changes failed: ${errorMessage(e)}` });
+      }
+    }
+
     for (const controller of this.#controllers) {
       const pending = this.#requeues.get(controller.name)!;
       const ctx: ReconcileContext = {
@@ -165,6 +197,7 @@ export class ControllerManager {
         log: (input) => emit(controller.name, input),
       };
       const objects = this.#store.list(controller.forKind) as readonly DeepReadonly<StoredObject>[];
+      const timed = this.#budgetMs > 0 && this.#budgeted.has(controller.name);
       for (const object of objects) {
         const uid = object.metadata.uid!;
         const waiting = pending.size > 0 ? pending.get(uid) : undefined;
@@ -175,6 +208,7 @@ export class ControllerManager {
             : { kind: controller.forKind, namespace: object.metadata.namespace, name: object.metadata.name };
         let failure: string | undefined;
         let result: unknown;
+        const started = timed ? performance.now() : 0;
         try {
           result = controller.reconcile(request, ctx);
           if (!isValidResult(result)) {
@@ -183,6 +217,7 @@ export class ControllerManager {
         } catch (e) {
           failure = `reconcile threw: ${errorMessage(e)}`;
         }
+        if (timed) this.#checkBudget(controller, object, performance.now() - started, emit);
         if (failure === undefined) {
           const n = (result as { requeueAfterTicks?: number } | undefined)?.requeueAfterTicks ?? 0;
           if (n > 1) {
@@ -231,6 +266,21 @@ export class ControllerManager {
     for (const e of state.requeues ?? []) {
       this.#requeues.get(e.controller)?.set(e.uid, { ...e });
     }
+  }
+
+  /** Logs `ReconcileSlow` when a reconcile took longer than the budget (informational: wall-clock). */
+  #checkBudget(controller: Controller, object: DeepReadonly<StoredObject>, ms: number, emit: (controller: string, input: LogEntryInput) => void): void {
+    if (ms <= this.#budgetMs) return;
+    const host = object.kind === "Host" ? object.metadata.name : object.kind === "VirtualMachine" ? object.spec.hostName : undefined;
+    emit(controller.name, {
+      kind: object.kind,
+      ...(object.metadata.namespace !== undefined && { namespace: object.metadata.namespace }),
+      name: object.metadata.name,
+      ...(host !== undefined && { host }),
+      action: "ReconcileSlow",
+      reason: "ReconcileBudgetExceeded",
+      message: `reconcile took ${Math.round(ms)} ms, over the ${this.#budgetMs} ms budget (wall-clock measurement, informational; reconcileBudgetMs: 0 turns it off)`,
+    });
   }
 
   #pairOf(controller: Controller, object: DeepReadonly<StoredObject>): Omit<RequeueEntry, "nextTick" | "failures"> {

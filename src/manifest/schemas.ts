@@ -14,6 +14,7 @@ export const SCHEMA_FILES: Readonly<Record<ManifestKind, string>> = Object.freez
   Host: "host.schema.json",
   VirtualMachine: "virtualmachine.schema.json",
   GuestOSProfile: "guestosprofile.schema.json",
+  Scenario: "scenario.schema.json",
 });
 
 /** The shared definitions every kind's schema refers to. */

@@ -172,6 +172,7 @@ const QUANTITY_FIELDS: Readonly<Record<ManifestKind, readonly (readonly string[]
     ["spec", "workload", "phases", "*", "allocated"],
   ],
   GuestOSProfile: [["spec", "minimumMemory"]],
+  Scenario: [],
 };
 
 /** Duration-valued fields per kind. */
@@ -179,6 +180,7 @@ const DURATION_FIELDS: Readonly<Record<ManifestKind, readonly (readonly string[]
   Host: [["spec", "swap", "swapInLatency"]],
   VirtualMachine: [["spec", "workload", "phases", "*", "after"]],
   GuestOSProfile: [],
+  Scenario: [["spec", "steps", "*", "after"]],
 };
 
 /** Expands `*` in a field template against the object's lists. */
@@ -329,6 +331,38 @@ function vmRules(spec: Json): Issue[] {
   return issues;
 }
 
+/**
+ * Each Scenario step does exactly one thing, and an `apply` step's object is a valid Host,
+ * VirtualMachine or GuestOSProfile (its issues are reported at their place inside the step).
+ */
+function scenarioRules(spec: Json): Issue[] {
+  const issues: Issue[] = [];
+  if (!Array.isArray(spec.steps)) return issues;
+  spec.steps.forEach((step, i) => {
+    if (!isMapping(step)) return;
+    const at: PathSegment[] = ["spec", "steps", i];
+    const actions = (["apply", "delete", "patch"] as const).filter((a) => step[a] !== undefined);
+    if (actions.length !== 1) {
+      issues.push({ path: at, message: `a step must have exactly one of apply, delete or patch (got ${actions.length === 0 ? "none" : actions.join(" and ")})` });
+    }
+    if (isMapping(step.apply)) {
+      if (step.apply.kind === "Scenario") {
+        issues.push({ path: [...at, "apply", "kind"], message: "a Scenario step cannot apply another Scenario" });
+        return;
+      }
+      for (const issue of validateObject(step.apply).issues) {
+        issues.push({ ...issue, path: [...at, "apply", ...issue.path], ...(issue.at !== undefined && { at: [...at, "apply", ...issue.at] }) });
+      }
+    }
+    const ref = isMapping(step.delete) ? step.delete : isMapping(step.patch) ? step.patch : undefined;
+    const which = isMapping(step.delete) ? "delete" : "patch";
+    if (ref && ref.kind !== "VirtualMachine" && ref.namespace !== undefined) {
+      issues.push({ path: [...at, which, "namespace"], message: `${String(ref.kind)} is cluster-scoped: remove namespace` });
+    }
+  });
+  return issues;
+}
+
 function metadataRules(kind: ManifestKind, obj: Json): Issue[] {
   const metadata = isMapping(obj.metadata) ? obj.metadata : {};
   if (kind !== "VirtualMachine" && metadata.namespace !== undefined) {
@@ -383,6 +417,7 @@ export function validateObject(value: unknown): ObjectValidation {
   const spec = isMapping(value.spec) ? value.spec : {};
   if (kind === "Host") issues.push(...hostRules(spec));
   if (kind === "VirtualMachine") issues.push(...vmRules(spec));
+  if (kind === "Scenario") issues.push(...scenarioRules(spec));
   const unique = dedupe(issues);
   if (unique.length > 0) return { kind, issues: unique };
   return { kind, issues: [], object: applyDefaults(value as unknown as ManifestInput) };

@@ -9,6 +9,7 @@ const PLURALS: Record<Kind, string> = {
   Host: "hosts",
   VirtualMachine: "virtualmachines",
   GuestOSProfile: "guestosprofiles",
+  Scenario: "scenarios",
   Event: "events",
 };
 

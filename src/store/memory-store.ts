@@ -20,7 +20,7 @@ import { matchesLabelSelector, parseLabelSelector } from "./label-selector.js";
 import type { ApplyOutcome, DeepReadonly, ListOptions, ResourceStore, WatchEvent } from "./types.js";
 
 /** The kinds the store holds, in the order snapshots list them. */
-export const STORE_KINDS: readonly Kind[] = ["GuestOSProfile", "Host", "VirtualMachine", "Event"];
+export const STORE_KINDS: readonly Kind[] = ["GuestOSProfile", "Host", "VirtualMachine", "Scenario", "Event"];
 
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {

@@ -5,7 +5,7 @@
  */
 import type { Command } from "commander";
 import { builtinProfile, BUILTIN_GUEST_OS_PROFILES } from "../../api/builtin-profiles.js";
-import { DEFAULT_NAMESPACE, NAMESPACED_KINDS, type GuestOSProfile, type Host, type Kind, type MemplaneEvent, type VirtualMachine } from "../../api/types.js";
+import { DEFAULT_NAMESPACE, NAMESPACED_KINDS, type GuestOSProfile, type Host, type Kind, type MemplaneEvent, type Scenario, type VirtualMachine } from "../../api/types.js";
 import type { Engine } from "../../engine/engine.js";
 import type { DeepReadonly } from "../../store/types.js";
 import type { CliContext } from "../context.js";
@@ -13,7 +13,7 @@ import { serverError } from "../error-report.js";
 import { UsageError } from "../errors.js";
 import { resolveKindArg } from "../kind-arg.js";
 import { addStateOption } from "../options.js";
-import { describeEvent, describeGuestOSProfile, describeHost, describeVirtualMachine, type DescribeContext } from "../output/describe.js";
+import { describeEvent, describeGuestOSProfile, describeHost, describeScenario, describeVirtualMachine, type DescribeContext } from "../output/describe.js";
 import { eventsAbout } from "../output/events.js";
 import { kindPlural } from "../output/names.js";
 import { toYaml } from "../output/serialize.js";
@@ -107,6 +107,8 @@ function describeObject(engine: Engine, kind: Kind, object: unknown, color: bool
       const users = allVms().filter((vm) => vm.spec.guestOS === profile.metadata.name);
       return describeGuestOSProfile(profile, users, context({ kind, name: profile.metadata.name }));
     }
+    case "Scenario":
+      return describeScenario(object as DeepReadonly<Scenario>, nowSeconds);
     case "Event":
       return describeEvent(object as DeepReadonly<MemplaneEvent>, nowSeconds);
     default:

@@ -3,7 +3,7 @@
  * with `-o wide`, NAMESPACE first with `--all-namespaces`. Memory is shown human-readable
  * (`3.50 GiB`); `-o json|yaml` carry the exact quantities.
  */
-import type { GuestOSProfile, Host, HostMemoryState, Kind, MemplaneEvent, VirtualMachine, VmPhase } from "../../api/types.js";
+import type { GuestOSProfile, Host, HostMemoryState, Kind, MemplaneEvent, Scenario, VirtualMachine, VmPhase } from "../../api/types.js";
 import { BUILTIN_LABEL } from "../../api/builtin-profiles.js";
 import { formatPagesHuman, quantityToPages } from "../../api/quantity.js";
 import type { DeepReadonly } from "../../store/types.js";
@@ -121,6 +121,14 @@ export const GUEST_OS_PROFILE_COLUMNS: readonly Column<GuestOSProfile>[] = [
   { header: "DESCRIPTION", wide: true, cell: (p) => p.spec.description ?? "" },
 ];
 
+/** Scenario columns: steps done of total, when the timeline started, age. */
+export const SCENARIO_COLUMNS: readonly Column<Scenario>[] = [
+  nameColumn(),
+  { header: "STEPS", cell: (s) => `${s.status?.stepsDone ?? 0}/${s.spec.steps.length}` },
+  { header: "STARTED", cell: (s) => s.status?.startedAt ?? "<pending>" },
+  { header: "AGE", cell: (s, ctx) => ageSince(s.metadata.creationTimestamp, ctx.nowSeconds) },
+];
+
 /** Event columns, as `kubectl get events`. */
 export const EVENT_COLUMNS: readonly Column<MemplaneEvent>[] = [
   namespaceColumn(),
@@ -143,6 +151,8 @@ export function columnsFor(kind: Kind): readonly Column<never>[] {
       return VM_COLUMNS as readonly Column<never>[];
     case "GuestOSProfile":
       return GUEST_OS_PROFILE_COLUMNS as readonly Column<never>[];
+    case "Scenario":
+      return SCENARIO_COLUMNS as readonly Column<never>[];
     case "Event":
       return EVENT_COLUMNS as readonly Column<never>[];
   }

@@ -9,6 +9,8 @@ import type {
   GuestOSProfile,
   Host,
   MemplaneEvent,
+  Scenario,
+  ScenarioStep,
   VirtualMachine,
   VirtualMachineMemoryStatus,
   WorkloadPhase,
@@ -384,6 +386,19 @@ export function describeGuestOSProfile(
     users.map((vm) => [vm.metadata.namespace ?? DEFAULT_NAMESPACE, vm.metadata.name, vm.spec.hostName, humanQuantity(vm.spec.memory)]),
   );
   writeEvents(w, ctx);
+  return w.render();
+}
+
+/** Describes one Scenario: its steps in order and what each did. */
+export function describeScenario(scenario: DeepReadonly<Scenario>, nowSeconds: number): string {
+  const w = new DescribeWriter();
+  writeMetadata(w, scenario.metadata, false, nowSeconds);
+  w.field(0, "Started", scenario.status?.startedAt ?? "<pending>");
+  w.field(0, "Steps Done", `${scenario.status?.stepsDone ?? 0} of ${scenario.spec.steps.length}`);
+  const what = (s: DeepReadonly<ScenarioStep>): string =>
+    s.apply ? `apply ${s.apply.kind.toLowerCase()}/${s.apply.metadata.name}` : s.delete ? `delete ${s.delete.kind.toLowerCase()}/${s.delete.name}` : s.patch ? `patch ${s.patch.kind.toLowerCase()}/${s.patch.name}` : "?";
+  w.table(0, "Steps", ["#", "After", "Change"], scenario.spec.steps.map((s, i) => [String(i + 1), s.after, what(s)]));
+  w.table(0, "History", ["#", "Time", "Result", "Message"], (scenario.status?.history ?? []).map((h) => [String(h.step + 1), h.time, h.result, h.message]));
   return w.render();
 }
 

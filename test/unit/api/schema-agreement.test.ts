@@ -8,7 +8,7 @@
 import { applyDefaults, type ManifestInput } from "../../../src/api/defaults.js";
 import { DURATION_PATTERN } from "../../../src/api/duration.js";
 import { PERCENT_STRING_PATTERN, QUANTITY_PATTERN } from "../../../src/api/quantity.js";
-import type { GuestOSProfile, Host, ManifestKind, VirtualMachine } from "../../../src/api/types.js";
+import type { GuestOSProfile, Host, ManifestKind, Scenario, VirtualMachine } from "../../../src/api/types.js";
 import { kindSchema, readSchema, schemaValidator, type JsonSchema } from "../../../src/manifest/schemas.js";
 
 type Join<P extends string, K extends string> = P extends "" ? K : `${P}.${K}`;
@@ -116,6 +116,24 @@ const PROFILE_FIELDS = [
   "spec.description",
 ] as const satisfies readonly FieldPaths<Authored<GuestOSProfile>>[];
 
+/** Scenario fields; an `apply` step's object is checked against its own kind's schema, so it is one opaque field here. */
+const SCENARIO_FIELDS = [
+  ...META,
+  "spec",
+  "spec.steps",
+  "spec.steps[].after",
+  "spec.steps[].apply",
+  "spec.steps[].delete",
+  "spec.steps[].delete.kind",
+  "spec.steps[].delete.name",
+  "spec.steps[].delete.namespace",
+  "spec.steps[].patch",
+  "spec.steps[].patch.kind",
+  "spec.steps[].patch.name",
+  "spec.steps[].patch.namespace",
+  "spec.steps[].patch.spec",
+] as const satisfies readonly FieldPaths<Authored<Scenario>>[];
+
 /** Compiles only when the inventory names every TS field (the error shows the missing ones). */
 type Complete<T, Inventory extends readonly string[]> = [Exclude<FieldPaths<Authored<T>>, Inventory[number]>] extends [never]
   ? true
@@ -157,6 +175,7 @@ const INVENTORY: Record<ManifestKind, readonly string[]> = {
   Host: HOST_FIELDS,
   VirtualMachine: VM_FIELDS,
   GuestOSProfile: PROFILE_FIELDS,
+  Scenario: SCENARIO_FIELDS,
 };
 
 describe("schemas agree with types.ts", () => {
@@ -184,7 +203,7 @@ describe("schemas agree with types.ts", () => {
       if (schema.properties) expect({ where, additionalProperties: schema.additionalProperties }).toEqual({ where, additionalProperties: false });
       for (const [key, child] of Object.entries(schema)) check(child, `${where}/${key}`);
     };
-    for (const file of ["common.schema.json", "host.schema.json", "virtualmachine.schema.json", "guestosprofile.schema.json"]) {
+    for (const file of ["common.schema.json", "host.schema.json", "virtualmachine.schema.json", "guestosprofile.schema.json", "scenario.schema.json"]) {
       check(readSchema(file), file);
     }
   });

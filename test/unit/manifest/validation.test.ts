@@ -50,11 +50,11 @@ describe("validation messages and positions", () => {
   it("names the known kinds and apiVersion", () => {
     expect(errorsOf("apiVersion: v1\nkind: Pod\nmetadata: {name: x}\n")).toEqual([
       'web.yaml:1:13 apiVersion: unknown apiVersion "v1" (expected memplane.io/v1alpha1)',
-      'web.yaml:2:7 kind: unknown kind "Pod"; known kinds: Host, VirtualMachine, GuestOSProfile',
+      'web.yaml:2:7 kind: unknown kind "Pod"; known kinds: Host, VirtualMachine, GuestOSProfile, Scenario',
     ]);
     expect(errorsOf("metadata: {name: x}\n")).toEqual([
       "web.yaml:1:1 apiVersion: missing required field \"apiVersion\" (use memplane.io/v1alpha1)",
-      "web.yaml:1:1 kind: missing required field \"kind\" (known kinds: Host, VirtualMachine, GuestOSProfile)",
+      "web.yaml:1:1 kind: missing required field \"kind\" (known kinds: Host, VirtualMachine, GuestOSProfile, Scenario)",
     ]);
   });
 

@@ -1,0 +1,118 @@
+/**
+ * The Scenario runner: at the start of every tick (memory-model §11 step 1), each Scenario's
+ * steps that have come due are applied in order of `after` (ties in list order) — an object
+ * applied, patched (JSON merge patch of its spec) or deleted — and logged as
+ * `ScenarioStepApplied` (or `ScenarioStepFailed`). Progress lives in the Scenario's status, so
+ * snapshots carry it. A changed Scenario spec restarts its timeline from that moment.
+ *
+ * A step is due in the first tick whose end time is at least `after` past the moment the
+ * Scenario (or its last spec change) was applied; objects are only applied between ticks, so
+ * that moment is the start of the first tick that sees it.
+ */
+import { parseDuration, formatSimTime } from "../api/duration.js";
+import { DEFAULT_NAMESPACE, type ManifestObject, type Scenario, type ScenarioObjectRef, type ScenarioStatus, type ScenarioStep } from "../api/types.js";
+import type { LogEntryInput } from "../engine/log-entry.js";
+import { validateManifestObjectsOrThrow } from "../manifest/index.js";
+import type { DeepReadonly, ResourceStore } from "../store/types.js";
+import { mergePatch } from "./merge-patch.js";
+
+/** The name scenario log entries carry as their controller. */
+export const SCENARIO_CONTROLLER = "scenario";
+
+/** What the runner gets at the start of a tick. */
+export interface TickStart {
+  tick: number;
+  /** Simulated seconds at the end of this tick. */
+  timeSeconds: number;
+  tickSeconds: number;
+  /** Emits a log entry under the given controller name. */
+  emit(controller: string, entry: LogEntryInput): void;
+}
+
+/** Steps in run order: by `after`, ties in list order. Returns indices into `steps`. */
+export function runOrder(steps: readonly DeepReadonly<ScenarioStep>[]): number[] {
+  return steps.map((s, i) => [parseDuration(s.after), i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map(([, i]) => i);
+}
+
+/** `kind/name` (or `kind/namespace/name`) for messages. */
+function refText(ref: DeepReadonly<ScenarioObjectRef>): string {
+  const ns = ref.kind === "VirtualMachine" ? `${ref.namespace ?? DEFAULT_NAMESPACE}/` : "";
+  return `${ref.kind.toLowerCase()}/${ns}${ref.name}`;
+}
+
+function errorText(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, "; ");
+}
+
+/** Runs one step against the store; returns what happened in words, or throws with why it failed. */
+export function runStep(store: ResourceStore, step: DeepReadonly<ScenarioStep>): string {
+  if (step.apply) {
+    const objects = validateManifestObjectsOrThrow(step.apply as object, "<scenario>");
+    const [outcome] = store.apply(objects);
+    return `${refText({ kind: step.apply.kind, name: step.apply.metadata.name, namespace: step.apply.metadata.namespace })} ${outcome?.result ?? "applied"}`;
+  }
+  if (step.delete) {
+    const ref = step.delete;
+    if (!store.delete(ref.kind, ref.name, ref.namespace ?? (ref.kind === "VirtualMachine" ? DEFAULT_NAMESPACE : undefined))) {
+      throw new Error(`${refText(ref)} not found`);
+    }
+    return `${refText(ref)} deleted`;
+  }
+  if (step.patch) {
+    const ref = step.patch;
+    const current = store.get(ref.kind, ref.name, ref.namespace ?? (ref.kind === "VirtualMachine" ? DEFAULT_NAMESPACE : undefined)) as
+      | DeepReadonly<ManifestObject>
+      | undefined;
+    if (!current) throw new Error(`${refText(ref)} not found`);
+    const { name, namespace, labels, annotations } = current.metadata;
+    const patched = {
+      apiVersion: current.apiVersion,
+      kind: current.kind,
+      metadata: { name, ...(namespace !== undefined && { namespace }), ...(labels && { labels }), ...(annotations && { annotations }) },
+      spec: mergePatch(current.spec, ref.spec),
+    };
+    const objects = validateManifestObjectsOrThrow(patched, "<scenario>");
+    const [outcome] = store.apply(objects);
+    return `${refText(ref)} patched (${outcome?.result ?? "configured"})`;
+  }
+  throw new Error("the step has nothing to do");
+}
+
+/** Applies every due step of every Scenario in the store; call at the start of each tick. */
+export function runDueScenarioSteps(store: ResourceStore, t: TickStart): void {
+  for (const scenario of store.list("Scenario") as readonly DeepReadonly<Scenario>[]) {
+    const generation = scenario.metadata.generation ?? 1;
+    const previous = scenario.status;
+    const fresh = previous === undefined || previous.observedGeneration !== generation;
+    const startedAtSeconds = fresh ? t.timeSeconds - t.tickSeconds : previous.startedAtSeconds;
+    const status: ScenarioStatus = fresh
+      ? { startedAt: formatSimTime(startedAtSeconds), startedAtSeconds, stepsDone: 0, stepsTotal: scenario.spec.steps.length, history: [], observedGeneration: generation }
+      : { ...previous, history: previous.history.map((h) => ({ ...h })) };
+    const order = runOrder(scenario.spec.steps);
+    const time = formatSimTime(t.timeSeconds);
+    while (status.stepsDone < order.length) {
+      const index = order[status.stepsDone]!;
+      const step = scenario.spec.steps[index]!;
+      if (startedAtSeconds + parseDuration(step.after) > t.timeSeconds + 1e-9) break;
+      let result: "Applied" | "Failed";
+      let message: string;
+      try {
+        message = runStep(store, step);
+        result = "Applied";
+      } catch (e) {
+        message = errorText(e);
+        result = "Failed";
+      }
+      status.history.push({ step: index, time, result, message });
+      status.stepsDone++;
+      t.emit(SCENARIO_CONTROLLER, {
+        kind: "Scenario",
+        name: scenario.metadata.name,
+        action: result === "Applied" ? "ScenarioStepApplied" : "ScenarioStepFailed",
+        reason: `Step${index + 1}`,
+        message: `step ${index + 1} (after ${step.after}): ${message}`,
+      });
+    }
+    if (fresh || status.stepsDone !== previous.stepsDone) store.updateStatus("Scenario", scenario.metadata.name, undefined, status);
+  }
+}
