@@ -1,6 +1,8 @@
 /** `top` piped: the esxtop-style host header and one row per VM, the counters of status in MB, sorting. */
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
-import { ROOT, memplane, requireBuild, tempDir } from "./cli-harness.js";
+import { BIN, ROOT, memplane, requireBuild, tempDir } from "./cli-harness.js";
 
 requireBuild();
 
@@ -95,5 +97,31 @@ describe("top", () => {
     expect(sort.stderr).toContain("expected one of NAME, MEMSZ");
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe('Error from server (NotFound): hosts "esx-99" not found\n');
+  });
+});
+
+/** util-linux `script`, which runs a command on a pseudo-terminal; absent on some systems. */
+const SCRIPT = ["/usr/bin/script", "/bin/script"].find((p) => fs.existsSync(p));
+
+describe("top on a terminal", () => {
+  (SCRIPT ? test : test.skip)("redraws in place, re-sorts on a key and quits on q", async () => {
+    const command = [process.execPath, BIN, "top", "--interval", "0.3", "--state", state].map((a) => `'${a}'`).join(" ");
+    const child = spawn(SCRIPT!, ["-qfec", command, "/dev/null"], { env: { ...process.env, NO_COLOR: "1" } });
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    const waitFor = async (text: string): Promise<void> => {
+      const deadline = Date.now() + 30_000;
+      while (!out.includes(text) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(out).toContain(text);
+    };
+    await waitFor("sorted by MCTLSZ");
+    expect(out.startsWith("\x1b[?1049h")).toBe(true); // the alternate screen, like top and esxtop
+    child.stdin.write("n");
+    await waitFor("sorted by NAME");
+    child.stdin.write("q");
+    expect(await exited).toBe(0);
+    expect(out.match(/\x1b\[H\x1b\[2J/g)!.length).toBeGreaterThanOrEqual(2);
+    expect(out).toContain("\x1b[?1049l"); // the screen is given back
   });
 });
