@@ -77,7 +77,7 @@ export function explainVm(engine: Engine, name: string, namespace = "default", t
     return { text: lines.join("\n") + "\n", records, live: [], tick: at };
   }
   const ent = liveEntitlement(model, host, vm, at);
-  const bal = liveBalloon(model, host, vm, at);
+  const bal = liveBalloon(model, engine.store, host, vm, at);
   const swap = liveSwap(model, host, vm, at);
   lines[0] = `${header}: Running; consumes ${size(model.consumed(vm))} of ${size(vm.memory)}, entitlement ${size(vm.entitlement)}, balloon ${size(vm.balloon)}, compressed ${size(compressedOf(vm))}, swapped ${size(swappedOf(vm))}, stall ${pct(vm.stallPercent)}.`;
   if (adm) lines.push(admissionText(adm, ts));

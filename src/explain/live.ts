@@ -5,7 +5,9 @@
  * directly with the controllers' own rules (memory-model.md §6–§8) instead of trusting a record
  * that may be old or already dropped.
  */
-import { balloonMaxFor, canBalloon, underPressure } from "../controllers/balloon/balloon-controller.js";
+import { canBalloon, underPressure } from "../controllers/balloon/balloon-controller.js";
+import type { ResourceReader } from "../store/types.js";
+import { balloonCaps } from "./balloon-caps.js";
 import { jsonCaps, type BalloonDecision, type EntitlementBound, type EntitlementDecision, type SwapDecision } from "../hypervisor/decisions.js";
 import { waterFill } from "../hypervisor/formulas.js";
 import { compressedOf, swappedOf, touchedOf, type HostRecord, type VmRecord } from "../hypervisor/ledger.js";
@@ -53,9 +55,9 @@ export function liveEntitlement(model: MemoryModel, host: HostRecord, vm: VmReco
 }
 
 /** The balloon decision of one VM now: caps, the binding one, target and why (gave is not known live: zeros). */
-export function liveBalloon(model: MemoryModel, host: HostRecord, vm: VmRecord, tick: number): BalloonDecision {
+export function liveBalloon(model: MemoryModel, store: ResourceReader, host: HostRecord, vm: VmRecord, tick: number): BalloonDecision {
   const able = canBalloon(vm, host);
-  const cap = balloonMaxFor(vm, host, model);
+  const cap = balloonCaps(store, vm, host);
   const pressure = underPressure(host);
   const reason = !able
     ? vm.spec.toolsInstalled
@@ -79,7 +81,7 @@ export function liveBalloon(model: MemoryModel, host: HostRecord, vm: VmRecord, 
     caps: jsonCaps(cap.caps),
     binding: able ? cap.binding : "noDriver",
     guestOS: vm.spec.guestOS,
-    osMinimum: model.osMinimum(vm),
+    osMinimum: cap.osMinimum,
     slack: host.spec.ballooning.slack,
     maxPercent: host.spec.ballooning.maxPercent,
     gave: { free: 0, untouched: 0, used: 0, stalled: 0 },

@@ -46,7 +46,7 @@ export function adviseManifests(input: string | readonly object[], options: Advi
   const run = runCluster(objects, ticks, seed, tickSeconds);
   const model = modelOf(run.engine);
   const findings = [
-    ...vmFindings(model, run.observation),
+    ...vmFindings(model, run.engine.store, run.observation),
     ...hostFindings(model, run.observation, tickSeconds),
     ...reservationWhatIfs(objects, model, run.observation, { top: options.whatIf ?? DEFAULT_WHAT_IF_VMS, ticks, seed, tickSeconds }),
   ];
@@ -62,7 +62,7 @@ export function adviseEngine(engine: Engine, options: AdviseOptions = {}): Advic
   const model = modelOf(engine);
   const tickSeconds = engine.options.tickSeconds;
   const observation = observeSaved(model, engine.tick);
-  const findings = [...vmFindings(model, observation), ...hostFindings(model, observation, tickSeconds)];
+  const findings = [...vmFindings(model, engine.store, observation), ...hostFindings(model, observation, tickSeconds)];
   const top = options.whatIf ?? DEFAULT_WHAT_IF_VMS;
   const replayTicks = Math.min(engine.tick, options.ticks ?? Math.ceil(DEFAULT_ADVISE_SECONDS / tickSeconds - 1e-9));
   if (top > 0 && replayTicks > 0) {

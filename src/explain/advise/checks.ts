@@ -3,7 +3,9 @@
  * numbers. Static checks read the cluster's specs (what will happen); observed checks read what
  * the simulation did (what happened, and who paid for it).
  */
-import { balloonMaxFor, canBalloon } from "../../controllers/balloon/balloon-controller.js";
+import { canBalloon } from "../../controllers/balloon/balloon-controller.js";
+import type { ResourceReader } from "../../store/types.js";
+import { balloonCaps } from "../balloon-caps.js";
 import type { HostRecord, VmRecord } from "../../hypervisor/ledger.js";
 import type { MemoryModel } from "../../hypervisor/memory-model.js";
 import { pct, plural, size } from "../words.js";
@@ -41,7 +43,7 @@ function vmsFor(model: MemoryModel, host: HostRecord): VmRecord[] {
 }
 
 /** Static and observed findings about VMs. */
-export function vmFindings(model: MemoryModel, obs: Observation): Finding[] {
+export function vmFindings(model: MemoryModel, store: ResourceReader, obs: Observation): Finding[] {
   const out: Finding[] = [];
   for (const v of model.allVms()) {
     if (!v.spec.powerOn) continue;
@@ -71,7 +73,7 @@ export function vmFindings(model: MemoryModel, obs: Observation): Finding[] {
       });
     }
     if (host && canBalloon(v, host)) {
-      const balloonMax = balloonMaxFor(v, host, model).max;
+      const balloonMax = balloonCaps(store, v, host).max;
       if (v.spec.guestSwap < balloonMax) {
         const stalled = o?.balloonStalled === true;
         out.push({
