@@ -208,17 +208,22 @@ export function waterFill(inputs: readonly EntitlementInput[], availablePages: n
     return s;
   };
   // Find the segment [x0, x1] whose totals bracket `available`; total is linear inside it.
-  let x0 = 0;
-  let t0 = total(0);
+  // total is non-decreasing in x, so the first breakpoint reaching `available` is found by
+  // bisection (O(n log n) per host instead of O(n²)); the result is the same as a linear sweep.
   let x = xs.length ? xs[xs.length - 1]! : 0;
-  for (const x1 of xs) {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (total(xs[mid]!) >= availablePages) hi = mid;
+    else lo = mid + 1;
+  }
+  if (lo < xs.length) {
+    const x1 = xs[lo]!;
     const t1 = total(x1);
-    if (t1 >= availablePages) {
-      x = t1 === t0 ? x1 : x0 + ((availablePages - t0) * (x1 - x0)) / (t1 - t0);
-      break;
-    }
-    x0 = x1;
-    t0 = t1;
+    const x0 = lo > 0 ? xs[lo - 1]! : 0;
+    const t0 = lo > 0 ? total(x0) : total(0);
+    x = t1 === t0 ? x1 : x0 + ((availablePages - t0) * (x1 - x0)) / (t1 - t0);
   }
   const pages = new Array<number>(n);
   for (let i = 0; i < n; i++) pages[i] = Math.floor(clampP(inputs[i]!, x) + 1e-9);

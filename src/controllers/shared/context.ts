@@ -34,8 +34,24 @@ export function hostObjectKey(host: HostRecord): ObjectKey {
   return { kind: "Host", name: host.name };
 }
 
-/** Exact quantity string for pages (`528Mi`, `1300228Ki`, `0`). */
-export const q = (pages: number): string => pagesToQuantity(Math.max(0, Math.round(pages)));
+const PAGES_PER_UNIT: readonly (readonly [suffix: string, pages: number])[] = [
+  ["Pi", 2 ** 38],
+  ["Ti", 2 ** 28],
+  ["Gi", 2 ** 18],
+  ["Mi", 2 ** 8],
+];
+
+/**
+ * Exact quantity string for pages (`528Mi`, `1300228Ki`, `0`): the same text as
+ * pagesToQuantity, computed in plain numbers (no BigInt) below 2^40 pages.
+ */
+export const q = (pages: number): string => {
+  const p = Math.max(0, Math.round(pages));
+  if (p === 0) return "0";
+  if (!(p < 2 ** 40)) return pagesToQuantity(p);
+  for (const [suffix, size] of PAGES_PER_UNIT) if (p % size === 0) return `${p / size}${suffix}`;
+  return `${p * 4}Ki`;
+};
 
 /** Readable sizes for messages (shared with the memory model). */
 export { approx } from "../../hypervisor/format.js";

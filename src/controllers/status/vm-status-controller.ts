@@ -18,54 +18,144 @@ type CondInput = Omit<Condition, "lastTransitionTime">;
 
 const cond = (type: string, on: boolean, reason: string, message: string): CondInput => ({ type, status: on ? "True" : "False", reason, message });
 
+/** Numbers a VM's status is built from; equal numbers (and admission, driver mode, status object) ⇒ equal status. */
+const FINGERPRINT_LENGTH = 34;
+
+/** What vm-status wrote (or saw) last for one VM: lets an unchanged VM skip building its status. */
+interface LastProjection {
+  fingerprint: Float64Array;
+  admission: VmRecord["admission"];
+  balloonDriver: string;
+  /** The stored status object the fingerprint was checked against. */
+  status: unknown;
+}
+
+const PHASE_CODE: Readonly<Record<VmRecord["phase"], number>> = { Pending: 0, Running: 1, Stopped: 2 };
+
 /** Writes VirtualMachine status from the model. */
 @injectable()
 export class VmStatusController implements Controller {
   readonly name = "vm-status";
   readonly forKind = "VirtualMachine" as const;
+  /**
+   * Per model record: the projection inputs last seen. A pure cache: it only lets a VM whose
+   * numbers and stored status are exactly as last tick skip the (equal) status rebuild, so
+   * snapshots need not carry it (a restored model has new records).
+   */
+  readonly #last = new WeakMap<VmRecord, LastProjection>();
+  readonly #scratch = new Float64Array(FINGERPRINT_LENGTH);
 
   reconcile(req: ReconcileRequest, ctx: ReconcileContext): void {
     const vm = vmFor(req, ctx);
     const obj = ctx.store.get("VirtualMachine", req.name, req.namespace);
     if (!vm || !obj) return;
-    const key = vmObjectKey(vm);
     const running = vm.phase === "Running";
+    const f = this.#fingerprint(vm, ctx, running, obj.metadata.generation ?? 0);
+    const last = this.#last.get(vm);
+    if (
+      last !== undefined &&
+      last.status === obj.status &&
+      last.admission === vm.admission &&
+      last.balloonDriver === vm.spec.balloonDriver &&
+      sameNumbers(last.fingerprint, f)
+    ) {
+      return; // nothing the status is built from has changed: the stored status is already right
+    }
+    if (last === undefined) this.#last.set(vm, { fingerprint: f.slice(), admission: vm.admission, balloonDriver: vm.spec.balloonDriver, status: obj.status });
+    else {
+      last.fingerprint.set(f);
+      last.admission = vm.admission;
+      last.balloonDriver = vm.spec.balloonDriver;
+      last.status = obj.status;
+    }
+    this.#project(vm, obj, running, ctx);
+  }
+
+  /** The numbers of this tick's projection, in the scratch array. */
+  #fingerprint(vm: VmRecord, ctx: ReconcileContext, running: boolean, generation: number): Float64Array {
+    const f = this.#scratch;
+    const c = vm.counters;
+    f[0] = PHASE_CODE[vm.phase];
+    f[1] = vm.spec.memory;
+    f[2] = mappedOf(vm);
+    f[3] = running ? ctx.model.consumed(vm) : 0;
+    f[4] = running ? ctx.model.active(vm) : 0;
+    f[5] = vm.entitlement;
+    f[6] = vm.overhead;
+    f[7] = vm.balloon;
+    f[8] = vm.balloonTarget;
+    f[9] = vm.balloonMax;
+    f[10] = swappedOf(vm);
+    f[11] = vm.swapTarget;
+    f[12] = compressedOf(vm);
+    f[13] = vm.sharedZero + vm.sharedCommon;
+    f[14] = usedOf(vm);
+    f[15] = freeOf(vm);
+    f[16] = vm.untouched;
+    f[17] = vm.guestSwapped;
+    f[18] = c.swapIns;
+    f[19] = c.swapOuts;
+    f[20] = c.decompressions;
+    f[21] = c.guestPageIns;
+    f[22] = c.guestPageOuts;
+    f[23] = ctx.tickSeconds;
+    f[24] = vm.stallPercent;
+    f[25] = generation;
+    f[26] = vm.spec.toolsInstalled ? 1 : 0;
+    f[27] = vm.spec.balloonDriver === "stuck" ? Math.round(vm.driverIdleSeconds) : 0;
+    f[28] = vm.driverIdleSeconds >= BALLOON_DRIVER_TIMEOUT_SECONDS ? 1 : 0;
+    f[29] = vm.overLimit ? 1 : 0;
+    f[30] = vm.spec.limit;
+    f[31] = vm.charged;
+    f[32] = running ? vm.balloonMax : 0;
+    f[33] = vm.phase === "Running" ? 1 : 0;
+    return f;
+  }
+
+  /** Builds and patches the status; parts equal to the stored ones are handed back as they are (no copy, no write). */
+  #project(vm: VmRecord, obj: NonNullable<ReturnType<ReconcileContext["store"]["get"]>>, running: boolean, ctx: ReconcileContext): void {
+    const key = vmObjectKey(vm);
+    const stored = (obj as { status?: VirtualMachineStatus }).status;
     const rate = (pages: number): string => q(pages / ctx.tickSeconds);
+    const memory: VirtualMachineStatus["memory"] = {
+      configured: q(vm.spec.memory),
+      granted: q(mappedOf(vm)),
+      consumed: q(running ? ctx.model.consumed(vm) : 0),
+      active: q(running ? ctx.model.active(vm) : 0),
+      entitlement: q(running ? vm.entitlement : 0),
+      overhead: q(running ? vm.overhead : 0),
+      balloon: q(vm.balloon),
+      balloonTarget: q(vm.balloonTarget),
+      balloonMax: q(running ? vm.balloonMax : 0),
+      swapped: q(swappedOf(vm)),
+      swapTarget: q(vm.swapTarget),
+      compressed: q(compressedOf(vm)),
+      shared: q(vm.sharedZero + vm.sharedCommon),
+      guestUsed: q(usedOf(vm)),
+      guestFree: q(freeOf(vm)),
+      guestUntouched: q(vm.untouched),
+      guestSwapped: q(vm.guestSwapped),
+    };
+    const rates: VirtualMachineStatus["rates"] = {
+      swapIn: rate(vm.counters.swapIns),
+      swapOut: rate(vm.counters.swapOuts),
+      decompress: rate(vm.counters.decompressions),
+      guestPageIn: rate(vm.counters.guestPageIns),
+      guestPageOut: rate(vm.counters.guestPageOuts),
+    };
     const status: Partial<VirtualMachineStatus> = {
       phase: vm.phase,
-      memory: {
-        configured: q(vm.spec.memory),
-        granted: q(mappedOf(vm)),
-        consumed: q(running ? ctx.model.consumed(vm) : 0),
-        active: q(running ? ctx.model.active(vm) : 0),
-        entitlement: q(running ? vm.entitlement : 0),
-        overhead: q(running ? vm.overhead : 0),
-        balloon: q(vm.balloon),
-        balloonTarget: q(vm.balloonTarget),
-        balloonMax: q(running ? vm.balloonMax : 0),
-        swapped: q(swappedOf(vm)),
-        swapTarget: q(vm.swapTarget),
-        compressed: q(compressedOf(vm)),
-        shared: q(vm.sharedZero + vm.sharedCommon),
-        guestUsed: q(usedOf(vm)),
-        guestFree: q(freeOf(vm)),
-        guestUntouched: q(vm.untouched),
-        guestSwapped: q(vm.guestSwapped),
-      },
-      rates: {
-        swapIn: rate(vm.counters.swapIns),
-        swapOut: rate(vm.counters.swapOuts),
-        decompress: rate(vm.counters.decompressions),
-        guestPageIn: rate(vm.counters.guestPageIns),
-        guestPageOut: rate(vm.counters.guestPageOuts),
-      },
+      memory: shareIfEqual(memory, stored?.memory),
+      rates: shareIfEqual(rates, stored?.rates),
       memoryStallPercent: running ? vm.stallPercent : 0,
       observedGeneration: obj.metadata.generation ?? 0,
     };
     ctx.store.patchStatus(key, status);
-    const previous = obj.status?.conditions ?? [];
+    const previous = stored?.conditions ?? [];
+    const conditions = this.conditions(vm);
+    if (sameConditions(conditions, previous)) return; // no condition moves: nothing to set, log or record
     const was = (type: string): boolean => previous.some((c) => c.type === type && c.status === "True");
-    for (const c of this.conditions(vm)) {
+    for (const c of conditions) {
       ctx.store.setCondition(key, c);
       if (c.status === "True" && !was(c.type) && (c.type === "GuestSwapping" || c.type === "OverLimit")) {
         ctx.log({ kind: "VirtualMachine", namespace: vm.namespace, name: vm.name, host: vm.hostName, action: c.type, reason: c.reason, message: c.message });
@@ -97,4 +187,33 @@ export class VmStatusController implements Controller {
       ),
     ];
   }
+}
+
+function sameNumbers(a: Float64Array, b: Float64Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) return false;
+  return true;
+}
+
+/**
+ * `next` frozen, or `previous` itself when every field is equal: the store then shares the
+ * stored part instead of comparing and copying it.
+ */
+function shareIfEqual<T extends object>(next: T, previous: Readonly<T> | undefined): T {
+  if (previous !== undefined) {
+    let equal = Object.keys(previous).length === Object.keys(next).length;
+    if (equal) for (const k in next) if (next[k] !== (previous as T)[k]) { equal = false; break; }
+    if (equal) return previous as T;
+  }
+  return Object.freeze(next);
+}
+
+/** Whether the conditions to set are exactly the stored ones (same order, type, status, reason, message). */
+function sameConditions(next: readonly CondInput[], stored: readonly Readonly<Condition>[]): boolean {
+  if (next.length !== stored.length) return false;
+  for (let i = 0; i < next.length; i++) {
+    const a = next[i]!;
+    const b = stored[i]!;
+    if (a.type !== b.type || a.status !== b.status || a.reason !== b.reason || a.message !== b.message) return false;
+  }
+  return true;
 }
