@@ -36,7 +36,7 @@ import {
   parseBodyManifests,
   replaceResource,
 } from "./resources.js";
-import { GROUP_PREFIX, parseRoute, type ResourceRoute } from "./routes.js";
+import { GROUP_PREFIX, parseRoute, type ResourceRoute, type Route } from "./routes.js";
 import { HttpError, badRequest, methodNotAllowed, notFound, successStatus } from "./status.js";
 
 /** Request size and time limits. */
@@ -112,6 +112,15 @@ export class ServerOptionsError extends Error {
 }
 
 const READ_METHODS = new Set(["GET", "HEAD"]);
+
+/**
+ * Whether a request must carry the bearer token: every write does; reads do unless they come from
+ * a loopback address; `/healthz` never does (load balancers and probes call it bare).
+ */
+export function needsToken(method: string, routeType: Route["type"], remoteAddress: string | undefined): boolean {
+  if (!READ_METHODS.has(method)) return true;
+  return routeType !== "healthz" && !isLoopback(remoteAddress);
+}
 
 /** True for `?watch=true` / `?watch=1` (and `?follow=…` alike). */
 function flag(params: URLSearchParams, name: string): boolean {
@@ -305,7 +314,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const route = parseRoute(pathname);
     if (!route) throw notFound(`the server could not find the requested resource (${pathname})`);
     const method = req.method ?? "GET";
-    if (!READ_METHODS.has(method) || (route.type !== "healthz" && !isLoopback(req.socket.remoteAddress))) requireToken(req, options.token);
+    if (needsToken(method, route.type, req.socket.remoteAddress)) requireToken(req, options.token);
     switch (route.type) {
       case "healthz":
         send(res, 200, "ok\n");

@@ -230,6 +230,34 @@ test("a client that never finishes its headers is cut off", async () => {
   expect(closedAfter).toBeLessThan(5000);
 });
 
+test("a client that sends half its body is cut off by the request timeout", async () => {
+  const socket = net.connect(server.port, "127.0.0.1");
+  let answer = "";
+  const closedAfter = await new Promise<number>((resolve, reject) => {
+    const start = Date.now();
+    socket.on("connect", () => socket.write(`POST /apply HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: 100\r\n\r\n[{`));
+    socket.on("data", (d) => (answer += String(d)));
+    socket.on("close", () => resolve(Date.now() - start));
+    socket.on("error", () => undefined);
+    setTimeout(() => reject(new Error("slow body was not cut off within 5 s")), 5000).unref();
+  });
+  expect(closedAfter).toBeLessThan(5000);
+  expect(answer).toMatch(/^HTTP\/1\.1 408/);
+});
+
+test("an idle keep-alive connection is closed", async () => {
+  const socket = net.connect(server.port, "127.0.0.1");
+  let answer = "";
+  await new Promise<void>((resolve, reject) => {
+    socket.on("connect", () => socket.write("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n"));
+    socket.on("data", (d) => (answer += String(d)));
+    socket.on("close", () => resolve());
+    socket.on("error", () => undefined);
+    setTimeout(() => reject(new Error("idle connection was not closed within 5 s")), 5000).unref();
+  });
+  expect(answer).toMatch(/^HTTP\/1\.1 200/);
+});
+
 test("a watch streams ADDED for what exists, then MODIFIED after a step", async () => {
   const controller = new AbortController();
   const res = await fetch(`${server.url}${G}/namespaces/default/virtualmachines?watch=true&labelSelector=app%3Dweb`, { signal: controller.signal });

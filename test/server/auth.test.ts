@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { createEngine } from "../../src/engine/engine.js";
-import { ServerOptionsError, generateToken, isLoopback, readTokenFile, startServer, tokensEqual, writeTokenFile } from "../../src/server/index.js";
+import { ServerOptionsError, generateToken, needsToken, isLoopback, readTokenFile, startServer, tokensEqual, writeTokenFile } from "../../src/server/index.js";
 
 test("generated tokens are 32 random bytes in hex, never the same twice", () => {
   const a = generateToken();
@@ -34,6 +34,19 @@ test("the token file is written owner-only (0600) and read back trimmed; bad fil
 test("loopback addresses are recognised", () => {
   for (const a of ["127.0.0.1", "127.1.2.3", "::1", "::ffff:127.0.0.1", "localhost"]) expect(isLoopback(a)).toBe(true);
   for (const a of ["0.0.0.0", "10.0.0.1", "::", "192.168.1.1", undefined]) expect(isLoopback(a)).toBe(false);
+});
+
+test("writes always need the token; reads only from non-loopback clients; /healthz never", () => {
+  for (const method of ["POST", "PUT", "DELETE", "PATCH"]) {
+    expect(needsToken(method, "resource", "127.0.0.1")).toBe(true);
+    expect(needsToken(method, "apply", "::1")).toBe(true);
+  }
+  expect(needsToken("GET", "resource", "127.0.0.1")).toBe(false);
+  expect(needsToken("GET", "metrics", "::ffff:127.0.0.1")).toBe(false);
+  expect(needsToken("GET", "resource", "10.1.2.3")).toBe(true);
+  expect(needsToken("GET", "logs", "192.168.0.5")).toBe(true);
+  expect(needsToken("HEAD", "metrics", "10.1.2.3")).toBe(true);
+  expect(needsToken("GET", "healthz", "10.1.2.3")).toBe(false);
 });
 
 test("binding a non-loopback address needs allowRemote", async () => {

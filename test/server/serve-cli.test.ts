@@ -71,6 +71,12 @@ test("serve, apply --server, get --server, SIGTERM saves the state", async () =>
     expect(list).toMatchObject({ apiVersion: "v1", kind: "List" });
     expect(list.items.map((o: any) => o.metadata.name)).toEqual(["busy-1", "busy-2"]);
 
+    const env = { MEMPLANE_SERVER: serve.url, MEMPLANE_TOKEN: fs.readFileSync(tokenFile, "utf8").trim() };
+    const [deleted, missing] = await Promise.all([memplane(["delete", "vm", "busy-2"], { env }), memplane(["get", "vm", "nope"], { env })]);
+    expect(deleted).toMatchObject({ code: 0, stdout: "virtualmachine/busy-2 deleted\n" });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('Error from server (NotFound): virtualmachines "nope" not found in namespace "default"');
+
     const step = await memplane(["step", "--server", serve.url]);
     expect(step.code).toBe(2);
     expect(step.stderr).toContain("step cannot drive a server");
@@ -82,7 +88,7 @@ test("serve, apply --server, get --server, SIGTERM saves the state", async () =>
   expect(fs.existsSync(path.join(state, "lock"))).toBe(false);
 
   const saved = await memplane(["get", "vms", "--state", state, "-o", "json"]);
-  expect(JSON.parse(saved.stdout).items.map((o: any) => o.metadata.name)).toEqual(["busy-1", "busy-2"]);
+  expect(JSON.parse(saved.stdout).items.map((o: any) => o.metadata.name)).toEqual(["busy-1"]);
   const savedState = JSON.parse(fs.readFileSync(path.join(state, "state.json"), "utf8"));
   expect(savedState.tick).toBeGreaterThan(0);
 });

@@ -77,6 +77,9 @@ export function registerServe(program: Command, ctx: CliContext): void {
       const listen = typeof opts.listen === "string" ? parseListen(opts.listen) : opts.listen;
       const term = ctx.terminal();
       const server = await import("../../server/index.js");
+      if (!server.isLoopback(listen.host) && !opts.allowRemote) {
+        throw new CliError(`refusing to listen on ${listen.host}, which is not a loopback address: pass --allow-remote to serve other machines`);
+      }
       const state = openStateDirectory(opts.state, ctx.env);
       const session = await WriteSession.open(state, ctx.commandLine, {}, term, ctx.env);
       let running: Awaited<ReturnType<typeof server.startServer>> | undefined;
@@ -94,9 +97,6 @@ export function registerServe(program: Command, ctx: CliContext): void {
           token = server.generateToken();
           server.writeTokenFile(path.join(state.dir, server.TOKEN_FILE), token);
           tokenWhere = path.join(state.displayName, server.TOKEN_FILE);
-        }
-        if (!server.isLoopback(listen.host) && !opts.allowRemote) {
-          throw new CliError(`refusing to listen on ${listen.host}, which is not a loopback address: pass --allow-remote to serve other machines`);
         }
         const history = state.readLog();
         try {
