@@ -82,8 +82,12 @@ export function explainVm(engine: Engine, name: string, namespace = "default", t
   lines[0] = `${header}: Running; consumes ${size(model.consumed(vm))} of ${size(vm.memory)}, entitlement ${size(vm.entitlement)}, balloon ${size(vm.balloon)}, compressed ${size(compressedOf(vm))}, swapped ${size(swappedOf(vm))}, stall ${pct(vm.stallPercent)}.`;
   if (adm) lines.push(admissionText(adm, ts));
   if (ent) lines.push(entitlementText(ent, host.name, ts, true));
-  lines.push(balloonText(bal, recBal, vm, ts, true));
-  lines.push(swapText(swap, balloonDoneBecause(vm, host), ts, true));
+  if (host.spec.policy !== "esxi") {
+    lines.push(`Balloon ${size(vm.balloon)}, target ${size(vm.balloonTarget)}: host ${host.name} runs the ${host.spec.policy} policy, whose controller sets balloon targets instead of the ESXi rules explained here; compression and swapping are not run by the ESXi swap controller on it.`);
+  } else {
+    lines.push(balloonText(bal, recBal, vm, ts, true));
+    lines.push(swapText(swap, balloonDoneBecause(vm, host), ts, true));
+  }
   lines.push(hostStateSentence(host, recHost, at, ts, true));
   return { text: lines.join("\n") + "\n", records, live: [ent, bal, swap].filter((r): r is NonNullable<typeof r> => r !== undefined), tick: at };
 }
