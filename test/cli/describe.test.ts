@@ -134,4 +134,17 @@ describe("describe", () => {
     expect(lines[1]).toMatch(/^3m19s\s+Normal\s+Admitted\s+virtualmachine\//);
     expect(lines.some((l) => /host\/esx-01\s/.test(l))).toBe(true);
   });
+
+  test.concurrent("get events --field-selector keeps one object's events; a malformed one is a usage error", async () => {
+    const [one, bad] = await Promise.all([
+      memplane(["get", "events", "-A", "--field-selector", "involvedObject.name=with-tools,type!=Normal", "--state", state]),
+      memplane(["get", "events", "--field-selector", "type", "--state", state]),
+    ]);
+    expect(one.code).toBe(0);
+    const rows = one.stdout.trimEnd().split("\n").slice(1);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((l) => /^default\s+\S+\s+Warning\s+\S+\s+virtualmachine\/with-tools\s/.test(l))).toBe(true);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^error: invalid field selector "type"/);
+  });
 });

@@ -10,6 +10,7 @@ import { matchesLabelSelector, parseLabelSelector } from "../../store/label-sele
 import type { CliContext } from "../context.js";
 import { serverError } from "../error-report.js";
 import { UsageError } from "../errors.js";
+import { matchesFieldSelector, parseFieldSelector } from "../field-selector.js";
 import { resolveKindArg } from "../kind-arg.js";
 import { addServerOptions, addStateOption } from "../options.js";
 import { RemoteClient, type RemoteFlags } from "../remote/client.js";
@@ -24,6 +25,7 @@ import { openStateDirectory, readEngine } from "../session.js";
 interface GetOptions {
   output?: "wide" | "json" | "yaml" | "name";
   selector?: string;
+  fieldSelector?: string;
   namespace?: string;
   allNamespaces: boolean;
   state: string;
@@ -41,18 +43,20 @@ export function registerGet(program: Command, ctx: CliContext): void {
     .argument("[name]", "one object's name")
     .addOption(new Option("-o, --output <format>", "output format").choices(["wide", "json", "yaml", "name"]))
     .option("-l, --selector <selector>", "label selector, e.g. app=web,tier!=db,env in (a,b)")
+    .option("--field-selector <selector>", "field selector, e.g. involvedObject.name=web-1,type=Warning")
     .option("-n, --namespace <ns>", `namespace of namespaced kinds (default "${DEFAULT_NAMESPACE}")`)
     .addOption(new Option("-A, --all-namespaces", "list across all namespaces").default(false).conflicts("namespace"));
   addServerOptions(addStateOption(cmd, ctx.env))
     .addHelpText(
       "after",
-      "\nExamples:\n  memplane get hosts\n  memplane get vms -A -o wide\n  memplane get vm web-1 -o yaml\n  memplane get vms -l app=web\n  memplane get events\n",
+      "\nExamples:\n  memplane get hosts\n  memplane get vms -A -o wide\n  memplane get vm web-1 -o yaml\n  memplane get vms -l app=web\n  memplane get events\n  memplane get events -A --field-selector involvedObject.name=web-1,type=Warning\n",
     )
     .action(async (kindName: string, name: string | undefined, opts: GetOptions & RemoteFlags) => {
       const kind = resolveKindArg(kindName);
       if (name !== undefined && opts.selector !== undefined) {
         throw new UsageError("a name cannot be given together with a label selector (-l)");
       }
+      const fields = opts.fieldSelector === undefined ? undefined : parseFieldSelector(opts.fieldSelector);
       const remote = RemoteClient.fromFlags(opts, ctx.env);
       const engine = remote ? undefined : await readEngine(openStateDirectory(opts.state, ctx.env));
       const namespaced = NAMESPACED_KINDS.has(kind);
@@ -67,9 +71,10 @@ export function registerGet(program: Command, ctx: CliContext): void {
         printObjects(term, nowSeconds, kind, [object], opts, true);
         return;
       }
-      const { value: objects, nowSeconds } = remote
+      const { value: listed, nowSeconds } = remote
         ? await remote.list(kind, namespace, opts.selector)
         : { value: listObjects(engine!, kind, namespace, opts.selector), nowSeconds: engine!.timeSeconds };
+      const objects = fields === undefined ? listed : listed.filter((o) => matchesFieldSelector(fields, o));
       if (objects.length === 0 && (opts.output === undefined || opts.output === "wide" || opts.output === "name")) {
         term.err(namespace !== undefined ? `No resources found in ${namespace} namespace.\n` : "No resources found\n");
         return;
