@@ -2,13 +2,16 @@
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import type { LogEntry } from "../../src/engine/log-entry.js";
+import { LogFollower } from "../../src/state/log-follower.js";
+import { StateDirectory, type SavedState } from "../../src/state/index.js";
 import { BIN, ROOT, memplane, requireBuild, tempDir } from "./cli-harness.js";
 
 requireBuild();
 
 const EXAMPLE = path.join(ROOT, "manifests/examples/no-tools");
 
-/** A log entry as `--log-format json` prints it. */
+/** A log entry as `--log-format json` prints it (the fields the tests read). */
 interface Entry {
   tick: number;
   kind: string;
@@ -98,5 +101,52 @@ describe("logs", () => {
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
     expect(err).toBe("");
+  });
+});
+
+describe("LogFollower (in process)", () => {
+  const entry = (tick: number): LogEntry => ({ tick, time: `${tick}s`, controller: "test", kind: "Host", name: "esx-01", action: "Tick", message: `tick ${tick}` });
+  const saved = (tick: number): SavedState => ({ seed: 1, tickSeconds: 1, tick, timeSeconds: tick, engine: {} });
+  const ticks = (es: readonly LogEntry[]): number[] => es.map((e) => e.tick);
+
+  test("returns each committed entry once, never a writer's uncommitted lines", async () => {
+    const dir = new StateDirectory(tempDir().state);
+    const follower = new LogFollower(dir);
+    expect(follower.poll()).toEqual([]); // nothing saved yet
+    const w = await dir.openWriter("test");
+    try {
+      w.save(saved(2), [entry(1), entry(2)]);
+      expect(ticks(follower.poll())).toEqual([1, 2]);
+      expect(follower.poll()).toEqual([]);
+      // Appended but not committed (state.json not yet replaced), then a torn line: invisible.
+      fs.appendFileSync(dir.logFile, JSON.stringify(entry(3)) + "\n" + '{"tick":4,"ti');
+      expect(follower.poll()).toEqual([]);
+    } finally {
+      w.close();
+    }
+    const w2 = await dir.openWriter("test"); // repairs the log (drops the uncommitted lines)
+    try {
+      w2.save(saved(5), [entry(5)]);
+      expect(ticks(follower.poll())).toEqual([5]);
+    } finally {
+      w2.close();
+    }
+  });
+
+  test("resumes after the last tick when retention rewrites the log", async () => {
+    const dir = new StateDirectory(tempDir().state, { logRetention: 4 });
+    const follower = new LogFollower(dir);
+    const w = await dir.openWriter("test");
+    try {
+      w.save(saved(3), [entry(1), entry(2), entry(3)]);
+      expect(ticks(follower.poll())).toEqual([1, 2, 3]);
+      w.save(saved(6), [entry(4), entry(5), entry(6)]); // 6 > 4 × 1.1: rewritten with the newest 4
+      expect(fs.readFileSync(dir.logFile, "utf8").trim().split("\n")).toHaveLength(4);
+      expect(ticks(follower.poll())).toEqual([4, 5, 6]);
+      w.save(saved(7), [entry(7)]);
+      expect(ticks(follower.poll())).toEqual([7]);
+    } finally {
+      w.close();
+    }
   });
 });
