@@ -30,6 +30,19 @@ interface PageResult {
   hostTitles: string[];
 }
 
+/** The page's DOM, as used inside page.evaluate (this project compiles without the DOM lib). */
+interface PageDom {
+  querySelectorAll(selector: string): Iterable<{ textContent: string | null } & PageCanvas>;
+  body: { getAttribute(name: string): string | null };
+}
+/** The canvas API the pixel check needs. */
+interface PageCanvas {
+  width: number;
+  height: number;
+  getContext(kind: "2d"): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null;
+}
+declare const document: PageDom;
+
 let browser: Browser | undefined;
 
 beforeAll(async () => {
