@@ -72,6 +72,10 @@ export interface ControllerManagerOptions {
   reconcileBudgetMs?: number;
   /** Names of the controllers whose reconciles are timed (default: every controller). */
   budgetedControllers?: readonly string[];
+  /** Wall-clock budget of one reconcile in ms; 0 (the default here) disables the check. */
+  reconcileBudgetMs?: number;
+  /** Names of the controllers whose reconciles are timed (default: every controller). */
+  budgetedControllers?: readonly string[];
   /** Events kept in the store (default 1000). */
   maxEvents?: number;
   /**
@@ -82,11 +86,20 @@ export interface ControllerManagerOptions {
   beforeControllers?: (start: { tick: number; timeSeconds: number; tickSeconds: number; emit: (controller: string, entry: LogEntryInput) => void }) => void;
 }
 
+/** Text of any value, never throwing (a hostile controller may throw or return objects without a prototype, or whose toString throws). */
+function safeString(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
 function describeResult(result: unknown): string {
   try {
-    return JSON.stringify(result) ?? String(result);
+    return JSON.stringify(result) ?? safeString(result);
   } catch {
-    return String(result);
+    return safeString(result);
   }
 }
 
@@ -99,7 +112,12 @@ function isValidResult(result: unknown): boolean {
 }
 
 function errorMessage(e: unknown): string {
-  const text = e instanceof Error ? e.message : String(e);
+  let text: string;
+  try {
+    text = e instanceof Error ? safeString(e.message) : safeString(e);
+  } catch {
+    text = safeString(e); // a message getter that throws
+  }
   return text.replace(/\s*\n\s*/g, " ").trim() || "(no message)";
 }
 
@@ -110,6 +128,8 @@ export class ControllerManager {
   readonly #controllers: readonly Controller[];
   readonly #model: () => MemoryModel;
   readonly #maxEvents: number;
+  readonly #budgetMs: number;
+  readonly #budgeted: ReadonlySet<string>;
   readonly #budgetMs: number;
   readonly #budgeted: ReadonlySet<string>;
   readonly #beforeControllers: ControllerManagerOptions["beforeControllers"];
@@ -129,6 +149,8 @@ export class ControllerManager {
     this.#controllers = options.controllers;
     this.#model = options.model;
     this.#maxEvents = options.maxEvents ?? DEFAULT_MAX_EVENTS;
+    this.#budgetMs = options.reconcileBudgetMs ?? 0;
+    this.#budgeted = new Set(options.budgetedControllers ?? this.#controllers.map((c) => c.name));
     this.#budgetMs = options.reconcileBudgetMs ?? 0;
     this.#budgeted = new Set(options.budgetedControllers ?? this.#controllers.map((c) => c.name));
     this.#beforeControllers = options.beforeControllers;
@@ -198,6 +220,7 @@ export class ControllerManager {
       };
       const objects = this.#store.list(controller.forKind) as readonly DeepReadonly<StoredObject>[];
       const timed = this.#budgetMs > 0 && this.#budgeted.has(controller.name);
+      const timed = this.#budgetMs > 0 && this.#budgeted.has(controller.name);
       for (const object of objects) {
         const uid = object.metadata.uid!;
         const waiting = pending.size > 0 ? pending.get(uid) : undefined;
@@ -217,6 +240,7 @@ export class ControllerManager {
         } catch (e) {
           failure = `reconcile threw: ${errorMessage(e)}`;
         }
+        if (timed) this.#checkBudget(controller, object, performance.now() - started, emit);
         if (timed) this.#checkBudget(controller, object, performance.now() - started, emit);
         if (failure === undefined) {
           const n = (result as { requeueAfterTicks?: number } | undefined)?.requeueAfterTicks ?? 0;
@@ -266,6 +290,21 @@ export class ControllerManager {
     for (const e of state.requeues ?? []) {
       this.#requeues.get(e.controller)?.set(e.uid, { ...e });
     }
+  }
+
+  /** Logs `ReconcileSlow` when a reconcile took longer than the budget (informational: wall-clock). */
+  #checkBudget(controller: Controller, object: DeepReadonly<StoredObject>, ms: number, emit: (controller: string, input: LogEntryInput) => void): void {
+    if (ms <= this.#budgetMs) return;
+    const host = object.kind === "Host" ? object.metadata.name : object.kind === "VirtualMachine" ? object.spec.hostName : undefined;
+    emit(controller.name, {
+      kind: object.kind,
+      ...(object.metadata.namespace !== undefined && { namespace: object.metadata.namespace }),
+      name: object.metadata.name,
+      ...(host !== undefined && { host }),
+      action: "ReconcileSlow",
+      reason: "ReconcileBudgetExceeded",
+      message: `reconcile took ${Math.round(ms)} ms, over the ${this.#budgetMs} ms budget (wall-clock measurement, informational; reconcileBudgetMs: 0 turns it off)`,
+    });
   }
 
   /** Logs `ReconcileSlow` when a reconcile took longer than the budget (informational: wall-clock). */

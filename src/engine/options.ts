@@ -20,6 +20,12 @@ export interface EngineOptions {
   };
   /** Events kept in the store; the least recently seen are deleted beyond this (default 1000). */
   maxEvents?: number;
+  /**
+   * Wall-clock budget of one reconcile of your controllers (`controllers.add`), in ms (default
+   * 100): a slower reconcile gets an informational `ReconcileSlow` log entry, the engine's only
+   * wall-clock-dependent output. 0 turns the check off (byte-identical logs between runs).
+   */
+  reconcileBudgetMs?: number;
 }
 
 /** Options with every default filled in (bound to TOKENS.EngineOptions). */
@@ -28,10 +34,11 @@ export interface ResolvedEngineOptions {
   tickSeconds: number;
   controllers: { add: readonly Controller[]; disable: readonly string[] };
   maxEvents: number;
+  reconcileBudgetMs: number;
 }
 
 /** The defaults of {@link EngineOptions}. */
-export const ENGINE_DEFAULTS = { seed: 1, tickSeconds: 1, maxEvents: DEFAULT_MAX_EVENTS } as const;
+export const ENGINE_DEFAULTS = { seed: 1, tickSeconds: 1, maxEvents: DEFAULT_MAX_EVENTS, reconcileBudgetMs: 100 } as const;
 
 /** Fills in defaults and checks ranges (RangeError naming the option). */
 export function resolveEngineOptions(options: EngineOptions = {}): ResolvedEngineOptions {
@@ -43,10 +50,15 @@ export function resolveEngineOptions(options: EngineOptions = {}): ResolvedEngin
   if (!Number.isSafeInteger(maxEvents) || maxEvents < 0) {
     throw new RangeError(`engine option maxEvents must be a whole number ≥ 0, got ${String(maxEvents)}`);
   }
+  const reconcileBudgetMs = options.reconcileBudgetMs ?? ENGINE_DEFAULTS.reconcileBudgetMs;
+  if (typeof reconcileBudgetMs !== "number" || !Number.isFinite(reconcileBudgetMs) || reconcileBudgetMs < 0) {
+    throw new RangeError(`engine option reconcileBudgetMs must be a number of milliseconds ≥ 0 (0 = off), got ${String(reconcileBudgetMs)}`);
+  }
   return {
     seed,
     tickSeconds,
     controllers: { add: [...(options.controllers?.add ?? [])], disable: [...(options.controllers?.disable ?? [])] },
     maxEvents,
+    reconcileBudgetMs,
   };
 }
