@@ -72,10 +72,6 @@ export interface ControllerManagerOptions {
   reconcileBudgetMs?: number;
   /** Names of the controllers whose reconciles are timed (default: every controller). */
   budgetedControllers?: readonly string[];
-  /** Wall-clock budget of one reconcile in ms; 0 (the default here) disables the check. */
-  reconcileBudgetMs?: number;
-  /** Names of the controllers whose reconciles are timed (default: every controller). */
-  budgetedControllers?: readonly string[];
   /** Events kept in the store (default 1000). */
   maxEvents?: number;
   /**
@@ -130,8 +126,6 @@ export class ControllerManager {
   readonly #maxEvents: number;
   readonly #budgetMs: number;
   readonly #budgeted: ReadonlySet<string>;
-  readonly #budgetMs: number;
-  readonly #budgeted: ReadonlySet<string>;
   readonly #beforeControllers: ControllerManagerOptions["beforeControllers"];
   /** Per controller: object uid → requeue entry. */
   readonly #requeues = new Map<string, Map<string, RequeueEntry>>();
@@ -149,8 +143,6 @@ export class ControllerManager {
     this.#controllers = options.controllers;
     this.#model = options.model;
     this.#maxEvents = options.maxEvents ?? DEFAULT_MAX_EVENTS;
-    this.#budgetMs = options.reconcileBudgetMs ?? 0;
-    this.#budgeted = new Set(options.budgetedControllers ?? this.#controllers.map((c) => c.name));
     this.#budgetMs = options.reconcileBudgetMs ?? 0;
     this.#budgeted = new Set(options.budgetedControllers ?? this.#controllers.map((c) => c.name));
     this.#beforeControllers = options.beforeControllers;
@@ -220,7 +212,6 @@ export class ControllerManager {
       };
       const objects = this.#store.list(controller.forKind) as readonly DeepReadonly<StoredObject>[];
       const timed = this.#budgetMs > 0 && this.#budgeted.has(controller.name);
-      const timed = this.#budgetMs > 0 && this.#budgeted.has(controller.name);
       for (const object of objects) {
         const uid = object.metadata.uid!;
         const waiting = pending.size > 0 ? pending.get(uid) : undefined;
@@ -240,7 +231,6 @@ export class ControllerManager {
         } catch (e) {
           failure = `reconcile threw: ${errorMessage(e)}`;
         }
-        if (timed) this.#checkBudget(controller, object, performance.now() - started, emit);
         if (timed) this.#checkBudget(controller, object, performance.now() - started, emit);
         if (failure === undefined) {
           const n = (result as { requeueAfterTicks?: number } | undefined)?.requeueAfterTicks ?? 0;
@@ -290,21 +280,6 @@ export class ControllerManager {
     for (const e of state.requeues ?? []) {
       this.#requeues.get(e.controller)?.set(e.uid, { ...e });
     }
-  }
-
-  /** Logs `ReconcileSlow` when a reconcile took longer than the budget (informational: wall-clock). */
-  #checkBudget(controller: Controller, object: DeepReadonly<StoredObject>, ms: number, emit: (controller: string, input: LogEntryInput) => void): void {
-    if (ms <= this.#budgetMs) return;
-    const host = object.kind === "Host" ? object.metadata.name : object.kind === "VirtualMachine" ? object.spec.hostName : undefined;
-    emit(controller.name, {
-      kind: object.kind,
-      ...(object.metadata.namespace !== undefined && { namespace: object.metadata.namespace }),
-      name: object.metadata.name,
-      ...(host !== undefined && { host }),
-      action: "ReconcileSlow",
-      reason: "ReconcileBudgetExceeded",
-      message: `reconcile took ${Math.round(ms)} ms, over the ${this.#budgetMs} ms budget (wall-clock measurement, informational; reconcileBudgetMs: 0 turns it off)`,
-    });
   }
 
   /** Logs `ReconcileSlow` when a reconcile took longer than the budget (informational: wall-clock). */
