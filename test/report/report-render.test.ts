@@ -1,0 +1,63 @@
+import { MetricsSeries } from "../../src/metrics/metrics-series.js";
+import { chartData, chartIndices } from "../../src/report/chart-data.js";
+import { escapeHtml, jsonForScript, renderReport } from "../../src/report/render-report.js";
+import { summarize } from "../../src/report/report-summary.js";
+
+/** `n` ticks of one host walking high → clear → soft and one VM ballooning up then down. */
+function series(n: number, stride = 1): MetricsSeries {
+  const s = new MetricsSeries(2);
+  for (let t = stride; t <= n * stride; t += stride) {
+    const i = s.begin(t);
+    const h = s.host("esx-01");
+    h.capacity[i] = 262144;
+    h.free[i] = 10_000 - t;
+    h.state[i] = t <= 10 ? 0 : t <= 15 ? 1 : 2;
+    const v = s.vm("default/web-1");
+    v.memory[i] = 65536;
+    v.balloon[i] = t === 12 ? 5000 : t;
+    v.memoryStallPercent[i] = t === 7 ? 40 : 0;
+  }
+  return s;
+}
+
+describe("report", () => {
+  test("summary: simulated time in each state and VM peaks", () => {
+    const sum = summarize(series(20));
+    expect(sum.hosts[0]!.secondsInState).toEqual({ high: 20, clear: 10, soft: 10, hard: 0, low: 0 }); // 2s ticks
+    expect(sum.hosts[0]!.finalState).toBe("soft");
+    expect(sum.hosts[0]!.minFreePagesSeen).toBe(9980);
+    expect(sum.vms[0]).toMatchObject({ key: "default/web-1", memoryPages: 65536, peakBalloon: 5000, peakStallPercent: 40, peakSwapped: 0 });
+    expect(sum).toMatchObject({ firstTick: 1, lastTick: 20 });
+  });
+
+  test("chart data: MiB, simulated seconds, null gaps, at most maxPoints points including the last", () => {
+    expect(chartIndices(10, 100)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const idx = chartIndices(5000, 100);
+    expect(idx.length).toBeLessThanOrEqual(100);
+    expect(idx[idx.length - 1]).toBe(4999);
+    const d = chartData(series(4));
+    expect(d.t).toEqual([2, 4, 6, 8]);
+    expect(d.hosts[0]!.free[0]).toBe(39.06); // 9999 pages
+    expect(d.hosts[0]!.soft[0]).toBeNull(); // not sampled
+    expect(d.vms[0]!.memory).toEqual([256, 256, 256, 256]);
+  });
+
+  test("escaping: HTML text and JSON inside <script>", () => {
+    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe("&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+    const json = jsonForScript({ name: "</script><script>alert(1)</script>\u2028" });
+    expect(json).not.toMatch(/[<>\u2028]/);
+    expect(JSON.parse(json)).toEqual({ name: "</script><script>alert(1)</script>\u2028" });
+  });
+
+  test("the document is self-contained and deterministic", () => {
+    const s = series(30, 4);
+    s.stride = 4;
+    const html = renderReport(s, { title: "t & <t>", source: "state ./x" });
+    expect(html).toBe(renderReport(s, { title: "t & <t>", source: "state ./x" }));
+    expect(html).toContain("<title>t &amp; &lt;t&gt;</title>");
+    expect(html).toContain("one sample every 4 ticks");
+    expect(html).toContain("uPlot"); // the chart library is inlined
+    expect(html.match(/<\/script>/g)).toHaveLength(3); // data, uPlot, our script — nothing closes early
+    expect(html).not.toMatch(/<script[^>]+src=/);
+  });
+});
