@@ -16,8 +16,8 @@ export interface CompareOptions {
   ticks: number;
   /** Engine options for every variant (seed, tickSeconds, controllers); default seed 1, 1 s ticks. */
   engine?: EngineOptions;
-  /** Builds each variant's engine (default createEngine(options.engine)); e.g. to rebind the memory model. */
-  engineFactory?: (options: EngineOptions) => Engine;
+  /** Builds each variant's engine (default createEngine(options.engine)); e.g. to rebind the memory model for one variant. */
+  engineFactory?: (options: EngineOptions, variant: CompareVariant) => Engine;
 }
 
 /** One host's outcomes, by variant name (absent when the host is not in that variant). */
@@ -50,14 +50,14 @@ export function compareVariants(variants: readonly CompareVariant[], options: Co
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup !== undefined) throw new RangeError(`variant name "${dup}" is used twice; names must be unique`);
   if (!Number.isSafeInteger(options.ticks) || options.ticks < 0) throw new RangeError(`ticks must be a whole number ≥ 0, got ${String(options.ticks)}`);
-  const factory = options.engineFactory ?? ((o: EngineOptions) => createEngine(o));
+  const factory = options.engineFactory ?? ((o: EngineOptions): Engine => createEngine(o));
   const engineOptions = options.engine ?? {};
   const hostRows = new Map<string, HostComparison>();
   const vmRows = new Map<string, VmComparison>();
   let tickSeconds = 1;
   let seed = 1;
   for (const variant of variants) {
-    const engine = factory(engineOptions);
+    const engine = factory(engineOptions, variant);
     tickSeconds = engine.options.tickSeconds;
     seed = engine.options.seed;
     const recorder = new OutcomeRecorder(engine.store);
