@@ -144,6 +144,14 @@ export class HypervisorMemoryModel implements MemoryModel {
   protected compressionRatio = 2;
   private hostMap = new Map<string, HostRecord>();
   private vmMap = new Map<string, VmRecord>();
+  /** Bumped whenever vmMap gains, loses or replaces a record: the lookup caches below follow it. */
+  private vmMapVersion = 0;
+  /** namespace → name → record, rebuilt lazily after vmMap changes (lookups without building keys). */
+  private vmIndex: Map<string, Map<string, VmRecord>> | undefined;
+  /** Per host: its admitted records as of (host.vms array, its length, vmMapVersion). */
+  private hostVmsCache = new WeakMap<HostRecord, { keys: readonly string[]; length: number; version: number; vms: VmRecord[] }>();
+  /** Every record in admission order (creation time, then key), as of vmMapVersion. */
+  private admissionOrder: { version: number; vms: VmRecord[] } | undefined;
   private profiles = new Map<string, number>();
   private syncedTick = -1;
 
@@ -156,15 +164,40 @@ export class HypervisorMemoryModel implements MemoryModel {
   }
 
   vm(namespace: string, name: string): VmRecord | undefined {
-    return this.vmMap.get(vmKey(namespace, name));
+    return (this.vmIndex ?? this.buildVmIndex()).get(namespace)?.get(name);
+  }
+
+  private buildVmIndex(): Map<string, Map<string, VmRecord>> {
+    const index = new Map<string, Map<string, VmRecord>>();
+    for (const [key, v] of this.vmMap) {
+      const slash = key.indexOf("/");
+      const ns = key.slice(0, slash);
+      let byName = index.get(ns);
+      if (byName === undefined) index.set(ns, (byName = new Map()));
+      byName.set(key.slice(slash + 1), v);
+    }
+    this.vmIndex = index;
+    return index;
+  }
+
+  /** Call after any change to vmMap. */
+  private vmMapChanged(): void {
+    this.vmMapVersion++;
+    this.vmIndex = undefined;
+    this.admissionOrder = undefined;
   }
 
   vmsOf(host: HostRecord): VmRecord[] {
+    const cached = this.hostVmsCache.get(host);
+    if (cached !== undefined && cached.keys === host.vms && cached.length === host.vms.length && cached.version === this.vmMapVersion) {
+      return cached.vms.slice();
+    }
     const out: VmRecord[] = [];
     for (const k of host.vms) {
       const v = this.vmMap.get(k);
       if (v) out.push(v);
     }
+    this.hostVmsCache.set(host, { keys: host.vms, length: host.vms.length, version: this.vmMapVersion, vms: out.slice() });
     return out;
   }
 
@@ -218,6 +251,7 @@ export class HypervisorMemoryModel implements MemoryModel {
       if (!seenVms.has(key)) {
         this.release(v, "Stopped", { admitted: false, reason: "Deleted", message: "virtual machine deleted" });
         this.vmMap.delete(key);
+        this.vmMapChanged();
       }
     }
     for (const host of this.hostMap.values()) {
@@ -318,13 +352,18 @@ export class HypervisorMemoryModel implements MemoryModel {
     }
     const createdAt = vm.metadata.creationTimestamp ? safeDuration(vm.metadata.creationTimestamp) : 0;
     this.vmMap.set(key, newVmRecord(key, vm.metadata.namespace ?? "default", vm.metadata.name, gen, createdAt, spec));
+    this.vmMapChanged();
   }
 
   // ------------------------------------------------------------------ admission (§9)
 
   runAdmission(timeSeconds: number): PowerEvent[] {
     const events: PowerEvent[] = [];
-    const order = [...this.vmMap.values()].sort((a, b) => a.createdAt - b.createdAt || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    if (this.admissionOrder === undefined || this.admissionOrder.version !== this.vmMapVersion) {
+      const sorted = [...this.vmMap.values()].sort((a, b) => a.createdAt - b.createdAt || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      this.admissionOrder = { version: this.vmMapVersion, vms: sorted };
+    }
+    const order = this.admissionOrder.vms;
     // Power-offs and host moves first, so their room is available to pending VMs this tick.
     for (const v of order) {
       if (v.phase !== "Running") continue;
@@ -838,6 +877,7 @@ export class HypervisorMemoryModel implements MemoryModel {
     if (!s || s.version !== 1) throw new Error("unsupported memory model snapshot");
     this.hostMap = new Map(s.hosts.map((h) => [h.name, h]));
     this.vmMap = new Map(s.vms.map((v) => [v.key, v]));
+    this.vmMapChanged();
     this.syncedTick = s.syncedTick;
     this.profiles.clear();
     this.touchAllCache.clear();
