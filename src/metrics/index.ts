@@ -1,6 +1,7 @@
 /** Per-tick metrics: the columnar series, the engine recorder, its state-directory file and CSV export. */
 export {
   DEFAULT_MAX_SAMPLES,
+  MAX_VALUES,
   HOST_METRICS,
   HOST_STATE_NAMES,
   METRICS_FORMAT,

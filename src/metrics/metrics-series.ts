@@ -3,8 +3,8 @@
  * metric, all aligned on one `ticks` column), in 4 KiB pages except where a metric says
  * otherwise. A sample of an object that did not exist at that tick is NaN (null in JSON).
  *
- * Retention is bounded: at most `maxSamples` samples (default {@link DEFAULT_MAX_SAMPLES}) are
- * kept. When the series is full the sampling stride doubles and every sample whose tick is
+ * Retention is bounded: at most `maxSamples` samples (default {@link DEFAULT_MAX_SAMPLES}), and
+ * at most {@link MAX_VALUES} numbers in all, are kept. When the series is full the sampling stride doubles and every sample whose tick is
  * not a multiple of the new stride is dropped, so the series always spans the whole
  * simulation at a resolution of `stride` ticks (1 for the first 20 000 ticks, 2 up to 40 000,
  * and so on). Strides are powers of two and samples sit on multiples of the stride, so a
@@ -14,6 +14,12 @@ import type { HostMemoryState } from "../api/types.js";
 
 /** Samples kept before the stride doubles. */
 export const DEFAULT_MAX_SAMPLES = 20_000;
+
+/**
+ * Values (samples × columns) kept before the stride doubles, whatever maxSamples says: bounds
+ * `metrics.json` to a few tens of MB on big clusters (200 VMs keep about 2 100 samples).
+ */
+export const MAX_VALUES = 4_000_000;
 
 /** The `format` field of a serialised series. */
 export const METRICS_FORMAT = "memplane-metrics/v1";
@@ -109,8 +115,9 @@ export class MetricsSeries {
    */
   begin(tick: number): number {
     if (!this.wants(tick)) return -1;
-    if (this.ticks.length >= this.maxSamples) {
-      this.thin();
+    if (this.isFull()) {
+      do this.thin();
+      while (this.isFull() && this.ticks.length > 1);
       if (tick % this.stride !== 0) return -1;
     }
     const index = this.ticks.length;
@@ -156,6 +163,16 @@ export class MetricsSeries {
     for (const cols of this.vms.values()) for (const m of VM_METRICS) cols[m].length = n;
     for (const [key, cols] of this.hosts) if (allNaN(cols.free)) this.hosts.delete(key);
     for (const [key, cols] of this.vms) if (allNaN(cols.consumed)) this.vms.delete(key);
+  }
+
+  /** Values per sample: one per column of every object. */
+  get columns(): number {
+    return this.hosts.size * HOST_METRICS.length + this.vms.size * VM_METRICS.length;
+  }
+
+  /** True when one more sample would exceed maxSamples or {@link MAX_VALUES}. */
+  private isFull(): boolean {
+    return this.ticks.length >= this.maxSamples || (this.ticks.length + 1) * this.columns > MAX_VALUES;
   }
 
   /** Doubles the stride and keeps only samples on it. */

@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { createEngine } from "memplane";
 import { MetricsRecorder } from "../../src/metrics/metrics-recorder.js";
-import { MetricsSeries } from "../../src/metrics/metrics-series.js";
+import { MAX_VALUES, MetricsSeries } from "../../src/metrics/metrics-series.js";
 import { METRICS_FILE, MetricsFileError, readMetricsFile, writeMetricsFile } from "../../src/metrics/metrics-file.js";
 
 /** A 4Gi host overcommitted by two VMs that grow into ballooning and swapping. */
@@ -95,6 +95,20 @@ describe("MetricsRecorder", () => {
     for (const cols of [...s.hosts.values(), ...s.vms.values()]) {
       for (const col of Object.values(cols)) expect(col).toHaveLength(s.length);
     }
+  });
+
+  test("retention: a big cluster thins by total values (MAX_VALUES), not only by sample count", () => {
+    const s = new MetricsSeries(1);
+    for (let t = 1; t <= 1000; t++) {
+      const i = s.begin(t);
+      if (i < 0) continue;
+      for (let v = 0; v < 1000; v++) s.vm(`default/vm-${v}`).consumed[i] = t;
+    }
+    expect(s.columns).toBe(9000);
+    expect(s.length * s.columns).toBeLessThanOrEqual(MAX_VALUES);
+    expect(s.stride).toBe(4); // 4e6 / 9000 ≈ 444 samples: 1000 ticks fit at every 4th
+    expect(s.ticks.every((t) => t % 4 === 0)).toBe(true);
+    expect(s.vms.get("default/vm-7")!.consumed.every((v, i) => v === s.ticks[i])).toBe(true);
   });
 
   test("a series saved, reloaded and continued equals one recorded in one go", () => {
