@@ -2,6 +2,7 @@
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { fitToWidth } from "../../src/cli/output/top.js";
 import { BIN, ROOT, memplane, requireBuild, tempDir } from "./cli-harness.js";
 
 requireBuild();
@@ -123,5 +124,14 @@ describe("top on a terminal", () => {
     expect(await exited).toBe(0);
     expect(out.match(/\x1b\[H\x1b\[2J/g)!.length).toBeGreaterThanOrEqual(2);
     expect(out).toContain("\x1b[?1049l"); // the screen is given back
+  });
+});
+
+describe("fitToWidth (in process)", () => {
+  test("cuts to printed width, keeping colour sequences and resetting after a cut", () => {
+    expect(fitToWidth("abcdef", 4)).toBe("abcd");
+    expect(fitToWidth("abc", 10)).toBe("abc");
+    expect(fitToWidth("\x1b[33msoft\x1b[0m state", 6)).toBe("\x1b[33msoft\x1b[0m s\x1b[0m");
+    expect(fitToWidth("\x1b[1mNAME   MEMSZ\x1b[0m", 4)).toBe("\x1b[1mNAME\x1b[0m");
   });
 });

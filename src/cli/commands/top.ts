@@ -12,7 +12,7 @@ import type { DeepReadonly } from "../../store/types.js";
 import type { CliContext } from "../context.js";
 import { serverError } from "../error-report.js";
 import { addStateOption } from "../options.js";
-import { DEFAULT_TOP_SORT, TOP_SORT_COLUMNS, renderTopScreen } from "../output/top.js";
+import { DEFAULT_TOP_SORT, TOP_SORT_COLUMNS, fitToWidth, renderTopScreen } from "../output/top.js";
 import { openStateDirectory, readEngine } from "../session.js";
 import type { StateDirectory } from "../../state/index.js";
 
@@ -135,7 +135,9 @@ function interactive(ctx: CliContext, state: StateDirectory, opts: TopOptions, c
       try {
         const text = await screen(state, opts, sort, color, footer);
         if (done || mine !== generation) return;
-        ctx.stdout.write(SCREEN.home + text);
+        const columns = (ctx.stdout as { columns?: number }).columns;
+        const fitted = columns ? text.split("\n").map((l) => fitToWidth(l, columns)).join("\n") : text;
+        ctx.stdout.write(SCREEN.home + fitted);
         if (timer) clearTimeout(timer);
         timer = setTimeout(() => void draw(), opts.interval * 1000);
       } catch (err) {

@@ -161,3 +161,26 @@ export function renderTopScreen(
   if (options.footer !== undefined) lines.push("", options.footer);
   return lines.map((l) => l + "\n").join("");
 }
+
+/**
+ * Cuts a line to `columns` printed characters (ANSI colour sequences take none and are kept,
+ * with a reset when cut), so a narrow terminal shows esxtop-like truncated rows, not wrapped ones.
+ */
+export function fitToWidth(line: string, columns: number): string {
+  let out = "";
+  let width = 0;
+  for (let i = 0; i < line.length; i++) {
+    if (line[i] === "\x1b") {
+      const end = line.indexOf("m", i);
+      if (end > i) {
+        out += line.slice(i, end + 1);
+        i = end;
+        continue;
+      }
+    }
+    if (width === columns) return out.includes("\x1b[") ? out + "\x1b[0m" : out;
+    out += line[i];
+    width++;
+  }
+  return out;
+}
