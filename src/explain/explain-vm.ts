@@ -88,6 +88,7 @@ export function explainVm(engine: Engine, name: string, namespace = "default", t
     lines.push(balloonText(bal, recBal, vm, ts, true));
     lines.push(swapText(swap, balloonDoneBecause(vm, host), ts, true));
   }
+  if (vm.stallPercent > 0) lines.push(stallText(vm));
   lines.push(hostStateSentence(host, recHost, at, ts, true));
   return { text: lines.join("\n") + "\n", records, live: [ent, bal, swap].filter((r): r is NonNullable<typeof r> => r !== undefined), tick: at };
 }
@@ -193,6 +194,19 @@ export function balloonText(b: BalloonDecision, recorded: BalloonDecision | unde
   }
   const guest = vm.guestSwapped > 0 ? `The guest has paged ${size(vm.guestSwapped)} of its ${size(vm.spec.guestSwap)} swap out; guest now: used ${size(usedOf(vm))}, free ${size(freeOf(vm))}, untouched ${size(vm.untouched)}.` : "";
   return paragraph([head, why, gave, live && guest]);
+}
+
+/** What the VM waited on in the last tick (memory-model.md §11). */
+export function stallText(vm: VmRecord): string {
+  const c = vm.counters;
+  const parts = [
+    c.swapIns > 0 && `${size(c.swapIns)} of swap-ins`,
+    c.decompressions > 0 && `${size(c.decompressions)} of decompressions`,
+    c.guestPageIns > 0 && `${size(c.guestPageIns)} of guest page-ins`,
+    c.stalledPages + c.stalledGrowth > 0 &&
+      `${size(c.stalledPages + c.stalledGrowth)} of faults and growth the host could not serve (no free host page, page-in throughput used up, or new pages blocked in low)`,
+  ].filter((p): p is string => typeof p === "string");
+  return `Stall ${pct(vm.stallPercent)} in the last tick${parts.length ? `: it waited on ${parts.join(", ")}` : ""}.`;
 }
 
 /** Compression and hypervisor swapping (memory-model.md §8). */

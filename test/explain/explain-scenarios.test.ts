@@ -25,6 +25,7 @@ describe("explainVm names the binding cap or cause", () => {
     const hog = explainVm(engine, "hog");
     expect(liveOf(hog, "balloon")!.binding).toBe("noDriver");
     expect(hog.text).toContain("binding cap: no driver");
+    expect(hog.text).toMatch(/Stall [\d.]+ % in the last tick: it waited on .*swap-ins/);
   });
 
   it("over-limit: the limit bounds the entitlement and the balloon works on an idle host", () => {

@@ -123,7 +123,7 @@ export function vmFindings(model: MemoryModel, store: ResourceReader, obs: Obser
           severity: avg >= 20 ? "critical" : "warning",
           check: "MemoryStall",
           object: vmObject(v),
-          message: `stalled on memory ${pct(avg)} of the time on average (up to ${pct(o.maxStall)}): peak balloon ${size(o.peakBalloon)}, guest paged out ${size(o.peakGuestSwapped)}, compressed/swapped by the hypervisor ${size(o.peakHypervisorReclaimed)}.`,
+          message: `stalled on memory ${pct(avg)} of the time on average (up to ${pct(o.maxStall)}): peak balloon ${size(o.peakBalloon)}, guest paged out ${size(o.peakGuestSwapped)}, compressed/swapped by the hypervisor ${size(o.peakHypervisorReclaimed)}${o.stalledTicks > 0 ? `; in ${plural(o.stalledTicks, "tick")} the host could not serve its page requests (up to ${size(o.peakStalledPages)} in one tick: no free host page, page-in throughput used up, or blocked in low)` : ""}.`,
           fix: `${o.peakHypervisorReclaimed > 0 ? "keep the hypervisor from swapping it" : "let it keep its memory"}: reserve what it uses (spec.reservation: ${size(Math.min(memory, v.spec.limit, roundUp64Mi(o.peakConsumed)))}), raise its shares, or move load off ${v.hostName}`,
           source: "memory-model.md §11 (cost of reclamation); seed (\"ballooning … still a really bad thing for performance\")",
         });

@@ -21,6 +21,9 @@ export interface VmObservation {
   peakConsumed: number;
   peakGuestSwapped: number;
   balloonStalled: boolean;
+  /** Ticks in which some growth or fault could not be served, and the most pages in one such tick. */
+  stalledTicks: number;
+  peakStalledPages: number;
   runningTicks: number;
   stallSum: number;
   maxStall: number;
@@ -66,6 +69,9 @@ export class Observation {
       o.peakConsumed = Math.max(o.peakConsumed, model.consumed(v));
       o.peakGuestSwapped = Math.max(o.peakGuestSwapped, v.guestSwapped);
       o.balloonStalled ||= v.balloonStalled;
+      const unserved = v.counters.stalledGrowth + v.counters.stalledPages;
+      if (unserved > 0) o.stalledTicks++;
+      o.peakStalledPages = Math.max(o.peakStalledPages, unserved);
       o.runningTicks++;
       o.stallSum += v.stallPercent;
       o.maxStall = Math.max(o.maxStall, v.stallPercent);
@@ -93,7 +99,7 @@ export class Observation {
     if (!o) {
       o = {
         key, name, namespace, host,
-        peakBalloon: 0, peakHypervisorReclaimed: 0, peakConsumed: 0, peakGuestSwapped: 0, balloonStalled: false,
+        peakBalloon: 0, peakHypervisorReclaimed: 0, peakConsumed: 0, peakGuestSwapped: 0, balloonStalled: false, stalledTicks: 0, peakStalledPages: 0,
         runningTicks: 0, stallSum: 0, maxStall: 0, pressureTicks: 0, pressureStallSum: 0, reclaimedOnIdleHostTicks: 0,
         pendingTicks: 0, pendingReason: "", pendingMessage: "",
       };
