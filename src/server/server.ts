@@ -217,7 +217,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     };
   };
 
-  const watch = (req: http.IncomingMessage, res: http.ServerResponse, route: ResourceRoute, selector: string | undefined): void => {
+  const watch = (res: http.ServerResponse, route: ResourceRoute, selector: string | undefined): void => {
     const parsed = selector === undefined || selector.trim() === "" ? undefined : parseLabelSelector(selector);
     const matches = (o: ApiObject): boolean =>
       (route.namespace === undefined || o.metadata.namespace === route.namespace) &&
@@ -235,7 +235,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       complete: () => res.end(),
     });
     res.on("close", () => subscription.unsubscribe());
-    req.on("close", () => subscription.unsubscribe());
   };
 
   const followLogs = (res: http.ServerResponse, params: URLSearchParams): void => {
@@ -259,7 +258,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const selector = params.get("labelSelector") ?? undefined;
     if (route.name === undefined) {
       if (READ_METHODS.has(method)) {
-        if (flag(params, "watch")) return watch(req, res, route, selector);
+        if (flag(params, "watch")) return watch(res, route, selector);
         send(res, 200, listResponse(route.kind, listResources(engine, route, selector), store.resourceVersion));
         return;
       }
@@ -272,7 +271,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     const named = route as ResourceRoute & { name: string };
     if (READ_METHODS.has(method)) {
-      if (flag(params, "watch")) return watch(req, res, route, selector);
+      if (flag(params, "watch")) return watch(res, route, selector);
       send(res, 200, getResource(engine, named));
       return;
     }
@@ -359,13 +358,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   );
   server.timeout = 0; // watches may be quiet for long; the header/request/keep-alive timeouts guard the rest
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off("error", reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(options.port ?? 0, host, () => {
+        server.off("error", reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    clearInterval(saveTimer);
+    logSubscription.unsubscribe();
+    throw err;
+  }
   clock?.start();
   const address = server.address() as AddressInfo;
   const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
