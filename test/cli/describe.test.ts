@@ -49,7 +49,7 @@ describe("describe", () => {
     const page = r.stdout;
     expect(field(page, "Name")).toBe("with-tools");
     expect(field(page, "Namespace")).toBe("default");
-    expect(field(page, "Host")).toBe("esx-01");
+    expect(field(page, "Host")).toMatch(/^esx-01 \((high|clear|soft|hard|low)\)$/);
     expect(field(page, "Created")).toBe("0s (3m20s ago)");
     expect(field(page, "Guest OS")).toBe("other (minimum 256.0 MiB)");
     expect(field(page, "Tools")).toBe("installed (balloon driver healthy)");

@@ -95,7 +95,8 @@ function describeObject(engine: Engine, kind: Kind, object: unknown, color: bool
     case "VirtualMachine": {
       const vm = object as DeepReadonly<VirtualMachine>;
       const profile = (engine.store.get("GuestOSProfile", vm.spec.guestOS) as DeepReadonly<GuestOSProfile> | undefined) ?? builtinProfile(vm.spec.guestOS);
-      return describeVirtualMachine(vm, profile, context({ kind, name: vm.metadata.name, namespace: vm.metadata.namespace }));
+      const hostState = (engine.store.get("Host", vm.spec.hostName) as DeepReadonly<Host> | undefined)?.status?.state;
+      return describeVirtualMachine(vm, profile, { ...context({ kind, name: vm.metadata.name, namespace: vm.metadata.namespace }), hostState });
     }
     case "Host": {
       const host = object as DeepReadonly<Host>;

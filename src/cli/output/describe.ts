@@ -108,6 +108,8 @@ export interface DescribeContext {
   color: boolean;
   /** Events about the object, oldest first. */
   events: readonly DeepReadonly<MemplaneEvent>[];
+  /** For a VM: its host's memory state (`soft`…), or undefined when the host is missing or not reconciled. */
+  hostState?: string;
 }
 
 /** `key=value` per line, sorted; `<none>` when empty. */
@@ -212,7 +214,7 @@ export function describeVirtualMachine(
 ): string {
   const w = new DescribeWriter();
   writeMetadata(w, vm.metadata, true, ctx.nowSeconds);
-  w.field(0, "Host", vm.spec.hostName);
+  w.field(0, "Host", ctx.hostState === undefined ? vm.spec.hostName : `${vm.spec.hostName} (${ctx.hostState})`);
   w.field(0, "Power State", vm.spec.powerState);
   w.field(0, "Phase", vm.status?.phase ?? NONE);
 
