@@ -71,33 +71,37 @@ export class VmStatusController implements Controller {
     this.#project(vm, obj, running, ctx);
   }
 
-  /** The numbers of this tick's projection, in the scratch array. */
+  /**
+   * The numbers of this tick's projection, in the scratch array: page counts rounded to whole
+   * pages as status and messages show them (an active estimate drifting by a fraction of a
+   * page changes nothing the user sees), other numbers as they are.
+   */
   #fingerprint(vm: VmRecord, ctx: ReconcileContext, running: boolean, generation: number): Float64Array {
     const f = this.#scratch;
     const c = vm.counters;
     f[0] = PHASE_CODE[vm.phase];
-    f[1] = vm.spec.memory;
-    f[2] = mappedOf(vm);
-    f[3] = running ? ctx.model.consumed(vm) : 0;
-    f[4] = running ? ctx.model.active(vm) : 0;
-    f[5] = vm.entitlement;
-    f[6] = vm.overhead;
-    f[7] = vm.balloon;
-    f[8] = vm.balloonTarget;
-    f[9] = vm.balloonMax;
-    f[10] = swappedOf(vm);
-    f[11] = vm.swapTarget;
-    f[12] = compressedOf(vm);
-    f[13] = vm.sharedZero + vm.sharedCommon;
-    f[14] = usedOf(vm);
-    f[15] = freeOf(vm);
-    f[16] = vm.untouched;
-    f[17] = vm.guestSwapped;
-    f[18] = c.swapIns;
-    f[19] = c.swapOuts;
-    f[20] = c.decompressions;
-    f[21] = c.guestPageIns;
-    f[22] = c.guestPageOuts;
+    f[1] = Math.round(vm.spec.memory);
+    f[2] = Math.round(mappedOf(vm));
+    f[3] = Math.round(running ? ctx.model.consumed(vm) : 0);
+    f[4] = Math.round(running ? ctx.model.active(vm) : 0);
+    f[5] = Math.round(vm.entitlement);
+    f[6] = Math.round(vm.overhead);
+    f[7] = Math.round(vm.balloon);
+    f[8] = Math.round(vm.balloonTarget);
+    f[9] = Math.round(vm.balloonMax);
+    f[10] = Math.round(swappedOf(vm));
+    f[11] = Math.round(vm.swapTarget);
+    f[12] = Math.round(compressedOf(vm));
+    f[13] = Math.round(vm.sharedZero + vm.sharedCommon);
+    f[14] = Math.round(usedOf(vm));
+    f[15] = Math.round(freeOf(vm));
+    f[16] = Math.round(vm.untouched);
+    f[17] = Math.round(vm.guestSwapped);
+    f[18] = Math.round(c.swapIns / ctx.tickSeconds);
+    f[19] = Math.round(c.swapOuts / ctx.tickSeconds);
+    f[20] = Math.round(c.decompressions / ctx.tickSeconds);
+    f[21] = Math.round(c.guestPageIns / ctx.tickSeconds);
+    f[22] = Math.round(c.guestPageOuts / ctx.tickSeconds);
     f[23] = ctx.tickSeconds;
     f[24] = vm.stallPercent;
     f[25] = generation;
@@ -106,8 +110,8 @@ export class VmStatusController implements Controller {
     f[28] = vm.driverIdleSeconds >= BALLOON_DRIVER_TIMEOUT_SECONDS ? 1 : 0;
     f[29] = vm.overLimit ? 1 : 0;
     f[30] = vm.spec.limit;
-    f[31] = vm.charged;
-    f[32] = running ? vm.balloonMax : 0;
+    f[31] = Math.round(vm.charged);
+    f[32] = Math.round(running ? vm.balloonMax : 0);
     f[33] = vm.phase === "Running" ? 1 : 0;
     return f;
   }
