@@ -59,6 +59,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
     )
     .action(async (opts: RunOptions) => {
       if (opts.speed !== undefined && !opts.watch) throw new UsageError("--speed only applies with --watch (run without --watch simulates as fast as it can)");
+      if (opts.report !== undefined && opts.watch) throw new UsageError("--report does not combine with --watch: run with --state DIR and use `memplane report --state DIR -o FILE` whenever you want one");
       if (opts.watch) {
         const tickSeconds = opts.tick ?? DEFAULT_TICK_SECONDS;
         const ticks = opts.ticks !== undefined || opts.duration !== undefined ? ticksFor(opts, tickSeconds, 0) : undefined;
