@@ -7,8 +7,8 @@
 import type { HostMemoryState } from "../api/types.js";
 import type { BalloonCapName, BalloonCaps } from "./formulas.js";
 
-/** How many decision records each VM and host keeps (the oldest are dropped first). */
-export const DECISION_RETENTION = 32;
+/** How many decision records of each type each VM and host keeps (the oldest of that type are dropped first). */
+export const DECISION_RETENTION = 16;
 
 /** Which bound decided a VM's entitlement. */
 export type EntitlementBound = "uncontended" | "reservation" | "limit" | "memory" | "touched" | "active" | "water-level";
@@ -69,6 +69,8 @@ export interface SwapDecision {
   need: number;
   reason: string;
   balloonDone: boolean;
+  /** Why the balloon could do no more: noDriver, atMaximum, stalled, unresponsive (or null). */
+  balloonDoneReason?: "noDriver" | "atMaximum" | "stalled" | "unresponsive" | null;
   compressed: number;
   swapped: number;
   limitedBy?: string;
@@ -100,10 +102,15 @@ export interface HostStateDecision {
 /** Any decision record. */
 export type DecisionRecord = EntitlementDecision | BalloonDecision | SwapDecision | AdmissionDecision | HostStateDecision;
 
-/** Appends a record to an object's ring, keeping the newest {@link DECISION_RETENTION}. */
+/**
+ * Appends a record to an object's ring, keeping the newest {@link DECISION_RETENTION} of each
+ * type, so a VM swapped every tick does not push out its balloon and entitlement history.
+ */
 export function recordDecision(ring: DecisionRecord[], record: DecisionRecord): void {
   ring.push(record);
-  if (ring.length > DECISION_RETENTION) ring.splice(0, ring.length - DECISION_RETENTION);
+  let sameType = 0;
+  for (const r of ring) if (r.type === record.type) sameType++;
+  if (sameType > DECISION_RETENTION) ring.splice(ring.findIndex((r) => r.type === record.type), 1);
 }
 
 /** The newest record of a type at or before `tick` (latest when tick is undefined). */

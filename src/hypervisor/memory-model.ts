@@ -219,7 +219,9 @@ export class HypervisorMemoryModel implements MemoryModel {
   }
 
   osMinimum(vm: VmRecord): number {
-    return this.profiles.get(vm.spec.guestOS) ?? this.profiles.get("other") ?? quantityToPages("256Mi");
+    // Built-ins are looked up on demand, so the answer is right even before the first sync
+    // after a restore (applied profiles are read from the store at every sync).
+    return this.profileMinimum(vm.spec.guestOS) ?? this.profileMinimum("other") ?? quantityToPages("256Mi");
   }
 
   // ------------------------------------------------------------------ sync with the store

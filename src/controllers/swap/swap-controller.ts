@@ -50,8 +50,17 @@ export class SwapController implements Controller {
             tick: ctx.tick,
             swapTarget,
             need,
-            reason: overLimit ? "OverLimit" : need > 0 ? (state === "soft" ? "CannotBalloon" : `HostState${state}`) : "PressureRelieved",
+            reason: overLimit ? "OverLimit" : need > 0 ? (state === "soft" ? "CannotBalloon" : `HostState${state[0]!.toUpperCase()}${state.slice(1)}`) : "PressureRelieved",
             balloonDone,
+            balloonDoneReason: !canBalloon(vm, host)
+              ? "noDriver"
+              : vm.driverIdleSeconds >= BALLOON_DRIVER_TIMEOUT_SECONDS
+                ? "unresponsive"
+                : vm.balloonStalled
+                  ? "stalled"
+                  : vm.balloon >= vm.balloonMax
+                    ? "atMaximum"
+                    : null,
             compressed: compressedOf(vm),
             swapped: swappedOf(vm),
             hostState: state,
