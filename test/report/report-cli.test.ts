@@ -54,6 +54,17 @@ test("run --state --report, step, report and export metrics share one series", a
   const data = JSON.parse(fs.readFileSync(path.join(dir, "m.json"), "utf8")) as { format: string; ticks: number[] };
   expect(data.format).toBe("memplane-metrics/v1");
   expect(data.ticks).toEqual(Array.from({ length: 150 }, (_, i) => i + 1));
+
+  // a damaged metrics.json: report refuses it; the next step warns and starts the series afresh
+  fs.writeFileSync(path.join(state, "metrics.json"), "{");
+  const damaged = await memplane(["report", "--state", state, "-o", path.join(dir, "x.html")]);
+  expect(damaged.code).toBe(1);
+  expect(damaged.stderr).toMatch(/^error: .*metrics\.json is damaged: not valid JSON .*\(delete it to start the metrics series afresh\)\n$/);
+  const again = await memplane(["step", "-q", "--ticks", "2", "--state", state]);
+  expect(again.code).toBe(0);
+  expect(again.stderr).toMatch(/^warning: .*metrics\.json is damaged: not valid JSON .*; the metrics series starts afresh\n$/);
+  const fresh = await memplane(["export", "metrics", "--state", state]);
+  expect(new Set(fresh.stdout.trimEnd().split("\n").slice(1).map((l) => l.split(",")[0]))).toEqual(new Set(["151", "152"]));
 });
 
 test.concurrent("report and export explain what is missing", async () => {
