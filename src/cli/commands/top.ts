@@ -3,7 +3,7 @@
  * esxtop-style memory screen of the saved simulation. On a terminal it redraws in place every
  * `--interval` seconds, re-reading the state directory (so it shows what `step` or `serve` in
  * another process saves), until `q` or Ctrl-C; keys re-sort like esxtop. Piped, or with
- * `--once`, it prints the screen once.
+ * `--once`, it prints the screen once. `--server URL` reads a running `memplane serve` instead.
  */
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { formatSimTime } from "../../api/duration.js";
@@ -11,7 +11,9 @@ import type { Host, VirtualMachine } from "../../api/types.js";
 import type { DeepReadonly } from "../../store/types.js";
 import type { CliContext } from "../context.js";
 import { serverError } from "../error-report.js";
-import { addStateOption } from "../options.js";
+import { engineView, remoteView } from "../cluster-view.js";
+import { addServerOptions, addStateOption } from "../options.js";
+import { RemoteClient, type RemoteFlags } from "../remote/client.js";
 import { DEFAULT_TOP_SORT, TOP_SORT_COLUMNS, fitToWidth, renderTopScreen } from "../output/top.js";
 import { openStateDirectory, readEngine } from "../session.js";
 import type { StateDirectory } from "../../state/index.js";
@@ -72,37 +74,43 @@ export function registerTop(program: Command, ctx: CliContext): void {
     )
     .addOption(new Option("--interval <seconds>", "refresh period on a terminal").argParser(parseInterval).default(DEFAULT_TOP_INTERVAL))
     .option("--once", "print one screen and exit (the default when not on a terminal)", false);
-  addStateOption(cmd, ctx.env)
+  addServerOptions(addStateOption(cmd, ctx.env))
     .addHelpText(
       "after",
       "\nKeys on a terminal: m MEMSZ, c CNSM, a ACTV, b MCTLSZ, s SWCUR, z ZIP, n NAME sort; q or Ctrl-C quits.\n\nExamples:\n  memplane top\n  memplane top --host esx-01 --sort CNSM\n  memplane top --once > top.txt\n",
     )
-    .action(async (opts: TopOptions) => {
+    .action(async (opts: TopOptions & RemoteFlags) => {
       const term = ctx.terminal();
-      const state = openStateDirectory(opts.state, ctx.env);
+      const remote = RemoteClient.fromFlags(opts, ctx.env);
+      const source: TopSource = remote ? { remote } : { state: openStateDirectory(opts.state, ctx.env) };
       if (opts.once || !ctx.stdout.isTTY) {
-        term.out(await screen(state, opts, opts.sort, term.color));
+        term.out(await screen(source, opts, opts.sort, term.color));
         return;
       }
-      await interactive(ctx, state, opts, term.color);
+      await interactive(ctx, source, opts, term.color);
     });
 }
 
-/** Reads the state directory and renders one screen sorted by `sort`. */
-async function screen(state: StateDirectory, opts: TopOptions, sort: string, color: boolean, footer?: string): Promise<string> {
-  const engine = await readEngine(state);
-  let hosts = engine.store.list("Host", {}) as readonly DeepReadonly<Host>[];
+/** Where `top` reads from: a running server (`--server`) or, re-read on every refresh, the state directory. */
+type TopSource = { remote: RemoteClient } | { state: StateDirectory };
+
+/** Reads the source and renders one screen sorted by `sort`. */
+async function screen(source: TopSource, opts: TopOptions, sort: string, color: boolean, footer?: string): Promise<string> {
+  const view = "remote" in source ? remoteView(source.remote) : engineView(await readEngine(source.state));
+  let hosts = (await view.list("Host")) as readonly DeepReadonly<Host>[];
   if (opts.host !== undefined) {
     hosts = hosts.filter((h) => h.metadata.name === opts.host);
     if (hosts.length === 0) throw serverError("NotFound", `hosts "${opts.host}" not found`);
   }
-  const vms = engine.store.list("VirtualMachine", {}) as readonly DeepReadonly<VirtualMachine>[];
-  const title = `memplane top — ${state.displayName} — tick ${engine.tick} (${formatSimTime(engine.timeSeconds)}) — sorted by ${sort}`;
+  const vms = (await view.list("VirtualMachine")) as readonly DeepReadonly<VirtualMachine>[];
+  const where = "remote" in source ? source.remote.baseUrl : source.state.displayName;
+  const clock = view.tick === undefined ? formatSimTime(view.nowSeconds) : `tick ${view.tick} (${formatSimTime(view.nowSeconds)})`;
+  const title = `memplane top — ${where} — ${clock} — sorted by ${sort}`;
   return renderTopScreen(hosts, vms, { sort, color, title, footer });
 }
 
 /** The full-screen loop: redraw every interval, re-sort on keys, leave on q, Ctrl-C or SIGTERM. */
-function interactive(ctx: CliContext, state: StateDirectory, opts: TopOptions, color: boolean): Promise<void> {
+function interactive(ctx: CliContext, source: TopSource, opts: TopOptions, color: boolean): Promise<void> {
   const stdin = process.stdin;
   const keys = stdin.isTTY === true;
   let sort = opts.sort;
@@ -133,7 +141,7 @@ function interactive(ctx: CliContext, state: StateDirectory, opts: TopOptions, c
       if (done) return;
       const mine = ++generation; // a key press may start a draw while another is reading the state
       try {
-        const text = await screen(state, opts, sort, color, footer);
+        const text = await screen(source, opts, sort, color, footer);
         if (done || mine !== generation) return;
         const columns = (ctx.stdout as { columns?: number }).columns;
         const fitted = columns ? text.split("\n").map((l) => fitToWidth(l, columns)).join("\n") : text;
