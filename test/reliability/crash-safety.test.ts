@@ -113,23 +113,27 @@ describe("crash safety", () => {
         const name = `vm-${laneNo}-${round}`;
         const vmFile = path.join(dir, `${name}.yaml`);
         fs.writeFileSync(vmFile, vmYaml(name));
-        const ticks = String(5 + Math.floor(random() * 200));
+        const ticks = String(5 + Math.floor(random() * 80));
         const writer =
           round === 0 || random() < 0.4
             ? start(["run", "-f", path.join(dir, "host.yaml"), "--ticks", ticks, "--state", state, "-q"])
             : start(["step", "--ticks", ticks, "--state", state]);
         const apply = start(["apply", "-f", vmFile, "--state", state], { MEMPLANE_LOCK_TIMEOUT_MS: "20000" });
-        const killWriterAt = 100 + random() * 2400;
-        const killApplyAt = random() < 0.5 ? 100 + random() * 2400 : Number.POSITIVE_INFINITY;
-        const first = Math.min(killWriterAt, killApplyAt);
-        await sleep(first);
-        if (killWriterAt === first && writer.kill()) kills++;
-        if (killApplyAt === first && apply.kill()) kills++;
-        const second = Math.max(killWriterAt, killApplyAt);
-        if (Number.isFinite(second)) {
-          await sleep(second - first);
-          if (killWriterAt === second && writer.kill()) kills++;
-          if (killApplyAt === second && apply.kill()) kills++;
+        let writerExited = false;
+        void writer.done.then(() => (writerExited = true));
+        // mostly aim inside the critical section: once a writer holds the lock it is loading,
+        // ticking or saving; otherwise any moment from start-up on
+        if (random() < 0.7) {
+          const lock = path.join(state, "lock");
+          for (let i = 0; i < 300 && !writerExited && !fs.existsSync(lock); i++) await sleep(10);
+          await sleep(random() * 300);
+        } else {
+          await sleep(50 + random() * 1500);
+        }
+        if (writer.kill()) kills++;
+        if (random() < 0.75) {
+          await sleep(random() * 600);
+          if (apply.kill()) kills++;
         }
         const [w, a] = await Promise.all([writer.done, apply.done]);
         if (a.code === 0 && a.stdout.includes(`virtualmachine/${name} created`)) acknowledged.add(name);
