@@ -72,7 +72,7 @@ export function renderTable(results: readonly SizeResult[]): string {
     ["engine ÷ kernel (busy, cpu)", (r) => r.ratio.toFixed(1) + "×"],
     ["RSS MiB (after busy ticks)", (r) => r.rssMiB.toFixed(0)],
     ["heap used MiB", (r) => r.heapMiB.toFixed(0)],
-    ["JSON log entries/s", (r) => count(r.logEntriesPerSecond)],
+    ["JSON log entries/s wall / cpu", (r) => `${count(r.logEntriesPerSecond)} / ${count(r.logEntriesPerCpuSecond)}`],
   ];
   const head = ["", ...results.map((r) => `${count(r.vms)} VMs`)];
   const body = rows.map(([label, f]) => [label, ...results.map(f)]);

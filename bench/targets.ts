@@ -38,7 +38,11 @@ export function checkTargets(results: readonly SizeResult[]): TargetCheck[] {
     checks.push({ target: `${r.vms} VMs: steady ≥ 5× cheaper than busy`, actual: `${factor.toFixed(1)}×`, met: factor >= 5 });
   }
   if (largest !== undefined) {
-    checks.push({ target: "JSON log writing ≥ 500k entries/s", actual: `${Math.round(largest.logEntriesPerSecond / 1000)}k/s`, met: largest.logEntriesPerSecond >= 500_000 });
+    checks.push({
+      target: "JSON log writing ≥ 500k entries/s (wall)",
+      actual: `${Math.round(largest.logEntriesPerSecond / 1000)}k/s (per cpu second ${Math.round(largest.logEntriesPerCpuSecond / 1000)}k/s)`,
+      met: largest.logEntriesPerSecond >= 500_000,
+    });
   }
   return checks;
 }

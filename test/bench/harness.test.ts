@@ -16,11 +16,11 @@ import { memplane, requireBuild } from "../cli/cli-harness.js";
 
 describe("benchmark harness", () => {
   test("measures a 200-VM cluster for 5 ticks", () => {
-    const r = runSize({ vms: 200, ticks: 5, seed: 1, logEntries: 2000 });
+    const r = runSize({ vms: 200, ticks: 5, seed: 1, logEntries: 2000, steadyWarmup: 5 });
     expect(r).toMatchObject({ vms: 200, hosts: 2 });
     expect(r.busy.ticks).toBe(5);
     expect(r.steady.ticks).toBe(5);
-    for (const v of [r.validateMs, r.applyMs, r.firstTickMs, r.busy.medianMs, r.busy.p95Ms, r.steady.medianMs, r.kernel.medianMs, r.rssMiB, r.logEntriesPerSecond]) {
+    for (const v of [r.validateMs, r.applyMs, r.firstTickMs, r.busy.medianMs, r.busy.p95Ms, r.steady.medianMs, r.kernel.medianMs, r.rssMiB, r.logEntriesPerSecond, r.logEntriesPerCpuSecond]) {
       expect(Number.isFinite(v) && v >= 0).toBe(true);
     }
     expect(r.busy.p95Ms).toBeGreaterThanOrEqual(r.busy.medianMs);
@@ -30,7 +30,7 @@ describe("benchmark harness", () => {
     expect(table).toContain("engine ÷ kernel");
     expect(table).toContain("JSON log entries/s");
     const checks = checkTargets([r]);
-    expect(checks.map((c) => c.target)).toEqual(["200 VMs: steady ≥ 5× cheaper than busy", "JSON log writing ≥ 500k entries/s"]);
+    expect(checks.map((c) => c.target)).toEqual(["200 VMs: steady ≥ 5× cheaper than busy", "JSON log writing ≥ 500k entries/s (wall)"]);
   });
 
   test("the kernel keeps entitlement, balloon and swap targets within bounds", () => {
