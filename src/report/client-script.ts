@@ -41,9 +41,10 @@ export const CLIENT_SCRIPT = String.raw`
   function xAxis() {
     return { values: axisTime, incrs: TIME_INCRS, space: 60, grid: { stroke: "rgba(0,0,0,0.06)" } };
   }
-  function chartBox(parent, title) {
+  function chartBox(parent, title, id) {
     var box = document.createElement("section");
     box.className = "chart";
+    box.id = id;
     var h = document.createElement("h3");
     h.textContent = title;
     box.appendChild(h);
@@ -80,8 +81,8 @@ export const CLIENT_SCRIPT = String.raw`
     return out;
   }
 
-  function hostChart(parent, h) {
-    var box = chartBox(parent, "Host " + h.name + " — free memory against the state thresholds (asinh scale), shaded by state");
+  function hostChart(parent, h, index) {
+    var box = chartBox(parent, "Host " + h.name + " — free memory against the state thresholds (asinh scale), shaded by state", "host-" + index);
     var dashed = function (label, key) {
       return { label: label, stroke: THRESHOLD_STROKE[key], width: 1, dash: [6, 4], value: function (u, v) { return fmtMiB(v); } };
     };
@@ -127,8 +128,8 @@ export const CLIENT_SCRIPT = String.raw`
     return a.map(function (v, i) { return v == null || b[i] == null ? null : Math.round((v + b[i]) * 100) / 100; });
   }
 
-  function vmChart(parent, v) {
-    var box = chartBox(parent, "VirtualMachine " + v.key + " — consumed / balloon / compressed / swapped (stacked) and stall %");
+  function vmChart(parent, v, index) {
+    var box = chartBox(parent, "VirtualMachine " + v.key + " — consumed / balloon / compressed / swapped (stacked) and stall %", "vm-" + index);
     var c1 = v.consumed, c2 = sum(c1, v.balloon), c3 = sum(c2, v.compressed), c4 = sum(c3, v.swapped);
     var raw = [null, v.consumed, v.balloon, v.compressed, v.swapped];
     var part = function (label, stroke, fill, si) {
@@ -159,9 +160,9 @@ export const CLIENT_SCRIPT = String.raw`
 
   var charts = 0;
   var hostsEl = document.getElementById("host-charts");
-  data.hosts.forEach(function (h) { hostChart(hostsEl, h); charts++; });
+  data.hosts.forEach(function (h, i) { hostChart(hostsEl, h, i); charts++; });
   var vmsEl = document.getElementById("vm-charts");
-  data.vms.forEach(function (v) { vmChart(vmsEl, v); charts++; });
+  data.vms.forEach(function (v, i) { vmChart(vmsEl, v, i); charts++; });
   document.body.setAttribute("data-charts", String(charts));
 })();
 `;

@@ -73,7 +73,7 @@ function hostTable(summary: ReportSummary): string {
     ];
     return cells;
   });
-  return table("host-summary", head, rows);
+  return table("host-summary", head, rows, "host");
 }
 
 function vmTable(summary: ReportSummary): string {
@@ -89,12 +89,15 @@ function vmTable(summary: ReportSummary): string {
     formatPages(v.peakGuestSwapped),
     `${v.peakStallPercent.toFixed(2)}%`,
   ]);
-  return table("vm-summary", head, rows);
+  return table("vm-summary", head, rows, "vm");
 }
 
-function table(id: string, head: string[], rows: string[][]): string {
+/** A summary table; each row's name links to its chart (`#host-N` / `#vm-N`, in the same sorted order). */
+function table(id: string, head: string[], rows: string[][], anchor: "host" | "vm"): string {
   const th = head.map((h) => `<th>${escapeHtml(h)}</th>`).join("");
-  const trs = rows.map((r) => `<tr>${r.map((c, i) => (i === 0 ? `<th scope="row">${escapeHtml(c)}</th>` : `<td>${escapeHtml(c)}</td>`)).join("")}</tr>`).join("\n");
+  const cell = (c: string, i: number, row: number): string =>
+    i === 0 ? `<th scope="row"><a href="#${anchor}-${row}">${escapeHtml(c)}</a></th>` : `<td>${escapeHtml(c)}</td>`;
+  const trs = rows.map((r, row) => `<tr>${r.map((c, i) => cell(c, i, row)).join("")}</tr>`).join("\n");
   return `<table id="${id}"><thead><tr>${th}</tr></thead><tbody>\n${trs}\n</tbody></table>`;
 }
 
@@ -108,6 +111,7 @@ th, td { border: 1px solid #d0d7de; padding: 3px 8px; text-align: right; white-s
 thead th { background: #f6f8fa; text-align: center; } tbody th { text-align: left; font-weight: 600; }
 .chip { display: inline-block; padding: 1px 8px; margin-right: 6px; border: 1px solid #d0d7de; border-radius: 3px; }
 .bands { margin: 2px 0 8px; color: #59636e; } .chart { margin-bottom: 18px; }
+tbody th a { color: inherit; text-decoration: none; } tbody th a:hover { text-decoration: underline; }
 `;
 
 /** Renders the report of `series` as a complete HTML document. */

@@ -28,11 +28,14 @@ interface PageResult {
   requests: string[];
   dialogs: string[];
   hostTitles: string[];
+  brokenLinks: string[];
+  links: number;
 }
 
 /** The page's DOM, as used inside page.evaluate (this project compiles without the DOM lib). */
 interface PageDom {
-  querySelectorAll(selector: string): Iterable<{ textContent: string | null } & PageCanvas>;
+  querySelectorAll(selector: string): Iterable<{ textContent: string | null; getAttribute(name: string): string | null } & PageCanvas>;
+  getElementById(id: string): { querySelector(selector: string): unknown } | null;
   body: { getAttribute(name: string): string | null };
 }
 /** The canvas API the pixel check needs. */
@@ -95,6 +98,11 @@ async function load(file: string, screenshot?: string): Promise<PageResult> {
       charts: Number(document.body.getAttribute("data-charts") ?? "0"),
       canvases,
       hostTitles: [...document.querySelectorAll("#host-charts h3")].map((h) => h.textContent ?? ""),
+      // each summary row links to a section holding its chart
+      brokenLinks: [...document.querySelectorAll("tbody th a")]
+        .map((a) => a.getAttribute("href") ?? "")
+        .filter((href) => document.getElementById(href.slice(1))?.querySelector("canvas") == null),
+      links: [...document.querySelectorAll("tbody th a")].length,
     };
   });
   if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
@@ -120,6 +128,8 @@ const CLUSTER = fs.readFileSync(path.join(ROOT, "manifests/examples/seed-story/c
   expect(objects).toBe(4); // esx-01 and three VMs
   expect(r.charts).toBe(objects);
   expect(r.canvases).toHaveLength(objects);
+  expect(r.links).toBe(objects);
+  expect(r.brokenLinks).toEqual([]);
   for (const c of r.canvases) {
     expect(c.width).toBeGreaterThan(400);
     // a real chart paints a good share of its area (bands, fills) in colour, not just axes
