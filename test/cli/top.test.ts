@@ -135,3 +135,33 @@ describe("fitToWidth (in process)", () => {
     expect(fitToWidth("\x1b[1mNAME   MEMSZ\x1b[0m", 4)).toBe("\x1b[1mNAME\x1b[0m");
   });
 });
+
+describe("top and describe --server", () => {
+  test("read a running memplane serve like the state directory", async () => {
+    const { state: own } = tempDir();
+    fs.cpSync(state, own, { recursive: true });
+    const server = spawn(process.execPath, [BIN, "serve", "--state", own, "--listen", "127.0.0.1:0"], { env: { ...process.env, NO_COLOR: "1" } });
+    let out = "";
+    server.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
+    const exited = new Promise<number | null>((resolve) => server.on("close", (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 30_000;
+      while (!/serving on (http\S+)/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      const url = /serving on (http\S+)/.exec(out)![1]!;
+      const [top, describe] = await Promise.all([
+        memplane(["top", "--server", url]),
+        memplane(["describe", "vm", "with-tools", "--server", url]),
+      ]);
+      expect(top.code).toBe(0);
+      expect(top.stdout).toMatch(new RegExp(`^memplane top — ${url} — tick \\d+ \\(\\S+\\) — sorted by MCTLSZ\\n`));
+      expect(vmTable(top.stdout).map((r) => r.NAME).sort()).toEqual(["pressure", "with-tools", "without-tools"]);
+      expect(describe.code).toBe(0);
+      expect(describe.stdout).toMatch(/^Name:\s+with-tools$/m);
+      expect(describe.stdout).toMatch(/^ {2}Balloon \[MCTLSZ\]:\s+\d/m);
+      expect(describe.stdout).toMatch(/^Events:\n.*\n.*\n {2}Normal\s+Admitted\s/m);
+    } finally {
+      server.kill("SIGTERM");
+      await exited;
+    }
+  });
+});

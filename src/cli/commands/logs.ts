@@ -12,9 +12,10 @@ import type { LogEntry } from "../../engine/log-entry.js";
 import { LogFollower } from "../../state/log-follower.js";
 import type { CliContext } from "../context.js";
 import { serverError } from "../error-report.js";
-import { UsageError } from "../errors.js";
+import { CliError, UsageError } from "../errors.js";
 import { resolveKindArg } from "../kind-arg.js";
-import { addStateOption, logFormatOption, parseTicks } from "../options.js";
+import { addServerOptions, addStateOption, logFormatOption, parseTicks } from "../options.js";
+import { RemoteClient, type RemoteFlags } from "../remote/client.js";
 import { kindPlural } from "../output/names.js";
 import { openStateDirectory, readEngine } from "../session.js";
 
@@ -116,12 +117,12 @@ export function registerLogs(program: Command, ctx: CliContext): void {
     .option("--host <name>", "only entries about objects on this host (the host and its VMs)")
     .option("-n, --namespace <ns>", `namespace of a VM given as vm/NAME (default "${DEFAULT_NAMESPACE}")`)
     .addOption(logFormatOption());
-  addStateOption(cmd, ctx.env)
+  addServerOptions(addStateOption(cmd, ctx.env))
     .addHelpText(
       "after",
       "\nExamples:\n  memplane logs\n  memplane logs vm/web-1 --since-tick 120\n  memplane logs host/esx-01 -f\n  memplane logs --host esx-01 --log-format json | jq .action\n",
     )
-    .action(async (objectArg: string | undefined, opts: LogsOptions) => {
+    .action(async (objectArg: string | undefined, opts: LogsOptions & RemoteFlags) => {
       const object = objectArg === undefined ? undefined : parseLogObject(objectArg, opts.namespace);
       const keep = (e: LogEntry): boolean =>
         (opts.sinceTick === undefined || e.tick >= opts.sinceTick) &&
@@ -131,6 +132,24 @@ export function registerLogs(program: Command, ctx: CliContext): void {
       const state = openStateDirectory(opts.state, ctx.env);
       const printer = new LogPrinter(opts.logFormat, term.color, keep);
       const tail = (lines: string[]): string[] => (opts.tail === undefined ? lines : lines.slice(lines.length - opts.tail));
+
+      const remote = RemoteClient.fromFlags(opts, ctx.env);
+      if (remote) {
+        if (opts.follow && opts.tail !== undefined) throw new UsageError("--tail cannot be combined with -f on a server; use --since-tick");
+        const received = await remoteLogs(remote, opts.sinceTick ?? 0, opts.follow, (entries) => {
+          const lines = printer.lines(entries);
+          if (opts.follow && lines.length > 0) term.out(lines.join(""));
+          return lines;
+        });
+        if (!opts.follow) {
+          if (received.length === 0 && object !== undefined && (await remote.get(object.kind, object.name, object.namespace)).value === undefined) {
+            const where = object.namespace !== undefined ? ` in namespace "${object.namespace}"` : "";
+            throw serverError("NotFound", `${kindPlural(object.kind)} "${object.name}" not found${where}`);
+          }
+          term.out(tail(received).join(""));
+        }
+        return;
+      }
 
       if (!opts.follow) {
         const { entries, warnings } = state.readLog();
@@ -187,4 +206,65 @@ function followUntilStopped(poll: () => void, ctx: CliContext): Promise<void> {
     process.on("SIGTERM", stop);
     stdout.on?.("error", onError);
   });
+}
+
+/**
+ * Reads a server's `/logs` (JSON lines from `sinceTick`), passing each batch of entries to
+ * `onEntries`; with `follow` the stream stays open until Ctrl-C or SIGTERM. Without `follow`,
+ * resolves with every line `onEntries` returned.
+ */
+async function remoteLogs(
+  client: RemoteClient,
+  sinceTick: number,
+  follow: boolean,
+  onEntries: (entries: LogEntry[]) => string[],
+): Promise<string[]> {
+  const abort = new AbortController();
+  const stop = (): void => abort.abort();
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  const out: string[] = [];
+  try {
+    let res: Response;
+    try {
+      res = await fetch(`${client.baseUrl}/logs?sinceTick=${sinceTick}${follow ? "&follow=true" : ""}`, {
+        headers: { Accept: "application/x-ndjson" },
+        signal: abort.signal,
+      });
+    } catch (err) {
+      if (abort.signal.aborted) return out;
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      throw new CliError(`cannot reach the memplane server at ${client.baseUrl} (${cause?.code ?? cause?.message ?? (err as Error).message}); is \`memplane serve\` running?`);
+    }
+    if (!res.ok || !res.body) {
+      const status = (await res.json().catch(() => ({}))) as { reason?: string; message?: string };
+      throw serverError(status.reason ?? `HTTP ${res.status}`, status.message ?? "no message");
+    }
+    const decoder = new TextDecoder();
+    let pending = "";
+    const reader = res.body.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        pending += decoder.decode(value, { stream: true });
+        const cut = pending.lastIndexOf("\n");
+        if (cut < 0) continue;
+        const entries = pending
+          .slice(0, cut)
+          .split("\n")
+          .filter((l) => l.trim() !== "")
+          .map((l) => JSON.parse(l) as LogEntry);
+        pending = pending.slice(cut + 1);
+        const lines = onEntries(entries);
+        if (!follow) out.push(...lines); // a follower prints as it goes and keeps nothing
+      }
+    } catch (err) {
+      if (!abort.signal.aborted) throw err;
+    }
+    return out;
+  } finally {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+  }
 }
