@@ -30,9 +30,12 @@ export const CLIENT_SCRIPT = String.raw`
   function axisMiB(u, vals) {
     return vals.map(function (v) {
       if (v == null) return "";
+      if (v === 0) return "0";
       return Math.abs(v) >= 1024 ? +(v / 1024).toFixed(2) + "G" : +v.toFixed(1) + "M";
     });
   }
+  // memory ticks on binary steps (…, 256M, 512M, 1G, 2G, …)
+  var MIB_INCRS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072, 262144, 524288, 1048576];
   function axisTime(u, vals) {
     return vals.map(fmtTime);
   }
@@ -138,8 +141,9 @@ export const CLIENT_SCRIPT = String.raw`
     var opts = {
       width: width(),
       height: 260,
-      scales: { x: { time: false }, pct: { range: [0, 100] } },
-      axes: [xAxis(), { values: axisMiB, size: 60 }, { scale: "pct", side: 1, grid: { show: false }, values: function (u, vals) { return vals.map(function (x) { return x + "%"; }); } }],
+      // stacked areas start at 0, so their heights compare
+      scales: { x: { time: false }, y: { range: function (u, min, max) { return [0, max > 0 ? max * 1.05 : 1]; } }, pct: { range: [0, 100] } },
+      axes: [xAxis(), { values: axisMiB, incrs: MIB_INCRS, size: 60 }, { scale: "pct", side: 1, grid: { show: false }, values: function (u, vals) { return vals.map(function (x) { return x + "%"; }); } }],
       series: [
         { label: "time", value: function (u, x) { return fmtTime(x); } },
         part("consumed (CNSM)", "#0969da", "rgba(9,105,218,0.35)", 1),
