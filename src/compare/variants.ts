@@ -29,9 +29,17 @@ export function overlayObjects(base: readonly ManifestObject[], overlay: readonl
   return out;
 }
 
-/** The objects with every Host's `spec.policy` set to `policy` (other objects shared, not copied). */
+/**
+ * The objects with every Host's `spec.policy` set to `policy`, including Hosts a Scenario step
+ * applies later (other objects are shared, not copied).
+ */
 export function withPolicy(objects: readonly ManifestObject[], policy: ReclamationPolicy): ManifestObject[] {
-  return objects.map((o) => (o.kind === "Host" ? { ...o, spec: { ...o.spec, policy } } : o));
+  return objects.map((o): ManifestObject => {
+    if (o.kind === "Host") return { ...o, spec: { ...o.spec, policy } };
+    if (o.kind !== "Scenario" || !o.spec.steps.some((s) => s.apply?.kind === "Host")) return o;
+    const steps = o.spec.steps.map((s) => (s.apply?.kind === "Host" ? { ...s, apply: { ...s.apply, spec: { ...s.apply.spec, policy } } } : s));
+    return { ...o, spec: { ...o.spec, steps } };
+  });
 }
 
 /** One variant per policy of the same objects, named after the policy (or `prefix@policy`). */
