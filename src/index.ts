@@ -142,3 +142,9 @@ export type { MomGuest, MomDecision } from "./controllers/mom/mom-policy.js";
 export { SqueezedController } from "./controllers/squeezed/squeezed-controller.js";
 export { proportionalTargets } from "./controllers/squeezed/squeezed-policy.js";
 export type { SqueezedDomain, SqueezedAllocation } from "./controllers/squeezed/squeezed-policy.js";
+
+// Per-tick metrics series and the HTML report.
+export { MetricsRecorder, metricsToCsv } from "./metrics/index.js";
+export type { MetricsRecorderOptions, MetricsSeriesData } from "./metrics/index.js";
+export { renderReport } from "./report/index.js";
+export type { ReportOptions } from "./report/index.js";
