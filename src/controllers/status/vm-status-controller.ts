@@ -28,7 +28,12 @@ interface LastProjection {
   balloonDriver: string;
   /** The stored status object the fingerprint was checked against. */
   status: unknown;
+  /** The stored conditions array then. */
+  conditions: unknown;
 }
+
+/** Fingerprint slots the conditions are built from (phase, balloon, max, swapped, compressed, guest swap, driver, limit, charged). */
+const CONDITION_SLOTS = [0, 7, 9, 10, 12, 17, 26, 27, 28, 29, 30, 31];
 
 const PHASE_CODE: Readonly<Record<VmRecord["phase"], number>> = { Pending: 0, Running: 1, Stopped: 2 };
 
@@ -61,14 +66,25 @@ export class VmStatusController implements Controller {
     ) {
       return; // nothing the status is built from has changed: the stored status is already right
     }
-    if (last === undefined) this.#last.set(vm, { fingerprint: f.slice(), admission: vm.admission, balloonDriver: vm.spec.balloonDriver, status: obj.status });
-    else {
+    const storedConditions = (obj as { status?: VirtualMachineStatus }).status?.conditions;
+    // conditions stay as stored when their inputs and the stored array are as last seen
+    const conditionsUnchanged =
+      last !== undefined &&
+      storedConditions !== undefined &&
+      last.conditions === storedConditions &&
+      last.admission === vm.admission &&
+      last.balloonDriver === vm.spec.balloonDriver &&
+      CONDITION_SLOTS.every((i) => last.fingerprint[i] === f[i]);
+    if (last === undefined) {
+      this.#last.set(vm, { fingerprint: f.slice(), admission: vm.admission, balloonDriver: vm.spec.balloonDriver, status: obj.status, conditions: storedConditions });
+    } else {
       last.fingerprint.set(f);
       last.admission = vm.admission;
       last.balloonDriver = vm.spec.balloonDriver;
       last.status = obj.status;
+      last.conditions = storedConditions;
     }
-    this.#project(vm, obj, running, ctx);
+    this.#project(vm, obj, running, ctx, conditionsUnchanged);
   }
 
   /**
@@ -117,7 +133,7 @@ export class VmStatusController implements Controller {
   }
 
   /** Builds and patches the status; parts equal to the stored ones are handed back as they are (no copy, no write). */
-  #project(vm: VmRecord, obj: NonNullable<ReturnType<ReconcileContext["store"]["get"]>>, running: boolean, ctx: ReconcileContext): void {
+  #project(vm: VmRecord, obj: NonNullable<ReturnType<ReconcileContext["store"]["get"]>>, running: boolean, ctx: ReconcileContext, conditionsUnchanged: boolean): void {
     const key = vmObjectKey(vm);
     const stored = (obj as { status?: VirtualMachineStatus }).status;
     const rate = (pages: number): string => q(pages / ctx.tickSeconds);
@@ -155,6 +171,7 @@ export class VmStatusController implements Controller {
       observedGeneration: obj.metadata.generation ?? 0,
     };
     ctx.store.patchStatus(key, status);
+    if (conditionsUnchanged) return;
     const previous = stored?.conditions ?? [];
     const conditions = this.conditions(vm);
     if (sameConditions(conditions, previous)) return; // no condition moves: nothing to set, log or record
