@@ -39,8 +39,11 @@ const IS_ROOT = typeof process.getuid === "function" && process.getuid() === 0;
 const BATCH = 24;
 /** The promise: an answer within 2 s. Measured as CPU time, which a loaded CI machine does not stretch. */
 const PER_FILE_MS = 2000;
-/** Wall-clock bound that still catches a read that blocks (a FIFO, /dev/zero) on a machine under load. */
-const PER_FILE_WALL_MS = 15_000;
+/**
+ * Wall-clock bound that still catches a read that blocks (a FIFO, /dev/zero) yet tolerates a CI
+ * machine so loaded that a 15 MB parse waits its turn for CPU (25 s was seen at load 16 on 2 cores).
+ */
+const PER_FILE_WALL_MS = 60_000;
 
 const HOST = (name: string, extra = ""): string =>
   `apiVersion: memplane.io/v1alpha1\nkind: Host\nmetadata:\n  name: ${name}\n${extra}spec:\n  capacity: 8Gi\n`;
@@ -181,7 +184,7 @@ describe("hostile inputs", () => {
       if ((result.errors.length > 0 ? 1 : 0) !== c.exit) slow.push(`${c.file}: ${result.errors.length} errors but exit ${c.exit} expected`);
     }
     expect(slow).toEqual([]);
-  }, 120_000);
+  }, 300_000);
 
   test("validate: rejected files exit 1 naming file, line and problem in one paragraph; valid ones exit 0", async () => {
     const failures: string[] = [];
