@@ -877,6 +877,9 @@ export class HypervisorMemoryModel implements MemoryModel {
   restore(snapshot: unknown): void {
     const s = JSON.parse(JSON.stringify(snapshot), (_k, val) => (val === "Infinity" ? Number.POSITIVE_INFINITY : val)) as MemoryModelSnapshot;
     if (!s || s.version !== 1) throw new Error("unsupported memory model snapshot");
+    // Snapshots from before decision records existed restore with empty rings.
+    for (const h of s.hosts) h.decisions ??= [];
+    for (const v of s.vms) v.decisions ??= [];
     this.hostMap = new Map(s.hosts.map((h) => [h.name, h]));
     this.vmMap = new Map(s.vms.map((v) => [v.key, v]));
     this.vmMapChanged();
