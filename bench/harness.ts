@@ -50,6 +50,10 @@ export interface SizeResult {
   applyMs: number;
   /** The first tick (admission of every VM), ms. */
   firstTickMs: number;
+  /** The same three as CPU milliseconds of this process. */
+  validateCpuMs: number;
+  applyCpuMs: number;
+  firstTickCpuMs: number;
   busy: TickFigures;
   steady: TickFigures;
   /** Hosts in soft, hard or low state at the end of the busy ticks. */
@@ -148,16 +152,16 @@ export function runSize(options: SizeOptions, progress: (line: string) => void =
   progress(`  kernel median ${median(kernelSamples).toFixed(2)} ms`);
 
   gc();
-  const validateMs = timed(() => {
+  const { ms: validateMs, cpuMs: validateCpuMs } = timed(() => {
     for (const [i, text] of texts.entries()) parseManifestTextOrThrow(text, `chunk-${i}.yaml`);
-  }).ms;
+  });
   progress(`  validate ${validateMs.toFixed(0)} ms`);
 
   gc();
   const engine = createEngine({ seed });
-  const applyMs = timed(() => {
+  const { ms: applyMs, cpuMs: applyCpuMs } = timed(() => {
     for (const text of texts) engine.apply(text);
-  }).ms;
+  });
   progress(`  apply ${applyMs.toFixed(0)} ms`);
   texts = []; // only the engine's own memory counts toward RSS below
   gc();
@@ -168,7 +172,7 @@ export function runSize(options: SizeOptions, progress: (line: string) => void =
     logs++;
     if (logSample.length < 10_000) logSample.push(e);
   });
-  const firstTickMs = timed(() => engine.step(1)).ms;
+  const { ms: firstTickMs, cpuMs: firstTickCpuMs } = timed(() => engine.step(1));
   progress(`  first tick ${firstTickMs.toFixed(0)} ms`);
   const busySamples: Sample[] = [];
   const logsBefore = logs;
@@ -202,6 +206,9 @@ export function runSize(options: SizeOptions, progress: (line: string) => void =
     validateMs,
     applyMs,
     firstTickMs,
+    validateCpuMs,
+    applyCpuMs,
+    firstTickCpuMs,
     busy,
     steady,
     hostsUnderPressure,

@@ -56,9 +56,9 @@ export function machine(): { cpu: string; cores: number; node: string; platform:
 export function renderTable(results: readonly SizeResult[]): string {
   const rows: [string, (r: SizeResult) => string][] = [
     ["VMs / hosts", (r) => `${count(r.vms)} / ${r.hosts}`],
-    ["validate (parse+validate) ms", (r) => ms(r.validateMs)],
-    ["apply (parse+validate+store) ms", (r) => ms(r.applyMs)],
-    ["first tick (admission) ms", (r) => ms(r.firstTickMs)],
+    ["validate (parse+validate) ms wall / cpu", (r) => `${ms(r.validateMs)} / ${ms(r.validateCpuMs)}`],
+    ["apply (parse+validate+store) ms wall / cpu", (r) => `${ms(r.applyMs)} / ${ms(r.applyCpuMs)}`],
+    ["first tick (admission) ms wall / cpu", (r) => `${ms(r.firstTickMs)} / ${ms(r.firstTickCpuMs)}`],
     ["busy tick median ms wall / cpu", (r) => `${ms(r.busy.medianMs)} / ${ms(r.busy.medianCpuMs)}`],
     ["busy tick p95 ms wall / cpu", (r) => `${ms(r.busy.p95Ms)} / ${ms(r.busy.p95CpuMs)}`],
     ["busy VM-ticks/s", (r) => count(r.busy.vmTicksPerSecond)],
