@@ -63,9 +63,9 @@ export interface SizeResult {
   ratio: number;
   /** Steady median ÷ busy median, CPU time (lower is better; target ≤ 0.2). */
   steadyOverBusy: number;
-  /** Resident set size after the busy ticks with the engine alive, MiB. */
+  /** Resident set size after the busy ticks with the engine alive (after a full GC), MiB. */
   rssMiB: number;
-  /** Heap used after the busy ticks, MiB. */
+  /** Heap used after the busy ticks (after a full GC), MiB. */
   heapMiB: number;
   /** formatLogJson + write to a file, entries per (wall) second. */
   logEntriesPerSecond: number;
@@ -179,6 +179,7 @@ export function runSize(options: SizeOptions, progress: (line: string) => void =
   for (let i = 0; i < ticks; i++) busySamples.push(timed(() => engine.step(1)));
   const busyLogs = logs - logsBefore;
   sub.unsubscribe();
+  gc(); // live memory, not the garbage of the last tick
   const mem = process.memoryUsage();
   const hostsUnderPressure = engine.store
     .list("Host")
