@@ -6,6 +6,7 @@
  * that may be old or already dropped.
  */
 import { canBalloon, underPressure } from "../controllers/balloon/balloon-controller.js";
+import { computeEntitlements, entitlementDecision } from "../controllers/entitlement/entitlement-controller.js";
 import type { ResourceReader } from "../store/types.js";
 import { balloonCaps } from "./balloon-caps.js";
 import { jsonCaps, type BalloonDecision, type EntitlementBound, type EntitlementDecision, type SwapDecision } from "../hypervisor/decisions.js";
@@ -15,43 +16,9 @@ import { BALLOON_DRIVER_TIMEOUT_SECONDS, type MemoryModel } from "../hypervisor/
 
 /** The entitlement decision of one VM as the entitlement controller makes it, recomputed now. */
 export function liveEntitlement(model: MemoryModel, host: HostRecord, vm: VmRecord, tick: number): EntitlementDecision | undefined {
-  const vms = model.vmsOf(host);
-  const index = vms.indexOf(vm);
-  if (index < 0) return undefined;
-  let overhead = 0;
-  const inputs = vms.map((v) => {
-    overhead += v.overhead;
-    const active = model.active(v);
-    return { shares: v.spec.shares, active, lo: v.reservation, hi: Math.min(v.memory, v.spec.limit, Math.max(touchedOf(v), active)) };
-  });
-  const available = host.spec.capacity - host.spec.vmkernelReserved - overhead - host.spec.minFree;
-  const result = waterFill(inputs, available, host.spec.idleTax);
-  const inp = inputs[index]!;
-  const e = result.pages[index]!;
-  const touched = touchedOf(vm);
-  const hiBound: EntitlementBound = inp.hi === vm.spec.limit ? "limit" : inp.hi === vm.memory ? "memory" : inp.hi === touched ? "touched" : "active";
-  const bound: EntitlementBound = !result.contended ? hiBound : e >= inp.hi ? hiBound : e <= inp.lo && inp.lo > 0 ? "reservation" : "water-level";
-  return {
-    type: "entitlement",
-    tick,
-    entitlement: vm.entitlement,
-    consumed: model.consumed(vm),
-    reclaim: vm.reclaim,
-    shares: vm.spec.shares,
-    sharesLabel: vm.spec.sharesLabel,
-    active: inp.active,
-    touched,
-    reservation: vm.reservation,
-    limit: Number.isFinite(vm.spec.limit) ? vm.spec.limit : null,
-    memory: vm.memory,
-    idleTax: host.spec.idleTax,
-    available,
-    contended: result.contended,
-    lambda: result.contended ? result.lambda : null,
-    bound,
-    hostState: host.state,
-    hostFree: host.free,
-  };
+  const h = computeEntitlements(model, host);
+  const index = h.vms.indexOf(vm);
+  return index < 0 ? undefined : entitlementDecision(model, host, h, index, tick);
 }
 
 /** The balloon decision of one VM now: caps, the binding one, target and why (gave is not known live: zeros). */

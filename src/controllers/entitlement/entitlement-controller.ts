@@ -8,10 +8,63 @@
  */
 import { injectable } from "inversify";
 import type { Controller, ReconcileContext, ReconcileRequest } from "../../engine/controller.js";
-import { type EntitlementInput, waterFill } from "../../hypervisor/formulas.js";
-import { touchedOf } from "../../hypervisor/ledger.js";
+import { type EntitlementInput, type EntitlementResult, waterFill } from "../../hypervisor/formulas.js";
+import { touchedOf, type HostRecord, type VmRecord } from "../../hypervisor/ledger.js";
+import type { MemoryModel } from "../../hypervisor/memory-model.js";
 import { approx, hostFor, q, significantChange } from "../shared/context.js";
-import { type EntitlementBound, recordDecision } from "../../hypervisor/decisions.js";
+import { type EntitlementBound, type EntitlementDecision, recordDecision } from "../../hypervisor/decisions.js";
+
+/** One host's water-filling: its running VMs, their §5 inputs, the memory available and the result. */
+export interface HostEntitlements {
+  vms: VmRecord[];
+  inputs: EntitlementInput[];
+  available: number;
+  result: EntitlementResult;
+}
+
+/** Water-fills one host's VMs (memory-model §5): shared by the controller and `explain`. */
+export function computeEntitlements(model: MemoryModel, host: HostRecord): HostEntitlements {
+  const vms = model.vmsOf(host);
+  let overhead = 0;
+  const inputs: EntitlementInput[] = vms.map((v) => {
+    overhead += v.overhead;
+    const active = model.active(v);
+    return { shares: v.spec.shares, active, lo: v.reservation, hi: Math.min(v.memory, v.spec.limit, Math.max(touchedOf(v), active)) };
+  });
+  const available = host.spec.capacity - host.spec.vmkernelReserved - overhead - host.spec.minFree;
+  return { vms, inputs, available, result: waterFill(inputs, available, host.spec.idleTax) };
+}
+
+/** The decision record of VM number `i` of a host's water-filling: its inputs and the bound that set it. */
+export function entitlementDecision(model: MemoryModel, host: HostRecord, h: HostEntitlements, i: number, tick: number): EntitlementDecision {
+  const v = h.vms[i]!;
+  const inp = h.inputs[i]!;
+  const e = h.result.pages[i]!;
+  const touched = touchedOf(v);
+  const hiBound: EntitlementBound = inp.hi === v.spec.limit ? "limit" : inp.hi === v.memory ? "memory" : inp.hi === touched ? "touched" : "active";
+  const bound: EntitlementBound = !h.result.contended ? hiBound : e >= inp.hi ? hiBound : e <= inp.lo && inp.lo > 0 ? "reservation" : "water-level";
+  return {
+    type: "entitlement",
+    tick,
+    entitlement: e,
+    consumed: model.consumed(v),
+    reclaim: v.reclaim,
+    shares: v.spec.shares,
+    sharesLabel: v.spec.sharesLabel,
+    active: inp.active,
+    touched,
+    reservation: v.reservation,
+    limit: Number.isFinite(v.spec.limit) ? v.spec.limit : null,
+    memory: v.memory,
+    idleTax: host.spec.idleTax,
+    available: h.available,
+    contended: h.result.contended,
+    lambda: h.result.contended ? h.result.lambda : null,
+    bound,
+    hostState: host.state,
+    hostFree: host.free,
+  };
+}
 
 /** Computes entitlement and reclaim need per VM, per host. */
 @injectable()
@@ -22,20 +75,8 @@ export class EntitlementController implements Controller {
   reconcile(req: ReconcileRequest, ctx: ReconcileContext): void {
     const host = hostFor(req, ctx);
     if (!host) return;
-    const vms = ctx.model.vmsOf(host);
-    let overhead = 0;
-    const inputs: EntitlementInput[] = vms.map((v) => {
-      overhead += v.overhead;
-      const active = ctx.model.active(v);
-      return {
-        shares: v.spec.shares,
-        active,
-        lo: v.reservation,
-        hi: Math.min(v.memory, v.spec.limit, Math.max(touchedOf(v), active)),
-      };
-    });
-    const available = host.spec.capacity - host.spec.vmkernelReserved - overhead - host.spec.minFree;
-    const result = waterFill(inputs, available, host.spec.idleTax);
+    const h = computeEntitlements(ctx.model, host);
+    const { vms, inputs, available, result } = h;
     vms.forEach((v, i) => {
       const e = result.pages[i]!;
       v.entitlement = e;
@@ -45,38 +86,7 @@ export class EntitlementController implements Controller {
       if (significantChange(v.loggedEntitlement, e)) {
         const from = v.loggedEntitlement;
         v.loggedEntitlement = e;
-        const inp = inputs[i]!;
-        const touched = touchedOf(v);
-        const hiBound: EntitlementBound =
-          inp.hi === v.spec.limit ? "limit" : inp.hi === v.memory ? "memory" : inp.hi === touched ? "touched" : "active";
-        const bound: EntitlementBound = !result.contended
-          ? hiBound
-          : e >= inp.hi
-            ? hiBound
-            : e <= inp.lo && inp.lo > 0
-              ? "reservation"
-              : "water-level";
-        recordDecision(v.decisions, {
-          type: "entitlement",
-          tick: ctx.tick,
-          entitlement: e,
-          consumed,
-          reclaim: v.reclaim,
-          shares: v.spec.shares,
-          sharesLabel: v.spec.sharesLabel,
-          active: inp.active,
-          touched,
-          reservation: v.reservation,
-          limit: Number.isFinite(v.spec.limit) ? v.spec.limit : null,
-          memory: v.memory,
-          idleTax: host.spec.idleTax,
-          available,
-          contended: result.contended,
-          lambda: result.contended ? result.lambda : null,
-          bound,
-          hostState: host.state,
-          hostFree: host.free,
-        });
+        recordDecision(v.decisions, entitlementDecision(ctx.model, host, h, i, ctx.tick));
         ctx.log({
           kind: "VirtualMachine",
           namespace: v.namespace,
