@@ -5,6 +5,7 @@
  * - `/apis/memplane.io/v1alpha1/namespaces/NS/virtualmachines[/NAME]`, `/apis/memplane.io/v1alpha1/virtualmachines`
  * - `/api/v1/namespaces/NS/events[/NAME]`, `/api/v1/events`
  * - `/apply`, `/logs`, `/metrics`, `/healthz`, and discovery at `/apis/memplane.io/v1alpha1`.
+ * - `/explain/namespaces/NS/virtualmachines/NAME` and `/explain/hosts/NAME` (`?tick=N`): `memplane explain`.
  *
  * Paths are split before decoding, so an encoded `/` or `..` can never change which route matches;
  * every name and namespace must be a DNS-1123 label.
@@ -33,8 +34,16 @@ export interface SpecialRoute {
   type: "apply" | "logs" | "metrics" | "healthz" | "discovery";
 }
 
+/** Why a VM or host is where it is (`memplane explain`). */
+export interface ExplainRoute {
+  type: "explain";
+  kind: "Host" | "VirtualMachine";
+  namespace?: string;
+  name: string;
+}
+
 /** What a path names. */
-export type Route = ResourceRoute | SpecialRoute;
+export type Route = ResourceRoute | SpecialRoute | ExplainRoute;
 
 const CLUSTER_KINDS: Record<string, Kind> = { hosts: "Host", guestosprofiles: "GuestOSProfile" };
 const GROUP_NAMESPACED: Record<string, Kind> = { virtualmachines: "VirtualMachine" };
@@ -69,6 +78,7 @@ export function parseRoute(pathname: string): Route | undefined {
   if (raw.some((s) => s === "" || s === "." || s === "..")) return undefined;
   const segments = raw.map(decode);
   if (trimmed.startsWith(GROUP_PREFIX + "/")) return groupRoute(segments.slice(3));
+  if (segments[0] === "explain") return explainRoute(segments.slice(1));
   if (trimmed.startsWith(CORE_PREFIX + "/")) return coreRoute(segments.slice(2));
   return undefined;
 }
@@ -86,6 +96,16 @@ function groupRoute(rest: string[]): Route | undefined {
     const route: ResourceRoute = { type: "resource", kind: GROUP_NAMESPACED[third], namespace: checkName(second, "namespace") };
     if (fourth !== undefined) route.name = checkName(fourth, "name");
     return route;
+  }
+  return undefined;
+}
+
+/** Routes under /explain. */
+function explainRoute(rest: string[]): ExplainRoute | undefined {
+  const [first, second, third, fourth, ...extra] = rest;
+  if (first === "hosts" && second !== undefined && third === undefined) return { type: "explain", kind: "Host", name: checkName(second, "name") };
+  if (first === "namespaces" && second !== undefined && third === "virtualmachines" && fourth !== undefined && extra.length === 0) {
+    return { type: "explain", kind: "VirtualMachine", namespace: checkName(second, "namespace"), name: checkName(fourth, "name") };
   }
   return undefined;
 }

@@ -17,6 +17,7 @@ import { createEngine, type Engine } from "../engine/engine.js";
 import { RealTimeClock } from "../engine/clock.js";
 import type { LogEntry } from "../engine/log-entry.js";
 import { formatLogJson } from "../engine/log-format.js";
+import { ExplainError, explainHost, explainVm } from "../explain/index.js";
 import { TOKENS } from "../di/tokens.js";
 import { ManifestValidationError, formatManifestError } from "../manifest/index.js";
 import { StoreError } from "../store/errors.js";
@@ -333,6 +334,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         return;
       case "resource":
         return handleResource(req, res, route, params);
+      case "explain": {
+        if (!READ_METHODS.has(method)) throw methodNotAllowed(method, pathname, ["GET"]);
+        const tickParam = params.get("tick");
+        const tick = tickParam === null ? undefined : Number(tickParam);
+        if (tick !== undefined && (!Number.isInteger(tick) || tick < 0)) throw badRequest(`tick must be a whole number, got ${JSON.stringify(tickParam)}`);
+        try {
+          const r = route.kind === "Host" ? explainHost(engine, route.name, tick) : explainVm(engine, route.name, route.namespace, tick);
+          send(res, 200, { apiVersion: "memplane.io/v1alpha1", kind: "Explanation", tick: r.tick, text: r.text, records: r.records, live: r.live });
+        } catch (err) {
+          if (err instanceof ExplainError) throw err.reason === "NotFound" ? notFound(err.message) : badRequest(err.message);
+          throw err;
+        }
+        return;
+      }
     }
   };
 

@@ -9,13 +9,14 @@ import type { CliContext } from "../context.js";
 import { CliError, UsageError } from "../errors.js";
 import { serverError } from "../error-report.js";
 import { resolveKindArg } from "../kind-arg.js";
-import { addStateOption, parseTicks } from "../options.js";
+import { addServerOptions, addStateOption, parseTicks } from "../options.js";
+import { RemoteClient, type RemoteFlags } from "../remote/client.js";
 import { toJson } from "../output/serialize.js";
 import { openStateDirectory, readEngine } from "../session.js";
 import { splitKindName } from "./describe.js";
 
 /** Parsed flags of `explain`. */
-interface ExplainOptions {
+interface ExplainOptions extends RemoteFlags {
   tick?: number;
   namespace?: string;
   output: "text" | "json";
@@ -32,13 +33,20 @@ export function registerExplain(program: Command, ctx: CliContext): void {
     .addOption(new Option("--tick <n>", "explain an earlier tick (the newest decision records at or before it)").argParser(parseTicks))
     .option("-n, --namespace <ns>", `namespace of the VirtualMachine (default "${DEFAULT_NAMESPACE}")`)
     .addOption(new Option("-o, --output <format>", "text, or json for the decision records").choices(["text", "json"]).default("text"));
-  addStateOption(cmd, ctx.env)
+  addServerOptions(addStateOption(cmd, ctx.env))
     .addHelpText("after", "\nExamples:\n  memplane explain vm/web-1\n  memplane explain vm/db-1 -n prod --tick 300\n  memplane explain host/esx-01 -o json\n")
     .action(async (objectArg: string, nameArg: string | undefined, opts: ExplainOptions) => {
       const { kindName, name } = splitKindName(objectArg, nameArg);
       if (name === undefined) throw new UsageError(`explain needs one object: vm/NAME or host/NAME, got "${objectArg}"`);
       const kind = resolveKindArg(kindName);
       if (kind !== "VirtualMachine" && kind !== "Host") throw new UsageError(`explain covers VirtualMachines and Hosts, not ${kindName}`);
+      const term = ctx.terminal();
+      const remote = RemoteClient.fromFlags(opts, ctx.env);
+      if (remote) {
+        const r = await remote.explain(kind, name, opts.namespace ?? DEFAULT_NAMESPACE, opts.tick);
+        term.out(opts.output === "json" ? toJson({ tick: r.tick, records: r.records, live: r.live, text: r.text }) : r.text);
+        return;
+      }
       const engine = await readEngine(openStateDirectory(opts.state, ctx.env));
       const { explainHost, explainVm, ExplainError } = await import("../../explain/index.js");
       let result;
@@ -48,7 +56,6 @@ export function registerExplain(program: Command, ctx: CliContext): void {
         if (err instanceof ExplainError) throw err.reason === "NotFound" ? serverError("NotFound", err.message) : new CliError(err.message);
         throw err;
       }
-      const term = ctx.terminal();
       term.out(opts.output === "json" ? toJson({ tick: result.tick, records: result.records, live: result.live, text: result.text }) : result.text);
     });
 }

@@ -25,6 +25,14 @@ export interface RemoteFlags {
 /** An object as the server returns it. */
 export type RemoteObject = { kind: string; metadata: { name: string; namespace?: string; creationTimestamp?: string }; tick?: number };
 
+/** An explanation as the server returns it. */
+export interface RemoteExplanation {
+  tick: number;
+  text: string;
+  records: unknown[];
+  live: unknown[];
+}
+
 /** Objects plus the server's simulated time (for AGE columns). */
 export interface RemoteRead<T> {
   value: T;
@@ -125,6 +133,14 @@ export class RemoteClient {
     const query = labelSelector === undefined ? "" : `?labelSelector=${encodeURIComponent(labelSelector)}`;
     const { value, headers } = await this.request<{ items: RemoteObject[] }>("GET", remotePath(kind, namespace) + query);
     return { value: value.items, nowSeconds: simSeconds(headers) };
+  }
+
+  /** Why a VM or host is where it is (`memplane explain`), at the newest tick or at `tick`. */
+  async explain(kind: "Host" | "VirtualMachine", name: string, namespace: string, tick: number | undefined): Promise<RemoteExplanation> {
+    const path =
+      kind === "Host" ? `/explain/hosts/${encodeURIComponent(name)}` : `/explain/namespaces/${encodeURIComponent(namespace)}/virtualmachines/${encodeURIComponent(name)}`;
+    const { value } = await this.request<RemoteExplanation>("GET", tick === undefined ? path : `${path}?tick=${tick}`);
+    return value;
   }
 
   /** Deletes an object; false when it did not exist. */
