@@ -33,15 +33,8 @@ export function generateCluster(options: GenerateOptions): ManifestObject[] {
     const hostName = `esx-${String(h + 1).padStart(Math.max(2, width), "0")}`;
     const vms: { name: string; gib: number }[] = [];
     for (let i = 0; i < vmsPerHost; i++) vms.push({ name: `${hostName}-vm-${String(i + 1).padStart(3, "0")}`, gib: pick(VM_SIZES_GIB) });
-    const configuredGiB = vms.reduce((s, v) => s + v.gib, 0);
-    // Round host capacity to 16 GiB like real DIMM populations, at least 16 GiB.
-    const capacityGiB = Math.max(16, Math.round(configuredGiB / overcommit / 16) * 16);
-    out.push({
-      apiVersion: API_VERSION,
-      kind: "Host",
-      metadata: { name: hostName, labels: { rack: `r${(h % 8) + 1}` } },
-      spec: { capacity: `${capacityGiB}Gi`, vmkernelReserved: `${Math.max(1, Math.round(capacityGiB / 64))}Gi` },
-    } as unknown as Host);
+    const vmObjects: VirtualMachine[] = [];
+    let bootGiB = 0;
     for (const v of vms) {
       const memMi = v.gib * 1024;
       const r = rng.next();
@@ -65,13 +58,28 @@ export function generateCluster(options: GenerateOptions): ManifestObject[] {
           { after: `${600 + rng.nextInt(600)}s`, allocated: `${base}%`, rampSeconds: 120 },
         ],
       };
-      out.push({
+      // What the VM touches at power-on: Windows zeroes all of its memory, others allocate `base`.
+      bootGiB += String(spec.guestOS).startsWith("windows") ? v.gib : (v.gib * base) / 100;
+      vmObjects.push({
         apiVersion: API_VERSION,
         kind: "VirtualMachine",
         metadata: { name: v.name, namespace: "default", labels: { host: hostName } },
         spec,
       } as unknown as VirtualMachine);
     }
+    const configuredGiB = vms.reduce((s, v) => s + v.gib, 0);
+    // Round host capacity to 16 GiB like real DIMM populations, at least 16 GiB; the overcommit
+    // ratio sets it, but never so small that the host is out of memory at boot (pressure should
+    // come from the workloads' peaks, not from powering on).
+    const bootFloorGiB = Math.ceil((bootGiB * 1.25 + 4) / 16) * 16;
+    const capacityGiB = Math.max(16, Math.round(configuredGiB / overcommit / 16) * 16, bootFloorGiB);
+    out.push({
+      apiVersion: API_VERSION,
+      kind: "Host",
+      metadata: { name: hostName, labels: { rack: `r${(h % 8) + 1}` } },
+      spec: { capacity: `${capacityGiB}Gi`, vmkernelReserved: `${Math.max(1, Math.round(capacityGiB / 64))}Gi` },
+    } as unknown as Host);
+    out.push(...vmObjects);
   }
   return out;
 }
