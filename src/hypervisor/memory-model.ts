@@ -154,6 +154,8 @@ export class HypervisorMemoryModel implements MemoryModel {
   private admissionOrder: { version: number; vms: VmRecord[] } | undefined;
   private profiles = new Map<string, number>();
   private syncedTick = -1;
+  /** VMs powered off by an emergency reclaim since the last admission pass. */
+  private emergencyEvents: PowerEvent[] = [];
 
   constructor(@inject(TOKENS.Random) private readonly rng: RandomSource) {}
 
@@ -338,7 +340,9 @@ export class HypervisorMemoryModel implements MemoryModel {
     const order = [...this.vmsOf(host)].reverse();
     for (const v of order) {
       if (host.free >= 0) break;
-      this.release(v, "Pending", { admitted: false, reason: "InsufficientMemory", message: `host ${host.name} lost memory; powered off` });
+      const message = `host ${host.name} lost memory (capacity now ${fmt(host.spec.capacity)}); powered off to keep free memory ≥ 0`;
+      this.release(v, "Pending", { admitted: false, reason: "InsufficientMemory", message });
+      this.emergencyEvents.push({ vm: v, action: "PoweredOff", reason: "HostMemoryLost", message });
     }
   }
 
@@ -360,7 +364,8 @@ export class HypervisorMemoryModel implements MemoryModel {
   // ------------------------------------------------------------------ admission (§9)
 
   runAdmission(timeSeconds: number): PowerEvent[] {
-    const events: PowerEvent[] = [];
+    // Power-offs forced by a capacity loss during this tick's sync are reported first.
+    const events: PowerEvent[] = this.emergencyEvents.splice(0);
     if (this.admissionOrder === undefined || this.admissionOrder.version !== this.vmMapVersion) {
       const sorted = [...this.vmMap.values()].sort((a, b) => a.createdAt - b.createdAt || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       this.admissionOrder = { version: this.vmMapVersion, vms: sorted };

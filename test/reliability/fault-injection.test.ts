@@ -150,6 +150,9 @@ describe("fault injection", () => {
     expect(phases).toContain("Running");
     const pending = (run.engine.store.list("VirtualMachine", { namespace: "fault-dimm" }) as readonly { status?: { phase?: string; conditions?: { type: string; reason?: string }[] } }[]).filter((v) => v.status?.phase === "Pending");
     expect(pending.every((v) => v.status?.conditions?.find((c) => c.type === "Admitted")?.reason === "InsufficientMemory")).toBe(true);
+    // every forced power-off is logged, not silent
+    const forced = run.logs.filter((l) => l.action === "PoweredOff" && l.reason === "HostMemoryLost");
+    expect(forced.length).toBeGreaterThanOrEqual(pending.length);
     // and back: the DIMMs are replaced, the VMs come back
     run.engine.apply(fs.readFileSync(path.join(FAULTS, "dimm-failure/cluster.yaml"), "utf8"));
     expect(stepChecked(run, 30)).toEqual([]);

@@ -75,13 +75,17 @@ export class HostStatusController implements Controller {
       reason: pressure ? `State${cap(host.state)}` : "EnoughFreeMemory",
       message: describeState(host),
     });
-    const left = ctx.model.swapDatastoreLeft(host);
+    // Swap files are created at power-on with their full size (memory − reservation), so the
+    // datastore space that matters is what the running VMs' files leave, as admission counts it.
+    const left = host.spec.swap.capacity - host.swapFiles;
     const low = Number.isFinite(left) && left * 100 < host.spec.swap.capacity * SWAP_SPACE_LOW_PERCENT;
     ctx.store.setCondition(key, {
       type: "SwapSpaceLow",
       status: low ? "True" : "False",
       reason: low ? "SwapDatastoreNearlyFull" : "SwapSpaceAvailable",
-      message: Number.isFinite(left) ? `${approx(left)} of ${approx(host.spec.swap.capacity)} swap datastore free` : "swap datastore is unlimited",
+      message: Number.isFinite(left)
+        ? `${approx(Math.max(0, left))} of ${approx(host.spec.swap.capacity)} swap datastore not taken by swap files (${approx(host.swapFiles)} for running VMs)`
+        : "swap datastore is unlimited",
     });
     if (low) ctx.store.recordEvent(key, "Warning", "SwapSpaceLow", `swap datastore of ${host.name} has ${approx(left)} left`);
   }
