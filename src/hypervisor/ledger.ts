@@ -138,12 +138,6 @@ export const swappedOf = (v: VmRecord): number => v.usedSwapped + v.freeSwapped;
 /** Pages ever touched since power-on and still backed. */
 export const touchedOf = (v: VmRecord): number => usedOf(v) + freeOf(v);
 
-/** Host memory a VM consumes (CNSM): mapped − sharing savings + half a page per compressed page. */
-export function consumedOf(v: VmRecord): number {
-  const mapped = mappedOf(v);
-  return mapped - Math.min(v.sharedSavings, mapped) + Math.ceil(compressedOf(v) / 2);
-}
-
 /** Active-memory estimate (ACTV): the larger of the fast and slow averages, in pages. */
 export function activeOf(v: VmRecord): number {
   return Math.round(Math.max(v.activeFast, v.activeSlow));

@@ -20,7 +20,6 @@ import {
   type VmRecord,
   activeOf,
   compressedOf,
-  consumedOf,
   freeOf,
   mappedOf,
   moveFreeToUsed,
@@ -153,6 +152,8 @@ export class HypervisorMemoryModel implements MemoryModel {
   /** Every record in admission order (creation time, then key), as of vmMapVersion. */
   private admissionOrder: { version: number; vms: VmRecord[] } | undefined;
   private profiles = new Map<string, number>();
+  /** touchAllOnBoot of applied GuestOSProfiles, refreshed at every sync. */
+  private appliedTouchAll = new Map<string, boolean>();
   private syncedTick = -1;
   /** VMs powered off by an emergency reclaim since the last admission pass. */
   private emergencyEvents: PowerEvent[] = [];
@@ -231,8 +232,6 @@ export class HypervisorMemoryModel implements MemoryModel {
   sync(tick: number, timeSeconds: number, tickSeconds: number, store: ResourceReader): void {
     if (this.syncedTick === tick) return;
     this.syncedTick = tick;
-    this.lastStore = store;
-    this.touchAllCache.clear();
     this.syncProfiles(store);
     const seenHosts = new Set<string>();
     for (const h of store.list("Host")) {
@@ -268,12 +267,14 @@ export class HypervisorMemoryModel implements MemoryModel {
 
   private syncProfiles(store: ResourceReader): void {
     this.profiles.clear();
+    this.appliedTouchAll.clear();
     for (const name of ["other", "rhel7"]) {
       const p = builtinProfile(name);
       if (p) this.profiles.set(name, quantityToPages(p.spec.minimumMemory));
     }
     for (const p of store.list("GuestOSProfile") as readonly DeepReadonly<GuestOSProfile>[]) {
       this.profiles.set(p.metadata.name, quantityToPages(p.spec.minimumMemory));
+      this.appliedTouchAll.set(p.metadata.name, p.spec.touchAllOnBoot);
     }
   }
 
@@ -287,11 +288,11 @@ export class HypervisorMemoryModel implements MemoryModel {
     return pages;
   }
 
-  private profileTouchesAll(name: string, store?: ResourceReader): boolean {
-    const applied = store?.get("GuestOSProfile", name);
-    if (applied) return applied.spec.touchAllOnBoot;
-    return builtinProfile(name)?.spec.touchAllOnBoot ?? false;
+  /** Whether a guest OS zeroes all memory at boot (applied profiles override built-ins). */
+  private profileTouchesAll(name: string): boolean {
+    return this.appliedTouchAll.get(name) ?? builtinProfile(name)?.spec.touchAllOnBoot ?? false;
   }
+
 
   private syncHost(h: DeepReadonly<Host>): void {
     const gen = h.metadata.generation ?? 1;
@@ -451,7 +452,7 @@ export class HypervisorMemoryModel implements MemoryModel {
     host.free -= v.overhead;
     host.vms.push(v.key);
     v.charged = 0;
-    const touchAll = s.workload.touchAllOnBoot ?? this.profileTouchesAllCached(s.guestOS);
+    const touchAll = s.workload.touchAllOnBoot ?? this.profileTouchesAll(s.guestOS);
     if (touchAll) {
       // Windows zeroes all memory at boot: every page is backed once and left free.
       const n = Math.min(v.untouched, host.free);
@@ -461,12 +462,6 @@ export class HypervisorMemoryModel implements MemoryModel {
     }
   }
 
-  private touchAllCache = new Map<string, boolean>();
-  private profileTouchesAllCached(name: string): boolean {
-    if (!this.touchAllCache.has(name)) this.touchAllCache.set(name, this.profileTouchesAll(name, this.lastStore));
-    return this.touchAllCache.get(name)!;
-  }
-  private lastStore?: ResourceReader;
 
 
   /** Releases everything a VM holds: pages, reservation, swap file (power-off, delete, move). */
@@ -580,8 +575,8 @@ export class HypervisorMemoryModel implements MemoryModel {
     const resident = touches - guestFaults;
     const u = usedOf(v);
     if (resident <= 0 || u <= 0) return;
-    let swapIns = Math.min(v.usedSwapped, roundRandom((resident * v.usedSwapped) / u, this.rng));
-    let decompress = Math.min(v.usedCompressed, roundRandom((resident * v.usedCompressed) / u, this.rng));
+    const swapIns = Math.min(v.usedSwapped, roundRandom((resident * v.usedSwapped) / u, this.rng));
+    const decompress = Math.min(v.usedCompressed, roundRandom((resident * v.usedCompressed) / u, this.rng));
     // Swap-ins need a free host page and page-in throughput.
     const servedIn = Math.max(0, Math.min(swapIns, host.pageInLeft, host.free));
     host.pageInLeft -= servedIn;
@@ -590,14 +585,12 @@ export class HypervisorMemoryModel implements MemoryModel {
     v.counters.swapIns += servedIn;
     v.counters.stalledPages += swapIns - servedIn;
     this.recharge(v, host);
-    swapIns = servedIn;
     // Decompression needs the difference between a whole and half a page.
     const servedDz = Math.max(0, Math.min(decompress, host.free * this.compressionRatio));
     v.usedCompressed -= servedDz;
     v.usedMapped += servedDz;
     v.counters.decompressions += servedDz;
     v.counters.stalledPages += decompress - servedDz;
-    decompress = servedDz;
     this.recharge(v, host);
     if (host.free < 0) this.rebalanceNegativeFree(v, host);
   }
@@ -792,10 +785,8 @@ export class HypervisorMemoryModel implements MemoryModel {
       }
       const remaining = want - (host.free - before);
       const cFrac = comp.enabled ? v.spec.workload.compressibility / 100 : 0;
-      const perPage = 1 - cFrac / this.compressionRatio;
       // Each chosen page frees at most one host page: never choose more than what is still needed,
       // so reclaim does not overshoot (and never dips below a reservation).
-      void perPage;
       const n = Math.min(budget, mapped, Math.max(1, remaining));
       let fromUsed = Math.min(v.usedMapped, roundRandom((n * v.usedMapped) / mapped, this.rng));
       let fromFree = Math.min(v.freeMapped, n - fromUsed);
@@ -890,7 +881,7 @@ export class HypervisorMemoryModel implements MemoryModel {
     this.vmMapChanged();
     this.syncedTick = s.syncedTick;
     this.profiles.clear();
-    this.touchAllCache.clear();
+    this.appliedTouchAll.clear();
   }
 }
 
@@ -952,4 +943,3 @@ export function newVmRecord(key: string, namespace: string, name: string, genera
   };
 }
 
-export { consumedOf };

@@ -16,6 +16,7 @@ import type { Controller, ReconcileContext, ReconcileRequest } from "../../engin
 import type { VmRecord } from "../../hypervisor/ledger.js";
 import { approx, hostFor, q, significantChange } from "../shared/context.js";
 import { proportionalTargets } from "./squeezed-policy.js";
+import { canBalloon } from "../balloon/balloon-controller.js";
 
 /** squeezed declares a balloon driver stuck after this many seconds without progress. */
 export const SQUEEZED_STUCK_SECONDS = 5;
@@ -35,7 +36,7 @@ export class SqueezedController implements Controller {
     const running = ctx.model.vmsOf(host).filter((vm) => vm.phase === "Running");
     const active: VmRecord[] = [];
     for (const vm of running) {
-      const able = vm.spec.toolsInstalled && host.spec.ballooning.enabled;
+      const able = canBalloon(vm, host);
       vm.balloonMax = able ? Math.max(0, vm.memory - vm.reservation) : 0;
       if (!able) {
         vm.balloonTarget = 0;
