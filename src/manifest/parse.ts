@@ -5,7 +5,8 @@
  */
 import { DEFAULT_NAMESPACE, type ManifestObject } from "../api/types.js";
 import { ManifestValidationError, sortManifestErrors, type ManifestError } from "./errors.js";
-import { DEFAULT_YAML_LIMITS, FORBIDDEN_KEYS, readYamlDocuments, type YamlLimits } from "./safe-yaml.js";
+import { looksLikeJson, readJsonValue } from "./fast-json.js";
+import { DEFAULT_YAML_LIMITS, FORBIDDEN_KEYS, readYamlDocuments, readYamlValues, type YamlLimits } from "./safe-yaml.js";
 import { formatPath, NO_POSITION, SourceMap, type PathSegment, type SourcePosition } from "./source-map.js";
 import { validateObject, describeValue } from "./validate.js";
 
@@ -32,7 +33,16 @@ export interface ManifestParseResult {
 
 interface Seen {
   file: string;
-  position: SourcePosition;
+  /** Where the object's name is (computed only when a duplicate needs it). */
+  position: () => SourcePosition;
+}
+
+/** An object the fast path accepted, before it is committed to the collector. */
+interface Accepted {
+  object: ManifestObject;
+  id: string;
+  document: number;
+  namePath: PathSegment[];
 }
 
 /**
@@ -52,8 +62,13 @@ export class ManifestCollector {
     this.errors.push({ file, line: position.line, column: position.column, path: "", message });
   }
 
-  /** Reads one YAML or JSON text. */
+  /**
+   * Reads one YAML or JSON text. A valid text takes the fast path (JSON.parse for JSON, YAML read
+   * without positions); a text with any problem is read again with positions, and its errors are
+   * exactly those of that full reading.
+   */
   addText(text: string, file: string): void {
+    if (this.addTextFast(text, file)) return;
     const source: ManifestSource = { file, documents: 0, objects: 0 };
     this.sources.push(source);
     const { documents, problems } = readYamlDocuments(text, this.limits);
@@ -67,6 +82,55 @@ export class ManifestCollector {
       // that every error shows at once, but yields no object.
       this.addDocument(doc.value, file, doc.positions, source, [], doc.hasProblems);
     }
+  }
+
+  /**
+   * The fast path: reads and validates the text without source positions and commits its objects
+   * only when everything is valid and no name is taken. False (nothing recorded) otherwise.
+   */
+  private addTextFast(text: string, file: string): boolean {
+    let values: readonly unknown[] | undefined;
+    if (looksLikeJson(text, file)) {
+      const json = readJsonValue(text, this.limits);
+      values = json === undefined ? undefined : [json.value];
+    } else {
+      values = readYamlValues(text, this.limits);
+    }
+    if (values === undefined) return false;
+    const accepted: Accepted[] = [];
+    const ids = new Set<string>();
+    let documents = 0;
+    const accept = (value: unknown, document: number, prefix: PathSegment[]): boolean => {
+      const { issues, object } = validateObject(value);
+      if (issues.length > 0 || !object) return false;
+      const id = objectId(object);
+      if (ids.has(id) || this.seen.has(id)) return false;
+      ids.add(id);
+      accepted.push({ object, id, document, namePath: [...prefix, "metadata", "name"] });
+      return true;
+    };
+    for (let document = 0; document < values.length; document++) {
+      const value = values[document];
+      if (value === null || value === undefined) continue;
+      documents++;
+      if (!isList(value)) {
+        if (!accept(value, document, [])) return false;
+        continue;
+      }
+      const items = (value as Record<string, unknown>).items;
+      if (!Array.isArray(items)) return false;
+      for (let i = 0; i < items.length; i++) {
+        const item: unknown = items[i];
+        if (item !== null && item !== undefined && !accept(item, document, ["items", i])) return false;
+      }
+    }
+    this.sources.push({ file, documents, objects: accepted.length });
+    const locate = lazyLocator(text, this.limits);
+    for (const a of accepted) {
+      this.seen.set(a.id, { file, position: () => locate(a.document, a.namePath) });
+      this.objects.push(a.object);
+    }
+    return true;
   }
 
   /**
@@ -126,16 +190,17 @@ export class ManifestCollector {
     if (!object || rejected) return;
     const namePath = [...prefix, "metadata", "name"];
     const namespace = object.kind === "VirtualMachine" ? (object.metadata.namespace ?? DEFAULT_NAMESPACE) : undefined;
-    const id = `${object.kind}/${namespace ?? ""}/${object.metadata.name}`;
+    const id = objectId(object);
     const first = this.seen.get(id);
     const position = positions.locate(namePath);
     if (first) {
-      const where = first.position.line > 0 ? `${first.file}:${first.position.line}:${first.position.column}` : first.file;
+      const at = first.position();
+      const where = at.line > 0 ? `${first.file}:${at.line}:${at.column}` : first.file;
       const shown = namespace ? `${namespace}/${object.metadata.name}` : object.metadata.name;
       this.push(file, positions, namePath, namePath, false, `duplicate ${object.kind} "${shown}" in one apply (first defined at ${where})`);
       return;
     }
-    this.seen.set(id, { file, position });
+    this.seen.set(id, { file, position: () => position });
     this.objects.push(object);
     source.objects++;
   }
@@ -149,6 +214,24 @@ export class ManifestCollector {
   result(): ManifestParseResult {
     return { objects: [...this.objects], errors: sortManifestErrors(this.errors), sources: [...this.sources] };
   }
+}
+
+/** What makes two objects the same one in an apply: kind, namespace (VMs) and name. */
+function objectId(object: ManifestObject): string {
+  const namespace = object.kind === "VirtualMachine" ? (object.metadata.namespace ?? DEFAULT_NAMESPACE) : "";
+  return `${object.kind}/${namespace}/${object.metadata.name}`;
+}
+
+/**
+ * Positions of a text the fast path read: the text is read again with positions the first time
+ * one is asked for (only an error message about a duplicate name needs one).
+ */
+function lazyLocator(text: string, limits: Partial<YamlLimits>): (document: number, path: PathSegment[]) => SourcePosition {
+  let documents: Map<number, SourceMap> | undefined;
+  return (document, path) => {
+    documents ??= new Map(readYamlDocuments(text, limits).documents.map((d) => [d.index, d.positions] as const));
+    return documents.get(document)?.locate(path) ?? NO_POSITION;
+  };
 }
 
 function isList(value: unknown): boolean {

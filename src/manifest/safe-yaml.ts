@@ -22,7 +22,7 @@ import {
   type ScalarEvent,
   type ScalarTagDefinition,
 } from "js-yaml";
-import { LineIndex, SourceMap, type PathSegment, type SourcePosition } from "./source-map.js";
+import { LineIndex, NO_POSITION, SourceMap, type PathSegment, type SourcePosition } from "./source-map.js";
 
 /** Limits that keep hostile input from exhausting memory or time. */
 export interface YamlLimits {
@@ -74,7 +74,26 @@ export interface YamlReadResult {
 /** Thrown inside the builder to abandon a document that broke a hard limit. */
 class LimitExceeded extends Error {}
 
+/** Thrown by an untracked builder at the first problem: the caller re-reads the text with positions. */
+class Abandoned extends Error {}
+
 const CORE_SCALARS: readonly ScalarTagDefinition[] = [nullCoreTag, boolCoreTag, intCoreTag, floatCoreTag];
+
+/**
+ * The core tags that may resolve a plain scalar, by its first character (`""` for the empty
+ * scalar), in resolution order; built from each tag's own `implicitFirstChars` (a superset of
+ * what it matches), so a plain scalar such as `esx-01` skips every resolver.
+ */
+const CORE_SCALARS_BY_FIRST_CHAR: ReadonlyMap<string, readonly ScalarTagDefinition[]> = (() => {
+  const firstChars = new Set<string>();
+  for (const tag of CORE_SCALARS) for (const c of tag.implicitFirstChars ?? []) firstChars.add(c);
+  const table = new Map<string, ScalarTagDefinition[]>();
+  for (const c of firstChars) table.set(c, CORE_SCALARS.filter((tag) => tag.implicitFirstChars === null || tag.implicitFirstChars.includes(c)));
+  return table;
+})();
+
+/** Core tags whose `implicitFirstChars` is unconstrained: tried for every plain scalar. */
+const UNCONSTRAINED_CORE_SCALARS: readonly ScalarTagDefinition[] = CORE_SCALARS.filter((tag) => tag.implicitFirstChars === null);
 
 const EXPLICIT_SCALAR_TAGS: ReadonlyMap<string, ScalarTagDefinition | "str"> = new Map<string, ScalarTagDefinition | "str">([
   ["!!str", "str"],
@@ -109,7 +128,17 @@ type Frame =
 
 const SKIP: unique symbol = Symbol("skip");
 
-/** Builds the values of one event stream (one or more documents). */
+/** The path every node has when positions are not tracked. */
+const UNTRACKED_PATH: PathSegment[] = [];
+
+/** The (empty, never written) source map of documents read without positions. */
+const UNTRACKED_POSITIONS = new SourceMap();
+
+/**
+ * Builds the values of one event stream (one or more documents). With `track` (the default) it
+ * records every node's position and reports every problem; without it, it records nothing and
+ * throws {@link Abandoned} at the first problem, which is much cheaper when the text is valid.
+ */
 class DocumentBuilder {
   private readonly stack: Frame[] = [];
   private readonly anchors = new Map<string, Anchor>();
@@ -125,6 +154,7 @@ class DocumentBuilder {
     private readonly limits: YamlLimits,
     private readonly problems: YamlProblem[],
     private documentIndex: number,
+    private readonly track = true,
   ) {}
 
   private pos(offset: number): SourcePosition {
@@ -132,6 +162,7 @@ class DocumentBuilder {
   }
 
   private problem(offset: number, path: PathSegment[], message: string): void {
+    if (!this.track) throw new Abandoned(message);
     if (this.current) this.current.hasProblems = true;
     this.problems.push({ position: this.pos(offset), path, message });
   }
@@ -165,7 +196,9 @@ class DocumentBuilder {
       case EVENT_ID.DOCUMENT:
         this.anchors.clear();
         this.nodes = 0;
-        this.current = { index: this.documentIndex++, value: null, positions: new SourceMap(), start: this.pos(0), hasProblems: false };
+        this.current = this.track
+          ? { index: this.documentIndex++, value: null, positions: new SourceMap(), start: this.pos(0), hasProblems: false }
+          : { index: this.documentIndex++, value: null, positions: UNTRACKED_POSITIONS, start: NO_POSITION, hasProblems: false };
         return;
       case EVENT_ID.MAPPING:
       case EVENT_ID.SEQUENCE:
@@ -191,6 +224,7 @@ class DocumentBuilder {
 
   /** The path of the node about to be attached to the top frame. */
   private childPath(): PathSegment[] {
+    if (!this.track) return UNTRACKED_PATH;
     const top = this.stack[this.stack.length - 1];
     if (!top) return [];
     if (top.type === "seq") return [...top.path, top.value.length];
@@ -218,7 +252,7 @@ class DocumentBuilder {
       frame.anchor = this.source.slice(anchorStart, anchorEnd);
       this.anchors.set(frame.anchor, { value: undefined, size: 0, complete: false });
     }
-    if (!this.isKeyPosition()) this.current?.positions.setValue(path, this.pos(start));
+    if (this.track && !this.isKeyPosition()) this.current?.positions.setValue(path, this.pos(start));
     this.stack.push(frame);
   }
 
@@ -303,12 +337,12 @@ class DocumentBuilder {
     if (!top) {
       if (doc) {
         doc.value = value;
-        doc.positions.setValue([], this.pos(offset));
+        if (this.track) doc.positions.setValue([], this.pos(offset));
       }
       return;
     }
     if (top.type === "seq") {
-      if (record) doc?.positions.setValue([...top.path, top.value.length], this.pos(offset));
+      if (record && this.track) doc?.positions.setValue([...top.path, top.value.length], this.pos(offset));
       top.value.push(value);
       return;
     }
@@ -319,7 +353,7 @@ class DocumentBuilder {
     const key = top.key;
     top.key = undefined;
     if (key === SKIP) return;
-    if (record) doc?.positions.setValue([...top.path, key], this.pos(offset));
+    if (record && this.track) doc?.positions.setValue([...top.path, key], this.pos(offset));
     top.value[key] = value;
   }
 
@@ -329,6 +363,10 @@ class DocumentBuilder {
       return SKIP;
     }
     const key = value === null ? "" : String(value);
+    if (!this.track) {
+      if (FORBIDDEN_KEYS.has(key) || key in frame.value) throw new Abandoned(`key "${key}"`);
+      return key;
+    }
     const path = [...frame.path, key];
     if (FORBIDDEN_KEYS.has(key)) {
       this.problem(offset, path, `forbidden key "${key}" (reserved in JavaScript objects; not a memplane field)`);
@@ -346,7 +384,7 @@ class DocumentBuilder {
 
 /** Resolves a plain scalar with the YAML 1.2 core schema (null, bool, int, float, else string). */
 function resolvePlain(text: string): unknown {
-  for (const tag of CORE_SCALARS) {
+  for (const tag of CORE_SCALARS_BY_FIRST_CHAR.get(text.charAt(0)) ?? UNCONSTRAINED_CORE_SCALARS) {
     const resolved = tag.resolve(text, false, tag.tagName);
     if (resolved !== NOT_RESOLVED) return resolved;
   }
@@ -429,6 +467,32 @@ export function readYamlDocuments(text: string, limits: Partial<YamlLimits> = {}
     return { documents, problems };
   }
 }
+
+/**
+ * Reads every document of a YAML text WITHOUT positions, for the common case of a valid text:
+ * the documents' values (`null` for an empty document), or `undefined` as soon as anything is
+ * wrong (syntax, a tag, a duplicate or forbidden key, an alias, a limit) — the caller then reads
+ * the text again with {@link readYamlDocuments} to report the problems with their positions.
+ * Every rule of {@link readYamlDocuments} applies; values are built the same way.
+ */
+export function readYamlValues(text: string, limits: Partial<YamlLimits> = {}): unknown[] | undefined {
+  const lim: YamlLimits = { ...DEFAULT_YAML_LIMITS, ...limits };
+  if (text.length > lim.maxChars) return undefined;
+  const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  try {
+    const events = parseEvents(source, { maxDepth: lim.maxDepth });
+    const builder = new DocumentBuilder(source, 0, UNTRACKED_LINES, lim, [], 0, false);
+    builder.run(events);
+    return builder.documents.map((doc) => doc.value);
+  } catch {
+    // a syntax error (YAMLException), a problem (Abandoned) or anything unexpected: the tracked
+    // reader says what and where
+    return undefined;
+  }
+}
+
+/** Line index of an untracked builder (never consulted). */
+const UNTRACKED_LINES = new LineIndex("");
 
 function formatChars(chars: number): string {
   return chars % (1024 * 1024) === 0 ? `${chars / (1024 * 1024)} MiB` : `${chars} character`;
