@@ -5,8 +5,8 @@
  * Controllers keep no state of their own between ticks: what must survive a snapshot lives in
  * the memory model or the store.
  */
-import type { Condition, HostStatus, ObjectKey, VirtualMachineStatus } from "../api/types.js";
-import type { ResourceReader } from "../store/types.js";
+import type { Condition, HostStatus, ObjectKey, StoredObject, VirtualMachineStatus } from "../api/types.js";
+import type { DeepReadonly, ResourceReader } from "../store/types.js";
 import type { MemoryModel } from "../hypervisor/memory-model.js";
 import type { LogEntryInput } from "./log-entry.js";
 
@@ -57,6 +57,15 @@ export interface Controller {
   /** Objects it reconciles each tick. */
   readonly forKind: "Host" | "VirtualMachine";
   reconcile(req: ReconcileRequest, ctx: ReconcileContext): void | ReconcileResult;
+  /**
+   * Optional fast path for large clusters: reconciles every object of `forKind` in one call,
+   * in the order given (the store's stable order), with exactly the effect of calling
+   * `reconcile` once per object in that order and never asking for a requeue. A throw while
+   * working on one object must be caught and handed to `failed(index, error)`: it becomes that
+   * object's `ReconcileError` and retry, as with `reconcile`. The manager uses `reconcile`
+   * instead while any object of this controller waits for a retry, and when reconciles are timed.
+   */
+  reconcileAll?(objects: readonly DeepReadonly<StoredObject>[], ctx: ReconcileContext, failed: (index: number, error: unknown) => void): void;
 }
 
 /**

@@ -212,6 +212,14 @@ export class ControllerManager {
       };
       const objects = this.#store.list(controller.forKind) as readonly DeepReadonly<StoredObject>[];
       const timed = this.#budgetMs > 0 && this.#budgeted.has(controller.name);
+      if (controller.reconcileAll !== undefined && pending.size === 0 && !timed) {
+        // one call for every object (built-ins): no per-object request, same order and effect
+        controller.reconcileAll(objects, ctx, (index, e) => {
+          errors++;
+          this.#fail(controller, objects[index]!, undefined, `reconcile threw: ${errorMessage(e)}`, tick, emit);
+        });
+        continue;
+      }
       for (const object of objects) {
         const uid = object.metadata.uid!;
         const waiting = pending.size > 0 ? pending.get(uid) : undefined;
@@ -242,19 +250,7 @@ export class ControllerManager {
           continue;
         }
         errors++;
-        const failures = (waiting?.failures ?? 0) + 1;
-        const delay = Math.min(2 ** (failures - 1), MAX_BACKOFF_TICKS);
-        pending.set(uid, { ...this.#pairOf(controller, object), nextTick: tick + delay, failures });
-        const host = object.kind === "Host" ? object.metadata.name : object.kind === "VirtualMachine" ? object.spec.hostName : undefined;
-        emit(controller.name, {
-          kind: object.kind,
-          ...(request.namespace !== undefined && { namespace: request.namespace }),
-          name: object.metadata.name,
-          ...(host !== undefined && { host }),
-          action: "ReconcileError",
-          reason: "ReconcileFailed",
-          message: `${failure}; retrying in ${delay} tick${delay === 1 ? "" : "s"} (failure ${failures})`,
-        });
+        this.#fail(controller, object, waiting, failure, tick, emit);
       }
     }
 
@@ -280,6 +276,23 @@ export class ControllerManager {
     for (const e of state.requeues ?? []) {
       this.#requeues.get(e.controller)?.set(e.uid, { ...e });
     }
+  }
+
+  /** Schedules the retry of a failed (controller, object) pair with exponential backoff and logs the `ReconcileError`. */
+  #fail(controller: Controller, object: DeepReadonly<StoredObject>, waiting: RequeueEntry | undefined, failure: string, tick: number, emit: (controller: string, input: LogEntryInput) => void): void {
+    const failures = (waiting?.failures ?? 0) + 1;
+    const delay = Math.min(2 ** (failures - 1), MAX_BACKOFF_TICKS);
+    this.#requeues.get(controller.name)!.set(object.metadata.uid!, { ...this.#pairOf(controller, object), nextTick: tick + delay, failures });
+    const host = object.kind === "Host" ? object.metadata.name : object.kind === "VirtualMachine" ? object.spec.hostName : undefined;
+    emit(controller.name, {
+      kind: object.kind,
+      ...(object.metadata.namespace !== undefined && { namespace: object.metadata.namespace }),
+      name: object.metadata.name,
+      ...(host !== undefined && { host }),
+      action: "ReconcileError",
+      reason: "ReconcileFailed",
+      message: `${failure}; retrying in ${delay} tick${delay === 1 ? "" : "s"} (failure ${failures})`,
+    });
   }
 
   /** Logs `ReconcileSlow` when a reconcile took longer than the budget (informational: wall-clock). */

@@ -99,6 +99,8 @@ export interface MemoryModel {
   sync(tick: number, timeSeconds: number, tickSeconds: number, store: ResourceReader): void;
   host(name: string): HostRecord | undefined;
   vm(namespace: string, name: string): VmRecord | undefined;
+  /** The records of stored VMs, index for index (`undefined` for a VM the model does not know); O(1) for the list the last sync read. */
+  vmRecords(objects: readonly DeepReadonly<VirtualMachine>[]): readonly (VmRecord | undefined)[];
   /** Admitted VMs of a host, in admission order. */
   vmsOf(host: HostRecord): VmRecord[];
   hosts(): HostRecord[];
@@ -147,6 +149,10 @@ export class HypervisorMemoryModel implements MemoryModel {
   private vmMapVersion = 0;
   /** namespace → name → record, rebuilt lazily after vmMap changes (lookups without building keys). */
   private vmIndex: Map<string, Map<string, VmRecord>> | undefined;
+  /** Stored object uid → record, valid until vmMap changes (sync without building keys). */
+  private byUid = new Map<string, VmRecord>();
+  /** The VM list of the last sync and its records, index for index. */
+  private synced: { list: readonly unknown[]; records: readonly VmRecord[] } = { list: [], records: [] };
   /** Per host: its admitted records as of (host.vms array, its length, vmMapVersion). */
   private hostVmsCache = new WeakMap<HostRecord, { keys: readonly string[]; length: number; version: number; vms: VmRecord[] }>();
   /** Every record in admission order (creation time, then key), as of vmMapVersion. */
@@ -170,6 +176,11 @@ export class HypervisorMemoryModel implements MemoryModel {
     return (this.vmIndex ?? this.buildVmIndex()).get(namespace)?.get(name);
   }
 
+  vmRecords(objects: readonly DeepReadonly<VirtualMachine>[]): readonly (VmRecord | undefined)[] {
+    if (objects === this.synced.list) return this.synced.records;
+    return objects.map((o) => this.vm(o.metadata.namespace ?? "default", o.metadata.name));
+  }
+
   private buildVmIndex(): Map<string, Map<string, VmRecord>> {
     const index = new Map<string, Map<string, VmRecord>>();
     for (const [key, v] of this.vmMap) {
@@ -186,6 +197,8 @@ export class HypervisorMemoryModel implements MemoryModel {
   /** Call after any change to vmMap. */
   private vmMapChanged(): void {
     this.vmMapVersion++;
+    this.byUid.clear();
+    this.synced = { list: [], records: [] };
     this.vmIndex = undefined;
     this.admissionOrder = undefined;
   }
@@ -244,19 +257,21 @@ export class HypervisorMemoryModel implements MemoryModel {
         this.hostMap.delete(name);
       }
     }
-    const seenVms = new Set<string>();
-    for (const vm of store.list("VirtualMachine")) {
-      const key = vmKey(vm.metadata.namespace ?? "default", vm.metadata.name);
-      seenVms.add(key);
-      this.syncVm(key, vm);
-    }
-    for (const [key, v] of this.vmMap) {
-      if (!seenVms.has(key)) {
-        this.release(v, "Stopped", { admitted: false, reason: "Deleted", message: "virtual machine deleted" });
-        this.vmMap.delete(key);
-        this.vmMapChanged();
+    const list = store.list("VirtualMachine") as readonly DeepReadonly<VirtualMachine>[];
+    const aligned = new Array<VmRecord>(list.length);
+    for (let i = 0; i < list.length; i++) aligned[i] = this.syncVm(list[i]!);
+    if (this.vmMap.size !== list.length) {
+      // store keys are unique, so the records left over are the deleted VMs
+      const seen = new Set(aligned);
+      for (const [key, v] of this.vmMap) {
+        if (!seen.has(v)) {
+          this.release(v, "Stopped", { admitted: false, reason: "Deleted", message: "virtual machine deleted" });
+          this.vmMap.delete(key);
+          this.vmMapChanged();
+        }
       }
     }
+    this.synced = { list, records: aligned };
     for (const host of this.hostMap.values()) {
       host.pageOutLeft = Math.floor(host.spec.swap.writePerSecond * tickSeconds);
       host.pageInLeft = Math.floor(host.spec.swap.readPerSecond * tickSeconds);
@@ -347,19 +362,27 @@ export class HypervisorMemoryModel implements MemoryModel {
     }
   }
 
-  private syncVm(key: string, vm: DeepReadonly<VirtualMachine>): void {
+  /** The record of a stored VM, created or updated from its spec (looked up by uid while the VM set is unchanged). */
+  private syncVm(vm: DeepReadonly<VirtualMachine>): VmRecord {
     const gen = vm.metadata.generation ?? 1;
+    const uid = vm.metadata.uid;
+    const cached = uid === undefined ? undefined : this.byUid.get(uid);
+    if (cached !== undefined && cached.generation === gen) return cached;
+    const key = vmKey(vm.metadata.namespace ?? "default", vm.metadata.name);
     const existing = this.vmMap.get(key);
-    if (existing && existing.generation === gen) return;
-    const spec = resolveVm(vm.spec);
     if (existing) {
-      existing.spec = spec;
-      existing.generation = gen;
-      return;
+      if (existing.generation !== gen) {
+        existing.spec = resolveVm(vm.spec);
+        existing.generation = gen;
+      }
+      if (uid !== undefined) this.byUid.set(uid, existing);
+      return existing;
     }
     const createdAt = vm.metadata.creationTimestamp ? safeDuration(vm.metadata.creationTimestamp) : 0;
-    this.vmMap.set(key, newVmRecord(key, vm.metadata.namespace ?? "default", vm.metadata.name, gen, createdAt, spec));
+    const record = newVmRecord(key, vm.metadata.namespace ?? "default", vm.metadata.name, gen, createdAt, resolveVm(vm.spec));
+    this.vmMap.set(key, record);
     this.vmMapChanged();
+    return record;
   }
 
   // ------------------------------------------------------------------ admission (§9)

@@ -15,7 +15,9 @@ import { balloonMaximum } from "../../hypervisor/formulas.js";
 import type { HostRecord, VmRecord } from "../../hypervisor/ledger.js";
 import type { MemoryModel } from "../../hypervisor/memory-model.js";
 import { describeState } from "../host-state/host-state-controller.js";
-import { approx, q, significantChange, vmFor, vmObjectKey } from "../shared/context.js";
+import type { StoredObject } from "../../api/types.js";
+import type { DeepReadonly } from "../../store/types.js";
+import { approx, forEachVmRecord, q, significantChange, vmFor, vmObjectKey } from "../shared/context.js";
 import { jsonCaps, recordDecision } from "../../hypervisor/decisions.js";
 
 /** Whether the host state asks for reclamation (soft, hard, low). */
@@ -48,7 +50,16 @@ export class BalloonController implements Controller {
 
   reconcile(req: ReconcileRequest, ctx: ReconcileContext): void {
     const vm = vmFor(req, ctx);
-    if (!vm || vm.phase !== "Running") return;
+    if (vm) this.#drive(vm, ctx);
+  }
+
+  reconcileAll(objects: readonly DeepReadonly<StoredObject>[], ctx: ReconcileContext, failed: (index: number, error: unknown) => void): void {
+    forEachVmRecord(objects, ctx, failed, (vm) => this.#drive(vm, ctx));
+  }
+
+  /** Sets one VM's balloon target and moves its balloon. */
+  #drive(vm: VmRecord, ctx: ReconcileContext): void {
+    if (vm.phase !== "Running") return;
     const host = ctx.model.host(vm.hostName);
     if (!host || host.spec.policy !== "esxi") return;
     const able = canBalloon(vm, host);

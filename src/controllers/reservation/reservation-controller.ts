@@ -12,7 +12,10 @@
 import { injectable } from "inversify";
 import type { Controller, ReconcileContext, ReconcileRequest } from "../../engine/controller.js";
 import type { PowerEvent } from "../../hypervisor/memory-model.js";
-import { syncModel, vmObjectKey } from "../shared/context.js";
+import type { StoredObject } from "../../api/types.js";
+import type { VmRecord } from "../../hypervisor/ledger.js";
+import type { DeepReadonly } from "../../store/types.js";
+import { forEachVmRecord, syncModel, vmFor, vmObjectKey } from "../shared/context.js";
 import { recordDecision } from "../../hypervisor/decisions.js";
 
 /** Admission, power-on and power-off of VMs. */
@@ -21,21 +24,42 @@ export class ReservationController implements Controller {
   readonly name = "reservation";
   readonly forKind = "VirtualMachine" as const;
   private passTick = -1;
-  private pass = new Map<string, PowerEvent[]>();
+  /** This tick's admission pass: what happened to each VM, not yet reported. */
+  private pass = new Map<VmRecord, PowerEvent[]>();
 
   reconcile(req: ReconcileRequest, ctx: ReconcileContext): void {
+    const vm = vmFor(req, ctx);
+    const pass = this.#passOf(ctx);
+    if (vm !== undefined) this.#report(vm, pass, ctx);
+  }
+
+  reconcileAll(objects: readonly DeepReadonly<StoredObject>[], ctx: ReconcileContext, failed: (index: number, error: unknown) => void): void {
+    if (objects.length === 0) return;
     syncModel(ctx);
+    const pass = this.#passOf(ctx);
+    if (pass.size > 0) forEachVmRecord(objects, ctx, failed, (vm) => this.#report(vm, pass, ctx));
+  }
+
+  /** Runs admission once per tick (creation order is a property of the whole set, not of one VM). */
+  #passOf(ctx: ReconcileContext): Map<VmRecord, PowerEvent[]> {
     if (this.passTick !== ctx.tick) {
       this.passTick = ctx.tick;
       this.pass.clear();
       for (const e of ctx.model.runAdmission(ctx.timeSeconds)) {
-        const list = this.pass.get(e.vm.key) ?? [];
+        const list = this.pass.get(e.vm) ?? [];
         list.push(e);
-        this.pass.set(e.vm.key, list);
+        this.pass.set(e.vm, list);
       }
     }
-    const key = `${req.namespace ?? "default"}/${req.name}`;
-    for (const e of this.pass.get(key) ?? []) {
+    return this.pass;
+  }
+
+  /** Logs and records what admission did to one VM this tick. */
+  #report(vm: VmRecord, pass: Map<VmRecord, PowerEvent[]>, ctx: ReconcileContext): void {
+    const events = pass.get(vm);
+    if (events === undefined) return;
+    pass.delete(vm);
+    for (const e of events) {
       recordDecision(e.vm.decisions, { type: "admission", tick: ctx.tick, admitted: e.action === "Admitted", reason: e.reason, message: e.message });
       ctx.log({
         kind: "VirtualMachine",
@@ -50,6 +74,5 @@ export class ReservationController implements Controller {
       });
       ctx.store.recordEvent(vmObjectKey(e.vm), e.action === "AdmissionDenied" ? "Warning" : "Normal", e.action === "AdmissionDenied" ? e.reason : e.action, e.message);
     }
-    this.pass.delete(key);
   }
 }

@@ -2,7 +2,8 @@
  * Small helpers every built-in controller uses: syncing the memory model with the store at the
  * start of a tick, object keys, and quantity formatting for logs.
  */
-import type { ObjectKey } from "../../api/types.js";
+import type { ObjectKey, StoredObject, VirtualMachine } from "../../api/types.js";
+import type { DeepReadonly } from "../../store/types.js";
 import { pagesToQuantity } from "../../api/quantity.js";
 import type { ReconcileContext, ReconcileRequest } from "../../engine/controller.js";
 import type { HostRecord, VmRecord } from "../../hypervisor/ledger.js";
@@ -16,6 +17,32 @@ export function syncModel(ctx: ReconcileContext): void {
 export function vmFor(req: ReconcileRequest, ctx: ReconcileContext): VmRecord | undefined {
   syncModel(ctx);
   return ctx.model.vm(req.namespace ?? "default", req.name);
+}
+
+/**
+ * The body of a VM controller's `reconcileAll`: syncs the model once, then runs `each` for the
+ * record of every VM in `objects` (the store's order, skipping VMs the model does not know),
+ * handing a throw for one VM to `failed` with its index so the others still run.
+ */
+export function forEachVmRecord(
+  objects: readonly DeepReadonly<StoredObject>[],
+  ctx: ReconcileContext,
+  failed: (index: number, error: unknown) => void,
+  each: (vm: VmRecord, object: DeepReadonly<VirtualMachine>) => void,
+): void {
+  if (objects.length === 0) return;
+  syncModel(ctx);
+  const vms = objects as readonly DeepReadonly<VirtualMachine>[];
+  const records = ctx.model.vmRecords(vms);
+  for (let i = 0; i < vms.length; i++) {
+    const vm = records[i];
+    if (vm === undefined) continue;
+    try {
+      each(vm, vms[i]!);
+    } catch (e) {
+      failed(i, e);
+    }
+  }
 }
 
 /** The model's record of the requested host, if any. */

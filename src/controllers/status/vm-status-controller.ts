@@ -7,12 +7,13 @@
  * (GuestSwapping, OverLimit) and recorded as Events.
  */
 import { injectable } from "inversify";
-import type { Condition, VirtualMachineStatus } from "../../api/types.js";
+import type { Condition, StoredObject, VirtualMachine, VirtualMachineStatus } from "../../api/types.js";
+import type { DeepReadonly } from "../../store/types.js";
 import type { Controller, ReconcileContext, ReconcileRequest } from "../../engine/controller.js";
 import { compressedOf, freeOf, mappedOf, swappedOf, usedOf } from "../../hypervisor/ledger.js";
 import type { VmRecord } from "../../hypervisor/ledger.js";
 import { BALLOON_DRIVER_TIMEOUT_SECONDS } from "../../hypervisor/memory-model.js";
-import { approx, q, vmFor, vmObjectKey } from "../shared/context.js";
+import { approx, forEachVmRecord, q, vmFor, vmObjectKey } from "../shared/context.js";
 
 type CondInput = Omit<Condition, "lastTransitionTime">;
 
@@ -53,7 +54,15 @@ export class VmStatusController implements Controller {
   reconcile(req: ReconcileRequest, ctx: ReconcileContext): void {
     const vm = vmFor(req, ctx);
     const obj = ctx.store.get("VirtualMachine", req.name, req.namespace);
-    if (!vm || !obj) return;
+    if (vm && obj) this.#reconcileVm(vm, obj, ctx);
+  }
+
+  reconcileAll(objects: readonly DeepReadonly<StoredObject>[], ctx: ReconcileContext, failed: (index: number, error: unknown) => void): void {
+    forEachVmRecord(objects, ctx, failed, (vm, obj) => this.#reconcileVm(vm, obj, ctx));
+  }
+
+  /** Projects one VM's status unless nothing it is built from changed. */
+  #reconcileVm(vm: VmRecord, obj: DeepReadonly<VirtualMachine>, ctx: ReconcileContext): void {
     const running = vm.phase === "Running";
     const f = this.#fingerprint(vm, ctx, running, obj.metadata.generation ?? 0);
     const last = this.#last.get(vm);
@@ -133,7 +142,7 @@ export class VmStatusController implements Controller {
   }
 
   /** Builds and patches the status; parts equal to the stored ones are handed back as they are (no copy, no write). */
-  #project(vm: VmRecord, obj: NonNullable<ReturnType<ReconcileContext["store"]["get"]>>, running: boolean, ctx: ReconcileContext, conditionsUnchanged: boolean): void {
+  #project(vm: VmRecord, obj: DeepReadonly<VirtualMachine>, running: boolean, ctx: ReconcileContext, conditionsUnchanged: boolean): void {
     const key = vmObjectKey(vm);
     const stored = (obj as { status?: VirtualMachineStatus }).status;
     const rate = (pages: number): string => q(pages / ctx.tickSeconds);

@@ -9,7 +9,10 @@
  */
 import { injectable } from "inversify";
 import type { Controller, ReconcileContext, ReconcileRequest } from "../../engine/controller.js";
-import { vmFor } from "../shared/context.js";
+import type { StoredObject } from "../../api/types.js";
+import type { VmRecord } from "../../hypervisor/ledger.js";
+import type { DeepReadonly } from "../../store/types.js";
+import { forEachVmRecord, vmFor } from "../shared/context.js";
 
 /** Steps each running guest's workload. */
 @injectable()
@@ -19,7 +22,14 @@ export class WorkloadController implements Controller {
 
   reconcile(req: ReconcileRequest, ctx: ReconcileContext): void {
     const vm = vmFor(req, ctx);
-    if (!vm || vm.phase !== "Running") return;
-    ctx.model.stepGuest(vm, ctx.timeSeconds, ctx.tickSeconds);
+    if (vm) step(vm, ctx);
   }
+
+  reconcileAll(objects: readonly DeepReadonly<StoredObject>[], ctx: ReconcileContext, failed: (index: number, error: unknown) => void): void {
+    forEachVmRecord(objects, ctx, failed, (vm) => step(vm, ctx));
+  }
+}
+
+function step(vm: VmRecord, ctx: ReconcileContext): void {
+  if (vm.phase === "Running") ctx.model.stepGuest(vm, ctx.timeSeconds, ctx.tickSeconds);
 }

@@ -1,5 +1,6 @@
 import { formatLogJson, formatLogObject, formatLogText } from "../../../src/engine/log-format.js";
 import type { LogEntry } from "../../../src/engine/log-entry.js";
+import fc from "fast-check";
 
 const balloon: LogEntry = {
   message: "host esx-01 is soft: free 700Mi < 813Mi",
@@ -29,7 +30,35 @@ const stateChanged: LogEntry = {
   message: "free 700Mi fell below the soft threshold 813Mi",
 };
 
+/** The reference writer: JSON.stringify of the §3 fields in order (what formatLogJson must equal). */
+function referenceJson(entry: LogEntry): string {
+  const fields = ["tick", "time", "controller", "kind", "namespace", "name", "host", "action", "from", "to", "reason", "message"] as const;
+  const out: Record<string, unknown> = {};
+  for (const f of fields) if (entry[f] !== undefined) out[f] = entry[f];
+  return JSON.stringify(out);
+}
+
 describe("formatLogJson", () => {
+  it("writes exactly what JSON.stringify writes, for any text (quotes, controls, lone surrogates, emoji) and odd values", () => {
+    const text = fc.oneof(fc.string({ unit: "binary" }), fc.constantFrom('a"b', "back\\slash", "\u2028", "\ud800", "tab\tnew\nline", "😀"));
+    const optional = fc.option(text, { nil: undefined });
+    const entry = fc.record({
+      tick: fc.oneof(fc.nat(), fc.constantFrom(-0, 1.5, Number.NaN, Number.POSITIVE_INFINITY)),
+      time: text,
+      controller: text,
+      kind: text,
+      namespace: optional,
+      name: text,
+      host: optional,
+      action: text,
+      from: fc.oneof(optional, fc.constant(42 as unknown as string)),
+      to: optional,
+      reason: optional,
+      message: text,
+    });
+    fc.assert(fc.property(entry, (e) => expect(formatLogJson(e as LogEntry)).toBe(referenceJson(e as LogEntry))), { numRuns: 2000 });
+  });
+
   it("prints api.md §3's example byte for byte, whatever the key order of the entry", () => {
     expect(formatLogJson(balloon)).toBe(
       '{"tick":42,"time":"42s","controller":"balloon","kind":"VirtualMachine","namespace":"default","name":"web-1","host":"esx-01","action":"BalloonTargetChanged","from":"0","to":"512Mi","reason":"HostStateSoft","message":"host esx-01 is soft: free 700Mi < 813Mi"}',
