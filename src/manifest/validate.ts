@@ -139,15 +139,6 @@ function schemaIssue(error: ErrorObject): Issue | undefined {
   }
 }
 
-function get(root: unknown, path: readonly PathSegment[]): unknown {
-  let node = root;
-  for (const segment of path) {
-    if (node === null || typeof node !== "object") return undefined;
-    node = (node as Record<string | number, unknown>)[segment];
-  }
-  return node;
-}
-
 /** Quantity-valued fields per kind (`*` is any list index); special words are skipped. */
 const QUANTITY_FIELDS: Readonly<Record<ManifestKind, readonly (readonly string[])[]>> = {
   Host: [
@@ -183,63 +174,104 @@ const DURATION_FIELDS: Readonly<Record<ManifestKind, readonly (readonly string[]
   Scenario: [["spec", "steps", "*", "after"]],
 };
 
-/** Expands `*` in a field template against the object's lists. */
-function expand(root: unknown, template: readonly string[]): PathSegment[][] {
-  let paths: PathSegment[][] = [[]];
-  for (const segment of template) {
-    if (segment !== "*") {
-      paths = paths.map((p) => [...p, segment]);
-      continue;
+/**
+ * A memo of a pure parser (quantities, durations): manifests repeat the same few values
+ * (`4Gi`, `25%`, `90s`) thousands of times. Holds the result or the error the parser threw;
+ * remembers only short strings and forgets everything past {@link MEMO_LIMIT} entries, so hostile
+ * input cannot grow it.
+ */
+class ParseMemo<T> {
+  private readonly results = new Map<string | number, T | Error>();
+
+  constructor(private readonly parse: (value: string | number) => T) {}
+
+  /** The parsed value, or the parser's error (returned, not thrown). */
+  get(value: string | number): T | Error {
+    let result = this.results.get(value);
+    if (result === undefined) {
+      try {
+        result = this.parse(value);
+      } catch (error) {
+        if (!(error instanceof QuantityError || error instanceof DurationError)) throw error;
+        result = error;
+      }
+      if (typeof value === "string" && value.length > MEMO_MAX_CHARS) return result;
+      if (this.results.size >= MEMO_LIMIT) this.results.clear();
+      this.results.set(value, result);
     }
-    paths = paths.flatMap((p) => {
-      const list = get(root, p);
-      return Array.isArray(list) ? list.map((_, i) => [...p, i]) : [];
-    });
+    return result;
   }
-  return paths;
 }
+
+const MEMO_LIMIT = 4096;
+/** Longer strings are never valid quantities or durations, and are not remembered. */
+const MEMO_MAX_CHARS = 64;
 
 const SPECIAL_WORDS = new Set(["auto", "unlimited"]);
 
-/** Checks every quantity and duration parses (the schema checks the grammar; this catches overflow). */
-function checkValues(kind: ManifestKind, obj: Json, flagged: Set<string>): Issue[] {
-  const issues: Issue[] = [];
-  const check = (template: readonly string[], parse: (v: string | number) => unknown) => {
-    for (const path of expand(obj, template)) {
-      const value = get(obj, path);
-      if (flagged.has(path.join("\u0000"))) continue;
-      if (typeof value !== "string" && typeof value !== "number") continue;
-      if (typeof value === "string" && (SPECIAL_WORDS.has(value) || isPercentString(value))) continue;
-      try {
-        parse(value);
-      } catch (error) {
-        if (error instanceof QuantityError || error instanceof DurationError) issues.push({ path, message: error.message });
-        else throw error;
-      }
+/** What a quantity or duration field holds when it is not one to check: `auto`, `unlimited` or a percentage. */
+const NOT_A_QUANTITY = Symbol("not a quantity");
+
+/** Quantity fields: the exact bytes, the parse error, or {@link NOT_A_QUANTITY} for special words and percentages. */
+const quantities: ParseMemo<bigint | typeof NOT_A_QUANTITY> = new ParseMemo((value) =>
+  typeof value === "string" && (SPECIAL_WORDS.has(value) || isPercentString(value)) ? NOT_A_QUANTITY : parseQuantity(value),
+);
+/** Duration fields: seconds, the parse error, or {@link NOT_A_QUANTITY} for special words and percentages (the schema reports those). */
+const durations: ParseMemo<number | typeof NOT_A_QUANTITY> = new ParseMemo((value) =>
+  typeof value === "string" && (SPECIAL_WORDS.has(value) || isPercentString(value)) ? NOT_A_QUANTITY : parseDuration(value),
+);
+
+/**
+ * Checks the field(s) a template names (`*` is every item of a list) under `node`, from
+ * template segment `at` on; `indexes` are the list indexes taken so far. A field's path is built
+ * only when its value does not parse (reported unless the schema already `flagged` that path).
+ */
+function checkField(
+  node: unknown,
+  template: readonly string[],
+  at: number,
+  indexes: readonly number[],
+  memo: ParseMemo<unknown>,
+  flagged: ReadonlySet<string>,
+  issues: Issue[],
+): void {
+  for (let i = at; i < template.length; i++) {
+    if (node === null || typeof node !== "object") return;
+    const segment = template[i]!;
+    if (segment === "*") {
+      if (!Array.isArray(node)) return;
+      for (let k = 0; k < node.length; k++) checkField(node[k], template, i + 1, [...indexes, k], memo, flagged, issues);
+      return;
     }
-  };
-  for (const template of QUANTITY_FIELDS[kind]) check(template, parseQuantity);
-  for (const template of DURATION_FIELDS[kind]) check(template, parseDuration);
+    node = (node as Json)[segment];
+  }
+  if (typeof node !== "string" && typeof node !== "number") return;
+  const result = memo.get(node);
+  if (!(result instanceof Error)) return;
+  let k = 0;
+  const path = template.map((segment): PathSegment => (segment === "*" ? indexes[k++]! : segment));
+  if (!flagged.has(path.join("\u0000"))) issues.push({ path, message: result.message });
+}
+
+/** Checks every quantity and duration parses (the schema checks the grammar; this catches overflow). */
+function checkValues(kind: ManifestKind, obj: Json, flagged: ReadonlySet<string>): Issue[] {
+  const issues: Issue[] = [];
+  for (const template of QUANTITY_FIELDS[kind]) checkField(obj, template, 0, [], quantities, flagged, issues);
+  for (const template of DURATION_FIELDS[kind]) checkField(obj, template, 0, [], durations, flagged, issues);
   return issues;
 }
 
 /** The exact bytes of a field when it is a valid quantity, else undefined. */
 function bytesOf(value: unknown): bigint | undefined {
   if (typeof value !== "string" && typeof value !== "number") return undefined;
-  try {
-    return parseQuantity(value);
-  } catch {
-    return undefined;
-  }
+  const result = quantities.get(value);
+  return result instanceof Error || result === NOT_A_QUANTITY ? undefined : result;
 }
 
 function secondsOf(value: unknown): number | undefined {
   if (typeof value !== "string" && typeof value !== "number") return undefined;
-  try {
-    return parseDuration(value);
-  } catch {
-    return undefined;
-  }
+  const result = durations.get(value);
+  return result instanceof Error || result === NOT_A_QUANTITY ? undefined : result;
 }
 
 const q = (bytes: bigint): string => bytesToQuantity(bytes);
@@ -378,14 +410,13 @@ function checkHeader(obj: Json, issues: Issue[]): ManifestKind | undefined {
   } else if (obj.apiVersion !== API_VERSION) {
     issues.push({ path: ["apiVersion"], message: `unknown apiVersion ${describeValue(obj.apiVersion)} (expected ${API_VERSION})` });
   }
-  const known = MANIFEST_KINDS.join(", ");
   if (obj.kind === undefined) {
-    issues.push({ path: ["kind"], message: `missing required field "kind" (known kinds: ${known})`, at: [], atKey: true });
+    issues.push({ path: ["kind"], message: `missing required field "kind" (known kinds: ${MANIFEST_KINDS.join(", ")})`, at: [], atKey: true });
     return undefined;
   }
   if (!isManifestKind(obj.kind)) {
     const hint = typeof obj.kind === "string" ? didYouMean(obj.kind, MANIFEST_KINDS) : "";
-    issues.push({ path: ["kind"], message: `unknown kind ${describeValue(obj.kind)}${hint}; known kinds: ${known}` });
+    issues.push({ path: ["kind"], message: `unknown kind ${describeValue(obj.kind)}${hint}; known kinds: ${MANIFEST_KINDS.join(", ")}` });
     return undefined;
   }
   return obj.kind;
@@ -411,17 +442,19 @@ export function validateObject(value: unknown): ObjectValidation {
       if (issue) issues.push(issue);
     }
   }
-  const flagged = new Set(issues.map((i) => i.path.join("\u0000")));
+  const flagged: ReadonlySet<string> = issues.length === 0 ? NOTHING_FLAGGED : new Set(issues.map((i) => i.path.join("\u0000")));
   issues.push(...checkValues(kind, value, flagged));
   issues.push(...metadataRules(kind, value));
   const spec = isMapping(value.spec) ? value.spec : {};
   if (kind === "Host") issues.push(...hostRules(spec));
   if (kind === "VirtualMachine") issues.push(...vmRules(spec));
   if (kind === "Scenario") issues.push(...scenarioRules(spec));
-  const unique = dedupe(issues);
+  const unique = issues.length === 0 ? issues : dedupe(issues);
   if (unique.length > 0) return { kind, issues: unique };
   return { kind, issues: [], object: applyDefaults(value as unknown as ManifestInput) };
 }
+
+const NOTHING_FLAGGED: ReadonlySet<string> = new Set();
 
 function dedupe(issues: Issue[]): Issue[] {
   const seen = new Set<string>();
