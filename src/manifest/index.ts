@@ -2,6 +2,7 @@
 export { formatManifestError, ManifestValidationError, sortManifestErrors, type ManifestError } from "./errors.js";
 export {
   ManifestCollector,
+  type ManifestCollectorOptions,
   parseManifestText,
   parseManifestTextOrThrow,
   validateManifestObjects,

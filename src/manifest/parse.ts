@@ -45,6 +45,15 @@ interface Accepted {
   namePath: PathSegment[];
 }
 
+/** Options of a {@link ManifestCollector}. */
+export interface ManifestCollectorOptions {
+  /**
+   * Try the fast path first (default true): JSON.parse for JSON, YAML without positions. Off, every
+   * text is read with positions; the results are the same either way (tests compare the two).
+   */
+  fastPath?: boolean;
+}
+
 /**
  * Accumulates objects and errors over several sources (one apply), so that duplicate names
  * across files are caught and every error is reported together.
@@ -55,7 +64,10 @@ export class ManifestCollector {
   private readonly sources: ManifestSource[] = [];
   private readonly seen = new Map<string, Seen>();
 
-  constructor(private readonly limits: Partial<YamlLimits> = {}) {}
+  constructor(
+    private readonly limits: Partial<YamlLimits> = {},
+    private readonly options: ManifestCollectorOptions = {},
+  ) {}
 
   /** Records an error that is not about a field (unreadable file, bad encoding...). */
   addError(file: string, message: string, position: SourcePosition = NO_POSITION): void {
@@ -68,7 +80,7 @@ export class ManifestCollector {
    * exactly those of that full reading.
    */
   addText(text: string, file: string): void {
-    if (this.addTextFast(text, file)) return;
+    if (this.options.fastPath !== false && this.addTextFast(text, file)) return;
     const source: ManifestSource = { file, documents: 0, objects: 0 };
     this.sources.push(source);
     const { documents, problems } = readYamlDocuments(text, this.limits);
