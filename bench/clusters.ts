@@ -44,6 +44,20 @@ export function steadyCluster(vms: number, seed: number, overcommit = 1.5): Mani
   return objects;
 }
 
+/**
+ * Objects per JSON chunk. A JSON text is ONE document, and a document may hold at most 100 000
+ * nodes (the reader's alias-bomb limit, see docs/manifests.md); a benchmark VM is about 50 nodes,
+ * so a `kind: List` of 1 000 objects stays well under it (100 files for 100k VMs).
+ */
+export const JSON_OBJECTS_PER_CHUNK = 1_000;
+
+/** The cluster as JSON `kind: List` texts (`generate -o json`) of at most {@link JSON_OBJECTS_PER_CHUNK} objects each. */
+export function jsonChunks(objects: readonly ManifestObject[]): string[] {
+  const chunks: string[] = [];
+  for (let i = 0; i < objects.length; i += JSON_OBJECTS_PER_CHUNK) chunks.push(serializeCluster(objects.slice(i, i + JSON_OBJECTS_PER_CHUNK), "json"));
+  return chunks;
+}
+
 /** The cluster as YAML texts of at most {@link OBJECTS_PER_CHUNK} objects each. */
 export function yamlChunks(objects: readonly ManifestObject[]): string[] {
   const chunks: string[] = [];
