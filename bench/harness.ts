@@ -1,5 +1,6 @@
 /**
- * One benchmark size: parses and validates the cluster's YAML, applies it through the public
+ * One benchmark size: parses and validates the cluster's manifests as YAML and as JSON (and times
+ * js-yaml alone on the YAML, the floor of any YAML reading), applies them through the public
  * library API, times busy and steady ticks, runs the raw typed-array kernel over the same
  * cluster in the same process, and times JSON log writing. Returns plain numbers.
  */
@@ -8,8 +9,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as v8 from "node:v8";
 import * as vm from "node:vm";
+import * as yaml from "js-yaml";
 import { createEngine, formatLogJson, parseManifestTextOrThrow, type LogEntry } from "../src/index.js";
-import { busyCluster, steadyCluster, yamlChunks } from "./clusters.js";
+import { busyCluster, jsonChunks, steadyCluster, yamlChunks } from "./clusters.js";
 import { buildKernelCluster, kernelTick } from "./kernel.js";
 import { median, quantile, timed } from "./stats.js";
 
@@ -54,6 +56,18 @@ export interface SizeResult {
   validateCpuMs: number;
   applyCpuMs: number;
   firstTickCpuMs: number;
+  /** Parse + validate of the same cluster as JSON `kind: List` texts (`generate -o json`), ms wall and CPU. */
+  validateJsonMs: number;
+  validateJsonCpuMs: number;
+  /** engine.apply of the JSON texts into a fresh engine, ms wall and CPU. */
+  applyJsonMs: number;
+  applyJsonCpuMs: number;
+  /** js-yaml's own `loadAll` of the YAML texts (no checks, no positions): the floor of YAML reading, ms wall and CPU. */
+  yamlLoadAllMs: number;
+  yamlLoadAllCpuMs: number;
+  /** How many texts each format was split into. */
+  yamlChunks: number;
+  jsonChunks: number;
   busy: TickFigures;
   steady: TickFigures;
   /** Hosts in soft, hard or low state at the end of the busy ticks. */
@@ -136,7 +150,10 @@ export function runSize(options: SizeOptions, progress: (line: string) => void =
   let busyObjects = busyCluster(vms, seed);
   const hosts = busyObjects.filter((o) => o.kind === "Host").length;
   let texts = yamlChunks(busyObjects);
-  progress(`${vms} VMs: ${texts.length} YAML chunk(s), ${(texts.reduce((s, t) => s + t.length, 0) / 2 ** 20).toFixed(1)} MiB`);
+  let jsonTexts = jsonChunks(busyObjects);
+  const mib = (chunks: readonly string[]): string => (chunks.reduce((s, t) => s + t.length, 0) / 2 ** 20).toFixed(1);
+  progress(`${vms} VMs: ${texts.length} YAML chunk(s), ${mib(texts)} MiB; ${jsonTexts.length} JSON chunk(s), ${mib(jsonTexts)} MiB`);
+  const chunkCounts = { yamlChunks: texts.length, jsonChunks: jsonTexts.length };
 
   // the kernel first, on a quiet heap
   const kernel = buildKernelCluster(busyObjects);
@@ -156,6 +173,27 @@ export function runSize(options: SizeOptions, progress: (line: string) => void =
     for (const [i, text] of texts.entries()) parseManifestTextOrThrow(text, `chunk-${i}.yaml`);
   });
   progress(`  validate ${validateMs.toFixed(0)} ms`);
+
+  gc();
+  const { ms: yamlLoadAllMs, cpuMs: yamlLoadAllCpuMs } = timed(() => {
+    for (const text of texts) yaml.loadAll(text);
+  });
+  progress(`  js-yaml loadAll alone ${yamlLoadAllMs.toFixed(0)} ms`);
+
+  gc();
+  const { ms: validateJsonMs, cpuMs: validateJsonCpuMs } = timed(() => {
+    for (const [i, text] of jsonTexts.entries()) parseManifestTextOrThrow(text, `chunk-${i}.json`);
+  });
+  progress(`  validate JSON ${validateJsonMs.toFixed(0)} ms`);
+
+  gc();
+  let jsonEngine: ReturnType<typeof createEngine> | undefined = createEngine({ seed });
+  const { ms: applyJsonMs, cpuMs: applyJsonCpuMs } = timed(() => {
+    for (const text of jsonTexts) jsonEngine!.apply(text);
+  });
+  progress(`  apply JSON ${applyJsonMs.toFixed(0)} ms`);
+  jsonEngine = undefined;
+  jsonTexts = [];
 
   gc();
   const engine = createEngine({ seed });
@@ -210,6 +248,13 @@ export function runSize(options: SizeOptions, progress: (line: string) => void =
     validateCpuMs,
     applyCpuMs,
     firstTickCpuMs,
+    validateJsonMs,
+    validateJsonCpuMs,
+    applyJsonMs,
+    applyJsonCpuMs,
+    yamlLoadAllMs,
+    yamlLoadAllCpuMs,
+    ...chunkCounts,
     busy,
     steady,
     hostsUnderPressure,
