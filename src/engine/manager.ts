@@ -173,20 +173,15 @@ export class ControllerManager {
 
     const emit = (controller: string, input: LogEntryInput): void => {
       // rebuilt in api.md §3 field order, optional fields only when present
-      const ordered: LogEntry = {
-        tick,
-        time,
-        controller,
-        kind: String(input.kind),
-        ...(input.namespace !== undefined && { namespace: input.namespace }),
-        name: String(input.name),
-        ...(input.host !== undefined && { host: input.host }),
-        action: String(input.action),
-        ...(input.from !== undefined && { from: String(input.from) }),
-        ...(input.to !== undefined && { to: String(input.to) }),
-        ...(input.reason !== undefined && { reason: input.reason }),
-        message: String(input.message ?? ""),
-      };
+      const ordered = { tick, time, controller, kind: String(input.kind) } as LogEntry;
+      if (input.namespace !== undefined) ordered.namespace = input.namespace;
+      ordered.name = String(input.name);
+      if (input.host !== undefined) ordered.host = input.host;
+      ordered.action = String(input.action);
+      if (input.from !== undefined) ordered.from = String(input.from);
+      if (input.to !== undefined) ordered.to = String(input.to);
+      if (input.reason !== undefined) ordered.reason = input.reason;
+      ordered.message = String(input.message ?? "");
       logEntries.push(ordered);
       this.#logs.next(ordered);
     };

@@ -21,6 +21,8 @@ interface PendingStatus {
   name: string;
   namespace: string | undefined;
   status: Record<string, unknown>;
+  /** Whether `status.conditions` is this buffer's own array (copied once per tick, then updated in place). */
+  ownConditions: boolean;
 }
 
 interface PendingEvent {
@@ -42,6 +44,9 @@ export class TickWrites {
   /** Keyed by the stored object itself: nothing replaces it in the store until flush. */
   readonly #statuses = new Map<object, PendingStatus>();
   readonly #events: PendingEvent[] = [];
+  /** The last key looked up and its buffer: a controller usually writes several parts of one object in a row. */
+  #lastKey: { kind: Kind; name: string; namespace: string | undefined } | undefined;
+  #lastPending: PendingStatus | undefined;
 
   constructor(
     private readonly store: MemoryStore,
@@ -75,27 +80,33 @@ export class TickWrites {
       }
     }
     this.#statuses.clear();
+    this.#lastKey = this.#lastPending = undefined;
     for (const e of this.#events) this.#writeEvent(e);
     this.#events.length = 0;
     this.#trimEvents();
   }
 
   #pending(key: ObjectKey): PendingStatus {
+    const last = this.#lastKey;
+    if (last !== undefined && last.name === key.name && last.kind === key.kind && last.namespace === key.namespace) return this.#lastPending!;
     const namespace = namespaceOf(key.kind, key.namespace);
     const current = this.store.get(key.kind, key.name, namespace);
     if (current === undefined) throw new NotFoundError(key.kind, key.name, namespace);
     let p = this.#statuses.get(current);
     if (p === undefined) {
       const status = (current as { status?: Record<string, unknown> }).status;
-      p = { kind: key.kind, name: key.name, namespace, status: { ...(status ?? {}) } };
+      p = { kind: key.kind, name: key.name, namespace, status: { ...(status ?? {}) }, ownConditions: false };
       this.#statuses.set(current, p);
     }
+    this.#lastKey = { kind: key.kind, name: key.name, namespace: key.namespace };
+    this.#lastPending = p;
     return p;
   }
 
   #patch(key: ObjectKey, patch: Record<string, unknown>): void {
     const p = this.#pending(key);
     Object.assign(p.status, patch);
+    if ("conditions" in patch) p.ownConditions = false;
   }
 
   #setCondition(key: ObjectKey, next: Omit<Condition, "lastTransitionTime">): void {
@@ -110,10 +121,11 @@ export class TickWrites {
       message: next.message,
       lastTransitionTime: previous !== undefined && previous.status === next.status ? previous.lastTransitionTime : this.now,
     };
-    const updated = [...conditions];
+    const updated = p.ownConditions ? (conditions as Condition[]) : [...conditions];
     if (index >= 0) updated[index] = condition;
     else updated.push(condition);
     p.status.conditions = updated;
+    p.ownConditions = true;
   }
 
   #writeEvent(e: PendingEvent): void {

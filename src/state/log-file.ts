@@ -3,6 +3,7 @@
  * the retention rule. Writing is done by {@link StateWriter}, which owns the commit protocol.
  */
 import type { LogEntry } from "../engine/log-entry.js";
+import { formatLogJson } from "../engine/log-format.js";
 
 /** How many log entries a state directory keeps: the newest ones. */
 export const DEFAULT_LOG_RETENTION = 100_000;
@@ -54,10 +55,10 @@ export function parseLogLines(text: string, maxTick = Number.POSITIVE_INFINITY):
   return { entries, droppedLines, droppedUncommitted };
 }
 
-/** Serialises entries as JSON lines, each ending in "\n". */
+/** Serialises entries as JSON lines (api.md §3 field order, as `formatLogJson`), each ending in "\n". */
 export function toLogLines(entries: readonly LogEntry[]): string {
   let out = "";
-  for (const e of entries) out += JSON.stringify(e) + "\n";
+  for (const e of entries) out += formatLogJson(e) + "\n";
   return out;
 }
 

@@ -31,6 +31,9 @@ interface LastProjection {
   status: unknown;
   /** The stored conditions array then. */
   conditions: unknown;
+  /** The `memory` and `rates` objects the last projection handed to the store (their texts are those of `fingerprint`). */
+  memory: unknown;
+  rates: unknown;
 }
 
 /** Fingerprint slots the conditions are built from (phase, balloon, max, swapped, compressed, guest swap, driver, limit, charged). */
@@ -50,6 +53,8 @@ export class VmStatusController implements Controller {
    */
   readonly #last = new WeakMap<VmRecord, LastProjection>();
   readonly #scratch = new Float64Array(FINGERPRINT_LENGTH);
+  /** The fingerprint of the previous projection, while the new one is built. */
+  readonly #previous = new Float64Array(FINGERPRINT_LENGTH);
 
   reconcile(req: ReconcileRequest, ctx: ReconcileContext): void {
     const vm = vmFor(req, ctx);
@@ -83,17 +88,23 @@ export class VmStatusController implements Controller {
       last.conditions === storedConditions &&
       last.admission === vm.admission &&
       last.balloonDriver === vm.spec.balloonDriver &&
-      CONDITION_SLOTS.every((i) => last.fingerprint[i] === f[i]);
+      sameSlots(last.fingerprint, f, CONDITION_SLOTS);
+    let projection: LastProjection;
+    let previous: Float64Array | undefined;
     if (last === undefined) {
-      this.#last.set(vm, { fingerprint: f.slice(), admission: vm.admission, balloonDriver: vm.spec.balloonDriver, status: obj.status, conditions: storedConditions });
+      projection = { fingerprint: f.slice(), admission: vm.admission, balloonDriver: vm.spec.balloonDriver, status: obj.status, conditions: storedConditions, memory: undefined, rates: undefined };
+      this.#last.set(vm, projection);
     } else {
+      previous = this.#previous;
+      previous.set(last.fingerprint);
       last.fingerprint.set(f);
       last.admission = vm.admission;
       last.balloonDriver = vm.spec.balloonDriver;
       last.status = obj.status;
       last.conditions = storedConditions;
+      projection = last;
     }
-    this.#project(vm, obj, running, ctx, conditionsUnchanged);
+    this.#project(vm, obj, running, ctx, conditionsUnchanged, projection, previous);
   }
 
   /**
@@ -109,8 +120,8 @@ export class VmStatusController implements Controller {
     f[2] = Math.round(mappedOf(vm));
     f[3] = Math.round(running ? ctx.model.consumed(vm) : 0);
     f[4] = Math.round(running ? ctx.model.active(vm) : 0);
-    f[5] = Math.round(vm.entitlement);
-    f[6] = Math.round(vm.overhead);
+    f[5] = Math.round(running ? vm.entitlement : 0);
+    f[6] = Math.round(running ? vm.overhead : 0);
     f[7] = Math.round(vm.balloon);
     f[8] = Math.round(vm.balloonTarget);
     f[9] = Math.round(vm.balloonMax);
@@ -141,36 +152,52 @@ export class VmStatusController implements Controller {
     return f;
   }
 
-  /** Builds and patches the status; parts equal to the stored ones are handed back as they are (no copy, no write). */
-  #project(vm: VmRecord, obj: DeepReadonly<VirtualMachine>, running: boolean, ctx: ReconcileContext, conditionsUnchanged: boolean): void {
+  /**
+   * Builds and patches the status. A quantity whose number is as at the last projection keeps
+   * the stored text (`memory` and `rates` of the last projection are still the stored objects);
+   * parts equal to the stored ones are handed back as they are (no copy, no write).
+   */
+  #project(
+    vm: VmRecord,
+    obj: DeepReadonly<VirtualMachine>,
+    running: boolean,
+    ctx: ReconcileContext,
+    conditionsUnchanged: boolean,
+    projection: LastProjection,
+    lastNumbers: Float64Array | undefined,
+  ): void {
     const key = vmObjectKey(vm);
     const stored = (obj as { status?: VirtualMachineStatus }).status;
-    const rate = (pages: number): string => q(pages / ctx.tickSeconds);
+    const f = projection.fingerprint;
+    // the quantity in slot i as text: the stored text when the number is as last projected
+    const m = stored?.memory === projection.memory ? stored?.memory : undefined;
+    const r = stored?.rates === projection.rates ? stored?.rates : undefined;
+    const text = (i: number, old: string | undefined): string => (old !== undefined && lastNumbers !== undefined && lastNumbers[i] === f[i] ? old : q(f[i]!));
     const memory: VirtualMachineStatus["memory"] = {
-      configured: q(vm.spec.memory),
-      granted: q(mappedOf(vm)),
-      consumed: q(running ? ctx.model.consumed(vm) : 0),
-      active: q(running ? ctx.model.active(vm) : 0),
-      entitlement: q(running ? vm.entitlement : 0),
-      overhead: q(running ? vm.overhead : 0),
-      balloon: q(vm.balloon),
-      balloonTarget: q(vm.balloonTarget),
-      balloonMax: q(running ? vm.balloonMax : 0),
-      swapped: q(swappedOf(vm)),
-      swapTarget: q(vm.swapTarget),
-      compressed: q(compressedOf(vm)),
-      shared: q(vm.sharedZero + vm.sharedCommon),
-      guestUsed: q(usedOf(vm)),
-      guestFree: q(freeOf(vm)),
-      guestUntouched: q(vm.untouched),
-      guestSwapped: q(vm.guestSwapped),
+      configured: text(1, m?.configured),
+      granted: text(2, m?.granted),
+      consumed: text(3, m?.consumed),
+      active: text(4, m?.active),
+      entitlement: text(5, m?.entitlement),
+      overhead: text(6, m?.overhead),
+      balloon: text(7, m?.balloon),
+      balloonTarget: text(8, m?.balloonTarget),
+      balloonMax: text(32, m?.balloonMax),
+      swapped: text(10, m?.swapped),
+      swapTarget: text(11, m?.swapTarget),
+      compressed: text(12, m?.compressed),
+      shared: text(13, m?.shared),
+      guestUsed: text(14, m?.guestUsed),
+      guestFree: text(15, m?.guestFree),
+      guestUntouched: text(16, m?.guestUntouched),
+      guestSwapped: text(17, m?.guestSwapped),
     };
     const rates: VirtualMachineStatus["rates"] = {
-      swapIn: rate(vm.counters.swapIns),
-      swapOut: rate(vm.counters.swapOuts),
-      decompress: rate(vm.counters.decompressions),
-      guestPageIn: rate(vm.counters.guestPageIns),
-      guestPageOut: rate(vm.counters.guestPageOuts),
+      swapIn: text(18, r?.swapIn),
+      swapOut: text(19, r?.swapOut),
+      decompress: text(20, r?.decompress),
+      guestPageIn: text(21, r?.guestPageIn),
+      guestPageOut: text(22, r?.guestPageOut),
     };
     const status: Partial<VirtualMachineStatus> = {
       phase: vm.phase,
@@ -179,7 +206,16 @@ export class VmStatusController implements Controller {
       memoryStallPercent: running ? vm.stallPercent : 0,
       observedGeneration: obj.metadata.generation ?? 0,
     };
-    ctx.store.patchStatus(key, status);
+    projection.memory = status.memory;
+    projection.rates = status.rates;
+    const unchanged =
+      stored !== undefined &&
+      stored.phase === status.phase &&
+      stored.memory === status.memory &&
+      stored.rates === status.rates &&
+      stored.memoryStallPercent === status.memoryStallPercent &&
+      stored.observedGeneration === status.observedGeneration;
+    if (!unchanged) ctx.store.patchStatus(key, status);
     if (conditionsUnchanged) return;
     const previous = stored?.conditions ?? [];
     const conditions = this.conditions(vm);
@@ -217,6 +253,11 @@ export class VmStatusController implements Controller {
       ),
     ];
   }
+}
+
+function sameSlots(a: Float64Array, b: Float64Array, slots: readonly number[]): boolean {
+  for (let i = 0; i < slots.length; i++) if (a[slots[i]!] !== b[slots[i]!]) return false;
+  return true;
 }
 
 function sameNumbers(a: Float64Array, b: Float64Array): boolean {

@@ -232,6 +232,24 @@ describe("ControllerManager status writes", () => {
     expect(conditions()[1]!.lastTransitionTime).toBe("1s");
   });
 
+  it("never changes a conditions array a controller handed over, and keeps interleaved objects apart", () => {
+    const handed: Condition[] = [{ type: "Custom", status: "True", reason: "Mine", message: "set by patch", lastTransitionTime: "0s" }];
+    const { store, manager } = managerFixture([
+      controller("balloon", "Host", (_req, ctx) => {
+        ctx.store.patchStatus(vmKey("web-1"), { conditions: handed });
+        ctx.store.setCondition(vmKey("web-1"), { type: "Ballooning", status: "True", reason: "HostSoft", message: "one" });
+        ctx.store.setCondition(vmKey("web-2"), { type: "Ballooning", status: "False", reason: "Idle", message: "two" });
+        ctx.store.setCondition(vmKey("web-1"), { type: "Compressing", status: "False", reason: "Idle", message: "three" });
+      }),
+    ]);
+    store.apply([host("esx-01"), vm("web-1"), vm("web-2")]);
+    manager.runTick();
+    expect(handed.map((c) => c.type)).toEqual(["Custom"]);
+    const types = (name: string) => store.get("VirtualMachine", name)!.status!.conditions.map((c) => `${c.type}=${c.message}`);
+    expect(types("web-1")).toEqual(["Custom=set by patch", "Ballooning=one", "Compressing=three"]);
+    expect(types("web-2")).toEqual(["Ballooning=two"]);
+  });
+
   it("turns a patch of a missing object into a ReconcileError", () => {
     const { store, manager } = managerFixture([
       controller("balloon", "Host", (_req, ctx) => ctx.store.patchStatus(vmKey("ghost"), { phase: "Running" })),
