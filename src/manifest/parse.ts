@@ -42,7 +42,8 @@ interface Accepted {
   object: ManifestObject;
   id: string;
   document: number;
-  namePath: PathSegment[];
+  /** Index in the document's `items` when the document is a List. */
+  item?: number;
 }
 
 /** Options of a {@link ManifestCollector}. */
@@ -112,13 +113,13 @@ export class ManifestCollector {
     const accepted: Accepted[] = [];
     const ids = new Set<string>();
     let documents = 0;
-    const accept = (value: unknown, document: number, prefix: PathSegment[]): boolean => {
+    const accept = (value: unknown, document: number, item?: number): boolean => {
       const { issues, object } = validateObject(value);
       if (issues.length > 0 || !object) return false;
       const id = objectId(object);
       if (ids.has(id) || this.seen.has(id)) return false;
       ids.add(id);
-      accepted.push({ object, id, document, namePath: [...prefix, "metadata", "name"] });
+      accepted.push({ object, id, document, item });
       return true;
     };
     for (let document = 0; document < values.length; document++) {
@@ -126,20 +127,21 @@ export class ManifestCollector {
       if (value === null || value === undefined) continue;
       documents++;
       if (!isList(value)) {
-        if (!accept(value, document, [])) return false;
+        if (!accept(value, document)) return false;
         continue;
       }
       const items = (value as Record<string, unknown>).items;
       if (!Array.isArray(items)) return false;
       for (let i = 0; i < items.length; i++) {
         const item: unknown = items[i];
-        if (item !== null && item !== undefined && !accept(item, document, ["items", i])) return false;
+        if (item !== null && item !== undefined && !accept(item, document, i)) return false;
       }
     }
     this.sources.push({ file, documents, objects: accepted.length });
     const locate = lazyLocator(text, this.limits);
     for (const a of accepted) {
-      this.seen.set(a.id, { file, position: () => locate(a.document, a.namePath) });
+      const namePath = a.item === undefined ? ["metadata", "name"] : ["items", a.item, "metadata", "name"];
+      this.seen.set(a.id, { file, position: () => locate(a.document, namePath) });
       this.objects.push(a.object);
     }
     return true;
