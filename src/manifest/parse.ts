@@ -140,8 +140,8 @@ export class ManifestCollector {
     this.sources.push({ file, documents, objects: accepted.length });
     const locate = lazyLocator(text, this.limits);
     for (const a of accepted) {
-      const namePath = a.item === undefined ? ["metadata", "name"] : ["items", a.item, "metadata", "name"];
-      this.seen.set(a.id, { file, position: () => locate(a.document, namePath) });
+      const { document, item } = a;
+      this.seen.set(a.id, { file, position: () => locate(document, item === undefined ? ["metadata", "name"] : ["items", item, "metadata", "name"]) });
       this.objects.push(a.object);
     }
     return true;
