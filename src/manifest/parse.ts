@@ -102,13 +102,10 @@ export class ManifestCollector {
    * only when everything is valid and no name is taken. False (nothing recorded) otherwise.
    */
   private addTextFast(text: string, file: string): boolean {
-    let values: readonly unknown[] | undefined;
-    if (looksLikeJson(text, file)) {
-      const json = readJsonValue(text, this.limits);
-      values = json === undefined ? undefined : [json.value];
-    } else {
-      values = readYamlValues(text, this.limits);
-    }
+    // JSON.parse when the text looks like JSON; the YAML reader (still without positions) when it
+    // does not, or when the JSON reader declines (not strict JSON, or too deep to be sure)
+    const json = looksLikeJson(text, file) ? readJsonValue(text, this.limits) : undefined;
+    const values: readonly unknown[] | undefined = json !== undefined ? [json.value] : readYamlValues(text, this.limits);
     if (values === undefined) return false;
     const accepted: Accepted[] = [];
     const ids = new Set<string>();
