@@ -1,6 +1,6 @@
 /** Plain words for a host's memory state and its state changes (memory-model.md §5). */
 import { describeState } from "../controllers/host-state/host-state-controller.js";
-import { DECISION_RETENTION, type HostStateDecision } from "../hypervisor/decisions.js";
+import { HOST_DECISION_RETENTION, type HostStateDecision } from "../hypervisor/decisions.js";
 import { enterThresholdPercent, stateRank, thresholdPages } from "../hypervisor/formulas.js";
 import type { HostRecord } from "../hypervisor/ledger.js";
 import { pct, size, tickAt } from "./words.js";
@@ -36,8 +36,8 @@ export function hostStateSentence(host: HostRecord, rec: HostStateDecision | und
   }
   if (rec) return `Host ${host.name} was ${rec.to} at ${tickAt(at, ts)} (${stateChangeText(host, rec, ts)}): ${STATE_ACTIONS[rec.to]}.`;
   const ring = host.decisions;
-  if (ring.length >= DECISION_RETENTION) {
-    return `Host ${host.name}'s state at tick ${at} is not known: it keeps only its newest ${DECISION_RETENTION} state changes and the oldest kept is at tick ${ring[0]!.tick}.`;
+  if (ring.length >= HOST_DECISION_RETENTION) {
+    return `Host ${host.name}'s state at tick ${at} is not known: it keeps only its newest ${HOST_DECISION_RETENTION} state changes and the oldest kept is at tick ${ring[0]!.tick}.`;
   }
   return `Host ${host.name} was high at ${tickAt(at, ts)} (no state change before then): ${STATE_ACTIONS.high}.`;
 }

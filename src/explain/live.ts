@@ -5,6 +5,7 @@
  * directly with the controllers' own rules (memory-model.md §6–§8) instead of trusting a record
  * that may be old or already dropped.
  */
+import { hostStateReason } from "../controllers/host-state/host-state-controller.js";
 import { canBalloon, underPressure } from "../controllers/balloon/balloon-controller.js";
 import { computeEntitlements, entitlementDecision } from "../controllers/entitlement/entitlement-controller.js";
 import type { ResourceReader } from "../store/types.js";
@@ -33,7 +34,7 @@ export function liveBalloon(model: MemoryModel, store: ResourceReader, host: Hos
     : pressure || vm.overLimit
       ? vm.overLimit && !pressure
         ? "OverLimit"
-        : `HostState${host.state[0]!.toUpperCase()}${host.state.slice(1)}`
+        : hostStateReason(host.state)
       : "PressureRelieved";
   return {
     type: "balloon",
@@ -79,7 +80,7 @@ export function liveSwap(model: MemoryModel, host: HostRecord, vm: VmRecord, tic
     tick,
     swapTarget: vm.swapTarget,
     need,
-    reason: overLimit ? "OverLimit" : need > 0 ? (state === "soft" ? "CannotBalloon" : `HostState${state}`) : "PressureRelieved",
+    reason: overLimit ? "OverLimit" : need > 0 ? (state === "soft" ? "CannotBalloon" : hostStateReason(state)) : "PressureRelieved",
     balloonDone: done,
     compressed: compressedOf(vm),
     swapped: swappedOf(vm),

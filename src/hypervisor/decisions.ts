@@ -7,8 +7,15 @@
 import type { HostMemoryState } from "../api/types.js";
 import type { BalloonCapName, BalloonCaps } from "./formulas.js";
 
-/** How many decision records of each type each VM and host keeps (the oldest of that type are dropped first). */
-export const DECISION_RETENTION = 16;
+/**
+ * How many decision records of each type each VM keeps (the oldest of that type are dropped
+ * first). Eight per type bound a VM's history to ≈ 3 KB; at 100 000 VMs that is what the
+ * decision records may cost, so the number is kept small.
+ */
+export const DECISION_RETENTION = 8;
+
+/** How many state-change records each host keeps: hosts are few, and `advise` reads time under pressure from them. */
+export const HOST_DECISION_RETENTION = 16;
 
 /** Which bound decided a VM's entitlement. */
 export type EntitlementBound = "uncontended" | "reservation" | "limit" | "memory" | "touched" | "active" | "water-level";
@@ -104,13 +111,14 @@ export type DecisionRecord = EntitlementDecision | BalloonDecision | SwapDecisio
 
 /**
  * Appends a record to an object's ring, keeping the newest {@link DECISION_RETENTION} of each
- * type, so a VM swapped every tick does not push out its balloon and entitlement history.
+ * type ({@link HOST_DECISION_RETENTION} host state changes), so a VM swapped every tick does not push out its balloon and entitlement history.
  */
 export function recordDecision(ring: DecisionRecord[], record: DecisionRecord): void {
   ring.push(record);
   let sameType = 0;
   for (const r of ring) if (r.type === record.type) sameType++;
-  if (sameType > DECISION_RETENTION) ring.splice(ring.findIndex((r) => r.type === record.type), 1);
+  const keep = record.type === "hostState" ? HOST_DECISION_RETENTION : DECISION_RETENTION;
+  if (sameType > keep) ring.splice(ring.findIndex((r) => r.type === record.type), 1);
 }
 
 /** The newest record of a type at or before `tick` (latest when tick is undefined). */

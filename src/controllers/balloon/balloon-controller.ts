@@ -14,7 +14,7 @@ import type { Controller, ReconcileContext, ReconcileRequest } from "../../engin
 import { balloonMaximum } from "../../hypervisor/formulas.js";
 import type { HostRecord, VmRecord } from "../../hypervisor/ledger.js";
 import type { MemoryModel } from "../../hypervisor/memory-model.js";
-import { describeState } from "../host-state/host-state-controller.js";
+import { describeState, hostStateReason } from "../host-state/host-state-controller.js";
 import type { StoredObject } from "../../api/types.js";
 import type { DeepReadonly } from "../../store/types.js";
 import { approx, forEachVmRecord, q, significantChange, vmFor, vmObjectKey } from "../shared/context.js";
@@ -75,7 +75,7 @@ export class BalloonController implements Controller {
       message = vm.spec.toolsInstalled ? `ballooning is disabled on ${host.name}` : "no tools, no balloon driver";
     } else if (underPressure(host) || vm.overLimit) {
       target = Math.min(vm.balloonMax, vm.balloon + vm.reclaim);
-      reason = vm.overLimit && !underPressure(host) ? "OverLimit" : `HostState${host.state[0]!.toUpperCase()}${host.state.slice(1)}`;
+      reason = vm.overLimit && !underPressure(host) ? "OverLimit" : hostStateReason(host.state);
       message = vm.overLimit && !underPressure(host)
         ? `consumed ${approx(consumed)} is over the limit ${approx(vm.spec.limit)}`
         : `${describeState(host)}; reclaim ${approx(vm.reclaim)} (consumed ${approx(consumed)} − entitlement ${approx(vm.entitlement)})`;

@@ -61,6 +61,19 @@ export class HostStateController implements Controller {
   }
 }
 
+const STATE_REASONS: Readonly<Record<HostRecord["state"], string>> = {
+  high: "HostStateHigh",
+  clear: "HostStateClear",
+  soft: "HostStateSoft",
+  hard: "HostStateHard",
+  low: "HostStateLow",
+};
+
+/** The log/decision reason naming a host state (`HostStateSoft`, …): one shared string per state. */
+export function hostStateReason(state: HostRecord["state"]): string {
+  return STATE_REASONS[state];
+}
+
 /** Plain words for a host's state: free memory against the threshold that decided it. */
 export function describeState(host: HostRecord): string {
   const { free, state, spec } = host;

@@ -8,6 +8,7 @@
  * compresses to ≤ 2 KiB and the cache has room, otherwise written to the VM's swap file. The
  * host's page-out throughput is shared by its VMs in proportion to their need.
  */
+import { hostStateReason } from "../host-state/host-state-controller.js";
 import { injectable } from "inversify";
 import type { Controller, ReconcileContext, ReconcileRequest } from "../../engine/controller.js";
 import { compressedOf, swappedOf } from "../../hypervisor/ledger.js";
@@ -50,7 +51,7 @@ export class SwapController implements Controller {
             tick: ctx.tick,
             swapTarget,
             need,
-            reason: overLimit ? "OverLimit" : need > 0 ? (state === "soft" ? "CannotBalloon" : `HostState${state[0]!.toUpperCase()}${state.slice(1)}`) : "PressureRelieved",
+            reason: overLimit ? "OverLimit" : need > 0 ? (state === "soft" ? "CannotBalloon" : hostStateReason(state)) : "PressureRelieved",
             balloonDone,
             balloonDoneReason: !canBalloon(vm, host)
               ? "noDriver"
@@ -73,7 +74,7 @@ export class SwapController implements Controller {
             action: "SwapTargetChanged",
             from: q(from),
             to: q(swapTarget),
-            reason: overLimit ? "OverLimit" : need > 0 ? (state === "soft" ? "CannotBalloon" : `HostState${state[0]!.toUpperCase()}${state.slice(1)}`) : "PressureRelieved",
+            reason: overLimit ? "OverLimit" : need > 0 ? (state === "soft" ? "CannotBalloon" : hostStateReason(state)) : "PressureRelieved",
             message: need > 0 ? `balloon left ${approx(need)} of reclaim unmet; compressing and swapping` : `no reclaim left on ${host.name}; swapped pages return when touched`,
           });
         }
