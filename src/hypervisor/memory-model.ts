@@ -152,7 +152,7 @@ export class HypervisorMemoryModel implements MemoryModel {
   /** Stored object uid → record, valid until vmMap changes (sync without building keys). */
   private byUid = new Map<string, VmRecord>();
   /** The VM list of the last sync and its records, index for index. */
-  private synced: { list: readonly unknown[]; records: readonly VmRecord[] } = { list: [], records: [] };
+  private synced: { list: readonly unknown[]; records: readonly VmRecord[]; version: number } = { list: [], records: [], version: -1 };
   /** Per host: its admitted records as of (host.vms array, its length, vmMapVersion). */
   private hostVmsCache = new WeakMap<HostRecord, { keys: readonly string[]; length: number; version: number; vms: VmRecord[] }>();
   /** Every record in admission order (creation time, then key), as of vmMapVersion. */
@@ -198,7 +198,7 @@ export class HypervisorMemoryModel implements MemoryModel {
   private vmMapChanged(): void {
     this.vmMapVersion++;
     this.byUid.clear();
-    this.synced = { list: [], records: [] };
+    this.synced = { list: [], records: [], version: -1 };
     this.vmIndex = undefined;
     this.admissionOrder = undefined;
   }
@@ -259,7 +259,13 @@ export class HypervisorMemoryModel implements MemoryModel {
     }
     const list = store.list("VirtualMachine") as readonly DeepReadonly<VirtualMachine>[];
     const aligned = new Array<VmRecord>(list.length);
-    for (let i = 0; i < list.length; i++) aligned[i] = this.syncVm(list[i]!);
+    // an object that is the very one the last sync saw at the same place has the same record
+    const previous = this.synced;
+    const sameSet = previous.version === this.vmMapVersion;
+    for (let i = 0; i < list.length; i++) {
+      const o = list[i]!;
+      aligned[i] = sameSet && previous.list[i] === o ? previous.records[i]! : this.syncVm(o);
+    }
     if (this.vmMap.size !== list.length) {
       // store keys are unique, so the records left over are the deleted VMs
       const seen = new Set(aligned);
@@ -271,7 +277,7 @@ export class HypervisorMemoryModel implements MemoryModel {
         }
       }
     }
-    this.synced = { list, records: aligned };
+    this.synced = { list, records: aligned, version: this.vmMapVersion };
     for (const host of this.hostMap.values()) {
       host.pageOutLeft = Math.floor(host.spec.swap.writePerSecond * tickSeconds);
       host.pageInLeft = Math.floor(host.spec.swap.readPerSecond * tickSeconds);
@@ -295,7 +301,8 @@ export class HypervisorMemoryModel implements MemoryModel {
 
   /** Built-in profile lookup for names not in the store (cached per sync). */
   private profileMinimum(name: string): number | undefined {
-    if (this.profiles.has(name)) return this.profiles.get(name);
+    const known = this.profiles.get(name);
+    if (known !== undefined) return known;
     const p = builtinProfile(name);
     if (!p) return undefined;
     const pages = quantityToPages(p.spec.minimumMemory);

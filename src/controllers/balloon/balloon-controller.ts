@@ -68,22 +68,25 @@ export class BalloonController implements Controller {
     const consumed = ctx.model.consumed(vm);
     let target: number;
     let reason: string;
-    let message: string;
+    // the message is only built when the change is logged (most ticks it is not)
+    let message: () => string;
     if (!able) {
       target = 0;
       reason = vm.spec.toolsInstalled ? "BallooningDisabled" : "NoBalloonDriver";
-      message = vm.spec.toolsInstalled ? `ballooning is disabled on ${host.name}` : "no tools, no balloon driver";
+      message = () => (vm.spec.toolsInstalled ? `ballooning is disabled on ${host.name}` : "no tools, no balloon driver");
     } else if (underPressure(host) || vm.overLimit) {
       target = Math.min(vm.balloonMax, vm.balloon + vm.reclaim);
-      reason = vm.overLimit && !underPressure(host) ? "OverLimit" : hostStateReason(host.state);
-      message = vm.overLimit && !underPressure(host)
-        ? `consumed ${approx(consumed)} is over the limit ${approx(vm.spec.limit)}`
-        : `${describeState(host)}; reclaim ${approx(vm.reclaim)} (consumed ${approx(consumed)} − entitlement ${approx(vm.entitlement)})`;
+      const overLimitOnly = vm.overLimit && !underPressure(host);
+      reason = overLimitOnly ? "OverLimit" : hostStateReason(host.state);
+      message = () =>
+        overLimitOnly
+          ? `consumed ${approx(consumed)} is over the limit ${approx(vm.spec.limit)}`
+          : `${describeState(host)}; reclaim ${approx(vm.reclaim)} (consumed ${approx(consumed)} − entitlement ${approx(vm.entitlement)})`;
     } else {
       const give = Math.max(0, vm.entitlement - consumed - vm.untouched);
       target = Math.min(vm.balloonMax, Math.max(0, vm.balloon - give));
       reason = "PressureRelieved";
-      message = `host ${host.name} is ${host.state}: deflating toward entitlement ${approx(vm.entitlement)}`;
+      message = () => `host ${host.name} is ${host.state}: deflating toward entitlement ${approx(vm.entitlement)}`;
     }
     let logged = false;
     if (target !== vm.balloonTarget) {
@@ -91,7 +94,7 @@ export class BalloonController implements Controller {
       vm.balloonTarget = target;
       if (significantChange(from, target) || target === vm.balloonMax) {
         logged = true;
-        ctx.log({ kind: "VirtualMachine", namespace: vm.namespace, name: vm.name, host: host.name, action: "BalloonTargetChanged", from: q(from), to: q(target), reason, message });
+        ctx.log({ kind: "VirtualMachine", namespace: vm.namespace, name: vm.name, host: host.name, action: "BalloonTargetChanged", from: q(from), to: q(target), reason, message: message() });
       }
     }
     const balloonBefore = vm.balloon;
