@@ -6,9 +6,9 @@
 import { DEFAULT_NAMESPACE, type ManifestObject } from "../api/types.js";
 import { ManifestValidationError, sortManifestErrors, type ManifestError } from "./errors.js";
 import { looksLikeJson, readJsonValue } from "./fast-json.js";
-import { DEFAULT_YAML_LIMITS, FORBIDDEN_KEYS, readYamlDocuments, readYamlValues, type YamlLimits } from "./safe-yaml.js";
+import { DEFAULT_YAML_LIMITS, FORBIDDEN_KEYS, readYamlDocuments, readYamlQuick, type YamlLimits, type YamlReadResult } from "./safe-yaml.js";
 import { formatPath, NO_POSITION, SourceMap, type PathSegment, type SourcePosition } from "./source-map.js";
-import { validateObject, describeValue } from "./validate.js";
+import { validateObject, describeValue, type ObjectValidation } from "./validate.js";
 
 /** What one source contributed. */
 export interface ManifestSource {
@@ -35,6 +35,22 @@ interface Seen {
   file: string;
   /** Where the object's name is (computed only when a duplicate needs it). */
   position: () => SourcePosition;
+}
+
+/**
+ * What a fast-path attempt that did not succeed leaves for the full reading: the reading itself
+ * when it can be built from the events already parsed, and the validations already done (by
+ * {@link validationKey}), which the full reading reuses instead of validating those objects again.
+ */
+interface FastAttempt {
+  done: boolean;
+  full?: () => YamlReadResult;
+  validations?: Map<string, ObjectValidation>;
+}
+
+/** Key of an object in a text: its document and, in a List, its item. */
+function validationKey(document: number, item?: number): string {
+  return item === undefined ? `${document}` : `${document}:${item}`;
 }
 
 /** An object the fast path accepted, before it is committed to the collector. */
@@ -81,10 +97,12 @@ export class ManifestCollector {
    * exactly those of that full reading.
    */
   addText(text: string, file: string): void {
-    if (this.options.fastPath !== false && this.addTextFast(text, file)) return;
+    const attempt: FastAttempt = this.options.fastPath !== false ? this.addTextFast(text, file) : { done: false };
+    if (attempt.done) return;
+    const { validations } = attempt;
     const source: ManifestSource = { file, documents: 0, objects: 0 };
     this.sources.push(source);
-    const { documents, problems } = readYamlDocuments(text, this.limits);
+    const { documents, problems } = attempt.full?.() ?? readYamlDocuments(text, this.limits);
     for (const p of problems) {
       this.errors.push({ file, line: p.position.line, column: p.position.column, path: formatPath(p.path), message: p.message });
     }
@@ -93,25 +111,32 @@ export class ManifestCollector {
       source.documents++;
       // A document with a YAML-level problem (bad tag, duplicate key...) is still validated, so
       // that every error shows at once, but yields no object.
-      this.addDocument(doc.value, file, doc.positions, source, [], doc.hasProblems);
+      this.addDocument(doc.value, file, doc.positions, source, [], doc.hasProblems, validations && ((item) => validations.get(validationKey(doc.index, item))));
     }
   }
 
   /**
    * The fast path: reads and validates the text without source positions and commits its objects
-   * only when everything is valid and no name is taken. False (nothing recorded) otherwise.
+   * only when everything is valid and no name is taken. Otherwise nothing is recorded, and what
+   * was learnt is handed to the full reading.
    */
-  private addTextFast(text: string, file: string): boolean {
+  private addTextFast(text: string, file: string): FastAttempt {
     // JSON.parse when the text looks like JSON; the YAML reader (still without positions) when it
     // does not, or when the JSON reader declines (not strict JSON, or too deep to be sure)
     const json = looksLikeJson(text, file) ? readJsonValue(text, this.limits) : undefined;
-    const values: readonly unknown[] | undefined = json !== undefined ? [json.value] : readYamlValues(text, this.limits);
-    if (values === undefined) return false;
+    const quick = json === undefined ? readYamlQuick(text, this.limits) : undefined;
+    const values: readonly unknown[] | undefined = json !== undefined ? [json.value] : quick!.values;
+    // validations are reused only for values the YAML reader built: the full reading builds the very same
+    const validations = quick !== undefined ? new Map<string, ObjectValidation>() : undefined;
+    const failed: FastAttempt = { done: false, ...(quick !== undefined && { full: quick.full }), ...(validations !== undefined && { validations }) };
+    if (values === undefined) return failed;
     const accepted: Accepted[] = [];
     const ids = new Set<string>();
     let documents = 0;
     const accept = (value: unknown, document: number, item?: number): boolean => {
-      const { issues, object } = validateObject(value);
+      const validation = validateObject(value);
+      validations?.set(validationKey(document, item), validation);
+      const { issues, object } = validation;
       if (issues.length > 0 || !object) return false;
       const id = objectId(object);
       if (ids.has(id) || this.seen.has(id)) return false;
@@ -124,14 +149,14 @@ export class ManifestCollector {
       if (value === null || value === undefined) continue;
       documents++;
       if (!isList(value)) {
-        if (!accept(value, document)) return false;
+        if (!accept(value, document)) return failed;
         continue;
       }
       const items = (value as Record<string, unknown>).items;
-      if (!Array.isArray(items)) return false;
+      if (!Array.isArray(items)) return failed;
       for (let i = 0; i < items.length; i++) {
         const item: unknown = items[i];
-        if (item !== null && item !== undefined && !accept(item, document, i)) return false;
+        if (item !== null && item !== undefined && !accept(item, document, i)) return failed;
       }
     }
     this.sources.push({ file, documents, objects: accepted.length });
@@ -141,7 +166,7 @@ export class ManifestCollector {
       this.seen.set(a.id, { file, position: () => locate(document, item === undefined ? ["metadata", "name"] : ["items", item, "metadata", "name"]) });
       this.objects.push(a.object);
     }
-    return true;
+    return { done: true };
   }
 
   /**
@@ -171,6 +196,7 @@ export class ManifestCollector {
     source: ManifestSource,
     prefix: PathSegment[] = [],
     rejected = false,
+    validated?: (item?: number) => ObjectValidation | undefined,
   ): void {
     if (isList(value)) {
       const items = (value as Record<string, unknown>).items;
@@ -179,11 +205,11 @@ export class ManifestCollector {
         return;
       }
       items.forEach((item, i) => {
-        if (item !== null && item !== undefined) this.addObject(item, file, positions, source, [...prefix, "items", i], rejected);
+        if (item !== null && item !== undefined) this.addObject(item, file, positions, source, [...prefix, "items", i], rejected, validated?.(i));
       });
       return;
     }
-    this.addObject(value, file, positions, source, prefix, rejected);
+    this.addObject(value, file, positions, source, prefix, rejected, validated?.());
   }
 
   private addObject(
@@ -193,8 +219,9 @@ export class ManifestCollector {
     source: ManifestSource,
     prefix: PathSegment[],
     rejected: boolean,
+    validated?: ObjectValidation,
   ): void {
-    const { issues, object } = validateObject(value);
+    const { issues, object } = validated ?? validateObject(value);
     for (const issue of issues) {
       this.push(file, positions, [...prefix, ...issue.path], [...prefix, ...(issue.at ?? issue.path)], issue.atKey ?? false, issue.message);
     }

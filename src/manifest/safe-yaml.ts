@@ -428,25 +428,36 @@ function parseProblem(error: unknown, offset: number, lines: LineIndex): YamlPro
   return { position: lines.position(offset), path: [], message: `cannot read YAML: ${String((error as Error)?.message ?? error)}` };
 }
 
-/**
- * Reads every document of a YAML (or JSON) text with positions. Never throws on bad input:
- * problems are returned with their line and column. A leading byte order mark is ignored.
- */
-export function readYamlDocuments(text: string, limits: Partial<YamlLimits> = {}): YamlReadResult {
-  const lim: YamlLimits = { ...DEFAULT_YAML_LIMITS, ...limits };
-  const problems: YamlProblem[] = [];
-  if (text.length > lim.maxChars) {
-    return {
-      documents: [],
-      problems: [{ position: { line: 1, column: 1 }, path: [], message: `source is larger than the ${formatChars(lim.maxChars)} limit` }],
-    };
+/** The events of a text, or the error that stopped js-yaml's parser. */
+type Parsed = { events: Event[] } | { error: unknown };
+
+function parse(source: string, lim: YamlLimits): Parsed {
+  try {
+    return { events: parseEvents(source, { maxDepth: lim.maxDepth }) };
+  } catch (error) {
+    return { error };
   }
-  const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+function withoutByteOrderMark(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+function tooLarge(lim: YamlLimits): YamlReadResult {
+  return {
+    documents: [],
+    problems: [{ position: { line: 1, column: 1 }, path: [], message: `source is larger than the ${formatChars(lim.maxChars)} limit` }],
+  };
+}
+
+/** The full reading of a parsed text: values with positions and every problem (recovering from syntax errors). */
+function readTracked(source: string, lim: YamlLimits, parsed: Parsed): YamlReadResult {
+  const problems: YamlProblem[] = [];
   const lines = new LineIndex(source);
   try {
-    const events = parseEvents(source, { maxDepth: lim.maxDepth });
+    if ("error" in parsed) throw parsed.error;
     const builder = new DocumentBuilder(source, 0, lines, lim, problems, 0);
-    builder.run(events);
+    builder.run(parsed.events);
     return { documents: builder.documents, problems };
   } catch (error) {
     // Recover: read each document on its own so that every syntax error is reported.
@@ -469,26 +480,52 @@ export function readYamlDocuments(text: string, limits: Partial<YamlLimits> = {}
 }
 
 /**
- * Reads every document of a YAML text WITHOUT positions, for the common case of a valid text:
- * the documents' values (`null` for an empty document), or `undefined` as soon as anything is
- * wrong (syntax, a tag, a duplicate or forbidden key, an alias, a limit) — the caller then reads
- * the text again with {@link readYamlDocuments} to report the problems with their positions.
- * Every rule of {@link readYamlDocuments} applies; values are built the same way.
+ * Reads every document of a YAML (or JSON) text with positions. Never throws on bad input:
+ * problems are returned with their line and column. A leading byte order mark is ignored.
  */
-export function readYamlValues(text: string, limits: Partial<YamlLimits> = {}): unknown[] | undefined {
+export function readYamlDocuments(text: string, limits: Partial<YamlLimits> = {}): YamlReadResult {
   const lim: YamlLimits = { ...DEFAULT_YAML_LIMITS, ...limits };
-  if (text.length > lim.maxChars) return undefined;
-  const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  try {
-    const events = parseEvents(source, { maxDepth: lim.maxDepth });
-    const builder = new DocumentBuilder(source, 0, UNTRACKED_LINES, lim, [], 0, false);
-    builder.run(events);
-    return builder.documents.map((doc) => doc.value);
-  } catch {
-    // a syntax error (YAMLException), a problem (Abandoned) or anything unexpected: the tracked
-    // reader says what and where
-    return undefined;
+  if (text.length > lim.maxChars) return tooLarge(lim);
+  const source = withoutByteOrderMark(text);
+  return readTracked(source, lim, parse(source, lim));
+}
+
+/** A text read without positions (see {@link readYamlQuick}). */
+export interface QuickYamlRead {
+  /** The documents' values (`null` for an empty document), or `undefined` when anything is wrong. */
+  values: unknown[] | undefined;
+  /** The full reading, as {@link readYamlDocuments} gives it, without parsing the text again. */
+  full(): YamlReadResult;
+}
+
+/**
+ * Reads every document of a YAML text WITHOUT positions, for the common case of a valid text:
+ * the documents' values, or `undefined` as soon as anything is wrong (syntax, a tag, a duplicate
+ * or forbidden key, an alias, a limit). Every rule of {@link readYamlDocuments} applies and values
+ * are built the same way. When the caller needs positions after all (a problem, or a field that
+ * does not validate), `full()` builds them from the events already parsed.
+ */
+export function readYamlQuick(text: string, limits: Partial<YamlLimits> = {}): QuickYamlRead {
+  const lim: YamlLimits = { ...DEFAULT_YAML_LIMITS, ...limits };
+  if (text.length > lim.maxChars) return { values: undefined, full: () => tooLarge(lim) };
+  const source = withoutByteOrderMark(text);
+  const parsed = parse(source, lim);
+  let values: unknown[] | undefined;
+  if ("events" in parsed) {
+    try {
+      const builder = new DocumentBuilder(source, 0, UNTRACKED_LINES, lim, [], 0, false);
+      builder.run(parsed.events);
+      values = builder.documents.map((doc) => doc.value);
+    } catch {
+      values = undefined; // a problem (Abandoned) or a limit: the full reading says what and where
+    }
   }
+  return { values, full: () => readTracked(source, lim, parsed) };
+}
+
+/** The values of {@link readYamlQuick}: the documents of a valid text, `undefined` for any problem. */
+export function readYamlValues(text: string, limits: Partial<YamlLimits> = {}): unknown[] | undefined {
+  return readYamlQuick(text, limits).values;
 }
 
 /** Line index of an untracked builder (never consulted). */
