@@ -91,6 +91,8 @@ export class VmStatusController implements Controller {
       sameSlots(last.fingerprint, f, CONDITION_SLOTS);
     let projection: LastProjection;
     let previous: Float64Array | undefined;
+    const lastAdmission = last?.admission;
+    const lastDriver = last?.balloonDriver;
     if (last === undefined) {
       projection = { fingerprint: f.slice(), admission: vm.admission, balloonDriver: vm.spec.balloonDriver, status: obj.status, conditions: storedConditions, memory: undefined, rates: undefined };
       this.#last.set(vm, projection);
@@ -104,7 +106,7 @@ export class VmStatusController implements Controller {
       last.conditions = storedConditions;
       projection = last;
     }
-    this.#project(vm, obj, running, ctx, conditionsUnchanged, projection, previous);
+    this.#project(vm, obj, running, ctx, conditionsUnchanged, projection, previous, lastAdmission === vm.admission, lastDriver === vm.spec.balloonDriver);
   }
 
   /**
@@ -165,6 +167,8 @@ export class VmStatusController implements Controller {
     conditionsUnchanged: boolean,
     projection: LastProjection,
     lastNumbers: Float64Array | undefined,
+    sameAdmission: boolean,
+    sameDriver: boolean,
   ): void {
     const key = vmObjectKey(vm);
     const stored = (obj as { status?: VirtualMachineStatus }).status;
@@ -218,10 +222,14 @@ export class VmStatusController implements Controller {
     if (!unchanged) ctx.store.patchStatus(key, status);
     if (conditionsUnchanged) return;
     const previous = stored?.conditions ?? [];
-    const conditions = this.conditions(vm);
+    // a condition whose inputs are as at the last projection is the stored one (built from them)
+    const keep = (type: string, slots: readonly number[], same = true): Readonly<Condition> | undefined =>
+      same && lastNumbers !== undefined && sameSlots(lastNumbers, f, slots) ? previous.find((c) => c.type === type) : undefined;
+    const conditions = this.conditions(vm, keep, sameAdmission, sameDriver);
     if (sameConditions(conditions, previous)) return; // no condition moves: nothing to set, log or record
     const was = (type: string): boolean => previous.some((c) => c.type === type && c.status === "True");
     for (const c of conditions) {
+      if (previous.includes(c as Condition)) continue; // kept as stored
       ctx.store.setCondition(key, c);
       if (c.status === "True" && !was(c.type) && (c.type === "GuestSwapping" || c.type === "OverLimit")) {
         ctx.log({ kind: "VirtualMachine", namespace: vm.namespace, name: vm.name, host: vm.hostName, action: c.type, reason: c.reason, message: c.message });
@@ -230,30 +238,56 @@ export class VmStatusController implements Controller {
     }
   }
 
-  private conditions(vm: VmRecord): CondInput[] {
+  /**
+   * The seven conditions in their fixed order; `keep(type, slots)` hands back the stored
+   * condition when the fingerprint slots it is built from did not move.
+   */
+  private conditions(
+    vm: VmRecord,
+    keep: (type: string, slots: readonly number[], same?: boolean) => Readonly<Condition> | undefined,
+    sameAdmission: boolean,
+    sameDriver: boolean,
+  ): (CondInput | Readonly<Condition>)[] {
     const a = vm.admission;
-    const driver = !vm.spec.toolsInstalled
-      ? cond("BalloonDriverReady", false, "ToolsNotInstalled", "no tools installed: the VM cannot be ballooned")
-      : vm.spec.balloonDriver === "stuck" && vm.driverIdleSeconds >= BALLOON_DRIVER_TIMEOUT_SECONDS
-        ? cond("BalloonDriverReady", false, "Unresponsive", `balloon driver has not moved for ${Math.round(vm.driverIdleSeconds)}s`)
-        : cond("BalloonDriverReady", true, vm.spec.balloonDriver === "slow" ? "Slow" : "Ready", vm.spec.balloonDriver === "slow" ? "balloon driver runs at a tenth of the rate" : "balloon driver is running");
     const limit = vm.spec.limit;
     return [
-      cond("Admitted", a.admitted, a.reason, a.message),
-      driver,
-      cond("Ballooning", vm.balloon > 0, vm.balloon > 0 ? "BalloonInflated" : "NoBalloon", `balloon ${approx(vm.balloon)} of max ${approx(vm.balloonMax)}`),
-      cond("Compressing", compressedOf(vm) > 0, compressedOf(vm) > 0 ? "PagesCompressed" : "NoCompressedPages", `${approx(compressedOf(vm))} in the compression cache`),
-      cond("HypervisorSwapping", swappedOf(vm) > 0, swappedOf(vm) > 0 ? "PagesSwapped" : "NoSwappedPages", `${approx(swappedOf(vm))} in the hypervisor swap file`),
-      cond("GuestSwapping", vm.guestSwapped > 0, vm.guestSwapped > 0 ? "GuestPagedOut" : "NoGuestSwap", `guest has ${approx(vm.guestSwapped)} in its own swap`),
-      cond(
-        "OverLimit",
-        vm.overLimit,
-        vm.overLimit ? "ConsumedOverLimit" : Number.isFinite(limit) ? "WithinLimit" : "NoLimit",
-        Number.isFinite(limit) ? `consumed ${approx(vm.phase === "Running" ? vm.charged : 0)} vs limit ${approx(limit)}` : "no limit set",
-      ),
+      keep("Admitted", NO_SLOTS, sameAdmission) ?? cond("Admitted", a.admitted, a.reason, a.message),
+      keep("BalloonDriverReady", DRIVER_SLOTS, sameDriver) ?? driverCondition(vm),
+      keep("Ballooning", BALLOON_SLOTS) ?? cond("Ballooning", vm.balloon > 0, vm.balloon > 0 ? "BalloonInflated" : "NoBalloon", `balloon ${approx(vm.balloon)} of max ${approx(vm.balloonMax)}`),
+      keep("Compressing", COMPRESSED_SLOTS) ?? cond("Compressing", compressedOf(vm) > 0, compressedOf(vm) > 0 ? "PagesCompressed" : "NoCompressedPages", `${approx(compressedOf(vm))} in the compression cache`),
+      keep("HypervisorSwapping", SWAPPED_SLOTS) ?? cond("HypervisorSwapping", swappedOf(vm) > 0, swappedOf(vm) > 0 ? "PagesSwapped" : "NoSwappedPages", `${approx(swappedOf(vm))} in the hypervisor swap file`),
+      keep("GuestSwapping", GUEST_SWAP_SLOTS) ?? cond("GuestSwapping", vm.guestSwapped > 0, vm.guestSwapped > 0 ? "GuestPagedOut" : "NoGuestSwap", `guest has ${approx(vm.guestSwapped)} in its own swap`),
+      keep("OverLimit", OVER_LIMIT_SLOTS) ??
+        cond(
+          "OverLimit",
+          vm.overLimit,
+          vm.overLimit ? "ConsumedOverLimit" : Number.isFinite(limit) ? "WithinLimit" : "NoLimit",
+          Number.isFinite(limit) ? `consumed ${approx(vm.phase === "Running" ? vm.charged : 0)} vs limit ${approx(limit)}` : "no limit set",
+        ),
     ];
   }
 }
+
+/** The BalloonDriverReady condition: no tools, a stuck driver past the timeout, or running (slow or not). */
+function driverCondition(vm: VmRecord): CondInput {
+  if (!vm.spec.toolsInstalled) return cond("BalloonDriverReady", false, "ToolsNotInstalled", "no tools installed: the VM cannot be ballooned");
+  if (vm.spec.balloonDriver === "stuck" && vm.driverIdleSeconds >= BALLOON_DRIVER_TIMEOUT_SECONDS) {
+    return cond("BalloonDriverReady", false, "Unresponsive", `balloon driver has not moved for ${Math.round(vm.driverIdleSeconds)}s`);
+  }
+  const slow = vm.spec.balloonDriver === "slow";
+  return cond("BalloonDriverReady", true, slow ? "Slow" : "Ready", slow ? "balloon driver runs at a tenth of the rate" : "balloon driver is running");
+}
+
+const NO_SLOTS: readonly number[] = [];
+/** Tools installed, stuck-driver idle seconds, past the timeout. */
+const DRIVER_SLOTS: readonly number[] = [26, 27, 28];
+/** Balloon and its maximum. */
+const BALLOON_SLOTS: readonly number[] = [7, 9];
+const COMPRESSED_SLOTS: readonly number[] = [12];
+const SWAPPED_SLOTS: readonly number[] = [10];
+const GUEST_SWAP_SLOTS: readonly number[] = [17];
+/** Phase, over limit, limit, charged. */
+const OVER_LIMIT_SLOTS: readonly number[] = [0, 29, 30, 31];
 
 function sameSlots(a: Float64Array, b: Float64Array, slots: readonly number[]): boolean {
   for (let i = 0; i < slots.length; i++) if (a[slots[i]!] !== b[slots[i]!]) return false;
@@ -279,7 +313,7 @@ function shareIfEqual<T extends object>(next: T, previous: Readonly<T> | undefin
 }
 
 /** Whether the conditions to set are exactly the stored ones (same order, type, status, reason, message). */
-function sameConditions(next: readonly CondInput[], stored: readonly Readonly<Condition>[]): boolean {
+function sameConditions(next: readonly (CondInput | Readonly<Condition>)[], stored: readonly Readonly<Condition>[]): boolean {
   if (next.length !== stored.length) return false;
   for (let i = 0; i < next.length; i++) {
     const a = next[i]!;
