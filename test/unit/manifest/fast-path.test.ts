@@ -6,6 +6,7 @@
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
+import fc from "fast-check";
 import * as yaml from "js-yaml";
 import { serializeCluster } from "../../../src/cli/commands/generate.js";
 import { generateCluster } from "../../../src/generate/cluster-generator.js";
@@ -196,5 +197,48 @@ describe("looksLikeJson", () => {
     expect(looksLikeJson("  [1]", "a.yaml")).toBe(true);
     expect(looksLikeJson("kind: Host", "a.yaml")).toBe(false);
     expect(looksLikeJson("", "a.yaml")).toBe(false);
+  });
+});
+
+describe("fast path: mutated inputs (fast-check, seeded)", () => {
+  const seeds: Text[] = [
+    [JSON.stringify({ apiVersion: "v1", kind: "List", items: [HOST, VM] }, null, 2), "pretty.json"],
+    [`{"apiVersion":"v1","kind":"List","items":[\n${json(HOST)},\n${vmJson}\n]}`, "lines.json"],
+    [yaml.dump(HOST) + "---\n" + yaml.dump(VM), "two.yaml"],
+    [yaml.dump(VM, { flowLevel: 2 }), "flow.yaml"],
+  ];
+  const tokens = [
+    '"a":1,', '"kind":"Host",', '"name":"web-1",', '"__proto__":{},', '"constructor":1,', "\\", '\\"', '"', ":", ",", "{", "}", "[", "]",
+    "1e400", "-0", "0.5", "\\u0000", "\ufeff", "\t", "\r\n", "\n", "#", "&a ", "*a", "!!str ", "---\n", "null", "true",
+  ];
+  const mutation = fc.oneof(
+    fc.record({ op: fc.constant("insert" as const), at: fc.nat(), text: fc.oneof(fc.constantFrom(...tokens), fc.string({ maxLength: 6 })) }),
+    fc.record({ op: fc.constant("delete" as const), at: fc.nat(), length: fc.integer({ min: 1, max: 12 }) }),
+    fc.record({ op: fc.constant("dupLine" as const), at: fc.nat() }),
+  );
+  const mutate = (text: string, ops: readonly { op: string; at: number; text?: string; length?: number }[]): string => {
+    let t = text;
+    for (const m of ops) {
+      const at = m.at % (t.length + 1);
+      if (m.op === "insert") t = t.slice(0, at) + m.text + t.slice(at);
+      else if (m.op === "delete") t = t.slice(0, at) + t.slice(at + (m.length ?? 1));
+      else {
+        const lines = t.split("\n");
+        const i = m.at % lines.length;
+        lines.splice(i, 0, lines[i]!);
+        t = lines.join("\n");
+      }
+    }
+    return t;
+  };
+
+  it("both paths agree on every mutation of JSON and YAML manifests", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...seeds), fc.array(mutation, { minLength: 1, maxLength: 3 }), ([text, file], ops) => {
+        const mutated = mutate(text, ops);
+        expect(read([[mutated, file]], true)).toStrictEqual(read([[mutated, file]], false));
+      }),
+      { seed: 6, numRuns: 400 },
+    );
   });
 });
