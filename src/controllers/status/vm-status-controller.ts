@@ -223,8 +223,8 @@ export class VmStatusController implements Controller {
     if (conditionsUnchanged) return;
     const previous = stored?.conditions ?? [];
     // a condition whose inputs are as at the last projection is the stored one (built from them)
-    const keep = (type: string, slots: readonly number[], same = true): Readonly<Condition> | undefined =>
-      same && lastNumbers !== undefined && sameSlots(lastNumbers, f, slots) ? previous.find((c) => c.type === type) : undefined;
+    const keep = (index: number, type: string, slots: readonly number[], same: boolean): Readonly<Condition> | undefined =>
+      same && lastNumbers !== undefined && sameSlots(lastNumbers, f, slots) ? conditionOfType(previous, index, type) : undefined;
     const conditions = this.conditions(vm, keep, sameAdmission, sameDriver);
     if (sameConditions(conditions, previous)) return; // no condition moves: nothing to set, log or record
     const was = (type: string): boolean => previous.some((c) => c.type === type && c.status === "True");
@@ -240,24 +240,24 @@ export class VmStatusController implements Controller {
 
   /**
    * The seven conditions in their fixed order; `keep(type, slots)` hands back the stored
-   * condition when the fingerprint slots it is built from did not move.
+   * condition (expected at `index`) when the fingerprint slots it is built from did not move.
    */
   private conditions(
     vm: VmRecord,
-    keep: (type: string, slots: readonly number[], same?: boolean) => Readonly<Condition> | undefined,
+    keep: (index: number, type: string, slots: readonly number[], same: boolean) => Readonly<Condition> | undefined,
     sameAdmission: boolean,
     sameDriver: boolean,
   ): (CondInput | Readonly<Condition>)[] {
     const a = vm.admission;
     const limit = vm.spec.limit;
     return [
-      keep("Admitted", NO_SLOTS, sameAdmission) ?? cond("Admitted", a.admitted, a.reason, a.message),
-      keep("BalloonDriverReady", DRIVER_SLOTS, sameDriver) ?? driverCondition(vm),
-      keep("Ballooning", BALLOON_SLOTS) ?? cond("Ballooning", vm.balloon > 0, vm.balloon > 0 ? "BalloonInflated" : "NoBalloon", `balloon ${approx(vm.balloon)} of max ${approx(vm.balloonMax)}`),
-      keep("Compressing", COMPRESSED_SLOTS) ?? cond("Compressing", compressedOf(vm) > 0, compressedOf(vm) > 0 ? "PagesCompressed" : "NoCompressedPages", `${approx(compressedOf(vm))} in the compression cache`),
-      keep("HypervisorSwapping", SWAPPED_SLOTS) ?? cond("HypervisorSwapping", swappedOf(vm) > 0, swappedOf(vm) > 0 ? "PagesSwapped" : "NoSwappedPages", `${approx(swappedOf(vm))} in the hypervisor swap file`),
-      keep("GuestSwapping", GUEST_SWAP_SLOTS) ?? cond("GuestSwapping", vm.guestSwapped > 0, vm.guestSwapped > 0 ? "GuestPagedOut" : "NoGuestSwap", `guest has ${approx(vm.guestSwapped)} in its own swap`),
-      keep("OverLimit", OVER_LIMIT_SLOTS) ??
+      keep(0, "Admitted", NO_SLOTS, sameAdmission) ?? cond("Admitted", a.admitted, a.reason, a.message),
+      keep(1, "BalloonDriverReady", DRIVER_SLOTS, sameDriver) ?? driverCondition(vm),
+      keep(2, "Ballooning", BALLOON_SLOTS, true) ?? cond("Ballooning", vm.balloon > 0, vm.balloon > 0 ? "BalloonInflated" : "NoBalloon", `balloon ${approx(vm.balloon)} of max ${approx(vm.balloonMax)}`),
+      keep(3, "Compressing", COMPRESSED_SLOTS, true) ?? cond("Compressing", compressedOf(vm) > 0, compressedOf(vm) > 0 ? "PagesCompressed" : "NoCompressedPages", `${approx(compressedOf(vm))} in the compression cache`),
+      keep(4, "HypervisorSwapping", SWAPPED_SLOTS, true) ?? cond("HypervisorSwapping", swappedOf(vm) > 0, swappedOf(vm) > 0 ? "PagesSwapped" : "NoSwappedPages", `${approx(swappedOf(vm))} in the hypervisor swap file`),
+      keep(5, "GuestSwapping", GUEST_SWAP_SLOTS, true) ?? cond("GuestSwapping", vm.guestSwapped > 0, vm.guestSwapped > 0 ? "GuestPagedOut" : "NoGuestSwap", `guest has ${approx(vm.guestSwapped)} in its own swap`),
+      keep(6, "OverLimit", OVER_LIMIT_SLOTS, true) ??
         cond(
           "OverLimit",
           vm.overLimit,
@@ -266,6 +266,14 @@ export class VmStatusController implements Controller {
         ),
     ];
   }
+}
+
+/** The stored condition of a type: at `index` (where vm-status puts it) or wherever a custom controller's conditions moved it. */
+function conditionOfType(conditions: readonly Readonly<Condition>[], index: number, type: string): Readonly<Condition> | undefined {
+  const at = conditions[index];
+  if (at !== undefined && at.type === type) return at;
+  for (let i = 0; i < conditions.length; i++) if (conditions[i]!.type === type) return conditions[i];
+  return undefined;
 }
 
 /** The BalloonDriverReady condition: no tools, a stuck driver past the timeout, or running (slow or not). */
