@@ -10,7 +10,8 @@ import * as path from "node:path";
 import * as v8 from "node:v8";
 import * as vm from "node:vm";
 import * as yaml from "js-yaml";
-import { createEngine, formatLogJson, parseManifestTextOrThrow, type LogEntry } from "../src/index.js";
+import { createEngine, parseManifestTextOrThrow, type LogEntry } from "../src/index.js";
+import { toLogLines } from "../src/state/log-file.js";
 import { busyCluster, jsonChunks, steadyCluster, yamlChunks } from "./clusters.js";
 import { buildKernelCluster, kernelTick } from "./kernel.js";
 import { median, quantile, timed } from "./stats.js";
@@ -81,7 +82,7 @@ export interface SizeResult {
   rssMiB: number;
   /** Heap used after the busy ticks (after a full GC), MiB. */
   heapMiB: number;
-  /** formatLogJson + write to a file, entries per (wall) second. */
+  /** Log entries written as log.jsonl is written (`toLogLines`, one write per 256 entries), per (wall) second. */
   logEntriesPerSecond: number;
   /** The same per CPU second of this process. */
   logEntriesPerCpuSecond: number;
@@ -115,26 +116,27 @@ function gc(): void {
   collect();
 }
 
-/** Formats `n` log entries (cycling through `sample`) as JSON lines and writes them to a temp file; entries per wall and per CPU second. */
+/** Log entries per write in {@link measureLogWriting} (≈ 64 KiB of JSON lines). */
+const LOG_WRITE_BATCH = 256;
+
+/**
+ * Writes `n` log entries (cycling through `sample`) to a temp file the way a state directory's
+ * `log.jsonl` is written (`toLogLines`, then one write per batch; no fsync, which measures the
+ * disk rather than memplane); entries per wall and per CPU second.
+ */
 export function measureLogWriting(sample: readonly LogEntry[], n: number): { wall: number; cpu: number } {
   if (sample.length === 0) return { wall: Number.NaN, cpu: Number.NaN };
   const file = path.join(os.tmpdir(), `memplane-bench-${process.pid}.jsonl`);
   const fd = fs.openSync(file, "w");
+  const batches: LogEntry[][] = [];
+  for (let i = 0; i < n; i += LOG_WRITE_BATCH) {
+    const batch: LogEntry[] = [];
+    for (let j = i; j < Math.min(n, i + LOG_WRITE_BATCH); j++) batch.push(sample[j % sample.length]!);
+    batches.push(batch);
+  }
   try {
     const { ms, cpuMs } = timed(() => {
-      let buffer: string[] = [];
-      let size = 0;
-      for (let i = 0; i < n; i++) {
-        const line = formatLogJson(sample[i % sample.length]!);
-        buffer.push(line);
-        size += line.length + 1;
-        if (size >= 1 << 16) {
-          fs.writeSync(fd, buffer.join("\n") + "\n");
-          buffer = [];
-          size = 0;
-        }
-      }
-      if (buffer.length > 0) fs.writeSync(fd, buffer.join("\n") + "\n");
+      for (const batch of batches) fs.writeSync(fd, toLogLines(batch));
     });
     return { wall: (n * 1000) / ms, cpu: (n * 1000) / cpuMs };
   } finally {
