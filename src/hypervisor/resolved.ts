@@ -5,9 +5,30 @@
  */
 import type { DeepReadonly } from "../store/types.js";
 import type { HostSpec, MemoryStatesSpec, VirtualMachineSpec, WorkloadSpec } from "../api/types.js";
-import { percentOrQuantityToPages, quantityToPages } from "../api/quantity.js";
-import { parseDuration } from "../api/duration.js";
+import { percentOrQuantityToPages, quantityToPages as parseQuantityPages } from "../api/quantity.js";
+import { parseDuration as parseDurationText } from "../api/duration.js";
 import { autoMinFreePages, defaultOverheadPages, sharesValue } from "./formulas.js";
+
+/** Distinct texts remembered per parser before the memo starts afresh (a cluster uses few distinct sizes). */
+const MEMO_LIMIT = 4096;
+
+/** `parse` with its results for texts remembered: 100 000 VMs resolve a handful of distinct quantities. */
+function memoised<T>(parse: (input: string | number) => T): (input: string | number) => T {
+  const memo = new Map<string, T>();
+  return (input) => {
+    if (typeof input !== "string") return parse(input);
+    let value = memo.get(input);
+    if (value === undefined) {
+      value = parse(input); // throws before anything is remembered
+      if (memo.size >= MEMO_LIMIT) memo.clear();
+      memo.set(input, value);
+    }
+    return value;
+  };
+}
+
+const quantityToPages = memoised(parseQuantityPages);
+const parseDuration = memoised(parseDurationText);
 
 /** A host's parameters in pages and seconds. */
 export interface ResolvedHost {
