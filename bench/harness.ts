@@ -71,6 +71,8 @@ export interface SizeResult {
   jsonChunks: number;
   busy: TickFigures;
   steady: TickFigures;
+  /** Busy ticks of the same cluster with `vm-status` and `host-status` disabled (the model only, no status writes). */
+  busyWithoutStatus: TickFigures;
   /** Hosts in soft, hard or low state at the end of the busy ticks. */
   hostsUnderPressure: number;
   kernel: { medianMs: number; p95Ms: number; medianCpuMs: number };
@@ -239,6 +241,19 @@ export function runSize(options: SizeOptions, progress: (line: string) => void =
   const steady = figures(steadySamples, vms, steadyLogs);
   progress(`  steady median ${steady.medianMs.toFixed(2)} ms`);
 
+  // the simulation without status projection: what an embedder that reads the model pays
+  gc();
+  const bareEngine = createEngine({ seed, controllers: { disable: ["vm-status", "host-status"] } });
+  bareEngine.apply(busyCluster(vms, seed));
+  bareEngine.step(1);
+  let bareLogs = 0;
+  const bareSub = bareEngine.logs$.subscribe(() => bareLogs++);
+  const bareSamples: Sample[] = [];
+  for (let i = 0; i < ticks; i++) bareSamples.push(timed(() => bareEngine.step(1)));
+  bareSub.unsubscribe();
+  const busyWithoutStatus = figures(bareSamples, vms, bareLogs);
+  progress(`  busy without status projection median ${busyWithoutStatus.medianMs.toFixed(1)} ms`);
+
   const logRates = measureLogWriting(logSample, options.logEntries ?? 200_000);
   const kernelMedian = median(kernelSamples);
   return {
@@ -259,6 +274,7 @@ export function runSize(options: SizeOptions, progress: (line: string) => void =
     ...chunkCounts,
     busy,
     steady,
+    busyWithoutStatus,
     hostsUnderPressure,
     kernel: { medianMs: kernelMedian, p95Ms: quantile(kernelSamples, 0.95), medianCpuMs: median(kernelCpu) },
     ratio: busy.medianCpuMs / median(kernelCpu),

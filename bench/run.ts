@@ -73,6 +73,8 @@ export function renderTable(results: readonly SizeResult[]): string {
     ["busy ÷ steady (cpu)", (r) => (1 / r.steadyOverBusy).toFixed(1) + "×"],
     ["kernel tick median ms wall / cpu", (r) => `${ms(r.kernel.medianMs)} / ${ms(r.kernel.medianCpuMs)}`],
     ["engine ÷ kernel (busy, cpu)", (r) => r.ratio.toFixed(1) + "×"],
+    ["busy without status projection ms wall / cpu", (r) => `${ms(r.busyWithoutStatus.medianMs)} / ${ms(r.busyWithoutStatus.medianCpuMs)}`],
+    ["  ÷ kernel (cpu)", (r) => (r.busyWithoutStatus.medianCpuMs / r.kernel.medianCpuMs).toFixed(1) + "×"],
     ["RSS MiB (after busy ticks)", (r) => r.rssMiB.toFixed(0)],
     ["heap used MiB", (r) => r.heapMiB.toFixed(0)],
     ["JSON log entries/s wall / cpu", (r) => `${count(r.logEntriesPerSecond)} / ${count(r.logEntriesPerCpuSecond)}`],

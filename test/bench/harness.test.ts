@@ -24,10 +24,13 @@ describe("benchmark harness", () => {
       expect(Number.isFinite(v) && v >= 0).toBe(true);
     }
     expect(r.busy.p95Ms).toBeGreaterThanOrEqual(r.busy.medianMs);
+    expect(r.busyWithoutStatus.ticks).toBe(5);
+    expect(r.busyWithoutStatus.logsPerTick).toBeGreaterThan(0); // the same decisions, without status
     expect(r.busy.logsPerTick).toBeGreaterThan(0); // workloads ramp: decisions are logged
     expect(r.steady.logsPerTick).toBe(0); // converged: nothing to decide
     const table = renderTable([r]);
     expect(table).toContain("engine ÷ kernel");
+    expect(table).toContain("busy without status projection");
     expect(table).toContain("JSON log entries/s");
     const checks = checkTargets([r]);
     expect(checks.map((c) => c.target)).toEqual(["200 VMs: steady ≥ 5× cheaper than busy", "JSON log writing ≥ 500k entries/s (wall)"]);
