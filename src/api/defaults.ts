@@ -172,11 +172,16 @@ function duration(value: unknown): string {
   return typeof value === "number" ? formatSimTime(value) : String(value).trim();
 }
 
+/**
+ * The object without its `undefined` properties, as a new object in the same key order
+ * (`delete` would leave it in V8's slow dictionary mode, and every stored spec with it).
+ */
 function withoutUndefined<T extends object>(value: T): T {
-  for (const key of Object.keys(value) as (keyof T)[]) {
-    if (value[key] === undefined) delete value[key];
+  const out = {} as T;
+  for (const key in value) {
+    if (value[key] !== undefined) out[key] = value[key];
   }
-  return value;
+  return out;
 }
 
 /** Metadata as stored: store-owned fields dropped, namespace only on namespaced kinds. */
