@@ -40,6 +40,7 @@ export type { LogTextOptions } from "./engine/log-format.js";
 export { MemoryStore, STORE_KINDS } from "./store/memory-store.js";
 export type { MemoryStoreOptions, StoreSnapshot } from "./store/memory-store.js";
 export type {
+  ApplyOptions,
   ApplyOutcome,
   ApplyResult,
   DeepReadonly,

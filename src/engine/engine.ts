@@ -132,7 +132,8 @@ export class SimulationEngine implements Engine {
   apply(input: string | object | readonly object[]): ApplyOutcome[] {
     let objects: ManifestObject[];
     if (typeof input === "string") {
-      objects = parseManifestTextOrThrow(input, "<input>");
+      // freshly parsed: nobody else holds these objects, so the store freezes them in place
+      return this.#store.apply(parseManifestTextOrThrow(input, "<input>"), { adopt: true });
     } else {
       if (input === null || typeof input !== "object") {
         throw new TypeError("engine.apply takes YAML/JSON text, a manifest object or an array of manifest objects");

@@ -38,6 +38,25 @@ export function cloneFrozen<T>(value: T): T {
 }
 
 /**
+ * The same result as {@link cloneFrozen} for data the caller hands over and never touches
+ * again (objects just parsed from a manifest): plain objects and arrays are frozen in place
+ * instead of copied. A subtree that is not plain data (another prototype, an `undefined`
+ * property to drop) is copied by cloneFrozen as usual.
+ */
+export function adoptFrozen<T>(value: T): T {
+  if (value === null || typeof value !== "object" || isDeeplyFrozen(value)) return value;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = adoptFrozen(value[i]);
+    return Object.freeze(value);
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype) return cloneFrozen(value);
+  const record = value as Record<string, unknown>;
+  for (const key in record) if (record[key] === undefined) return cloneFrozen(value);
+  for (const key in record) record[key] = adoptFrozen(record[key]);
+  return Object.freeze(value);
+}
+
+/**
  * Like {@link cloneFrozen}, but reuses every part of `previous` (a frozen earlier version) that
  * is deep-equal to the matching part of `next`; returns `previous` itself when nothing changed.
  * A status write that changes one counter thus allocates only the path to that counter.

@@ -15,9 +15,9 @@ import {
 } from "../api/types.js";
 import { formatSimTime } from "../api/duration.js";
 import { AlreadyExistsError, ConflictError, InvalidObjectError, NotFoundError } from "./errors.js";
-import { cloneFrozen, cloneFrozenSharing, deepEqual, freezeShallow } from "./immutable.js";
+import { adoptFrozen, cloneFrozen, cloneFrozenSharing, deepEqual, freezeShallow } from "./immutable.js";
 import { matchesLabelSelector, parseLabelSelector } from "./label-selector.js";
-import type { ApplyOutcome, DeepReadonly, ListOptions, ResourceStore, WatchEvent } from "./types.js";
+import type { ApplyOptions, ApplyOutcome, DeepReadonly, ListOptions, ResourceStore, WatchEvent } from "./types.js";
 
 /** The kinds the store holds, in the order snapshots list them. */
 export const STORE_KINDS: readonly Kind[] = ["GuestOSProfile", "Host", "VirtualMachine", "Scenario", "Event"];
@@ -89,6 +89,8 @@ export class MemoryStore implements ResourceStore {
   readonly #tables = new Map<Kind, KindTable>();
   readonly #changes = new Subject<WatchEvent>();
   readonly #now: () => number;
+  /** Inside `apply(objects, { adopt: true })`: the objects are the store's to freeze in place. */
+  #adopting = false;
   #resourceVersion = 0;
   #uidCounter = 0;
 
@@ -232,8 +234,17 @@ export class MemoryStore implements ResourceStore {
     return true;
   }
 
-  apply(objects: readonly ManifestObject[]): ApplyOutcome[] {
+  apply(objects: readonly ManifestObject[], options: ApplyOptions = {}): ApplyOutcome[] {
     for (const object of objects) this.#checkKind(object); // all-or-nothing for malformed input
+    this.#adopting = options.adopt === true;
+    try {
+      return this.#applyEach(objects);
+    } finally {
+      this.#adopting = false;
+    }
+  }
+
+  #applyEach(objects: readonly ManifestObject[]): ApplyOutcome[] {
     return objects.map((object) => {
       const kind = this.#checkKind(object);
       const namespace = MemoryStore.namespaceFor(kind, object.metadata.namespace);
@@ -304,17 +315,18 @@ export class MemoryStore implements ResourceStore {
     managed: { namespace?: string; uid?: string; generation: number; resourceVersion: string; creationTimestamp?: string },
     status?: unknown,
   ): Frozen {
+    const copy = this.#adopting ? adoptFrozen : cloneFrozen;
     const out: Record<string, unknown> = {};
     const source = object as unknown as Record<string, unknown>;
     for (const key in source) {
       if (key === "metadata" || key === "status" || !Object.prototype.hasOwnProperty.call(source, key)) continue;
-      if (source[key] !== undefined) out[key] = cloneFrozen(source[key]);
+      if (source[key] !== undefined) out[key] = copy(source[key]);
     }
     const { name, labels, annotations } = object.metadata;
     const metadata: StoredObject["metadata"] = { name };
     if (managed.namespace !== undefined) metadata.namespace = managed.namespace;
-    if (labels !== undefined) metadata.labels = cloneFrozen(labels);
-    if (annotations !== undefined) metadata.annotations = cloneFrozen(annotations);
+    if (labels !== undefined) metadata.labels = copy(labels);
+    if (annotations !== undefined) metadata.annotations = copy(annotations);
     if (managed.uid !== undefined) metadata.uid = managed.uid;
     metadata.generation = managed.generation;
     metadata.resourceVersion = managed.resourceVersion;

@@ -74,7 +74,16 @@ export interface ResourceStore extends ResourceReader, StatusWriter {
   /** Deletes an object; returns false when it did not exist. */
   delete(kind: Kind, name: string, namespace?: string): boolean;
   /** Creates or updates each (already validated and defaulted) object; reports created/configured/unchanged. */
-  apply(objects: readonly ManifestObject[]): ApplyOutcome[];
+  apply(objects: readonly ManifestObject[], options?: ApplyOptions): ApplyOutcome[];
+}
+
+/** Options of `apply`. */
+export interface ApplyOptions {
+  /**
+   * The caller hands the objects over and never touches them again (e.g. just parsed from a
+   * manifest): they are frozen in place instead of copied. Default false (copied).
+   */
+  adopt?: boolean;
 }
 
 /** Convenience for writers of conditions: sets one condition, keeping lastTransitionTime unless status flips. */

@@ -301,6 +301,30 @@ describe("MemoryStore apply", () => {
     expect(store.get("Host", "esx-01")!.status?.state).toBe("high");
   });
 
+  it("adopting handed-over objects stores the same data, frozen in place instead of copied", () => {
+    const copied = new MemoryStore();
+    const adopted = new MemoryStore();
+    const objects = () => [host("esx-01"), vm("web-1", {}, { labels: { app: "web" } }), guestOS("rhel7")];
+    copied.apply(objects());
+    const handed = objects();
+    const spec = handed[1]!.spec;
+    const nullProto = Object.assign(Object.create(null), { app: "web" }); // not plain data: copied as before
+    (handed[1]!.metadata as { labels?: unknown }).labels = nullProto;
+    adopted.apply(handed, { adopt: true });
+    for (const kind of ["Host", "VirtualMachine", "GuestOSProfile"] as const) {
+      expect(JSON.stringify(adopted.list(kind))).toBe(JSON.stringify(copied.list(kind)));
+    }
+    const stored = adopted.get("VirtualMachine", "web-1")!;
+    expect(stored.spec).toBe(spec); // no copy
+    expect(Object.isFrozen(spec) && Object.isFrozen(spec.workload) && Object.isFrozen(spec.tools)).toBe(true);
+    expect(stored.metadata.labels).not.toBe(nullProto);
+    expect(Object.getPrototypeOf(stored.metadata.labels)).toBe(Object.prototype);
+    // without adopt, the caller's objects stay the caller's
+    const mine = vm("web-2");
+    copied.apply([mine]);
+    expect(Object.isFrozen(mine.spec)).toBe(false);
+  });
+
   it("applies nothing when one object has no name or an unknown kind", () => {
     const store = new MemoryStore();
     const nameless = { ...host("x"), metadata: {} } as unknown as ReturnType<typeof host>;
