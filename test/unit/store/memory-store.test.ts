@@ -307,7 +307,7 @@ describe("MemoryStore apply", () => {
     const objects = () => [host("esx-01"), vm("web-1", {}, { labels: { app: "web" } }), guestOS("rhel7")];
     copied.apply(objects());
     const handed = objects();
-    const spec = handed[1]!.spec;
+    const spec = (handed[1] as ReturnType<typeof vm>).spec;
     const nullProto = Object.assign(Object.create(null), { app: "web" }); // not plain data: copied as before
     (handed[1]!.metadata as { labels?: unknown }).labels = nullProto;
     adopted.apply(handed, { adopt: true });
