@@ -17,6 +17,7 @@ import { createEngine, type Engine } from "../engine/engine.js";
 import { RealTimeClock } from "../engine/clock.js";
 import type { LogEntry } from "../engine/log-entry.js";
 import { formatLogJson } from "../engine/log-format.js";
+import { applyValidated } from "../engine/apply-validated.js";
 import { ExplainError, explainHost, explainVm } from "../explain/index.js";
 import { TOKENS } from "../di/tokens.js";
 import { ManifestValidationError, formatManifestError } from "../manifest/index.js";
@@ -301,9 +302,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (closing) throw new HttpError(503, "ServiceUnavailable", "the server is shutting down");
       const scratch = createEngine({ seed: engine.options.seed, tickSeconds: engine.options.tickSeconds });
       scratch.restore(engine.snapshot());
-      items = scratch.apply(objects);
+      items = applyValidated(scratch, objects);
     } else {
-      items = write(() => engine.apply(objects));
+      items = write(() => applyValidated(engine, objects));
     }
     send(res, 200, { apiVersion: "memplane.io/v1alpha1", kind: "ApplyResult", dryRun, items });
   };

@@ -8,6 +8,7 @@ import type { ApplyOutcome } from "../../store/types.js";
 import type { CliContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { readManifests } from "../manifests.js";
+import { applyValidated } from "../../engine/apply-validated.js";
 import { addServerOptions, addStateOption, filenameOption } from "../options.js";
 import { objectRef } from "../output/names.js";
 import { RemoteClient, type RemoteFlags } from "../remote/client.js";
@@ -37,11 +38,11 @@ export function registerApply(program: Command, ctx: CliContext): void {
       if (remote) {
         outcomes = await remote.apply(objects, opts.dryRun);
       } else if (opts.dryRun) {
-        outcomes = (await readEngine(state)).apply(objects);
+        outcomes = applyValidated(await readEngine(state), objects);
       } else {
         const session = await WriteSession.open(state, ctx.commandLine, {}, term, ctx.env);
         try {
-          outcomes = session.engine.apply(objects);
+          outcomes = applyValidated(session.engine, objects);
           session.save();
         } finally {
           session.close();

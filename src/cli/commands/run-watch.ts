@@ -17,6 +17,7 @@ import type { CliContext } from "../context.js";
 import { toCliError } from "../error-report.js";
 import { UsageError } from "../errors.js";
 import { readManifests } from "../manifests.js";
+import { applyValidated } from "../../engine/apply-validated.js";
 import { WriteSession, buildEngine, openStateDirectory, type EngineSettings } from "../session.js";
 import { logLine } from "../simulate.js";
 import type { Terminal } from "../terminal.js";
@@ -103,7 +104,7 @@ export async function runWatch(opts: WatchRunOptions, ctx: CliContext): Promise<
   const session = state ? await WriteSession.open(state, ctx.commandLine, opts.settings, term, ctx.env) : undefined;
   try {
     const engine = session ? session.engine : await buildEngine(undefined, opts.settings, "");
-    report(engine.apply(objects), term, opts.quiet);
+    report(applyValidated(engine, objects), term, opts.quiet);
     const logs = engine.logs$.subscribe((entry) => {
       if (!opts.quiet) term.out(logLine(entry, engine, opts.logFormat, term.color) + "\n");
     });
@@ -165,7 +166,7 @@ export async function runWatch(opts: WatchRunOptions, ctx: CliContext): Promise<
 async function reapply(engine: Engine, opts: WatchRunOptions, ctx: CliContext, term: Terminal): Promise<void> {
   try {
     const objects = await readManifests(opts.filename, ctx);
-    const outcomes = engine.apply(objects);
+    const outcomes = applyValidated(engine, objects);
     report(outcomes, term, opts.quiet);
     if (!opts.quiet && outcomes.every((o) => o.result === "unchanged")) term.err(`files changed; no object changed (tick ${engine.tick})\n`);
   } catch (err) {

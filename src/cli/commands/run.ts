@@ -9,6 +9,8 @@ import { formatSimTime } from "../../api/duration.js";
 import type { Engine } from "../../engine/engine.js";
 import type { CliContext } from "../context.js";
 import { readManifests } from "../manifests.js";
+import { applyValidated } from "../../engine/apply-validated.js";
+import type { ManifestObject } from "../../api/types.js";
 import { CliError, EXIT_INTERRUPTED, UsageError } from "../errors.js";
 import { logFormatOption, parseDurationOption, parseSeed, parseTickLength, parseTicks, ticksFor } from "../options.js";
 import { DEFAULT_TICK_SECONDS, WriteSession, buildEngine, openStateDirectory } from "../session.js";
@@ -92,8 +94,8 @@ export function registerRun(program: Command, ctx: CliContext): void {
 }
 
 /** Applies the manifests (reporting on stderr, so stdout stays a clean log) and runs the ticks. */
-async function applyAndRun(engine: Engine, objects: Parameters<Engine["apply"]>[0], opts: RunOptions, tickSeconds: number, term: Terminal): Promise<SimulateResult> {
-  const outcomes = engine.apply(objects);
+async function applyAndRun(engine: Engine, objects: ManifestObject[], opts: RunOptions, tickSeconds: number, term: Terminal): Promise<SimulateResult> {
+  const outcomes = applyValidated(engine, objects);
   if (!opts.quiet) for (const outcome of outcomes) term.err(formatApplyOutcome(outcome, false));
   const ticks = ticksFor(opts, tickSeconds, Math.ceil(DEFAULT_RUN_SECONDS / tickSeconds - 1e-9));
   return simulate(engine, ticks, term, { logFormat: opts.logFormat, quiet: opts.quiet });
