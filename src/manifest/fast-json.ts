@@ -2,7 +2,7 @@
  * The JSON fast path: a manifest text that is JSON is read with `JSON.parse` (an order of
  * magnitude faster than any YAML reader) and then held to the same rules as the YAML reader
  * (`safe-yaml.ts`): size cap, nesting depth, node count, no duplicate keys, no `__proto__`,
- * `constructor` or `prototype` keys, mappings without prototypes. It knows no positions: when it
+ * `constructor` or `prototype` keys. It knows no positions: when it
  * is not sure the text is fine it answers `undefined`, and the caller reads the text with the
  * position-tracking YAML reader, whose errors are the ones the user sees.
  */
@@ -64,9 +64,9 @@ interface Census {
 
 /**
  * Walks a parsed value: checks depth, forbidden keys and numbers YAML would read differently
- * (a number too large for a double is `Infinity` to JSON but a string to YAML), counts nodes and
- * keys, and gives every mapping a null prototype as the YAML reader does. False when anything
- * is off.
+ * (a number too large for a double is `Infinity` to JSON but a string to YAML), and counts nodes
+ * and keys. False when anything is off. (`for...in` also walks inherited enumerable keys: on a
+ * polluted `Object.prototype` the key count no longer matches and the text takes the full path.)
  */
 function census(value: unknown, depth: number, counts: Census): boolean {
   counts.nodes++;
@@ -76,23 +76,26 @@ function census(value: unknown, depth: number, counts: Census): boolean {
     for (let i = 0; i < value.length; i++) if (!census(value[i], depth + 1, counts)) return false;
     return true;
   }
-  const keys = Object.keys(value);
-  counts.keys += keys.length;
-  counts.nodes += keys.length;
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i]!;
+  let keys = 0;
+  for (const key in value) {
+    keys++;
     if (FORBIDDEN_KEYS.has(key)) return false;
     if (!census((value as Record<string, unknown>)[key], depth + 1, counts)) return false;
   }
-  Object.setPrototypeOf(value, null);
+  counts.keys += keys;
+  counts.nodes += keys;
   return true;
 }
 
 /**
- * Reads a JSON manifest text the fast way: the parsed value (mappings with null prototypes, like
- * the YAML reader's), or `undefined` when the text is not valid JSON or might break a reading
- * rule (size, depth, node count, duplicate or forbidden keys) — read it with the YAML reader then.
- * A leading byte order mark is ignored, as the YAML reader does.
+ * Reads a JSON manifest text the fast way: the parsed value, or `undefined` when the text is not
+ * valid JSON or might break a reading rule (size, depth, node count, duplicate or forbidden keys)
+ * — read it with the YAML reader then. A leading byte order mark is ignored, as the YAML reader does.
+ *
+ * Unlike the YAML reader's, its mappings keep JSON.parse's ordinary prototype (giving them null
+ * prototypes cost more than the rest of the checks): they are only read by validation, which
+ * reads fields by name, and never handed on — callers get the objects defaulting builds, the
+ * same from either reader (the fast-path tests compare them, prototypes included).
  */
 export function readJsonValue(text: string, limits: Partial<YamlLimits> = {}): { value: unknown } | undefined {
   const lim: YamlLimits = { ...DEFAULT_YAML_LIMITS, ...limits };
