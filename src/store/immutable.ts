@@ -51,8 +51,11 @@ export function adoptFrozen<T>(value: T): T {
   }
   if (Object.getPrototypeOf(value) !== Object.prototype) return cloneFrozen(value);
   const record = value as Record<string, unknown>;
-  for (const key in record) if (record[key] === undefined) return cloneFrozen(value);
-  for (const key in record) record[key] = adoptFrozen(record[key]);
+  for (const key in record) {
+    const v = record[key];
+    if (v === undefined) return cloneFrozen(value); // children adopted so far are frozen: shared, not copied
+    if (v !== null && typeof v === "object") record[key] = adoptFrozen(v);
+  }
   return Object.freeze(value);
 }
 
