@@ -254,11 +254,12 @@ export class MemoryStore implements ResourceStore {
           : { kind: object.kind, namespace, name: object.metadata.name, result };
       const current = this.get(kind, object.metadata.name, namespace);
       // apply ignores the caller's resourceVersion and status, as `kubectl apply` does
-      const desired = { ...object, metadata: { ...object.metadata, resourceVersion: undefined } } as ManifestObject;
       if (current === undefined) {
-        this.create(desired);
+        this.create(object); // create takes no resourceVersion or status from the caller
         return outcome("created");
       }
+      const desired =
+        object.metadata.resourceVersion === undefined ? object : ({ ...object, metadata: { ...object.metadata, resourceVersion: undefined } } as ManifestObject);
       const before = current.metadata.resourceVersion;
       const after = this.update(desired).metadata.resourceVersion;
       return outcome(before === after ? "unchanged" : "configured");
