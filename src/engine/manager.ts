@@ -107,6 +107,17 @@ function isValidResult(result: unknown): boolean {
   return keys.length === 1 && keys[0] === "requeueAfterTicks" && typeof n === "number" && Number.isSafeInteger(n) && n >= 0;
 }
 
+/** The object fields of a log entry about `object` (kind, namespace, name, host). */
+function aboutObject(object: DeepReadonly<StoredObject>): Pick<LogEntryInput, "kind" | "namespace" | "name" | "host"> {
+  const host = object.kind === "Host" ? object.metadata.name : object.kind === "VirtualMachine" ? object.spec.hostName : undefined;
+  return {
+    kind: object.kind,
+    ...(object.metadata.namespace !== undefined && { namespace: object.metadata.namespace }),
+    name: object.metadata.name,
+    ...(host !== undefined && { host }),
+  };
+}
+
 function errorMessage(e: unknown): string {
   let text: string;
   try {
@@ -278,12 +289,8 @@ export class ControllerManager {
     const failures = (waiting?.failures ?? 0) + 1;
     const delay = Math.min(2 ** (failures - 1), MAX_BACKOFF_TICKS);
     this.#requeues.get(controller.name)!.set(object.metadata.uid!, { ...this.#pairOf(controller, object), nextTick: tick + delay, failures });
-    const host = object.kind === "Host" ? object.metadata.name : object.kind === "VirtualMachine" ? object.spec.hostName : undefined;
     emit(controller.name, {
-      kind: object.kind,
-      ...(object.metadata.namespace !== undefined && { namespace: object.metadata.namespace }),
-      name: object.metadata.name,
-      ...(host !== undefined && { host }),
+      ...aboutObject(object),
       action: "ReconcileError",
       reason: "ReconcileFailed",
       message: `${failure}; retrying in ${delay} tick${delay === 1 ? "" : "s"} (failure ${failures})`,
@@ -293,12 +300,8 @@ export class ControllerManager {
   /** Logs `ReconcileSlow` when a reconcile took longer than the budget (informational: wall-clock). */
   #checkBudget(controller: Controller, object: DeepReadonly<StoredObject>, ms: number, emit: (controller: string, input: LogEntryInput) => void): void {
     if (ms <= this.#budgetMs) return;
-    const host = object.kind === "Host" ? object.metadata.name : object.kind === "VirtualMachine" ? object.spec.hostName : undefined;
     emit(controller.name, {
-      kind: object.kind,
-      ...(object.metadata.namespace !== undefined && { namespace: object.metadata.namespace }),
-      name: object.metadata.name,
-      ...(host !== undefined && { host }),
+      ...aboutObject(object),
       action: "ReconcileSlow",
       reason: "ReconcileBudgetExceeded",
       message: `reconcile took ${Math.round(ms)} ms, over the ${this.#budgetMs} ms budget (wall-clock measurement, informational; reconcileBudgetMs: 0 turns it off)`,
