@@ -147,6 +147,19 @@ export function measureLogWriting(sample: readonly LogEntry[], n: number): { wal
   }
 }
 
+/** Applies `objects` to a fresh engine, runs `warmup` ticks, then times `ticks` ticks one by one. */
+function measureEngine(engine: ReturnType<typeof createEngine>, objects: ReturnType<typeof busyCluster>, warmup: number, ticks: number, vms: number): TickFigures {
+  gc();
+  engine.apply(objects);
+  engine.step(warmup);
+  let logs = 0;
+  const sub = engine.logs$.subscribe(() => logs++);
+  const samples: Sample[] = [];
+  for (let i = 0; i < ticks; i++) samples.push(timed(() => engine.step(1)));
+  sub.unsubscribe();
+  return figures(samples, vms, logs);
+}
+
 /** Measures one cluster size. `progress` gets a line per phase (for stderr). */
 export function runSize(options: SizeOptions, progress: (line: string) => void = () => {}): SizeResult {
   const { vms, ticks, seed } = options;
@@ -229,29 +242,12 @@ export function runSize(options: SizeOptions, progress: (line: string) => void =
   const busy = figures(busySamples, vms, busyLogs);
   progress(`  busy median ${busy.medianMs.toFixed(1)} ms, p95 ${busy.p95Ms.toFixed(1)} ms, ${hostsUnderPressure} hosts under pressure`);
 
-  gc();
-  const steadyEngine = createEngine({ seed });
-  steadyEngine.apply(steadyCluster(vms, seed));
-  steadyEngine.step(options.steadyWarmup ?? 20);
-  let steadyLogs = 0;
-  const steadySub = steadyEngine.logs$.subscribe(() => steadyLogs++);
-  const steadySamples: Sample[] = [];
-  for (let i = 0; i < ticks; i++) steadySamples.push(timed(() => steadyEngine.step(1)));
-  steadySub.unsubscribe();
-  const steady = figures(steadySamples, vms, steadyLogs);
+  const steady = measureEngine(createEngine({ seed }), steadyCluster(vms, seed), options.steadyWarmup ?? 20, ticks, vms);
   progress(`  steady median ${steady.medianMs.toFixed(2)} ms`);
 
   // the simulation without status projection: what an embedder that reads the model pays
-  gc();
   const bareEngine = createEngine({ seed, controllers: { disable: ["vm-status", "host-status"] } });
-  bareEngine.apply(busyCluster(vms, seed));
-  bareEngine.step(1);
-  let bareLogs = 0;
-  const bareSub = bareEngine.logs$.subscribe(() => bareLogs++);
-  const bareSamples: Sample[] = [];
-  for (let i = 0; i < ticks; i++) bareSamples.push(timed(() => bareEngine.step(1)));
-  bareSub.unsubscribe();
-  const busyWithoutStatus = figures(bareSamples, vms, bareLogs);
+  const busyWithoutStatus = measureEngine(bareEngine, busyCluster(vms, seed), 1, ticks, vms);
   progress(`  busy without status projection median ${busyWithoutStatus.medianMs.toFixed(1)} ms`);
 
   const logRates = measureLogWriting(logSample, options.logEntries ?? 200_000);
