@@ -177,7 +177,8 @@ export class VmStatusController implements Controller {
     const m = stored?.memory === projection.memory ? stored?.memory : undefined;
     const r = stored?.rates === projection.rates ? stored?.rates : undefined;
     const text = (i: number, old: string | undefined): string => (old !== undefined && lastNumbers !== undefined && lastNumbers[i] === f[i] ? old : q(f[i]!));
-    const memory: VirtualMachineStatus["memory"] = {
+    // memory (and rates) whose numbers all stayed are the stored object itself
+    const memory: VirtualMachineStatus["memory"] = m !== undefined && lastNumbers !== undefined && sameSlots(lastNumbers, f, MEMORY_SLOTS) ? m : {
       configured: text(1, m?.configured),
       granted: text(2, m?.granted),
       consumed: text(3, m?.consumed),
@@ -196,7 +197,7 @@ export class VmStatusController implements Controller {
       guestUntouched: text(16, m?.guestUntouched),
       guestSwapped: text(17, m?.guestSwapped),
     };
-    const rates: VirtualMachineStatus["rates"] = {
+    const rates: VirtualMachineStatus["rates"] = r !== undefined && lastNumbers !== undefined && sameSlots(lastNumbers, f, RATE_SLOTS) ? r : {
       swapIn: text(18, r?.swapIn),
       swapOut: text(19, r?.swapOut),
       decompress: text(20, r?.decompress),
@@ -287,6 +288,9 @@ function driverCondition(vm: VmRecord): CondInput {
 }
 
 const NO_SLOTS: readonly number[] = [];
+/** The slots of the status `memory` quantities, and of the `rates`. */
+const MEMORY_SLOTS: readonly number[] = [1, 2, 3, 4, 5, 6, 7, 8, 32, 10, 11, 12, 13, 14, 15, 16, 17];
+const RATE_SLOTS: readonly number[] = [18, 19, 20, 21, 22];
 /** Tools installed, stuck-driver idle seconds, past the timeout. */
 const DRIVER_SLOTS: readonly number[] = [26, 27, 28];
 /** Balloon and its maximum. */
@@ -312,6 +316,7 @@ function sameNumbers(a: Float64Array, b: Float64Array): boolean {
  * stored part instead of comparing and copying it.
  */
 function shareIfEqual<T extends object>(next: T, previous: Readonly<T> | undefined): T {
+  if (next === previous) return next;
   if (previous !== undefined) {
     let equal = Object.keys(previous).length === Object.keys(next).length;
     if (equal) for (const k in next) if (next[k] !== (previous as T)[k]) { equal = false; break; }
