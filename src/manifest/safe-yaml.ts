@@ -143,6 +143,8 @@ class DocumentBuilder {
   private readonly stack: Frame[] = [];
   private readonly anchors = new Map<string, Anchor>();
   private nodes = 0;
+  /** Whether the current document has expanded an alias (the node limit is then an alias bomb's). */
+  private aliased = false;
   private current: YamlDocument | undefined;
   private skipDepth = 0;
   readonly documents: YamlDocument[] = [];
@@ -196,6 +198,7 @@ class DocumentBuilder {
       case EVENT_ID.DOCUMENT:
         this.anchors.clear();
         this.nodes = 0;
+        this.aliased = false;
         this.current = this.track
           ? { index: this.documentIndex++, value: null, positions: new SourceMap(), start: this.pos(0), hasProblems: false }
           : { index: this.documentIndex++, value: null, positions: UNTRACKED_POSITIONS, start: NO_POSITION, hasProblems: false };
@@ -216,8 +219,11 @@ class DocumentBuilder {
     this.nodes += n;
     if (this.nodes > this.limits.maxNodes) {
       throw new LimitExceeded(
-        `document has more than ${this.limits.maxNodes} nodes once aliases are expanded (alias bomb protection); ` +
-          "write the values out or use fewer aliases",
+        this.aliased
+          ? `document has more than ${this.limits.maxNodes} nodes once aliases are expanded (alias bomb protection); ` +
+              "write the values out or use fewer aliases"
+          : `document has more than ${this.limits.maxNodes} nodes; split it into several documents or files ` +
+              "(a JSON List of about 1 000 VMs each; memplane generate --output DIR/ does this)",
       );
     }
   }
@@ -320,6 +326,7 @@ class DocumentBuilder {
     } else if (!anchor.complete) {
       this.problem(anchorStart - 1, path, `alias "*${name}" refers to a node that contains it (recursive alias)`);
     } else {
+      this.aliased = true;
       this.count(anchor.size);
       value = cloneValue(anchor.value);
     }

@@ -12,7 +12,9 @@ import { runSize } from "../../bench/harness.js";
 import { buildKernelCluster, kernelTick } from "../../bench/kernel.js";
 import { parseBenchArgs, renderTable } from "../../bench/run.js";
 import { checkTargets } from "../../bench/targets.js";
-import { memplane, requireBuild } from "../cli/cli-harness.js";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { memplane, requireBuild, tempDir } from "../cli/cli-harness.js";
 
 describe("benchmark harness", () => {
   test("measures a 200-VM cluster for 5 ticks", () => {
@@ -84,5 +86,24 @@ describe("memplane generate", () => {
     expect(parseManifestTextOrThrow(b.stdout, "b.json")).toEqual(fromYaml);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--hosts/);
+  });
+
+  test.concurrent("writes a large cluster as a directory that apply reads; warns when one file would be too much", async () => {
+    requireBuild();
+    const { dir: scratch } = tempDir();
+    const dir = path.join(scratch, "cluster") + path.sep;
+    const single = path.join(scratch, "one.json");
+    const written = await memplane(["generate", "--hosts", "3", "--vms-per-host", "700", "-o", "json", "--output", dir]);
+    expect(written.code).toBe(0);
+    expect(written.stderr).toContain("to 3 files in");
+    expect(fs.readdirSync(dir).sort()).toEqual(["cluster-0001.json", "cluster-0002.json", "cluster-0003.json"]);
+    const [valid, one] = await Promise.all([
+      memplane(["validate", "-f", dir]),
+      memplane(["generate", "--hosts", "3", "--vms-per-host", "700", "-o", "json", "--output", single]),
+    ]);
+    expect(valid.code).toBe(0);
+    expect(valid.stdout).toContain("2103 documents valid");
+    expect(one.code).toBe(0);
+    expect(one.stderr).toMatch(/warning: .*one\.json: 2103 objects in one JSON document is over the 100000 nodes .*--output DIR\//);
   });
 });
