@@ -246,8 +246,7 @@ export function runSize(options: SizeOptions, progress: (line: string) => void =
   progress(`  steady median ${steady.medianMs.toFixed(2)} ms`);
 
   // the simulation without status projection: what an embedder that reads the model pays
-  const bareEngine = createEngine({ seed, controllers: { disable: ["vm-status", "host-status"] } });
-  const busyWithoutStatus = measureEngine(bareEngine, busyCluster(vms, seed), 1, ticks, vms);
+  const busyWithoutStatus = measureEngine(createEngine({ seed, controllers: { disable: ["vm-status", "host-status"] } }), busyCluster(vms, seed), 1, ticks, vms);
   progress(`  busy without status projection median ${busyWithoutStatus.medianMs.toFixed(1)} ms`);
 
   const logRates = measureLogWriting(logSample, options.logEntries ?? 200_000);
