@@ -5,7 +5,8 @@
  * numbers. Fields that are computed later (`guestSwap`, `overhead`, `limit`, `maxBalloon`,
  * `workload.touchAllOnBoot`) stay absent when not given. The function is idempotent.
  */
-import { canonicalQuantity, isPercentString } from "./quantity.js";
+import { canonicalQuantity as canonicalQuantityText, isPercentString } from "./quantity.js";
+import { memoise } from "./memo.js";
 import { formatSimTime } from "./duration.js";
 import {
   API_VERSION,
@@ -140,6 +141,9 @@ function section(spec: Input | undefined, key: string): Input {
   const value = spec?.[key];
   return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Input) : {};
 }
+
+/** The canonical text of a quantity (`4096Mi` → `4Gi`), remembered per input text. */
+const canonicalQuantity = memoise(canonicalQuantityText);
 
 function pick<T>(value: unknown, fallback: T): T {
   return value === undefined ? fallback : (value as T);

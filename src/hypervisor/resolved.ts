@@ -7,28 +7,13 @@ import type { DeepReadonly } from "../store/types.js";
 import type { HostSpec, MemoryStatesSpec, VirtualMachineSpec, WorkloadSpec } from "../api/types.js";
 import { percentOrQuantityToPages, quantityToPages as parseQuantityPages } from "../api/quantity.js";
 import { parseDuration as parseDurationText } from "../api/duration.js";
+import { memoise } from "../api/memo.js";
 import { autoMinFreePages, defaultOverheadPages, sharesValue } from "./formulas.js";
 
-/** Distinct texts remembered per parser before the memo starts afresh (a cluster uses few distinct sizes). */
-const MEMO_LIMIT = 4096;
+const quantityToPages = memoise(parseQuantityPages);
 
-/** `parse` with its results for texts remembered: 100 000 VMs resolve a handful of distinct quantities. */
-function memoised<T>(parse: (input: string | number) => T): (input: string | number) => T {
-  const memo = new Map<string, T>();
-  return (input) => {
-    if (typeof input !== "string") return parse(input);
-    let value = memo.get(input);
-    if (value === undefined) {
-      value = parse(input); // throws before anything is remembered
-      if (memo.size >= MEMO_LIMIT) memo.clear();
-      memo.set(input, value);
-    }
-    return value;
-  };
-}
-
-const quantityToPages = memoised(parseQuantityPages);
-
+/** Distinct names kept shared before the table starts afresh (a million hosts would still be fine). */
+const INTERN_LIMIT = 65_536;
 const interned = new Map<string, string>();
 
 /**
@@ -39,11 +24,11 @@ const interned = new Map<string, string>();
 function intern(text: string): string {
   const known = interned.get(text);
   if (known !== undefined) return known;
-  if (interned.size >= MEMO_LIMIT * 16) interned.clear();
+  if (interned.size >= INTERN_LIMIT) interned.clear();
   interned.set(text, text);
   return text;
 }
-const parseDuration = memoised(parseDurationText);
+const parseDuration = memoise(parseDurationText);
 
 /** A host's parameters in pages and seconds. */
 export interface ResolvedHost {

@@ -4,6 +4,7 @@
  * bounds, threshold order, quantities that overflow...). Problems come back as {@link Issue}s
  * with field paths; the caller turns paths into file:line:column.
  */
+import { memoise } from "../api/memo.js";
 import type { ErrorObject } from "ajv";
 import { applyDefaults, DEFAULT_MEMORY_STATES, type ManifestInput } from "../api/defaults.js";
 import { DurationError, parseDuration, DURATION_HELP, formatSimTime } from "../api/duration.js";
@@ -175,37 +176,23 @@ const DURATION_FIELDS: Readonly<Record<ManifestKind, readonly (readonly string[]
 };
 
 /**
- * A memo of a pure parser (quantities, durations): manifests repeat the same few values
- * (`4Gi`, `25%`, `90s`) thousands of times. Holds the result or the error the parser threw;
- * remembers only short strings and forgets everything past {@link MEMO_LIMIT} entries, so hostile
- * input cannot grow it.
+ * A memo of a pure parser (quantities, durations) that also remembers the parser's error
+ * (returned, not thrown): a wrong value repeated in many manifests is parsed once.
  */
 class ParseMemo<T> {
-  private readonly results = new Map<string | number, T | Error>();
+  readonly get: (value: string | number) => T | Error;
 
-  constructor(private readonly parse: (value: string | number) => T) {}
-
-  /** The parsed value, or the parser's error (returned, not thrown). */
-  get(value: string | number): T | Error {
-    let result = this.results.get(value);
-    if (result === undefined) {
+  constructor(parse: (value: string | number) => T) {
+    this.get = memoise((value: string | number): T | Error => {
       try {
-        result = this.parse(value);
+        return parse(value);
       } catch (error) {
         if (!(error instanceof QuantityError || error instanceof DurationError)) throw error;
-        result = error;
+        return error;
       }
-      if (typeof value === "string" && value.length > MEMO_MAX_CHARS) return result;
-      if (this.results.size >= MEMO_LIMIT) this.results.clear();
-      this.results.set(value, result);
-    }
-    return result;
+    });
   }
 }
-
-const MEMO_LIMIT = 4096;
-/** Longer strings are never valid quantities or durations, and are not remembered. */
-const MEMO_MAX_CHARS = 64;
 
 const SPECIAL_WORDS = new Set(["auto", "unlimited"]);
 
