@@ -160,20 +160,9 @@ function measureEngine(engine: ReturnType<typeof createEngine>, objects: ReturnT
   return figures(samples, vms, logs);
 }
 
-/** Measures one cluster size. `progress` gets a line per phase (for stderr). */
-export function runSize(options: SizeOptions, progress: (line: string) => void = () => {}): SizeResult {
-  const { vms, ticks, seed } = options;
-  gc();
-  let busyObjects = busyCluster(vms, seed);
-  const hosts = busyObjects.filter((o) => o.kind === "Host").length;
-  let texts = yamlChunks(busyObjects);
-  let jsonTexts = jsonChunks(busyObjects);
-  const mib = (chunks: readonly string[]): string => (chunks.reduce((s, t) => s + t.length, 0) / 2 ** 20).toFixed(1);
-  progress(`${vms} VMs: ${texts.length} YAML chunk(s), ${mib(texts)} MiB; ${jsonTexts.length} JSON chunk(s), ${mib(jsonTexts)} MiB`);
-  const chunkCounts = { yamlChunks: texts.length, jsonChunks: jsonTexts.length };
-
-  // the kernel first, on a quiet heap
-  const kernel = buildKernelCluster(busyObjects);
+/** The raw kernel's tick times (wall and CPU ms) over `ticks` ticks after its first. */
+function measureKernel(objects: ReturnType<typeof busyCluster>, ticks: number): { kernelSamples: number[]; kernelCpu: number[] } {
+  const kernel = buildKernelCluster(objects);
   const kernelSamples: number[] = [];
   const kernelCpu: number[] = [];
   kernelTick(kernel, 1, 1);
@@ -182,43 +171,23 @@ export function runSize(options: SizeOptions, progress: (line: string) => void =
     kernelSamples.push(s.ms);
     kernelCpu.push(s.cpuMs);
   }
-  busyObjects = [];
-  progress(`  kernel median ${median(kernelSamples).toFixed(2)} ms`);
+  return { kernelSamples, kernelCpu };
+}
 
-  gc();
-  const { ms: validateMs, cpuMs: validateCpuMs } = timed(() => {
-    for (const [i, text] of texts.entries()) parseManifestTextOrThrow(text, `chunk-${i}.yaml`);
-  });
-  progress(`  validate ${validateMs.toFixed(0)} ms`);
-
-  gc();
-  const { ms: yamlLoadAllMs, cpuMs: yamlLoadAllCpuMs } = timed(() => {
-    for (const text of texts) yaml.loadAll(text);
-  });
-  progress(`  js-yaml loadAll alone ${yamlLoadAllMs.toFixed(0)} ms`);
-
-  gc();
-  const { ms: validateJsonMs, cpuMs: validateJsonCpuMs } = timed(() => {
-    for (const [i, text] of jsonTexts.entries()) parseManifestTextOrThrow(text, `chunk-${i}.json`);
-  });
-  progress(`  validate JSON ${validateJsonMs.toFixed(0)} ms`);
-
-  gc();
-  let jsonEngine: ReturnType<typeof createEngine> | undefined = createEngine({ seed });
-  const { ms: applyJsonMs, cpuMs: applyJsonCpuMs } = timed(() => {
-    for (const text of jsonTexts) jsonEngine!.apply(text);
-  });
-  progress(`  apply JSON ${applyJsonMs.toFixed(0)} ms`);
-  jsonEngine = undefined;
-  jsonTexts = [];
-
+/**
+ * The busy engine: applies the JSON texts (timed), runs the first and the busy ticks, reads RSS
+ * and heap, and times log writing while it is alive. The engine is dropped on return; the texts
+ * are dropped (from `holder`) before memory is read.
+ */
+function measureBusy(holder: { texts: string[] }, options: SizeOptions, progress: (line: string) => void) {
+  const { vms, ticks, seed } = options;
   gc();
   const engine = createEngine({ seed });
-  const { ms: applyMs, cpuMs: applyCpuMs } = timed(() => {
-    for (const text of texts) engine.apply(text);
+  const { ms: applyJsonMs, cpuMs: applyJsonCpuMs } = timed(() => {
+    for (const text of holder.texts) engine.apply(text);
   });
-  progress(`  apply ${applyMs.toFixed(0)} ms`);
-  texts = []; // only the engine's own memory counts toward RSS below
+  progress(`  apply JSON ${applyJsonMs.toFixed(0)} ms`);
+  holder.texts = []; // only the engine's own memory counts toward RSS below
   gc();
 
   let logs = 0;
@@ -241,6 +210,65 @@ export function runSize(options: SizeOptions, progress: (line: string) => void =
     .filter((h) => ["soft", "hard", "low"].includes((h.status as { state?: string } | undefined)?.state ?? "high")).length;
   const busy = figures(busySamples, vms, busyLogs);
   progress(`  busy median ${busy.medianMs.toFixed(1)} ms, p95 ${busy.p95Ms.toFixed(1)} ms, ${hostsUnderPressure} hosts under pressure`);
+  // log lines are written while the simulation that made them is alive, as in `memplane run`
+  const logRates = measureLogWriting(logSample, options.logEntries ?? 200_000);
+  progress(`  JSON log ${(logRates.wall / 1000).toFixed(0)}k entries/s`);
+  return { applyJsonMs, applyJsonCpuMs, firstTickMs, firstTickCpuMs, busy, hostsUnderPressure, mem, logRates };
+}
+
+/**
+ * Measures one cluster size. `progress` gets a line per phase (for stderr). The busy engine runs
+ * first, applied from JSON on a clean heap, so that RSS and heap describe the simulation and
+ * not the garbage of the YAML phases; those run after it is dropped.
+ */
+export function runSize(options: SizeOptions, progress: (line: string) => void = () => {}): SizeResult {
+  const { vms, ticks, seed } = options;
+  gc();
+  let busyObjects = busyCluster(vms, seed);
+  const hosts = busyObjects.filter((o) => o.kind === "Host").length;
+  let jsonTexts = jsonChunks(busyObjects);
+  const jsonChunkTotal = jsonTexts.length;
+  const mib = (chunks: readonly string[]): string => (chunks.reduce((s, t) => s + t.length, 0) / 2 ** 20).toFixed(1);
+
+  // the kernel first, on a quiet heap
+  const { kernelSamples, kernelCpu } = measureKernel(busyObjects, ticks);
+  busyObjects = [];
+  progress(`${vms} VMs: ${jsonTexts.length} JSON chunk(s), ${mib(jsonTexts)} MiB`);
+  progress(`  kernel median ${median(kernelSamples).toFixed(2)} ms`);
+
+  gc();
+  const { ms: validateJsonMs, cpuMs: validateJsonCpuMs } = timed(() => {
+    for (const [i, text] of jsonTexts.entries()) parseManifestTextOrThrow(text, `chunk-${i}.json`);
+  });
+  progress(`  validate JSON ${validateJsonMs.toFixed(0)} ms`);
+
+  const holder = { texts: jsonTexts };
+  jsonTexts = [];
+  const { applyJsonMs, applyJsonCpuMs, firstTickMs, firstTickCpuMs, busy, hostsUnderPressure, mem, logRates } = measureBusy(holder, options, progress);
+
+  gc();
+  let texts = yamlChunks(busyCluster(vms, seed));
+  progress(`  ${texts.length} YAML chunk(s), ${mib(texts)} MiB`);
+  const { ms: validateMs, cpuMs: validateCpuMs } = timed(() => {
+    for (const [i, text] of texts.entries()) parseManifestTextOrThrow(text, `chunk-${i}.yaml`);
+  });
+  progress(`  validate YAML ${validateMs.toFixed(0)} ms`);
+
+  gc();
+  const { ms: yamlLoadAllMs, cpuMs: yamlLoadAllCpuMs } = timed(() => {
+    for (const text of texts) yaml.loadAll(text);
+  });
+  progress(`  js-yaml loadAll alone ${yamlLoadAllMs.toFixed(0)} ms`);
+
+  gc();
+  let yamlEngine: ReturnType<typeof createEngine> | undefined = createEngine({ seed });
+  const { ms: applyMs, cpuMs: applyCpuMs } = timed(() => {
+    for (const text of texts) yamlEngine!.apply(text);
+  });
+  progress(`  apply YAML ${applyMs.toFixed(0)} ms`);
+  const chunkCounts = { yamlChunks: texts.length, jsonChunks: jsonChunkTotal };
+  yamlEngine = undefined;
+  texts = [];
 
   const steady = measureEngine(createEngine({ seed }), steadyCluster(vms, seed), options.steadyWarmup ?? 20, ticks, vms);
   progress(`  steady median ${steady.medianMs.toFixed(2)} ms`);
@@ -249,7 +277,6 @@ export function runSize(options: SizeOptions, progress: (line: string) => void =
   const busyWithoutStatus = measureEngine(createEngine({ seed, controllers: { disable: ["vm-status", "host-status"] } }), busyCluster(vms, seed), 1, ticks, vms);
   progress(`  busy without status projection median ${busyWithoutStatus.medianMs.toFixed(1)} ms`);
 
-  const logRates = measureLogWriting(logSample, options.logEntries ?? 200_000);
   const kernelMedian = median(kernelSamples);
   return {
     vms,
