@@ -11,7 +11,6 @@ import { inject, injectable } from "inversify";
 import type { GuestOSProfile, VirtualMachine, Host } from "../api/types.js";
 import { builtinProfile } from "../api/builtin-profiles.js";
 import { quantityToPages } from "../api/quantity.js";
-import { parseDuration } from "../api/duration.js";
 import type { DeepReadonly, ResourceReader } from "../store/types.js";
 import { TOKENS } from "../di/tokens.js";
 import {
@@ -30,7 +29,7 @@ import {
   usedOf,
   zeroCounters,
 } from "./ledger.js";
-import { resolveHost, resolveVm, workloadAt } from "./resolved.js";
+import { parseDuration, resolveHost, resolveVm, workloadAt } from "./resolved.js";
 import { approx as fmt } from "./format.js";
 
 /** The random source the model draws its blind choices from (seeded; see TOKENS.Random). */

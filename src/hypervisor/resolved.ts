@@ -5,9 +5,9 @@
  */
 import type { DeepReadonly } from "../store/types.js";
 import type { HostSpec, MemoryStatesSpec, VirtualMachineSpec, WorkloadSpec } from "../api/types.js";
-import { percentOrQuantityToPages, quantityToPages as parseQuantityPages } from "../api/quantity.js";
+import { percentOrQuantityToPages as parsePercentOrQuantityPages, quantityToPages as parseQuantityPages } from "../api/quantity.js";
 import { parseDuration as parseDurationText } from "../api/duration.js";
-import { memoise } from "../api/memo.js";
+import { MEMO_LIMIT, memoise } from "../api/memo.js";
 import { autoMinFreePages, defaultOverheadPages, sharesValue } from "./formulas.js";
 
 const quantityToPages = memoise(parseQuantityPages);
@@ -28,7 +28,22 @@ function intern(text: string): string {
   interned.set(text, text);
   return text;
 }
-const parseDuration = memoise(parseDurationText);
+/** Parses durations (`90s`, `1m30s`), remembered per text; also used for creation timestamps. */
+export const parseDuration = memoise(parseDurationText);
+
+/** Per VM size: its `25%`-or-quantity parses (exact BigInt arithmetic), remembered per text. */
+const percentsOf = new Map<number, (input: string | number) => number>();
+
+/** Pages of a percentage of `basePages` or of a quantity, remembered per (size, text). */
+function percentOrQuantityToPages(input: string | number, basePages: number): number {
+  let parse = percentsOf.get(basePages);
+  if (parse === undefined) {
+    if (percentsOf.size >= MEMO_LIMIT) percentsOf.clear();
+    parse = memoise((text: string | number) => parsePercentOrQuantityPages(text, basePages));
+    percentsOf.set(basePages, parse);
+  }
+  return parse(input);
+}
 
 /** A host's parameters in pages and seconds. */
 export interface ResolvedHost {
