@@ -5,8 +5,12 @@
  */
 import { promises as fs } from "node:fs";
 import { join } from "node:path";
+import { MANIFEST_EXTENSIONS } from "./extensions.js";
 import { ManifestCollector, type ManifestParseResult } from "./parse.js";
 import { DEFAULT_YAML_LIMITS } from "./safe-yaml.js";
+
+/** File extensions read as manifests when a directory is given (defined in extensions.ts). */
+export { MANIFEST_EXTENSIONS };
 
 /** Options for {@link loadManifests}. */
 export interface LoadManifestsOptions {
@@ -18,9 +22,6 @@ export interface LoadManifestsOptions {
 
 /** The name standard input has in errors and sources. */
 export const STDIN_NAME = "<stdin>";
-
-/** File name endings read from directories (a file named explicitly is read whatever its name). */
-export const MANIFEST_EXTENSIONS: readonly string[] = [".yaml", ".yml", ".json"];
 
 async function readProcessStdin(): Promise<string> {
   const chunks: Buffer[] = [];

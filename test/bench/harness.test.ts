@@ -103,6 +103,9 @@ describe("memplane generate", () => {
     ]);
     expect(valid.code).toBe(0);
     expect(valid.stdout).toContain("2103 documents valid");
+    const again = await memplane(["generate", "--hosts", "1", "--vms-per-host", "1", "--output", dir]);
+    expect(again.code).toBe(1); // an earlier cluster's files would be applied along with the new one
+    expect(again.stderr).toMatch(/already holds 3 manifest file\(s\) \(cluster-0001\.json/);
     expect(one.code).toBe(0);
     expect(one.stderr).toMatch(/warning: .*one\.json: 2103 objects in one JSON document is over the 100000 nodes .*--output DIR\//);
   });

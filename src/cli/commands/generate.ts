@@ -15,6 +15,7 @@ import { generateCluster } from "../../generate/cluster-generator.js";
 import type { CliContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { DEFAULT_YAML_LIMITS } from "../../manifest/safe-yaml.js";
+import { MANIFEST_EXTENSIONS } from "../../manifest/extensions.js";
 import { parseSeed } from "../options.js";
 
 /** Parsed flags of `generate`. */
@@ -119,6 +120,11 @@ function writeDirectory(dir: string, objects: readonly ManifestObject[], format:
     fs.mkdirSync(dir, { recursive: true });
   } catch (e) {
     throw new CliError(`cannot create directory ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  // `apply -f DIR` reads every manifest in it: files of an earlier cluster would be applied too
+  const existing = fs.readdirSync(dir).filter((f) => MANIFEST_EXTENSIONS.includes(path.extname(f).toLowerCase()));
+  if (existing.length > 0) {
+    throw new CliError(`${dir} already holds ${existing.length} manifest file(s) (${existing.slice(0, 3).join(", ")}${existing.length > 3 ? ", …" : ""}); apply -f would read them too: choose an empty or new directory`);
   }
   const files = Math.max(1, Math.ceil(objects.length / OBJECTS_PER_FILE));
   const width = Math.max(4, String(files).length);

@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { formatSimTime } from "../../api/duration.js";
 import { RealTimeClock } from "../../engine/clock.js";
 import type { Engine } from "../../engine/engine.js";
-import { MANIFEST_EXTENSIONS } from "../../manifest/load.js";
+import { MANIFEST_EXTENSIONS } from "../../manifest/extensions.js";
 import type { CliContext } from "../context.js";
 import { toCliError } from "../error-report.js";
 import { UsageError } from "../errors.js";
