@@ -42,6 +42,21 @@ export function balloonMaxFor(vm: VmRecord, host: HostRecord, model: MemoryModel
   });
 }
 
+/** The largest balloon that still leaves a VM its guaranteed memory (the reservation): memory − reservation. */
+export function guaranteedBalloonMax(vm: VmRecord): number {
+  return Math.max(0, vm.memory - vm.reservation);
+}
+
+/** Logs a BalloonTargetChanged entry (every balloon policy: esxi, mom, squeezed). */
+export function logBalloonTarget(ctx: ReconcileContext, vm: VmRecord, host: HostRecord, from: number, to: number, reason: string, message: string): void {
+  ctx.log({ kind: "VirtualMachine", namespace: vm.namespace, name: vm.name, host: host.name, action: "BalloonTargetChanged", from: q(from), to: q(to), reason, message });
+}
+
+/** Moves a VM's balloon toward its target for one tick and notes whether the guest stalled it (mom, squeezed). */
+export function stepBalloon(vm: VmRecord, ctx: ReconcileContext): void {
+  vm.balloonStalled = ctx.model.moveBalloon(vm, ctx.tickSeconds).stalled > 0;
+}
+
 /** Sets balloon targets and drives the balloon toward them. */
 @injectable()
 export class BalloonController implements Controller {
@@ -94,7 +109,7 @@ export class BalloonController implements Controller {
       vm.balloonTarget = target;
       if (significantChange(from, target) || target === vm.balloonMax) {
         logged = true;
-        ctx.log({ kind: "VirtualMachine", namespace: vm.namespace, name: vm.name, host: host.name, action: "BalloonTargetChanged", from: q(from), to: q(target), reason, message: message() });
+        logBalloonTarget(ctx, vm, host, from, target, reason, message());
       }
     }
     const balloonBefore = vm.balloon;

@@ -15,7 +15,8 @@ import { injectable } from "inversify";
 import type { Controller, ReconcileContext, ReconcileRequest } from "../../engine/controller.js";
 import { freeOf } from "../../hypervisor/ledger.js";
 import type { HostRecord, VmRecord } from "../../hypervisor/ledger.js";
-import { approx, hostFor, q } from "../shared/context.js";
+import { approx, hostFor } from "../shared/context.js";
+import { guaranteedBalloonMax, logBalloonTarget, stepBalloon } from "../balloon/balloon-controller.js";
 import { isMomEvaluation, MOM_POLICY, momDecide, momPressure, type MomPressure } from "./mom-policy.js";
 
 /** The log reason for a MOM decision. */
@@ -25,7 +26,7 @@ function reasonFor(pressure: MomPressure): "MomPressure" | "MomCritical" | "MomR
 
 /** Largest balloon MOM may set: down to the guaranteed memory, and the VM's own maxBalloon. */
 export function momBalloonMax(vm: VmRecord): number {
-  const cap = Math.max(0, vm.memory - vm.reservation);
+  const cap = guaranteedBalloonMax(vm);
   return vm.spec.maxBalloon === undefined ? cap : Math.min(cap, vm.spec.maxBalloon);
 }
 
@@ -49,7 +50,7 @@ export class MomController implements Controller {
       }
       vm.balloonMax = momBalloonMax(vm);
       if (evaluate) this.#evaluate(vm, host, pressure, ctx);
-      this.#drive(vm, ctx);
+      stepBalloon(vm, ctx);
     }
   }
 
@@ -74,21 +75,6 @@ export class MomController implements Controller {
         : shrinking
           ? `host ${host.name} free ${approx(host.free)} is ${pct}% of ${approx(host.spec.capacity)} (< ${MOM_POLICY.pressureThreshold * 100}%${pressure === "critical" ? `, critical ≤ ${MOM_POLICY.pressureCritical * 100}%` : ""}): guest memory ${approx(current)} → ${approx(decision.size)}`
           : `host ${host.name} free ${pct}% ≥ ${MOM_POLICY.pressureThreshold * 100}%${host.spec.ballooning.enabled ? "" : " or ballooning disabled"}: guest memory ${approx(current)} → ${approx(decision.size)}`;
-    ctx.log({
-      kind: "VirtualMachine",
-      namespace: vm.namespace,
-      name: vm.name,
-      host: host.name,
-      action: "BalloonTargetChanged",
-      from: q(from),
-      to: q(target),
-      reason: shrinking ? reasonFor(pressure) : "MomRelief",
-      message: why,
-    });
-  }
-
-  #drive(vm: VmRecord, ctx: ReconcileContext): void {
-    const move = ctx.model.moveBalloon(vm, ctx.tickSeconds);
-    vm.balloonStalled = move.stalled > 0;
+    logBalloonTarget(ctx, vm, host, from, target, shrinking ? reasonFor(pressure) : "MomRelief", why);
   }
 }

@@ -14,9 +14,9 @@
 import { injectable } from "inversify";
 import type { Controller, ReconcileContext, ReconcileRequest } from "../../engine/controller.js";
 import type { VmRecord } from "../../hypervisor/ledger.js";
-import { approx, hostFor, q, significantChange } from "../shared/context.js";
+import { approx, hostFor, significantChange } from "../shared/context.js";
 import { proportionalTargets } from "./squeezed-policy.js";
-import { canBalloon } from "../balloon/balloon-controller.js";
+import { canBalloon, guaranteedBalloonMax, logBalloonTarget, stepBalloon } from "../balloon/balloon-controller.js";
 
 /** squeezed declares a balloon driver stuck after this many seconds without progress. */
 export const SQUEEZED_STUCK_SECONDS = 5;
@@ -37,7 +37,7 @@ export class SqueezedController implements Controller {
     const active: VmRecord[] = [];
     for (const vm of running) {
       const able = canBalloon(vm, host);
-      vm.balloonMax = able ? Math.max(0, vm.memory - vm.reservation) : 0;
+      vm.balloonMax = able ? guaranteedBalloonMax(vm) : 0;
       if (!able) {
         vm.balloonTarget = 0;
         continue;
@@ -62,22 +62,9 @@ export class SqueezedController implements Controller {
       const from = vm.balloonTarget;
       vm.balloonTarget = target;
       if (!significantChange(from, target)) return;
-      ctx.log({
-        kind: "VirtualMachine",
-        namespace: vm.namespace,
-        name: vm.name,
-        host: host.name,
-        action: "BalloonTargetChanged",
-        from: q(from),
-        to: q(target),
-        reason: freeingPhase ? "SqueezedFreeing" : "SqueezedAllocating",
-        message: `γ = ${gammaText} of [${approx(vm.reservation)}, ${approx(vm.memory)}] → target ${approx(vm.memory - target)} so host ${host.name} keeps ${approx(host.spec.minFree)} free${freeingPhase ? " (freeing phase: growing VMs wait)" : ""}`,
-      });
+      const message = `γ = ${gammaText} of [${approx(vm.reservation)}, ${approx(vm.memory)}] → target ${approx(vm.memory - target)} so host ${host.name} keeps ${approx(host.spec.minFree)} free${freeingPhase ? " (freeing phase: growing VMs wait)" : ""}`;
+      logBalloonTarget(ctx, vm, host, from, target, freeingPhase ? "SqueezedFreeing" : "SqueezedAllocating", message);
     });
-    for (const vm of running) {
-      if (!vm.spec.toolsInstalled) continue;
-      const move = ctx.model.moveBalloon(vm, ctx.tickSeconds);
-      vm.balloonStalled = move.stalled > 0;
-    }
+    for (const vm of running) if (vm.spec.toolsInstalled) stepBalloon(vm, ctx);
   }
 }
