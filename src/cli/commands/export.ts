@@ -10,6 +10,7 @@ import { fsyncDirectory } from "../../state/atomic-file.js";
 import type { CliContext } from "../context.js";
 import type { OutputStream } from "../terminal.js";
 import { CliError } from "../errors.js";
+import { cannotWrite } from "../output/files.js";
 import { addStateOption } from "../options.js";
 import { readSavedMetrics } from "./report.js";
 
@@ -89,7 +90,7 @@ export function registerExport(program: Command, ctx: CliContext): void {
       try {
         writeChunksAtomic(opts.output, chunks);
       } catch (err) {
-        throw new CliError(`cannot write ${opts.output}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        throw cannotWrite(opts.output, err);
       }
       ctx.terminal().err(`wrote ${opts.output} (${format}; ${series.length} sample${series.length === 1 ? "" : "s"} of ${series.hosts.size + series.vms.size} objects)\n`);
     });

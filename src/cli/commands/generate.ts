@@ -14,6 +14,7 @@ import type { ManifestObject } from "../../api/types.js";
 import { generateCluster } from "../../generate/cluster-generator.js";
 import type { CliContext } from "../context.js";
 import { CliError } from "../errors.js";
+import { cannotWrite, writeOutputFile } from "../output/files.js";
 import { DEFAULT_YAML_LIMITS } from "../../manifest/safe-yaml.js";
 import { MANIFEST_EXTENSIONS } from "../../manifest/extensions.js";
 import { parseSeed } from "../options.js";
@@ -99,7 +100,7 @@ export function registerGenerate(program: Command, ctx: CliContext): void {
         ctx.stdout.write(text);
         return;
       }
-      writeOrFail(flags.file, text);
+      writeOutputFile(flags.file, text);
       ctx.terminal().err(`wrote ${what} to ${flags.file}\n`);
     });
 }
@@ -119,7 +120,7 @@ function writeDirectory(dir: string, objects: readonly ManifestObject[], format:
   try {
     fs.mkdirSync(dir, { recursive: true });
   } catch (e) {
-    throw new CliError(`cannot create directory ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw cannotWrite(`directory ${dir}`, e);
   }
   // `apply -f DIR` reads every manifest in it: files of an earlier cluster would be applied too
   const existing = fs.readdirSync(dir).filter((f) => MANIFEST_EXTENSIONS.includes(path.extname(f).toLowerCase()));
@@ -130,17 +131,9 @@ function writeDirectory(dir: string, objects: readonly ManifestObject[], format:
   const width = Math.max(4, String(files).length);
   for (let i = 0; i < files; i++) {
     const part = objects.slice(i * OBJECTS_PER_FILE, (i + 1) * OBJECTS_PER_FILE);
-    writeOrFail(path.join(dir, `cluster-${String(i + 1).padStart(width, "0")}.${format}`), serializeCluster(part, format));
+    writeOutputFile(path.join(dir, `cluster-${String(i + 1).padStart(width, "0")}.${format}`), serializeCluster(part, format));
   }
   return files;
-}
-
-function writeOrFail(file: string, text: string): void {
-  try {
-    fs.writeFileSync(file, text);
-  } catch (e) {
-    throw new CliError(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
 }
 
 /**

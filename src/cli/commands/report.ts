@@ -3,10 +3,9 @@
  * report (charts and summary) of the metrics series saved in a state directory. `run --report
  * FILE` writes the same report at the end of a run.
  */
-import * as path from "node:path";
 import { Option, type Command } from "commander";
 import type { MetricsSeries } from "../../metrics/metrics-series.js";
-import { writeFileAtomicSync } from "../../state/atomic-file.js";
+import { writeOutputFile } from "../output/files.js";
 import type { CliContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { addStateOption } from "../options.js";
@@ -45,11 +44,7 @@ export async function readSavedMetrics(stateDir: string, env: NodeJS.ProcessEnv)
 export async function writeReport(series: MetricsSeries, file: string, options: { title?: string; source?: string }): Promise<number> {
   const { renderReport } = await import("../../report/index.js");
   const html = renderReport(series, options);
-  try {
-    writeFileAtomicSync(path.resolve(file), html);
-  } catch (err) {
-    throw new CliError(`cannot write the report to ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
+  writeOutputFile(file, html, `the report to ${file}`);
   return Buffer.byteLength(html);
 }
 
