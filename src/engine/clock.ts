@@ -3,6 +3,7 @@
  * {@link ManualClock} one tick at a time (Excalibur's TestClock idea). {@link RealTimeClock}
  * lives outside the simulation and only decides *when* to call `engine.step(1)`.
  */
+import { tickLengthProblem } from "../api/duration.js";
 
 /** What the simulation knows about time. */
 export interface SimulationClock {
@@ -35,11 +36,10 @@ export class ManualClock implements SimulationClock {
     this.#tickSeconds = tickSeconds;
   }
 
-  /** Throws a RangeError unless `tickSeconds` is a positive finite number. */
+  /** Throws a RangeError unless `tickSeconds` is a tick length the engine runs: whole microseconds from 1ms to 24h. */
   static checkTickSeconds(tickSeconds: number): void {
-    if (typeof tickSeconds !== "number" || !Number.isFinite(tickSeconds) || tickSeconds <= 0) {
-      throw new RangeError(`tickSeconds must be a positive number of seconds, got ${String(tickSeconds)}`);
-    }
+    const problem = tickLengthProblem(tickSeconds);
+    if (problem !== undefined) throw new RangeError(`tickSeconds ${problem}, got ${String(tickSeconds)}`);
   }
 
   get tick(): number {
