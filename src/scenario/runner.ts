@@ -119,7 +119,8 @@ export function runDueScenarioSteps(store: ResourceStore, t: TickStart): void {
     try {
       runScenario(store, scenario, generation, retry !== undefined, t);
     } catch (e) {
-      failScenario(store, scenario, generation, retry?.failures ?? 0, errorText(e), t);
+      const before = retry !== undefined && Number.isSafeInteger(retry.failures) && retry.failures > 0 ? retry.failures : 0;
+      failScenario(store, scenario, generation, before, errorText(e), t);
     }
   }
 }
@@ -171,10 +172,13 @@ function failScenario(store: ResourceStore, scenario: DeepReadonly<Scenario>, ge
   const failures = failuresBefore + 1;
   const delay = Math.min(2 ** failuresBefore, MAX_SCENARIO_BACKOFF_TICKS);
   const previous = scenario.status;
-  const status: ScenarioStatus =
-    previous !== undefined && previous.observedGeneration === generation
-      ? withoutRetry(previous)
-      : { startedAt: formatSimTime(t.timeSeconds - t.tickSeconds), startedAtSeconds: t.timeSeconds - t.tickSeconds, stepsDone: 0, stepsTotal: stepCount(scenario), history: [], observedGeneration: generation };
+  const startedAtSeconds = t.timeSeconds - t.tickSeconds;
+  let status: ScenarioStatus = { startedAt: formatSimTime(startedAtSeconds), startedAtSeconds, stepsDone: 0, stepsTotal: stepCount(scenario), history: [], observedGeneration: generation };
+  try {
+    if (previous !== undefined && previous.observedGeneration === generation) status = withoutRetry(previous);
+  } catch {
+    // a stored status that cannot be copied either: start it afresh
+  }
   status.retry = { failures, nextTick: t.tick + delay, message: why };
   store.updateStatus("Scenario", scenario.metadata.name, undefined, status);
   t.emit(SCENARIO_CONTROLLER, {

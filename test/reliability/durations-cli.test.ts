@@ -81,6 +81,13 @@ const CASES: DurationCase[] = [
   { name: "latency-nan", yaml: latency(".nan"), line: 8, field: "spec.swap.swapInLatency", contains: "must be a duration" },
   { name: "scenario-negative", yaml: scenario("-1"), line: 7, field: "spec.steps[0].after", contains: "must be a duration" },
   {
+    name: "phase-ramp-1e300",
+    yaml: phase("1s").replace("allocated: 1Gi", "allocated: 1Gi\n        rampSeconds: 1e300"),
+    line: 12,
+    field: "spec.workload.phases[0].rampSeconds",
+    contains: "must be at most 315360000",
+  },
+  {
     name: "scenario-apply-latency",
     yaml: `apiVersion: memplane.io/v1alpha1
 kind: Scenario

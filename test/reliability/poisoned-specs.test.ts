@@ -159,4 +159,22 @@ describe("a stored spec the engine cannot use fails alone", () => {
     expect(restoredLog.some((e) => e.action === "ScenarioStepApplied" && e.name === "bad")).toBe(true);
     expect(restored.store.get("VirtualMachine", "app-1", "default")).toBeUndefined();
   });
+
+  it("a Scenario spec of the wrong shape fails alone too", () => {
+    const { engine, log } = engineWithLog();
+    engine.apply(CLUSTER);
+    storeDirectly(engine, [
+      { apiVersion: "memplane.io/v1alpha1", kind: "Scenario", metadata: { name: "not-a-list" }, spec: { steps: "nope" } },
+      { apiVersion: "memplane.io/v1alpha1", kind: "Scenario", metadata: { name: "null-step" }, spec: { steps: [null] } },
+      { apiVersion: "memplane.io/v1alpha1", kind: "Scenario", metadata: { name: "number-after" }, spec: { steps: [{ after: 1e300, delete: { kind: "Host", name: "esx-01" } }] } },
+    ]);
+    expect(() => engine.step(10)).not.toThrow();
+    const errors = (name: string): LogEntry[] => log.filter((e) => e.action === "ReconcileError" && e.name === name);
+    expect(errors("not-a-list").map((e) => e.tick)).toEqual([1, 2, 4, 8]);
+    expect(errors("not-a-list")[0]!.message).toContain("spec.steps: must be a list");
+    expect(errors("null-step")[0]!.message).toContain("spec.steps[0].after");
+    expect(errors("number-after")[0]!.message).toContain("spec.steps[0].after: invalid duration 1e+300: must be at most 87600h");
+    expect(log.filter((e) => e.action === "ScenarioStepApplied").map((e) => `${e.tick} ${e.name}`)).toEqual(["3 good", "6 good"]);
+    expect(engine.store.get("Host", "esx-01")).toBeDefined();
+  });
 });
