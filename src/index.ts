@@ -112,7 +112,7 @@ export {
   canonicalQuantity,
   formatPagesHuman,
 } from "./api/quantity.js";
-export { DurationError, parseDuration, formatSimTime } from "./api/duration.js";
+export { DurationError, parseDuration, formatSimTime, MAX_DURATION_SECONDS, MIN_TICK_SECONDS, MAX_TICK_SECONDS } from "./api/duration.js";
 export { resolveKind } from "./api/kinds.js";
 export { applyDefaults } from "./api/defaults.js";
 

@@ -18,7 +18,7 @@ export {
   isPercentString,
   percentOrQuantityToPages,
 } from "./quantity.js";
-export { DurationError, DURATION_PATTERN, parseDuration, isDuration, formatSimTime } from "./duration.js";
+export { DurationError, DURATION_PATTERN, parseDuration, parseSimTime, isDuration, formatSimTime, tickLengthProblem, MAX_DURATION_SECONDS, MIN_TICK_SECONDS, MAX_TICK_SECONDS } from "./duration.js";
 export {
   applyDefaults,
   percentValue,

@@ -318,6 +318,12 @@ export interface ScenarioStatus {
   /** Per step (in run order): what happened. */
   history: { step: number; time: SimTimestamp; result: "Applied" | "Failed"; message: string }[];
   observedGeneration: number;
+  /**
+   * Set while the Scenario cannot run at all (a stored spec the runner cannot use, e.g. a step
+   * `after` that is not a duration): consecutive failures, the tick of the next try (backoff
+   * 1, 2, 4 … 64 ticks) and why. Cleared when it runs; a changed spec is tried at once.
+   */
+  retry?: { failures: number; nextTick: number; message: string };
 }
 
 /** Timed manifest changes for reproducible experiments (cluster-scoped). */

@@ -3,7 +3,7 @@
  * commander reports an `InvalidArgumentError` as `error: option '--ticks <n>' argument 'x' is invalid. …`.
  */
 import { InvalidArgumentError, Option, type Command } from "commander";
-import { parseDuration } from "../api/duration.js";
+import { parseDuration, tickLengthProblem } from "../api/duration.js";
 import { DEFAULT_STATE_DIR } from "../state/index.js";
 
 /** A whole number of ticks, 0 or more. */
@@ -23,10 +23,11 @@ export function parseDurationOption(value: string): number {
   }
 }
 
-/** A positive simulated tick length such as `1s` or `500ms`, in seconds. */
+/** A simulated tick length such as `1s` or `500ms` (1ms to 24h), in seconds. */
 export function parseTickLength(value: string): number {
   const seconds = parseDurationOption(value);
-  if (seconds <= 0) throw new InvalidArgumentError("a tick must be longer than 0s.");
+  const problem = tickLengthProblem(seconds);
+  if (problem !== undefined) throw new InvalidArgumentError(`a tick ${problem}.`);
   return seconds;
 }
 

@@ -3,6 +3,7 @@
  * {@link ManualClock} one tick at a time (Excalibur's TestClock idea). {@link RealTimeClock}
  * lives outside the simulation and only decides *when* to call `engine.step(1)`.
  */
+import { tickLengthProblem } from "../api/duration.js";
 
 /** What the simulation knows about time. */
 export interface SimulationClock {
@@ -35,11 +36,10 @@ export class ManualClock implements SimulationClock {
     this.#tickSeconds = tickSeconds;
   }
 
-  /** Throws a RangeError unless `tickSeconds` is a positive finite number. */
+  /** Throws a RangeError unless `tickSeconds` is a tick length the engine runs: whole microseconds from 1ms to 24h. */
   static checkTickSeconds(tickSeconds: number): void {
-    if (typeof tickSeconds !== "number" || !Number.isFinite(tickSeconds) || tickSeconds <= 0) {
-      throw new RangeError(`tickSeconds must be a positive number of seconds, got ${String(tickSeconds)}`);
-    }
+    const problem = tickLengthProblem(tickSeconds);
+    if (problem !== undefined) throw new RangeError(`tickSeconds ${problem}, got ${String(tickSeconds)}`);
   }
 
   get tick(): number {
@@ -91,6 +91,9 @@ export interface RealTimeClockOptions {
   timers?: Timers;
 }
 
+/** The longest delay a Node.js timer takes, in ms (a longer one fires after 1 ms instead). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * Drives a simulation in (scaled) real time for `memplane serve`: calls `step()` every
  * `tickSeconds / speed` real seconds. Outside the simulation: the engine itself never sees it.
@@ -102,7 +105,9 @@ export class RealTimeClock {
   constructor(options: RealTimeClockOptions) {
     ManualClock.checkTickSeconds(options.tickSeconds);
     const speed = options.speed ?? 1;
-    if (!Number.isFinite(speed) || speed <= 0) throw new RangeError(`speed must be a positive number, got ${String(speed)}`);
+    if (typeof speed !== "number" || !Number.isFinite(speed) || speed <= 0 || !Number.isFinite((options.tickSeconds * 1000) / speed)) {
+      throw new RangeError(`speed must be a positive number, got ${String(speed)}`);
+    }
     this.#options = {
       step: options.step,
       tickSeconds: options.tickSeconds,
@@ -124,10 +129,19 @@ export class RealTimeClock {
     return this.#handle !== undefined;
   }
 
-  /** Starts ticking; a second start() is a no-op. */
+  /**
+   * Starts ticking; a second start() is a no-op. A tick longer than a timer can wait (about
+   * 24.8 days of real time, e.g. `--speed 0.001` with 1h ticks) is split into equal waits.
+   */
   start(): void {
     if (this.#handle !== undefined) return;
-    this.#handle = this.#options.timers.setInterval(() => this.#options.step(), this.intervalMs);
+    const waits = Math.ceil(this.intervalMs / MAX_TIMER_MS);
+    let waited = 0;
+    this.#handle = this.#options.timers.setInterval(() => {
+      if (++waited < waits) return;
+      waited = 0;
+      this.#options.step();
+    }, this.intervalMs / waits);
   }
 
   /** Stops ticking; safe to call when stopped. */

@@ -29,8 +29,9 @@ import {
   usedOf,
   zeroCounters,
 } from "./ledger.js";
-import { parseDuration, resolveHost, resolveVm, workloadAt } from "./resolved.js";
+import { parseSimTime, resolveHost, resolveVm, workloadAt } from "./resolved.js";
 import { approx as fmt } from "./format.js";
+import { SpecProblems, type SpecProblemsReader } from "./spec-problems.js";
 
 /** The random source the model draws its blind choices from (seeded; see TOKENS.Random). */
 export interface RandomSource {
@@ -127,6 +128,12 @@ export interface MemoryModel {
   invariantViolations(): InvariantViolation[];
   snapshot(): MemoryModelSnapshot;
   restore(snapshot: unknown): void;
+  /**
+   * Stored objects whose spec the model could not use at its last sync (left out, or kept on
+   * their last usable spec), and why. The status controllers report them. Optional: a model
+   * without it reports nothing.
+   */
+  readonly specProblems?: SpecProblemsReader;
 }
 
 const vmKey = (namespace: string, name: string): string => `${namespace}/${name}`;
@@ -151,7 +158,9 @@ export class HypervisorMemoryModel implements MemoryModel {
   /** Stored object uid → record, valid until vmMap changes (sync without building keys). */
   private byUid = new Map<string, VmRecord>();
   /** The VM list of the last sync and its records, index for index. */
-  private synced: { list: readonly unknown[]; records: readonly VmRecord[]; version: number } = { list: [], records: [], version: -1 };
+  private synced: { list: readonly unknown[]; records: readonly (VmRecord | undefined)[]; version: number } = { list: [], records: [], version: -1 };
+  /** Objects whose stored spec does not resolve (see {@link MemoryModel.specProblems}). */
+  readonly specProblems = new SpecProblems();
   /** Per host: its admitted records as of (host.vms array, its length, vmMapVersion). */
   private hostVmsCache = new WeakMap<HostRecord, { keys: readonly string[]; length: number; version: number; vms: VmRecord[] }>();
   /** Every record in admission order (creation time, then key), as of vmMapVersion. */
@@ -257,14 +266,15 @@ export class HypervisorMemoryModel implements MemoryModel {
       }
     }
     const list = store.list("VirtualMachine") as readonly DeepReadonly<VirtualMachine>[];
-    const aligned = new Array<VmRecord>(list.length);
+    const aligned = new Array<VmRecord | undefined>(list.length);
     // an object that is the very one the last sync saw at the same place has the same record
     const previous = this.synced;
     const sameSet = previous.version === this.vmMapVersion;
     for (let i = 0; i < list.length; i++) {
       const o = list[i]!;
-      aligned[i] = sameSet && previous.list[i] === o ? previous.records[i]! : this.syncVm(o);
+      aligned[i] = sameSet && previous.list[i] === o ? previous.records[i] : this.syncVm(o);
     }
+    if (this.specProblems.size > 0) this.pruneSpecProblems(seenHosts, list);
     if (this.vmMap.size !== list.length) {
       // store keys are unique, so the records left over are the deleted VMs
       const seen = new Set(aligned);
@@ -319,7 +329,14 @@ export class HypervisorMemoryModel implements MemoryModel {
     const gen = h.metadata.generation ?? 1;
     const existing = this.hostMap.get(h.metadata.name);
     if (existing && existing.generation === gen) return;
-    const spec = resolveHost(h.spec);
+    let spec: ReturnType<typeof resolveHost>;
+    try {
+      spec = resolveHost(h.spec);
+      this.specProblems.delete("Host", h.metadata.name);
+    } catch (e) {
+      this.specProblems.set("Host", h.metadata.name, undefined, e); // left out, or kept on its last usable spec
+      return;
+    }
     if (!existing) {
       this.hostMap.set(h.metadata.name, {
         name: h.metadata.name,
@@ -368,8 +385,11 @@ export class HypervisorMemoryModel implements MemoryModel {
     }
   }
 
-  /** The record of a stored VM, created or updated from its spec (looked up by uid while the VM set is unchanged). */
-  private syncVm(vm: DeepReadonly<VirtualMachine>): VmRecord {
+  /**
+   * The record of a stored VM, created or updated from its spec (looked up by uid while the VM
+   * set is unchanged); undefined for a new VM whose spec does not resolve.
+   */
+  private syncVm(vm: DeepReadonly<VirtualMachine>): VmRecord | undefined {
     const gen = vm.metadata.generation ?? 1;
     const uid = vm.metadata.uid;
     const cached = uid === undefined ? undefined : this.byUid.get(uid);
@@ -378,17 +398,39 @@ export class HypervisorMemoryModel implements MemoryModel {
     const existing = this.vmMap.get(key);
     if (existing) {
       if (existing.generation !== gen) {
-        existing.spec = resolveVm(vm.spec);
+        const spec = this.resolveVmSpec(vm);
+        if (spec === undefined) return existing; // kept on its last usable spec
+        existing.spec = spec;
         existing.generation = gen;
       }
       if (uid !== undefined) this.byUid.set(uid, existing);
       return existing;
     }
+    const spec = this.resolveVmSpec(vm);
+    if (spec === undefined) return undefined;
     const createdAt = vm.metadata.creationTimestamp ? safeDuration(vm.metadata.creationTimestamp) : 0;
-    const record = newVmRecord(key, vm.metadata.namespace ?? "default", vm.metadata.name, gen, createdAt, resolveVm(vm.spec));
+    const record = newVmRecord(key, vm.metadata.namespace ?? "default", vm.metadata.name, gen, createdAt, spec);
     this.vmMap.set(key, record);
     this.vmMapChanged();
     return record;
+  }
+
+  /** A VM's resolved spec, or undefined (and the problem recorded) when it does not resolve. */
+  private resolveVmSpec(vm: DeepReadonly<VirtualMachine>): VmRecord["spec"] | undefined {
+    try {
+      const spec = resolveVm(vm.spec);
+      this.specProblems.delete("VirtualMachine", vm.metadata.name, vm.metadata.namespace ?? "default");
+      return spec;
+    } catch (e) {
+      this.specProblems.set("VirtualMachine", vm.metadata.name, vm.metadata.namespace ?? "default", e);
+      return undefined;
+    }
+  }
+
+  /** Forgets the spec problems of deleted objects. */
+  private pruneSpecProblems(hosts: ReadonlySet<string>, vms: readonly DeepReadonly<VirtualMachine>[]): void {
+    const vmKeys = new Set(vms.map((o) => vmKey(o.metadata.namespace ?? "default", o.metadata.name)));
+    this.specProblems.prune((kind, name, namespace) => (kind === "Host" ? hosts.has(name) : vmKeys.has(vmKey(namespace ?? "default", name))));
   }
 
   // ------------------------------------------------------------------ admission (§9)
@@ -909,6 +951,7 @@ export class HypervisorMemoryModel implements MemoryModel {
     this.vmMap = new Map(s.vms.map((v) => [v.key, v]));
     this.vmMapChanged();
     this.syncedTick = s.syncedTick;
+    this.specProblems.clear();
     this.profiles.clear();
     this.appliedTouchAll.clear();
   }
@@ -916,7 +959,7 @@ export class HypervisorMemoryModel implements MemoryModel {
 
 function safeDuration(s: string): number {
   try {
-    return parseDuration(s);
+    return parseSimTime(s);
   } catch {
     return 0;
   }

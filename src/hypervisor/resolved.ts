@@ -6,9 +6,10 @@
 import type { DeepReadonly } from "../store/types.js";
 import type { HostSpec, MemoryStatesSpec, VirtualMachineSpec, WorkloadSpec } from "../api/types.js";
 import { percentOrQuantityToPages as parsePercentOrQuantityPages, quantityToPages as parseQuantityPages } from "../api/quantity.js";
-import { parseDuration as parseDurationText } from "../api/duration.js";
+import { parseDuration as parseDurationText, parseSimTime as parseSimTimeText } from "../api/duration.js";
 import { MEMO_LIMIT, memoise } from "../api/memo.js";
 import { autoMinFreePages, defaultOverheadPages, sharesValue } from "./formulas.js";
+import { resolveField } from "./spec-problems.js";
 
 const quantityToPages = memoise(parseQuantityPages);
 
@@ -28,8 +29,11 @@ function intern(text: string): string {
   interned.set(text, text);
   return text;
 }
-/** Parses durations (`90s`, `1m30s`), remembered per text; also used for creation timestamps. */
+/** Parses durations (`90s`, `1m30s`), remembered per text. */
 export const parseDuration = memoise(parseDurationText);
+
+/** Parses simulated timestamps (creation times), remembered per text. */
+export const parseSimTime = memoise(parseSimTimeText);
 
 /** Per VM size: its `25%`-or-quantity parses (exact BigInt arithmetic), remembered per text. */
 const percentsOf = new Map<number, (input: string | number) => number>();
@@ -61,26 +65,26 @@ export interface ResolvedHost {
 
 /** Resolves a Host spec. */
 export function resolveHost(spec: DeepReadonly<HostSpec>): ResolvedHost {
-  const capacity = quantityToPages(spec.capacity);
+  const capacity = resolveField("spec.capacity", quantityToPages, spec.capacity);
   return {
     capacity,
-    vmkernelReserved: quantityToPages(spec.vmkernelReserved),
-    minFree: spec.minFree === "auto" ? autoMinFreePages(capacity) : quantityToPages(spec.minFree),
+    vmkernelReserved: resolveField("spec.vmkernelReserved", quantityToPages, spec.vmkernelReserved),
+    minFree: spec.minFree === "auto" ? autoMinFreePages(capacity) : resolveField("spec.minFree", quantityToPages, spec.minFree),
     states: { ...spec.memoryStates },
     idleTax: spec.idleTax,
     ballooning: {
       enabled: spec.ballooning.enabled,
       maxPercent: spec.ballooning.maxPercent,
-      slack: quantityToPages(spec.ballooning.appBalloonMaxSlack),
-      inflatePerSecond: quantityToPages(spec.ballooning.inflateRate),
-      deflatePerSecond: quantityToPages(spec.ballooning.deflateRate),
+      slack: resolveField("spec.ballooning.appBalloonMaxSlack", quantityToPages, spec.ballooning.appBalloonMaxSlack),
+      inflatePerSecond: resolveField("spec.ballooning.inflateRate", quantityToPages, spec.ballooning.inflateRate),
+      deflatePerSecond: resolveField("spec.ballooning.deflateRate", quantityToPages, spec.ballooning.deflateRate),
     },
     compression: { ...spec.compression },
     swap: {
-      capacity: spec.swap.capacity === "unlimited" ? Number.POSITIVE_INFINITY : quantityToPages(spec.swap.capacity),
-      writePerSecond: quantityToPages(spec.swap.writeRate),
-      readPerSecond: quantityToPages(spec.swap.readRate),
-      swapInLatency: parseDuration(spec.swap.swapInLatency),
+      capacity: spec.swap.capacity === "unlimited" ? Number.POSITIVE_INFINITY : resolveField("spec.swap.capacity", quantityToPages, spec.swap.capacity),
+      writePerSecond: resolveField("spec.swap.writeRate", quantityToPages, spec.swap.writeRate),
+      readPerSecond: resolveField("spec.swap.readRate", quantityToPages, spec.swap.readRate),
+      swapInLatency: resolveField("spec.swap.swapInLatency", parseDuration, spec.swap.swapInLatency),
     },
     pageSharing: { ...spec.pageSharing },
     policy: spec.policy ?? "esxi",
@@ -124,15 +128,15 @@ export interface ResolvedVm {
 
 function resolveWorkload(w: DeepReadonly<WorkloadSpec>, memory: number): ResolvedVm["workload"] {
   return {
-    allocated: percentOrQuantityToPages(w.allocated, memory),
+    allocated: resolveField("spec.workload.allocated", (a: string | number) => percentOrQuantityToPages(a, memory), w.allocated),
     active: w.active,
     compressibility: w.compressibility,
     zeroPages: w.zeroPages,
     commonPages: w.commonPages,
     touchAllOnBoot: w.touchAllOnBoot,
-    phases: w.phases.map((p) => ({
-      after: parseDuration(p.after),
-      allocated: p.allocated === undefined ? undefined : percentOrQuantityToPages(p.allocated, memory),
+    phases: w.phases.map((p, i) => ({
+      after: resolveField("spec.workload.phases[*].after", parseDuration, p.after, i),
+      allocated: p.allocated === undefined ? undefined : resolveField("spec.workload.phases[*].allocated", (a: string | number) => percentOrQuantityToPages(a, memory), p.allocated, i),
       active: p.active,
       ramp: p.rampSeconds ?? 0,
     })),
@@ -141,22 +145,22 @@ function resolveWorkload(w: DeepReadonly<WorkloadSpec>, memory: number): Resolve
 
 /** Resolves a VirtualMachine spec (overhead computed unless set; guestSwap defaults to memory). */
 export function resolveVm(spec: DeepReadonly<VirtualMachineSpec>): ResolvedVm {
-  const memory = quantityToPages(spec.memory);
+  const memory = resolveField("spec.memory", quantityToPages, spec.memory);
   return {
     hostName: intern(spec.hostName),
     powerOn: spec.powerState === "On",
     memory,
     vcpus: spec.vcpus,
-    reservation: quantityToPages(spec.reservation),
-    limit: spec.limit === undefined ? Number.POSITIVE_INFINITY : quantityToPages(spec.limit),
+    reservation: resolveField("spec.reservation", quantityToPages, spec.reservation),
+    limit: spec.limit === undefined ? Number.POSITIVE_INFINITY : resolveField("spec.limit", quantityToPages, spec.limit),
     shares: sharesValue(spec.shares as VirtualMachineSpec["shares"], memory),
     sharesLabel: intern(String(spec.shares)),
     guestOS: intern(spec.guestOS),
     toolsInstalled: spec.tools.installed,
     balloonDriver: (spec.tools.balloonDriver === undefined ? "healthy" : intern(spec.tools.balloonDriver)) as ResolvedVm["balloonDriver"],
-    maxBalloon: spec.maxBalloon === undefined ? undefined : quantityToPages(spec.maxBalloon),
-    guestSwap: spec.guestSwap === undefined ? memory : quantityToPages(spec.guestSwap),
-    overhead: spec.overhead === undefined ? defaultOverheadPages(memory, spec.vcpus) : quantityToPages(spec.overhead),
+    maxBalloon: spec.maxBalloon === undefined ? undefined : resolveField("spec.maxBalloon", quantityToPages, spec.maxBalloon),
+    guestSwap: spec.guestSwap === undefined ? memory : resolveField("spec.guestSwap", quantityToPages, spec.guestSwap),
+    overhead: spec.overhead === undefined ? defaultOverheadPages(memory, spec.vcpus) : resolveField("spec.overhead", quantityToPages, spec.overhead),
     workload: resolveWorkload(spec.workload, memory),
   };
 }

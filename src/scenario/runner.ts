@@ -10,6 +10,7 @@
  * that moment is the start of the first tick that sees it.
  */
 import { parseDuration, formatSimTime } from "../api/duration.js";
+import { memoise } from "../api/memo.js";
 import { DEFAULT_NAMESPACE, type ManifestObject, type Scenario, type ScenarioObjectRef, type ScenarioStatus, type ScenarioStep } from "../api/types.js";
 import type { LogEntryInput } from "../engine/log-entry.js";
 import { validateManifestObjectsOrThrow } from "../manifest/index.js";
@@ -29,9 +30,32 @@ export interface TickStart {
   emit(controller: string, entry: LogEntryInput): void;
 }
 
-/** Steps in run order: by `after`, ties in list order. Returns indices into `steps`. */
+/** Step delays, remembered per text (every tick looks at every step of every Scenario). */
+const afterSeconds = memoise(parseDuration);
+
+/**
+ * Steps in run order: by `after`, ties in list order. Returns indices into `steps`. Throws a
+ * {@link ScenarioSpecError} naming the step when an `after` is not a duration (a stored spec that
+ * never went through validation, e.g. from an old state file).
+ */
 export function runOrder(steps: readonly DeepReadonly<ScenarioStep>[]): number[] {
-  return steps.map((s, i) => [parseDuration(s.after), i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map(([, i]) => i);
+  if (!Array.isArray(steps)) throw new ScenarioSpecError("spec.steps: must be a list of steps");
+  const keyed = steps.map((s, i) => {
+    try {
+      return [afterSeconds((s as { after?: unknown } | null)?.after as string), i] as const;
+    } catch (e) {
+      throw new ScenarioSpecError(`spec.steps[${i}].after: ${errorText(e)}`);
+    }
+  });
+  return keyed.sort((a, b) => a[0] - b[0] || a[1] - b[1]).map(([, i]) => i);
+}
+
+/** A stored Scenario spec the runner cannot use; the message names the field. */
+export class ScenarioSpecError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ScenarioSpecError";
+  }
 }
 
 /** `kind/name` (or `kind/namespace/name`) for messages. */
@@ -78,41 +102,96 @@ export function runStep(store: ResourceStore, step: DeepReadonly<ScenarioStep>):
   throw new Error("the step has nothing to do");
 }
 
-/** Applies every due step of every Scenario in the store; call at the start of each tick. */
+/** The longest wait before a failed Scenario is tried again, in ticks (as for controllers). */
+export const MAX_SCENARIO_BACKOFF_TICKS = 64;
+
+/**
+ * Applies every due step of every Scenario in the store; call at the start of each tick. A
+ * Scenario that cannot run at all (its stored spec is unusable) fails alone: it is logged as a
+ * `ReconcileError` naming it and retried with backoff (1, 2, 4 … 64 ticks, kept in its status as
+ * `retry`), while the other Scenarios go on. A changed spec is tried at once.
+ */
 export function runDueScenarioSteps(store: ResourceStore, t: TickStart): void {
   for (const scenario of store.list("Scenario") as readonly DeepReadonly<Scenario>[]) {
     const generation = scenario.metadata.generation ?? 1;
-    const previous = scenario.status;
-    const fresh = previous === undefined || previous.observedGeneration !== generation;
-    const startedAtSeconds = fresh ? t.timeSeconds - t.tickSeconds : previous.startedAtSeconds;
-    const status: ScenarioStatus = fresh
-      ? { startedAt: formatSimTime(startedAtSeconds), startedAtSeconds, stepsDone: 0, stepsTotal: scenario.spec.steps.length, history: [], observedGeneration: generation }
-      : { ...previous, history: previous.history.map((h) => ({ ...h })) };
-    const order = runOrder(scenario.spec.steps);
-    const time = formatSimTime(t.timeSeconds);
-    while (status.stepsDone < order.length) {
-      const index = order[status.stepsDone]!;
-      const step = scenario.spec.steps[index]!;
-      if (startedAtSeconds + parseDuration(step.after) > t.timeSeconds + 1e-9) break;
-      let result: "Applied" | "Failed";
-      let message: string;
-      try {
-        message = runStep(store, step);
-        result = "Applied";
-      } catch (e) {
-        message = errorText(e);
-        result = "Failed";
-      }
-      status.history.push({ step: index, time, result, message });
-      status.stepsDone++;
-      t.emit(SCENARIO_CONTROLLER, {
-        kind: "Scenario",
-        name: scenario.metadata.name,
-        action: result === "Applied" ? "ScenarioStepApplied" : "ScenarioStepFailed",
-        reason: `Step${index + 1}`,
-        message: `step ${index + 1} (after ${step.after}): ${message}`,
-      });
+    const retry = scenario.status?.observedGeneration === generation ? scenario.status.retry : undefined;
+    if (retry !== undefined && retry.nextTick > t.tick) continue;
+    try {
+      runScenario(store, scenario, generation, retry !== undefined, t);
+    } catch (e) {
+      const before = retry !== undefined && Number.isSafeInteger(retry.failures) && retry.failures > 0 ? retry.failures : 0;
+      failScenario(store, scenario, generation, before, errorText(e), t);
     }
-    if (fresh || status.stepsDone !== previous.stepsDone) store.updateStatus("Scenario", scenario.metadata.name, undefined, status);
   }
+}
+
+/** Applies the due steps of one Scenario and records its progress. */
+function runScenario(store: ResourceStore, scenario: DeepReadonly<Scenario>, generation: number, retried: boolean, t: TickStart): void {
+  const previous = scenario.status;
+  const fresh = previous === undefined || previous.observedGeneration !== generation;
+  const order = runOrder(scenario.spec.steps);
+  const startedAtSeconds = fresh ? t.timeSeconds - t.tickSeconds : previous.startedAtSeconds;
+  const status: ScenarioStatus = fresh
+    ? { startedAt: formatSimTime(startedAtSeconds), startedAtSeconds, stepsDone: 0, stepsTotal: scenario.spec.steps.length, history: [], observedGeneration: generation }
+    : withoutRetry(previous);
+  const time = formatSimTime(t.timeSeconds);
+  while (status.stepsDone < order.length) {
+    const index = order[status.stepsDone]!;
+    const step = scenario.spec.steps[index]!;
+    if (startedAtSeconds + afterSeconds(step.after) > t.timeSeconds + 1e-9) break;
+    let result: "Applied" | "Failed";
+    let message: string;
+    try {
+      message = runStep(store, step);
+      result = "Applied";
+    } catch (e) {
+      message = errorText(e);
+      result = "Failed";
+    }
+    status.history.push({ step: index, time, result, message });
+    status.stepsDone++;
+    t.emit(SCENARIO_CONTROLLER, {
+      kind: "Scenario",
+      name: scenario.metadata.name,
+      action: result === "Applied" ? "ScenarioStepApplied" : "ScenarioStepFailed",
+      reason: `Step${index + 1}`,
+      message: `step ${index + 1} (after ${step.after}): ${message}`,
+    });
+  }
+  if (fresh || retried || status.stepsDone !== previous.stepsDone) store.updateStatus("Scenario", scenario.metadata.name, undefined, status);
+}
+
+/** A copy of a status to update, without its `retry`. */
+function withoutRetry(status: DeepReadonly<ScenarioStatus>): ScenarioStatus {
+  const { retry: _retry, ...rest } = status;
+  return { ...rest, history: status.history.map((h) => ({ ...h })) };
+}
+
+/** Logs a Scenario that could not run and schedules its retry with backoff. */
+function failScenario(store: ResourceStore, scenario: DeepReadonly<Scenario>, generation: number, failuresBefore: number, why: string, t: TickStart): void {
+  const failures = failuresBefore + 1;
+  const delay = Math.min(2 ** failuresBefore, MAX_SCENARIO_BACKOFF_TICKS);
+  const previous = scenario.status;
+  const startedAtSeconds = t.timeSeconds - t.tickSeconds;
+  let status: ScenarioStatus = { startedAt: formatSimTime(startedAtSeconds), startedAtSeconds, stepsDone: 0, stepsTotal: stepCount(scenario), history: [], observedGeneration: generation };
+  try {
+    if (previous !== undefined && previous.observedGeneration === generation) status = withoutRetry(previous);
+  } catch {
+    // a stored status that cannot be copied either: start it afresh
+  }
+  status.retry = { failures, nextTick: t.tick + delay, message: why };
+  store.updateStatus("Scenario", scenario.metadata.name, undefined, status);
+  t.emit(SCENARIO_CONTROLLER, {
+    kind: "Scenario",
+    name: scenario.metadata.name,
+    action: "ReconcileError",
+    reason: "ReconcileFailed",
+    message: `scenario cannot run: ${why}; retrying in ${delay} tick${delay === 1 ? "" : "s"} (failure ${failures})`,
+  });
+}
+
+/** Steps in a stored spec, whatever its shape. */
+function stepCount(scenario: DeepReadonly<Scenario>): number {
+  const steps = (scenario.spec as { steps?: unknown } | undefined)?.steps;
+  return Array.isArray(steps) ? steps.length : 0;
 }

@@ -36,11 +36,11 @@ export function parseListen(value: string): { host: string; port: number } {
   return { host: m[1] || m[2] || "127.0.0.1", port };
 }
 
-/** A speed factor: simulated seconds per real second, > 0 (0 pauses the clock). */
+/** A speed factor: simulated seconds per real second, 0.001 to 1e6 (0 pauses the clock). */
 export function parseSpeed(value: string): number {
   const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n) || n < 0 || n > 1e6) {
-    throw new InvalidArgumentError("expected a number of simulated seconds per real second, e.g. 1, 10 or 0.5 (0 pauses).");
+  if (value.trim() === "" || !Number.isFinite(n) || n < 0 || n > 1e6 || (n > 0 && n < 0.001)) {
+    throw new InvalidArgumentError("expected a number of simulated seconds per real second from 0.001 to 1000000, e.g. 1, 10 or 0.5 (0 pauses).");
   }
   return n;
 }

@@ -2,7 +2,11 @@
  * AGE and LAST SEEN columns from simulated time: how long before the engine's current time an
  * object was created, rounded the way kubectl rounds (`42s`, `5m10s`, `47m`, `2h5m`, `3d4h`).
  */
-import { parseDuration } from "../../api/duration.js";
+import { parseSimTime } from "../../api/duration.js";
+import { memoise } from "../../api/memo.js";
+
+/** Timestamps repeat (objects applied together share one): parse each text once. */
+const timestampSeconds = memoise(parseSimTime);
 
 /** Formats a span of seconds like kubectl's HumanDuration. */
 export function formatAge(seconds: number): string {
@@ -24,7 +28,7 @@ export function formatAge(seconds: number): string {
 export function ageSince(timestamp: string | undefined, nowSeconds: number): string {
   if (timestamp === undefined) return "<unknown>";
   try {
-    return formatAge(nowSeconds - parseDuration(timestamp));
+    return formatAge(nowSeconds - timestampSeconds(timestamp));
   } catch {
     return "<unknown>";
   }

@@ -397,6 +397,8 @@ export function describeScenario(scenario: DeepReadonly<Scenario>, nowSeconds: n
   writeMetadata(w, scenario.metadata, false, nowSeconds);
   w.field(0, "Started", scenario.status?.startedAt ?? "<pending>");
   w.field(0, "Steps Done", `${scenario.status?.stepsDone ?? 0} of ${scenario.spec.steps.length}`);
+  const retry = scenario.status?.retry;
+  if (retry !== undefined) w.field(0, "Cannot Run", `${retry.message} (failure ${retry.failures}; next try at tick ${retry.nextTick})`);
   const what = (s: DeepReadonly<ScenarioStep>): string =>
     s.apply ? `apply ${s.apply.kind.toLowerCase()}/${s.apply.metadata.name}` : s.delete ? `delete ${s.delete.kind.toLowerCase()}/${s.delete.name}` : s.patch ? `patch ${s.patch.kind.toLowerCase()}/${s.patch.name}` : "?";
   w.table(0, "Steps", ["#", "After", "Change"], scenario.spec.steps.map((s, i) => [String(i + 1), s.after, what(s)]));

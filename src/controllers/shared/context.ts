@@ -45,6 +45,29 @@ export function forEachVmRecord(
   }
 }
 
+/**
+ * Throws when the model could not use the requested object's stored spec (see
+ * `MemoryModel.specProblems`): the status controllers call it after projecting, so the problem
+ * becomes that object's `ReconcileError`, retried with backoff.
+ */
+export function throwSpecProblem(req: ReconcileRequest, ctx: ReconcileContext): void {
+  const problems = ctx.model.specProblems;
+  if (problems === undefined || problems.size === 0) return;
+  const problem = problems.get(req.kind, req.name, req.namespace);
+  if (problem !== undefined) throw new Error(problem);
+}
+
+/** {@link throwSpecProblem} for a `reconcileAll`: hands each object whose spec the model could not use to `failed`. */
+export function failSpecProblems(objects: readonly DeepReadonly<StoredObject>[], ctx: ReconcileContext, failed: (index: number, error: unknown) => void): void {
+  const problems = ctx.model.specProblems;
+  if (problems === undefined || problems.size === 0) return;
+  for (let i = 0; i < objects.length; i++) {
+    const o = objects[i]!;
+    const problem = o.kind === "Host" || o.kind === "VirtualMachine" ? problems.get(o.kind, o.metadata.name, o.metadata.namespace) : undefined;
+    if (problem !== undefined) failed(i, new Error(problem));
+  }
+}
+
 /** The model's record of the requested host, if any. */
 export function hostFor(req: ReconcileRequest, ctx: ReconcileContext): HostRecord | undefined {
   syncModel(ctx);

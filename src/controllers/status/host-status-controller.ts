@@ -11,7 +11,7 @@ import type { Controller, ReconcileContext, ReconcileRequest } from "../../engin
 import { compressedOf, swappedOf } from "../../hypervisor/ledger.js";
 import { describeState } from "../host-state/host-state-controller.js";
 import { underPressure } from "../balloon/balloon-controller.js";
-import { approx, hostFor, hostObjectKey, q } from "../shared/context.js";
+import { approx, hostFor, hostObjectKey, q, throwSpecProblem } from "../shared/context.js";
 
 /** Share of the swap datastore below which SwapSpaceLow turns True. */
 export const SWAP_SPACE_LOW_PERCENT = 10;
@@ -25,6 +25,12 @@ export class HostStatusController implements Controller {
   private pending = new Map<string, number>();
 
   reconcile(req: ReconcileRequest, ctx: ReconcileContext): void {
+    this.#project(req, ctx);
+    throwSpecProblem(req, ctx);
+  }
+
+  /** Writes one host's status from the model (nothing for a host the model does not know). */
+  #project(req: ReconcileRequest, ctx: ReconcileContext): void {
     const host = hostFor(req, ctx);
     if (!host) return;
     if (this.pendingTick !== ctx.tick) {

@@ -13,7 +13,7 @@ import type { Controller, ReconcileContext, ReconcileRequest } from "../../engin
 import { compressedOf, freeOf, mappedOf, swappedOf, usedOf } from "../../hypervisor/ledger.js";
 import type { VmRecord } from "../../hypervisor/ledger.js";
 import { BALLOON_DRIVER_TIMEOUT_SECONDS } from "../../hypervisor/memory-model.js";
-import { approx, forEachVmRecord, q, vmFor, vmObjectKey } from "../shared/context.js";
+import { approx, failSpecProblems, forEachVmRecord, q, throwSpecProblem, vmFor, vmObjectKey } from "../shared/context.js";
 
 type CondInput = Omit<Condition, "lastTransitionTime">;
 
@@ -60,10 +60,12 @@ export class VmStatusController implements Controller {
     const vm = vmFor(req, ctx);
     const obj = ctx.store.get("VirtualMachine", req.name, req.namespace);
     if (vm && obj) this.#reconcileVm(vm, obj, ctx);
+    throwSpecProblem(req, ctx);
   }
 
   reconcileAll(objects: readonly DeepReadonly<StoredObject>[], ctx: ReconcileContext, failed: (index: number, error: unknown) => void): void {
     forEachVmRecord(objects, ctx, failed, (vm, obj) => this.#reconcileVm(vm, obj, ctx));
+    failSpecProblems(objects, ctx, failed);
   }
 
   /** Projects one VM's status unless nothing it is built from changed. */

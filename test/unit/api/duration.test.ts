@@ -9,7 +9,9 @@ describe("parseDuration", () => {
     ["1ms", 0.001],
     ["250us", 0.00025],
     ["250µs", 0.00025],
-    ["10ns", 1e-8],
+    ["1000ns", 1e-6],
+    ["1.5ms", 0.0015],
+    ["87600h", 315_360_000],
     ["2.5s", 2.5],
     ["1.1s", 1.1],
     ["0", 0],
@@ -31,6 +33,14 @@ describe("parseDuration", () => {
     ["s", "expected a duration"],
     ["1h-30m", "expected a duration"],
     [true, "expected a duration"],
+    ["10ns", "finer than 1us"],
+    ["1.5us", "finer than 1us"],
+    [1e-7, "finer than 1us"],
+    [0.1 + 0.2, "finer than 1us"],
+    ["87600h0.000001s", "at most 87600h"],
+    [1e300, "at most 87600h"],
+    ["99999999999999999999999999h", "at most 87600h"],
+    [Number.POSITIVE_INFINITY, "must be finite"],
   ])("rejects %p", (input, fragment) => {
     expect(() => parseDuration(input as string)).toThrow(DurationError);
     expect(() => parseDuration(input as string)).toThrow(fragment);
