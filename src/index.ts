@@ -22,7 +22,7 @@ export { ControllerRegistryError, orderControllers } from "./engine/registry.js"
 export { CONTROLLER_ORDER, CUSTOM_CONTROLLERS_SLOT } from "./engine/controller.js";
 export type { Controller, ControllerStore, ReconcileContext, ReconcileRequest, ReconcileResult, StatusPatch } from "./engine/controller.js";
 export { HypervisorMemoryModel } from "./hypervisor/memory-model.js";
-export type { MemoryModel, MemoryModelSnapshot } from "./hypervisor/memory-model.js";
+export type { MemoryModel, MemoryModelEngineOps, MemoryModelReader, MemoryModelVerbs, MemoryModelSnapshot } from "./hypervisor/memory-model.js";
 
 // ---- dependency injection
 export { TOKENS } from "./di/tokens.js";

@@ -44,7 +44,11 @@ export interface ReconcileContext {
   /** Seconds per tick. */
   readonly tickSeconds: number;
   readonly store: ControllerStore;
-  /** The hypervisor memory model: the only thing that moves pages. */
+  /**
+   * The hypervisor memory model: the only thing that moves pages. Read it through its reader
+   * methods and change it only through its verbs (`MemoryModelReader`, `MemoryModelVerbs` in
+   * src/hypervisor/model-api.ts); `sync` is here until the engine syncs once per tick itself.
+   */
   readonly model: MemoryModel;
   /** Emits a reconciliation log entry; tick, time and controller are filled in. */
   log(entry: LogEntryInput): void;

@@ -1,20 +1,16 @@
 /**
- * A VM's balloon caps computed from the store's guest OS profiles (applied ones override the
- * built-ins), not from the model's profile cache: that cache is filled when the model syncs at
- * the start of a tick, so right after restoring a saved state it still holds nothing.
+ * A VM's balloon caps computed from the guest-OS catalog of the store as it is now (the model's
+ * own catalog is read when the model syncs at the start of a tick, so right after restoring a
+ * saved state it does not know the applied profiles yet).
  */
-import { builtinProfile } from "../api/builtin-profiles.js";
-import { quantityToPages } from "../api/quantity.js";
-import type { GuestOSProfile } from "../api/types.js";
 import { balloonMaximum } from "../hypervisor/formulas.js";
+import { storeCatalog } from "../hypervisor/guest-os-catalog.js";
 import type { HostRecord, VmRecord } from "../hypervisor/ledger.js";
-import type { DeepReadonly, ResourceReader } from "../store/types.js";
+import type { ResourceReader } from "../store/types.js";
 
-/** The guest OS minimum of a profile name, pages (unknown names count as `other`). */
+/** The guest OS minimum of a profile name, pages (unknown names count as `other`): the model's catalog over the store. */
 export function osMinimumPages(store: ResourceReader, guestOS: string): number {
-  const profile = (store.get("GuestOSProfile", guestOS) as DeepReadonly<GuestOSProfile> | undefined) ?? builtinProfile(guestOS);
-  const other = (store.get("GuestOSProfile", "other") as DeepReadonly<GuestOSProfile> | undefined) ?? builtinProfile("other");
-  return quantityToPages((profile ?? other)?.spec.minimumMemory ?? "256Mi");
+  return storeCatalog(store).minimumPages(guestOS);
 }
 
 /** The balloon maximum (MCTLMAX) of a VM on its host, each cap and the binding one (memory-model.md §7). */

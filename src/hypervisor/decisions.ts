@@ -20,7 +20,7 @@ export const HOST_DECISION_RETENTION = 16;
 /** Which bound decided a VM's entitlement. */
 export type EntitlementBound = "uncontended" | "reservation" | "limit" | "memory" | "touched" | "active" | "water-level";
 
-/** Inputs and outcome of an entitlement decision (memory-model §5). Sizes in pages. */
+/** Inputs and outcome of an entitlement decision (docs/memory-model.md, *Entitlement*). Sizes in pages. */
 export interface EntitlementDecision {
   type: "entitlement";
   tick: number;
@@ -46,7 +46,7 @@ export interface EntitlementDecision {
   hostFree: number;
 }
 
-/** Inputs and outcome of a balloon-target decision (memory-model §6). */
+/** Inputs and outcome of a balloon-target decision (docs/memory-model.md, *Ballooning*). */
 export interface BalloonDecision {
   type: "balloon";
   tick: number;
@@ -68,7 +68,7 @@ export interface BalloonDecision {
   hostState: HostMemoryState;
 }
 
-/** Inputs and outcome of a swap-target decision (memory-model §7). */
+/** Inputs and outcome of a swap-target decision (docs/memory-model.md, *Compression and hypervisor swapping*). */
 export interface SwapDecision {
   type: "swap";
   tick: number;
@@ -84,7 +84,7 @@ export interface SwapDecision {
   hostState: HostMemoryState;
 }
 
-/** Outcome of admission (memory-model §9). */
+/** Outcome of admission (docs/memory-model.md, *Reservations, overhead and admission*). */
 export interface AdmissionDecision {
   type: "admission";
   tick: number;
@@ -93,7 +93,7 @@ export interface AdmissionDecision {
   message: string;
 }
 
-/** Inputs of a host state change (memory-model §4). */
+/** Inputs of a host state change (docs/memory-model.md, *Host memory states*). */
 export interface HostStateDecision {
   type: "hostState";
   tick: number;

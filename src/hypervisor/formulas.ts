@@ -1,6 +1,7 @@
 /**
- * Pure formulas of the memory model, in whole 4 KiB pages: minFree (§4), state thresholds (§4),
- * per-VM overhead (§9), shares (§5), the balloon maximum (§6) and idle-tax water-filling (§5).
+ * Pure formulas of the memory model, in whole 4 KiB pages: minFree and state thresholds
+ * (docs/memory-model.md, *Host memory states*), per-VM overhead (*Reservations, overhead and
+ * admission*), shares and idle-tax water-filling (*Entitlement*), the balloon maximum (*Ballooning*).
  * Kept free of state so they can be unit-tested against hand-computed numbers.
  */
 import type { HostMemoryState, MemoryStatesSpec, Shares } from "../api/types.js";
@@ -97,8 +98,8 @@ export function thresholdPages(pct: number, minFreePages: number): number {
 }
 
 /**
- * Default per-VM overhead (§9): 18.3 MiB + 0.74 % of configured memory + 4 MiB per vCPU beyond
- * the first, rounded up to pages.
+ * Default per-VM overhead (docs/memory-model.md, *Reservations, overhead and admission*):
+ * 18.3 MiB + 0.74 % of configured memory + 4 MiB per vCPU beyond the first, rounded up to pages.
  */
 export function defaultOverheadPages(memoryPages: number, vcpus: number): number {
   // 18.3 MiB = 4684.8 pages; 0.74 % = 74/10000
@@ -115,7 +116,7 @@ export function sharesValue(shares: Shares, memoryPages: number): number {
   return (SHARES_PER_MIB[shares] * memoryPages) / PAGES_PER_MIB;
 }
 
-/** The caps that make up the balloon maximum (MCTLMAX), each in pages (§6). */
+/** The caps that make up the balloon maximum (MCTLMAX), each in pages (docs/memory-model.md, *Ballooning*). */
 export interface BalloonCaps {
   /** maxPercent of configured memory (Mem.CtlMaxPercent). */
   maxPercent: number;
@@ -153,7 +154,7 @@ export function balloonMaximum(input: {
   return { max: Math.max(0, caps[binding]), caps, binding };
 }
 
-/** One VM's input to idle-tax water-filling (§5), pages except shares. */
+/** One VM's input to idle-tax water-filling (docs/memory-model.md, *Entitlement*), pages except shares. */
 export interface EntitlementInput {
   shares: number;
   active: number;
@@ -172,7 +173,7 @@ export interface EntitlementResult {
 }
 
 /**
- * Idle-tax water-filling (Waldspurger §5.2, memory-model §5): find λ such that
+ * Idle-tax water-filling (Waldspurger 2002, section 5.2; docs/memory-model.md, *Entitlement*): find λ such that
  * Σ clamp(P_i(λ), lo_i, hi_i) = available, where P(λ) = a + (S/λ − a)/k if S/λ ≥ a else S/λ,
  * k = 1/(1 − τ). Solved exactly with a breakpoint sweep over x = 1/λ (each P is piecewise
  * linear and non-decreasing in x); results are floored to whole pages.

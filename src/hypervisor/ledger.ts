@@ -1,5 +1,6 @@
 /**
- * The per-VM and per-host runtime records of the memory model (memory-model §2), in whole pages.
+ * The per-VM and per-host runtime records of the memory model (docs/memory-model.md, *The
+ * ledgers*), in whole pages, and the small operations that keep them consistent.
  *
  * Guest ledger: `memory = used + free + untouched + balloon`, with `used` and `free` each split
  * by where the hypervisor keeps the page (mapped in host RAM, compressed, swapped), so that
@@ -9,9 +10,6 @@
 import type { HostMemoryState } from "../api/types.js";
 import type { ResolvedHost, ResolvedVm } from "./resolved.js";
 import type { DecisionRecord } from "./decisions.js";
-
-/** Where a backed guest page lives on the host. */
-export type PageLocation = "mapped" | "compressed" | "swapped";
 
 /** Per-tick counters of page movements, reset at the start of each tick. */
 export interface TickCounters {
@@ -138,6 +136,22 @@ export const swappedOf = (v: VmRecord): number => v.usedSwapped + v.freeSwapped;
 /** Pages ever touched since power-on and still backed. */
 export const touchedOf = (v: VmRecord): number => usedOf(v) + freeOf(v);
 
+/**
+ * Consumed host memory (CNSM) of a VM: its mapped pages less what sharing saves, plus the host
+ * pages its compressed pages fill (`compressionRatio` compressed pages per host page).
+ */
+export function consumedOf(v: VmRecord, compressionRatio: number): number {
+  const mapped = mappedOf(v);
+  return mapped - Math.min(v.sharedSavings, mapped) + Math.ceil(compressedOf(v) / compressionRatio);
+}
+
+/** Re-charges a VM's consumed memory to its host's free memory after a ledger change. */
+export function recharge(v: VmRecord, host: HostRecord, compressionRatio: number): void {
+  const now = consumedOf(v, compressionRatio);
+  host.free -= now - v.charged;
+  v.charged = now;
+}
+
 /** Active-memory estimate (ACTV): the larger of the fast and slow averages, in pages. */
 export function activeOf(v: VmRecord): number {
   return Math.round(Math.max(v.activeFast, v.activeSlow));
@@ -211,3 +225,54 @@ export function releaseGuestPages(v: VmRecord, n: number, from: "free" | "used")
     v.usedSwapped -= s!;
   }
 }
+
+/** A VM record with empty ledgers (field order is the snapshot's JSON order). */
+export function newVmRecord(key: string, namespace: string, name: string, generation: number, createdAt: number, spec: VmRecord["spec"]): VmRecord {
+  return {
+    key,
+    namespace,
+    name,
+    generation,
+    createdAt,
+    spec,
+    hostName: spec.hostName,
+    phase: "Pending",
+    admission: { admitted: false, reason: "Pending", message: "waiting for admission" },
+    poweredOnAt: 0,
+    memory: spec.memory,
+    reservation: spec.reservation,
+    overhead: spec.overhead,
+    usedMapped: 0,
+    usedCompressed: 0,
+    usedSwapped: 0,
+    freeMapped: 0,
+    freeCompressed: 0,
+    freeSwapped: 0,
+    untouched: 0,
+    balloon: 0,
+    guestSwapped: 0,
+    scanned: 0,
+    sharedZero: 0,
+    sharedCommon: 0,
+    sharedSavings: 0,
+    charged: 0,
+    activeFast: 0,
+    activeSlow: 0,
+    touchCarry: 0,
+    workingSet: 0,
+    wantAllocated: 0,
+    entitlement: 0,
+    reclaim: 0,
+    balloonTarget: 0,
+    balloonMax: 0,
+    swapTarget: 0,
+    loggedEntitlement: 0,
+    balloonStalled: false,
+    driverIdleSeconds: 0,
+    overLimit: false,
+    counters: zeroCounters(),
+    stallPercent: 0,
+    decisions: [],
+  };
+}
+

@@ -16,7 +16,7 @@ import type { Engine } from "../engine/engine.js";
 import { TOKENS } from "../di/tokens.js";
 import { thresholdPages } from "../hypervisor/formulas.js";
 import { compressedOf, swappedOf } from "../hypervisor/ledger.js";
-import type { MemoryModel } from "../hypervisor/memory-model.js";
+import type { MemoryModelReader } from "../hypervisor/model-api.js";
 import { HOST_STATE_NAMES, MetricsSeries } from "./metrics-series.js";
 
 /** Options of {@link MetricsRecorder.attach}. */
@@ -68,7 +68,7 @@ export class MetricsRecorder {
   sample(tick: number): void {
     const series = this.series;
     if (!series.wants(tick)) return;
-    const model = this.engine.container.get<MemoryModel>(TOKENS.MemoryModel);
+    const model = this.engine.container.get<MemoryModelReader>(TOKENS.MemoryModel);
     const i = series.begin(tick);
     if (i < 0) return;
     for (const h of model.hosts()) {

@@ -18,7 +18,7 @@ import { describeState, hostStateReason } from "../host-state/host-state-control
 import type { StoredObject } from "../../api/types.js";
 import type { DeepReadonly } from "../../store/types.js";
 import { approx, forEachVmRecord, q, significantChange, vmFor, vmObjectKey } from "../shared/context.js";
-import { jsonCaps, recordDecision } from "../../hypervisor/decisions.js";
+import { jsonCaps } from "../../hypervisor/decisions.js";
 
 /** Whether the host state asks for reclamation (soft, hard, low). */
 export function underPressure(host: HostRecord): boolean {
@@ -54,7 +54,7 @@ export function logBalloonTarget(ctx: ReconcileContext, vm: VmRecord, host: Host
 
 /** Moves a VM's balloon toward its target for one tick and notes whether the guest stalled it (mom, squeezed). */
 export function stepBalloon(vm: VmRecord, ctx: ReconcileContext): void {
-  vm.balloonStalled = ctx.model.moveBalloon(vm, ctx.tickSeconds).stalled > 0;
+  ctx.model.setBalloonStalled(vm, ctx.model.moveBalloon(vm, ctx.tickSeconds).stalled > 0);
 }
 
 /** Sets balloon targets and drives the balloon toward them. */
@@ -79,7 +79,7 @@ export class BalloonController implements Controller {
     if (!host || host.spec.policy !== "esxi") return;
     const able = canBalloon(vm, host);
     const cap = balloonMaxFor(vm, host, ctx.model);
-    vm.balloonMax = able ? cap.max : 0;
+    ctx.model.setBalloonMax(vm, able ? cap.max : 0);
     const consumed = ctx.model.consumed(vm);
     let target: number;
     let reason: string;
@@ -106,7 +106,7 @@ export class BalloonController implements Controller {
     let logged = false;
     if (target !== vm.balloonTarget) {
       const from = vm.balloonTarget;
-      vm.balloonTarget = target;
+      ctx.model.setBalloonTarget(vm, target);
       if (significantChange(from, target) || target === vm.balloonMax) {
         logged = true;
         logBalloonTarget(ctx, vm, host, from, target, reason, message());
@@ -115,7 +115,7 @@ export class BalloonController implements Controller {
     const balloonBefore = vm.balloon;
     const move = ctx.model.moveBalloon(vm, ctx.tickSeconds);
     if (logged) {
-      recordDecision(vm.decisions, {
+      ctx.model.recordDecision(vm, {
         type: "balloon",
         tick: ctx.tick,
         target,
@@ -136,13 +136,13 @@ export class BalloonController implements Controller {
       });
     }
     if (move.stalled > 0 && !vm.balloonStalled) {
-      vm.balloonStalled = true;
+      ctx.model.setBalloonStalled(vm, true);
       const msg = `guest swap is full (${approx(vm.guestSwapped)} of ${approx(vm.spec.guestSwap)}): ${approx(move.stalled)} of the balloon target cannot be met; the rest falls to compression and swap`;
       ctx.log({ kind: "VirtualMachine", namespace: vm.namespace, name: vm.name, host: host.name, action: "BalloonStalled", reason: "GuestSwapFull", message: msg });
       ctx.store.recordEvent(vmObjectKey(vm), "Warning", "BalloonStalled", msg);
       ctx.store.recordEvent(vmObjectKey(vm), "Warning", "GuestOOMRisk", `guest ${vm.name} has no swap left while ballooned; applications may be killed by the guest OOM killer`);
     } else if (move.stalled === 0 && vm.balloonStalled && vm.balloon >= vm.balloonTarget) {
-      vm.balloonStalled = false;
+      ctx.model.setBalloonStalled(vm, false);
     }
   }
 }

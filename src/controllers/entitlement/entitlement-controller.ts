@@ -12,7 +12,7 @@ import { type EntitlementInput, type EntitlementResult, waterFill } from "../../
 import { touchedOf, type HostRecord, type VmRecord } from "../../hypervisor/ledger.js";
 import type { MemoryModel } from "../../hypervisor/memory-model.js";
 import { approx, hostFor, q, significantChange } from "../shared/context.js";
-import { type EntitlementBound, type EntitlementDecision, recordDecision } from "../../hypervisor/decisions.js";
+import type { EntitlementBound, EntitlementDecision } from "../../hypervisor/decisions.js";
 
 /** One host's water-filling: its running VMs, their §5 inputs, the memory available and the result. */
 export interface HostEntitlements {
@@ -79,14 +79,13 @@ export class EntitlementController implements Controller {
     const { vms, inputs, available, result } = h;
     vms.forEach((v, i) => {
       const e = result.pages[i]!;
-      v.entitlement = e;
       const consumed = ctx.model.consumed(v);
-      v.overLimit = consumed > v.spec.limit;
-      v.reclaim = Math.max(0, consumed - e, v.overLimit ? consumed - v.spec.limit : 0);
+      const overLimit = consumed > v.spec.limit;
+      ctx.model.setEntitlement(v, e, Math.max(0, consumed - e, overLimit ? consumed - v.spec.limit : 0), overLimit);
       if (significantChange(v.loggedEntitlement, e)) {
         const from = v.loggedEntitlement;
-        v.loggedEntitlement = e;
-        recordDecision(v.decisions, entitlementDecision(ctx.model, host, h, i, ctx.tick));
+        ctx.model.setLoggedEntitlement(v, e);
+        ctx.model.recordDecision(v, entitlementDecision(ctx.model, host, h, i, ctx.tick));
         ctx.log({
           kind: "VirtualMachine",
           namespace: v.namespace,

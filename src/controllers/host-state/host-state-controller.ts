@@ -12,7 +12,6 @@ import type { Controller, ReconcileContext, ReconcileRequest } from "../../engin
 import { climbTarget, enterThresholdPercent, stateForFree, stateRank, thresholdPages } from "../../hypervisor/formulas.js";
 import type { HostRecord } from "../../hypervisor/ledger.js";
 import { approx, hostFor, hostObjectKey } from "../shared/context.js";
-import { recordDecision } from "../../hypervisor/decisions.js";
 
 /** Maintains each host's memory state with hysteresis. */
 @injectable()
@@ -29,22 +28,22 @@ export class HostStateController implements Controller {
     let to = from;
     if (stateRank(down) > stateRank(from)) {
       to = down;
-      host.climbSince = -1;
+      ctx.model.setClimbSince(host, -1);
     } else {
       const up = climbTarget(from, free, spec.minFree, spec.states);
-      if (up === from) host.climbSince = -1;
+      if (up === from) ctx.model.setClimbSince(host, -1);
       else {
-        if (host.climbSince < 0) host.climbSince = ctx.timeSeconds;
+        if (host.climbSince < 0) ctx.model.setClimbSince(host, ctx.timeSeconds);
         if (ctx.timeSeconds - host.climbSince >= spec.states.holdSeconds) {
           to = up;
-          host.climbSince = -1;
+          ctx.model.setClimbSince(host, -1);
         }
       }
     }
     if (to === from) return;
-    host.state = to;
+    ctx.model.setHostState(host, to);
     const th = (pct: number): number => thresholdPages(pct, spec.minFree);
-    recordDecision(host.decisions, {
+    ctx.model.recordDecision(host, {
       type: "hostState",
       tick: ctx.tick,
       from,

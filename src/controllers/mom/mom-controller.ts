@@ -44,11 +44,11 @@ export class MomController implements Controller {
     for (const vm of ctx.model.vmsOf(host)) {
       if (vm.phase !== "Running") continue;
       if (!vm.spec.toolsInstalled) {
-        vm.balloonMax = 0;
-        vm.balloonTarget = 0;
+        ctx.model.setBalloonMax(vm, 0);
+        ctx.model.setBalloonTarget(vm, 0);
         continue;
       }
-      vm.balloonMax = momBalloonMax(vm);
+      ctx.model.setBalloonMax(vm, momBalloonMax(vm));
       if (evaluate) this.#evaluate(vm, host, pressure, ctx);
       stepBalloon(vm, ctx);
     }
@@ -67,7 +67,7 @@ export class MomController implements Controller {
     const target = Math.min(vm.balloonMax, Math.max(0, vm.memory - decision.size));
     if (target === vm.balloonTarget) return;
     const from = vm.balloonTarget;
-    vm.balloonTarget = target;
+    ctx.model.setBalloonTarget(vm, target);
     const pct = ((100 * host.free) / host.spec.capacity).toFixed(1);
     const why =
       decision.rule === "guarantee"

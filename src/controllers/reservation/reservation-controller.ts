@@ -16,7 +16,6 @@ import type { StoredObject } from "../../api/types.js";
 import type { VmRecord } from "../../hypervisor/ledger.js";
 import type { DeepReadonly } from "../../store/types.js";
 import { forEachVmRecord, syncModel, vmFor, vmObjectKey } from "../shared/context.js";
-import { recordDecision } from "../../hypervisor/decisions.js";
 
 /** Admission, power-on and power-off of VMs. */
 @injectable()
@@ -60,7 +59,7 @@ export class ReservationController implements Controller {
     if (events === undefined) return;
     pass.delete(vm);
     for (const e of events) {
-      recordDecision(e.vm.decisions, { type: "admission", tick: ctx.tick, admitted: e.action === "Admitted", reason: e.reason, message: e.message });
+      ctx.model.recordDecision(e.vm, { type: "admission", tick: ctx.tick, admitted: e.action === "Admitted", reason: e.reason, message: e.message });
       ctx.log({
         kind: "VirtualMachine",
         namespace: e.vm.namespace,

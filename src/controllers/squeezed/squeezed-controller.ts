@@ -37,9 +37,9 @@ export class SqueezedController implements Controller {
     const active: VmRecord[] = [];
     for (const vm of running) {
       const able = canBalloon(vm, host);
-      vm.balloonMax = able ? guaranteedBalloonMax(vm) : 0;
+      ctx.model.setBalloonMax(vm, able ? guaranteedBalloonMax(vm) : 0);
       if (!able) {
-        vm.balloonTarget = 0;
+        ctx.model.setBalloonTarget(vm, 0);
         continue;
       }
       if (vm.driverIdleSeconds <= SQUEEZED_STUCK_SECONDS) active.push(vm);
@@ -60,7 +60,7 @@ export class SqueezedController implements Controller {
       const target = balloonTargets[i]!;
       if (target === vm.balloonTarget) return;
       const from = vm.balloonTarget;
-      vm.balloonTarget = target;
+      ctx.model.setBalloonTarget(vm, target);
       if (!significantChange(from, target)) return;
       const message = `γ = ${gammaText} of [${approx(vm.reservation)}, ${approx(vm.memory)}] → target ${approx(vm.memory - target)} so host ${host.name} keeps ${approx(host.spec.minFree)} free${freeingPhase ? " (freeing phase: growing VMs wait)" : ""}`;
       logBalloonTarget(ctx, vm, host, from, target, freeingPhase ? "SqueezedFreeing" : "SqueezedAllocating", message);

@@ -16,7 +16,6 @@ import type { VmRecord } from "../../hypervisor/ledger.js";
 import { BALLOON_DRIVER_TIMEOUT_SECONDS } from "../../hypervisor/memory-model.js";
 import { canBalloon } from "../balloon/balloon-controller.js";
 import { approx, hostFor, q, significantChange, vmObjectKey } from "../shared/context.js";
-import { recordDecision } from "../../hypervisor/decisions.js";
 
 /** Sets swap targets and pages out, per host. */
 @injectable()
@@ -44,9 +43,9 @@ export class SwapController implements Controller {
       const swapTarget = need > 0 ? swappedOf(vm) + need : state === "high" || state === "clear" ? 0 : Math.min(vm.swapTarget, swappedOf(vm));
       if (swapTarget !== vm.swapTarget) {
         const from = vm.swapTarget;
-        vm.swapTarget = swapTarget;
+        ctx.model.setSwapTarget(vm, swapTarget);
         if (significantChange(from, swapTarget)) {
-          recordDecision(vm.decisions, {
+          ctx.model.recordDecision(vm, {
             type: "swap",
             tick: ctx.tick,
             swapTarget,

@@ -7,7 +7,7 @@ import { canBalloon } from "../../controllers/balloon/balloon-controller.js";
 import type { ResourceReader } from "../../store/types.js";
 import { balloonCaps } from "../balloon-caps.js";
 import type { HostRecord, VmRecord } from "../../hypervisor/ledger.js";
-import type { MemoryModel } from "../../hypervisor/memory-model.js";
+import type { MemoryModelReader } from "../../hypervisor/model-api.js";
 import { pct, plural, size } from "../words.js";
 import type { Observation } from "./observe.js";
 import type { Finding } from "./types.js";
@@ -38,12 +38,12 @@ export function workloadPeak(v: VmRecord): { allocated: number; activePercent: n
 }
 
 /** VMs that want to run on a host (admitted or pending there). */
-function vmsFor(model: MemoryModel, host: HostRecord): VmRecord[] {
+function vmsFor(model: MemoryModelReader, host: HostRecord): VmRecord[] {
   return model.allVms().filter((v) => v.hostName === host.name && v.spec.powerOn);
 }
 
 /** Static and observed findings about VMs. */
-export function vmFindings(model: MemoryModel, store: ResourceReader, obs: Observation): Finding[] {
+export function vmFindings(model: MemoryModelReader, store: ResourceReader, obs: Observation): Finding[] {
   const out: Finding[] = [];
   for (const v of model.allVms()) {
     if (!v.spec.powerOn) continue;
@@ -134,7 +134,7 @@ export function vmFindings(model: MemoryModel, store: ResourceReader, obs: Obser
 }
 
 /** ` (largest: a 10Gi, b 8Gi)` for a host's admitted VMs other than `except`. */
-function biggestReservations(model: MemoryModel, host: HostRecord, except: VmRecord): string {
+function biggestReservations(model: MemoryModelReader, host: HostRecord, except: VmRecord): string {
   const r = model
     .vmsOf(host)
     .filter((v) => v !== except && v.reservation > 0)
@@ -151,12 +151,12 @@ function pressureTicks(obs: Observation, host: string): number {
 }
 
 /** Whether some VM was kept Pending on a host. */
-function pendingOn(model: MemoryModel, obs: Observation, host: string): boolean {
+function pendingOn(model: MemoryModelReader, obs: Observation, host: string): boolean {
   return model.allVms().some((v) => v.hostName === host && ((obs.vms.get(v.key)?.pendingTicks ?? 0) > 0 || v.phase === "Pending"));
 }
 
 /** Static and observed findings about hosts: overcommit and time under pressure. */
-export function hostFindings(model: MemoryModel, obs: Observation, tickSeconds: number): Finding[] {
+export function hostFindings(model: MemoryModelReader, obs: Observation, tickSeconds: number): Finding[] {
   const out: Finding[] = [];
   for (const host of model.hosts()) {
     const vms = vmsFor(model, host);

@@ -7,7 +7,7 @@ import type { HostMemoryState } from "../../api/types.js";
 import type { HostStateDecision } from "../../hypervisor/decisions.js";
 import { HOST_STATES } from "../../hypervisor/formulas.js";
 import { compressedOf, swappedOf } from "../../hypervisor/ledger.js";
-import type { MemoryModel } from "../../hypervisor/memory-model.js";
+import type { MemoryModelReader } from "../../hypervisor/model-api.js";
 
 /** One VM over the run. */
 export interface VmObservation {
@@ -50,7 +50,7 @@ export class Observation {
   ticks = 0;
 
   /** Records one tick from the model. */
-  sample(model: MemoryModel): void {
+  sample(model: MemoryModelReader): void {
     this.ticks++;
     for (const h of model.hosts()) this.host(h.name).ticksIn[h.state]++;
     for (const v of model.allVms()) {
@@ -114,7 +114,7 @@ export class Observation {
  * current values) and each host's time in each state from its state-change records (bounded:
  * before the oldest kept record the host is assumed to have been in that record's `from` state).
  */
-export function observeSaved(model: MemoryModel, now: number): Observation {
+export function observeSaved(model: MemoryModelReader, now: number): Observation {
   const obs = new Observation();
   obs.sample(model);
   obs.ticks = now;

@@ -7,7 +7,7 @@
 import type { ManifestObject, VirtualMachine } from "../../api/types.js";
 import { pagesToQuantity } from "../../api/quantity.js";
 import type { VmRecord } from "../../hypervisor/ledger.js";
-import type { MemoryModel } from "../../hypervisor/memory-model.js";
+import type { MemoryModelReader } from "../../hypervisor/model-api.js";
 import { size } from "../words.js";
 import { roundUp64Mi, vmObject } from "./checks.js";
 import type { Observation, VmObservation } from "./observe.js";
@@ -29,7 +29,7 @@ export interface WhatIfOptions {
 }
 
 /** Reservation what-if findings for the most-ballooned VMs of `baseline`. */
-export function reservationWhatIfs(objects: readonly ManifestObject[], model: MemoryModel, baseline: Observation, options: WhatIfOptions): Finding[] {
+export function reservationWhatIfs(objects: readonly ManifestObject[], model: MemoryModelReader, baseline: Observation, options: WhatIfOptions): Finding[] {
   if (options.top <= 0) return [];
   const candidates = [...baseline.vms.values()]
     .filter((o) => o.peakBalloon >= MIN_BALLOON)

@@ -1,0 +1,43 @@
+/**
+ * The identities the model keeps true after every operation (docs/memory-model.md, *The
+ * ledgers*): each guest ledger sums to its memory, backed pages are mapped + compressed +
+ * swapped, nothing is negative, what is charged is what is consumed, and each host's capacity
+ * is vmkernel + Σ(consumed + overhead) + free. Tests and the soak check them.
+ */
+import { type VmRecord, compressedOf, freeOf, mappedOf, swappedOf, touchedOf, usedOf } from "./ledger.js";
+import type { ModelIndex } from "./model-index.js";
+
+/** A broken identity, for tests and the soak. */
+export interface InvariantViolation {
+  object: string;
+  message: string;
+}
+
+/** Every broken identity of the indexed records; `consumed` is the model's consumed memory of a VM. */
+export function invariantViolations(index: ModelIndex, consumed: (v: VmRecord) => number): InvariantViolation[] {
+  const out: InvariantViolation[] = [];
+  for (const host of index.hosts.values()) {
+    let sum = 0;
+    for (const v of index.vmsOf(host)) {
+      const c = consumed(v);
+      sum += c + v.overhead;
+      const ledger = usedOf(v) + freeOf(v) + v.untouched + v.balloon;
+      if (ledger !== v.memory) out.push({ object: v.key, message: `guest ledger ${ledger} ≠ memory ${v.memory}` });
+      if (touchedOf(v) !== mappedOf(v) + compressedOf(v) + swappedOf(v)) out.push({ object: v.key, message: "backed ≠ mapped + compressed + swapped" });
+      for (const [k, val] of Object.entries(v)) {
+        if (typeof val === "number" && val < 0) out.push({ object: v.key, message: `${k} is negative (${val})` });
+      }
+      if (c !== v.charged) out.push({ object: v.key, message: `consumed ${c} ≠ charged ${v.charged}` });
+      if (v.balloon > Math.max(v.balloonMax, 0) && v.balloonMax >= 0 && v.balloon > v.balloonTarget && v.balloon > v.balloonMax) {
+        out.push({ object: v.key, message: `balloon ${v.balloon} > balloonMax ${v.balloonMax}` });
+      }
+      if (v.guestSwapped > v.spec.guestSwap) out.push({ object: v.key, message: "guest swap over capacity" });
+    }
+    const identity = host.spec.vmkernelReserved + sum + host.free;
+    if (identity !== host.spec.capacity) {
+      out.push({ object: host.name, message: `capacity ${host.spec.capacity} ≠ vmkernel + Σ(consumed + overhead) + free = ${identity}` });
+    }
+    if (host.free < 0) out.push({ object: host.name, message: `free is negative (${host.free})` });
+  }
+  return out;
+}

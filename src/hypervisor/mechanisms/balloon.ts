@@ -1,0 +1,73 @@
+/**
+ * The balloon driver (docs/memory-model.md, *Ballooning*): moves a VM's balloon toward the
+ * target a controller set, at the driver's rate. The guest gives its free pages first (each
+ * returns a host page), then untouched pages, and only then pages used memory out to its own
+ * swap. Deflating hands pages back untouched.
+ */
+import type { ModelEnvironment } from "../environment.js";
+import { type HostRecord, type VmRecord, freeOf, recharge, releaseGuestPages, usedOf } from "../ledger.js";
+
+/** Seconds a stuck balloon driver is given before it is reported Unresponsive. */
+export const BALLOON_DRIVER_TIMEOUT_SECONDS = 30;
+
+/** What a balloon move did this tick. */
+export interface BalloonMove {
+  fromFree: number;
+  fromUntouched: number;
+  fromUsed: number;
+  deflated: number;
+  /** Pages the guest could not give (guest swap full). */
+  stalled: number;
+}
+
+/** Moves a running VM's balloon toward `balloonTarget` for `dt` seconds (nothing without its host). */
+export function moveBalloon(v: VmRecord, host: HostRecord | undefined, env: ModelEnvironment, dt: number): BalloonMove {
+  const move: BalloonMove = { fromFree: 0, fromUntouched: 0, fromUsed: 0, deflated: 0, stalled: 0 };
+  if (!host || v.phase !== "Running") return move;
+  const driver = v.spec.balloonDriver;
+  const slow = driver === "slow" ? 10 : 1;
+  const gap = v.balloonTarget - v.balloon;
+  if (gap !== 0 && (driver === "stuck" || !v.spec.toolsInstalled)) {
+    v.driverIdleSeconds += dt;
+    return move;
+  }
+  v.driverIdleSeconds = 0;
+  if (gap < 0) {
+    const d = Math.min(-gap, Math.max(1, Math.floor((host.spec.ballooning.deflatePerSecond * dt) / slow)));
+    v.balloon -= d;
+    v.untouched += d; // handed back untouched: costs the host nothing until touched
+    move.deflated = d;
+    return move;
+  }
+  if (gap === 0) return move;
+  let left = Math.min(gap, Math.max(1, Math.floor((host.spec.ballooning.inflatePerSecond * dt) / slow)));
+  // 1. free pages: each returns its host backing (the seed's "chews up free RAM")
+  const f = Math.min(left, freeOf(v));
+  if (f > 0) {
+    releaseGuestPages(v, f, "free");
+    v.balloon += f;
+    left -= f;
+    move.fromFree = f;
+  }
+  // 2. untouched pages: reclaim nothing on the host but are taken all the same
+  const u = Math.min(left, v.untouched);
+  v.untouched -= u;
+  v.balloon += u;
+  left -= u;
+  move.fromUntouched = u;
+  // 3. used pages: the guest pages them out to its own swap first
+  if (left > 0) {
+    const room = Math.max(0, v.spec.guestSwap - v.guestSwapped);
+    const g = Math.min(left, room, usedOf(v));
+    if (g > 0) {
+      releaseGuestPages(v, g, "used");
+      v.guestSwapped += g;
+      v.balloon += g;
+      v.counters.guestPageOuts += g;
+      move.fromUsed = g;
+    }
+    move.stalled = left - g;
+  }
+  recharge(v, host, env.compressionRatio);
+  return move;
+}

@@ -1,0 +1,64 @@
+/**
+ * Transparent page sharing (docs/memory-model.md, *Page sharing*): the scan covers a VM's memory
+ * once per `scanMinutes` (faster below high); zero pages are shared within a VM and, with
+ * salting off, identical pages across VMs of the same guest OS (one VM of each group keeps the
+ * copy). Savings never take consumption below the reservation, and a copy-on-write break needs
+ * a free host page.
+ */
+import type { ModelEnvironment } from "../environment.js";
+import { type HostRecord, type VmRecord, compressedOf, mappedOf, recharge } from "../ledger.js";
+
+/** In clear and lower states the sharing scan runs this many times faster ("full speed"). */
+export const SHARING_FULL_SPEED_FACTOR = 60;
+
+/** Runs one tick (`dt` seconds) of the page-sharing scan over a host's admitted VMs. */
+export function scanSharing(host: HostRecord, vms: readonly VmRecord[], env: ModelEnvironment, dt: number): void {
+  const ps = host.spec.pageSharing;
+  if (!ps.enabled) {
+    for (const v of vms) {
+      if (v.sharedSavings || v.sharedZero || v.sharedCommon) {
+        v.sharedZero = v.sharedCommon = v.sharedSavings = 0;
+        recharge(v, host, env.compressionRatio);
+      }
+    }
+    return;
+  }
+  const largePagesBlock = ps.largePages && host.free * 100 >= host.spec.states.largePageBreak * host.spec.minFree;
+  const fullSpeed = host.state !== "high";
+  const groups = new Map<string, VmRecord[]>();
+  for (const v of vms) {
+    if (!largePagesBlock) {
+      const rate = (v.memory / (ps.scanMinutes * 60)) * (fullSpeed ? SHARING_FULL_SPEED_FACTOR : 1);
+      v.scanned = Math.min(v.memory, v.scanned + rate * dt);
+    }
+    const coverage = v.memory > 0 ? v.scanned / v.memory : 0;
+    const mapped = mappedOf(v);
+    v.sharedZero = Math.floor(coverage * mapped * (v.spec.workload.zeroPages / 100));
+    v.sharedCommon = ps.salting ? 0 : Math.floor(coverage * mapped * (v.spec.workload.commonPages / 100));
+    if (!ps.salting && v.sharedCommon > 0) {
+      const g = groups.get(v.spec.guestOS) ?? [];
+      g.push(v);
+      groups.set(v.spec.guestOS, g);
+    }
+  }
+  const owners = new Set<string>();
+  for (const g of groups.values()) {
+    let owner = g[0]!;
+    for (const v of g) if (v.sharedCommon > owner.sharedCommon) owner = v;
+    owners.add(owner.key);
+  }
+  for (const v of vms) {
+    const zeroSavings = Math.max(0, v.sharedZero - 1);
+    const commonSavings = !ps.salting && v.sharedCommon > 0 && !owners.has(v.key) ? v.sharedCommon : 0;
+    // Sharing never takes consumption below the reservation (reserved touched pages stay put).
+    const mapped = mappedOf(v);
+    const room = Math.max(0, mapped + Math.ceil(compressedOf(v) / env.compressionRatio) - v.reservation);
+    let savings = Math.min(zeroSavings + commonSavings, room, mapped);
+    // Savings that disappear are copy-on-write breaks: each needs a free host page. With none
+    // left, the pages stay shared until memory is reclaimed (free never goes negative).
+    const drop = v.sharedSavings - savings;
+    if (drop > Math.max(0, host.free)) savings = v.sharedSavings - Math.max(0, host.free);
+    v.sharedSavings = savings;
+    recharge(v, host, env.compressionRatio);
+  }
+}
