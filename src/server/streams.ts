@@ -154,10 +154,10 @@ export class StreamHub {
   admit(client: string): void {
     const mine = this.#perClient.get(client) ?? 0;
     if (mine >= this.limits.maxWatchesPerClient) {
-      throw tooMany(`too many watches: ${this.limits.maxWatchesPerClient} per client are open from ${client} (close one, or raise --max-watches-per-client)`);
+      throw tooMany(`too many watches from ${client}: at most ${this.limits.maxWatchesPerClient} per client may be open (close one, or raise --max-watches-per-client)`);
     }
     if (this.#streams.size >= this.limits.maxWatches) {
-      throw tooMany(`too many watches: ${this.limits.maxWatches} are open in total (try again later, or raise --max-watches)`);
+      throw tooMany(`too many watches: at most ${this.limits.maxWatches} may be open in total (try again later, or raise --max-watches)`);
     }
   }
 

@@ -5,6 +5,7 @@
  * and a watcher that falls behind is ended cleanly (the client re-lists) while the server's
  * buffered bytes stay under the configured budget. Small limits stand in for the big attack.
  */
+import * as net from "node:net";
 import { createEngine, type Engine } from "../../src/engine/engine.js";
 import { startServer, type RunningServer, type ServerLimits } from "../../src/server/index.js";
 import { AUTH, G, ONE_HOST, TEST_TOKEN, openStream, pause, request, until, vmManifest, type OpenStream } from "./server-harness.js";
@@ -134,4 +135,32 @@ test("bad watch and follow flags are a 400, not a guess", async () => {
   const off = await request(server.port, "GET", `${G}/hosts?watch=false`, { headers: AUTH });
   expect(off.json.kind).toBe("HostList");
   expect((await request(server.port, "GET", `/logs?follow=0`, { headers: AUTH })).code).toBe(200);
+});
+
+test("connections beyond maxConnections are closed as they arrive, and the server recovers when they go", async () => {
+  const { server } = await serve({ maxConnections: 3 });
+  let connections = -1;
+  const count = (): boolean => {
+    server.httpServer.getConnections((_err, n) => (connections = n));
+    return true;
+  };
+  const idle: net.Socket[] = [];
+  try {
+    for (let i = 0; i < 3; i++) {
+      const socket = net.connect(server.port, "127.0.0.1");
+      socket.on("error", () => undefined);
+      await new Promise((r) => socket.once("connect", r));
+      idle.push(socket);
+    }
+    await until(() => count() && connections === 3, 10_000, "three connections");
+    const refused = await request(server.port, "GET", "/healthz").then(
+      (a) => a.code,
+      (err: NodeJS.ErrnoException) => err.code ?? "error",
+    );
+    expect(refused).not.toBe(200);
+  } finally {
+    for (const s of idle) s.destroy();
+  }
+  await until(() => count() && connections === 0, 10_000, "the idle connections to go");
+  expect((await request(server.port, "GET", "/healthz")).code).toBe(200);
 });

@@ -163,8 +163,15 @@ export function registerServe(program: Command, ctx: CliContext): void {
           `state ${state.displayName} at tick ${session.engine.tick} (${formatSimTime(session.engine.timeSeconds)}); speed ${opts.speed}x; bearer token (for every request but /healthz) in ${tokenWhere}; Ctrl-C to stop\n`,
         );
         const signal = await untilSignal();
-        await running.close(); // stops ticking and saves
+        const stopping = running;
         running = undefined;
+        try {
+          await stopping.close(); // stops ticking and saves
+        } catch (err) {
+          throw new CliError(
+            `${signal}: stopped at tick ${session.engine.tick}, but saving the state to ${state.displayName} failed: ${(err as Error).message} (the state there is the last successful save)`,
+          );
+        }
         term.err(`${signal}: stopped at tick ${session.engine.tick} (${formatSimTime(session.engine.timeSeconds)}); state saved to ${state.displayName}\n`);
       } finally {
         try {
