@@ -71,5 +71,5 @@ export function ticksFor(options: { ticks?: number; duration?: number }, tickSec
 export function addServerOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option("--server <url>", "talk to a running `memplane serve` at URL instead of --state (default $MEMPLANE_SERVER)"))
-    .addOption(new Option("--token-file <file>", "file holding the server's bearer token for writes (default $MEMPLANE_TOKEN)"));
+    .addOption(new Option("--token-file <file>", "file holding the server's bearer token, needed for reads and writes (default $MEMPLANE_TOKEN)"));
 }

@@ -1,6 +1,7 @@
 /**
- * The server's bearer token: 32 random bytes as hex, written to `<state>/token` (mode 0600) at
- * start unless the operator brings one (`--token-file`). Tokens are compared in constant time:
+ * The server's bearer token: 32 random bytes as hex, written to `<state>/token` (mode 0600,
+ * created exclusively, never through a link) at start unless the operator brings one
+ * (`--token-file`). Every request but `/healthz` needs it. Tokens are compared in constant time:
  * both sides are hashed to equal-length digests before `crypto.timingSafeEqual`, so neither the
  * content nor the length of the expected token leaks through timing.
  */
@@ -20,10 +21,76 @@ export function generateToken(): string {
   return crypto.randomBytes(32).toString("hex");
 }
 
-/** Writes `token` to `file` readable by the owner only (0600, also when the file existed). */
+/** `O_NOFOLLOW` where the platform has it (not on Windows, where 0 changes nothing). */
+const O_NOFOLLOW = fs.constants.O_NOFOLLOW ?? 0;
+
+/**
+ * Writes `token` to `file`, readable by the owner only (0600). The file is created exclusively
+ * (`O_CREAT|O_EXCL|O_NOFOLLOW`), so the token never goes through a link: a symbolic link or
+ * anything but a regular file at `file` is refused with an Error saying so, and an old regular
+ * file (the last run's token) is removed first.
+ */
 export function writeTokenFile(file: string, token: string): void {
-  fs.writeFileSync(file, token + "\n", { mode: 0o600 });
-  fs.chmodSync(file, 0o600);
+  let existing: fs.Stats | undefined;
+  try {
+    existing = fs.lstatSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw tokenWriteError(file, err);
+  }
+  if (existing?.isSymbolicLink()) {
+    throw new Error(`refusing to write the token to ${file}: it is a symbolic link (remove it; the server creates the file itself)`);
+  }
+  if (existing !== undefined && !existing.isFile()) {
+    throw new Error(`refusing to write the token to ${file}: it is not a regular file (remove it; the server creates the file itself)`);
+  }
+  let fd: number;
+  try {
+    if (existing !== undefined) fs.unlinkSync(file);
+    fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | O_NOFOLLOW, 0o600);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "EEXIST" || code === "ELOOP") {
+      throw new Error(`refusing to write the token to ${file}: something else created it while the server was starting (remove it and try again)`);
+    }
+    throw tokenWriteError(file, err);
+  }
+  try {
+    fs.fchmodSync(fd, 0o600);
+    fs.writeSync(fd, token + "\n");
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function tokenWriteError(file: string, err: unknown): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why = code === "EACCES" || code === "EPERM" ? "permission denied" : code === "EROFS" ? "read-only file system" : (code ?? (err as Error).message);
+  return new Error(`cannot write the token to ${file}: ${why}`);
+}
+
+/**
+ * A warning when group or other users can read the token file `file` (its mode allows more than
+ * the owner), undefined when only the owner can; nothing on Windows, where modes mean nothing.
+ */
+export function tokenFileWarning(file: string): string | undefined {
+  if (process.platform === "win32") return undefined;
+  let mode: number;
+  try {
+    mode = fs.statSync(file).mode & 0o777;
+  } catch {
+    return undefined;
+  }
+  const shown = `mode ${mode.toString(8).padStart(4, "0")}`;
+  if (mode & 0o044) {
+    const who = mode & 0o004 ? "other users" : "its group";
+    return `token file ${file} is readable by ${who} (${shown}): whoever can read it can change the simulation; chmod 600 ${file}`;
+  }
+  if (mode & 0o022) {
+    const who = mode & 0o002 ? "other users" : "its group";
+    return `token file ${file} is writable by ${who} (${shown}): whoever can write it can choose the token; chmod 600 ${file}`;
+  }
+  return undefined;
 }
 
 /** A token file's content, trimmed; a missing, empty or too short file is an Error with a readable message. */

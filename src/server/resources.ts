@@ -104,9 +104,8 @@ export function objectFromBody(text: string, route: ResourceRoute): ManifestObje
   return { ...object, metadata } as ManifestObject;
 }
 
-/** Creates the object of a POST body; 409 AlreadyExists when it exists. */
-export function createResource(store: ResourceStore, text: string, route: ResourceRoute): ApiObject {
-  const object = objectFromBody(text, route);
+/** Creates `object` (from {@link objectFromBody}); 409 AlreadyExists when it exists. */
+export function createResource(store: ResourceStore, object: ManifestObject, route: ResourceRoute): ApiObject {
   if (route.kind === "GuestOSProfile" || route.kind === "Host" || route.namespace !== undefined) {
     const { resourceVersion: _ignored, ...metadata } = object.metadata;
     return store.create({ ...object, metadata } as ManifestObject) as ApiObject;
@@ -114,9 +113,9 @@ export function createResource(store: ResourceStore, text: string, route: Resour
   throw badRequest(`create ${KIND_INFO[route.kind].plural} under a namespace: POST /apis/memplane.io/v1alpha1/namespaces/NS/${KIND_INFO[route.kind].plural}`);
 }
 
-/** Replaces the object of a PUT body; 409 Conflict on a stale resourceVersion, 404 when missing. */
-export function replaceResource(store: ResourceStore, text: string, route: ResourceRoute & { name: string }): ApiObject {
-  return store.update(objectFromBody(text, route)) as ApiObject;
+/** Replaces the stored object with `object` (from {@link objectFromBody}); 409 Conflict on a stale resourceVersion, 404 when missing. */
+export function replaceResource(store: ResourceStore, object: ManifestObject): ApiObject {
+  return store.update(object) as ApiObject;
 }
 
 /** Wraps items the way Kubernetes answers a list. */

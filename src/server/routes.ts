@@ -8,11 +8,11 @@
  * - `/explain/namespaces/NS/virtualmachines/NAME` and `/explain/hosts/NAME` (`?tick=N`): `memplane explain`.
  *
  * Paths are split before decoding, so an encoded `/` or `..` can never change which route matches;
- * every name and namespace must be a DNS-1123 label.
+ * every namespace must be a DNS-1123 label, every name follow its kind's rule (events: subdomains).
  */
 import { KIND_INFO } from "../api/kinds.js";
 import type { Kind } from "../api/types.js";
-import { checkName } from "./names.js";
+import { checkName, nameRule } from "./names.js";
 import { badRequest } from "./status.js";
 
 /** The memplane API group prefix. */
@@ -89,12 +89,13 @@ function groupRoute(rest: string[]): Route | undefined {
   if (first === undefined) return undefined;
   const clusterKind = CLUSTER_KINDS[first];
   if (clusterKind && third === undefined) {
-    return second === undefined ? { type: "resource", kind: clusterKind } : { type: "resource", kind: clusterKind, name: checkName(second, "name") };
+    return second === undefined ? { type: "resource", kind: clusterKind } : { type: "resource", kind: clusterKind, name: checkName(second, "name", nameRule(clusterKind)) };
   }
   if (GROUP_NAMESPACED[first] && second === undefined) return { type: "resource", kind: GROUP_NAMESPACED[first] };
   if (first === "namespaces" && second !== undefined && third !== undefined && GROUP_NAMESPACED[third] && extra.length === 0) {
-    const route: ResourceRoute = { type: "resource", kind: GROUP_NAMESPACED[third], namespace: checkName(second, "namespace") };
-    if (fourth !== undefined) route.name = checkName(fourth, "name");
+    const kind = GROUP_NAMESPACED[third];
+    const route: ResourceRoute = { type: "resource", kind, namespace: checkName(second, "namespace") };
+    if (fourth !== undefined) route.name = checkName(fourth, "name", nameRule(kind));
     return route;
   }
   return undefined;
@@ -116,7 +117,7 @@ function coreRoute(rest: string[]): Route | undefined {
   if (first === "events" && second === undefined) return { type: "resource", kind: "Event" };
   if (first === "namespaces" && second !== undefined && third === "events" && extra.length === 0) {
     const route: ResourceRoute = { type: "resource", kind: "Event", namespace: checkName(second, "namespace") };
-    if (fourth !== undefined) route.name = checkName(fourth, "name");
+    if (fourth !== undefined) route.name = checkName(fourth, "name", nameRule("Event"));
     return route;
   }
   return undefined;

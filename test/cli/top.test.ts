@@ -148,9 +148,10 @@ describe("top and describe --server", () => {
       const deadline = Date.now() + 30_000;
       while (!/serving on (http\S+)/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       const url = /serving on (http\S+)/.exec(out)![1]!;
+      const env = { MEMPLANE_TOKEN: fs.readFileSync(path.join(own, "token"), "utf8").trim() };
       const [top, describe] = await Promise.all([
-        memplane(["top", "--server", url]),
-        memplane(["describe", "vm", "with-tools", "--server", url]),
+        memplane(["top", "--server", url], { env }),
+        memplane(["describe", "vm", "with-tools", "--server", url], { env }),
       ]);
       expect(top.code).toBe(0);
       expect(top.stdout).toMatch(new RegExp(`^memplane top — ${url} — tick \\d+ \\(\\S+\\) — sorted by MCTLSZ\\n`));

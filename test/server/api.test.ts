@@ -71,7 +71,7 @@ async function call(method: string, path: string, body?: unknown, headers: Recor
 /** A GET sent byte for byte (fetch would normalise `..` and `%2e%2e` before sending). */
 function rawGet(path: string): Promise<{ code: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: "127.0.0.1", port: server.port, path, method: "GET", timeout: 20_000 }, (res) => {
+    const req = http.request({ host: "127.0.0.1", port: server.port, path, method: "GET", headers: auth, timeout: 20_000 }, (res) => {
       let body = "";
       res.setEncoding("utf8").on("data", (d: string) => (body += d));
       res.on("end", () => resolve({ code: res.statusCode ?? 0, body }));
@@ -122,7 +122,7 @@ test("gets one object, built-in guest OS profiles included; a missing one is a N
   });
 });
 
-test("every write needs the bearer token (401 without, 401 with a wrong one); reads do not", async () => {
+test("every request needs the bearer token (401 without, 401 with a wrong one), reads from loopback too", async () => {
   const none = await call("POST", `${G}/namespaces/default/virtualmachines`, vm("anon-1"), {});
   expect(none.code).toBe(401);
   expect(none.json.reason).toBe("Unauthorized");
@@ -133,7 +133,7 @@ test("every write needs the bearer token (401 without, 401 with a wrong one); re
   expect(engine.store.get("VirtualMachine", "anon-1")).toBeUndefined();
   expect(engine.store.get("VirtualMachine", "anon-2")).toBeUndefined();
   expect(engine.store.get("VirtualMachine", "web-1")).toBeDefined();
-  expect((await call("GET", `${G}/hosts`, undefined, {})).code).toBe(200);
+  expect((await call("GET", `${G}/hosts`, undefined, {})).code).toBe(401);
 });
 
 test("create, update and delete a VM; writes are saved before they are acknowledged", async () => {
@@ -235,7 +235,7 @@ test("a client that sends half its body is cut off by the request timeout", asyn
   let answer = "";
   const closedAfter = await new Promise<number>((resolve, reject) => {
     const start = Date.now();
-    socket.on("connect", () => socket.write(`POST /apply HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: 100\r\n\r\n[{`));
+    socket.on("connect", () => socket.write(`POST /apply HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: 100\r\n\r\n[{`));
     socket.on("data", (d) => (answer += String(d)));
     socket.on("close", () => resolve(Date.now() - start));
     socket.on("error", () => undefined);
@@ -260,7 +260,7 @@ test("an idle keep-alive connection is closed", async () => {
 
 test("a watch streams ADDED for what exists, then MODIFIED after a step", async () => {
   const controller = new AbortController();
-  const res = await fetch(`${server.url}${G}/namespaces/default/virtualmachines?watch=true&labelSelector=app%3Dweb`, { signal: controller.signal });
+  const res = await fetch(`${server.url}${G}/namespaces/default/virtualmachines?watch=true&labelSelector=app%3Dweb`, { headers: auth, signal: controller.signal });
   expect(res.status).toBe(200);
   const reader = res.body!.getReader();
   const decoder = new TextDecoder();
@@ -294,7 +294,7 @@ test("a watch streams ADDED for what exists, then MODIFIED after a step", async 
 
 test("/logs returns JSON lines and follows new entries", async () => {
   const controller = new AbortController();
-  const res = await fetch(`${server.url}/logs?follow=true&sinceTick=${engine.tick + 1}`, { signal: controller.signal });
+  const res = await fetch(`${server.url}/logs?follow=true&sinceTick=${engine.tick + 1}`, { headers: auth, signal: controller.signal });
   const reader = res.body!.getReader();
   const deadline = setTimeout(() => controller.abort(), 20_000);
   let text = "";
@@ -322,7 +322,7 @@ test("/logs returns JSON lines and follows new entries", async () => {
 });
 
 test("/metrics speaks Prometheus text with host, VM and counter series; /healthz says ok", async () => {
-  const res = await fetch(server.url + "/metrics");
+  const res = await fetch(server.url + "/metrics", { headers: auth });
   expect(res.headers.get("content-type")).toContain("text/plain; version=0.0.4");
   const text = await res.text();
   expect(text).toContain("# TYPE memplane_host_free_bytes gauge");

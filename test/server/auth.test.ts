@@ -36,17 +36,18 @@ test("loopback addresses are recognised", () => {
   for (const a of ["0.0.0.0", "10.0.0.1", "::", "192.168.1.1", undefined]) expect(isLoopback(a)).toBe(false);
 });
 
-test("writes always need the token; reads only from non-loopback clients; /healthz never", () => {
+test("every request needs the token, reads too and from loopback; only a read of /healthz does not", () => {
   for (const method of ["POST", "PUT", "DELETE", "PATCH"]) {
-    expect(needsToken(method, "resource", "127.0.0.1")).toBe(true);
-    expect(needsToken(method, "apply", "::1")).toBe(true);
+    expect(needsToken(method, "resource")).toBe(true);
+    expect(needsToken(method, "apply")).toBe(true);
+    expect(needsToken(method, "healthz")).toBe(true);
   }
-  expect(needsToken("GET", "resource", "127.0.0.1")).toBe(false);
-  expect(needsToken("GET", "metrics", "::ffff:127.0.0.1")).toBe(false);
-  expect(needsToken("GET", "resource", "10.1.2.3")).toBe(true);
-  expect(needsToken("GET", "logs", "192.168.0.5")).toBe(true);
-  expect(needsToken("HEAD", "metrics", "10.1.2.3")).toBe(true);
-  expect(needsToken("GET", "healthz", "10.1.2.3")).toBe(false);
+  for (const route of ["resource", "metrics", "logs", "discovery", "explain"] as const) {
+    expect(needsToken("GET", route)).toBe(true);
+    expect(needsToken("HEAD", route)).toBe(true);
+  }
+  expect(needsToken("GET", "healthz")).toBe(false);
+  expect(needsToken("HEAD", "healthz")).toBe(false);
 });
 
 test("binding a non-loopback address needs allowRemote", async () => {

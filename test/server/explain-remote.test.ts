@@ -8,6 +8,7 @@ import { startServer, type RunningServer } from "../../src/server/index.js";
 import { memplane, requireBuild } from "../cli/cli-harness.js";
 import { exampleText } from "../integration/scenario-harness.js";
 
+const TOKEN = "explain-test-token-0123456789";
 let engine: Engine;
 let server: RunningServer;
 
@@ -16,7 +17,7 @@ beforeAll(async () => {
   engine = createEngine({ seed: 1 });
   engine.apply(exampleText("balloon-floor"));
   engine.step(300);
-  server = await startServer({ engine, token: "explain-test-token-0123456789", speed: 0, persist: () => undefined });
+  server = await startServer({ engine, token: TOKEN, speed: 0, persist: () => undefined });
 });
 
 afterAll(async () => {
@@ -24,7 +25,7 @@ afterAll(async () => {
 });
 
 const get = async (path: string): Promise<{ code: number; json: any }> => {
-  const res = await fetch(server.url + path, { signal: AbortSignal.timeout(20_000) });
+  const res = await fetch(server.url + path, { headers: { Authorization: `Bearer ${TOKEN}` }, signal: AbortSignal.timeout(20_000) });
   return { code: res.status, json: await res.json() };
 };
 
@@ -45,13 +46,14 @@ describe("explain through the server", () => {
   });
 
   it("memplane explain --server prints the same explanation as the library", async () => {
-    const text = await memplane(["explain", "vm/rhel-small", "--server", server.url]);
+    const env = { MEMPLANE_TOKEN: TOKEN };
+    const text = await memplane(["explain", "vm/rhel-small", "--server", server.url], { env });
     expect(text.code).toBe(0);
     expect(text.stdout).toContain("496");
-    const json = await memplane(["explain", "host/tiny", "--server", server.url, "-o", "json"]);
+    const json = await memplane(["explain", "host/tiny", "--server", server.url, "-o", "json"], { env });
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout).text).toContain("tiny");
-    const missing = await memplane(["explain", "vm/nope", "--server", server.url]);
+    const missing = await memplane(["explain", "vm/nope", "--server", server.url], { env });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("NotFound");
   });

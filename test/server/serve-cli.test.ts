@@ -65,7 +65,12 @@ test("serve, apply --server, get --server, SIGTERM saves the state", async () =>
     const applied = await memplane(["apply", "--server", serve.url, "--token-file", tokenFile, "-f", path.join(FIXTURES, "overcommit.yaml")]);
     expect(applied).toMatchObject({ code: 0, stdout: "host/esx-small created\nvirtualmachine/busy-1 created\nvirtualmachine/busy-2 created\n" });
 
-    const got = await memplane(["get", "vms", "-o", "json"], { env: { MEMPLANE_SERVER: serve.url } });
+    const anonymous = await memplane(["get", "vms"], { env: { MEMPLANE_SERVER: serve.url } });
+    expect(anonymous.code).toBe(1);
+    expect(anonymous.stderr).toContain("Error from server (Unauthorized)");
+    expect(anonymous.stderr).toContain("set MEMPLANE_TOKEN or pass --token-file");
+
+    const got = await memplane(["get", "vms", "-o", "json"], { env: { MEMPLANE_SERVER: serve.url, MEMPLANE_TOKEN: fs.readFileSync(tokenFile, "utf8").trim() } });
     expect(got.code).toBe(0);
     const list = JSON.parse(got.stdout);
     expect(list).toMatchObject({ apiVersion: "v1", kind: "List" });

@@ -1,10 +1,11 @@
 /**
  * `memplane serve [--state DIR] [--listen 127.0.0.1:PORT] [--speed X] [--token-file F]
- * [--allow-remote]` — the live control plane: loads the saved simulation (or starts an empty
- * one), ticks it in real time scaled by `--speed`, and serves the Kubernetes-like HTTP API
+ * [--allow-remote] [--allowed-hosts H,…] [--max-watches N] [--max-watches-per-client N]
+ * [--max-connections N]` — the live control plane: loads the saved simulation (or starts an
+ * empty one), ticks it in real time scaled by `--speed`, and serves the Kubernetes-like HTTP API
  * (docs/server.md). The state directory stays locked while it runs; every acknowledged write is
- * saved before the answer, the rest every few seconds, and SIGINT/SIGTERM stop ticking, save
- * and exit 0.
+ * saved before the answer (a write that cannot be saved is rolled back), the rest every few
+ * seconds, and SIGINT/SIGTERM stop ticking, save and exit 0.
  */
 import * as path from "node:path";
 import { InvalidArgumentError, Option, type Command } from "commander";
@@ -24,6 +25,10 @@ interface ServeOptions {
   speed: number;
   tokenFile?: string;
   allowRemote: boolean;
+  allowedHosts: string[];
+  maxWatches?: number;
+  maxWatchesPerClient?: number;
+  maxConnections?: number;
 }
 
 /** `HOST:PORT`, `[IPv6]:PORT`, `:PORT` or `PORT` (host 127.0.0.1); port 0 picks a free one. */
@@ -43,6 +48,20 @@ export function parseSpeed(value: string): number {
     throw new InvalidArgumentError("expected a number of simulated seconds per real second from 0.001 to 1000000, e.g. 1, 10 or 0.5 (0 pauses).");
   }
   return n;
+}
+
+/** A limit: a whole number ≥ 1. */
+export function parseLimit(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number ≥ 1.");
+  return n;
+}
+
+/** `--allowed-hosts a.example,b.example:8443` (repeatable): the names, each checked. */
+function collectAllowedHosts(value: string, previous: string[]): string[] {
+  const entries = value.split(",").map((v) => v.trim()).filter((v) => v !== "");
+  if (entries.length === 0) throw new InvalidArgumentError("expected NAME, NAME:PORT or *, comma-separated.");
+  return [...previous, ...entries];
 }
 
 /** Resolves when the process gets SIGINT or SIGTERM. */
@@ -65,8 +84,16 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .description("run the live control plane: tick in (scaled) real time and serve the Kubernetes-like HTTP API")
     .addOption(new Option("--listen <host:port>", "address to listen on (port 0 picks a free one)").default(DEFAULT_LISTEN).argParser(parseListen))
     .addOption(new Option("--speed <x>", "simulated seconds per real second (10 = ten times faster; 0 pauses)").default(1).argParser(parseSpeed))
-    .option("--token-file <file>", "read the bearer token for writes from FILE instead of generating one into <state>/token")
-    .option("--allow-remote", "allow listening on a non-loopback address (reads from other machines then need the token too)", false);
+    .option("--token-file <file>", "read the bearer token from FILE instead of generating one into <state>/token (warns when others can read FILE)")
+    .option("--allow-remote", "allow listening on a non-loopback address (prints a warning; traffic is not encrypted)", false)
+    .addOption(
+      new Option("--allowed-hosts <names>", "Host header values to answer besides localhost and IP addresses: NAME, NAME:PORT or * (comma-separated, repeatable)")
+        .argParser(collectAllowedHosts)
+        .default([]),
+    )
+    .addOption(new Option("--max-watches <n>", "open watches and log follows, all clients together (default 256)").argParser(parseLimit))
+    .addOption(new Option("--max-watches-per-client <n>", "open watches and log follows per client address (default 64)").argParser(parseLimit))
+    .addOption(new Option("--max-connections <n>", "open connections; more are closed at once (default 1024)").argParser(parseLimit));
   addStateOption(cmd, ctx.env)
     .addHelpText(
       "after",
@@ -80,6 +107,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
       if (!server.isLoopback(listen.host) && !opts.allowRemote) {
         throw new CliError(`refusing to listen on ${listen.host}, which is not a loopback address: pass --allow-remote to serve other machines`);
       }
+      const badHost = server.invalidAllowedHost(opts.allowedHosts);
+      if (badHost !== undefined) throw new CliError(`--allowed-hosts: ${badHost}`);
       const state = openStateDirectory(opts.state, ctx.env);
       const session = await WriteSession.open(state, ctx.commandLine, {}, term, ctx.env);
       let running: Awaited<ReturnType<typeof server.startServer>> | undefined;
@@ -93,9 +122,15 @@ export function registerServe(program: Command, ctx: CliContext): void {
             throw new CliError((err as Error).message);
           }
           tokenWhere = opts.tokenFile;
+          const warning = server.tokenFileWarning(opts.tokenFile);
+          if (warning !== undefined) term.warn(warning);
         } else {
           token = server.generateToken();
-          server.writeTokenFile(path.join(state.dir, server.TOKEN_FILE), token);
+          try {
+            server.writeTokenFile(path.join(state.dir, server.TOKEN_FILE), token);
+          } catch (err) {
+            throw new CliError((err as Error).message);
+          }
           tokenWhere = path.join(state.displayName, server.TOKEN_FILE);
         }
         const history = state.readLog();
@@ -106,6 +141,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
             host: listen.host,
             port: listen.port,
             allowRemote: opts.allowRemote,
+            allowedHosts: opts.allowedHosts,
+            limits: { maxWatches: opts.maxWatches, maxWatchesPerClient: opts.maxWatchesPerClient, maxConnections: opts.maxConnections },
             speed: opts.speed,
             persist: () => session.save(),
             logHistory: history.entries,
@@ -119,19 +156,29 @@ export function registerServe(program: Command, ctx: CliContext): void {
           throw err;
         }
         if (!server.isLoopback(listen.host)) {
-          term.warn(`listening on ${listen.host}, reachable from other machines: every request from them needs the bearer token, and traffic is not encrypted`);
+          term.warn(`listening on ${listen.host}, reachable from other machines: traffic is not encrypted (put a TLS proxy in front); clients must send a Host the server answers to (an IP address, or a name from --allowed-hosts)`);
         }
         term.out(`memplane serving on ${running.url}\n`);
         term.err(
-          `state ${state.displayName} at tick ${session.engine.tick} (${formatSimTime(session.engine.timeSeconds)}); speed ${opts.speed}x; bearer token for writes in ${tokenWhere}; Ctrl-C to stop\n`,
+          `state ${state.displayName} at tick ${session.engine.tick} (${formatSimTime(session.engine.timeSeconds)}); speed ${opts.speed}x; bearer token (for every request but /healthz) in ${tokenWhere}; Ctrl-C to stop\n`,
         );
         const signal = await untilSignal();
-        await running.close(); // stops ticking and saves
+        const stopping = running;
         running = undefined;
+        try {
+          await stopping.close(); // stops ticking and saves
+        } catch (err) {
+          throw new CliError(
+            `${signal}: stopped at tick ${session.engine.tick}, but saving the state to ${state.displayName} failed: ${(err as Error).message} (the state there is the last successful save)`,
+          );
+        }
         term.err(`${signal}: stopped at tick ${session.engine.tick} (${formatSimTime(session.engine.timeSeconds)}); state saved to ${state.displayName}\n`);
       } finally {
-        if (running) await running.close();
-        session.close();
+        try {
+          if (running) await running.close();
+        } finally {
+          session.close();
+        }
       }
     });
 }

@@ -1,7 +1,8 @@
 /**
  * The CLI's client for a running `memplane serve` (`--server URL` or `$MEMPLANE_SERVER`): the
- * same operations a command does on a state directory, over the server's HTTP API. The token for
- * writes comes from `--token-file` or `$MEMPLANE_TOKEN`. Failures read like kubectl's:
+ * same operations a command does on a state directory, over the server's HTTP API. The token
+ * (every request needs it, reads too) comes from `--token-file` or `$MEMPLANE_TOKEN`. Failures
+ * read like kubectl's:
  * `Error from server (NotFound): virtualmachines "x" not found in namespace "default"`.
  */
 import * as fs from "node:fs";
