@@ -113,7 +113,7 @@ export {
   formatPagesHuman,
 } from "./api/quantity.js";
 export { DurationError, parseDuration, formatSimTime, MAX_DURATION_SECONDS, MIN_TICK_SECONDS, MAX_TICK_SECONDS } from "./api/duration.js";
-export { resolveKind } from "./api/kinds.js";
+export { resolveKind, isKind, kindPath, KIND_INFO, type KindInfo } from "./api/kinds.js";
 export { applyDefaults } from "./api/defaults.js";
 
 // ---- manifests

@@ -37,4 +37,4 @@ export {
   GUEST_OS_PROFILE_SPEC_DEFAULTS,
   type ManifestInput,
 } from "./defaults.js";
-export { resolveKind, isNamespaced, isManifestKind, kindNames, KIND_INFO, MANIFEST_KINDS, ALL_KINDS, type KindInfo } from "./kinds.js";
+export { resolveKind, isNamespaced, isManifestKind, isKind, kindNames, kindPath, KIND_INFO, MANIFEST_KINDS, ALL_KINDS, STORE_ORDER, GROUP_API_PATH, CORE_API_PATH, type KindInfo } from "./kinds.js";

@@ -7,8 +7,9 @@
  * two in agreement.
  */
 
-/** The one API group/version memplane serves. */
-export const API_VERSION = "memplane.io/v1alpha1";
+export { API_VERSION } from "./version.js";
+import { API_VERSION } from "./version.js";
+import { NAMESPACED_KIND_SET } from "./kinds.js";
 
 /** A canonical quantity string, e.g. `512Mi`, `1300228Ki`, `0` (api.md "Quantities"). */
 export type Quantity = string;
@@ -371,8 +372,8 @@ export interface KindMap {
   Event: MemplaneEvent;
 }
 
-/** Kinds whose objects live in a namespace. */
-export const NAMESPACED_KINDS: ReadonlySet<Kind> = new Set<Kind>(["VirtualMachine", "Event"]);
+/** Kinds whose objects live in a namespace (from the kind registry, `KIND_INFO`). */
+export const NAMESPACED_KINDS: ReadonlySet<Kind> = NAMESPACED_KIND_SET;
 
 /** The namespace a namespaced object gets when none is given. */
 export const DEFAULT_NAMESPACE = "default";

@@ -8,14 +8,12 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv, type ValidateFunction } from "ajv";
 import type { ManifestKind } from "../api/types.js";
+import { KIND_INFO, MANIFEST_KINDS } from "../api/kinds.js";
 
-/** Schema file of each manifest kind, inside `schemas/`. */
-export const SCHEMA_FILES: Readonly<Record<ManifestKind, string>> = Object.freeze({
-  Host: "host.schema.json",
-  VirtualMachine: "virtualmachine.schema.json",
-  GuestOSProfile: "guestosprofile.schema.json",
-  Scenario: "scenario.schema.json",
-});
+/** Schema file of each manifest kind, inside `schemas/` (from the kind registry, `KIND_INFO`). */
+export const SCHEMA_FILES: Readonly<Record<ManifestKind, string>> = Object.freeze(
+  Object.fromEntries(MANIFEST_KINDS.map((k) => [k, KIND_INFO[k].schemaFile!])) as Record<ManifestKind, string>,
+);
 
 /** The shared definitions every kind's schema refers to. */
 export const COMMON_SCHEMA_FILE = "common.schema.json";

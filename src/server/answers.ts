@@ -2,7 +2,7 @@
  * Answers that do not depend on a request: the discovery document of the API group, and the
  * mapping from whatever a handler throws to the HTTP error (a Kubernetes `Status`) it becomes.
  */
-import { KIND_INFO } from "../api/kinds.js";
+import { ALL_KINDS, KIND_INFO } from "../api/kinds.js";
 import { ManifestValidationError, formatManifestError } from "../manifest/index.js";
 import { StoreError } from "../store/errors.js";
 import { GROUP_PREFIX } from "./routes.js";
@@ -10,7 +10,7 @@ import { HttpError } from "./status.js";
 
 /** What the API group serves, Kubernetes APIResourceList-style. */
 export function discovery(): object {
-  const resources = (["Host", "VirtualMachine", "GuestOSProfile"] as const).map((kind) => ({
+  const resources = ALL_KINDS.filter((kind) => KIND_INFO[kind].apiPath === GROUP_PREFIX).map((kind) => ({
     name: KIND_INFO[kind].plural,
     singularName: KIND_INFO[kind].singular,
     namespaced: KIND_INFO[kind].namespaced,

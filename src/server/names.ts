@@ -4,6 +4,7 @@
  * (`web-1.admitted`), so their names are DNS-1123 subdomains, as in Kubernetes. Both rules rule
  * out `..`, `/`, `%`, empty parts and anything else that could reach outside the store.
  */
+import { KIND_INFO } from "../api/kinds.js";
 import type { Kind } from "../api/types.js";
 import { badRequest } from "./status.js";
 
@@ -25,7 +26,7 @@ export function isDns1123Subdomain(name: string): boolean {
 
 /** Which rule an object name of `kind` follows. */
 export function nameRule(kind: Kind): "label" | "subdomain" {
-  return kind === "Event" ? "subdomain" : "label";
+  return KIND_INFO[kind].nameRule;
 }
 
 const RULE_TEXT = {

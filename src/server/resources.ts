@@ -106,7 +106,7 @@ export function objectFromBody(text: string, route: ResourceRoute): ManifestObje
 
 /** Creates `object` (from {@link objectFromBody}); 409 AlreadyExists when it exists. */
 export function createResource(store: ResourceStore, object: ManifestObject, route: ResourceRoute): ApiObject {
-  if (route.kind === "GuestOSProfile" || route.kind === "Host" || route.namespace !== undefined) {
+  if (!KIND_INFO[route.kind].namespaced || route.namespace !== undefined) {
     const { resourceVersion: _ignored, ...metadata } = object.metadata;
     return store.create({ ...object, metadata } as ManifestObject) as ApiObject;
   }

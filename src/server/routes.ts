@@ -1,7 +1,7 @@
 /**
  * The server's URL space, Kubernetes-style:
  *
- * - `/apis/memplane.io/v1alpha1/hosts[/NAME]`, `/apis/memplane.io/v1alpha1/guestosprofiles[/NAME]`
+ * - `/apis/memplane.io/v1alpha1/hosts[/NAME]`, `…/guestosprofiles[/NAME]`, `…/scenarios[/NAME]`
  * - `/apis/memplane.io/v1alpha1/namespaces/NS/virtualmachines[/NAME]`, `/apis/memplane.io/v1alpha1/virtualmachines`
  * - `/api/v1/namespaces/NS/events[/NAME]`, `/api/v1/events`
  * - `/apply`, `/logs`, `/metrics`, `/healthz`, and discovery at `/apis/memplane.io/v1alpha1`.
@@ -9,16 +9,17 @@
  *
  * Paths are split before decoding, so an encoded `/` or `..` can never change which route matches;
  * every namespace must be a DNS-1123 label, every name follow its kind's rule (events: subdomains).
+ * Which kinds live where comes from the kind registry (`KIND_INFO` in src/api/kinds.ts).
  */
-import { KIND_INFO } from "../api/kinds.js";
+import { ALL_KINDS, CORE_API_PATH, GROUP_API_PATH, KIND_INFO, kindPath } from "../api/kinds.js";
 import type { Kind } from "../api/types.js";
 import { checkName, nameRule } from "./names.js";
 import { badRequest } from "./status.js";
 
 /** The memplane API group prefix. */
-export const GROUP_PREFIX = "/apis/memplane.io/v1alpha1";
+export const GROUP_PREFIX = GROUP_API_PATH;
 /** The core group prefix (events). */
-export const CORE_PREFIX = "/api/v1";
+export const CORE_PREFIX = CORE_API_PATH;
 
 /** A resource route: a collection (no name) or one object. */
 export interface ResourceRoute {
@@ -45,8 +46,13 @@ export interface ExplainRoute {
 /** What a path names. */
 export type Route = ResourceRoute | SpecialRoute | ExplainRoute;
 
-const CLUSTER_KINDS: Record<string, Kind> = { hosts: "Host", guestosprofiles: "GuestOSProfile" };
-const GROUP_NAMESPACED: Record<string, Kind> = { virtualmachines: "VirtualMachine" };
+/** The kinds served under a path prefix, by plural: cluster-scoped and namespaced (from the kind registry). */
+function pluralsUnder(apiPath: string, namespaced: boolean): ReadonlyMap<string, Kind> {
+  return new Map(ALL_KINDS.filter((k) => KIND_INFO[k].apiPath === apiPath && KIND_INFO[k].namespaced === namespaced).map((k) => [KIND_INFO[k].plural, k]));
+}
+const CLUSTER_KINDS = pluralsUnder(GROUP_API_PATH, false);
+const GROUP_NAMESPACED = pluralsUnder(GROUP_API_PATH, true);
+const CORE_NAMESPACED = pluralsUnder(CORE_API_PATH, true);
 
 /** Decodes one path segment; a malformed escape is a 400. */
 function decode(segment: string): string {
@@ -85,15 +91,23 @@ export function parseRoute(pathname: string): Route | undefined {
 
 /** Routes under /apis/memplane.io/v1alpha1. */
 function groupRoute(rest: string[]): Route | undefined {
-  const [first, second, third, fourth, ...extra] = rest;
+  const [first, second, third] = rest;
   if (first === undefined) return undefined;
-  const clusterKind = CLUSTER_KINDS[first];
+  const clusterKind = CLUSTER_KINDS.get(first);
   if (clusterKind && third === undefined) {
     return second === undefined ? { type: "resource", kind: clusterKind } : { type: "resource", kind: clusterKind, name: checkName(second, "name", nameRule(clusterKind)) };
   }
-  if (GROUP_NAMESPACED[first] && second === undefined) return { type: "resource", kind: GROUP_NAMESPACED[first] };
-  if (first === "namespaces" && second !== undefined && third !== undefined && GROUP_NAMESPACED[third] && extra.length === 0) {
-    const kind = GROUP_NAMESPACED[third];
+  return namespacedRoute(GROUP_NAMESPACED, rest);
+}
+
+/** `PLURAL` or `namespaces/NS/PLURAL[/NAME]` of a namespaced kind in `kinds`. */
+function namespacedRoute(kinds: ReadonlyMap<string, Kind>, rest: string[]): Route | undefined {
+  const [first, second, third, fourth, ...extra] = rest;
+  if (first === undefined) return undefined;
+  const all = kinds.get(first);
+  if (all !== undefined && second === undefined) return { type: "resource", kind: all };
+  const kind = third === undefined ? undefined : kinds.get(third);
+  if (first === "namespaces" && second !== undefined && kind !== undefined && extra.length === 0) {
     const route: ResourceRoute = { type: "resource", kind, namespace: checkName(second, "namespace") };
     if (fourth !== undefined) route.name = checkName(fourth, "name", nameRule(kind));
     return route;
@@ -113,20 +127,8 @@ function explainRoute(rest: string[]): ExplainRoute | undefined {
 
 /** Routes under /api/v1 (events only). */
 function coreRoute(rest: string[]): Route | undefined {
-  const [first, second, third, fourth, ...extra] = rest;
-  if (first === "events" && second === undefined) return { type: "resource", kind: "Event" };
-  if (first === "namespaces" && second !== undefined && third === "events" && extra.length === 0) {
-    const route: ResourceRoute = { type: "resource", kind: "Event", namespace: checkName(second, "namespace") };
-    if (fourth !== undefined) route.name = checkName(fourth, "name", nameRule("Event"));
-    return route;
-  }
-  return undefined;
+  return namespacedRoute(CORE_NAMESPACED, rest);
 }
 
-/** The path of an object (or its collection when `name` is undefined). */
-export function resourcePath(kind: Kind, namespace: string | undefined, name?: string): string {
-  const info = KIND_INFO[kind];
-  const prefix = kind === "Event" ? CORE_PREFIX : GROUP_PREFIX;
-  const ns = info.namespaced && namespace !== undefined ? `/namespaces/${encodeURIComponent(namespace)}` : "";
-  return `${prefix}${ns}/${info.plural}${name === undefined ? "" : "/" + encodeURIComponent(name)}`;
-}
+/** The path of an object (or its collection when `name` is undefined): the kind registry's {@link kindPath}. */
+export const resourcePath: (kind: Kind, namespace: string | undefined, name?: string) => string = kindPath;

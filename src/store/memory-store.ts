@@ -14,13 +14,14 @@ import {
   type StoredObject,
 } from "../api/types.js";
 import { formatSimTime } from "../api/duration.js";
+import { STORE_ORDER } from "../api/kinds.js";
 import { AlreadyExistsError, ConflictError, InvalidObjectError, NotFoundError } from "./errors.js";
 import { adoptFrozen, cloneFrozen, cloneFrozenSharing, deepEqual, freezeShallow } from "./immutable.js";
 import { matchesLabelSelector, parseLabelSelector } from "./label-selector.js";
 import type { ApplyOptions, ApplyOutcome, DeepReadonly, ListOptions, ResourceStore, WatchEvent } from "./types.js";
 
-/** The kinds the store holds, in the order snapshots list them. */
-export const STORE_KINDS: readonly Kind[] = ["GuestOSProfile", "Host", "VirtualMachine", "Scenario", "Event"];
+/** Every kind the store holds, in its order (from the kind registry; profiles first, events last). */
+export const STORE_KINDS: readonly Kind[] = STORE_ORDER;
 
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {

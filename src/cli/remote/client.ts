@@ -6,7 +6,7 @@
  * `Error from server (NotFound): virtualmachines "x" not found in namespace "default"`.
  */
 import * as fs from "node:fs";
-import { KIND_INFO } from "../../api/kinds.js";
+import { kindPath } from "../../api/kinds.js";
 import type { Kind, ManifestObject } from "../../api/types.js";
 import type { ApplyOutcome } from "../../store/types.js";
 import { serverError } from "../error-report.js";
@@ -14,8 +14,6 @@ import { CliError, UsageError } from "../errors.js";
 
 /** How long one request may take before the CLI gives up (ms). */
 export const REMOTE_TIMEOUT_MS = 30_000;
-
-const GROUP = "/apis/memplane.io/v1alpha1";
 
 /** Flags a remote-capable command takes. */
 export interface RemoteFlags {
@@ -41,13 +39,8 @@ export interface RemoteRead<T> {
   nowSeconds: number;
 }
 
-/** The path of a kind's collection, or of one object. */
-export function remotePath(kind: Kind, namespace: string | undefined, name?: string): string {
-  const prefix = kind === "Event" ? "/api/v1" : GROUP;
-  const info = KIND_INFO[kind];
-  const ns = info.namespaced && namespace !== undefined ? `/namespaces/${encodeURIComponent(namespace)}` : "";
-  return `${prefix}${ns}/${info.plural}${name === undefined ? "" : "/" + encodeURIComponent(name)}`;
-}
+/** The path of a kind's collection, or of one object: the kind registry's {@link kindPath}, shared with the server. */
+export const remotePath: (kind: Kind, namespace: string | undefined, name?: string) => string = kindPath;
 
 /** A client of one server. */
 export class RemoteClient {
