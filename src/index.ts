@@ -5,7 +5,9 @@
 import "reflect-metadata";
 
 // ---- the engine
-export { createEngine, SimulationEngine, SnapshotError, ENGINE_SNAPSHOT_VERSION } from "./engine/engine.js";
+export { SimulationEngine, SnapshotError, ENGINE_SNAPSHOT_VERSION } from "./engine/engine.js";
+export { createEngine } from "./composition/create-engine.js";
+export { NoMemoryModelError } from "./engine/model-binding.js";
 export type { Engine, EngineSnapshot, EngineStore } from "./engine/engine.js";
 export { ENGINE_DEFAULTS, resolveEngineOptions } from "./engine/options.js";
 export type { EngineOptions, ResolvedEngineOptions } from "./engine/options.js";
@@ -26,8 +28,8 @@ export type { MemoryModel, MemoryModelEngineOps, MemoryModelReader, MemoryModelV
 
 // ---- dependency injection
 export { TOKENS } from "./di/tokens.js";
-export { engineModule } from "./di/engine-module.js";
-export { createEngineContainer, DEFAULT_ENGINE_MODULES } from "./di/container.js";
+export { engineModule } from "./composition/engine-module.js";
+export { createEngineContainer, DEFAULT_ENGINE_MODULES } from "./composition/container.js";
 export { hypervisorModule } from "./hypervisor/module.js";
 export { builtinControllersModule } from "./controllers/module.js";
 

@@ -4,8 +4,8 @@
  */
 
 /** The engine module (`createEngine`). */
-export function engineModule(): Promise<typeof import("../engine/engine.js")> {
-  return import("../engine/engine.js");
+export function engineModule(): Promise<typeof import("../composition/create-engine.js")> {
+  return import("../composition/create-engine.js");
 }
 
 /** The manifest loader (YAML parsing and ajv validation). */

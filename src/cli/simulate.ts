@@ -7,8 +7,6 @@ import { formatSimTime } from "../api/duration.js";
 import type { Engine } from "../engine/engine.js";
 import { formatLogJson, formatLogText } from "../engine/log-format.js";
 import type { LogEntry } from "../engine/log-entry.js";
-import { TOKENS } from "../di/tokens.js";
-import type { MemoryModelReader } from "../hypervisor/model-api.js";
 import { ProgressBar } from "./output/progress.js";
 import type { Terminal } from "./terminal.js";
 
@@ -36,7 +34,7 @@ export function logLine(entry: LogEntry, engine: Engine, format: "text" | "json"
   return formatLogText(entry, {
     color,
     // the model's live state: the store's status is written at the end of the tick
-    hostState: (host) => engine.container.get<MemoryModelReader>(TOKENS.MemoryModel).host(host)?.state ?? engine.store.get("Host", host)?.status?.state,
+    hostState: (host) => engine.model.host(host)?.state ?? engine.store.get("Host", host)?.status?.state,
   });
 }
 

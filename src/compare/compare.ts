@@ -5,7 +5,8 @@
  */
 import { pagesToQuantity } from "../api/quantity.js";
 import type { HostMemoryState } from "../api/types.js";
-import { createEngine, type Engine } from "../engine/engine.js";
+import { type Engine } from "../engine/engine.js";
+import { createEngine } from "../composition/create-engine.js";
 import type { EngineOptions } from "../engine/options.js";
 import { HOST_STATES, OutcomeRecorder, type HostOutcome, type PeakFinal, type VmOutcome } from "./outcomes.js";
 import type { CompareVariant } from "./variants.js";

@@ -3,10 +3,18 @@
  * bodies) without validating them again.
  */
 import type { ManifestObject } from "../api/types.js";
-import { TOKENS } from "../di/tokens.js";
 import type { MemoryStore } from "../store/memory-store.js";
 import type { ApplyOutcome } from "../store/types.js";
-import type { Engine } from "./engine.js";
+import { SimulationEngine, type Engine } from "./engine.js";
+
+/**
+ * The writable store of an engine made by `createEngine`, for the layers that write with
+ * Kubernetes semantics (the server) or apply objects they have just validated (the CLI).
+ */
+export function storeOf(engine: Engine): MemoryStore {
+  if (!(engine instanceof SimulationEngine)) throw new TypeError("this needs an engine made by createEngine (a SimulationEngine)");
+  return engine.resources;
+}
 
 /**
  * Applies objects that `loadManifests`/`parseManifestText` returned a moment ago: validated and
@@ -15,5 +23,5 @@ import type { Engine } from "./engine.js";
  * copy them — as it must for objects of unknown origin.
  */
 export function applyValidated(engine: Engine, objects: ManifestObject[]): ApplyOutcome[] {
-  return engine.container.get<MemoryStore>(TOKENS.Store).apply(objects, { adopt: true });
+  return storeOf(engine).apply(objects, { adopt: true });
 }

@@ -1,8 +1,7 @@
 /**
- * The library's entry point (api.md §4): `createEngine(options)` builds an inversify container
- * with the engine's services, the memory model and the built-in controllers, and returns an
- * {@link Engine} to apply manifests to, step, observe and snapshot. Nothing here prints, exits
- * or reads the wall clock.
+ * The running simulation (docs/library.md): an {@link Engine} to apply manifests to, step,
+ * observe and snapshot, over an inversify container that `createEngine`
+ * (src/composition/create-engine.ts) builds. Nothing here prints, exits or reads the wall clock.
  *
  * The memory model is resolved from TOKENS.MemoryModel at each tick (and by snapshot/restore),
  * so an embedder may `engine.container.rebind(TOKENS.MemoryModel)` to their own model before
@@ -13,16 +12,16 @@ import "reflect-metadata";
 import type { Container } from "inversify";
 import type { Observable } from "rxjs";
 import type { Kind, ManifestObject } from "../api/types.js";
-import { DEFAULT_ENGINE_MODULES, createEngineContainer } from "../di/container.js";
 import { TOKENS } from "../di/tokens.js";
-import type { MemoryModel } from "../hypervisor/memory-model.js";
+import type { MemoryModel, MemoryModelReader } from "../hypervisor/memory-model.js";
 import { parseManifestTextOrThrow, validateManifestObjectsOrThrow } from "../manifest/index.js";
 import type { MemoryStore, StoreSnapshot } from "../store/memory-store.js";
 import type { ApplyOutcome, ResourceReader, ResourceStore } from "../store/types.js";
 import { ManualClock, type ClockState } from "./clock.js";
 import type { LogEntry } from "./log-entry.js";
 import type { ControllerManager, ManagerState, TickSummary } from "./manager.js";
-import { resolveEngineOptions, type EngineOptions, type ResolvedEngineOptions } from "./options.js";
+import { requireModel } from "./model-binding.js";
+import type { ResolvedEngineOptions } from "./options.js";
 import { SeededRandom, type RandomState } from "./random.js";
 
 /** The snapshot format version this engine writes and reads. */
@@ -81,6 +80,11 @@ export interface Engine {
   snapshot(): EngineSnapshot;
   /** Continues from a snapshot: restore + step gives what never stopping would have given. */
   restore(snapshot: EngineSnapshot): void;
+  /**
+   * The memory model the simulation runs on, for reading (records, lookups, decision records):
+   * what explain, metrics and the CLI read. Throws NoMemoryModelError when none is bound.
+   */
+  readonly model: MemoryModelReader;
   /** The inversify container (e.g. rebind TOKENS.MemoryModel before the first step). */
   readonly container: Container;
 }
@@ -89,7 +93,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
-/** The {@link Engine} over an inversify container built by createEngineContainer. */
+/** The {@link Engine} over an inversify container built by createEngineContainer (src/composition/). */
 export class SimulationEngine implements Engine {
   readonly #store: MemoryStore;
   readonly #clock: ManualClock;
@@ -196,20 +200,20 @@ export class SimulationEngine implements Engine {
     this.#options.tickSeconds = snapshot.clock.tickSeconds;
   }
 
-  #model(): MemoryModel {
-    const model = this.container.get<MemoryModel>(TOKENS.MemoryModel, { optional: true });
-    if (model === undefined) {
-      throw new Error("no memory model is bound to TOKENS.MemoryModel: load hypervisorModule or bind your own in engine.container");
-    }
-    return model;
+  get model(): MemoryModelReader {
+    return this.#model();
   }
-}
 
-/**
- * Creates a simulation (api.md §4). Options: `seed` (default 1), `tickSeconds` (default 1),
- * `controllers.add` / `controllers.disable`, `maxEvents` (default 1000). Throws a
- * ControllerRegistryError for a bad controller set and a RangeError for a bad option.
- */
-export function createEngine(options: EngineOptions = {}): Engine {
-  return new SimulationEngine(createEngineContainer(resolveEngineOptions(options), DEFAULT_ENGINE_MODULES));
+  /**
+   * The writable resource store, for the layers that write with Kubernetes semantics (the
+   * server's create/replace/delete, the CLI's apply of files it has just validated). Embedders
+   * write through {@link apply} and {@link delete}.
+   */
+  get resources(): MemoryStore {
+    return this.#store;
+  }
+
+  #model(): MemoryModel {
+    return requireModel(this.container);
+  }
 }

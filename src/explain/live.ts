@@ -13,17 +13,17 @@ import { balloonCaps } from "./balloon-caps.js";
 import { jsonCaps, type BalloonDecision, type EntitlementBound, type EntitlementDecision, type SwapDecision } from "../hypervisor/decisions.js";
 import { waterFill } from "../hypervisor/formulas.js";
 import { compressedOf, swappedOf, touchedOf, type HostRecord, type VmRecord } from "../hypervisor/ledger.js";
-import { BALLOON_DRIVER_TIMEOUT_SECONDS, type MemoryModel } from "../hypervisor/memory-model.js";
+import { BALLOON_DRIVER_TIMEOUT_SECONDS, type MemoryModelReader } from "../hypervisor/memory-model.js";
 
 /** The entitlement decision of one VM as the entitlement controller makes it, recomputed now. */
-export function liveEntitlement(model: MemoryModel, host: HostRecord, vm: VmRecord, tick: number): EntitlementDecision | undefined {
+export function liveEntitlement(model: MemoryModelReader, host: HostRecord, vm: VmRecord, tick: number): EntitlementDecision | undefined {
   const h = computeEntitlements(model, host);
   const index = h.vms.indexOf(vm);
   return index < 0 ? undefined : entitlementDecision(model, host, h, index, tick);
 }
 
 /** The balloon decision of one VM now: caps, the binding one, target and why (gave is not known live: zeros). */
-export function liveBalloon(model: MemoryModel, store: ResourceReader, host: HostRecord, vm: VmRecord, tick: number): BalloonDecision {
+export function liveBalloon(model: MemoryModelReader, store: ResourceReader, host: HostRecord, vm: VmRecord, tick: number): BalloonDecision {
   const able = canBalloon(vm, host);
   const cap = balloonCaps(store, vm, host);
   const pressure = underPressure(host);
@@ -68,7 +68,7 @@ export function balloonDoneBecause(vm: VmRecord, host: HostRecord): string | und
 }
 
 /** The swap decision of one VM now, by the swap controller's rule (memory-model.md §8). */
-export function liveSwap(model: MemoryModel, host: HostRecord, vm: VmRecord, tick: number): SwapDecision {
+export function liveSwap(model: MemoryModelReader, host: HostRecord, vm: VmRecord, tick: number): SwapDecision {
   const state = host.state;
   const consumed = model.consumed(vm);
   const overLimit = consumed > vm.spec.limit;

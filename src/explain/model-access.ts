@@ -1,14 +1,17 @@
 /** Reading the memory model (and its decision records) out of an engine, with typed errors. */
 import type { Engine } from "../engine/engine.js";
-import { TOKENS } from "../di/tokens.js";
-import type { MemoryModel } from "../hypervisor/memory-model.js";
+import type { MemoryModelReader } from "../hypervisor/memory-model.js";
+import { NoMemoryModelError } from "../engine/model-binding.js";
 import { ExplainError } from "./errors.js";
 
-/** The engine's memory model (TOKENS.MemoryModel). */
-export function modelOf(engine: Engine): MemoryModel {
-  const model = engine.container.get<MemoryModel>(TOKENS.MemoryModel, { optional: true });
-  if (!model) throw new ExplainError("NoModel", "this engine has no memory model bound to TOKENS.MemoryModel, so there is nothing to explain");
-  return model;
+/** The engine's memory model, for reading; ExplainError `NoModel` when none is bound. */
+export function modelOf(engine: Engine): MemoryModelReader {
+  try {
+    return engine.model;
+  } catch (e) {
+    if (e instanceof NoMemoryModelError) throw new ExplainError("NoModel", "this engine has no memory model bound to TOKENS.MemoryModel, so there is nothing to explain");
+    throw e;
+  }
 }
 
 /** The tick to explain: `tick` when given (0 … engine.tick), else the engine's current tick. */

@@ -13,7 +13,6 @@
  * ```
  */
 import type { Engine } from "../engine/engine.js";
-import { TOKENS } from "../di/tokens.js";
 import { thresholdPages } from "../hypervisor/formulas.js";
 import { compressedOf, swappedOf } from "../hypervisor/ledger.js";
 import type { MemoryModelReader } from "../hypervisor/model-api.js";
@@ -68,7 +67,7 @@ export class MetricsRecorder {
   sample(tick: number): void {
     const series = this.series;
     if (!series.wants(tick)) return;
-    const model = this.engine.container.get<MemoryModelReader>(TOKENS.MemoryModel);
+    const model = this.engine.model;
     const i = series.begin(tick);
     if (i < 0) return;
     for (const h of model.hosts()) {

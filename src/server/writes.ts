@@ -5,15 +5,12 @@
  * 500 always means nothing changed and a retry starts from the same state. A dry run makes the
  * same change on a scratch copy of the engine and throws the copy away.
  */
-import { TOKENS } from "../di/tokens.js";
-import { createEngine, type Engine } from "../engine/engine.js";
-import type { MemoryStore } from "../store/memory-store.js";
+import { createEngine } from "../composition/create-engine.js";
+import type { Engine } from "../engine/engine.js";
+import { storeOf } from "../engine/apply-validated.js";
 import { HttpError } from "./status.js";
 
-/** The engine's store, with the write methods the API needs. */
-export function storeOf(engine: Engine): MemoryStore {
-  return engine.container.get<MemoryStore>(TOKENS.Store);
-}
+export { storeOf };
 
 /** What a {@link WriteGate} needs from the server around it. */
 export interface WriteGateOptions {

@@ -9,7 +9,7 @@ import type { Controller, ReconcileContext, ReconcileRequest, ReconcileResult } 
 import { ControllerManager } from "../../src/engine/manager.js";
 import type { MemoryModel } from "../../src/hypervisor/memory-model.js";
 import { MemoryStore } from "../../src/store/memory-store.js";
-import { createEngineContainer } from "../../src/di/container.js";
+import { createEngineContainer } from "../../src/composition/container.js";
 import { SimulationEngine } from "../../src/engine/engine.js";
 import { resolveEngineOptions, type EngineOptions } from "../../src/engine/options.js";
 

@@ -5,7 +5,8 @@
  */
 import * as http from "node:http";
 import * as net from "node:net";
-import { createEngine, type Engine } from "../../src/engine/engine.js";
+import { type Engine } from "../../src/engine/engine.js";
+import { createEngine } from "../../src/composition/create-engine.js";
 import { startServer, type RunningServer } from "../../src/server/index.js";
 
 const TOKEN = "t0k3n-for-tests-0123456789abcdef";

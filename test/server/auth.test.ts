@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { createEngine } from "../../src/engine/engine.js";
+import { createEngine } from "../../src/composition/create-engine.js";
 import { ServerOptionsError, generateToken, needsToken, isLoopback, readTokenFile, startServer, tokensEqual, writeTokenFile } from "../../src/server/index.js";
 
 test("generated tokens are 32 random bytes in hex, never the same twice", () => {

@@ -3,7 +3,8 @@
  * the built CLI's `explain --server` against it (issue 8: explain works on saved state and
  * through --server).
  */
-import { createEngine, type Engine } from "../../src/engine/engine.js";
+import { type Engine } from "../../src/engine/engine.js";
+import { createEngine } from "../../src/composition/create-engine.js";
 import { startServer, type RunningServer } from "../../src/server/index.js";
 import { memplane, requireBuild } from "../cli/cli-harness.js";
 import { exampleText } from "../integration/scenario-harness.js";

@@ -5,7 +5,7 @@
  * name from `allowedHosts`; and a reverse proxy on the same machine does not make every client
  * trusted (covered in watch-limits.test.ts: reads need the token, loopback or not).
  */
-import { createEngine } from "../../src/engine/engine.js";
+import { createEngine } from "../../src/composition/create-engine.js";
 import { hostAllowed, startServer, type RunningServer } from "../../src/server/index.js";
 import { AUTH, G, ONE_HOST, TEST_TOKEN, request } from "./server-harness.js";
 

@@ -1,5 +1,5 @@
 /** The Prometheus text rendering of /metrics. */
-import { createEngine } from "../../src/engine/engine.js";
+import { createEngine } from "../../src/composition/create-engine.js";
 import { escapeLabel, renderMetrics } from "../../src/server/metrics.js";
 
 test("label values escape backslash, quote and newline", () => {

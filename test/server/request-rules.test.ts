@@ -5,7 +5,8 @@
  * - Low 13: `?dryRun=false` was a dry run (any value was); invalid UTF-8 in a body was silently
  *   replaced by U+FFFD and stored.
  */
-import { createEngine, type Engine } from "../../src/engine/engine.js";
+import { type Engine } from "../../src/engine/engine.js";
+import { createEngine } from "../../src/composition/create-engine.js";
 import { startServer, type RunningServer } from "../../src/server/index.js";
 import { storeOf } from "../../src/server/writes.js";
 import { AUTH, G, ONE_HOST, TEST_TOKEN, request, vmManifest } from "./server-harness.js";

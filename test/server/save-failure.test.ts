@@ -4,7 +4,8 @@
  * 500 saying nothing changed, the object is as before, a retry succeeds once saving works again,
  * and open watches are ended so their clients re-list.
  */
-import { createEngine, type Engine } from "../../src/engine/engine.js";
+import { type Engine } from "../../src/engine/engine.js";
+import { createEngine } from "../../src/composition/create-engine.js";
 import { startServer, type RunningServer } from "../../src/server/index.js";
 import { AUTH, G, ONE_HOST, TEST_TOKEN, openStream, request, vmManifest } from "./server-harness.js";
 

@@ -6,7 +6,8 @@
  * buffered bytes stay under the configured budget. Small limits stand in for the big attack.
  */
 import * as net from "node:net";
-import { createEngine, type Engine } from "../../src/engine/engine.js";
+import { type Engine } from "../../src/engine/engine.js";
+import { createEngine } from "../../src/composition/create-engine.js";
 import { startServer, type RunningServer, type ServerLimits } from "../../src/server/index.js";
 import { AUTH, G, ONE_HOST, TEST_TOKEN, openStream, pause, request, until, vmManifest, type OpenStream } from "./server-harness.js";
 

@@ -10,7 +10,7 @@ import { injectable } from "inversify";
 import type { Controller, ReconcileContext, ReconcileRequest } from "../../engine/controller.js";
 import { type EntitlementInput, type EntitlementResult, waterFill } from "../../hypervisor/formulas.js";
 import { touchedOf, type HostRecord, type VmRecord } from "../../hypervisor/ledger.js";
-import type { MemoryModel } from "../../hypervisor/memory-model.js";
+import type { MemoryModel, MemoryModelReader } from "../../hypervisor/memory-model.js";
 import { approx, hostFor, q, significantChange } from "../shared/context.js";
 import type { EntitlementBound, EntitlementDecision } from "../../hypervisor/decisions.js";
 
@@ -23,7 +23,7 @@ export interface HostEntitlements {
 }
 
 /** Water-fills one host's VMs (memory-model §5): shared by the controller and `explain`. */
-export function computeEntitlements(model: MemoryModel, host: HostRecord): HostEntitlements {
+export function computeEntitlements(model: MemoryModelReader, host: HostRecord): HostEntitlements {
   const vms = model.vmsOf(host);
   let overhead = 0;
   const inputs: EntitlementInput[] = vms.map((v) => {
@@ -36,7 +36,7 @@ export function computeEntitlements(model: MemoryModel, host: HostRecord): HostE
 }
 
 /** The decision record of VM number `i` of a host's water-filling: its inputs and the bound that set it. */
-export function entitlementDecision(model: MemoryModel, host: HostRecord, h: HostEntitlements, i: number, tick: number): EntitlementDecision {
+export function entitlementDecision(model: MemoryModelReader, host: HostRecord, h: HostEntitlements, i: number, tick: number): EntitlementDecision {
   const v = h.vms[i]!;
   const inp = h.inputs[i]!;
   const e = h.result.pages[i]!;

@@ -1,6 +1,7 @@
 /** Runs a cluster in memory for advise: a fresh engine, N ticks, an observation sampled every tick. */
 import type { ManifestObject } from "../../api/types.js";
-import { createEngine, type Engine } from "../../engine/engine.js";
+import { type Engine } from "../../engine/engine.js";
+import { createEngine } from "../../composition/create-engine.js";
 import { modelOf } from "../model-access.js";
 import { Observation } from "./observe.js";
 

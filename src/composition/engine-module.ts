@@ -3,26 +3,18 @@
  * store and controller manager — all singletons. The memory model and the built-in controllers
  * come from their own modules (`hypervisorModule`, `builtinControllersModule`).
  */
-import { ContainerModule, type ResolutionContext } from "inversify";
-import type { MemoryModel } from "../hypervisor/memory-model.js";
+import { ContainerModule } from "inversify";
 import { ManualClock } from "../engine/clock.js";
 import type { Controller } from "../engine/controller.js";
 import { ControllerManager } from "../engine/manager.js";
 import type { ResolvedEngineOptions } from "../engine/options.js";
 import { SeededRandom } from "../engine/random.js";
+import { requireModel } from "../engine/model-binding.js";
 import { orderControllers } from "../engine/registry.js";
 import { MemoryStore } from "../store/memory-store.js";
 import { runDueScenarioSteps } from "../scenario/runner.js";
-import { TOKENS } from "./tokens.js";
+import { TOKENS } from "../di/tokens.js";
 
-/** Resolves TOKENS.MemoryModel, with a clear message when nothing is bound. */
-function resolveModel(context: ResolutionContext): MemoryModel {
-  const model = context.get<MemoryModel>(TOKENS.MemoryModel, { optional: true });
-  if (model === undefined) {
-    throw new Error("no memory model is bound to TOKENS.MemoryModel: load hypervisorModule or bind your own in engine.container");
-  }
-  return model;
-}
 
 /** Binds the engine's services for one set of resolved options. */
 export function engineModule(options: ResolvedEngineOptions): ContainerModule {
@@ -54,7 +46,7 @@ export function engineModule(options: ResolvedEngineOptions): ContainerModule {
           clock: context.get<ManualClock>(TOKENS.Clock),
           controllers,
           // resolved at each tick, so an embedder can rebind the model before the first step
-          model: () => resolveModel(context),
+          model: () => requireModel(context),
           maxEvents: options.maxEvents,
           // only embedders' controllers are timed: built-in logs stay independent of machine load
           reconcileBudgetMs: options.reconcileBudgetMs,
