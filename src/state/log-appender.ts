@@ -153,16 +153,19 @@ export class LogAppender {
       fs.renameSync(tmp, this.file);
     } catch (err) {
       fs.rmSync(tmp, { force: true });
-      throw withPath(err, this.file);
-    } finally {
-      this.fd ??= openRegularFile(this.file, this.shown, "r+");
+      throw withPath(err, this.file); // the untrimmed log is still in place (reopened by the next write)
     }
-    fsyncDirectory(path.dirname(this.file));
-    crashPoint("trim-renamed");
     const kept = { entries: retention, bytes: this.base.bytes - start };
     this.base = { ...kept };
     this.end = { ...kept };
     this.baseUncommitted = true;
+    fsyncDirectory(path.dirname(this.file));
+    crashPoint("trim-renamed");
+    try {
+      this.fd = openRegularFile(this.file, this.shown, "r+");
+    } catch {
+      // the trimmed log is in place either way; the next write opens it again (and reports why not)
+    }
     return kept;
   }
 
