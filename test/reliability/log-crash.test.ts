@@ -99,7 +99,8 @@ describe("log crash safety", () => {
     base = await makeBase();
   }, 60_000);
 
-  test.each(["log-flushed", "log-synced", "state-committed", "trim-written", "trim-renamed"])(
+  // (trim-written is the temp-file test below; log-flushed, the streaming test in log-bounds.test.ts)
+  test.each(["log-synced", "state-committed", "trim-renamed"])(
     "a step SIGKILLed at %s keeps every committed entry (previous log or new log), and the next writer carries on",
     async (point) => {
       const state = copyState(base.state, path.join(base.dir, `crash-${point}`));
@@ -127,14 +128,20 @@ describe("log crash safety", () => {
     const crashed = await cli(["step", "--ticks", "30", "--state", state, "-q"], { ...ENV, MEMPLANE_TEST_CRASH_AT: "trim-written" });
     expect(crashed.signal).toBe("SIGKILL");
     expect(tempFiles(state)).toEqual([expect.stringMatching(/^\.log\.jsonl\.\d+\.tmp$/)]);
+    const shown = expectPreviousOrNew(state, base);
     // a state.json temp of a writer killed mid-save (dead pid), and a live process's unrelated temp file
     const dead = await deadPid();
     fs.writeFileSync(path.join(state, `.state.json.${dead}.tmp`), '{"format":"memplane-state/v1","half');
     const live = `.report.html.${process.pid}.tmp`;
     fs.writeFileSync(path.join(state, live), "<html>");
-    const step = await cli(["step", "--state", state, "-q"], ENV);
+    const step = await cli(["step", "--state", state, "--log-format", "json"], ENV);
     expect(step.code).toBe(0);
     expect(tempFiles(state)).toEqual([live]);
+    fs.rmSync(path.join(state, live));
+    const combined = [...shown, ...jsonLines(step.stdout)];
+    expect(combined.length).toBeGreaterThan(RETENTION * 1.1); // this step trims
+    expect(new StateDirectory(state).readLog().entries).toEqual(combined.slice(-RETENTION));
+    expect(restingProblems(state)).toEqual([]);
   }, 60_000);
 
   test("entries appended past the committed length are never shown, and the next writer drops them", async () => {
