@@ -1,11 +1,11 @@
 /**
  * Engines backed by the saved-state directory. Readers (`get`, `apply --dry-run`) restore the
  * last save without locking; writers (`apply`, `delete`, `step`, `run --state`) take the lock,
- * restore, collect the log entries they cause, and save snapshot and log together.
+ * restore, stream the log entries they cause to the log file as they come (memory stays flat
+ * however long they run), and save snapshot and log together.
  */
 import * as path from "node:path";
 import type { Engine } from "../engine/engine.js";
-import type { LogEntry } from "../engine/log-entry.js";
 import type { MetricsRecorder } from "../metrics/metrics-recorder.js";
 import { writeMetricsFile } from "../metrics/metrics-file.js";
 import { StateDirectory, type SavedState, type StateWriter } from "../state/index.js";
@@ -78,9 +78,8 @@ async function openMetrics(state: StateDirectory, engine: Engine, term: Terminal
   return MetricsRecorder.attach(engine, { series });
 }
 
-/** A locked state directory with its engine; collects log entries until saved. */
+/** A locked state directory with its engine; its log entries go to the state's log as they come, committed by {@link WriteSession.save}. */
 export class WriteSession {
-  private readonly entries: LogEntry[] = [];
   private readonly subscription: { unsubscribe(): void };
 
   private constructor(
@@ -95,7 +94,7 @@ export class WriteSession {
     readonly metrics: MetricsRecorder,
     private readonly dir: string,
   ) {
-    this.subscription = engine.logs$.subscribe((entry) => this.entries.push(entry));
+    this.subscription = engine.logs$.subscribe((entry) => writer.append(entry));
   }
 
   /** Locks and loads the state directory, printing load warnings (a dropped torn log line…). */
@@ -115,23 +114,17 @@ export class WriteSession {
     }
   }
 
-  /** Log entries emitted since the session opened (or last saved). */
-  get newEntries(): readonly LogEntry[] {
-    return this.entries;
-  }
-
-  /** Saves the snapshot and appends the new log entries. */
+  /** Saves the snapshot and commits the log entries emitted since the last save. */
   save(): void {
     if (this.metrics.unsavedSamples > 0) {
       // metrics.json first: state.json commits the save (a reader drops samples past its tick)
       writeMetricsFile(this.dir, this.metrics.series);
       this.metrics.markSaved();
     }
-    this.writer.save(savedStateOf(this.engine, this.seed, this.tickSeconds), this.entries);
-    this.entries.length = 0;
+    this.writer.save(savedStateOf(this.engine, this.seed, this.tickSeconds));
   }
 
-  /** Releases the lock. */
+  /** Releases the lock; log entries emitted since the last save are dropped. */
   close(): void {
     this.subscription.unsubscribe();
     this.metrics.detach();

@@ -1,6 +1,8 @@
 /**
- * The reconciliation log as JSON lines (`log.jsonl`): parsing with torn-line detection, and
- * the retention rule. Writing is done by {@link StateWriter}, which owns the commit protocol.
+ * The reconciliation log as JSON lines (`log.jsonl`): what an entry looks like, parsing with
+ * torn-line detection, the retention rule and the warning about dropped lines. Reading large
+ * files is done a chunk at a time by `log-lines.ts`; writing by `LogAppender`, under the commit
+ * protocol of `StateWriter`.
  */
 import type { LogEntry } from "../engine/log-entry.js";
 import { formatLogJson } from "../engine/log-format.js";
@@ -10,6 +12,12 @@ export const DEFAULT_LOG_RETENTION = 100_000;
 
 /** The log is trimmed back to the retention once it grows this much past it (amortises the rewrite). */
 export const LOG_TRIM_SLACK = 0.1;
+
+/** A length of the log: entries (whole lines) and bytes. */
+export interface LogPosition {
+  entries: number;
+  bytes: number;
+}
 
 /** Log lines that were read, and what had to be dropped. */
 export interface ParsedLog {
@@ -21,7 +29,7 @@ export interface ParsedLog {
 }
 
 /** True when `value` looks like a log entry (the fields every entry has). */
-function isLogEntry(value: unknown): value is LogEntry {
+export function isLogEntry(value: unknown): value is LogEntry {
   const v = value as Partial<LogEntry> | null;
   return (
     typeof v === "object" && v !== null && typeof v.tick === "number" && typeof v.action === "string" && typeof v.name === "string"
@@ -62,8 +70,25 @@ export function toLogLines(entries: readonly LogEntry[]): string {
   return out;
 }
 
+/** What a reader or writer dropped from the log, for {@link describeDropped}. */
+export interface DroppedLog {
+  droppedLines: number;
+  droppedUncommitted: number;
+  /** Bytes past the committed length that were too many to read line by line. */
+  droppedBytes?: number;
+}
+
+/** Adds up what was dropped in two places (the committed part and the tail past it). */
+export function addDropped(a: DroppedLog, b: DroppedLog): DroppedLog {
+  return {
+    droppedLines: a.droppedLines + b.droppedLines,
+    droppedUncommitted: a.droppedUncommitted + b.droppedUncommitted,
+    droppedBytes: (a.droppedBytes ?? 0) + (b.droppedBytes ?? 0),
+  };
+}
+
 /** Human warning for dropped lines, or undefined when nothing was dropped. */
-export function describeDropped(file: string, parsed: Pick<ParsedLog, "droppedLines" | "droppedUncommitted">): string | undefined {
+export function describeDropped(file: string, parsed: DroppedLog): string | undefined {
   const parts: string[] = [];
   if (parsed.droppedLines > 0) {
     parts.push(`${parsed.droppedLines} torn or unreadable line${parsed.droppedLines === 1 ? "" : "s"}`);
@@ -71,6 +96,7 @@ export function describeDropped(file: string, parsed: Pick<ParsedLog, "droppedLi
   if (parsed.droppedUncommitted > 0) {
     parts.push(`${parsed.droppedUncommitted} entr${parsed.droppedUncommitted === 1 ? "y" : "ies"} from an interrupted save`);
   }
+  if ((parsed.droppedBytes ?? 0) > 0) parts.push(`${(parsed.droppedBytes! / (1024 * 1024)).toFixed(1)} MiB of uncommitted data`);
   if (parts.length === 0) return undefined;
   return `dropped ${parts.join(" and ")} from ${file}`;
 }

@@ -2,19 +2,25 @@
  * Follows a state directory's reconciliation log the way `tail -f` follows a file, but only
  * ever returns COMMITTED entries: `state.json` records how many bytes of `log.jsonl` a save
  * committed, so lines a writer has appended but not yet committed (or a torn tail) are never
- * shown. Each poll reads only the newly committed bytes; when the log was rewritten (retention
- * trim, repair) it re-reads the file and resumes after the last tick it returned.
+ * shown. Each poll reads only the newly committed bytes, a chunk at a time; when the log was
+ * rewritten (retention trim, repair) it re-reads the file and resumes after the last tick it
+ * returned. `state.json` is parsed again only when it changed.
  */
 import * as fs from "node:fs";
 import type { LogEntry } from "../engine/log-entry.js";
-import { parseLogLines } from "./log-file.js";
+import { forEachLine, parseLogLine } from "./log-lines.js";
+import { openRegularFile } from "./regular-file.js";
 import type { StateDirectory } from "./state-directory.js";
+import { fileStamp, readStateFile } from "./state-file.js";
 
 /** What `state.json` says about the log. */
 interface CommittedLog {
   tick: number;
   bytes: number;
 }
+
+/** Entries are handed over in batches of at most this many (bounded memory on a large first read). */
+const BATCH_ENTRIES = 1000;
 
 /** Incremental reader of the committed log; call {@link LogFollower.poll} repeatedly. */
 export class LogFollower {
@@ -24,7 +30,7 @@ export class LogFollower {
   private inode: number | undefined;
   /** Tick of the last entry returned. */
   private lastTick = -1;
-  /** Identity of the last state.json read (size, mtime, inode), to skip unchanged ones. */
+  /** Identity of the last state.json read (see `fileStamp`), to skip unchanged ones. */
   private stateStamp = "";
   private committed: CommittedLog = { tick: 0, bytes: 0 };
 
@@ -32,76 +38,60 @@ export class LogFollower {
 
   /** Entries committed since the last poll (the whole committed log on the first). */
   poll(): LogEntry[] {
-    if (!this.refreshCommitted()) return [];
-    let fd: number;
-    try {
-      fd = fs.openSync(this.directory.logFile, "r");
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
-      throw err;
-    }
+    const all: LogEntry[] = [];
+    this.pollBatches((batch) => {
+      for (const entry of batch) all.push(entry);
+    });
+    return all;
+  }
+
+  /** Like {@link poll}, but hands the entries over in bounded batches as it reads them. */
+  pollBatches(onBatch: (entries: LogEntry[]) => void): void {
+    if (!this.refreshCommitted()) return;
+    const { logFile, shownLog, stateFile } = this.directory.files;
+    const fd = openRegularFile(logFile, shownLog);
+    if (fd === undefined) return;
     try {
       const stat = fs.fstatSync(fd);
-      const rewritten = this.inode !== undefined && stat.ino !== this.inode;
-      if (rewritten || this.committed.bytes < this.offset) return this.rereadAll(fd, stat.ino);
-      this.inode = stat.ino;
+      // a save landed between reading state.json and opening the log: read both again next poll
+      if (fileStamp(stateFile) !== this.stateStamp) return;
       const end = Math.min(this.committed.bytes, stat.size);
-      if (end <= this.offset) return [];
-      const buf = Buffer.alloc(end - this.offset);
-      fs.readSync(fd, buf, 0, buf.length, this.offset);
-      // Only whole lines: a commit always ends in "\n", so anything after the last one waits.
-      const text = buf.toString("utf8");
-      const lastNewline = text.lastIndexOf("\n");
-      if (lastNewline < 0) return [];
-      const whole = text.slice(0, lastNewline + 1);
-      this.offset += Buffer.byteLength(whole);
-      return this.accept(parseLogLines(whole, this.committed.tick).entries);
+      const rewritten = (this.inode !== undefined && stat.ino !== this.inode) || end < this.offset;
+      const after = rewritten ? this.lastTick : Number.NEGATIVE_INFINITY;
+      const start = rewritten ? 0 : this.offset;
+      this.inode = stat.ino;
+      let batch: LogEntry[] = [];
+      let consumed = start;
+      forEachLine(fd, start, end, (line) => {
+        // only whole lines: a commit always ends in "\n", so anything after the last one waits
+        if (!line.complete) return;
+        consumed = line.end;
+        const entry = parseLogLine(line);
+        if (typeof entry === "string" || entry.tick > this.committed.tick || entry.tick <= after) return;
+        batch.push(entry);
+        this.lastTick = entry.tick;
+        if (batch.length >= BATCH_ENTRIES) {
+          onBatch(batch);
+          batch = [];
+        }
+      });
+      this.offset = consumed;
+      if (batch.length > 0) onBatch(batch);
     } finally {
       fs.closeSync(fd);
     }
   }
 
-  /** After a rewrite: the committed entries past the last tick returned. */
-  private rereadAll(fd: number, inode: number): LogEntry[] {
-    const size = fs.fstatSync(fd).size;
-    const buf = Buffer.alloc(size);
-    fs.readSync(fd, buf, 0, size, 0);
-    const text = buf.toString("utf8");
-    const whole = text.slice(0, text.lastIndexOf("\n") + 1);
-    this.inode = inode;
-    this.offset = Buffer.byteLength(whole);
-    const after = this.lastTick;
-    return this.accept(parseLogLines(whole, this.committed.tick).entries.filter((e) => e.tick > after));
-  }
-
-  /** Remembers the last tick returned. */
-  private accept(entries: LogEntry[]): LogEntry[] {
-    if (entries.length > 0) this.lastTick = entries[entries.length - 1]!.tick;
-    return entries;
-  }
-
   /** Re-reads state.json when it changed; false while there is no saved state. */
   private refreshCommitted(): boolean {
-    let stat: fs.Stats;
-    try {
-      stat = fs.statSync(this.directory.stateFile);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
-      throw err;
-    }
-    const stamp = `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+    const { stateFile, shownState } = this.directory.files;
+    const stamp = fileStamp(stateFile);
+    if (stamp === "absent") return false;
     if (stamp === this.stateStamp) return true;
-    let value: { tick?: unknown; log?: { bytes?: unknown } };
-    try {
-      value = JSON.parse(fs.readFileSync(this.directory.stateFile, "utf8")) as typeof value;
-    } catch (err) {
-      // Replaced between stat and read, or (unlikely, saves are atomic) unreadable: try next poll.
-      if ((err as NodeJS.ErrnoException).code === "ENOENT" || err instanceof SyntaxError) return false;
-      throw err;
-    }
-    if (typeof value.tick !== "number" || typeof value.log?.bytes !== "number") return false;
-    this.stateStamp = stamp;
-    this.committed = { tick: value.tick, bytes: value.log.bytes };
+    const state = readStateFile(stateFile, shownState);
+    if (!state) return false;
+    this.stateStamp = stamp; // if it changed again since, the check after opening the log notices
+    this.committed = { tick: state.tick, bytes: state.log.bytes };
     return true;
   }
 }

@@ -2,51 +2,39 @@
  * The saved-state directory (`--state DIR`, default `./.memplane`) that lets separate CLI
  * invocations share one simulation:
  *
- * - `state.json` — the engine snapshot plus the simulation settings, replaced atomically on
- *   every save (temp file, fsync, rename, directory fsync);
- * - `log.jsonl`  — the reconciliation log, one JSON entry per line, append-only; its committed
- *   length is recorded in `state.json`, so lines past it (a torn or interrupted append) are
- *   detected, dropped and reported on load. Retention: the newest {@link DEFAULT_LOG_RETENTION}
- *   entries; once 10 % more have piled up the file is rewritten atomically with the newest ones;
+ * - `state.json` — the engine snapshot plus the simulation settings and the committed length
+ *   of the log, replaced atomically on every save (temp file, fsync, rename, directory fsync);
+ *   replacing it is what commits a save;
+ * - `log.jsonl`  — the reconciliation log, one JSON entry per line. A writer appends entries
+ *   as they are emitted; only the first `log.bytes` bytes recorded in `state.json` count, so
+ *   lines past it (entries in flight, or left by a killed writer) are never shown and are cut
+ *   off by the next writer. Retention: the newest {@link DEFAULT_LOG_RETENTION} entries; once
+ *   10 % more have piled up, the newest are copied to a new file renamed over the log, after
+ *   the save that committed them (see `log-appender.ts`);
  * - `lock`       — see {@link StateLock}: one writer at a time.
  *
- * A missing directory is an empty simulation for readers and is created by writers.
+ * Only regular files are read (a symlink or device in their place is refused), in bounded
+ * pieces. A missing directory is an empty simulation for readers and is created by writers.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { LogEntry } from "../engine/log-entry.js";
-import { fsyncDirectory, writeFileAtomicSync } from "./atomic-file.js";
-import { StateCorruptError } from "./errors.js";
+import { crashPoint } from "./crash-point.js";
 import { type AcquireOptions, StateLock } from "./lock.js";
-import { DEFAULT_LOG_RETENTION, LOG_TRIM_SLACK, describeDropped, parseLogLines, toLogLines } from "./log-file.js";
+import { LogAppender } from "./log-appender.js";
+import { DEFAULT_LOG_RETENTION, LOG_TRIM_SLACK, type LogPosition } from "./log-file.js";
+import { type StateFiles, scanCommittedLog } from "./log-reader.js";
+import { repairLog } from "./log-repair.js";
+import { removeStaleTempFiles } from "./stale-temp-files.js";
+import { STATE_FILE, type SavedState, type StateFile, readStateFile, savedStateOf, writeStateFile } from "./state-file.js";
 
-/** Name of the snapshot file. */
-export const STATE_FILE = "state.json";
+export { STATE_FILE, STATE_FORMAT } from "./state-file.js";
+export type { SavedState } from "./state-file.js";
+
 /** Name of the reconciliation log file. */
 export const LOG_FILE = "log.jsonl";
-/** Format tag written into `state.json`; a different tag is refused rather than misread. */
-export const STATE_FORMAT = "memplane-state/v1";
 /** The state directory when `--state` is not given. */
 export const DEFAULT_STATE_DIR = "./.memplane";
-
-/** What a save records: the simulation settings, where it stands, and the engine snapshot. */
-export interface SavedState {
-  seed: number;
-  tickSeconds: number;
-  /** Last completed tick. */
-  tick: number;
-  /** Simulated seconds at that tick. */
-  timeSeconds: number;
-  /** `engine.snapshot()`, JSON-serialisable; opaque to this module. */
-  engine: unknown;
-}
-
-/** The on-disk form of `state.json`. */
-interface StateFile extends SavedState {
-  format: typeof STATE_FORMAT;
-  /** The committed part of log.jsonl. */
-  log: { entries: number; bytes: number };
-}
 
 /** Options for a {@link StateDirectory}. */
 export interface StateDirectoryOptions {
@@ -87,177 +75,148 @@ export class StateDirectory {
     return path.join(this.dir, LOG_FILE);
   }
 
+  /** The directory's files and their names in messages. */
+  get files(): StateFiles {
+    return {
+      dir: this.dir,
+      stateFile: this.stateFile,
+      logFile: this.logFile,
+      shownState: path.join(this.displayName, STATE_FILE),
+      shownLog: path.join(this.displayName, LOG_FILE),
+    };
+  }
+
   /** The last saved state, or undefined when nothing was saved yet. */
   readState(): SavedState | undefined {
-    const file = this.readStateFile();
-    if (!file) return undefined;
-    const { seed, tickSeconds, tick, timeSeconds, engine } = file;
-    return { seed, tickSeconds, tick, timeSeconds, engine };
+    const file = readStateFile(this.stateFile, this.files.shownState);
+    return file ? savedStateOf(file) : undefined;
   }
 
   /** The saved reconciliation log (committed entries only), plus warnings about torn or uncommitted lines. */
   readLog(): LogReadResult {
-    const state = this.readStateFile();
-    let text: string;
-    try {
-      text = fs.readFileSync(this.logFile, "utf8");
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return { entries: [], warnings: [] };
-      throw err;
-    }
-    const parsed = parseLogLines(text, state?.tick ?? 0);
-    const warning = describeDropped(path.join(this.displayName, LOG_FILE), parsed);
-    return { entries: parsed.entries, warnings: warning ? [warning] : [] };
+    const entries: LogEntry[] = [];
+    const warnings = this.scanLog((entry) => entries.push(entry));
+    return { entries, warnings };
   }
 
   /**
-   * Creates the directory if needed, takes its lock for `command` and loads it, repairing a
-   * torn log tail. Close the writer to release the lock.
+   * Passes each committed log entry to `onEntry` in order, reading the file a chunk at a time
+   * (a log of any size costs bounded memory); returns warnings about dropped lines.
+   */
+  scanLog(onEntry: (entry: LogEntry) => void): string[] {
+    return scanCommittedLog(this.files, onEntry);
+  }
+
+  /**
+   * Creates the directory if needed, takes its lock for `command`, removes temp files of
+   * crashed writers and loads the state, making the log exactly its committed part (a repair
+   * is committed at once). Close the writer to release the lock.
    */
   async openWriter(command: string, lockOptions?: AcquireOptions): Promise<StateWriter> {
     fs.mkdirSync(this.dir, { recursive: true });
     const lock = await StateLock.acquire(this.dir, command, lockOptions, this.displayName);
+    let log: LogAppender | undefined;
     try {
-      const file = this.readStateFile();
+      removeStaleTempFiles(this.dir);
+      const { shownState, shownLog } = this.files;
+      const file = readStateFile(this.stateFile, shownState);
       const warnings: string[] = [];
-      const log = this.repairLog(file, warnings);
+      const committed = file?.log ?? { entries: 0, bytes: 0 };
+      const repaired = repairLog({ file: this.logFile, shown: shownLog, committed, maxTick: file?.tick ?? 0, warnings });
+      log = new LogAppender(this.logFile, shownLog, repaired.fd, repaired.position);
+      if (repaired.changed && file) {
+        crashPoint("repair-written");
+        writeStateFile(this.stateFile, savedStateOf(file), repaired.position);
+      }
       return new StateWriter(this, lock, file, log, warnings);
     } catch (err) {
+      log?.close();
       lock.release();
       throw err;
     }
   }
-
-  /** Reads and checks `state.json`; undefined when absent. */
-  private readStateFile(): StateFile | undefined {
-    let text: string;
-    try {
-      text = fs.readFileSync(this.stateFile, "utf8");
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-      throw err;
-    }
-    const shown = path.join(this.displayName, STATE_FILE);
-    let value: Partial<StateFile>;
-    try {
-      value = JSON.parse(text) as Partial<StateFile>;
-    } catch (err) {
-      throw new StateCorruptError(shown, `not valid JSON (${(err as Error).message})`);
-    }
-    if (value?.format !== STATE_FORMAT) {
-      throw new StateCorruptError(shown, `unknown format ${JSON.stringify(value?.format)} (expected ${STATE_FORMAT})`);
-    }
-    if (typeof value.tick !== "number" || typeof value.seed !== "number" || typeof value.tickSeconds !== "number" || !value.log) {
-      throw new StateCorruptError(shown, "missing tick, seed, tickSeconds or log fields");
-    }
-    return value as StateFile;
-  }
-
-  /**
-   * Makes log.jsonl hold exactly the committed entries. Fast path: its size equals the committed
-   * size and it ends in a newline. Otherwise every line is re-read, torn, unreadable and
-   * uncommitted ones dropped (and reported), and the file rewritten atomically.
-   */
-  private repairLog(file: StateFile | undefined, warnings: string[]): { entries: number; bytes: number } {
-    const committed = file?.log ?? { entries: 0, bytes: 0 };
-    let size: number;
-    try {
-      size = fs.statSync(this.logFile).size;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-      if (committed.entries > 0) warnings.push(`${path.join(this.displayName, LOG_FILE)} is missing; the log starts afresh`);
-      return { entries: 0, bytes: 0 };
-    }
-    if (size === committed.bytes && (size === 0 || this.lastByteIsNewline(size))) return committed;
-
-    const text = fs.readFileSync(this.logFile, "utf8");
-    const parsed = parseLogLines(text, file?.tick ?? 0);
-    const warning = describeDropped(path.join(this.displayName, LOG_FILE), parsed);
-    if (warning) warnings.push(warning);
-    const lines = toLogLines(parsed.entries);
-    writeFileAtomicSync(this.logFile, lines);
-    return { entries: parsed.entries.length, bytes: Buffer.byteLength(lines) };
-  }
-
-  /** True when the log file's byte at `size - 1` is "\n". */
-  private lastByteIsNewline(size: number): boolean {
-    const fd = fs.openSync(this.logFile, "r");
-    try {
-      const buf = Buffer.alloc(1);
-      fs.readSync(fd, buf, 0, 1, size - 1);
-      return buf[0] === 0x0a;
-    } finally {
-      fs.closeSync(fd);
-    }
-  }
-
-  /** Writes `state.json` atomically. */
-  writeStateFile(state: SavedState, log: { entries: number; bytes: number }): void {
-    const file: StateFile = {
-      format: STATE_FORMAT,
-      seed: state.seed,
-      tickSeconds: state.tickSeconds,
-      tick: state.tick,
-      timeSeconds: state.timeSeconds,
-      log,
-      engine: state.engine,
-    };
-    writeFileAtomicSync(this.stateFile, JSON.stringify(file));
-  }
 }
 
-/** A locked, loaded state directory that can save. */
+/**
+ * A locked, loaded state directory that can save. Log entries are handed to
+ * {@link StateWriter.append} as they come and written past the committed length in batches;
+ * {@link StateWriter.save} fsyncs them and commits them with the snapshot.
+ */
 export class StateWriter {
   private closed = false;
+  /** A trimmed log whose length `state.json` could not record yet: recorded with this state first. */
+  private trimToCommit: { state: SavedState; position: LogPosition } | undefined;
 
   constructor(
     private readonly directory: StateDirectory,
     private readonly lock: StateLock,
     file: StateFile | undefined,
-    private log: { entries: number; bytes: number },
+    private readonly log: LogAppender,
     /** Problems found while loading (a dropped torn log line…), for the user. */
     readonly warnings: readonly string[],
   ) {
-    this.state = file ? { seed: file.seed, tickSeconds: file.tickSeconds, tick: file.tick, timeSeconds: file.timeSeconds, engine: file.engine } : undefined;
+    this.state = file ? savedStateOf(file) : undefined;
   }
 
   /** The loaded state; undefined for a new directory. */
   readonly state: SavedState | undefined;
 
-  /**
-   * Saves: appends `newEntries` to the log (fsynced; or rewrites it atomically when retention
-   * trims it), then replaces `state.json` atomically, which commits both.
-   */
-  save(state: SavedState, newEntries: readonly LogEntry[]): void {
-    if (this.closed) throw new Error("state writer is closed");
-    const logFile = this.directory.logFile;
-    const retention = this.directory.logRetention;
-    const total = this.log.entries + newEntries.length;
-    if (total > retention * (1 + LOG_TRIM_SLACK)) {
-      const old = parseLogLines(fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8") : "").entries;
-      const kept = old.concat(newEntries).slice(-retention);
-      const lines = toLogLines(kept);
-      writeFileAtomicSync(logFile, lines);
-      this.log = { entries: kept.length, bytes: Buffer.byteLength(lines) };
-    } else if (newEntries.length > 0 || !fs.existsSync(logFile)) {
-      const existed = fs.existsSync(logFile);
-      const lines = toLogLines(newEntries);
-      const fd = fs.openSync(logFile, "a", 0o644);
-      try {
-        fs.writeSync(fd, lines);
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
-      if (!existed) fsyncDirectory(this.directory.dir);
-      this.log = { entries: total, bytes: this.log.bytes + Buffer.byteLength(lines) };
-    }
-    this.directory.writeStateFile(state, this.log);
+  /** Bytes of appended entries held in memory, not yet written to the log file. */
+  get bufferedBytes(): number {
+    return this.log.bufferedBytes;
   }
 
-  /** Releases the lock; safe to call twice. */
+  /** Adds an entry to the log (committed by the next {@link save}). Never throws: a failed write is retried by the save. */
+  append(entry: LogEntry): void {
+    if (this.closed) throw new Error("state writer is closed");
+    this.log.append(entry);
+  }
+
+  /**
+   * Saves: appends `newEntries` (if any) after the entries already appended, fsyncs the log,
+   * then replaces `state.json` atomically, which commits both. When the log has outgrown its
+   * retention it is then trimmed and the trimmed length committed; a failed trim is not a
+   * failed save (the work is durable) and is tried again by the next save.
+   */
+  save(state: SavedState, newEntries: readonly LogEntry[] = []): void {
+    if (this.closed) throw new Error("state writer is closed");
+    if (this.trimToCommit) this.commitTrim(this.trimToCommit.state, this.trimToCommit.position);
+    for (const entry of newEntries) this.log.append(entry);
+    const position = this.log.sync();
+    writeStateFile(this.directory.stateFile, state, position);
+    this.log.markCommitted(position);
+    crashPoint("state-committed");
+    if (position.entries <= this.directory.logRetention * (1 + LOG_TRIM_SLACK)) return;
+    let trimmed: LogPosition | undefined;
+    try {
+      trimmed = this.log.trim(this.directory.logRetention);
+    } catch {
+      return; // the untrimmed log is committed and intact; the next save tries again
+    }
+    if (!trimmed) return;
+    try {
+      this.commitTrim(state, trimmed);
+    } catch {
+      this.trimToCommit = { state, position: trimmed }; // nothing is appended until it is recorded
+    }
+  }
+
+  /** Records a trimmed log's length in `state.json` (same state), after which appending may resume. */
+  private commitTrim(state: SavedState, position: LogPosition): void {
+    writeStateFile(this.directory.stateFile, state, position);
+    this.log.markCommitted(position);
+    this.trimToCommit = undefined;
+  }
+
+  /** Drops entries appended since the last save, and releases the lock; safe to call twice. */
   close(): void {
-    this.closed = true;
-    this.lock.release();
+    if (!this.closed) {
+      this.closed = true;
+      try {
+        this.log.close();
+      } finally {
+        this.lock.release();
+      }
+    }
   }
 }

@@ -152,10 +152,19 @@ export function registerLogs(program: Command, ctx: CliContext): void {
       }
 
       if (!opts.follow) {
-        const { entries, warnings } = state.readLog();
+        // streamed: a log of any size is read a chunk at a time; only --tail's lines are kept
+        const out = new LineSink(term, opts.tail);
+        let batch: LogEntry[] = [];
+        const warnings = state.scanLog((entry) => {
+          batch.push(entry);
+          if (batch.length >= PRINT_BATCH) {
+            out.write(printer.lines(batch));
+            batch = [];
+          }
+        });
+        out.write(printer.lines(batch));
         for (const w of warnings) term.warn(w);
-        const lines = printer.lines(entries);
-        if (lines.length === 0 && object !== undefined) {
+        if (out.printed === 0 && object !== undefined) {
           // Nothing logged: say NotFound if the object does not exist either (a deleted one may still have history).
           const engine = await readEngine(state);
           if (!engine.store.get(object.kind, object.name, object.namespace)) {
@@ -163,17 +172,55 @@ export function registerLogs(program: Command, ctx: CliContext): void {
             throw serverError("NotFound", `${kindPlural(object.kind)} "${object.name}" not found${where}`);
           }
         }
-        term.out(tail(lines).join(""));
+        out.end();
         return;
       }
 
       const follower = new LogFollower(state);
-      term.out(tail(printer.lines(follower.poll())).join(""));
+      const first = new LineSink(term, opts.tail);
+      follower.pollBatches((entries) => first.write(printer.lines(entries)));
+      first.end();
       await followUntilStopped(() => {
-        const lines = printer.lines(follower.poll());
-        if (lines.length > 0) term.out(lines.join(""));
+        follower.pollBatches((entries) => {
+          const lines = printer.lines(entries);
+          if (lines.length > 0) term.out(lines.join(""));
+        });
       }, ctx);
     });
+}
+
+/** Entries formatted and printed at a time by `logs`. */
+const PRINT_BATCH = 1000;
+
+/** Prints lines as they come, or with `--tail N` keeps only the last N and prints them at the end. */
+class LineSink {
+  private kept: string[] = [];
+  /** Lines written so far (kept or printed). */
+  printed = 0;
+
+  constructor(
+    private readonly term: { out(text: string): void },
+    private readonly tail: number | undefined,
+  ) {}
+
+  /** Takes the next lines. */
+  write(lines: string[]): void {
+    this.printed += lines.length;
+    if (this.tail === undefined) {
+      if (lines.length > 0) this.term.out(lines.join(""));
+      return;
+    }
+    for (const line of lines) this.kept.push(line);
+    if (this.kept.length > 2 * this.tail + PRINT_BATCH) this.kept = this.kept.slice(this.kept.length - this.tail);
+  }
+
+  /** Prints what --tail kept. */
+  end(): void {
+    if (this.tail === undefined) return;
+    const last = this.kept.slice(this.kept.length - this.tail);
+    if (last.length > 0) this.term.out(last.join(""));
+    this.kept = [];
+  }
 }
 
 /** Runs `poll` every {@link FOLLOW_POLL_MS} until SIGINT, SIGTERM or a closed stdout (`logs -f | head`). */
