@@ -145,7 +145,7 @@ export { proportionalTargets } from "./policies/squeezed/squeezed-policy.js";
 export type { SqueezedDomain, SqueezedAllocation } from "./policies/squeezed/squeezed-policy.js";
 
 // ---- reclamation policies as plug-ins (docs/policies.md)
-export { POLICY_REGISTRY, POLICY_NAMES, policyOf, HOST_SCOPED_POLICIES } from "./policies/registry.js";
+export { POLICY_REGISTRY, POLICY_NAMES, policyOf } from "./policies/registry.js";
 export type { PolicyName } from "./policies/registry.js";
 export type {
   BalloonDoneReason,

@@ -19,7 +19,7 @@ import {
   type SwapDecision,
 } from "../hypervisor/decisions.js";
 import { compressedOf, freeOf, swappedOf, usedOf, type HostRecord, type VmRecord } from "../hypervisor/ledger.js";
-import type { HostScopedPolicy, PolicyPlugin, PolicyReader } from "../policies/policy.js";
+import { isHostScoped, type HostScopedPolicy, type PolicyPlugin, type PolicyReader } from "../policies/policy.js";
 import { policyOf } from "../policies/registry.js";
 import type { MemoryModel } from "../hypervisor/memory-model.js";
 import { ExplainError } from "./errors.js";
@@ -89,7 +89,7 @@ export function explainVm(engine: Engine, name: string, namespace = "default", t
   if (adm) lines.push(admissionText(adm, ts));
   if (ent) lines.push(entitlementText(ent, host.name, ts, true));
   if (bal) lines.push(balloonText(bal, recBal, vm, ts, true));
-  else if (policy.balloon.scope === "host") lines.push(hostPolicyText(reader, model, policy as HostScopedPolicy, host, vm));
+  else if (isHostScoped(policy)) lines.push(hostPolicyText(reader, model, policy, host, vm));
   if (swap) lines.push(swapText(swap, balloonDoneWords(policy, swap, vm, host), ts, true));
   else lines.push(`Compression and hypervisor swapping: ${policy.title} does not compress or swap guest memory, so nothing is paged out by the hypervisor on host ${host.name}.`);
   if (vm.stallPercent > 0) lines.push(stallText(vm));

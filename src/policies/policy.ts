@@ -144,3 +144,8 @@ export interface PolicyPlugin {
 export interface HostScopedPolicy extends PolicyPlugin {
   readonly balloon: HostBalloonRule;
 }
+
+/** Whether a policy decides balloon targets per host. */
+export function isHostScoped(policy: PolicyPlugin): policy is HostScopedPolicy {
+  return policy.balloon.scope === "host";
+}

@@ -7,7 +7,7 @@
  */
 import { esxiPolicy } from "./esxi/index.js";
 import { momPolicy } from "./mom/index.js";
-import type { HostScopedPolicy, PolicyPlugin } from "./policy.js";
+import { isHostScoped, type HostScopedPolicy, type PolicyPlugin } from "./policy.js";
 import { squeezedPolicy } from "./squeezed/index.js";
 
 /** Every policy by its `spec.policy` name, in the order compare runs them; `esxi` is the default. */
@@ -36,6 +36,4 @@ export function policyOf(name: string): PolicyPlugin | undefined {
 }
 
 /** The policies that decide balloon targets per host, in registry order: each runs as a controller of its own name. */
-export const HOST_SCOPED_POLICIES: readonly HostScopedPolicy[] = Object.values(POLICY_REGISTRY).filter(
-  (p): p is HostScopedPolicy => p.balloon.scope === "host",
-);
+export const HOST_SCOPED_POLICIES: readonly HostScopedPolicy[] = Object.values(POLICY_REGISTRY).filter(isHostScoped);
