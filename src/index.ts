@@ -139,12 +139,32 @@ export type { CompareOptions, CompareReport, CompareVariant, HostComparison, VmC
 
 // ---- Scenario runtime and the optional policy controllers
 export { runDueScenarioSteps, mergePatch, SCENARIO_CONTROLLER } from "./scenario/index.js";
-export { MomController } from "./controllers/mom/mom-controller.js";
-export { MOM_POLICY, momDecide, momPressure } from "./controllers/mom/mom-policy.js";
-export type { MomGuest, MomDecision } from "./controllers/mom/mom-policy.js";
-export { SqueezedController } from "./controllers/squeezed/squeezed-controller.js";
-export { proportionalTargets } from "./controllers/squeezed/squeezed-policy.js";
-export type { SqueezedDomain, SqueezedAllocation } from "./controllers/squeezed/squeezed-policy.js";
+export { MomController, SqueezedController } from "./controllers/policy/named-controllers.js";
+export { PolicyBalloonController } from "./controllers/policy/policy-balloon-controller.js";
+export { MOM_POLICY, momDecide, momPressure } from "./policies/mom/mom-policy.js";
+export type { MomGuest, MomDecision } from "./policies/mom/mom-policy.js";
+export { proportionalTargets } from "./policies/squeezed/squeezed-policy.js";
+export type { SqueezedDomain, SqueezedAllocation } from "./policies/squeezed/squeezed-policy.js";
+
+// ---- reclamation policies as plug-ins (docs/policies.md)
+export { POLICY_REGISTRY, POLICY_NAMES, policyOf } from "./policies/registry.js";
+export type { PolicyName } from "./policies/registry.js";
+export type {
+  BalloonDoneReason,
+  BalloonLogRule,
+  BalloonVerdict,
+  HostBalloonRule,
+  HostBalloonVerdict,
+  HostScopedPolicy,
+  HostView,
+  PageOutRule,
+  PageOutVerdict,
+  PolicyPlugin,
+  PolicyReader,
+  VmBalloonRule,
+  VmBalloonVerdict,
+  VmView,
+} from "./policies/policy.js";
 
 // Per-tick metrics series and the HTML report.
 export { MetricsRecorder, metricsToCsv } from "./metrics/index.js";

@@ -97,8 +97,15 @@ export interface PageSharingSpec {
   scanMinutes: number;
 }
 
-/** Reclamation policy a host runs: ESXi's (default) or an alternative (issue: embedding). */
-export type ReclamationPolicy = "esxi" | "mom" | "squeezed";
+/**
+ * The reclamation policies a host can run, one key per policy. The policy registry
+ * (src/policies/registry.ts) fills it in, so the names are written once, there, and this layer
+ * imports nothing above it.
+ */
+export interface ReclamationPolicies {}
+
+/** Reclamation policy a host runs (`spec.policy`): `esxi` (the default), `mom` or `squeezed` — a name in the policy registry. */
+export type ReclamationPolicy = Extract<keyof ReclamationPolicies, string>;
 
 /** Desired state of a Host, after defaulting. */
 export interface HostSpec {

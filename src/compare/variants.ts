@@ -4,9 +4,10 @@
  * cluster with every host's reclamation policy rewritten.
  */
 import { DEFAULT_NAMESPACE, NAMESPACED_KINDS, type Kind, type ManifestObject, type ReclamationPolicy } from "../api/types.js";
+import { POLICY_NAMES } from "../policies/registry.js";
 
-/** The reclamation policies a host can run. */
-export const POLICIES: readonly ReclamationPolicy[] = ["esxi", "mom", "squeezed"];
+/** The reclamation policies a host can run (the policy registry's names, in its order). */
+export const POLICIES: readonly ReclamationPolicy[] = POLICY_NAMES;
 
 /** One run of a comparison: a name and the objects applied at the start. */
 export interface CompareVariant {

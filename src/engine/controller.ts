@@ -9,6 +9,7 @@ import type { Condition, HostStatus, ObjectKey, StoredObject, VirtualMachineStat
 import type { DeepReadonly, ResourceReader } from "../store/types.js";
 import type { MemoryModel } from "../hypervisor/memory-model.js";
 import type { LogEntryInput } from "./log-entry.js";
+import { HOST_SCOPED_POLICIES } from "../policies/registry.js";
 
 /** Which object to reconcile. */
 export interface ReconcileRequest {
@@ -86,8 +87,9 @@ export const CONTROLLER_ORDER: readonly string[] = [
   "page-sharing", // §11.3 page-sharing scan
   "host-state", // §11.4
   "entitlement", // §11.4
-  "mom", // optional policy: oVirt MOM balloon policy (hosts with spec.policy: mom)
-  "squeezed", // optional policy: XenServer squeezed (hosts with spec.policy: squeezed)
+  // the policies that decide balloon targets per host, one controller each named after the
+  // policy, in registry order (mom, squeezed: hosts with that spec.policy; docs/policies.md)
+  ...HOST_SCOPED_POLICIES.map((p) => p.name),
   "balloon", // §11.5
   "swap", // §11.5
   CUSTOM_CONTROLLERS_SLOT,

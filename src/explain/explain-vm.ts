@@ -18,9 +18,12 @@ import {
   type EntitlementDecision,
   type SwapDecision,
 } from "../hypervisor/decisions.js";
-import { compressedOf, freeOf, swappedOf, usedOf, type VmRecord } from "../hypervisor/ledger.js";
+import { compressedOf, freeOf, swappedOf, usedOf, type HostRecord, type VmRecord } from "../hypervisor/ledger.js";
+import { isHostScoped, type HostScopedPolicy, type PolicyPlugin, type PolicyReader } from "../policies/policy.js";
+import { policyOf } from "../policies/registry.js";
+import type { MemoryModelReader } from "../hypervisor/memory-model.js";
 import { ExplainError } from "./errors.js";
-import { balloonDoneBecause, liveBalloon, liveEntitlement, liveSwap } from "./live.js";
+import { explainReader, liveBalloon, liveEntitlement, liveHostBalloon, liveSwap } from "./live.js";
 import { modelOf, tickToExplain } from "./model-access.js";
 import { hostStateSentence } from "./host-words.js";
 import { paragraph, pct, size, tickAt } from "./words.js";
@@ -76,21 +79,47 @@ export function explainVm(engine: Engine, name: string, namespace = "default", t
     lines.push(notRunningText(vm, adm, ts));
     return { text: lines.join("\n") + "\n", records, live: [], tick: at };
   }
+  const policy = policyOf(host.spec.policy);
+  if (!policy) throw new ExplainError("NotFound", `host ${host.name} runs policy "${host.spec.policy}", which this version does not know`);
+  const reader = explainReader(model, engine.store);
   const ent = liveEntitlement(model, host, vm, at);
-  const bal = liveBalloon(model, engine.store, host, vm, at);
-  const swap = liveSwap(model, host, vm, at);
+  const bal = liveBalloon(reader, policy, host, vm, at);
+  const swap = liveSwap(reader, model, policy, host, vm, at);
   lines[0] = `${header}: Running; consumes ${size(model.consumed(vm))} of ${size(vm.memory)}, entitlement ${size(vm.entitlement)}, balloon ${size(vm.balloon)}, compressed ${size(compressedOf(vm))}, swapped ${size(swappedOf(vm))}, stall ${pct(vm.stallPercent)}.`;
   if (adm) lines.push(admissionText(adm, ts));
   if (ent) lines.push(entitlementText(ent, host.name, ts, true));
-  if (host.spec.policy !== "esxi") {
-    lines.push(`Balloon ${size(vm.balloon)}, target ${size(vm.balloonTarget)}: host ${host.name} runs the ${host.spec.policy} policy, whose controller sets balloon targets instead of the ESXi rules explained here; compression and swapping are not run by the ESXi swap controller on it.`);
-  } else {
-    lines.push(balloonText(bal, recBal, vm, ts, true));
-    lines.push(swapText(swap, balloonDoneBecause(vm, host), ts, true));
-  }
+  if (bal) lines.push(balloonText(bal, recBal, vm, ts, true));
+  else if (isHostScoped(policy)) lines.push(hostPolicyText(reader, model, policy, host, vm));
+  if (swap) lines.push(swapText(swap, balloonDoneWords(policy, swap, vm, host), ts, true));
+  else lines.push(`Compression and hypervisor swapping: ${policy.title} does not compress or swap guest memory, so nothing is paged out by the hypervisor on host ${host.name}.`);
   if (vm.stallPercent > 0) lines.push(stallText(vm));
   lines.push(hostStateSentence(host, recHost, at, ts, true));
   return { text: lines.join("\n") + "\n", records, live: [ent, bal, swap].filter((r): r is NonNullable<typeof r> => r !== undefined), tick: at };
+}
+
+/**
+ * The balloon of a VM on a host whose policy decides per host (MOM, squeezed): the policy in its
+ * own words, and what its rules decide for this VM now (src/policies/).
+ */
+function hostPolicyText(reader: PolicyReader, model: MemoryModelReader, policy: HostScopedPolicy, host: HostRecord, vm: VmRecord): string {
+  const v = liveHostBalloon(reader, model, policy, host, vm);
+  const head = `Balloon ${size(vm.balloon)}, target ${size(vm.balloonTarget)}, maximum ${size(vm.balloonMax)} — host ${host.name} runs the ${policy.title} policy (${policy.name}): ${policy.summary}.`;
+  const why = `${v.reason}${policy.reasons[v.reason] ? `: ${policy.reasons[v.reason]}` : ""}`;
+  let now: string;
+  if (v.target === undefined) now = `Now its rules keep the balloon target as it is (${why}).`;
+  else {
+    const detail = v.log === "none" ? "" : `: ${v.message()}`;
+    now = `Now its rules give balloon target ${size(v.target)}${v.target === vm.balloonTarget ? ", which it already has" : ""} (${why})${detail}.`;
+  }
+  return paragraph([head, now]);
+}
+
+/** Why the balloon can do no more for the swap decision, in the policy's words (noDriver names what is missing). */
+function balloonDoneWords(policy: PolicyPlugin, swap: SwapDecision, vm: VmRecord, host: HostRecord): string | undefined {
+  const code = swap.balloonDoneReason;
+  if (!code) return undefined;
+  if (code === "noDriver") return vm.spec.toolsInstalled ? `ballooning is disabled on host ${host.name}` : "it has no balloon driver (no tools)";
+  return policy.reasons[code] ?? code;
 }
 
 /** Says that the records do not reach back to `at`. */

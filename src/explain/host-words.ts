@@ -1,5 +1,5 @@
 /** Plain words for a host's memory state and its state changes (memory-model.md §5). */
-import { describeState } from "../controllers/host-state/host-state-controller.js";
+import { describeState } from "../policies/host-state.js";
 import { HOST_DECISION_RETENTION, type HostStateDecision } from "../hypervisor/decisions.js";
 import { enterThresholdPercent, stateRank, thresholdPages } from "../hypervisor/formulas.js";
 import type { HostRecord } from "../hypervisor/ledger.js";

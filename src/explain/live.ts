@@ -1,19 +1,26 @@
 /**
  * Decisions recomputed from the memory model as it stands at the current tick, in the same shape
  * as the controllers' decision records. Records are kept only when a target changes (and only the
- * newest {@link DECISION_RETENTION} per object), so for "now" the explanation reads the model
- * directly with the controllers' own rules (memory-model.md §6–§8) instead of trusting a record
- * that may be old or already dropped.
+ * newest {@link DECISION_RETENTION} per object), so for "now" the explanation asks the host's
+ * policy (src/policies/) — the very functions the controllers apply — instead of trusting a
+ * record that may be old or already dropped.
  */
-import { hostStateReason } from "../controllers/host-state/host-state-controller.js";
-import { canBalloon, underPressure } from "../controllers/balloon/balloon-controller.js";
 import { computeEntitlements, entitlementDecision } from "../controllers/entitlement/entitlement-controller.js";
 import type { ResourceReader } from "../store/types.js";
-import { balloonCaps } from "./balloon-caps.js";
-import { jsonCaps, type BalloonDecision, type EntitlementBound, type EntitlementDecision, type SwapDecision } from "../hypervisor/decisions.js";
-import { waterFill } from "../hypervisor/formulas.js";
-import { compressedOf, swappedOf, touchedOf, type HostRecord, type VmRecord } from "../hypervisor/ledger.js";
-import { BALLOON_DRIVER_TIMEOUT_SECONDS, type MemoryModelReader } from "../hypervisor/memory-model.js";
+import { osMinimumPages } from "./balloon-caps.js";
+import type { BalloonDecision, EntitlementDecision, SwapDecision } from "../hypervisor/decisions.js";
+import type { HostRecord, VmRecord } from "../hypervisor/ledger.js";
+import type { MemoryModelReader } from "../hypervisor/memory-model.js";
+import type { HostBalloonVerdict, HostScopedPolicy, PageOutVerdict, PolicyPlugin, PolicyReader } from "../policies/policy.js";
+import { balloonRecord, swapRecord } from "../policies/records.js";
+
+/**
+ * What explain's policy calls read: the model's consumed memory, and guest OS minimums from the
+ * store's profiles (the model's profile cache is empty right after a restore; balloon-caps.ts).
+ */
+export function explainReader(model: MemoryModelReader, store: ResourceReader): PolicyReader {
+  return { consumed: (vm) => model.consumed(vm), osMinimum: (vm) => osMinimumPages(store, vm.spec.guestOS) };
+}
 
 /** The entitlement decision of one VM as the entitlement controller makes it, recomputed now. */
 export function liveEntitlement(model: MemoryModelReader, host: HostRecord, vm: VmRecord, tick: number): EntitlementDecision | undefined {
@@ -22,68 +29,40 @@ export function liveEntitlement(model: MemoryModelReader, host: HostRecord, vm: 
   return index < 0 ? undefined : entitlementDecision(model, host, h, index, tick);
 }
 
-/** The balloon decision of one VM now: caps, the binding one, target and why (gave is not known live: zeros). */
-export function liveBalloon(model: MemoryModelReader, store: ResourceReader, host: HostRecord, vm: VmRecord, tick: number): BalloonDecision {
-  const able = canBalloon(vm, host);
-  const cap = balloonCaps(store, vm, host);
-  const pressure = underPressure(host);
-  const reason = !able
-    ? vm.spec.toolsInstalled
-      ? "BallooningDisabled"
-      : "NoBalloonDriver"
-    : pressure || vm.overLimit
-      ? vm.overLimit && !pressure
-        ? "OverLimit"
-        : hostStateReason(host.state)
-      : "PressureRelieved";
-  return {
-    type: "balloon",
-    tick,
-    target: vm.balloonTarget,
-    balloon: vm.balloon,
-    reason,
-    reclaim: vm.reclaim,
-    entitlement: vm.entitlement,
-    consumed: model.consumed(vm),
-    balloonMax: able ? cap.max : 0,
-    caps: jsonCaps(cap.caps),
-    binding: able ? cap.binding : "noDriver",
-    guestOS: vm.spec.guestOS,
-    osMinimum: cap.osMinimum,
-    slack: host.spec.ballooning.slack,
-    maxPercent: host.spec.ballooning.maxPercent,
-    gave: { free: 0, untouched: 0, used: 0, stalled: 0 },
-    hostState: host.state,
-  };
+/**
+ * The balloon decision of one running VM now, by its host's policy when that decides VM by VM
+ * (ESXi): caps, the binding one, the current target and why (what the guest gave is not known
+ * live: zeros). Undefined for a policy that decides per host.
+ */
+export function liveBalloon(reader: PolicyReader, policy: PolicyPlugin, host: HostRecord, vm: VmRecord, tick: number): BalloonDecision | undefined {
+  const rule = policy.balloon;
+  if (rule.scope !== "vm") return undefined;
+  const verdict = rule.decide(host, vm, reader);
+  return balloonRecord(tick, vm, host, verdict, vm.balloonTarget, vm.balloon, { free: 0, untouched: 0, used: 0, stalled: 0 });
 }
 
-/** Why a VM's balloon counts as "done" for the swap controller, or undefined when it is not. */
-export function balloonDoneBecause(vm: VmRecord, host: HostRecord): string | undefined {
-  if (!vm.spec.toolsInstalled) return "it has no balloon driver (no tools)";
-  if (!host.spec.ballooning.enabled) return `ballooning is disabled on host ${host.name}`;
-  if (vm.balloon >= vm.balloonMax) return "its balloon is at its maximum";
-  if (vm.balloonStalled) return "its balloon stalled (guest swap full)";
-  if (vm.driverIdleSeconds >= BALLOON_DRIVER_TIMEOUT_SECONDS) return "its balloon driver is stuck (unresponsive)";
-  return undefined;
+/** The page-out verdict of one VM now, by its host's policy (undefined when the policy does not page out). */
+export function livePageOut(reader: PolicyReader, model: MemoryModelReader, policy: PolicyPlugin, host: HostRecord, vm: VmRecord): PageOutVerdict | undefined {
+  const rule = policy.pageOut;
+  if (!rule) return undefined;
+  const vms = model.vmsOf(host);
+  const index = vms.indexOf(vm);
+  return index < 0 ? undefined : rule.decide(host, vms, reader)[index];
 }
 
-/** The swap decision of one VM now, by the swap controller's rule (memory-model.md §8). */
-export function liveSwap(model: MemoryModelReader, host: HostRecord, vm: VmRecord, tick: number): SwapDecision {
-  const state = host.state;
-  const consumed = model.consumed(vm);
-  const overLimit = consumed > vm.spec.limit;
-  const done = canBalloon(vm, host) ? balloonDoneBecause(vm, host) !== undefined : true;
-  const eligible = state === "hard" || state === "low" || ((state === "soft" || overLimit) && done);
-  const need = eligible ? Math.max(0, Math.min(consumed - vm.entitlement, consumed - vm.reservation)) : 0;
-  return {
-    type: "swap",
-    tick,
-    swapTarget: vm.swapTarget,
-    need,
-    reason: overLimit ? "OverLimit" : need > 0 ? (state === "soft" ? "CannotBalloon" : hostStateReason(state)) : "PressureRelieved",
-    balloonDone: done,
-    compressed: compressedOf(vm),
-    swapped: swappedOf(vm),
-    hostState: state,
-  };
+/** The swap decision of one VM now, by its host's policy (docs/memory-model.md §8), with its current swap target. */
+export function liveSwap(reader: PolicyReader, model: MemoryModelReader, policy: PolicyPlugin, host: HostRecord, vm: VmRecord, tick: number): SwapDecision | undefined {
+  const verdict = livePageOut(reader, model, policy, host, vm);
+  return verdict && swapRecord(tick, vm, host, verdict, vm.swapTarget);
+}
+
+/**
+ * The balloon decision of one running VM now by a policy that decides per host, as if it
+ * evaluated now (MOM evaluates every 10 s): its plan of the host as it stands, then this VM's
+ * decision.
+ */
+export function liveHostBalloon(reader: PolicyReader, model: MemoryModelReader, policy: HostScopedPolicy, host: HostRecord, vm: VmRecord): HostBalloonVerdict {
+  const rule = policy.balloon;
+  const running = model.vmsOf(host).filter((v) => v.phase === "Running");
+  return rule.decide(rule.plan(host, running, reader, true), host, vm, reader);
 }

@@ -6,70 +6,7 @@
 import fc from "fast-check";
 import { TOKENS, createEngine, quantityToPages } from "memplane";
 import type { MemoryModel } from "../../src/hypervisor/memory-model.js";
-
-const vmArb = fc.record({
-  memoryMi: fc.integer({ min: 256, max: 8192 }),
-  reservationPct: fc.constantFrom(0, 0, 0, 25, 50, 100),
-  limitPct: fc.constantFrom(0, 0, 0, 50, 80),
-  tools: fc.boolean(),
-  guestOS: fc.constantFrom("rhel7", "other", "windows-server-2022-desktop", "ubuntu-server-24-04"),
-  shares: fc.constantFrom("low", "normal", "high", 5000),
-  allocatedPct: fc.integer({ min: 0, max: 100 }),
-  activePct: fc.integer({ min: 0, max: 100 }),
-  peakPct: fc.integer({ min: 0, max: 100 }),
-  peakAfter: fc.integer({ min: 1, max: 60 }),
-  guestSwapPct: fc.constantFrom(0, 10, 50, 100),
-  driver: fc.constantFrom("healthy", "healthy", "slow", "stuck"),
-});
-
-const hostArb = fc.record({
-  capacityGi: fc.integer({ min: 2, max: 24 }),
-  vms: fc.array(vmArb, { minLength: 1, maxLength: 6 }),
-  maxPercent: fc.constantFrom(65, 100),
-  compression: fc.boolean(),
-  salting: fc.boolean(),
-  swapCapacityGi: fc.constantFrom(0, 2, 64),
-});
-
-type HostCase = typeof hostArb extends fc.Arbitrary<infer T> ? T : never;
-
-function manifests(hosts: HostCase[]): object[] {
-  const out: object[] = [];
-  hosts.forEach((h, i) => {
-    out.push({
-      apiVersion: "memplane.io/v1alpha1",
-      kind: "Host",
-      metadata: { name: `h${i}` },
-      spec: {
-        capacity: `${h.capacityGi}Gi`,
-        ballooning: { maxPercent: h.maxPercent, inflateRate: "256Mi" },
-        compression: { enabled: h.compression },
-        pageSharing: { salting: h.salting, largePages: false, scanMinutes: 1 },
-        swap: h.swapCapacityGi ? { capacity: `${h.swapCapacityGi}Gi` } : {},
-      },
-    });
-    h.vms.forEach((v, j) => {
-      const spec: Record<string, unknown> = {
-        hostName: `h${i}`,
-        memory: `${v.memoryMi}Mi`,
-        guestOS: v.guestOS,
-        shares: v.shares,
-        tools: { installed: v.tools, balloonDriver: v.driver },
-        guestSwap: `${Math.floor((v.memoryMi * v.guestSwapPct) / 100)}Mi`,
-        workload: {
-          allocated: `${v.allocatedPct}%`,
-          active: v.activePct,
-          commonPages: 10,
-          phases: [{ after: `${v.peakAfter}s`, allocated: `${v.peakPct}%`, rampSeconds: 10 }],
-        },
-      };
-      if (v.reservationPct) spec.reservation = `${Math.floor((v.memoryMi * v.reservationPct) / 100)}Mi`;
-      if (v.limitPct) spec.limit = `${Math.max(Math.floor((v.memoryMi * v.limitPct) / 100), Math.floor((v.memoryMi * v.reservationPct) / 100))}Mi`;
-      out.push({ apiVersion: "memplane.io/v1alpha1", kind: "VirtualMachine", metadata: { name: `vm-${i}-${j}` }, spec });
-    });
-  });
-  return out;
-}
+import { hostArb, manifests } from "../helpers/random-cluster.js";
 
 const pages = (q: string | undefined): number => (q === undefined ? 0 : quantityToPages(q));
 

@@ -3,7 +3,7 @@
  * guests shrink toward keeping a pressure-scaled free share, at most 5 % per step, nothing under
  * 0.25 %, every 10 s; balloons shrink back when pressure ends; never below the guaranteed memory.
  */
-import { changeBigEnough, guestFreePercent, isMomEvaluation, MOM_POLICY, momDecide, momPressure } from "../../src/controllers/mom/mom-policy.js";
+import { changeBigEnough, guestFreePercent, isMomEvaluation, MOM_POLICY, momDecide, momPressure } from "../../src/policies/mom/mom-policy.js";
 import { clusterYaml, GI, MI, startCluster, vmPages } from "./policy-cluster.js";
 
 const M = 4 * GI;

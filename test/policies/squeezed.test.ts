@@ -3,7 +3,7 @@
  * same fraction γ of its [reservation, memory] range, γ chosen so the host keeps minFree, and
  * targets are set in two phases (free before allocating).
  */
-import { proportionalTargets } from "../../src/controllers/squeezed/squeezed-policy.js";
+import { proportionalTargets } from "../../src/policies/squeezed/squeezed-policy.js";
 import { clusterYaml, GI, MI, startCluster, vmPages } from "./policy-cluster.js";
 
 /** γ a VM got: (memory − balloonTarget − reservation) / (memory − reservation). */

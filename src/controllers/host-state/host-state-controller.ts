@@ -9,9 +9,9 @@
  */
 import { injectable } from "inversify";
 import type { Controller, ReconcileContext, ReconcileRequest } from "../../engine/controller.js";
-import { climbTarget, enterThresholdPercent, stateForFree, stateRank, thresholdPages } from "../../hypervisor/formulas.js";
-import type { HostRecord } from "../../hypervisor/ledger.js";
-import { approx, hostFor, hostObjectKey } from "../shared/context.js";
+import { climbTarget, stateForFree, stateRank, thresholdPages } from "../../hypervisor/formulas.js";
+import { describeState } from "../../policies/host-state.js";
+import { hostFor, hostObjectKey } from "../shared/context.js";
 
 /** Maintains each host's memory state with hysteresis. */
 @injectable()
@@ -58,29 +58,4 @@ export class HostStateController implements Controller {
     ctx.log({ kind: "Host", name: host.name, host: host.name, action: "StateChanged", from, to, reason: stateRank(to) > stateRank(from) ? "FreeMemoryFell" : "FreeMemoryRecovered", message });
     ctx.store.recordEvent(hostObjectKey(host), stateRank(to) >= stateRank("hard") ? "Warning" : "Normal", "StateChanged", `${from} → ${to}: ${message}`);
   }
-}
-
-const STATE_REASONS: Readonly<Record<HostRecord["state"], string>> = {
-  high: "HostStateHigh",
-  clear: "HostStateClear",
-  soft: "HostStateSoft",
-  hard: "HostStateHard",
-  low: "HostStateLow",
-};
-
-/** The log/decision reason naming a host state (`HostStateSoft`, …): one shared string per state. */
-export function hostStateReason(state: HostRecord["state"]): string {
-  return STATE_REASONS[state];
-}
-
-/** Plain words for a host's state: free memory against the threshold that decided it. */
-export function describeState(host: HostRecord): string {
-  const { free, state, spec } = host;
-  const mf = spec.minFree;
-  if (state === "high") return `host ${host.name} is high: free ${approx(free)} ≥ minFree ${approx(mf)}`;
-  const pct = enterThresholdPercent(state, spec.states);
-  const line = thresholdPages(pct, mf);
-  if (free < line) return `host ${host.name} is ${state}: free ${approx(free)} < ${approx(line)} (${pct}% of minFree ${approx(mf)})`;
-  const back = thresholdPages(pct + spec.states.hysteresis, mf);
-  return `host ${host.name} is ${state}: free ${approx(free)} must stay ≥ ${approx(back)} (${pct}% + ${spec.states.hysteresis}% hysteresis of minFree ${approx(mf)}) for ${spec.states.holdSeconds}s to climb`;
 }

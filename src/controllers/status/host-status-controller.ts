@@ -9,8 +9,7 @@ import { injectable } from "inversify";
 import type { HostStatus } from "../../api/types.js";
 import type { Controller, ReconcileContext, ReconcileRequest } from "../../engine/controller.js";
 import { compressedOf, swappedOf } from "../../hypervisor/ledger.js";
-import { describeState } from "../host-state/host-state-controller.js";
-import { underPressure } from "../balloon/balloon-controller.js";
+import { describeState, underPressure } from "../../policies/host-state.js";
 import { approx, hostFor, hostObjectKey, q, throwSpecProblem } from "../shared/context.js";
 
 /** Share of the swap datastore below which SwapSpaceLow turns True. */

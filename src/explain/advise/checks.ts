@@ -3,7 +3,7 @@
  * numbers. Static checks read the cluster's specs (what will happen); observed checks read what
  * the simulation did (what happened, and who paid for it).
  */
-import { canBalloon } from "../../controllers/balloon/balloon-controller.js";
+import { canBalloon } from "../../policies/balloon.js";
 import type { ResourceReader } from "../../store/types.js";
 import { balloonCaps } from "../balloon-caps.js";
 import type { HostRecord, VmRecord } from "../../hypervisor/ledger.js";

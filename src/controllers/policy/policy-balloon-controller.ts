@@ -1,0 +1,40 @@
+/**
+ * The controller of a policy that decides balloon targets per host (`mom`, `squeezed`;
+ * docs/policies.md): one instance per such policy in the registry, named after it, runs on the
+ * hosts with that `spec.policy`.
+ *
+ * Each tick it asks the policy for its plan of the host, then, VM by VM in admission order, for
+ * the VM's decision; it sets the balloon maximum and target, logs the change as the decision
+ * says, and steps the balloon driver before asking about the next VM (so a policy that reads
+ * the host's free memory sees what the VMs before it left, as MOM does).
+ */
+import type { Controller, ReconcileContext, ReconcileRequest } from "../../engine/controller.js";
+import type { HostScopedPolicy } from "../../policies/policy.js";
+import { hostFor } from "../shared/context.js";
+import { applyBalloonVerdict, stepBalloon } from "../shared/balloon.js";
+
+/** Applies one per-host policy's balloon decisions to the hosts that run it. */
+export class PolicyBalloonController implements Controller {
+  readonly name: string;
+  readonly forKind = "Host" as const;
+  readonly #policy: HostScopedPolicy;
+
+  constructor(policy: HostScopedPolicy) {
+    this.#policy = policy;
+    this.name = policy.name;
+  }
+
+  reconcile(req: ReconcileRequest, ctx: ReconcileContext): void {
+    const host = hostFor(req, ctx);
+    if (!host || host.spec.policy !== this.#policy.name) return;
+    const rule = this.#policy.balloon;
+    const running = ctx.model.vmsOf(host).filter((vm) => vm.phase === "Running");
+    const evaluating = rule.evaluatesAt?.(ctx.timeSeconds, ctx.tickSeconds) ?? true;
+    const plan = rule.plan(host, running, ctx.model, evaluating);
+    for (const vm of running) {
+      const verdict = rule.decide(plan, host, vm, ctx.model);
+      applyBalloonVerdict(ctx, vm, host, verdict);
+      if (verdict.step) stepBalloon(vm, ctx);
+    }
+  }
+}

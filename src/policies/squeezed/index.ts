@@ -1,0 +1,107 @@
+/**
+ * The `squeezed` policy: XenServer squeezed's proportional balancer (docs/policies.md).
+ *
+ * Xen's squeezed does not rank VMs by shares or idleness; it gives every VM the same fraction γ
+ * of its [dynamic-min, dynamic-max] range, with γ chosen so that the host keeps its free-memory
+ * target (here the host's minFree), and it frees before it allocates (two phases). Each VM's
+ * memory target is expressed as a balloon target: memory − γ-target. VMs that cannot balloon (no
+ * tools, ballooning disabled) or whose driver is stuck are left out, as squeezed's stuckness
+ * monitor does (a driver that made no progress for 5 s); a balloon stalled on a full guest swap
+ * does not hold up the allocation phase. The arithmetic and its sources are in
+ * squeezed-policy.ts; this module turns it into balloon decisions.
+ */
+import { approx } from "../../hypervisor/format.js";
+import { canBalloon, guaranteedBalloonMax } from "../balloon.js";
+import type { HostBalloonRule, HostBalloonVerdict, HostView, HostScopedPolicy, PolicyReader, VmView } from "../policy.js";
+import { proportionalTargets } from "./squeezed-policy.js";
+
+export * from "./squeezed-policy.js";
+
+/** squeezed declares a balloon driver stuck after this many seconds without progress. */
+export const SQUEEZED_STUCK_SECONDS = 5;
+
+/** Pages a balloon may be off its target and still count as having reached it (squeezed's inaccuracy). */
+export const SQUEEZED_INACCURACY_PAGES = 256;
+
+/** squeezed's plan for a host: γ, the phase, and the balloon target of every VM it balances. */
+export interface SqueezedPlan {
+  gamma: number;
+  /** Some VM must still inflate its balloon: only those VMs get new targets this tick. */
+  freeingPhase: boolean;
+  /** The VMs squeezed balances (able to balloon, driver not stuck): balloon target and whether it frees memory. */
+  targets: Map<VmView, { target: number; freeing: boolean }>;
+}
+
+/** squeezed's plan: one γ for the host's running VMs that can balloon and whose driver is not stuck. */
+export function squeezedPlan(host: HostView, running: readonly VmView[], reader: PolicyReader): SqueezedPlan {
+  const active = running.filter((vm) => canBalloon(vm, host) && vm.driverIdleSeconds <= SQUEEZED_STUCK_SECONDS);
+  const allocation = proportionalTargets(
+    host.free,
+    host.spec.minFree,
+    active.map((vm) => ({ dynamicMin: vm.reservation, dynamicMax: vm.memory, actual: reader.consumed(vm) })),
+  );
+  const targets = new Map<VmView, { target: number; freeing: boolean }>();
+  let freeingPhase = false;
+  active.forEach((vm, i) => {
+    const target = Math.max(0, vm.memory - allocation.targets[i]!);
+    // a balloon stalled on a full guest swap cannot free more and does not hold the others back
+    const freeing = target > vm.balloon + SQUEEZED_INACCURACY_PAGES && !vm.balloonStalled;
+    if (freeing) freeingPhase = true;
+    targets.set(vm, { target, freeing });
+  });
+  return { gamma: allocation.gamma, freeingPhase, targets };
+}
+
+const NO_MESSAGE = (): string => "";
+
+/** One VM's balloon decision under squeezed's plan. */
+export function squeezedBalloonDecision(plan: SqueezedPlan, host: HostView, vm: VmView): HostBalloonVerdict {
+  if (!canBalloon(vm, host)) {
+    const reason = vm.spec.toolsInstalled ? "BallooningDisabled" : "NoBalloonDriver";
+    return { balloonMax: 0, target: 0, reason, message: NO_MESSAGE, log: "none", step: vm.spec.toolsInstalled };
+  }
+  const balloonMax = guaranteedBalloonMax(vm);
+  const slot = plan.targets.get(vm);
+  if (slot === undefined) return { balloonMax, target: undefined, reason: "SqueezedStuck", message: NO_MESSAGE, log: "none", step: true };
+  if (plan.freeingPhase && !slot.freeing) return { balloonMax, target: undefined, reason: "SqueezedWaiting", message: NO_MESSAGE, log: "none", step: true };
+  const target = slot.target;
+  const gammaText = plan.gamma.toFixed(3);
+  return {
+    balloonMax,
+    target,
+    reason: plan.freeingPhase ? "SqueezedFreeing" : "SqueezedAllocating",
+    message: () =>
+      `γ = ${gammaText} of [${approx(vm.reservation)}, ${approx(vm.memory)}] → target ${approx(vm.memory - target)} so host ${host.name} keeps ${approx(host.spec.minFree)} free${plan.freeingPhase ? " (freeing phase: growing VMs wait)" : ""}`,
+    log: "significant",
+    step: true,
+  };
+}
+
+/** squeezed's balloon rule: re-balanced every tick. */
+export const squeezedBalloonRule: HostBalloonRule<SqueezedPlan> = {
+  scope: "host",
+  plan: (host, running, reader) => squeezedPlan(host, running, reader),
+  decide: (plan, host, vm) => squeezedBalloonDecision(plan, host, vm),
+};
+
+/** XenServer squeezed's proportional ballooning. */
+export const squeezedPolicy: HostScopedPolicy = {
+  name: "squeezed",
+  title: "XenServer squeezed",
+  summary:
+    "every VM that can balloon gets the same fraction γ of its range [reservation, memory], with γ chosen so the host keeps minFree free; VMs that must shrink get their targets first (freeing phase), the others once those are reached (allocating phase); there is no hypervisor swapping",
+  sources: [
+    "squeezed, Squeeze.Proportional and Squeezer.one_iteration (squeezed/lib/squeeze.ml in github.com/xapi-project/xen-api)",
+    'the design note "Squeezed: a host memory ballooning daemon for Xen" (xapi-project.github.io/squeezed)',
+    "docs/policies.md (what memplane simplifies)",
+  ],
+  reasons: {
+    SqueezedFreeing: "freeing phase: this VM must give memory back, so it gets its γ-target now",
+    SqueezedAllocating: "allocating phase: every VM that had to free memory has, so the VM gets its γ-target",
+    SqueezedWaiting: "freeing phase: this VM may grow, but waits until the VMs that must shrink have reached their targets",
+    SqueezedStuck: "its balloon driver made no progress for 5 s, so squeezed leaves it out",
+    BallooningDisabled: "ballooning is disabled on its host, so squeezed leaves it out",
+    NoBalloonDriver: "it has no tools, so squeezed leaves it out",
+  },
+  balloon: squeezedBalloonRule,
+};
