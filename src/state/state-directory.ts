@@ -18,6 +18,7 @@ import type { LogEntry } from "../engine/log-entry.js";
 import { fsyncDirectory, writeFileAtomicSync } from "./atomic-file.js";
 import { StateCorruptError } from "./errors.js";
 import { type AcquireOptions, StateLock } from "./lock.js";
+import { ensureDirectory, refuseDirectories } from "./state-files.js";
 import { DEFAULT_LOG_RETENTION, LOG_TRIM_SLACK, describeDropped, parseLogLines, toLogLines } from "./log-file.js";
 
 /** Name of the snapshot file. */
@@ -115,7 +116,7 @@ export class StateDirectory {
    * torn log tail. Close the writer to release the lock.
    */
   async openWriter(command: string, lockOptions?: AcquireOptions): Promise<StateWriter> {
-    fs.mkdirSync(this.dir, { recursive: true });
+    ensureDirectory(this.dir, this.displayName);
     const lock = await StateLock.acquire(this.dir, command, lockOptions, this.displayName);
     try {
       const file = this.readStateFile();
@@ -128,8 +129,17 @@ export class StateDirectory {
     }
   }
 
-  /** Reads and checks `state.json`; undefined when absent. */
+  /** Refuses a directory where `state.json` or `log.jsonl` belongs, with an error naming it. */
+  checkFiles(): void {
+    refuseDirectories([
+      [this.stateFile, path.join(this.displayName, STATE_FILE)],
+      [this.logFile, path.join(this.displayName, LOG_FILE)],
+    ]);
+  }
+
+  /** Reads and checks `state.json`; undefined when absent. Every reader and writer starts here. */
   private readStateFile(): StateFile | undefined {
+    this.checkFiles();
     let text: string;
     try {
       text = fs.readFileSync(this.stateFile, "utf8");
