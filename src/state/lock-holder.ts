@@ -32,6 +32,15 @@ const OWNER_NAME = /^owner-(\d{1,10})-([0-9a-f]{8,64})\.json$/;
 /** When this process started (wall clock, ms): a lock with our pid but older than this is a recycled pid's. */
 const PROCESS_STARTED_MS = Date.now() - process.uptime() * 1000;
 
+/** Tokens of the locks this process holds, or is about to rename into place. */
+const heldHere = new Set<string>();
+
+/** Records that this process holds (`true`) or no longer holds the lock with `token`. */
+export function noteHeld(token: string, held: boolean): void {
+  if (held) heldHere.add(token);
+  else heldHere.delete(token);
+}
+
 /** The name of the owner file for pid `pid` and this acquisition's random `token`. */
 export function ownerFileName(pid: number, token: string): string {
   return `owner-${pid}-${token}.json`;
@@ -87,7 +96,8 @@ export function inspectLock(lockPath: string): LockSighting {
   const file = path.join(lockPath, names[0]!);
   const pid = Number(match[1]);
   const owner = readOwner(file);
-  const stale = pid === process.pid ? createdBeforeThisProcess(owner, file) : !isProcessAlive(pid);
+  const ours = pid === process.pid;
+  const stale = ours ? !heldHere.has(match[2]!) && createdBeforeThisProcess(owner, file) : !isProcessAlive(pid);
   return { kind: "held", file, owner, pid, stale, legacy: false };
 }
 
@@ -103,7 +113,7 @@ function inspectLegacyFile(lockPath: string, stat: fs.Stats): LockSighting {
   return { kind: "held", file: lockPath, owner, pid: owner.pid, stale, legacy: true };
 }
 
-/** A lock naming our own pid is live when this process (any thread) took it, stale when it predates us. */
+/** A lock naming our own pid that this module did not take is live when another thread took it, stale when it predates us. */
 function createdBeforeThisProcess(owner: LockOwner | undefined, file: string): boolean {
   let created = owner ? Date.parse(owner.startedAt) : Number.NaN;
   if (!Number.isFinite(created)) {

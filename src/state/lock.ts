@@ -25,7 +25,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fsyncDirectory } from "./atomic-file.js";
 import { StateDirectoryError, StateLockedError, describeFsError } from "./errors.js";
-import { EMPTY_LOCK_STALE_MS, type LockOwner, type LockSighting, inspectLock, isProcessAlive, ownerFileName } from "./lock-holder.js";
+import { EMPTY_LOCK_STALE_MS, type LockOwner, type LockSighting, inspectLock, isProcessAlive, noteHeld, ownerFileName } from "./lock-holder.js";
 
 export { EMPTY_LOCK_STALE_MS, isProcessAlive };
 export type { LockOwner };
@@ -67,6 +67,8 @@ export class StateLock {
     readonly file: string,
     /** Path of our owner file inside it. */
     private readonly ownerFile: string,
+    /** The random part of the owner file's name. */
+    private readonly token: string,
     /** Who holds it (this process). */
     readonly owner: LockOwner,
   ) {}
@@ -87,35 +89,37 @@ export class StateLock {
     const ownerName = ownerFileName(owner.pid, token);
     const deadline = Date.now() + timeoutMs;
     let quickRetries = 0;
+    noteHeld(token, true); // live the moment the rename lands
     try {
       for (;;) {
         const failure = tryRename(staging, lockPath);
         if (!failure) {
           fsyncDirectory(dir);
           removeDeadStaging(dir);
-          return new StateLock(lockPath, path.join(lockPath, ownerName), owner);
+          return new StateLock(lockPath, path.join(lockPath, ownerName), token, owner);
         }
         const seen = inspectLock(lockPath);
-        let removed = false;
+        let progressed = false; // something changed: look again at once rather than after pollMs
         if (seen.kind === "foreign") {
           throw new StateDirectoryError(
             `state directory ${displayDir} cannot be locked: ${path.join(displayDir, LOCK_FILE)} is not a memplane lock (${seen.what}); remove it if no memplane is using the directory`,
           );
         } else if (seen.kind === "empty") {
-          removed = removeEmptyLock(lockPath);
+          progressed = removeEmptyLock(lockPath);
         } else if (seen.kind === "held" && seen.stale) {
           const delay = Number(process.env[TAKEOVER_DELAY_ENV]);
           if (delay > 0) await sleep(delay);
-          removed = takeOver(lockPath, seen);
+          progressed = takeOver(lockPath, seen);
         } else if (seen.kind === "absent") {
-          removed = true; // freed between our rename and our look: try again at once
+          progressed = true; // freed between our rename and our look
         }
-        if (removed && quickRetries++ < MAX_QUICK_RETRIES) continue;
+        if (progressed && quickRetries++ < MAX_QUICK_RETRIES) continue;
         quickRetries = 0;
         if (Date.now() >= deadline) throw lockedError(displayDir, seen, failure);
         await sleep(pollMs);
       }
     } catch (err) {
+      noteHeld(token, false);
       fs.rmSync(staging, { recursive: true, force: true });
       throw err;
     }
@@ -125,6 +129,7 @@ export class StateLock {
   release(): void {
     if (this.released) return;
     this.released = true;
+    noteHeld(this.token, false);
     try {
       fs.unlinkSync(this.ownerFile);
     } catch {
