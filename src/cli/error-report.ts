@@ -7,7 +7,8 @@ import { DurationError } from "../api/duration.js";
 import { QuantityError } from "../api/quantity.js";
 import { ManifestValidationError, formatManifestError, type ManifestError } from "../manifest/errors.js";
 import { LabelSelectorError, StoreError } from "../store/errors.js";
-import { StateCorruptError, StateLockedError } from "../state/index.js";
+import { StateCorruptError, StateDirectoryError, StateLockedError } from "../state/index.js";
+import { describeFsError } from "../state/errors.js";
 import { CliError, EXIT_FAILURE } from "./errors.js";
 
 /** One `error:` line per manifest error, e.g. `web.yaml:12:3 spec.reservation: must not exceed spec.memory (3Gi > 2Gi)`. */
@@ -32,6 +33,7 @@ export function toCliError(err: unknown): { error: CliError; internal: boolean }
   if (
     err instanceof StateLockedError ||
     err instanceof StateCorruptError ||
+    err instanceof StateDirectoryError ||
     err instanceof DurationError ||
     err instanceof QuantityError
   ) {
@@ -40,29 +42,8 @@ export function toCliError(err: unknown): { error: CliError; internal: boolean }
   const fsError = err as NodeJS.ErrnoException | null | undefined;
   if (fsError && typeof fsError.code === "string" && typeof fsError.path === "string" && /^E[A-Z]+$/.test(fsError.code)) {
     // Permission denied, read-only file system, disk full…: the user's environment, not a bug.
-    return { error: new CliError(`${fsError.path}: ${describeErrno(fsError)}`), internal: false };
+    return { error: new CliError(`${fsError.path}: ${describeFsError(fsError)}`), internal: false };
   }
   const message = err instanceof Error ? err.message : String(err);
   return { error: new CliError(`internal error: ${message} (this is a bug in memplane; set MEMPLANE_DEBUG=1 to see the stack trace)`), internal: true };
-}
-
-/** A readable reason for a file-system error code. */
-function describeErrno(err: NodeJS.ErrnoException): string {
-  switch (err.code) {
-    case "ENOENT":
-      return "no such file or directory";
-    case "EACCES":
-    case "EPERM":
-      return "permission denied";
-    case "EROFS":
-      return "read-only file system";
-    case "ENOSPC":
-      return "no space left on device";
-    case "ENOTDIR":
-      return "not a directory";
-    case "EISDIR":
-      return "is a directory";
-    default:
-      return `${err.code} (${err.syscall ?? "file operation"} failed)`;
-  }
 }

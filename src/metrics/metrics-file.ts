@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { writeFileAtomicSync } from "../state/atomic-file.js";
+import { refuseDirectories } from "../state/state-files.js";
 import { MetricsFormatError, MetricsSeries } from "./metrics-series.js";
 
 /** File name of the series in a state directory. */
@@ -30,6 +31,7 @@ export class MetricsFileError extends Error {
 export function readMetricsFile(dir: string, uptoTick: number, displayDir: string = dir): MetricsSeries | undefined {
   const file = path.join(dir, METRICS_FILE);
   const shown = path.join(displayDir, METRICS_FILE);
+  refuseDirectories([[file, shown]]);
   let text: string;
   try {
     text = fs.readFileSync(file, "utf8");

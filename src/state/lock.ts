@@ -1,31 +1,52 @@
 /**
- * The writer lock of a state directory: `<state>/lock`, created with O_EXCL and holding the
- * owner's pid, command and start time as JSON. One writer at a time; a second writer polls
- * until the lock frees or its patience runs out; a lock whose pid is dead is taken over.
- * Readers (`get`) never lock: saves are atomic renames, so they always see a whole state.
+ * The writer lock of a state directory: one writer at a time. Readers (`get`) never lock:
+ * saves are atomic renames, so they always see a whole state.
+ *
+ * The lock is the directory `<state>/lock`, holding one file `owner-<pid>-<token>.json` (the
+ * pid, command and start time as JSON; the token is random, so no name ever repeats).
+ *
+ * - **Take**: build the whole lock aside (`.lock-<pid>-<token>.tmp/owner-….json`, fsynced),
+ *   then rename it to `lock`. The rename fails while a lock with an owner exists (a directory
+ *   is never renamed over a non-empty one; Windows refuses any existing one).
+ * - **Release**: delete our owner file by its name, then `rmdir` the lock, which only removes
+ *   an empty directory.
+ * - **Take over** a lock whose owner is dead: delete that owner's file by its name, then `rmdir`.
+ *
+ * No step ever removes something other than what it judged: a file name names one
+ * acquisition, and `rmdir` fails once another writer's owner file is in the directory. So when
+ * several waiters judge the same owner dead, the slow ones delete nothing (the file is already
+ * gone, or the directory is someone else's and not empty) and the rename lets exactly one in.
+ * An empty lock directory has no holder and is removed on sight. A plain file at `lock` (an
+ * older memplane's lock) is honoured while its pid lives; an empty one is stale after
+ * {@link EMPTY_LOCK_STALE_MS}. It is removed with `unlink`, which cannot remove a directory.
  */
+import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { StateLockedError } from "./errors.js";
 import { fsyncDirectory } from "./atomic-file.js";
+import { StateDirectoryError, StateLockedError, describeFsError } from "./errors.js";
+import { EMPTY_LOCK_STALE_MS, type LockOwner, type LockSighting, inspectLock, isProcessAlive, noteHeld, ownerFileName } from "./lock-holder.js";
 
-/** File name of the lock inside the state directory. */
+export { EMPTY_LOCK_STALE_MS, isProcessAlive };
+export type { LockOwner };
+
+/** Name of the lock inside the state directory. */
 export const LOCK_FILE = "lock";
 
 /** How long a second writer waits for the lock by default (ms). */
 export const DEFAULT_LOCK_TIMEOUT_MS = 5000;
 
-/** A lock file that cannot be parsed (its writer died between create and write) is stale after this long (ms). */
-const UNREADABLE_LOCK_STALE_MS = 10_000;
+/**
+ * Test hook: milliseconds to sleep between judging a lock's owner dead and taking it over,
+ * which widens the window in which other waiters race for the same lock. Read only there.
+ */
+export const TAKEOVER_DELAY_ENV = "MEMPLANE_TEST_LOCK_TAKEOVER_DELAY_MS";
 
-/** What the lock file records about its holder. */
-export interface LockOwner {
-  pid: number;
-  /** The command line that took the lock, e.g. `memplane step`. */
-  command: string;
-  /** Wall-clock start time, ISO 8601 (the lock lives outside the simulation). */
-  startedAt: string;
-}
+/** Staging directories of writers that were killed before their rename: `.lock-<pid>-<token>.tmp`. */
+const STAGING_NAME = /^\.lock-(\d{1,10})-[0-9a-f]{8,64}\.tmp$/;
+
+/** Retries without sleeping (after removing something) before the loop sleeps and checks the deadline. */
+const MAX_QUICK_RETRIES = 20;
 
 /** Options for {@link StateLock.acquire}. */
 export interface AcquireOptions {
@@ -35,102 +56,169 @@ export interface AcquireOptions {
   pollMs?: number;
 }
 
-/** True when a process with this pid exists (EPERM means it exists but is not ours). */
-export function isProcessAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-/** Reads the lock's owner, or undefined when the file is missing or not yet written. */
-function readOwner(file: string): LockOwner | undefined {
-  try {
-    const owner = JSON.parse(fs.readFileSync(file, "utf8")) as Partial<LockOwner>;
-    if (typeof owner.pid === "number" && typeof owner.command === "string" && typeof owner.startedAt === "string") {
-      return owner as LockOwner;
-    }
-  } catch {
-    // missing, empty or half-written: the caller decides from the file's age
-  }
-  return undefined;
-}
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A held writer lock on one state directory. */
 export class StateLock {
   private released = false;
 
   private constructor(
-    /** Path of the lock file. */
+    /** Path of the lock (a directory). */
     readonly file: string,
+    /** Path of our owner file inside it. */
+    private readonly ownerFile: string,
+    /** The random part of the owner file's name. */
+    private readonly token: string,
     /** Who holds it (this process). */
     readonly owner: LockOwner,
   ) {}
 
   /**
    * Takes the lock of state directory `dir` (which must exist) for `command`, waiting up to
-   * `timeoutMs` for a live holder; fails with {@link StateLockedError} naming the holder.
+   * `timeoutMs` for a live holder; fails with {@link StateLockedError} naming the holder, or
+   * {@link StateDirectoryError} when the directory cannot be written or `lock` is not a lock.
    * `displayDir` is how the directory is named in messages (as the user wrote it).
    */
   static async acquire(dir: string, command: string, options: AcquireOptions = {}, displayDir = dir): Promise<StateLock> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
     const pollMs = options.pollMs ?? 50;
-    const file = path.join(dir, LOCK_FILE);
+    const lockPath = path.join(dir, LOCK_FILE);
+    const token = randomBytes(16).toString("hex");
     const owner: LockOwner = { pid: process.pid, command, startedAt: new Date().toISOString() };
+    const staging = stage(dir, displayDir, token, owner);
+    const ownerName = ownerFileName(owner.pid, token);
     const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (StateLock.tryCreate(file, owner)) return new StateLock(file, owner);
-      const holder = readOwner(file);
-      if (StateLock.isStale(file, holder)) {
-        fs.rmSync(file, { force: true });
-        continue;
+    let quickRetries = 0;
+    noteHeld(token, true); // live the moment the rename lands
+    try {
+      for (;;) {
+        const failure = tryRename(staging, lockPath);
+        if (!failure) {
+          fsyncDirectory(dir);
+          removeDeadStaging(dir);
+          return new StateLock(lockPath, path.join(lockPath, ownerName), token, owner);
+        }
+        const seen = inspectLock(lockPath);
+        let progressed = false; // something changed: look again at once rather than after pollMs
+        if (seen.kind === "foreign") {
+          throw new StateDirectoryError(
+            `state directory ${displayDir} cannot be locked: ${path.join(displayDir, LOCK_FILE)} is not a memplane lock (${seen.what}); remove it if no memplane is using the directory`,
+          );
+        } else if (seen.kind === "empty") {
+          progressed = removeEmptyLock(lockPath);
+        } else if (seen.kind === "held" && seen.stale) {
+          const delay = Number(process.env[TAKEOVER_DELAY_ENV]);
+          if (delay > 0) await sleep(delay);
+          progressed = takeOver(lockPath, seen);
+        } else if (seen.kind === "absent") {
+          progressed = true; // freed between our rename and our look
+        }
+        if (progressed && quickRetries++ < MAX_QUICK_RETRIES) continue;
+        quickRetries = 0;
+        if (Date.now() >= deadline) throw lockedError(displayDir, seen, failure);
+        await sleep(pollMs);
       }
-      if (Date.now() >= deadline) {
-        throw new StateLockedError(displayDir, holder?.pid ?? 0, holder?.command ?? "unknown command", holder?.startedAt ?? "unknown time");
-      }
-      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    } catch (err) {
+      noteHeld(token, false);
+      fs.rmSync(staging, { recursive: true, force: true });
+      throw err;
     }
   }
 
-  /** Creates the lock file exclusively; false when it already exists. */
-  private static tryCreate(file: string, owner: LockOwner): boolean {
-    let fd: number;
+  /** Releases the lock (only our own owner file goes; a lock someone else holds stays); safe to call twice. */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    noteHeld(this.token, false);
     try {
-      fd = fs.openSync(file, "wx", 0o644);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
-      throw err;
+      fs.unlinkSync(this.ownerFile);
+    } catch {
+      return; // not ours any more (taken over): leave the lock alone
     }
+    removeEmptyLock(this.file);
+  }
+}
+
+/** Builds the lock aside, ready to be renamed into place: `<dir>/.lock-<pid>-<token>.tmp/owner-….json`. */
+function stage(dir: string, displayDir: string, token: string, owner: LockOwner): string {
+  const staging = path.join(dir, `.lock-${owner.pid}-${token}.tmp`);
+  try {
+    fs.mkdirSync(staging);
+    const fd = fs.openSync(path.join(staging, ownerFileName(owner.pid, token)), "wx", 0o644);
     try {
       fs.writeSync(fd, JSON.stringify(owner) + "\n");
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
     }
-    fsyncDirectory(path.dirname(file));
+    fsyncDirectory(staging);
+  } catch (err) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    throw new StateDirectoryError(`cannot take the writer lock of state directory ${displayDir}: ${describeFsError(err)}`);
+  }
+  return staging;
+}
+
+/** Renames the staged lock into place; returns undefined on success, the error when a lock is in the way. */
+function tryRename(staging: string, lockPath: string): NodeJS.ErrnoException | undefined {
+  try {
+    fs.renameSync(staging, lockPath);
+    return undefined;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // EEXIST/ENOTEMPTY: a lock with an owner (POSIX); EPERM/EACCES/EBUSY: any existing directory,
+    // or a handle still open on it (Windows); ENOTDIR/EISDIR: a file where the lock goes.
+    if (code && ["EEXIST", "ENOTEMPTY", "EPERM", "EACCES", "EBUSY", "ENOTDIR", "EISDIR"].includes(code)) return err as NodeJS.ErrnoException;
+    throw err;
+  }
+}
+
+/** Removes the lock directory if it is empty (nobody holds it); false when it is not (or already gone). */
+function removeEmptyLock(lockPath: string): boolean {
+  try {
+    fs.rmdirSync(lockPath);
     return true;
+  } catch {
+    return false; // ENOENT: gone already; ENOTEMPTY/EEXIST/EBUSY/EPERM: another writer's lock, or still busy
   }
+}
 
-  /** A lock is stale when its holder is dead, is this very process (a recycled pid), or it stayed unreadable too long. */
-  private static isStale(file: string, holder: LockOwner | undefined): boolean {
-    if (holder) return holder.pid === process.pid || !isProcessAlive(holder.pid);
-    try {
-      return Date.now() - fs.statSync(file).mtimeMs > UNREADABLE_LOCK_STALE_MS;
-    } catch {
-      return true; // vanished between our attempts: try again at once
+/**
+ * Takes over a lock whose owner is dead: removes exactly the owner file (or old-style lock
+ * file) that was judged, and then the lock directory if it is empty. Whatever another writer
+ * did meanwhile is left alone. True when something was removed.
+ */
+function takeOver(lockPath: string, seen: Extract<LockSighting, { kind: "held" }>): boolean {
+  try {
+    fs.unlinkSync(seen.file); // a unique name, or (old-style) a plain file: never another writer's lock directory
+  } catch {
+    return false; // already taken over by another waiter, or `lock` is a directory now
+  }
+  if (!seen.legacy) removeEmptyLock(lockPath);
+  return true;
+}
+
+/** Removes staging directories of writers that died before renaming them into place. */
+function removeDeadStaging(dir: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const match = STAGING_NAME.exec(name);
+    const pid = match ? Number(match[1]) : undefined;
+    if (pid !== undefined && pid !== process.pid && !isProcessAlive(pid)) {
+      fs.rmSync(path.join(dir, name), { recursive: true, force: true });
     }
   }
+}
 
-  /** Releases the lock (only if the file is still ours); safe to call twice. */
-  release(): void {
-    if (this.released) return;
-    this.released = true;
-    const holder = readOwner(this.file);
-    if (holder && holder.pid === this.owner.pid && holder.startedAt === this.owner.startedAt) {
-      fs.rmSync(this.file, { force: true });
-    }
-  }
+/** The error when the wait runs out: the holder, or why the lock could not be put in place. */
+function lockedError(displayDir: string, seen: LockSighting, failure: NodeJS.ErrnoException): Error {
+  if (seen.kind === "held" && seen.owner) return new StateLockedError(displayDir, seen.pid, seen.owner.command, seen.owner.startedAt);
+  if (seen.kind === "held" && seen.legacy) return StateLockedError.unknownHolder(displayDir, path.join(displayDir, LOCK_FILE), EMPTY_LOCK_STALE_MS);
+  if (seen.kind === "held") return new StateLockedError(displayDir, seen.pid, "unknown command", "unknown time");
+  return new StateDirectoryError(`cannot take the writer lock of state directory ${displayDir}: ${describeFsError(failure)}`);
 }

@@ -34,7 +34,9 @@ export class LogFollower {
   private stateStamp = "";
   private committed: CommittedLog = { tick: 0, bytes: 0 };
 
-  constructor(private readonly directory: StateDirectory) {}
+  constructor(private readonly directory: StateDirectory) {
+    directory.checkFiles();
+  }
 
   /** Entries committed since the last poll (the whole committed log on the first). */
   poll(): LogEntry[] {

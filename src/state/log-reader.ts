@@ -13,7 +13,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { LogEntry } from "../engine/log-entry.js";
-import { LOCK_FILE, isProcessAlive } from "./lock.js";
+import { LOCK_FILE } from "./lock.js";
+import { inspectLock } from "./lock-holder.js";
 import { addDropped, describeDropped } from "./log-file.js";
 import { readUncommittedTail, scanLogEntries } from "./log-lines.js";
 import { openRegularFile } from "./regular-file.js";
@@ -59,31 +60,16 @@ export function openCommittedLog(files: StateFiles): CommittedLog {
   }
 }
 
-/** A lock file that is not (yet) readable counts as a live writer for this long (ms): it may be being written. */
-const UNREADABLE_LOCK_LIVE_MS = 10_000;
-
 /**
  * True when a live process holds the directory's writer lock (its uncommitted log bytes are
- * then in flight, not debris). A lock file still being written counts as live for a while.
+ * then in flight, not debris), judged the way the lock itself judges a holder (lock-holder.ts).
  */
 export function writerIsLive(dir: string): boolean {
-  const fd = (() => {
-    try {
-      return openRegularFile(path.join(dir, LOCK_FILE), LOCK_FILE);
-    } catch {
-      return undefined; // not a regular file: not a lock memplane took
-    }
-  })();
-  if (fd === undefined) return false;
   try {
-    const buf = Buffer.alloc(4096);
-    const n = fs.readSync(fd, buf, 0, buf.length, 0);
-    const owner = JSON.parse(buf.toString("utf8", 0, n)) as { pid?: unknown };
-    return typeof owner.pid === "number" && isProcessAlive(owner.pid);
+    const seen = inspectLock(path.join(dir, LOCK_FILE));
+    return seen.kind === "held" && !seen.stale;
   } catch {
-    return Date.now() - fs.fstatSync(fd).mtimeMs < UNREADABLE_LOCK_LIVE_MS;
-  } finally {
-    fs.closeSync(fd);
+    return false; // unreadable: not a lock memplane took
   }
 }
 

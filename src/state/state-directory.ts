@@ -26,6 +26,7 @@ import { DEFAULT_LOG_RETENTION, LOG_TRIM_SLACK, type LogPosition } from "./log-f
 import { type StateFiles, scanCommittedLog } from "./log-reader.js";
 import { repairLog } from "./log-repair.js";
 import { removeStaleTempFiles } from "./stale-temp-files.js";
+import { ensureDirectory, refuseDirectories } from "./state-files.js";
 import { STATE_FILE, type SavedState, type StateFile, readStateFile, savedStateOf, writeStateFile } from "./state-file.js";
 
 export { STATE_FILE, STATE_FORMAT } from "./state-file.js";
@@ -88,6 +89,7 @@ export class StateDirectory {
 
   /** The last saved state, or undefined when nothing was saved yet. */
   readState(): SavedState | undefined {
+    this.checkFiles();
     const file = readStateFile(this.stateFile, this.files.shownState);
     return file ? savedStateOf(file) : undefined;
   }
@@ -104,6 +106,7 @@ export class StateDirectory {
    * (a log of any size costs bounded memory); returns warnings about dropped lines.
    */
   scanLog(onEntry: (entry: LogEntry) => void): string[] {
+    this.checkFiles();
     return scanCommittedLog(this.files, onEntry);
   }
 
@@ -113,11 +116,12 @@ export class StateDirectory {
    * is committed at once). Close the writer to release the lock.
    */
   async openWriter(command: string, lockOptions?: AcquireOptions): Promise<StateWriter> {
-    fs.mkdirSync(this.dir, { recursive: true });
+    ensureDirectory(this.dir, this.displayName);
     const lock = await StateLock.acquire(this.dir, command, lockOptions, this.displayName);
     let log: LogAppender | undefined;
     try {
       removeStaleTempFiles(this.dir);
+      this.checkFiles();
       const { shownState, shownLog } = this.files;
       const file = readStateFile(this.stateFile, shownState);
       const warnings: string[] = [];
@@ -134,6 +138,14 @@ export class StateDirectory {
       lock.release();
       throw err;
     }
+  }
+
+  /** Refuses a directory where `state.json` or `log.jsonl` belongs, with an error naming it. */
+  checkFiles(): void {
+    refuseDirectories([
+      [this.stateFile, path.join(this.displayName, STATE_FILE)],
+      [this.logFile, path.join(this.displayName, LOG_FILE)],
+    ]);
   }
 }
 

@@ -8,10 +8,13 @@ const CLUSTER = path.join(FIXTURES, "cluster");
 
 requireBuild();
 
-/** Writes a lock file as another memplane process would. */
+/** Puts a lock in place as another memplane process would: `lock/owner-<pid>-<token>.json`. */
 function writeLock(state: string, pid: number): void {
-  fs.mkdirSync(state, { recursive: true });
-  fs.writeFileSync(path.join(state, "lock"), JSON.stringify({ pid, command: "memplane step --ticks 600", startedAt: "2025-01-01T10:00:00.000Z" }));
+  fs.mkdirSync(path.join(state, "lock"), { recursive: true });
+  fs.writeFileSync(
+    path.join(state, "lock", `owner-${pid}-${"0123456789abcdef".repeat(2)}.json`),
+    JSON.stringify({ pid, command: "memplane step --ticks 600", startedAt: "2025-01-01T10:00:00.000Z" }),
+  );
 }
 
 /** A pid that is certainly not running: a child that has already exited. */
@@ -49,7 +52,7 @@ describe("writer lock", () => {
     const holder = spawn(process.execPath, ["-e", "setTimeout(() => {}, 30000)"]);
     try {
       writeLock(state, holder.pid!);
-      setTimeout(() => fs.rmSync(path.join(state, "lock")), 300);
+      setTimeout(() => fs.rmSync(path.join(state, "lock"), { recursive: true }), 300);
       const r = await memplane(["apply", "-f", CLUSTER, "--state", state], { env: { MEMPLANE_LOCK_TIMEOUT_MS: "5000" } });
       expect(r.code).toBe(0);
       expect(r.stdout).toContain("host/esx-01 created");

@@ -1,9 +1,9 @@
-/** The state directory module in-process: commit protocol, retention, lock edge cases. */
+/** The state directory module in-process: commit protocol, retention (lock edge cases: state-lock.test.ts). */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { LogEntry } from "../../src/engine/log-entry.js";
-import { StateDirectory, StateLock, StateLockedError, parseLogLines, type SavedState } from "../../src/state/index.js";
+import { StateDirectory, parseLogLines, type SavedState } from "../../src/state/index.js";
 
 function freshDir(): string {
   return path.join(fs.mkdtempSync(path.join(os.tmpdir(), "memplane-state-")), "state");
@@ -65,41 +65,5 @@ describe("StateDirectory", () => {
     const text = `${JSON.stringify(entry(1))}\nnot json\n{"tick":2}\n${JSON.stringify(entry(2))}\n{"tick":3,`;
     expect(parseLogLines(text)).toMatchObject({ droppedLines: 3, droppedUncommitted: 0 });
     expect(parseLogLines(text).entries.map((e) => e.tick)).toEqual([1, 2]);
-  });
-});
-
-describe("StateLock", () => {
-  test("a second acquire in the same directory by a live holder times out with StateLockedError", async () => {
-    const dir = freshDir();
-    fs.mkdirSync(dir, { recursive: true });
-    // The parent process is alive and is not us.
-    fs.writeFileSync(path.join(dir, "lock"), JSON.stringify({ pid: process.ppid, command: "memplane run", startedAt: "t0" }));
-    await expect(StateLock.acquire(dir, "memplane step", { timeoutMs: 100, pollMs: 20 }, "./.memplane")).rejects.toThrow(
-      new StateLockedError("./.memplane", process.ppid, "memplane run", "t0"),
-    );
-  });
-
-  test("an unreadable lock file younger than 10s is respected, an old one is taken over", async () => {
-    const dir = freshDir();
-    fs.mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, "lock");
-    fs.writeFileSync(file, "");
-    await expect(StateLock.acquire(dir, "x", { timeoutMs: 50, pollMs: 10 })).rejects.toBeInstanceOf(StateLockedError);
-    const old = new Date(Date.now() - 60_000);
-    fs.utimesSync(file, old, old);
-    const lock = await StateLock.acquire(dir, "x", { timeoutMs: 50, pollMs: 10 });
-    expect(JSON.parse(fs.readFileSync(file, "utf8")).pid).toBe(process.pid);
-    lock.release();
-    expect(fs.existsSync(file)).toBe(false);
-  });
-
-  test("release leaves a lock that someone else has since taken", async () => {
-    const dir = freshDir();
-    fs.mkdirSync(dir, { recursive: true });
-    const lock = await StateLock.acquire(dir, "x");
-    const other = JSON.stringify({ pid: process.ppid, command: "other", startedAt: "t1" });
-    fs.writeFileSync(path.join(dir, "lock"), other);
-    lock.release();
-    expect(fs.readFileSync(path.join(dir, "lock"), "utf8")).toBe(other);
   });
 });

@@ -58,7 +58,11 @@ describe("state files that are not regular files", () => {
     const log = path.join(state, "log.jsonl");
     fs.rmSync(log);
     make(log);
-    const message = new RegExp(`^error: cannot read saved state .*log\\.jsonl: it is a ${what.source}, not a regular file`);
+    // a directory gets the state directory's own wording (state-files.ts); other non-files the reader's
+    const message =
+      what.source === "directory"
+        ? /^error: .*log\.jsonl is a directory, but memplane keeps a file there/
+        : new RegExp(`^error: cannot read saved state .*log\\.jsonl: it is a ${what.source}, not a regular file`);
     expectRefused(await cli(["logs", "--state", state], {}, 8000), message);
     if (kind.includes("/dev/zero")) expectRefused(await cli(["logs", "-f", "--state", state], {}, 8000), message);
     expectRefused(await cli(["step", "--state", state], {}, 8000), message);
