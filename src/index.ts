@@ -1,5 +1,5 @@
 /**
- * memplane's public library API (api.md §4): explicit named exports only. Import from
+ * memplane's public library API (docs/library.md): explicit named exports only. Import from
  * `"memplane"`; everything else is internal and may change.
  */
 import "reflect-metadata";

@@ -1,6 +1,6 @@
 /**
  * The GuestOSProfiles memplane ships with: each guest OS's vendor minimum memory (the balloon
- * floor of memory-model §6 is `minimum + appBalloonMaxSlack`) and whether it touches all of
+ * floor of docs/memory-model.md §7 is `minimum + appBalloonMaxSlack`) and whether it touches all of
  * its memory at boot. Every profile names its source in the `memplane.io/source` annotation;
  * `docs/guest-os-profiles.md` lists them and says which figures could not be confirmed.
  *

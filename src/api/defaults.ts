@@ -1,5 +1,5 @@
 /**
- * Defaults for every manifest kind, filled in ONE place (api.md §1 defaults table), like
+ * Defaults for every manifest kind, filled in ONE place (docs/manifests.md), like
  * controller-runtime's `setOptionsDefaults`. {@link applyDefaults} turns a schema-valid input
  * object into exactly the defaulted types of `types.ts`: quantities canonical, percentages as
  * numbers. Fields that are computed later (`guestSwap`, `overhead`, `limit`, `maxBalloon`,
@@ -44,7 +44,7 @@ function deepFreeze<T>(value: T): DeepReadonly<T> {
   return value as DeepReadonly<T>;
 }
 
-/** Host memory-state thresholds (% of minFree) and hold time (memory-model §4). */
+/** Host memory-state thresholds (% of minFree) and hold time (docs/memory-model.md §5). */
 export const DEFAULT_MEMORY_STATES: DeepReadonly<MemoryStatesSpec> = deepFreeze({
   clear: 100,
   soft: 64,
@@ -55,7 +55,7 @@ export const DEFAULT_MEMORY_STATES: DeepReadonly<MemoryStatesSpec> = deepFreeze(
   holdSeconds: 15,
 });
 
-/** Host ballooning settings (memory-model §6). */
+/** Host ballooning settings (docs/memory-model.md §7). */
 export const DEFAULT_BALLOONING: DeepReadonly<BallooningSpec> = deepFreeze({
   enabled: true,
   maxPercent: 65,
@@ -64,10 +64,10 @@ export const DEFAULT_BALLOONING: DeepReadonly<BallooningSpec> = deepFreeze({
   deflateRate: "64Mi",
 });
 
-/** Host compression settings (memory-model §7). */
+/** Host compression settings (docs/memory-model.md §8). */
 export const DEFAULT_COMPRESSION: DeepReadonly<CompressionSpec> = deepFreeze({ enabled: true, maxPercent: 10 });
 
-/** Host swap datastore settings (memory-model §7). */
+/** Host swap datastore settings (docs/memory-model.md §8). */
 export const DEFAULT_SWAP: DeepReadonly<SwapSpec> = deepFreeze({
   capacity: "unlimited",
   writeRate: "256Mi",
@@ -75,7 +75,7 @@ export const DEFAULT_SWAP: DeepReadonly<SwapSpec> = deepFreeze({
   swapInLatency: "1ms",
 });
 
-/** Transparent page sharing settings (memory-model §8). */
+/** Transparent page sharing settings (docs/memory-model.md §9). */
 export const DEFAULT_PAGE_SHARING: DeepReadonly<PageSharingSpec> = deepFreeze({
   enabled: true,
   salting: true,
@@ -99,7 +99,7 @@ export const HOST_SPEC_DEFAULTS: DeepReadonly<Omit<HostSpec, "capacity">> = deep
 /** VM tools defaults: installed, with a healthy balloon driver. */
 export const DEFAULT_TOOLS: DeepReadonly<ToolsSpec> = deepFreeze({ installed: true, balloonDriver: "healthy" });
 
-/** Workload defaults (api.md §1; `touchAllOnBoot` comes from the guest OS profile). */
+/** Workload defaults (docs/manifests.md; `touchAllOnBoot` comes from the guest OS profile). */
 export const DEFAULT_WORKLOAD: DeepReadonly<Omit<WorkloadSpec, "touchAllOnBoot">> = deepFreeze({
   allocated: "25%",
   active: 50,

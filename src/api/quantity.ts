@@ -1,10 +1,10 @@
 /**
  * Memory quantities: the Kubernetes quantity grammar for byte sizes (`512Mi`, `1.5Gi`, `8G`,
  * `1000000`, `1e9`) parsed with exact integer arithmetic, and converted to the simulation's unit,
- * whole 4 KiB pages (memory-model §1). Like cdk8s `Size`, callers never juggle bare floats.
+ * whole 4 KiB pages (docs/memory-model.md §1). Like cdk8s `Size`, callers never juggle bare floats.
  */
 
-/** Bytes in one simulated memory page (memory-model §1). */
+/** Bytes in one simulated memory page (docs/memory-model.md §1). */
 export const PAGE_SIZE = 4096;
 
 const PAGE_SIZE_N = BigInt(PAGE_SIZE);
@@ -128,7 +128,7 @@ export function isQuantity(input: unknown): input is string | number {
   }
 }
 
-/** Converts a quantity to whole 4 KiB pages, rounding UP (memory-model §1). */
+/** Converts a quantity to whole 4 KiB pages, rounding UP (docs/memory-model.md §1). */
 export function quantityToPages(input: string | number): number {
   return bytesToPages(parseQuantity(input));
 }
@@ -157,7 +157,7 @@ export function bytesToQuantity(bytes: bigint): string {
   return bytes.toString();
 }
 
-/** Formats a page count as a canonical quantity string (api.md "Quantities"): `528Mi`, `1300228Ki`, `0`. */
+/** Formats a page count as a canonical quantity string (docs/manifests.md, the quantity type): `528Mi`, `1300228Ki`, `0`. */
 export function pagesToQuantity(pages: number): string {
   checkPages(pages);
   return bytesToQuantity(BigInt(pages) * PAGE_SIZE_N);

@@ -1,5 +1,5 @@
 /**
- * The resource kinds of memplane (api.md §1): Host, VirtualMachine, GuestOSProfile and the
+ * The resource kinds of memplane (docs/manifests.md): Host, VirtualMachine, GuestOSProfile and the
  * Kubernetes-style Event. Spec types describe the object *after* defaulting (what the store
  * holds); quantities are canonical Kubernetes quantity strings (`512Mi`, `8Gi`, `0`).
  *
@@ -11,7 +11,7 @@ export { API_VERSION } from "./version.js";
 import { API_VERSION } from "./version.js";
 import { NAMESPACED_KIND_SET } from "./kinds.js";
 
-/** A canonical quantity string, e.g. `512Mi`, `1300228Ki`, `0` (api.md "Quantities"). */
+/** A canonical quantity string, e.g. `512Mi`, `1300228Ki`, `0` (docs/manifests.md, the quantity type). */
 export type Quantity = string;
 
 /** A percentage of something else, written `25%`. */
@@ -55,7 +55,7 @@ export interface Condition {
 
 // ---------------------------------------------------------------- Host
 
-/** Host memory-state thresholds in % of minFree (memory-model §4). */
+/** Host memory-state thresholds in % of minFree (docs/memory-model.md §5). */
 export interface MemoryStatesSpec {
   clear: number;
   soft: number;
@@ -66,7 +66,7 @@ export interface MemoryStatesSpec {
   holdSeconds: number;
 }
 
-/** Host ballooning settings (memory-model §6). Rates are per second per VM. */
+/** Host ballooning settings (docs/memory-model.md §7). Rates are per second per VM. */
 export interface BallooningSpec {
   enabled: boolean;
   maxPercent: number;
@@ -75,13 +75,13 @@ export interface BallooningSpec {
   deflateRate: Quantity;
 }
 
-/** Host memory-compression settings (memory-model §7). */
+/** Host memory-compression settings (docs/memory-model.md §8). */
 export interface CompressionSpec {
   enabled: boolean;
   maxPercent: number;
 }
 
-/** The host's hypervisor swap datastore (memory-model §7). Rates are per second, shared by the host's VMs. */
+/** The host's hypervisor swap datastore (docs/memory-model.md §8). Rates are per second, shared by the host's VMs. */
 export interface SwapSpec {
   capacity: Quantity | "unlimited";
   writeRate: Quantity;
@@ -89,7 +89,7 @@ export interface SwapSpec {
   swapInLatency: DurationString;
 }
 
-/** Transparent page sharing settings (memory-model §8). */
+/** Transparent page sharing settings (docs/memory-model.md §9). */
 export interface PageSharingSpec {
   enabled: boolean;
   salting: boolean;
@@ -121,7 +121,7 @@ export interface HostSpec {
   policy: ReclamationPolicy;
 }
 
-/** The five host memory states (memory-model §4), from most to least free memory. */
+/** The five host memory states (docs/memory-model.md §5), from most to least free memory. */
 export type HostMemoryState = "high" | "clear" | "soft" | "hard" | "low";
 
 /** Host memory accounting in status. */
@@ -170,7 +170,7 @@ export interface WorkloadPhase {
   rampSeconds?: number;
 }
 
-/** What the guest wants over time (memory-model §3). Percentages are numbers 0–100. */
+/** What the guest wants over time (docs/memory-model.md §3). Percentages are numbers 0–100. */
 export interface WorkloadSpec {
   allocated: Quantity | PercentString;
   active: number;
@@ -208,7 +208,7 @@ export interface VirtualMachineSpec {
   maxBalloon?: Quantity;
   /** Absent: equal to memory. */
   guestSwap?: Quantity;
-  /** Absent: computed (memory-model §9). */
+  /** Absent: computed (docs/memory-model.md §10). */
   overhead?: Quantity;
   workload: WorkloadSpec;
 }

@@ -1,5 +1,5 @@
 /**
- * The CLI's error vocabulary and exit codes (api.md §2): 0 success, 1 invalid input or a failed
+ * The CLI's error vocabulary and exit codes (docs/cli.md): 0 success, 1 invalid input or a failed
  * operation, 2 usage errors. A {@link CliError} is what the top-level handler prints: one
  * paragraph per line, each prefixed `error: ` unless it already reads like kubectl's
  * `Error from server (NotFound): …`.

@@ -19,7 +19,7 @@ export interface EngineSettings {
   tickSeconds?: number;
 }
 
-/** Defaults of a fresh simulation (api.md §4). */
+/** Defaults of a fresh simulation (docs/library.md). */
 export const DEFAULT_SEED = 1;
 /** Seconds per tick of a fresh simulation. */
 export const DEFAULT_TICK_SECONDS = 1;

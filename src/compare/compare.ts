@@ -90,7 +90,7 @@ function pfJson(pf: PeakFinal): { peak: string; final: string } {
   return { peak: pagesToQuantity(pf.peak), final: pagesToQuantity(pf.final) };
 }
 
-/** The report with memory as exact quantity strings (api.md "Quantities"), for `-o json`. */
+/** The report with memory as exact quantity strings (docs/manifests.md, the quantity type), for `-o json`. */
 export function compareReportJson(report: CompareReport): unknown {
   return {
     variants: report.variants,

@@ -78,10 +78,10 @@ export class OutcomeRecorder {
       if (!st) continue;
       let out = this.#hosts.get(h.metadata.name);
       if (!out) {
-        out = { secondsInState: { high: 0, clear: 0, soft: 0, hard: 0, low: 0 }, minFree: Number.POSITIVE_INFINITY, policy: h.spec.policy ?? "esxi" };
+        out = { secondsInState: { high: 0, clear: 0, soft: 0, hard: 0, low: 0 }, minFree: Number.POSITIVE_INFINITY, policy: h.spec.policy };
         this.#hosts.set(h.metadata.name, out);
       }
-      out.policy = h.spec.policy ?? "esxi";
+      out.policy = h.spec.policy;
       out.secondsInState[st.state] += tickSeconds;
       out.minFree = Math.min(out.minFree, quantityToPages(st.memory.free));
     }

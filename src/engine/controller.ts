@@ -1,5 +1,5 @@
 /**
- * The controller contract (api.md §4). Built-in and embedders' controllers implement the same
+ * The controller contract (docs/library.md). Built-in and embedders' controllers implement the same
  * interface and receive the same context. Controllers are level-triggered: a request says
  * *which* object to reconcile, never *what changed*; each reads the current state and converges.
  * Controllers keep no state of their own between ticks: what must survive a snapshot lives in
@@ -23,7 +23,7 @@ export interface ReconcileResult {
   requeueAfterTicks: number;
 }
 
-/** Status patches are merged into the object's status and written once, at the end of the tick (memory-model §11 step 6). */
+/** Status patches are merged into the object's status and written once, at the end of the tick (docs/memory-model.md §12). */
 export type StatusPatch = Partial<HostStatus> | Partial<VirtualMachineStatus>;
 
 /** The store as a controller sees it: reads plus the buffered status write path. */
@@ -74,7 +74,7 @@ export interface Controller {
 }
 
 /**
- * The fixed order of the built-in controllers within a tick (memory-model §11). Custom
+ * The fixed order of the built-in controllers within a tick (docs/memory-model.md §12). Custom
  * controllers run where `CUSTOM_CONTROLLERS_SLOT` stands, in the order they were added: after
  * reclamation, before status is projected, so what they change shows in the same tick.
  */
@@ -82,17 +82,17 @@ export const CUSTOM_CONTROLLERS_SLOT = "*custom*";
 
 /** Built-in controller names in tick order, with the slot for embedders' controllers. */
 export const CONTROLLER_ORDER: readonly string[] = [
-  "reservation", // §11.2 admission, power on/off
-  "workload", // §11.3 guest workloads step
-  "page-sharing", // §11.3 page-sharing scan
-  "host-state", // §11.4
-  "entitlement", // §11.4
+  "reservation", // admission, power on/off
+  "workload", // the guests touch, allocate and free pages
+  "page-sharing", // the page-sharing scan
+  "host-state", // the host memory state
+  "entitlement", // entitlement and idle tax
   // the policies that decide balloon targets per host, one controller each named after the
   // policy, in registry order (mom, squeezed: hosts with that spec.policy; docs/policies.md)
   ...HOST_SCOPED_POLICIES.map((p) => p.name),
-  "balloon", // §11.5
-  "swap", // §11.5
+  "balloon", // balloon targets (hosts whose policy decides per VM) and balloon drivers
+  "swap", // compression and hypervisor swapping
   CUSTOM_CONTROLLERS_SLOT,
-  "host-status", // §11.6 project the model into Host status
-  "vm-status", // §11.6 project the model into VirtualMachine status
+  "host-status", // project the model into Host status
+  "vm-status", // project the model into VirtualMachine status
 ];

@@ -52,7 +52,7 @@ export class SnapshotError extends Error {
 /** What embedders read the store through: reads and watches; writes go through apply/delete. */
 export type EngineStore = ResourceReader & Pick<ResourceStore, "watch">;
 
-/** A running simulation (api.md §4). */
+/** A running simulation (docs/library.md). */
 export interface Engine {
   /**
    * Creates or updates objects from YAML/JSON text, one object or an array of objects. Input is

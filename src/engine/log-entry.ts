@@ -1,5 +1,5 @@
 /**
- * The reconciliation log entry (api.md §3): one per decision that changed something.
+ * The reconciliation log entry (docs/library.md, *Log formats*): one per decision that changed something.
  */
 
 /** Actions every implementation logs (more are welcome). */

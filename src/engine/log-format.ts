@@ -1,5 +1,5 @@
 /**
- * Reconciliation log formats (api.md §3): JSON lines for machines, aligned columns for
+ * Reconciliation log formats (docs/library.md, *Log formats*): JSON lines for machines, aligned columns for
  * people. Quantities arrive as strings and are printed as they are.
  */
 import type { LogEntry } from "./log-entry.js";
@@ -26,7 +26,7 @@ const jsonString = (s: string): string => (NEEDS_ESCAPE.test(s) ? JSON.stringify
 
 const OPTIONAL_STRING_FIELDS = ["namespace", "host", "from", "to", "reason"] as const;
 
-/** Whether every field has the type api.md §3 gives it (the fast writer relies on it). */
+/** Whether every field has the type docs/library.md, *Log formats* gives it (the fast writer relies on it). */
 function wellTyped(e: LogEntry): boolean {
   if (typeof e.tick !== "number" || !Number.isFinite(e.tick)) return false;
   if (typeof e.time !== "string" || typeof e.controller !== "string" || typeof e.kind !== "string") return false;
@@ -36,7 +36,7 @@ function wellTyped(e: LogEntry): boolean {
 }
 
 /**
- * One JSON line in api.md §3 field order; absent optional fields are omitted. Entries of the
+ * One JSON line in docs/library.md, *Log formats* field order; absent optional fields are omitted. Entries of the
  * expected shape are written field by field (≈ 3× JSON.stringify of a re-keyed copy, the
  * same text); anything else goes through JSON.stringify.
  */

@@ -1,5 +1,5 @@
 /**
- * The controller manager: runs one tick (memory-model §11). It advances the clock, then runs
+ * The controller manager: runs one tick (docs/memory-model.md §12). It advances the clock, then runs
  * each controller, in the registry's fixed order, over every object of its kind in the store's
  * stable order, and finally writes the tick's status and events (one status write per object).
  *
@@ -76,7 +76,7 @@ export interface ControllerManagerOptions {
   maxEvents?: number;
   /**
    * Runs at the start of every tick, after the clock advances and before any controller
-   * (memory-model §11 step 1: scheduled manifest changes, e.g. Scenario steps). Its log entries
+   * (docs/memory-model.md §12: scheduled manifest changes, e.g. Scenario steps). Its log entries
    * are part of the tick. A hook that throws is logged as a ReconcileError and the tick goes on.
    */
   beforeControllers?: (start: { tick: number; timeSeconds: number; tickSeconds: number; emit: (controller: string, entry: LogEntryInput) => void }) => void;
@@ -183,7 +183,7 @@ export class ControllerManager {
     let errors = 0;
 
     const emit = (controller: string, input: LogEntryInput): void => {
-      // rebuilt in api.md §3 field order, optional fields only when present
+      // rebuilt in docs/library.md, *Log formats* field order, optional fields only when present
       const ordered = { tick, time, controller, kind: String(input.kind) } as LogEntry;
       if (input.namespace !== undefined) ordered.namespace = input.namespace;
       ordered.name = String(input.name);

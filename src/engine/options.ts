@@ -1,5 +1,5 @@
 /**
- * Engine options (api.md §4) with their defaults, filled in one place
+ * Engine options (docs/library.md) with their defaults, filled in one place
  * (controller-runtime's setOptionsDefaults).
  */
 import { ManualClock } from "./clock.js";

@@ -1,5 +1,5 @@
 /**
- * The simulation's one source of randomness (memory-model §1): sfc32 seeded through
+ * The simulation's one source of randomness (docs/memory-model.md §1): sfc32 seeded through
  * splitmix32 from an integer seed. Same seed, same sequence, on every platform; the state is
  * four 32-bit words that go into engine snapshots.
  */

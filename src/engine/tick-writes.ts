@@ -1,5 +1,5 @@
 /**
- * The controllers' write path for one tick (memory-model §11 step 6): status patches,
+ * The controllers' write path for one tick (docs/memory-model.md §12): status patches,
  * conditions and events are buffered per object while controllers run and written at the end
  * of the tick as ONE status write per object whose status changed, plus the tick's Events.
  *

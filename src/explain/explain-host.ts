@@ -1,6 +1,6 @@
 /**
  * `explainHost`: why a host is in its memory state at a tick — free memory against minFree and
- * each threshold, the last state change and what it set running (memory-model.md §5), and which
+ * each threshold, the last state change and what it set running (docs/memory-model.md §5), and which
  * of its VMs are being reclaimed.
  */
 import type { Engine } from "../engine/engine.js";

@@ -1,6 +1,6 @@
 /**
  * `explainVm`: why a VM is where it is at a tick, in plain words and with the numbers — which
- * bound set its entitlement (memory-model.md §6), which cap set its balloon maximum and why the
+ * bound set its entitlement (docs/memory-model.md §6), which cap set its balloon maximum and why the
  * target is what it is (§7), why it is compressed or swapped (§8), and its admission (§10).
  *
  * At the current tick the decisions are recomputed from the model with the controllers' rules
@@ -127,7 +127,7 @@ export function boundedNote(object: string, oldest: number, at: number): string 
   return `Records are bounded: each object keeps only its newest ${DECISION_RETENTION} decisions, and the oldest kept for ${object} is at tick ${oldest}, after tick ${at}; anything shown below comes from older-kind records that survived, and missing topics cannot be explained for that tick.`;
 }
 
-/** Admission in plain words (memory-model.md §10). */
+/** Admission in plain words (docs/memory-model.md §10). */
 function admissionText(adm: AdmissionDecision, ts: number): string {
   if (adm.admitted) return `Admission: admitted at ${tickAt(adm.tick, ts)}: ${adm.message}.`;
   return `Admission: denied (${adm.reason}) at ${tickAt(adm.tick, ts)}: ${adm.message}; it stays Pending and is retried every tick.`;
@@ -142,9 +142,9 @@ function notRunningText(vm: VmRecord, adm: AdmissionDecision | undefined, ts: nu
         ? `Not admitted (${reason.reason}) since ${tickAt(reason.tick, ts)}: ${reason.message}.`
         : `Not admitted: ${vm.admission.reason}${vm.admission.message ? `: ${vm.admission.message}` : ""}.`,
       vm.admission.reason === "InsufficientMemory"
-        ? "Admission needs reservation + overhead to fit in the host's unreserved memory (memory-model.md §10): lower this VM's reservation, or free reserved capacity on the host."
+        ? "Admission needs reservation + overhead to fit in the host's unreserved memory (docs/memory-model.md §10): lower this VM's reservation, or free reserved capacity on the host."
         : vm.admission.reason === "InsufficientSwap"
-          ? "Its swap file (memory − reservation) does not fit in the host's swap datastore (memory-model.md §10)."
+          ? "Its swap file (memory − reservation) does not fit in the host's swap datastore (docs/memory-model.md §10)."
           : undefined,
       "Nothing is ballooned or swapped until it runs.",
     ]);
@@ -152,7 +152,7 @@ function notRunningText(vm: VmRecord, adm: AdmissionDecision | undefined, ts: nu
   return `Stopped (${vm.admission.reason || "powered off"}): it holds no host memory, so nothing is reclaimed.`;
 }
 
-/** Entitlement and reclaim need (memory-model.md §6). */
+/** Entitlement and reclaim need (docs/memory-model.md §6). */
 export function entitlementText(e: EntitlementDecision, hostName: string, ts: number, live = false): string {
   const hi = `min(memory ${size(e.memory)}, limit ${size(e.limit)}, max(touched ${size(e.touched)}, active ${size(e.active)}))`;
   const k = e.idleTax >= 100 ? "∞" : `${Math.round((100 / (100 - e.idleTax)) * 100) / 100}×`;
@@ -180,7 +180,7 @@ export function entitlementText(e: EntitlementDecision, hostName: string, ts: nu
   return `Entitlement ${size(e.entitlement)} (${live ? "now" : `decided at ${tickAt(e.tick, ts)}`}) — bound: ${bound}. ${why} ${reclaim}`;
 }
 
-/** Names the binding balloon cap with its arithmetic (memory-model.md §7). */
+/** Names the binding balloon cap with its arithmetic (docs/memory-model.md §7). */
 export function capText(b: BalloonDecision, memory: number): string {
   switch (b.binding) {
     case "maxPercent":
@@ -196,11 +196,11 @@ export function capText(b: BalloonDecision, memory: number): string {
   }
 }
 
-/** The balloon: binding cap, target and why, what the guest gave (memory-model.md §7). */
+/** The balloon: binding cap, target and why, what the guest gave (docs/memory-model.md §7). */
 export function balloonText(b: BalloonDecision, recorded: BalloonDecision | undefined, vm: VmRecord, ts: number, live = false): string {
   if (b.binding === "noDriver") {
     const why = b.reason === "BallooningDisabled" ? "ballooning is disabled on its host" : 'VMware Tools are not installed, so there is no balloon driver ("no tools no Ballooning", seed)';
-    return `Balloon: none — binding cap: no driver. ${why}; any reclaim need goes straight to compression and hypervisor swapping, which pick pages blindly (memory-model.md §7–§8).`;
+    return `Balloon: none — binding cap: no driver. ${why}; any reclaim need goes straight to compression and hypervisor swapping, which pick pages blindly (docs/memory-model.md §7–§8).`;
   }
   const memory = vm.memory;
   const others = (["maxPercent", "osFloor", "reservation", "maxBalloon"] as const)
@@ -225,7 +225,7 @@ export function balloonText(b: BalloonDecision, recorded: BalloonDecision | unde
   return paragraph([head, why, gave, live && guest]);
 }
 
-/** What the VM waited on in the last tick (memory-model.md §11). */
+/** What the VM waited on in the last tick (docs/memory-model.md §11). */
 export function stallText(vm: VmRecord): string {
   const c = vm.counters;
   const parts = [
@@ -238,7 +238,7 @@ export function stallText(vm: VmRecord): string {
   return `Stall ${pct(vm.stallPercent)} in the last tick${parts.length ? `: it waited on ${parts.join(", ")}` : ""}.`;
 }
 
-/** Compression and hypervisor swapping (memory-model.md §8). */
+/** Compression and hypervisor swapping (docs/memory-model.md §8). */
 export function swapText(s: SwapDecision, doneBecause: string | undefined, ts: number, live = false): string {
   const amounts = `compressed ${size(s.compressed)}, swapped ${size(s.swapped)}, swap target ${size(s.swapTarget)}`;
   const need = s.need > 0 ? ` Need ${size(s.need)} = min(consumed − entitlement, consumed − reservation).` : "";

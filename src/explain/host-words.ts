@@ -1,11 +1,11 @@
-/** Plain words for a host's memory state and its state changes (memory-model.md §5). */
+/** Plain words for a host's memory state and its state changes (docs/memory-model.md §5). */
 import { describeState } from "../policies/host-state.js";
 import { HOST_DECISION_RETENTION, type HostStateDecision } from "../hypervisor/decisions.js";
 import { enterThresholdPercent, stateRank, thresholdPages } from "../hypervisor/formulas.js";
 import type { HostRecord } from "../hypervisor/ledger.js";
 import { pct, size, tickAt } from "./words.js";
 
-/** What runs in each state (memory-model.md §5 table). */
+/** What runs in each state (docs/memory-model.md §5 table). */
 export const STATE_ACTIONS: Record<HostStateDecision["to"], string> = {
   high: "nothing is reclaimed (page sharing is held back by large pages while free ≥ 400 % of minFree)",
   clear: "page sharing runs at full speed; nothing is ballooned",

@@ -8,6 +8,7 @@ import type { HostSpec, MemoryStatesSpec, VirtualMachineSpec, WorkloadSpec } fro
 import { percentOrQuantityToPages as parsePercentOrQuantityPages, quantityToPages as parseQuantityPages } from "../api/quantity.js";
 import { parseDuration as parseDurationText, parseSimTime as parseSimTimeText } from "../api/duration.js";
 import { MEMO_LIMIT, memoise } from "../api/memo.js";
+import { HOST_SPEC_DEFAULTS } from "../api/defaults.js";
 import { autoMinFreePages, defaultOverheadPages, sharesValue } from "./formulas.js";
 import { resolveField } from "./spec-problems.js";
 
@@ -87,7 +88,7 @@ export function resolveHost(spec: DeepReadonly<HostSpec>): ResolvedHost {
       swapInLatency: resolveField("spec.swap.swapInLatency", parseDuration, spec.swap.swapInLatency),
     },
     pageSharing: { ...spec.pageSharing },
-    policy: spec.policy ?? "esxi",
+    policy: spec.policy ?? HOST_SPEC_DEFAULTS.policy, // a spec written to the store without defaulting
   };
 }
 

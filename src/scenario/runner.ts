@@ -1,5 +1,5 @@
 /**
- * The Scenario runner: at the start of every tick (memory-model §11 step 1), each Scenario's
+ * The Scenario runner: at the start of every tick (docs/memory-model.md §12), each Scenario's
  * steps that have come due are applied in order of `after` (ties in list order) — an object
  * applied, patched (JSON merge patch of its spec) or deleted — and logged as
  * `ScenarioStepApplied` (or `ScenarioStepFailed`). Progress lives in the Scenario's status, so

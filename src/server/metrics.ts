@@ -12,7 +12,7 @@ import type { DeepReadonly } from "../store/types.js";
 /** The content type of the Prometheus text format. */
 export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
-/** Host memory states, from most free to least (memory-model §4). */
+/** Host memory states, from most free to least (docs/memory-model.md §5). */
 export const HOST_STATES = ["high", "clear", "soft", "hard", "low"] as const;
 
 /** Counters the server keeps outside the store. */

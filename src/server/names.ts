@@ -1,5 +1,5 @@
 /**
- * Names in request paths, checked by each kind's own rule (api.md §1): namespaces and the names
+ * Names in request paths, checked by each kind's own rule (docs/manifests.md): namespaces and the names
  * of hosts, VMs and profiles are DNS-1123 labels; events are named `<object>.<reason>[.N]`
  * (`web-1.admitted`), so their names are DNS-1123 subdomains, as in Kubernetes. Both rules rule
  * out `..`, `/`, `%`, empty parts and anything else that could reach outside the store.

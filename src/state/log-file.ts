@@ -63,7 +63,7 @@ export function parseLogLines(text: string, maxTick = Number.POSITIVE_INFINITY):
   return { entries, droppedLines, droppedUncommitted };
 }
 
-/** Serialises entries as JSON lines (api.md §3 field order, as `formatLogJson`), each ending in "\n". */
+/** Serialises entries as JSON lines (docs/library.md, *Log formats* field order, as `formatLogJson`), each ending in "\n". */
 export function toLogLines(entries: readonly LogEntry[]): string {
   let out = "";
   for (const e of entries) out += formatLogJson(e) + "\n";

@@ -1,5 +1,5 @@
 /**
- * The in-memory observable resource store (api.md §1, §4): what the apiserver + etcd are to
+ * The in-memory observable resource store (docs/manifests.md, docs/library.md): what the apiserver + etcd are to
  * Kubernetes. Objects are cloned and deep-frozen once on write and handed out as they are;
  * `get` is a map lookup, `list` is cached per kind until the next write of that kind, and no
  * single write does work proportional to the number of objects.

@@ -1,5 +1,5 @@
 /**
- * The observable resource store's interfaces (api.md §1, §4). Controllers depend on the
+ * The observable resource store's interfaces (docs/manifests.md, docs/library.md). Controllers depend on the
  * narrowest one they need: {@link ResourceReader} to read, {@link StatusWriter} to report.
  */
 import type { Observable } from "rxjs";
@@ -85,6 +85,3 @@ export interface ApplyOptions {
    */
   adopt?: boolean;
 }
-
-/** Convenience for writers of conditions: sets one condition, keeping lastTransitionTime unless status flips. */
-export type SetCondition = (conditions: readonly Condition[] | undefined, next: Omit<Condition, "lastTransitionTime">, now: string) => Condition[];

@@ -85,7 +85,7 @@ export function registerGet(program: Command, ctx: CliContext): void {
 
 /**
  * One object. GuestOSProfiles fall back to the built-in profile of that name (an applied
- * profile overrides a built-in one, api.md §1).
+ * profile overrides a built-in one, docs/manifests.md).
  */
 function getObject(engine: Engine, kind: Kind, name: string, namespace: string | undefined): AnyObject | undefined {
   const stored = engine.store.get(kind, name, namespace) as AnyObject | undefined;

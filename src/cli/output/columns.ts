@@ -3,12 +3,13 @@
  * with `-o wide`, NAMESPACE first with `--all-namespaces`. Memory is shown human-readable
  * (`3.50 GiB`); `-o json|yaml` carry the exact quantities.
  */
-import type { GuestOSProfile, Host, HostMemoryState, Kind, MemplaneEvent, Scenario, VirtualMachine, VmPhase } from "../../api/types.js";
+import type { GuestOSProfile, Host, Kind, MemplaneEvent, Scenario, VirtualMachine, VmPhase } from "../../api/types.js";
 import { BUILTIN_LABEL } from "../../api/builtin-profiles.js";
 import { formatPagesHuman, quantityToPages } from "../../api/quantity.js";
 import type { DeepReadonly } from "../../store/types.js";
 import { paint } from "../terminal.js";
 import { ageSince } from "./age.js";
+import { HOST_STATE_COLORS } from "./state-colors.js";
 
 /** What a cell may need besides its object. */
 export interface RowContext {
@@ -41,14 +42,6 @@ export function humanQuantity(q: string | undefined): string {
   }
 }
 
-const STATE_COLORS: Record<HostMemoryState, "green" | "cyan" | "yellow" | "red" | "magenta"> = {
-  high: "green",
-  clear: "cyan",
-  soft: "yellow",
-  hard: "red",
-  low: "magenta",
-};
-
 const PHASE_COLORS: Record<VmPhase, "green" | "yellow" | "gray"> = { Running: "green", Pending: "yellow", Stopped: "gray" };
 
 const namespaceColumn = <T extends { metadata: { namespace?: string } }>(): Column<T> => ({
@@ -64,11 +57,11 @@ const ageColumn = <T extends { metadata: { creationTimestamp?: string } }>(): Co
   cell: (o, ctx) => ageSince(o.metadata.creationTimestamp, ctx.nowSeconds),
 });
 
-/** Host columns: capacity, memory state (memory-model §4), free vs minFree, overcommit, VMs. */
+/** Host columns: capacity, memory state (docs/memory-model.md §5), free vs minFree, overcommit, VMs. */
 export const HOST_COLUMNS: readonly Column<Host>[] = [
   nameColumn(),
   { header: "CAPACITY", cell: (h) => humanQuantity(h.spec.capacity) },
-  { header: "STATE", cell: (h, ctx) => (h.status ? paint(h.status.state, STATE_COLORS[h.status.state] ?? "bold", ctx.color) : NONE) },
+  { header: "STATE", cell: (h, ctx) => (h.status ? paint(h.status.state, HOST_STATE_COLORS[h.status.state] ?? "bold", ctx.color) : NONE) },
   { header: "FREE", cell: (h) => humanQuantity(h.status?.memory.free) },
   { header: "MINFREE", cell: (h) => humanQuantity(h.status?.memory.minFree) },
   { header: "OVERCOMMIT", cell: (h) => (h.status ? `${h.status.overcommit.toFixed(2)}x` : NONE) },
@@ -81,7 +74,7 @@ export const HOST_COLUMNS: readonly Column<Host>[] = [
   { header: "COMPRESSED", wide: true, cell: (h) => humanQuantity(h.status?.memory.compressed) },
   { header: "SWAPPED", wide: true, cell: (h) => humanQuantity(h.status?.memory.swapped) },
   { header: "SHARED-SAVINGS", wide: true, cell: (h) => humanQuantity(h.status?.memory.sharedSavings) },
-  { header: "POLICY", wide: true, cell: (h) => h.spec.policy ?? "esxi" },
+  { header: "POLICY", wide: true, cell: (h) => h.spec.policy },
 ];
 
 /** VirtualMachine columns, esxtop names in the comments: MEMSZ, CNSM, MCTLSZ, SWCUR; wide adds SZTGT, ACTV, ZIP, SHRD, OVHD. */

@@ -290,7 +290,7 @@ function pagesOf(q: string | undefined): number | undefined {
 export function describeHost(host: DeepReadonly<Host>, vms: readonly DeepReadonly<VirtualMachine>[], ctx: DescribeContext): string {
   const w = new DescribeWriter();
   writeMetadata(w, host.metadata, false, ctx.nowSeconds);
-  w.field(0, "Policy", host.spec.policy ?? "esxi");
+  w.field(0, "Policy", host.spec.policy);
   const st = host.status;
   w.field(0, "State", st ? paint(st.state, "bold", ctx.color) : NONE);
 

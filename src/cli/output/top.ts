@@ -4,11 +4,12 @@
  * esxtop's counters in MB with two decimals, right-aligned: MEMSZ GRANT CNSM SZTGT ACTV MCTLSZ
  * MCTLTGT MCTLMAX SWCUR SWTGT ZIP SHRD, plus STALL%. (esxtop's "MB" are MiB.)
  */
-import type { Host, VirtualMachine, VirtualMachineMemoryStatus } from "../../api/types.js";
+import type { Host, HostMemoryState, VirtualMachine, VirtualMachineMemoryStatus } from "../../api/types.js";
 import { DEFAULT_NAMESPACE } from "../../api/types.js";
 import { quantityToPages } from "../../api/quantity.js";
 import type { DeepReadonly } from "../../store/types.js";
-import { paint, type ANSI_COLORS } from "../terminal.js";
+import { paint } from "../terminal.js";
+import { HOST_STATE_COLORS } from "./state-colors.js";
 import { visibleWidth } from "./table.js";
 
 /** The numeric columns of a VM row, in esxtop's order, with the status field each shows. */
@@ -51,8 +52,6 @@ interface VmRow {
   /** MiB per memory column, then STALL%. */
   values: Map<string, number>;
 }
-
-const STATE_COLORS: Record<string, keyof typeof ANSI_COLORS> = { high: "green", clear: "cyan", soft: "yellow", hard: "red", low: "magenta" };
 
 /** MiB in a quantity (0 when absent or unparsable). */
 function mib(q: string | undefined): number {
@@ -115,7 +114,7 @@ function hostHeader(host: DeepReadonly<Host>, color: boolean): string[] {
   const st = host.status;
   if (!st) return [`${name}   (not reconciled yet: step the simulation)`];
   const m = st.memory;
-  const state = paint(st.state, STATE_COLORS[st.state] ?? "bold", color);
+  const state = paint(st.state, HOST_STATE_COLORS[st.state as HostMemoryState] ?? "bold", color);
   const capacity = mib(m.capacity);
   const vmk = mib(host.spec.vmkernelReserved);
   const free = mib(m.free);
@@ -124,7 +123,7 @@ function hostHeader(host: DeepReadonly<Host>, color: boolean): string[] {
   const ms = host.spec.memoryStates;
   const pct = (p: number): string => num(String(Math.floor((minFree * p) / 100)));
   return [
-    `${name}   state ${state}   overcommit ${st.overcommit.toFixed(2)}x   VMs ${st.vms.running} running, ${st.vms.pending} pending   policy ${host.spec.policy ?? "esxi"}`,
+    `${name}   state ${state}   overcommit ${st.overcommit.toFixed(2)}x   VMs ${st.vms.running} running, ${st.vms.pending} pending   policy ${host.spec.policy}`,
     `${label("PMEM")}${num(String(Math.round(capacity)))} total:${num(String(Math.round(vmk)))} vmk,${num(String(Math.round(other)))} other,${num(String(Math.round(free)))} free`,
     `${label("VMKMEM")}${num(wholeMiB(m.minFree))} minfree,${pct(ms.soft)} soft,${pct(ms.hard)} hard,${pct(ms.low)} low,${num(wholeMiB(m.reserved))} rsvd,${num(wholeMiB(m.unreserved))} ursvd, ${state} state`,
     `${label("MEMCTL")}${num(wholeMiB(m.ballooned))} curr   ${label("SWAP")}${num(wholeMiB(m.swapped))} curr   ${label("ZIP")}${num(wholeMiB(m.compressed))} zipped   ${label("PSHARE")}${num(wholeMiB(m.sharedSavings))} saving`,

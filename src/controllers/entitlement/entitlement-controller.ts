@@ -1,5 +1,5 @@
 /**
- * entitlement controller — what each running VM should have (memory-model §5, esxtop SZTGT).
+ * entitlement controller — what each running VM should have (docs/memory-model.md §6, esxtop SZTGT).
  *
  * Why it exists: under contention ESXi divides the memory available to VMs by shares, but taxes
  * idle memory (Waldspurger's idle memory tax) so it is taken from idle VMs first. Each host's
@@ -14,7 +14,7 @@ import type { MemoryModel, MemoryModelReader } from "../../hypervisor/memory-mod
 import { approx, hostFor, q, significantChange } from "../shared/context.js";
 import type { EntitlementBound, EntitlementDecision } from "../../hypervisor/decisions.js";
 
-/** One host's water-filling: its running VMs, their §5 inputs, the memory available and the result. */
+/** One host's water-filling: its running VMs, their entitlement inputs, the memory available and the result. */
 export interface HostEntitlements {
   vms: VmRecord[];
   inputs: EntitlementInput[];
@@ -22,7 +22,7 @@ export interface HostEntitlements {
   result: EntitlementResult;
 }
 
-/** Water-fills one host's VMs (memory-model §5): shared by the controller and `explain`. */
+/** Water-fills one host's VMs (docs/memory-model.md §6): shared by the controller and `explain`. */
 export function computeEntitlements(model: MemoryModelReader, host: HostRecord): HostEntitlements {
   const vms = model.vmsOf(host);
   let overhead = 0;

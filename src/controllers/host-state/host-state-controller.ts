@@ -1,5 +1,5 @@
 /**
- * host-state controller — the five host memory states (memory-model §4).
+ * host-state controller — the five host memory states (docs/memory-model.md §5).
  *
  * Why it exists: ESXi decides *which* reclamation runs from how much free memory is left
  * relative to minFree (high, clear, soft, hard, low). Moving down happens at once — a tick

@@ -1,5 +1,5 @@
 /**
- * page-sharing controller — transparent page sharing (memory-model §8).
+ * page-sharing controller — transparent page sharing (docs/memory-model.md §9).
  *
  * Why it exists: identical pages need only one host copy. Zero pages are shared within a VM;
  * with salting off, identical pages of VMs with the same guest OS are shared across VMs. The

@@ -1,5 +1,5 @@
 /**
- * reservation controller — admission control (memory-model §9).
+ * reservation controller — admission control (docs/memory-model.md §10).
  *
  * Why it exists: a VM may only power on when its reservation plus overhead fits into the host's
  * unreserved memory and its swap file fits the swap datastore; otherwise it waits as Pending and

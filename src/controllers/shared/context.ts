@@ -107,7 +107,7 @@ export const q = (pages: number): string => {
 export { approx } from "../../hypervisor/format.js";
 
 /**
- * Whether a change from `from` to `to` is worth logging (api.md §3): it moves by at least 1 %
+ * Whether a change from `from` to `to` is worth logging (docs/library.md, *Log formats*): it moves by at least 1 %
  * and at least 1 MiB, or goes to or from zero. Smaller drifts (an active estimate decaying by a
  * few pages a tick) are not decisions a reader needs to see.
  */

@@ -1,5 +1,5 @@
 /**
- * host-status controller — projects the memory model into Host status (memory-model §11 step 6).
+ * host-status controller — projects the memory model into Host status (docs/memory-model.md §12).
  *
  * Why it exists: users and embedders observe the store, not the model. Every tick each host's
  * state, memory accounting, overcommit, VM counts and conditions (MemoryPressure, SwapSpaceLow)

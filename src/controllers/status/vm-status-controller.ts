@@ -1,5 +1,5 @@
 /**
- * vm-status controller — projects the memory model into VirtualMachine status (§11 step 6).
+ * vm-status controller — projects the memory model into VirtualMachine status (docs/memory-model.md §12).
  *
  * Why it exists: the esxtop-named memory fields, fault rates, stall estimate and conditions
  * (Admitted, BalloonDriverReady, Ballooning, Compressing, HypervisorSwapping, GuestSwapping,

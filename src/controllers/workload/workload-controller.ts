@@ -1,5 +1,5 @@
 /**
- * workload controller — the guests themselves (memory-model §3, §11 step 3).
+ * workload controller — the guests themselves (docs/memory-model.md §3, §12).
  *
  * Why it exists: controllers react to a world that changes. Each tick every running guest's
  * workload steps: allocation grows (free pages first, then untouched ones that need new host

@@ -58,7 +58,7 @@ export function vmFindings(model: MemoryModelReader, store: ResourceReader, obs:
         object: vmObject(v),
         message: `VMware Tools are not installed: no balloon driver, so any reclaim need goes straight to compression and hypervisor swapping, which pick pages blindly.${seen}`,
         fix: "install VMware Tools (spec.tools.installed: true) so the guest can choose what to give up",
-        source: 'seed ("no tools no Ballooning"); memory-model.md §7, §8',
+        source: 'seed ("no tools no Ballooning"); docs/memory-model.md §7, §8',
       });
     }
     if (Number.isFinite(v.spec.limit) && v.spec.limit < memory) {
@@ -69,7 +69,7 @@ export function vmFindings(model: MemoryModelReader, store: ResourceReader, obs:
         object: vmObject(v),
         message: `limit ${size(v.spec.limit)} is below its configured memory ${size(memory)}: the guest sees ${size(memory)}, but anything it uses above ${size(v.spec.limit)} is ballooned or swapped even on an idle host.${seen}`,
         fix: `remove spec.limit (or raise it to ${size(memory)}); if ${size(v.spec.limit)} is really enough, set spec.memory: ${size(v.spec.limit)} instead`,
-        source: "memory-model.md §6 (ceiling min(M, limit, …)), §7 and §8 (over-limit VMs are reclaimed in any state)",
+        source: "docs/memory-model.md §6 (ceiling min(M, limit, …)), §7 and §8 (over-limit VMs are reclaimed in any state)",
       });
     }
     if (host && canBalloon(v, host)) {
@@ -82,7 +82,7 @@ export function vmFindings(model: MemoryModelReader, store: ResourceReader, obs:
           object: vmObject(v),
           message: `guest swap ${size(v.spec.guestSwap)} is smaller than its balloon maximum ${size(balloonMax)}: once free memory is gone the balloon makes the guest page used memory out, and with its swap full the balloon stalls and the guest may OOM.${stalled ? ` In the simulation the balloon stalled (guest swap full, ${size(o.peakGuestSwapped)} paged out).` : ""}`,
           fix: `give the guest at least ${size(balloonMax)} of swap (spec.guestSwap: ${size(roundUp64Mi(balloonMax))}), or cap the balloon at its swap (spec.maxBalloon: ${size(v.spec.guestSwap)})`,
-          source: "memory-model.md §7 (what the guest gives, in order; BalloonStalled, GuestOOMRisk)",
+          source: "docs/memory-model.md §7 (what the guest gives, in order; BalloonStalled, GuestOOMRisk)",
         });
       }
     }
@@ -99,7 +99,7 @@ export function vmFindings(model: MemoryModelReader, store: ResourceReader, obs:
           fix: reason === "InsufficientSwap"
             ? "enlarge the host's swap datastore (spec.swap.capacity) or reserve more of this VM (its swap file is memory − reservation)"
             : `lower this VM's reservation (${size(v.spec.reservation)}), lower the reservations already on ${v.hostName}${big}, or place it on another host`,
-          source: "memory-model.md §10 (admission)",
+          source: "docs/memory-model.md §10 (admission)",
         });
       }
     }
@@ -113,7 +113,7 @@ export function vmFindings(model: MemoryModelReader, store: ResourceReader, obs:
         object: vmObject(v),
         message: `reserves ${size(v.spec.reservation)} but its working set peaks at ${size(peak.workingSet)} (${pct(peak.activePercent)} of ${size(peak.allocated)}): ${size(hoard)} of reserved memory is held idle — it counts against admission and cannot be reclaimed for other VMs${hostPressure > 0 ? `, while host ${v.hostName} was under pressure for ${plural(hostPressure, "tick")}` : ""}.`,
         fix: `lower spec.reservation to about its working set (${size(roundUp64Mi(peak.workingSet))})`,
-        source: 'memory-model.md §10 (reservations, protection); seed comments ("a reservation for all RAM — bad idea in most respects")',
+        source: 'docs/memory-model.md §10 (reservations, protection); seed comments ("a reservation for all RAM — bad idea in most respects")',
       });
     }
     if (o && o.runningTicks > 0) {
@@ -125,7 +125,7 @@ export function vmFindings(model: MemoryModelReader, store: ResourceReader, obs:
           object: vmObject(v),
           message: `stalled on memory ${pct(avg)} of the time on average (up to ${pct(o.maxStall)}): peak balloon ${size(o.peakBalloon)}, guest paged out ${size(o.peakGuestSwapped)}, compressed/swapped by the hypervisor ${size(o.peakHypervisorReclaimed)}${o.stalledTicks > 0 ? `; in ${plural(o.stalledTicks, "tick")} the host could not serve its page requests (up to ${size(o.peakStalledPages)} in one tick: no free host page, page-in throughput used up, or blocked in low)` : ""}.`,
           fix: `${o.peakHypervisorReclaimed > 0 ? "keep the hypervisor from swapping it" : "let it keep its memory"}: reserve what it uses (spec.reservation: ${size(Math.min(memory, v.spec.limit, roundUp64Mi(o.peakConsumed)))}), raise its shares, or move load off ${v.hostName}`,
-          source: "memory-model.md §11 (cost of reclamation); seed (\"ballooning … still a really bad thing for performance\")",
+          source: "docs/memory-model.md §11 (cost of reclamation); seed (\"ballooning … still a really bad thing for performance\")",
         });
       }
     }
@@ -188,7 +188,7 @@ export function hostFindings(model: MemoryModelReader, obs: Observation, tickSec
             : allocReclaim > 0
               ? `move ${size(roundUp64Mi(allocReclaim))} of peak allocation off ${host.name}, or accept ballooning of idle memory`
               : "none needed while workloads stay as declared; watch the ratio when adding VMs",
-        source: 'seed ("avoid over provisioning servers"); memory-model.md §6 (available memory), §5 (minFree)',
+        source: 'seed ("avoid over provisioning servers"); docs/memory-model.md §6 (available memory), §5 (minFree)',
       });
     }
     const h = obs.hosts.get(host.name);
@@ -214,7 +214,7 @@ export function hostFindings(model: MemoryModelReader, obs: Observation, tickSec
             ? `spent ${secs(hard)} in hard/low (hypervisor swapping for the whole remaining need)${soft > 0 ? ` and ${secs(soft)} in soft` : ""}`
             : `spent ${secs(soft)} in soft (ballooning)`) + ` of ${secs(obs.ticks)}.` + (payers.length ? ` Who paid${hard > 0 ? " (stall % while hard/low)" : " (average stall %)"}: ${payers.join(", ")}.` : ""),
         fix: `free memory on ${host.name}: move VMs off it or add capacity so free stays above minFree ${size(host.spec.minFree)}; protect the VMs that must not stall with reservations`,
-        source: "memory-model.md §5 (states), §8 (hard: swap alongside the balloon), §11 (stall %); seed (\"avoid memory contention situations\")",
+        source: "docs/memory-model.md §5 (states), §8 (hard: swap alongside the balloon), §11 (stall %); seed (\"avoid memory contention situations\")",
       });
     }
   }

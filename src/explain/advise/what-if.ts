@@ -88,7 +88,7 @@ function othersReclaimed(obs: Observation, host: string, except: string): number
 /** The finding for one what-if run. */
 function describe(base: VmObservation, after: VmObservation, reservation: number, before: number, baseline: Observation, variant: Observation, options: WhatIfOptions): Finding {
   const object = vmObject(base);
-  const source = 'seed ("make a reservation on a server — reservation does not allow ballooning to claim any memory"); memory-model.md §10 (protection)';
+  const source = 'seed ("make a reservation on a server — reservation does not allow ballooning to claim any memory"); docs/memory-model.md §10 (protection)';
   const q = size(reservation);
   if (after.runningTicks === 0 || after.pendingTicks > 0) {
     return {
