@@ -104,10 +104,11 @@ export class ManifestCollector {
     const { validations } = attempt;
     const source: ManifestSource = { file, documents: 0, objects: 0 };
     this.sources.push(source);
-    const { documents, problems } = attempt.full?.() ?? readYamlDocuments(text, this.limits);
+    const { documents, problems, refused } = attempt.full?.() ?? readYamlDocuments(text, this.limits);
     for (const p of problems) {
       this.errors.add({ file, line: p.position.line, column: p.position.column, path: formatPath(p.path), message: p.message });
     }
+    if (refused) return; // a per-file limit: what was read before it is not worth validating
     for (const doc of documents) {
       if (doc.value === null || doc.value === undefined) continue;
       source.documents++;

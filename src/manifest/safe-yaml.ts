@@ -79,32 +79,36 @@ function readTracked(source: string, lim: YamlLimits, parsed: Parsed): YamlReadR
   const lines = new LineIndex(source);
   if ("refused" in parsed) {
     problems.push({ position: lines.position(parsed.refused.offset), path: [], message: parsed.refused.message });
-    return { documents: [], problems };
+    return { documents: [], problems, refused: true };
   }
   try {
     if ("error" in parsed) throw parsed.error;
     const builder = new DocumentBuilder(source, 0, lines, lim, problems, 0, newBudget());
     builder.run(parsed.events);
-    return { documents: builder.documents, problems };
+    return { documents: builder.documents, problems, ...(builder.stopped && { refused: true }) };
   } catch (error) {
     // Recover: read each document on its own so that every syntax error is reported.
     const documents: YamlDocument[] = [];
     const budget = newBudget();
     let index = 0;
+    let refused = false;
     for (const chunk of splitDocuments(source)) {
       try {
         const events = parseEvents(chunk.text, { maxDepth: lim.maxDepth });
         const builder = new DocumentBuilder(chunk.text, chunk.offset, lines, lim, problems, index, budget);
         index = builder.run(events);
         documents.push(...builder.documents);
-        if (builder.stopped) break; // the file's node budget is spent
+        if (builder.stopped) {
+          refused = true; // the file's node budget is spent
+          break;
+        }
       } catch (chunkError) {
         problems.push(parseProblem(chunkError, chunk.offset, lines));
         index++;
       }
     }
     if (problems.length === 0) problems.push(parseProblem(error, 0, lines));
-    return { documents, problems };
+    return { documents, problems, ...(refused && { refused }) };
   }
 }
 

@@ -30,8 +30,11 @@ export function editDistanceWithin(a: string, b: string, max: number): number {
   for (let i = 1; i <= a.length; i++) {
     const from = Math.max(1, i - max);
     const to = Math.min(n, i + max);
-    current.fill(over);
+    // the row holds what an older row left: only the cells next to the band are read, so only
+    // they are reset (filling the whole row would make a long word cost its length squared)
     current[0] = i <= max ? i : over;
+    current[from - 1] = from === 1 ? current[0]! : over;
+    if (to < n) current[to + 1] = over;
     let rowMin = current[0]!;
     for (let j = from; j <= to; j++) {
       const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;

@@ -48,6 +48,11 @@ export interface YamlProblem {
 export interface YamlReadResult {
   documents: YamlDocument[];
   problems: YamlProblem[];
+  /**
+   * True when the text broke a per-file limit (documents, nodes): reading stopped, `documents`
+   * is incomplete, and the problem about the limit is the one to report.
+   */
+  refused?: boolean;
 }
 
 /** Thrown inside the builder to abandon a document that broke a hard limit. */
