@@ -160,6 +160,14 @@ describe("errors are bounded", () => {
     for (const message of messages) expect(message.length).toBeLessThan(300);
     expect(messages[3]).toContain("(10000 characters)");
   });
+
+  test("a 1 MB quantity and a 100 KB label key are echoed short", () => {
+    const text = `apiVersion: memplane.io/v1alpha1\nkind: Host\nmetadata:\n  name: esx\n  labels:\n    ${"l".repeat(100_000)}: x\nspec:\n  capacity: ${"9".repeat(1_000_000)}Gi\n`;
+    const { errors } = parseManifestText(text, "long.yaml");
+    expect(errors.map((e) => e.path.length + e.message.length)).toEqual([expect.any(Number), expect.any(Number)]);
+    for (const e of errors) expect(e.path.length + e.message.length).toBeLessThan(400);
+    expect(errors[1]!.message).toMatch(/^invalid quantity "9{37}\.\.\.": is too long/);
+  });
 });
 
 describe("standard input is read under the limit", () => {
