@@ -62,8 +62,9 @@ export class QuantityError extends Error {
   }
 }
 
+/** The input as a message shows it: a string quoted, and cut at 40 characters (a 1 MB value must not make a 1 MB message). */
 function describeInput(input: unknown): string {
-  if (typeof input === "string") return JSON.stringify(input);
+  if (typeof input === "string") return JSON.stringify(input.length > 40 ? `${input.slice(0, 37)}...` : input);
   return String(input);
 }
 

@@ -2,6 +2,7 @@
  * What every command gets: the process's streams and environment, stdin on demand, and the
  * terminal (built after parsing, since `--no-color` may appear anywhere on the line).
  */
+import { readStreamBounded } from "../manifest/bounded-read.js";
 import { Terminal, type OutputStream } from "./terminal.js";
 
 /** The CLI's view of the process. */
@@ -11,17 +12,13 @@ export interface CliContext {
   readonly env: NodeJS.ProcessEnv;
   /** The command line as typed (for the lock file): e.g. `memplane step --ticks 5`. */
   readonly commandLine: string;
-  /** Reads all of stdin (for `-f -`). */
-  readStdin(): Promise<string>;
+  /**
+   * Reads stdin (for `-f -`) to its end, or rejects with `InputTooLargeError` as soon as it passes
+   * `maxBytes` (reading stops there). The bytes are decoded by the manifest reader.
+   */
+  readStdin(maxBytes: number): Promise<Uint8Array>;
   /** The terminal with colour decided from `--no-color`, `NO_COLOR` and TTY-ness. */
   terminal(): Terminal;
-}
-
-/** Reads a stream to the end as UTF-8. */
-export async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
-  return Buffer.concat(chunks).toString("utf8");
 }
 
 /** Builds the context for the real process; `colorFlag` is read when the terminal is first needed. */
@@ -32,7 +29,7 @@ export function processContext(argv: readonly string[], colorFlag: () => boolean
     stderr: process.stderr,
     env: process.env,
     commandLine: ["memplane", ...argv].join(" "),
-    readStdin: () => readAll(process.stdin),
+    readStdin: (maxBytes) => readStreamBounded(process.stdin, maxBytes),
     terminal: () => (terminal ??= new Terminal(process.stdout, process.stderr, process.env, colorFlag())),
   };
 }

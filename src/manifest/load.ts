@@ -5,6 +5,7 @@
  */
 import { promises as fs } from "node:fs";
 import { join } from "node:path";
+import { InputTooLargeError, readStreamBounded } from "./bounded-read.js";
 import { MANIFEST_EXTENSIONS } from "./extensions.js";
 import { ManifestCollector, type ManifestParseResult } from "./parse.js";
 import { DEFAULT_YAML_LIMITS } from "./safe-yaml.js";
@@ -14,20 +15,18 @@ export { MANIFEST_EXTENSIONS };
 
 /** Options for {@link loadManifests}. */
 export interface LoadManifestsOptions {
-  /** Supplies standard input for the path `-` (default: read `process.stdin` to its end). */
-  stdin?: () => Promise<string> | string;
-  /** Largest file accepted, in bytes (default 16 MiB). */
+  /**
+   * Supplies standard input for the path `-` (default: read `process.stdin` to its end, stopping
+   * once it passes `maxBytes`). Bytes are decoded as strict UTF-8. A supplier that reads a stream
+   * should stop at `maxBytes` too (see `readStreamBounded`, which throws `InputTooLargeError`).
+   */
+  stdin?: (maxBytes: number) => Promise<string | Uint8Array> | string | Uint8Array;
+  /** Largest file or standard input accepted, in bytes (default 16 MiB). */
   maxFileBytes?: number;
 }
 
 /** The name standard input has in errors and sources. */
 export const STDIN_NAME = "<stdin>";
-
-async function readProcessStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
-  return decodeUtf8(Buffer.concat(chunks), STDIN_NAME);
-}
 
 /** A file that is not UTF-8. */
 class EncodingError extends Error {}
@@ -147,15 +146,15 @@ export async function loadManifests(paths: readonly string[], options: LoadManif
         continue;
       }
       stdinRead = true;
+      const tooLarge = `input is larger than the ${formatBytes(maxBytes)} limit; reading stopped there`;
       try {
-        const text = options.stdin ? await options.stdin() : await readProcessStdin();
-        if (Buffer.byteLength(text, "utf8") > maxBytes) {
-          collector.addError(STDIN_NAME, `input is larger than the ${formatBytes(maxBytes)} limit`);
-        } else {
-          collector.addText(text, STDIN_NAME);
-        }
+        const input = options.stdin ? await options.stdin(maxBytes) : await readStreamBounded(process.stdin, maxBytes);
+        const size = typeof input === "string" ? Buffer.byteLength(input, "utf8") : input.byteLength;
+        if (size > maxBytes) collector.addError(STDIN_NAME, tooLarge);
+        else collector.addText(typeof input === "string" ? input : decodeUtf8(input, STDIN_NAME), STDIN_NAME);
       } catch (error) {
-        collector.addError(STDIN_NAME, error instanceof EncodingError ? error.message : `cannot read: ${(error as Error)?.message ?? String(error)}`);
+        if (error instanceof InputTooLargeError) collector.addError(STDIN_NAME, tooLarge);
+        else collector.addError(STDIN_NAME, error instanceof EncodingError ? error.message : `cannot read: ${(error as Error)?.message ?? String(error)}`);
       }
       continue;
     }

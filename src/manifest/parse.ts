@@ -4,11 +4,13 @@
  * empty documents, and rejects two objects of the same kind, namespace and name in one apply.
  */
 import { DEFAULT_NAMESPACE, type ManifestObject } from "../api/types.js";
-import { ManifestValidationError, sortManifestErrors, type ManifestError } from "./errors.js";
+import { ErrorList } from "./error-list.js";
+import { ManifestValidationError, type ManifestError } from "./errors.js";
 import { looksLikeJson, readJsonValue } from "./fast-json.js";
 import { DEFAULT_YAML_LIMITS, FORBIDDEN_KEYS, readYamlDocuments, readYamlQuick, type YamlLimits, type YamlReadResult } from "./safe-yaml.js";
 import { formatPath, NO_POSITION, SourceMap, type PathSegment, type SourcePosition } from "./source-map.js";
-import { validateObject, describeValue, type ObjectValidation } from "./validate.js";
+import { describeValue } from "./echo.js";
+import { validateObject, type ObjectValidation } from "./validate.js";
 
 /** What one source contributed. */
 export interface ManifestSource {
@@ -22,7 +24,7 @@ export interface ManifestSource {
 
 /**
  * The outcome of reading manifests: the valid objects (validated and defaulted, in source
- * order), every error, and what each source held. Callers apply nothing when `errors` is not
+ * order), the errors (each file's first 20, then one counting the rest), and what each source held. Callers apply nothing when `errors` is not
  * empty (apply is all-or-nothing).
  */
 export interface ManifestParseResult {
@@ -77,7 +79,7 @@ export interface ManifestCollectorOptions {
  */
 export class ManifestCollector {
   private readonly objects: ManifestObject[] = [];
-  private readonly errors: ManifestError[] = [];
+  private readonly errors = new ErrorList();
   private readonly sources: ManifestSource[] = [];
   private readonly seen = new Map<string, Seen>();
 
@@ -88,7 +90,7 @@ export class ManifestCollector {
 
   /** Records an error that is not about a field (unreadable file, bad encoding...). */
   addError(file: string, message: string, position: SourcePosition = NO_POSITION): void {
-    this.errors.push({ file, line: position.line, column: position.column, path: "", message });
+    this.errors.add({ file, line: position.line, column: position.column, path: "", message });
   }
 
   /**
@@ -102,10 +104,11 @@ export class ManifestCollector {
     const { validations } = attempt;
     const source: ManifestSource = { file, documents: 0, objects: 0 };
     this.sources.push(source);
-    const { documents, problems } = attempt.full?.() ?? readYamlDocuments(text, this.limits);
+    const { documents, problems, refused } = attempt.full?.() ?? readYamlDocuments(text, this.limits);
     for (const p of problems) {
-      this.errors.push({ file, line: p.position.line, column: p.position.column, path: formatPath(p.path), message: p.message });
+      this.errors.add({ file, line: p.position.line, column: p.position.column, path: formatPath(p.path), message: p.message });
     }
+    if (refused) return; // a per-file limit: what was read before it is not worth validating
     for (const doc of documents) {
       if (doc.value === null || doc.value === undefined) continue;
       source.documents++;
@@ -182,7 +185,7 @@ export class ManifestCollector {
       const prefix: PathSegment[] = values.length > 1 ? [i] : [];
       const unsafe = findUnsafe(value, prefix, 0);
       if (unsafe) {
-        this.errors.push({ file, line: 0, column: 0, path: formatPath(unsafe.path), message: unsafe.message });
+        this.errors.add({ file, line: 0, column: 0, path: formatPath(unsafe.path), message: unsafe.message });
         return;
       }
       this.addDocument(value, file, new SourceMap(), source, prefix);
@@ -245,12 +248,15 @@ export class ManifestCollector {
 
   private push(file: string, positions: SourceMap, path: PathSegment[], at: PathSegment[], atKey: boolean, message: string): void {
     const position = positions.locate(at, atKey);
-    this.errors.push({ file, line: position.line, column: position.column, path: formatPath(path), message });
+    this.errors.add({ file, line: position.line, column: position.column, path: formatPath(path), message });
   }
 
-  /** The objects, errors (in file, line, column order) and sources read so far. */
+  /**
+   * The objects, errors (in file, line, column order; at most the first 20 of each file, then a
+   * line counting the rest) and sources read so far.
+   */
   result(): ManifestParseResult {
-    return { objects: [...this.objects], errors: sortManifestErrors(this.errors), sources: [...this.sources] };
+    return { objects: [...this.objects], errors: this.errors.list(), sources: [...this.sources] };
   }
 }
 

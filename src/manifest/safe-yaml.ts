@@ -1,413 +1,18 @@
 /**
  * Safe YAML reading with source positions. js-yaml's event parser (`parseEvents`) gives every
- * node's offset; this module builds the values itself so that it can (a) record where each field
- * is, (b) accept only plain JSON-compatible values (core-schema scalars, mappings, lists — any
- * other tag such as `!!js/function` is an error), (c) bound alias expansion (billion laughs),
- * nesting depth and size, (d) reject duplicate keys and the keys `__proto__`, `constructor` and
- * `prototype` at any depth, building mappings with null prototypes so nothing can be polluted.
- * Every problem is collected; a syntax error in one document does not hide the others.
+ * node's offset; the builder (`yaml-builder.ts`) makes the values itself, keeping only plain
+ * values and recording where each field is. This module reads whole texts: it enforces the
+ * per-file limits (`yaml-limits.ts`: size, documents and nodes, checked before values are built),
+ * recovers from syntax errors document by document so that one does not hide the others, and
+ * offers a quick reading without positions for the common case of a valid text.
  */
-import {
-  EVENT_ID,
-  NOT_RESOLVED,
-  SCALAR_STYLE,
-  YAMLException,
-  boolCoreTag,
-  floatCoreTag,
-  getScalarValue,
-  intCoreTag,
-  nullCoreTag,
-  parseEvents,
-  type Event,
-  type ScalarEvent,
-  type ScalarTagDefinition,
-} from "js-yaml";
-import { LineIndex, NO_POSITION, SourceMap, type PathSegment, type SourcePosition } from "./source-map.js";
+import { YAMLException, parseEvents, type Event } from "js-yaml";
+import { DocumentBuilder, type NodeBudget, type YamlDocument, type YamlProblem, type YamlReadResult } from "./yaml-builder.js";
+import { LineIndex } from "./source-map.js";
+import { checkDocumentCount, checkNodeCount, DEFAULT_YAML_LIMITS, type LimitBreach, type YamlLimits } from "./yaml-limits.js";
 
-/** Limits that keep hostile input from exhausting memory or time. */
-export interface YamlLimits {
-  /** Maximum nesting of mappings and lists. */
-  maxDepth: number;
-  /** Maximum nodes of one document after alias expansion. */
-  maxNodes: number;
-  /** Maximum characters of one source text. */
-  maxChars: number;
-}
-
-/** Default limits: 64 levels, 100 000 nodes per document, 16 MiB per source. */
-export const DEFAULT_YAML_LIMITS: Readonly<YamlLimits> = Object.freeze({
-  maxDepth: 64,
-  maxNodes: 100_000,
-  maxChars: 16 * 1024 * 1024,
-});
-
-/** Keys that could reach `Object.prototype` in careless code; rejected at any depth. */
-export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
-
-/** One YAML document with the positions of its nodes. */
-export interface YamlDocument {
-  /** 0-based index of the document in its source. */
-  index: number;
-  /** The document's value; `null` for an empty document. */
-  value: unknown;
-  /** Where each node sits. */
-  positions: SourceMap;
-  /** Where the document starts. */
-  start: SourcePosition;
-  /** True when reading it found a problem (bad tag, duplicate or forbidden key...). */
-  hasProblems: boolean;
-}
-
-/** A problem found while reading YAML: position, field path and a short message. */
-export interface YamlProblem {
-  position: SourcePosition;
-  path: PathSegment[];
-  message: string;
-}
-
-/** The documents of a source and every problem found reading them. */
-export interface YamlReadResult {
-  documents: YamlDocument[];
-  problems: YamlProblem[];
-}
-
-/** Thrown inside the builder to abandon a document that broke a hard limit. */
-class LimitExceeded extends Error {}
-
-/** Thrown by an untracked builder at the first problem: the caller re-reads the text with positions. */
-class Abandoned extends Error {}
-
-const CORE_SCALARS: readonly ScalarTagDefinition[] = [nullCoreTag, boolCoreTag, intCoreTag, floatCoreTag];
-
-/**
- * The core tags that may resolve a plain scalar, by its first character (`""` for the empty
- * scalar), in resolution order; built from each tag's own `implicitFirstChars` (a superset of
- * what it matches), so a plain scalar such as `esx-01` skips every resolver.
- */
-const CORE_SCALARS_BY_FIRST_CHAR: ReadonlyMap<string, readonly ScalarTagDefinition[]> = (() => {
-  const firstChars = new Set<string>();
-  for (const tag of CORE_SCALARS) for (const c of tag.implicitFirstChars ?? []) firstChars.add(c);
-  const table = new Map<string, ScalarTagDefinition[]>();
-  for (const c of firstChars) table.set(c, CORE_SCALARS.filter((tag) => tag.implicitFirstChars === null || tag.implicitFirstChars.includes(c)));
-  return table;
-})();
-
-/** Core tags whose `implicitFirstChars` is unconstrained: tried for every plain scalar. */
-const UNCONSTRAINED_CORE_SCALARS: readonly ScalarTagDefinition[] = CORE_SCALARS.filter((tag) => tag.implicitFirstChars === null);
-
-const EXPLICIT_SCALAR_TAGS: ReadonlyMap<string, ScalarTagDefinition | "str"> = new Map<string, ScalarTagDefinition | "str">([
-  ["!!str", "str"],
-  ["!", "str"],
-  ["!!null", nullCoreTag],
-  ["!!bool", boolCoreTag],
-  ["!!int", intCoreTag],
-  ["!!float", floatCoreTag],
-]);
-
-const ALLOWED_TAG_HINT = "manifests may only hold plain values (strings, numbers, booleans, null, mappings and lists)";
-
-interface Anchor {
-  value: unknown;
-  size: number;
-  complete: boolean;
-}
-
-interface FrameBase {
-  path: PathSegment[];
-  /** Offset where the collection starts. */
-  start: number;
-  /** Anchor name defined on this collection, if any. */
-  anchor?: string;
-  /** Node count when the collection opened (to size its anchor). */
-  nodesAtStart: number;
-}
-
-type Frame =
-  | (FrameBase & { type: "map"; value: Record<string, unknown>; key: string | undefined | typeof SKIP })
-  | (FrameBase & { type: "seq"; value: unknown[] });
-
-const SKIP: unique symbol = Symbol("skip");
-
-/** The path every node has when positions are not tracked. */
-const UNTRACKED_PATH: PathSegment[] = [];
-
-/** The (empty, never written) source map of documents read without positions. */
-const UNTRACKED_POSITIONS = new SourceMap();
-
-/**
- * Builds the values of one event stream (one or more documents). With `track` (the default) it
- * records every node's position and reports every problem; without it, it records nothing and
- * throws {@link Abandoned} at the first problem, which is much cheaper when the text is valid.
- */
-class DocumentBuilder {
-  private readonly stack: Frame[] = [];
-  private readonly anchors = new Map<string, Anchor>();
-  private nodes = 0;
-  /** Whether the current document has expanded an alias (the node limit is then an alias bomb's). */
-  private aliased = false;
-  private current: YamlDocument | undefined;
-  private skipDepth = 0;
-  readonly documents: YamlDocument[] = [];
-
-  constructor(
-    private readonly source: string,
-    private readonly offset: number,
-    private readonly lines: LineIndex,
-    private readonly limits: YamlLimits,
-    private readonly problems: YamlProblem[],
-    private documentIndex: number,
-    private readonly track = true,
-  ) {}
-
-  private pos(offset: number): SourcePosition {
-    return this.lines.position(this.offset + Math.max(offset, 0));
-  }
-
-  private problem(offset: number, path: PathSegment[], message: string): void {
-    if (!this.track) throw new Abandoned(message);
-    if (this.current) this.current.hasProblems = true;
-    this.problems.push({ position: this.pos(offset), path, message });
-  }
-
-  /** Runs all events; returns the index of the next document. */
-  run(events: Event[]): number {
-    for (const event of events) {
-      if (this.skipDepth > 0) {
-        // The current document broke a hard limit: skip to its end.
-        if (event.type === EVENT_ID.DOCUMENT || event.type === EVENT_ID.MAPPING || event.type === EVENT_ID.SEQUENCE) this.skipDepth++;
-        else if (event.type === EVENT_ID.POP) this.skipDepth--;
-        continue;
-      }
-      try {
-        this.handle(event);
-      } catch (error) {
-        if (!(error instanceof LimitExceeded)) throw error;
-        this.problem(this.stack[0]?.start ?? 0, [], error.message);
-        // Unwind: the open frames, a collection whose opening hit the limit, and the document.
-        const opening = event.type === EVENT_ID.MAPPING || event.type === EVENT_ID.SEQUENCE ? 1 : 0;
-        this.skipDepth = this.stack.length + opening + 1;
-        this.stack.length = 0;
-        this.current = undefined;
-      }
-    }
-    return this.documentIndex;
-  }
-
-  private handle(event: Event): void {
-    switch (event.type) {
-      case EVENT_ID.DOCUMENT:
-        this.anchors.clear();
-        this.nodes = 0;
-        this.aliased = false;
-        this.current = this.track
-          ? { index: this.documentIndex++, value: null, positions: new SourceMap(), start: this.pos(0), hasProblems: false }
-          : { index: this.documentIndex++, value: null, positions: UNTRACKED_POSITIONS, start: NO_POSITION, hasProblems: false };
-        return;
-      case EVENT_ID.MAPPING:
-      case EVENT_ID.SEQUENCE:
-        return this.open(event.type === EVENT_ID.MAPPING ? "map" : "seq", event.start, event.tagStart, event.tagEnd, event.anchorStart, event.anchorEnd);
-      case EVENT_ID.SCALAR:
-        return this.scalar(event);
-      case EVENT_ID.ALIAS:
-        return this.alias(event.anchorStart, event.anchorEnd);
-      case EVENT_ID.POP:
-        return this.pop();
-    }
-  }
-
-  private count(n: number): void {
-    this.nodes += n;
-    if (this.nodes > this.limits.maxNodes) {
-      throw new LimitExceeded(
-        this.aliased
-          ? `document has more than ${this.limits.maxNodes} nodes once aliases are expanded (alias bomb protection); ` +
-              "write the values out or use fewer aliases"
-          : `document has more than ${this.limits.maxNodes} nodes; split it into several documents or files ` +
-              "(a JSON List of about 1 000 VMs each; memplane generate --output DIR/ does this)",
-      );
-    }
-  }
-
-  /** The path of the node about to be attached to the top frame. */
-  private childPath(): PathSegment[] {
-    if (!this.track) return UNTRACKED_PATH;
-    const top = this.stack[this.stack.length - 1];
-    if (!top) return [];
-    if (top.type === "seq") return [...top.path, top.value.length];
-    if (top.key === undefined || top.key === SKIP) return [...top.path, "<key>"];
-    return [...top.path, top.key];
-  }
-
-  private checkTag(tagStart: number, tagEnd: number, allowed: string, path: PathSegment[]): boolean {
-    if (tagStart < 0) return true;
-    const tag = this.source.slice(tagStart, tagEnd);
-    if (tag === allowed || tag === "!") return true;
-    this.problem(tagStart, path, `unsupported YAML tag "${tag}": ${ALLOWED_TAG_HINT}`);
-    return false;
-  }
-
-  private open(type: "map" | "seq", start: number, tagStart: number, tagEnd: number, anchorStart: number, anchorEnd: number): void {
-    this.count(1);
-    const path = this.childPath();
-    this.checkTag(tagStart, tagEnd, type === "map" ? "!!map" : "!!seq", path);
-    const frame: Frame =
-      type === "map"
-        ? { type, value: Object.create(null) as Record<string, unknown>, path, key: undefined, start, nodesAtStart: this.nodes }
-        : { type, value: [], path, start, nodesAtStart: this.nodes };
-    if (anchorStart >= 0) {
-      frame.anchor = this.source.slice(anchorStart, anchorEnd);
-      this.anchors.set(frame.anchor, { value: undefined, size: 0, complete: false });
-    }
-    if (this.track && !this.isKeyPosition()) this.current?.positions.setValue(path, this.pos(start));
-    this.stack.push(frame);
-  }
-
-  private isKeyPosition(): boolean {
-    const top = this.stack[this.stack.length - 1];
-    return top?.type === "map" && top.key === undefined;
-  }
-
-  private pop(): void {
-    const frame = this.stack.pop();
-    if (!frame) {
-      // End of document.
-      if (this.current) this.documents.push(this.current);
-      this.current = undefined;
-      return;
-    }
-    if (frame.anchor !== undefined) {
-      const size = this.nodes - frame.nodesAtStart + 1;
-      this.anchors.set(frame.anchor, { value: frame.value, size, complete: true });
-    }
-    this.attach(frame.value, frame.start, false);
-  }
-
-  private scalar(event: ScalarEvent): void {
-    this.count(1);
-    const path = this.childPath();
-    const text = event.valueStart < 0 ? "" : getScalarValue(this.source, event);
-    let value: unknown = text;
-    const quoted = event.style !== SCALAR_STYLE.PLAIN;
-    if (event.tagStart >= 0) {
-      const tag = this.source.slice(event.tagStart, event.tagEnd);
-      const definition = EXPLICIT_SCALAR_TAGS.get(tag);
-      if (definition === undefined) {
-        this.problem(event.tagStart, path, `unsupported YAML tag "${tag}": ${ALLOWED_TAG_HINT}`);
-        value = null;
-      } else if (definition !== "str") {
-        const resolved = definition.resolve(text, true, definition.tagName);
-        if (resolved === NOT_RESOLVED) {
-          this.problem(event.tagStart, path, `cannot read ${JSON.stringify(text)} as ${tag}`);
-          value = null;
-        } else value = resolved;
-      }
-    } else if (!quoted) {
-      value = resolvePlain(text);
-    }
-    const at = event.valueStart < 0 ? this.lastOffset() : event.valueStart - (event.style === SCALAR_STYLE.SINGLE_QUOTED || event.style === SCALAR_STYLE.DOUBLE_QUOTED ? 1 : 0);
-    if (event.anchorStart >= 0) {
-      this.anchors.set(this.source.slice(event.anchorStart, event.anchorEnd), { value, size: 1, complete: true });
-    }
-    this.attach(value, at, true);
-  }
-
-  /** Offset to blame for an empty scalar: the enclosing collection's start. */
-  private lastOffset(): number {
-    return this.stack[this.stack.length - 1]?.start ?? 0;
-  }
-
-  private alias(anchorStart: number, anchorEnd: number): void {
-    const name = this.source.slice(anchorStart, anchorEnd);
-    const path = this.childPath();
-    const anchor = this.anchors.get(name);
-    let value: unknown = null;
-    if (anchor === undefined) {
-      this.problem(anchorStart - 1, path, `unknown alias "*${name}": no anchor "&${name}" before it`);
-    } else if (!anchor.complete) {
-      this.problem(anchorStart - 1, path, `alias "*${name}" refers to a node that contains it (recursive alias)`);
-    } else {
-      this.aliased = true;
-      this.count(anchor.size);
-      value = cloneValue(anchor.value);
-    }
-    this.attach(value, anchorStart - 1, true);
-  }
-
-  /**
-   * Attaches a completed node to its parent (as a key, a mapping value, a list item or the
-   * document). `record` says whether its value position still needs recording (collections
-   * record theirs when they open).
-   */
-  private attach(value: unknown, offset: number, record: boolean): void {
-    const top = this.stack[this.stack.length - 1];
-    const doc = this.current;
-    if (!top) {
-      if (doc) {
-        doc.value = value;
-        if (this.track) doc.positions.setValue([], this.pos(offset));
-      }
-      return;
-    }
-    if (top.type === "seq") {
-      if (record && this.track) doc?.positions.setValue([...top.path, top.value.length], this.pos(offset));
-      top.value.push(value);
-      return;
-    }
-    if (top.key === undefined) {
-      top.key = this.acceptKey(top, value, offset);
-      return;
-    }
-    const key = top.key;
-    top.key = undefined;
-    if (key === SKIP) return;
-    if (record && this.track) doc?.positions.setValue([...top.path, key], this.pos(offset));
-    top.value[key] = value;
-  }
-
-  private acceptKey(frame: Extract<Frame, { type: "map" }>, value: unknown, offset: number): string | typeof SKIP {
-    if (value !== null && typeof value === "object") {
-      this.problem(offset, frame.path, "mapping keys must be plain strings, not mappings or lists");
-      return SKIP;
-    }
-    const key = value === null ? "" : String(value);
-    if (!this.track) {
-      if (FORBIDDEN_KEYS.has(key) || key in frame.value) throw new Abandoned(`key "${key}"`);
-      return key;
-    }
-    const path = [...frame.path, key];
-    if (FORBIDDEN_KEYS.has(key)) {
-      this.problem(offset, path, `forbidden key "${key}" (reserved in JavaScript objects; not a memplane field)`);
-      return SKIP;
-    }
-    if (Object.prototype.hasOwnProperty.call(frame.value, key)) {
-      const first = this.current?.positions.get(path)?.key;
-      this.problem(offset, path, `duplicate key "${key}"${first ? ` (first at line ${first.line})` : ""}`);
-      return SKIP;
-    }
-    this.current?.positions.setKey(path, this.pos(offset));
-    return key;
-  }
-}
-
-/** Resolves a plain scalar with the YAML 1.2 core schema (null, bool, int, float, else string). */
-function resolvePlain(text: string): unknown {
-  for (const tag of CORE_SCALARS_BY_FIRST_CHAR.get(text.charAt(0)) ?? UNCONSTRAINED_CORE_SCALARS) {
-    const resolved = tag.resolve(text, false, tag.tagName);
-    if (resolved !== NOT_RESOLVED) return resolved;
-  }
-  return text;
-}
-
-/** Deep-copies an alias's value so later changes to one copy cannot show through another. */
-function cloneValue(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(cloneValue);
-  if (value !== null && typeof value === "object") {
-    const copy = Object.create(null) as Record<string, unknown>;
-    for (const key of Object.keys(value)) copy[key] = cloneValue((value as Record<string, unknown>)[key]);
-    return copy;
-  }
-  return value;
-}
+export { DEFAULT_YAML_LIMITS, FORBIDDEN_KEYS, type YamlLimits } from "./yaml-limits.js";
+export type { YamlDocument, YamlProblem, YamlReadResult } from "./yaml-builder.js";
 
 /** Splits a text at document markers (`---`, `...` at column 0), for recovery after a syntax error. */
 function splitDocuments(text: string): { offset: number; text: string }[] {
@@ -435,15 +40,26 @@ function parseProblem(error: unknown, offset: number, lines: LineIndex): YamlPro
   return { position: lines.position(offset), path: [], message: `cannot read YAML: ${String((error as Error)?.message ?? error)}` };
 }
 
-/** The events of a text, or the error that stopped js-yaml's parser. */
-type Parsed = { events: Event[] } | { error: unknown };
+/** The events of a text, the error that stopped js-yaml's parser, or the per-file limit it breaks. */
+type Parsed = { events: Event[] } | { error: unknown } | { refused: LimitBreach };
 
+/** Parses a text unless it has too many documents (counted first), and counts its nodes. */
 function parse(source: string, lim: YamlLimits): Parsed {
+  const documents = checkDocumentCount(source, lim);
+  if (documents !== undefined) return { refused: documents };
+  let events: Event[];
   try {
-    return { events: parseEvents(source, { maxDepth: lim.maxDepth }) };
+    events = parseEvents(source, { maxDepth: lim.maxDepth });
   } catch (error) {
     return { error };
   }
+  const nodes = checkNodeCount(events, lim);
+  return nodes === undefined ? { events } : { refused: nodes };
+}
+
+/** A fresh node budget for one text. */
+function newBudget(): NodeBudget {
+  return { used: 0, aliased: false };
 }
 
 function withoutByteOrderMark(text: string): string {
@@ -461,28 +77,38 @@ function tooLarge(lim: YamlLimits): YamlReadResult {
 function readTracked(source: string, lim: YamlLimits, parsed: Parsed): YamlReadResult {
   const problems: YamlProblem[] = [];
   const lines = new LineIndex(source);
+  if ("refused" in parsed) {
+    problems.push({ position: lines.position(parsed.refused.offset), path: [], message: parsed.refused.message });
+    return { documents: [], problems, refused: true };
+  }
   try {
     if ("error" in parsed) throw parsed.error;
-    const builder = new DocumentBuilder(source, 0, lines, lim, problems, 0);
+    const builder = new DocumentBuilder(source, 0, lines, lim, problems, 0, newBudget());
     builder.run(parsed.events);
-    return { documents: builder.documents, problems };
+    return { documents: builder.documents, problems, ...(builder.stopped && { refused: true }) };
   } catch (error) {
     // Recover: read each document on its own so that every syntax error is reported.
     const documents: YamlDocument[] = [];
+    const budget = newBudget();
     let index = 0;
+    let refused = false;
     for (const chunk of splitDocuments(source)) {
       try {
         const events = parseEvents(chunk.text, { maxDepth: lim.maxDepth });
-        const builder = new DocumentBuilder(chunk.text, chunk.offset, lines, lim, problems, index);
+        const builder = new DocumentBuilder(chunk.text, chunk.offset, lines, lim, problems, index, budget);
         index = builder.run(events);
         documents.push(...builder.documents);
+        if (builder.stopped) {
+          refused = true; // the file's node budget is spent
+          break;
+        }
       } catch (chunkError) {
         problems.push(parseProblem(chunkError, chunk.offset, lines));
         index++;
       }
     }
     if (problems.length === 0) problems.push(parseProblem(error, 0, lines));
-    return { documents, problems };
+    return { documents, problems, ...(refused && { refused }) };
   }
 }
 
@@ -520,7 +146,7 @@ export function readYamlQuick(text: string, limits: Partial<YamlLimits> = {}): Q
   let values: unknown[] | undefined;
   if ("events" in parsed) {
     try {
-      const builder = new DocumentBuilder(source, 0, UNTRACKED_LINES, lim, [], 0, false);
+      const builder = new DocumentBuilder(source, 0, UNTRACKED_LINES, lim, [], 0, newBudget(), false);
       builder.run(parsed.events);
       values = builder.documents.map((doc) => doc.value);
     } catch {

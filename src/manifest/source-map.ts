@@ -4,6 +4,7 @@
  * list indexes; lookups fall back to the nearest ancestor that has a position (for instance inside
  * an alias, whose expansion only has the alias's own position).
  */
+import { MAX_ECHO_CHARS, quoteInput } from "./echo.js";
 
 /** A 1-based line and column in a source text. Line 0 means "no position known". */
 export interface SourcePosition {
@@ -25,33 +26,48 @@ export const NO_POSITION: SourcePosition = Object.freeze({ line: 0, column: 0 })
 
 const SEP = "\u0000";
 
-function keyOf(path: readonly PathSegment[]): string {
+/** The key under which a path's positions are kept: its segments joined by NUL. */
+export function pathKey(path: readonly PathSegment[]): string {
   return path.map(String).join(SEP);
 }
 
-/** Positions of every node of one document, by path. */
-export class SourceMap {
-  private readonly nodes = new Map<string, NodePosition>();
+/** The key of a child of the path whose key is `parent` (`root`: the parent is the document itself). */
+export function childPathKey(parent: string, root: boolean, segment: PathSegment): string {
+  return root ? String(segment) : parent + SEP + String(segment);
+}
 
-  /** Records where the key of the node at `path` starts. */
-  setKey(path: readonly PathSegment[], position: SourcePosition): void {
-    const k = keyOf(path);
-    const node = this.nodes.get(k) ?? {};
-    node.key = position;
-    this.nodes.set(k, node);
+/**
+ * Positions of every node of one document, by path. Kept as character offsets and turned into
+ * lines and columns only when asked for (most are never asked for).
+ */
+export class SourceMap {
+  private readonly keys = new Map<string, number>();
+  private readonly values = new Map<string, number>();
+
+  /** `lines` converts the recorded offsets (absent for documents that have no text). */
+  constructor(private readonly lines?: LineIndex) {}
+
+  /** Records where the key of the node whose path key (see {@link pathKey}) is `key` starts. */
+  setKeyAt(key: string, offset: number): void {
+    this.keys.set(key, offset);
   }
 
-  /** Records where the value of the node at `path` starts. */
-  setValue(path: readonly PathSegment[], position: SourcePosition): void {
-    const k = keyOf(path);
-    const node = this.nodes.get(k) ?? {};
-    node.value = position;
-    this.nodes.set(k, node);
+  /** Records where the value of the node whose path key (see {@link pathKey}) is `key` starts. */
+  setValueAt(key: string, offset: number): void {
+    this.values.set(key, offset);
   }
 
   /** The recorded positions of exactly this path. */
   get(path: readonly PathSegment[]): NodePosition | undefined {
-    return this.nodes.get(keyOf(path));
+    if (this.lines === undefined) return undefined;
+    const k = pathKey(path);
+    const key = this.keys.get(k);
+    const value = this.values.get(k);
+    if (key === undefined && value === undefined) return undefined;
+    return {
+      ...(key !== undefined && { key: this.lines.position(key) }),
+      ...(value !== undefined && { value: this.lines.position(value) }),
+    };
   }
 
   /**
@@ -100,13 +116,16 @@ export class LineIndex {
   }
 }
 
-/** Renders a path as people read it: `spec.workload.phases[0].after`, `metadata.labels["app.io/x"]`. */
+/**
+ * Renders a path as people read it: `spec.workload.phases[0].after`, `metadata.labels["app.io/x"]`.
+ * A key too long to repeat is cut: `spec["kkkk…" (1000000 characters)]`.
+ */
 export function formatPath(path: readonly PathSegment[]): string {
   let out = "";
   for (const segment of path) {
     if (typeof segment === "number") out += `[${segment}]`;
-    else if (/^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(segment)) out += out === "" ? segment : `.${segment}`;
-    else out += `[${JSON.stringify(segment)}]`;
+    else if (segment.length <= MAX_ECHO_CHARS && /^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(segment)) out += out === "" ? segment : `.${segment}`;
+    else out += `[${quoteInput(segment)}]`;
   }
   return out;
 }

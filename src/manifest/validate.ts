@@ -13,6 +13,7 @@ import { bytesToQuantity, isPercentString, parseQuantity, QuantityError } from "
 import { API_VERSION, type ManifestKind, type ManifestObject } from "../api/types.js";
 import { schemaValidator } from "./schemas.js";
 import type { PathSegment } from "./source-map.js";
+import { describeValue, quoteInput } from "./echo.js";
 import { didYouMean } from "./suggest.js";
 
 /** A problem with one field of one object. */
@@ -37,15 +38,6 @@ type Json = Record<string, unknown>;
 
 function isMapping(value: unknown): value is Json {
   return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
-/** Describes a value in a message: `"abc"`, `-5`, `true`, `a mapping`, `a list`, `null`. */
-export function describeValue(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value);
-  if (Array.isArray(value)) return "a list";
-  if (value === null) return "null";
-  if (typeof value === "object") return "a mapping";
-  return String(value);
 }
 
 /** Messages for values of the shared value types, by schema definition name. */
@@ -90,7 +82,7 @@ function schemaIssue(error: ErrorObject): Issue | undefined {
     case "additionalProperties": {
       const field = String((error.params as { additionalProperty: string }).additionalProperty);
       const known = Object.keys((error.parentSchema as { properties?: Json } | undefined)?.properties ?? {});
-      return { path: [...path, field], message: `unknown field "${field}"${didYouMean(field, known)}`, atKey: true };
+      return { path: [...path, field], message: `unknown field ${quoteInput(field)}${didYouMean(field, known)}`, atKey: true };
     }
     case "required": {
       const field = String((error.params as { missingProperty: string }).missingProperty);
@@ -100,7 +92,7 @@ function schemaIssue(error: ErrorObject): Issue | undefined {
       const name = String((error.params as { propertyName: string }).propertyName);
       return {
         path: [...path, name],
-        message: `invalid key "${name}": must be a label name, optionally with a DNS prefix (app, example.com/tier)`,
+        message: `invalid key ${quoteInput(name)}: must be a label name, optionally with a DNS prefix (app, example.com/tier)`,
         atKey: true,
       };
     }

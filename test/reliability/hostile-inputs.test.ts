@@ -9,15 +9,18 @@
  * unchanged and its lock released). Files are batched several per process to keep spawns down;
  * the "answer within 2 s" promise is timed per file in-process (`loadManifests`) as CPU time,
  * which neither process start-up nor a loaded CI machine blurs (a generous wall-clock bound
- * still catches anything that blocks).
+ * still catches anything that blocks). The attacks on the input bounds (issue #19: huge keys,
+ * floods of documents, errors and alias expansions) must also keep their errors under 64 KiB and
+ * answer within a capped V8 heap, and an endless stdin must be cut off at 16 MiB. The same
+ * attacks as request bodies to the server are in hostile-bodies.test.ts.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { loadManifests } from "../../src/manifest/index.js";
-import { ROOT, STACK_LINE, inParallel, memplane, requireBuild, tempDir } from "../cli/cli-harness.js";
+import { BIN, ROOT, STACK_LINE, inParallel, memplane, requireBuild, tempDir } from "../cli/cli-harness.js";
 
 /** One row of cases.json. */
 interface HostileCase {
@@ -31,6 +34,8 @@ interface HostileCase {
   note?: string;
   /** Made at test time: absolute directory it lives in. */
   dir?: string;
+  /** The V8 heap (MiB) `validate` must answer within (the input-bound attacks). */
+  heapMiB?: number;
 }
 
 const HOSTILE = path.join(ROOT, "test/fixtures/hostile");
@@ -44,6 +49,8 @@ const PER_FILE_MS = 2000;
  * machine so loaded that a 15 MB parse waits its turn for CPU (25 s was seen at load 16 on 2 cores).
  */
 const PER_FILE_WALL_MS = 60_000;
+/** What the errors about one file may take on stderr: 20 errors and a count, each line bounded. */
+const MAX_STDERR_PER_FILE = 64 * 1024;
 
 const HOST = (name: string, extra = ""): string =>
   `apiVersion: memplane.io/v1alpha1\nkind: Host\nmetadata:\n  name: ${name}\n${extra}spec:\n  capacity: 8Gi\n`;
@@ -65,6 +72,7 @@ function makeGenerated(dir: string): HostileCase[] {
   add({ file: "nesting-20000-block.yaml", exit: 1, contains: "nested too deeply" });
   fs.writeFileSync(path.join(dir, "nesting-20000-json.json"), `{"a":${'{"b":'.repeat(20_000)}1${"}".repeat(20_000)}}`);
   add({ file: "nesting-20000-json.json", exit: 1, line: 1, contains: "nested too deeply" });
+  cases.push(...makeBoundAttacks(dir));
   // a directory with symlink loops (to itself, to its parent) and a dangling link: read once, valid
   const loop = path.join(dir, "symlink-loop");
   fs.mkdirSync(path.join(loop, "sub"), { recursive: true });
@@ -92,6 +100,52 @@ function makeGenerated(dir: string): HostileCase[] {
   return cases;
 }
 
+/**
+ * The attacks on the input bounds of issue #19, made at test time: each once cost seconds to
+ * minutes of CPU, hundreds of MB to GB of memory, or megabytes of stderr. Every one must now be
+ * refused within the 2 s, with a bounded message that names the file and the line.
+ */
+function makeBoundAttacks(dir: string): HostileCase[] {
+  const cases: HostileCase[] = [];
+  const write = (file: string, text: string, c: Omit<HostileCase, "dir" | "file">): void => {
+    fs.writeFileSync(path.join(dir, file), text);
+    cases.push({ file, dir, ...c });
+  };
+  // a 1 MB unknown key: the did-you-mean edit distance took 10 s and 588 MB, the error line was 2 MB
+  write("unknown-key-1MB.yaml", `${HOST("esx-key")}  ${"k".repeat(1_000_000)}: 1\n`, { exit: 1, line: 7, contains: '…" (1000000 characters)', heapMiB: 128 });
+  // 250 unknown keys of 60 KB (15 MB): 136 s of CPU and 30 MB of stderr
+  const keys = Array.from({ length: 250 }, (_, i) => `  ${i.toString(36).padStart(2, "0")}${"k".repeat(60_000)}: 1\n`).join("");
+  write("unknown-keys-250x60KB.yaml", `${HOST("esx-keys")}${keys}`, { exit: 1, line: 7, contains: "… and 230 more errors", heapMiB: 128 });
+  // 4 million empty documents in 16 MB (49 s and 4 GB for 2.3 million): refused from the markers, before parsing
+  write("empty-documents-4M.yaml", "---\n".repeat(4_000_000), { exit: 1, line: 50_001, contains: "more than 50000 documents in one file", heapMiB: 128 });
+  // 40 000 documents with two errors each: 80 000 error lines before; now the first 20 and a count
+  write("error-documents-40k.yaml", "---\nkind: Hots\n".repeat(40_000), { exit: 1, line: 2, contains: "… and 79980 more errors", heapMiB: 128 });
+  // a List of 99 990 empty items through the JSON fast path: 200 000 error lines (26 MB) before
+  write("empty-items-100k.json", JSON.stringify({ apiVersion: "memplane.io/v1alpha1", kind: "List", items: Array.from({ length: 99_990 }, () => ({})) }), {
+    exit: 1,
+    line: 1,
+    contains: "… and 199960 more errors",
+    heapMiB: 128,
+  });
+  // alias bombs under the per-document limit, one per document: 4 GB and a crash before
+  const bomb = `a: &a [${Array(10).fill("1").join(",")}]\nb: &b [${Array(10).fill("*a").join(",")}]\nc: &c [${Array(10).fill("*b").join(",")}]\nd: [${Array(80).fill("*c").join(",")}]\n`;
+  write("alias-bombs-per-document.yaml", `---\n${bomb}`.repeat(30), {
+    exit: 1,
+    line: 140,
+    contains: "file has more than 2500000 nodes once aliases are expanded",
+    heapMiB: 128,
+  });
+  // 3 million one-character values in 6 MB: refused from the parser's events, before anything is
+  // built (the events themselves take ~70 bytes per byte of such a text, hence the larger heap)
+  write("dense-values-3M.yaml", `---\n[${Array(99_000).fill("1").join(",")}]\n`.repeat(31), {
+    exit: 1,
+    line: 52,
+    contains: "file has more than 2500000 nodes",
+    heapMiB: 512,
+  });
+  return cases;
+}
+
 const where = (c: HostileCase): string => c.dir ?? HOSTILE;
 /** The stderr lines about one file (the file as named on the command line). */
 const linesAbout = (stderr: string, file: string): string[] => stderr.split("\n").filter((l) => l.startsWith(`error: ${file}`) && /^[:\s]/.test(l.slice(`error: ${file}`.length)));
@@ -104,7 +158,9 @@ function rejectionProblems(c: HostileCase, stderr: string): string[] {
   if (c.line !== undefined && !lines.some((l) => l.startsWith(`error: ${c.file}:${c.line}:`) || l.includes(`at line ${c.line},`))) {
     problems.push(`no line ${c.line} in ${JSON.stringify(lines)}`);
   }
-  if (!lines.some((l) => l.includes(c.contains))) problems.push(`no "${c.contains}" in ${JSON.stringify(lines)}`);
+  if (!lines.some((l) => l.includes(c.contains))) problems.push(`no "${c.contains}" in ${JSON.stringify(lines.map((l) => l.slice(0, 300)))}`);
+  const bytes = Buffer.byteLength(lines.join("\n"));
+  if (bytes > MAX_STDERR_PER_FILE) problems.push(`${bytes} bytes of errors (at most ${MAX_STDERR_PER_FILE})`);
   return problems;
 }
 
@@ -235,4 +291,61 @@ describe("hostile inputs", () => {
     expect(snapshotDir(state)).toEqual(before);
     expect(Object.prototype).not.toHaveProperty("polluted");
   }, 120_000);
+
+  test("the input-bound attacks are answered within a bounded heap (validate under --max-old-space-size)", async () => {
+    const bounded = generated.filter((c) => c.heapMiB !== undefined);
+    expect(bounded.length).toBeGreaterThanOrEqual(7);
+    const failures: string[] = [];
+    await inParallel(bounded, 2, async (c) => {
+      const r = await memplane(["validate", "-f", c.file], { cwd: where(c), env: { NODE_OPTIONS: `--max-old-space-size=${c.heapMiB}` } });
+      if (r.code !== 1 || /heap out of memory|Allocation failed/.test(r.stderr)) failures.push(`${c.file} in ${c.heapMiB} MiB: exit ${r.code}: ${r.stderr.slice(0, 300)}`);
+      failures.push(...rejectionProblems(c, r.stderr).map((p) => `${c.file}: ${p}`));
+    });
+    expect(failures).toEqual([]);
+  }, 120_000);
 });
+
+/**
+ * Feeds `validate -f -` an endless stream (`yes "a: b" | memplane validate -f -` never answered):
+ * it must stop reading once past the 16 MiB limit and answer. Resolves with the exit code, stderr
+ * and how many bytes the pipe took (what the child read, plus the pipe's own buffer).
+ */
+function feedEndlessStdin(limitBytes: number): Promise<{ code: number; stderr: string; written: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, "validate", "-f", "-"], { env: { ...process.env, NO_COLOR: "1" } });
+    let stderr = "";
+    let written = 0;
+    let open = true;
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    child.stdin.on("error", () => (open = false)); // EPIPE once the child stops reading
+    const chunk = Buffer.from("a: b\n".repeat(16 * 1024));
+    const pump = (): void => {
+      // a bound of our own, so that a reader that never stops fails the test instead of hanging it
+      while (open && written < limitBytes) {
+        const more = child.stdin.write(chunk, (err) => (err ? (open = false) : (written += chunk.length)));
+        if (!more) return void child.stdin.once("drain", pump);
+      }
+      if (open) child.stdin.end();
+    };
+    pump();
+    child.stdout.resume();
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`validate -f - did not answer within 30 s (${written} bytes written, stderr ${JSON.stringify(stderr)})`));
+    }, 30_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stderr, written });
+    });
+  });
+}
+
+test("an endless stdin is refused once it passes 16 MiB, without reading the rest", async () => {
+  const limit = 16 * 1024 * 1024;
+  const r = await feedEndlessStdin(4 * limit);
+  // the child read at most the limit and a chunk; the rest is what the pipe buffers
+  expect(r.written).toBeLessThan(limit + 2 * 1024 * 1024);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toBe("error: <stdin> input is larger than the 16 MiB limit; reading stopped there\n");
+}, 60_000);
