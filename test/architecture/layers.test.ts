@@ -1,6 +1,6 @@
 /**
  * The layers of src/ (docs/architecture.md): every import points to the same layer or a lower
- * one, and folders form no cycle. The checker itself is tested on planted mistakes, so a broken
+ * one, folders form no cycle, and modules stay small. The checker itself is tested on planted mistakes, so a broken
  * checker cannot pass by finding nothing.
  */
 import * as path from "node:path";
@@ -11,6 +11,12 @@ const SRC = path.resolve("src");
 describe("the layers of src/", () => {
   test("no import runs up the layers and no folders import each other in a cycle", () => {
     expect(describeReport(checkLayers(readSources(SRC)))).toEqual([]);
+  });
+
+  test("small modules: no source file is over 450 lines, and the memory model's facade is at most 250", () => {
+    const lines = [...readSources(SRC)].map(([file, text]) => [file, text.split("\n").length - (text.endsWith("\n") ? 1 : 0)] as const);
+    expect(lines.filter(([, n]) => n > 450).map(([file, n]) => `${file}: ${n} lines`)).toEqual([]);
+    expect(lines.find(([file]) => file === path.join("hypervisor", "memory-model.ts"))![1]).toBeLessThanOrEqual(250);
   });
 
   test("every folder of src/ has a layer", () => {
