@@ -9,7 +9,9 @@ export { createEngine, SimulationEngine, SnapshotError, ENGINE_SNAPSHOT_VERSION 
 export type { Engine, EngineSnapshot, EngineStore } from "./engine/engine.js";
 export { ENGINE_DEFAULTS, resolveEngineOptions } from "./engine/options.js";
 export type { EngineOptions, ResolvedEngineOptions } from "./engine/options.js";
-export { MAX_BACKOFF_TICKS } from "./engine/manager.js";
+export { MAX_BACKOFF_TICKS, TickInProgressError } from "./engine/manager.js";
+export { TickEndedError } from "./engine/tick-writes.js";
+export { PlainDataError } from "./engine/plain-data.js";
 export type { TickSummary, ManagerState, RequeueEntry } from "./engine/manager.js";
 export { DEFAULT_MAX_EVENTS } from "./engine/tick-writes.js";
 export { ManualClock, RealTimeClock } from "./engine/clock.js";

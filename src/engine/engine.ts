@@ -149,6 +149,7 @@ export class SimulationEngine implements Engine {
   }
 
   step(ticks = 1): void {
+    this.#manager.refuseDuringTick("engine.step()");
     if (!Number.isSafeInteger(ticks) || ticks < 0) throw new RangeError(`step takes a whole number of ticks ≥ 0, got ${String(ticks)}`);
     for (let i = 0; i < ticks; i++) this.#manager.runTick();
   }
@@ -172,6 +173,7 @@ export class SimulationEngine implements Engine {
   }
 
   restore(snapshot: EngineSnapshot): void {
+    this.#manager.refuseDuringTick("engine.restore()");
     if (!isPlainObject(snapshot) || snapshot.version !== ENGINE_SNAPSHOT_VERSION) {
       throw new SnapshotError(
         `cannot restore snapshot version ${String((snapshot as { version?: unknown } | null)?.version)}; this engine reads version ${ENGINE_SNAPSHOT_VERSION}`,
