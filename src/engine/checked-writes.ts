@@ -10,7 +10,7 @@
  */
 import type { Condition } from "../api/types.js";
 import type { LogEntryInput } from "./log-entry.js";
-import { copyPlainData } from "./plain-data.js";
+import { checkPlainData, copyPlainData, isPlainObject } from "./plain-data.js";
 import { errorMessage, safeString } from "./reconcile-outcome.js";
 
 /** The longest event reason, condition type or reason an embedder's controller may write. */
@@ -23,13 +23,12 @@ const CONDITION_STATUSES: ReadonlySet<unknown> = new Set(["True", "False", "Unkn
 function typeName(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
-  return `a ${typeof value}`;
+  if (typeof value !== "object") return `a ${typeof value}`;
+  return isPlainObject(value) ? "an object" : "an object that is not plain data";
 }
 
 function isMapping(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
+  return value !== null && typeof value === "object" && !Array.isArray(value) && isPlainObject(value);
 }
 
 /** A word such as an event reason or condition type: non-empty, bounded, no whitespace or control characters. */
@@ -59,25 +58,32 @@ export function checkCondition(condition: unknown, what = "condition"): Omit<Con
 }
 
 /**
- * Checks a status patch (`about` names the object, e.g. `VirtualMachine default/app-1`): an
- * object of plain JSON data (see copyPlainData), whose `conditions`, if given, is a list of
- * whole conditions. Returns a copy.
+ * Checks status data: an object of plain JSON data (see copyPlainData), whose `conditions`, if
+ * given, is a list of whole conditions. Returns a copy (or, with `copying` false, the status
+ * itself); throws a TypeError naming the field.
  */
+export function checkStatusData(status: unknown, copying = true): Record<string, unknown> {
+  if (!isMapping(status)) throw new TypeError(`status: must be an object of status fields (got ${typeName(status)})`);
+  let copy = status;
+  if (copying) copy = copyPlainData(status, "status") as Record<string, unknown>;
+  else checkPlainData(status, "status");
+  if ("conditions" in copy && copy.conditions !== undefined) {
+    const conditions = copy.conditions;
+    if (!Array.isArray(conditions)) throw new TypeError(`status.conditions must be a list of conditions (got ${typeName(conditions)})`);
+    conditions.forEach((c, i) => {
+      checkCondition(c, `status.conditions[${i}]`);
+      if (typeof (c as Record<string, unknown>).lastTransitionTime !== "string") {
+        throw new TypeError(`status.conditions[${i}].lastTransitionTime must be a string`);
+      }
+    });
+  }
+  return copy;
+}
+
+/** Checks a status patch (`about` names the object, e.g. `VirtualMachine default/app-1`) with {@link checkStatusData}; returns a copy. */
 export function checkStatusPatch(patch: unknown, about: string): Record<string, unknown> {
   try {
-    if (!isMapping(patch)) throw new TypeError(`status: a patch must be an object of status fields (got ${typeName(patch)})`);
-    const copy = copyPlainData(patch, "status") as Record<string, unknown>;
-    if ("conditions" in copy) {
-      const conditions = copy.conditions;
-      if (!Array.isArray(conditions)) throw new TypeError(`status.conditions must be a list of conditions (got ${typeName(conditions)})`);
-      conditions.forEach((c, i) => {
-        checkCondition(c, `status.conditions[${i}]`);
-        if (typeof (c as Record<string, unknown>).lastTransitionTime !== "string") {
-          throw new TypeError(`status.conditions[${i}].lastTransitionTime must be a string`);
-        }
-      });
-    }
-    return copy;
+    return checkStatusData(patch);
   } catch (e) {
     // also what a getter or Proxy trap threw, described safely
     throw new TypeError(`status patch of ${about}: ${errorMessage(e)}`);

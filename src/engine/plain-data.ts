@@ -4,10 +4,10 @@
  * what a controller hands over cannot change (or turn cyclic) afterwards, and a Proxy or getter
  * is read exactly once.
  *
- * Accepted: `null`, booleans, finite numbers, strings, arrays without holes, and objects whose
- * prototype is `Object.prototype` or `null` (copied as ordinary objects; own enumerable string
- * keys only). Refused: cycles, BigInt, functions, symbols, `NaN`/`Infinity`, class instances
- * (Date, Map…), `undefined` in arrays, the keys `__proto__`, `constructor` and `prototype`,
+ * Accepted: `null`, booleans, finite numbers, strings, arrays without holes, and plain objects
+ * (prototype `null` or an `Object.prototype`, of any realm), copied as ordinary objects with
+ * their own enumerable string keys. Refused: cycles, BigInt, functions, symbols,
+ * `NaN`/`Infinity`, class instances (Date, Map…), `undefined` in arrays, the keys `__proto__`, `constructor` and `prototype`,
  * nesting deeper than `maxDepth`, and more than `maxNodes` values in all (shared sub-objects
  * count each time they are reached, as JSON would write them). `undefined` as an object
  * property is kept (JSON drops it).
@@ -23,6 +23,16 @@ export interface PlainDataLimits {
 
 /** The limits for a status patch: YAML's nesting cap and alias-expansion cap. */
 export const STATUS_PATCH_LIMITS: Readonly<PlainDataLimits> = Object.freeze({ maxDepth: 64, maxNodes: 100_000 });
+
+/**
+ * Whether an object is a plain one: its prototype is `null` or a root prototype (the
+ * `Object.prototype` of this or another realm — objects from a vm context or a test sandbox
+ * count), not a class's prototype (Date, Map, a class instance).
+ */
+export function isPlainObject(value: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === null || Object.getPrototypeOf(proto) === null;
+}
 
 /** Keys that would reach JavaScript's object machinery rather than data. */
 const FORBIDDEN = new Set(["__proto__", "constructor", "prototype"]);
@@ -58,43 +68,63 @@ function childPath(path: string, key: string | number): string {
  * traps run once; whatever they throw propagates.
  */
 export function copyPlainData(value: unknown, root: string, limits: Readonly<PlainDataLimits> = STATUS_PATCH_LIMITS): unknown {
+  return walkPlainData(value, root, limits, true);
+}
+
+/** Like {@link copyPlainData}, but only checks (no copy): for data nobody else can change, such as a parsed snapshot. */
+export function checkPlainData(value: unknown, root: string, limits: Readonly<PlainDataLimits> = STATUS_PATCH_LIMITS): void {
+  walkPlainData(value, root, limits, false);
+}
+
+function walkPlainData(value: unknown, root: string, limits: Readonly<PlainDataLimits>, copying: boolean): unknown {
   let nodes = 0;
   const onPath = new Set<object>();
-  const copy = (v: unknown, path: string, depth: number): unknown => {
+  /** The keys from the root to the value being walked; written out only for an error. */
+  const keys: (string | number)[] = [];
+  const fail = (problem: string, key?: string | number): never => {
+    const path = (key === undefined ? keys : [...keys, key]).reduce<string>((text, k) => childPath(text, k), root);
+    throw new PlainDataError(path, problem);
+  };
+  const copy = (v: unknown, depth: number): unknown => {
     if (++nodes > limits.maxNodes) throw new PlainDataError(root, `more than ${limits.maxNodes} values in all (a shared part counts each time it is reached)`);
     if (v === null || typeof v === "string" || typeof v === "boolean") return v;
-    if (typeof v === "number") {
-      if (!Number.isFinite(v)) throw new PlainDataError(path, `must be plain JSON data (got ${kindOf(v)})`);
-      return v;
-    }
-    if (typeof v !== "object") throw new PlainDataError(path, `must be plain JSON data (got ${kindOf(v)})`);
-    if (onPath.has(v)) throw new PlainDataError(path, "a cycle: the value contains itself");
-    if (depth >= limits.maxDepth) throw new PlainDataError(path, `nested more than ${limits.maxDepth} levels deep`);
+    if (typeof v === "number") return Number.isFinite(v) ? v : fail(`must be plain JSON data (got ${kindOf(v)})`);
+    if (typeof v !== "object") return fail(`must be plain JSON data (got ${kindOf(v)})`);
+    if (onPath.has(v)) fail("a cycle: the value contains itself");
+    if (depth >= limits.maxDepth) fail(`nested more than ${limits.maxDepth} levels deep`);
     onPath.add(v);
     try {
       if (Array.isArray(v)) {
         const length = v.length;
-        const out: unknown[] = new Array<unknown>(length);
+        const out: unknown[] | undefined = copying ? new Array<unknown>(length) : undefined;
         for (let i = 0; i < length; i++) {
-          if (!(i in v)) throw new PlainDataError(childPath(path, i), "a hole in a list (not JSON data)");
+          if (!(i in v)) fail("a hole in a list (not JSON data)", i);
           const item: unknown = v[i];
-          if (item === undefined) throw new PlainDataError(childPath(path, i), "undefined in a list (not JSON data)");
-          out[i] = copy(item, childPath(path, i), depth + 1);
+          if (item === undefined) fail("undefined in a list (not JSON data)", i);
+          keys.push(i);
+          const copied = copy(item, depth + 1);
+          keys.pop();
+          if (out !== undefined) out[i] = copied;
         }
-        return out;
+        return out ?? v;
       }
-      const proto: unknown = Object.getPrototypeOf(v);
-      if (proto !== Object.prototype && proto !== null) throw new PlainDataError(path, `must be plain JSON data (got ${kindOf(v)})`);
-      const out: Record<string, unknown> = {};
+      if (!isPlainObject(v)) fail(`must be plain JSON data (got ${kindOf(v)})`);
+      const out: Record<string, unknown> | undefined = copying ? {} : undefined;
       for (const key of Object.keys(v)) {
-        if (FORBIDDEN.has(key)) throw new PlainDataError(childPath(path, key), `forbidden key "${key}" (reserved in JavaScript objects)`);
+        if (FORBIDDEN.has(key)) fail(`forbidden key "${key}" (reserved in JavaScript objects)`, key);
         const item: unknown = (v as Record<string, unknown>)[key];
-        out[key] = item === undefined ? undefined : copy(item, childPath(path, key), depth + 1);
+        let copied: unknown;
+        if (item !== undefined) {
+          keys.push(key);
+          copied = copy(item, depth + 1);
+          keys.pop();
+        }
+        if (out !== undefined) out[key] = copied;
       }
-      return out;
+      return out ?? v;
     } finally {
       onPath.delete(v);
     }
   };
-  return copy(value, root, 0);
+  return copy(value, 0);
 }

@@ -31,6 +31,7 @@ import {
 } from "./ledger.js";
 import { parseDuration, resolveHost, resolveVm, workloadAt } from "./resolved.js";
 import { approx as fmt } from "./format.js";
+import { ledgerViolations, ModelSnapshotError, modelSnapshotProblems, type InvariantViolation } from "./snapshot-check.js";
 
 /** The random source the model draws its blind choices from (seeded; see TOKENS.Random). */
 export interface RandomSource {
@@ -78,11 +79,7 @@ export interface PageOutResult {
   limitedBy?: "throughput" | "compressionCache" | "swapFile" | "swapDatastore" | "nothingToTake";
 }
 
-/** A broken §2 identity, for tests and the soak. */
-export interface InvariantViolation {
-  object: string;
-  message: string;
-}
+export { ModelSnapshotError, type InvariantViolation } from "./snapshot-check.js";
 
 /** The JSON form of the model's state. */
 export interface MemoryModelSnapshot {
@@ -862,31 +859,7 @@ export class HypervisorMemoryModel implements MemoryModel {
   // ------------------------------------------------------------------ invariants
 
   invariantViolations(): InvariantViolation[] {
-    const out: InvariantViolation[] = [];
-    for (const host of this.hostMap.values()) {
-      let sum = 0;
-      for (const v of this.vmsOf(host)) {
-        const c = this.consumed(v);
-        sum += c + v.overhead;
-        const ledger = usedOf(v) + freeOf(v) + v.untouched + v.balloon;
-        if (ledger !== v.memory) out.push({ object: v.key, message: `guest ledger ${ledger} ≠ memory ${v.memory}` });
-        if (touchedOf(v) !== mappedOf(v) + compressedOf(v) + swappedOf(v)) out.push({ object: v.key, message: "backed ≠ mapped + compressed + swapped" });
-        for (const [k, val] of Object.entries(v)) {
-          if (typeof val === "number" && val < 0) out.push({ object: v.key, message: `${k} is negative (${val})` });
-        }
-        if (c !== v.charged) out.push({ object: v.key, message: `consumed ${c} ≠ charged ${v.charged}` });
-        if (v.balloon > Math.max(v.balloonMax, 0) && v.balloonMax >= 0 && v.balloon > v.balloonTarget && v.balloon > v.balloonMax) {
-          out.push({ object: v.key, message: `balloon ${v.balloon} > balloonMax ${v.balloonMax}` });
-        }
-        if (v.guestSwapped > v.spec.guestSwap) out.push({ object: v.key, message: "guest swap over capacity" });
-      }
-      const identity = host.spec.vmkernelReserved + sum + host.free;
-      if (identity !== host.spec.capacity) {
-        out.push({ object: host.name, message: `capacity ${host.spec.capacity} ≠ vmkernel + Σ(consumed + overhead) + free = ${identity}` });
-      }
-      if (host.free < 0) out.push({ object: host.name, message: `free is negative (${host.free})` });
-    }
-    return out;
+    return ledgerViolations(this.hostMap.values(), (host) => this.vmsOf(host), (v) => this.consumed(v));
   }
 
   // ------------------------------------------------------------------ snapshot
@@ -899,16 +872,32 @@ export class HypervisorMemoryModel implements MemoryModel {
     ) as MemoryModelSnapshot;
   }
 
+  /**
+   * Restores a snapshot from {@link HypervisorMemoryModel.snapshot}. The whole snapshot is
+   * checked first (snapshot-check.ts: shapes, page counts, names, admission links, the §2
+   * identities); a damaged one throws a {@link ModelSnapshotError} listing the problems, and
+   * nothing changes.
+   */
   restore(snapshot: unknown): void {
-    const s = JSON.parse(JSON.stringify(snapshot), (_k, val) => (val === "Infinity" ? Number.POSITIVE_INFINITY : val)) as MemoryModelSnapshot;
-    if (!s || s.version !== 1) throw new Error("unsupported memory model snapshot");
+    let decoded: unknown;
+    try {
+      decoded = JSON.parse(JSON.stringify(snapshot), (_k, val: unknown) => (val === "Infinity" ? Number.POSITIVE_INFINITY : val));
+    } catch (e) {
+      throw new ModelSnapshotError([`model: not JSON data (${e instanceof Error ? e.message : String(e)})`]);
+    }
     // Snapshots from before decision records existed restore with empty rings.
-    for (const h of s.hosts) h.decisions ??= [];
-    for (const v of s.vms) v.decisions ??= [];
-    this.hostMap = new Map(s.hosts.map((h) => [h.name, h]));
-    this.vmMap = new Map(s.vms.map((v) => [v.key, v]));
+    const s = decoded as Partial<MemoryModelSnapshot> | null;
+    if (s !== null && typeof s === "object") {
+      for (const r of [...(Array.isArray(s.hosts) ? s.hosts : []), ...(Array.isArray(s.vms) ? s.vms : [])]) {
+        if (r !== null && typeof r === "object") r.decisions ??= [];
+      }
+    }
+    const check = modelSnapshotProblems(decoded, (v) => this.consumed(v));
+    if (check.hosts === undefined || check.vms === undefined) throw new ModelSnapshotError(check.problems);
+    this.hostMap = new Map(check.hosts.map((h) => [h.name, h]));
+    this.vmMap = new Map(check.vms.map((v) => [v.key, v]));
     this.vmMapChanged();
-    this.syncedTick = s.syncedTick;
+    this.syncedTick = (decoded as MemoryModelSnapshot).syncedTick;
     this.profiles.clear();
     this.appliedTouchAll.clear();
   }
