@@ -7,7 +7,7 @@ import "reflect-metadata";
 // ---- the engine
 export { createEngine, SimulationEngine, SnapshotError, ENGINE_SNAPSHOT_VERSION } from "./engine/engine.js";
 export type { Engine, EngineSnapshot, EngineStore } from "./engine/engine.js";
-export { ENGINE_DEFAULTS, resolveEngineOptions } from "./engine/options.js";
+export { ENGINE_DEFAULTS, EngineOptionError, resolveEngineOptions } from "./engine/options.js";
 export type { EngineOptions, ResolvedEngineOptions } from "./engine/options.js";
 export { MAX_BACKOFF_TICKS, TickInProgressError } from "./engine/manager.js";
 export { TickEndedError } from "./engine/tick-writes.js";
@@ -18,7 +18,7 @@ export { ManualClock, RealTimeClock } from "./engine/clock.js";
 export type { SimulationClock, ClockState, RealTimeClockOptions, Timers } from "./engine/clock.js";
 export { SeededRandom } from "./engine/random.js";
 export type { RandomState } from "./engine/random.js";
-export { ControllerRegistryError, orderControllers } from "./engine/registry.js";
+export { ControllerRegistryError, MAX_CONTROLLER_NAME_LENGTH, orderControllers, RESERVED_CONTROLLER_NAMES } from "./engine/registry.js";
 
 // ---- the controller contract
 export { CONTROLLER_ORDER, CUSTOM_CONTROLLERS_SLOT } from "./engine/controller.js";

@@ -10,8 +10,11 @@ import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import {
+  ControllerRegistryError,
   createEngine,
+  EngineOptionError,
   formatLogJson,
+  orderControllers,
   TickInProgressError,
   type Controller,
   type Engine,
@@ -352,5 +355,71 @@ describe("controller attacks", () => {
     expect(out.lateEntries).toBe(0);
     expect(out.lateStatus).toBeUndefined();
     expect(out.late[0]).toMatch(/its tick has ended/);
+  });
+
+  test("bad createEngine options fail at once with an EngineOptionError naming the option", () => {
+    const cases: [unknown, string, RegExp][] = [
+      [{ controllers: { add: {} } }, "controllers.add", /engine option controllers\.add must be a list of controllers, got an object/],
+      [{ controllers: { add: "balloon-watch" } }, "controllers.add", /must be a list of controllers/],
+      [{ controllers: [] }, "controllers", /engine option controllers must be an object \{ add\?, disable\? \}, got a list/],
+      [{ controllers: { disable: "page-sharing" } }, "controllers.disable", /must be a list of built-in controller names/],
+      [{ controllers: { disable: [1] } }, "controllers.disable", /a list with a non-string/],
+      [{ controllers: { remove: [] } }, "controllers.remove", /is not an option; controllers takes add and disable/],
+      [{ seeed: 5 }, '"seeed"', /is not an engine option; known: seed, tickSeconds/],
+      [{ seed: "5" }, "seed", /engine option seed must be an integer, got "5"/],
+      [{ tickSeconds: poison() }, "tickSeconds", /must be a positive number of seconds, got a function/],
+      [{ maxEvents: -1 }, "maxEvents", /must be a whole number ≥ 0/],
+      [{ reconcileBudgetMs: Number.NaN }, "reconcileBudgetMs", /milliseconds/],
+      ["fast", "options", /must be an object of options/],
+    ];
+    for (const [options, option, message] of cases) {
+      let error: unknown;
+      try {
+        createEngine(options as never);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(EngineOptionError);
+      expect(error).toBeInstanceOf(RangeError); // what bad numbers always threw
+      expect((error as EngineOptionError).option).toBe(option);
+      expect((error as Error).message).toMatch(message);
+    }
+  });
+
+  test("a custom controller may not take a reserved name (scenario, any built-in's) or a name that is not one", () => {
+    const named = (name: unknown): Controller => ({ name, forKind: "Host", reconcile: () => undefined }) as unknown as Controller;
+    for (const name of ["scenario", "*custom*"]) {
+      expect(() => createEngine({ controllers: { add: [named(name)] } })).toThrow(ControllerRegistryError);
+      expect(() => createEngine({ controllers: { add: [named(name)] } })).toThrow(/takes a reserved name/);
+    }
+    // a built-in's name still says how to replace it
+    expect(() => createEngine({ controllers: { add: [named("balloon")] } })).toThrow(/two controllers are named "balloon".*controllers\.disable/);
+    expect(() => createEngine({ controllers: { add: [named("balloon")], disable: ["balloon"] } })).toThrow(/two controllers are named "balloon"/);
+    // and a built-in's name is reserved even where that built-in is not bound (a custom container)
+    expect(() => orderControllers({ builtins: [], added: [named("mom")] })).toThrow(/added controller "mom" takes a reserved name/);
+    for (const name of ["two words", "tab\there", "x".repeat(64), "new\nline"]) {
+      expect(() => createEngine({ controllers: { add: [named(name)] } })).toThrow(/without spaces or control characters/);
+    }
+    // a getter cannot rename a controller between ticks, or throw later
+    let reads = 0;
+    const shifty = {
+      get name() {
+        return `shifty-${reads++}`;
+      },
+      forKind: "VirtualMachine",
+      reconcile(this: { forKind: string }) {
+        if (this.forKind !== "VirtualMachine") throw new Error("called on the wrong object");
+      },
+    } as unknown as Controller;
+    const engine = createEngine({ controllers: { add: [shifty] } });
+    engine.apply(CLUSTER);
+    const errors: LogEntry[] = [];
+    engine.logs$.subscribe((e) => e.action === "ReconcileError" && errors.push(e));
+    engine.step(5);
+    expect(engine.tick).toBe(5);
+    expect(errors).toEqual([]);
+    expect(engine.snapshot().options.controllers.add).toEqual(["shifty-0"]);
+    const hostile = { get name(): string { throw poison(); }, forKind: "Host", reconcile: () => undefined } as unknown as Controller;
+    expect(() => createEngine({ controllers: { add: [hostile] } })).toThrow(/added controller #1 cannot be read/);
   });
 });
