@@ -123,6 +123,7 @@ export interface MemoryModel {
   /** Checks the §2 identities and sign rules. */
   invariantViolations(): InvariantViolation[];
   snapshot(): MemoryModelSnapshot;
+  /** Restores a snapshot; a damaged one must throw (ideally a ModelSnapshotError) before anything changes. */
   restore(snapshot: unknown): void;
 }
 
