@@ -9,16 +9,18 @@ export { SimulationEngine, SnapshotError, ENGINE_SNAPSHOT_VERSION } from "./engi
 export { createEngine } from "./composition/create-engine.js";
 export { NoMemoryModelError } from "./engine/model-binding.js";
 export type { Engine, EngineSnapshot, EngineStore } from "./engine/engine.js";
-export { ENGINE_DEFAULTS, resolveEngineOptions } from "./engine/options.js";
+export { ENGINE_DEFAULTS, EngineOptionError, resolveEngineOptions } from "./engine/options.js";
 export type { EngineOptions, ResolvedEngineOptions } from "./engine/options.js";
-export { MAX_BACKOFF_TICKS } from "./engine/manager.js";
+export { MAX_BACKOFF_TICKS, TickInProgressError } from "./engine/manager.js";
+export { TickEndedError } from "./engine/tick-writes.js";
+export { PlainDataError } from "./engine/plain-data.js";
 export type { TickSummary, ManagerState, RequeueEntry } from "./engine/manager.js";
 export { DEFAULT_MAX_EVENTS } from "./engine/tick-writes.js";
 export { ManualClock, RealTimeClock } from "./engine/clock.js";
 export type { SimulationClock, ClockState, RealTimeClockOptions, Timers } from "./engine/clock.js";
 export { SeededRandom } from "./engine/random.js";
 export type { RandomState } from "./engine/random.js";
-export { ControllerRegistryError, orderControllers } from "./engine/registry.js";
+export { ControllerRegistryError, MAX_CONTROLLER_NAME_LENGTH, orderControllers, RESERVED_CONTROLLER_NAMES } from "./engine/registry.js";
 
 // ---- the controller contract
 export { CONTROLLER_ORDER, CUSTOM_CONTROLLERS_SLOT } from "./engine/controller.js";

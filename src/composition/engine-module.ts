@@ -51,6 +51,8 @@ export function engineModule(options: ResolvedEngineOptions): ContainerModule {
           // only embedders' controllers are timed: built-in logs stay independent of machine load
           reconcileBudgetMs: options.reconcileBudgetMs,
           budgetedControllers: options.controllers.add.map((c) => c.name),
+          // only embedders' controllers have their writes checked: built-ins are trusted (hot path)
+          checkedControllers: options.controllers.add.map((c) => c.name),
           // Scenario steps due this tick are applied before any controller runs
           beforeControllers: (start) => runDueScenarioSteps(store, start),
         });

@@ -14,6 +14,7 @@ import type { Observable } from "rxjs";
 import type { Kind, ManifestObject } from "../api/types.js";
 import { TOKENS } from "../di/tokens.js";
 import type { MemoryModel, MemoryModelReader } from "../hypervisor/memory-model.js";
+import { ModelSnapshotError } from "../hypervisor/snapshot-check.js";
 import { parseManifestTextOrThrow, validateManifestObjectsOrThrow } from "../manifest/index.js";
 import type { MemoryStore, StoreSnapshot } from "../store/memory-store.js";
 import type { ApplyOutcome, ResourceReader, ResourceStore } from "../store/types.js";
@@ -23,6 +24,8 @@ import type { ControllerManager, ManagerState, TickSummary } from "./manager.js"
 import { requireModel } from "./model-binding.js";
 import type { ResolvedEngineOptions } from "./options.js";
 import { SeededRandom, type RandomState } from "./random.js";
+import { errorMessage } from "./reconcile-outcome.js";
+import { checkEngineSnapshot, type CheckedSnapshot } from "./snapshot-check.js";
 
 /** The snapshot format version this engine writes and reads. */
 export const ENGINE_SNAPSHOT_VERSION = 1;
@@ -41,11 +44,30 @@ export interface EngineSnapshot {
   manager: ManagerState;
 }
 
-/** A snapshot that cannot be restored (wrong version or shape). */
+/** How many problems a SnapshotError's message shows (all are in `problems`). */
+const SHOWN_PROBLEMS = 5;
+
+/**
+ * A snapshot that cannot be restored: another version, or damaged (a missing section, an
+ * object that fails validation, a ledger that breaks the model's invariants, duplicates…).
+ * `problems` lists everything found, each naming where (`store.objects[3] (VirtualMachine
+ * default/web-1) spec.memory: …`); the message is one line with the first few. Thrown before
+ * anything changes: after it the engine is exactly as it was.
+ */
 export class SnapshotError extends Error {
-  constructor(message: string) {
-    super(message);
+  /** Every problem found (one for a version mismatch or a missing section). */
+  readonly problems: readonly string[];
+
+  constructor(problems: string | readonly string[]) {
+    const list = typeof problems === "string" ? [problems] : problems;
+    const more = list.length - SHOWN_PROBLEMS;
+    super(
+      typeof problems === "string"
+        ? problems
+        : `snapshot is damaged: ${list.slice(0, SHOWN_PROBLEMS).join("; ")}${more > 0 ? ` (and ${more} more problem${more === 1 ? "" : "s"})` : ""}`,
+    );
     this.name = "SnapshotError";
+    this.problems = list;
   }
 }
 
@@ -91,6 +113,27 @@ export interface Engine {
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** `e instanceof type`, false for a thrown value that cannot even be inspected (a hostile Proxy). */
+function isInstance<T>(e: unknown, type: abstract new (...args: never[]) => T): e is T {
+  try {
+    return e instanceof type;
+  } catch {
+    return false;
+  }
+}
+
+/** Checks the version and sections of a snapshot, then every part but the model (snapshot-check.ts). */
+function checkSnapshotSections(snapshot: EngineSnapshot): ReturnType<typeof checkEngineSnapshot> {
+  if (!isPlainObject(snapshot) || snapshot.version !== ENGINE_SNAPSHOT_VERSION) {
+    const version = isPlainObject(snapshot) ? (snapshot as { version?: unknown }).version : undefined;
+    throw new SnapshotError(`cannot restore snapshot version ${errorMessage(version)}; this engine reads version ${ENGINE_SNAPSHOT_VERSION}`);
+  }
+  for (const part of ["options", "clock", "random", "store", "manager"] as const) {
+    if (!isPlainObject(snapshot[part]) && !Array.isArray(snapshot[part])) throw new SnapshotError(`snapshot has no "${part}" section`);
+  }
+  return checkEngineSnapshot(snapshot as unknown as Record<string, unknown>);
 }
 
 /** The {@link Engine} over an inversify container built by createEngineContainer (src/composition/). */
@@ -153,6 +196,7 @@ export class SimulationEngine implements Engine {
   }
 
   step(ticks = 1): void {
+    this.#manager.refuseDuringTick("engine.step()");
     if (!Number.isSafeInteger(ticks) || ticks < 0) throw new RangeError(`step takes a whole number of ticks ≥ 0, got ${String(ticks)}`);
     for (let i = 0; i < ticks; i++) this.#manager.runTick();
   }
@@ -176,28 +220,34 @@ export class SimulationEngine implements Engine {
   }
 
   restore(snapshot: EngineSnapshot): void {
-    if (!isPlainObject(snapshot) || snapshot.version !== ENGINE_SNAPSHOT_VERSION) {
-      throw new SnapshotError(
-        `cannot restore snapshot version ${String((snapshot as { version?: unknown } | null)?.version)}; this engine reads version ${ENGINE_SNAPSHOT_VERSION}`,
-      );
-    }
-    for (const part of ["options", "clock", "random", "store", "manager"] as const) {
-      if (!isPlainObject(snapshot[part]) && !Array.isArray(snapshot[part])) throw new SnapshotError(`snapshot has no "${part}" section`);
-    }
+    this.#manager.refuseDuringTick("engine.restore()");
+    // 1. check everything, changing nothing (getters or Proxy traps in a caller's object may throw)
+    let checked: CheckedSnapshot;
+    let commitStore: () => void;
+    let model: unknown;
     try {
-      // check the clock and generator states on scratch copies before touching anything
-      new ManualClock().setState(snapshot.clock);
-      new SeededRandom().setState(snapshot.random);
+      const check = checkSnapshotSections(snapshot);
+      if (check.checked === undefined) throw new SnapshotError(check.problems);
+      checked = check.checked;
+      commitStore = this.#store.prepareRestore(checked.store);
+      model = snapshot.model;
     } catch (e) {
-      throw new SnapshotError(`snapshot is damaged: ${(e as Error).message}`);
+      if (isInstance(e, SnapshotError)) throw e;
+      throw new SnapshotError([`the snapshot cannot be read: ${errorMessage(e)}`]);
     }
-    this.#store.restore(snapshot.store);
-    this.#clock.setState(snapshot.clock);
-    this.#random.setState(snapshot.random);
-    this.#model().restore(snapshot.model);
-    this.#manager.setState(snapshot.manager);
-    this.#options.seed = snapshot.options.seed;
-    this.#options.tickSeconds = snapshot.clock.tickSeconds;
+    // 2. the model checks its own part and restores it, or throws having changed nothing
+    try {
+      this.#model().restore(model);
+    } catch (e) {
+      throw new SnapshotError(isInstance(e, ModelSnapshotError) ? e.problems : [`model: ${errorMessage(e)}`]);
+    }
+    // 3. swap in the checked copies (nothing here can fail after the checks)
+    commitStore();
+    this.#clock.setState(checked.clock);
+    this.#random.setState(checked.random);
+    this.#manager.setState(checked.manager);
+    this.#options.seed = checked.seed;
+    this.#options.tickSeconds = checked.clock.tickSeconds;
   }
 
   get model(): MemoryModelReader {

@@ -7,7 +7,15 @@
  * something other than `undefined` / `{ requeueAfterTicks: n }`, becomes a `ReconcileError`
  * log entry and is retried with exponential backoff — after 1, 2, 4 … up to 64 ticks — for that
  * (controller, object) pair; a success resets it. `{ requeueAfterTicks: n }` skips the pair
- * until tick + n. The loop itself never dies.
+ * until tick + n. The loop itself never dies. What a reconcile throws or returns is judged
+ * without trusting it (reconcile-outcome.ts): Proxies whose traps throw, values that cannot be
+ * printed, and promises (reconcile must be synchronous; a returned promise is a failure, and
+ * its rejection is handled so it never ends the process). The writes of the controllers named
+ * in `checkedControllers` (the embedders') are checked first (checked-writes.ts), and writes
+ * through a context whose tick has ended are refused.
+ *
+ * Ticks do not nest: a `runTick` while one runs (e.g. a controller calling `engine.step()`)
+ * throws {@link TickInProgressError}, which the calling reconcile turns into its ReconcileError.
  *
  * Time budget: each reconcile of a budgeted controller (by default the embedders' controllers,
  * `controllers.add`) is timed with `performance.now()`; one that takes longer than
@@ -25,8 +33,29 @@ import type { DeepReadonly } from "../store/types.js";
 import type { StoredObject } from "../api/types.js";
 import type { ManualClock } from "./clock.js";
 import type { Controller, ReconcileContext, ReconcileRequest } from "./controller.js";
+import { checkLogEntry } from "./checked-writes.js";
 import type { LogEntry, LogEntryInput } from "./log-entry.js";
+import { errorMessage, judgeResult, swallowRejection } from "./reconcile-outcome.js";
 import { DEFAULT_MAX_EVENTS, TickWrites } from "./tick-writes.js";
+
+/**
+ * `engine.step()` (or `restore()`) called while a tick runs: from a controller's reconcile, the
+ * Scenario hook, or a `logs$` / store-watch subscriber, all of which run inside the tick.
+ * Ticks cannot nest; step again after the current tick has returned.
+ */
+export class TickInProgressError extends Error {
+  constructor(
+    what: string,
+    /** The tick that was running. */
+    readonly tick: number,
+  ) {
+    super(
+      `${what} was called while tick ${tick} is running (from a controller, the Scenario hook, or a logs$ or store watch subscriber); ` +
+        "ticks cannot nest: call it after the current tick has returned",
+    );
+    this.name = "TickInProgressError";
+  }
+}
 
 /** The longest backoff after repeated failures, in ticks. */
 export const MAX_BACKOFF_TICKS = 64;
@@ -72,6 +101,12 @@ export interface ControllerManagerOptions {
   reconcileBudgetMs?: number;
   /** Names of the controllers whose reconciles are timed (default: every controller). */
   budgetedControllers?: readonly string[];
+  /**
+   * Names of the controllers whose writes (status patches, conditions, events, log entries)
+   * are checked and copied before they are accepted (default: every controller; the engine
+   * checks only the embedders' controllers).
+   */
+  checkedControllers?: readonly string[];
   /** Events kept in the store (default 1000). */
   maxEvents?: number;
   /**
@@ -80,31 +115,6 @@ export interface ControllerManagerOptions {
    * are part of the tick. A hook that throws is logged as a ReconcileError and the tick goes on.
    */
   beforeControllers?: (start: { tick: number; timeSeconds: number; tickSeconds: number; emit: (controller: string, entry: LogEntryInput) => void }) => void;
-}
-
-/** Text of any value, never throwing (a hostile controller may throw or return objects without a prototype, or whose toString throws). */
-function safeString(value: unknown): string {
-  try {
-    return String(value);
-  } catch {
-    return Object.prototype.toString.call(value);
-  }
-}
-
-function describeResult(result: unknown): string {
-  try {
-    return JSON.stringify(result) ?? safeString(result);
-  } catch {
-    return safeString(result);
-  }
-}
-
-function isValidResult(result: unknown): boolean {
-  if (result === undefined) return true;
-  if (result === null || typeof result !== "object") return false;
-  const keys = Object.keys(result);
-  const n = (result as { requeueAfterTicks?: unknown }).requeueAfterTicks;
-  return keys.length === 1 && keys[0] === "requeueAfterTicks" && typeof n === "number" && Number.isSafeInteger(n) && n >= 0;
 }
 
 /** The object fields of a log entry about `object` (kind, namespace, name, host). */
@@ -118,16 +128,6 @@ function aboutObject(object: DeepReadonly<StoredObject>): Pick<LogEntryInput, "k
   };
 }
 
-function errorMessage(e: unknown): string {
-  let text: string;
-  try {
-    text = e instanceof Error ? safeString(e.message) : safeString(e);
-  } catch {
-    text = safeString(e); // a message getter that throws
-  }
-  return text.replace(/\s*\n\s*/g, " ").trim() || "(no message)";
-}
-
 /** Runs ticks; exposes the reconciliation log and tick summaries as observables. */
 export class ControllerManager {
   readonly #store: MemoryStore;
@@ -137,6 +137,9 @@ export class ControllerManager {
   readonly #maxEvents: number;
   readonly #budgetMs: number;
   readonly #budgeted: ReadonlySet<string>;
+  readonly #checked: ReadonlySet<string>;
+  /** The tick being run, while runTick runs (ticks cannot nest). */
+  #running: number | undefined;
   readonly #beforeControllers: ControllerManagerOptions["beforeControllers"];
   /** Per controller: object uid → requeue entry. */
   readonly #requeues = new Map<string, Map<string, RequeueEntry>>();
@@ -156,6 +159,7 @@ export class ControllerManager {
     this.#maxEvents = options.maxEvents ?? DEFAULT_MAX_EVENTS;
     this.#budgetMs = options.reconcileBudgetMs ?? 0;
     this.#budgeted = new Set(options.budgetedControllers ?? this.#controllers.map((c) => c.name));
+    this.#checked = new Set(options.checkedControllers ?? this.#controllers.map((c) => c.name));
     this.#beforeControllers = options.beforeControllers;
     for (const c of this.#controllers) this.#requeues.set(c.name, new Map());
     // forget retry state of deleted objects
@@ -170,8 +174,37 @@ export class ControllerManager {
     return this.#controllers;
   }
 
-  /** Runs one tick and returns its summary (also emitted on ticks$). */
+  /** The tick being run while a tick runs (from its start to the end of its writes), else undefined. */
+  get runningTick(): number | undefined {
+    return this.#running;
+  }
+
+  /**
+   * Throws {@link TickInProgressError} while a tick runs: `what` (e.g. `engine.step()`) was
+   * called from a controller, a hook, or a subscriber that runs inside the tick.
+   */
+  refuseDuringTick(what: string): void {
+    if (this.#running !== undefined) throw new TickInProgressError(what, this.#running);
+  }
+
+  /**
+   * Runs one tick and returns its summary (also emitted on ticks$, after the tick has ended, so
+   * a ticks$ subscriber may step again). A call while a tick runs throws TickInProgressError.
+   */
   runTick(): TickSummary {
+    this.refuseDuringTick("runTick()");
+    this.#running = this.#clock.tick + 1;
+    let summary: TickSummary;
+    try {
+      summary = this.#runTick();
+    } finally {
+      this.#running = undefined;
+    }
+    this.#ticks.next(summary);
+    return summary;
+  }
+
+  #runTick(): TickSummary {
     this.#clock.advance();
     const tick = this.#clock.tick;
     const timeSeconds = this.#clock.timeSeconds;
@@ -208,22 +241,24 @@ export class ControllerManager {
 
     for (const controller of this.#controllers) {
       const pending = this.#requeues.get(controller.name)!;
+      const checked = this.#checked.has(controller.name);
       const ctx: ReconcileContext = {
         tick,
         timeSeconds,
         tickSeconds,
-        store: writes.forController(controller.name),
+        store: writes.forController(controller.name, checked),
         model,
-        log: (input) => emit(controller.name, input),
+        log: checked
+          ? (input) => {
+              writes.checkOpen();
+              emit(controller.name, checkLogEntry(input));
+            }
+          : (input) => emit(controller.name, input),
       };
       const objects = this.#store.list(controller.forKind) as readonly DeepReadonly<StoredObject>[];
       const timed = this.#budgetMs > 0 && this.#budgeted.has(controller.name);
       if (controller.reconcileAll !== undefined && pending.size === 0 && !timed) {
-        // one call for every object (built-ins): no per-object request, same order and effect
-        controller.reconcileAll(objects, ctx, (index, e) => {
-          errors++;
-          this.#fail(controller, objects[index]!, undefined, `reconcile threw: ${errorMessage(e)}`, tick, emit);
-        });
+        errors += this.#reconcileAll(controller, objects, ctx, tick, emit);
         continue;
       }
       for (const object of objects) {
@@ -234,20 +269,16 @@ export class ControllerManager {
           object.metadata.namespace === undefined
             ? { kind: controller.forKind, name: object.metadata.name }
             : { kind: controller.forKind, namespace: object.metadata.namespace, name: object.metadata.name };
-        let failure: string | undefined;
-        let result: unknown;
+        let outcome: ReturnType<typeof judgeResult>;
         const started = timed ? performance.now() : 0;
         try {
-          result = controller.reconcile(request, ctx);
-          if (!isValidResult(result)) {
-            failure = `reconcile returned ${describeResult(result)}; expected nothing or { requeueAfterTicks: n } with a whole n ≥ 0`;
-          }
+          outcome = judgeResult(controller.reconcile(request, ctx));
         } catch (e) {
-          failure = `reconcile threw: ${errorMessage(e)}`;
+          outcome = { failure: `reconcile threw: ${errorMessage(e)}` };
         }
         if (timed) this.#checkBudget(controller, object, performance.now() - started, emit);
-        if (failure === undefined) {
-          const n = (result as { requeueAfterTicks?: number } | undefined)?.requeueAfterTicks ?? 0;
+        if (outcome.failure === undefined) {
+          const n = outcome.requeueAfterTicks;
           if (n > 1) {
             pending.set(uid, { ...this.#pairOf(controller, object), nextTick: tick + n, failures: 0 });
           } else if (waiting !== undefined) {
@@ -256,14 +287,55 @@ export class ControllerManager {
           continue;
         }
         errors++;
-        this.#fail(controller, object, waiting, failure, tick, emit);
+        this.#fail(controller, object, waiting, outcome.failure, tick, emit);
       }
     }
 
     writes.flush();
-    const summary: TickSummary = { tick, timeSeconds, logEntries, errors };
-    this.#ticks.next(summary);
-    return summary;
+    return { tick, timeSeconds, logEntries, errors };
+  }
+
+  /**
+   * One `reconcileAll` call for every object; returns the number of failed objects. A failure
+   * reported through `failed(index, error)` fails that object (a nonsense index, or the same
+   * index twice, is itself an error of the call). A throw out of the call, or a returned
+   * promise, fails every object not already failed: which of them were done is unknown.
+   */
+  #reconcileAll(
+    controller: Controller,
+    objects: readonly DeepReadonly<StoredObject>[],
+    ctx: ReconcileContext,
+    tick: number,
+    emit: (controller: string, input: LogEntryInput) => void,
+  ): number {
+    const failedIndexes = new Set<number>();
+    let failure: string | undefined;
+    try {
+      const result: unknown = controller.reconcileAll!(objects, ctx, (index, e) => {
+        if (typeof index !== "number" || !Number.isInteger(index) || index < 0 || index >= objects.length || failedIndexes.has(index)) {
+          throw new RangeError(`reconcileAll reported a failure for index ${errorMessage(index)}, which is not one of its ${objects.length} objects or was reported already`);
+        }
+        failedIndexes.add(index);
+        this.#fail(controller, objects[index]!, undefined, `reconcile threw: ${errorMessage(e)}`, tick, emit);
+      });
+      if (result !== undefined && result !== null && (typeof result === "object" || typeof result === "function")) {
+        swallowRejection(result);
+        if (typeof (result as { then?: unknown }).then === "function") {
+          failure = "reconcileAll returned a promise; it must be synchronous (its later code runs after its tick, and its writes are refused)";
+        }
+      }
+    } catch (e) {
+      failure = `reconcileAll threw: ${errorMessage(e)}`;
+    }
+    if (failure !== undefined) {
+      objects.forEach((object, index) => {
+        if (!failedIndexes.has(index)) {
+          failedIndexes.add(index);
+          this.#fail(controller, object, undefined, failure, tick, emit);
+        }
+      });
+    }
+    return failedIndexes.size;
   }
 
   /** The retry state for a snapshot, in a stable order. */

@@ -4,6 +4,8 @@
  */
 import { ManualClock } from "./clock.js";
 import type { Controller } from "./controller.js";
+import { errorMessage } from "./reconcile-outcome.js";
+import { ControllerRegistryError } from "./registry.js";
 import { DEFAULT_MAX_EVENTS } from "./tick-writes.js";
 
 /** What `createEngine` takes; every field is optional. */
@@ -40,24 +42,102 @@ export interface ResolvedEngineOptions {
 /** The defaults of {@link EngineOptions}. */
 export const ENGINE_DEFAULTS = { seed: 1, tickSeconds: 1, maxEvents: DEFAULT_MAX_EVENTS, reconcileBudgetMs: 100 } as const;
 
-/** Fills in defaults and checks ranges (RangeError naming the option). */
+/**
+ * A bad `createEngine` option: `option` names it (`seed`, `controllers.add`…). A RangeError,
+ * as bad numbers always were; the message says what the option takes and what it got.
+ */
+export class EngineOptionError extends RangeError {
+  constructor(
+    /** The option, e.g. `controllers.add`. */
+    readonly option: string,
+    message: string,
+  ) {
+    super(`engine option ${option} ${message}`);
+    this.name = "EngineOptionError";
+  }
+}
+
+/** The options `createEngine` knows. */
+const KNOWN_OPTIONS: readonly string[] = ["seed", "tickSeconds", "controllers", "maxEvents", "reconcileBudgetMs"];
+
+/** A value in a message: never throws, one short line. */
+function shown(value: unknown): string {
+  if (Array.isArray(value)) return "a list";
+  if (value !== null && typeof value === "object") return "an object";
+  if (typeof value === "function") return "a function";
+  if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value);
+  return String(value);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/**
+ * An embedder's controller with its `name` and `forKind` read once, and its methods called on
+ * the original object: a getter cannot change the name between ticks (retry state and logs are
+ * keyed by it) or throw later. Values that are not objects are left for the registry to report.
+ */
+function pinController(controller: unknown, index: number): Controller {
+  if (controller === null || typeof controller !== "object") return controller as Controller;
+  let fields: { name: unknown; forKind: unknown; reconcile: unknown; reconcileAll: unknown };
+  try {
+    const c = controller as Record<string, unknown>;
+    fields = { name: c.name, forKind: c.forKind, reconcile: c.reconcile, reconcileAll: c.reconcileAll };
+  } catch (e) {
+    throw new ControllerRegistryError(`added controller #${index + 1} cannot be read: ${errorMessage(e)}`);
+  }
+  const { reconcile, reconcileAll } = fields;
+  const pinned: Record<string, unknown> = {
+    name: fields.name,
+    forKind: fields.forKind,
+    reconcile: typeof reconcile === "function" ? (req: unknown, ctx: unknown): unknown => Reflect.apply(reconcile, controller, [req, ctx]) : reconcile,
+  };
+  if (typeof reconcileAll === "function") {
+    pinned.reconcileAll = (objects: unknown, ctx: unknown, failed: unknown): unknown => Reflect.apply(reconcileAll, controller, [objects, ctx, failed]);
+  }
+  return Object.freeze(pinned) as unknown as Controller;
+}
+
+/** Fills in defaults and checks every option; throws {@link EngineOptionError} naming the option. */
 export function resolveEngineOptions(options: EngineOptions = {}): ResolvedEngineOptions {
+  const raw: unknown = options;
+  if (!isObject(raw)) throw new EngineOptionError("options", `must be an object of options (${KNOWN_OPTIONS.join(", ")}), got ${shown(raw)}`);
+  for (const key of Object.keys(raw)) {
+    if (!KNOWN_OPTIONS.includes(key)) throw new EngineOptionError(JSON.stringify(key), `is not an engine option; known: ${KNOWN_OPTIONS.join(", ")}`);
+  }
   const seed = options.seed ?? ENGINE_DEFAULTS.seed;
-  if (!Number.isSafeInteger(seed)) throw new RangeError(`engine option seed must be an integer, got ${String(seed)}`);
+  if (!Number.isSafeInteger(seed)) throw new EngineOptionError("seed", `must be an integer, got ${shown(seed)}`);
   const tickSeconds = options.tickSeconds ?? ENGINE_DEFAULTS.tickSeconds;
-  ManualClock.checkTickSeconds(tickSeconds);
+  if (typeof tickSeconds !== "number") throw new EngineOptionError("tickSeconds", `must be a positive number of seconds, got ${shown(tickSeconds)}`);
+  try {
+    ManualClock.checkTickSeconds(tickSeconds);
+  } catch (e) {
+    throw new EngineOptionError("tickSeconds", (e as Error).message.replace(/^tickSeconds /, ""));
+  }
   const maxEvents = options.maxEvents ?? ENGINE_DEFAULTS.maxEvents;
   if (!Number.isSafeInteger(maxEvents) || maxEvents < 0) {
-    throw new RangeError(`engine option maxEvents must be a whole number ≥ 0, got ${String(maxEvents)}`);
+    throw new EngineOptionError("maxEvents", `must be a whole number ≥ 0, got ${shown(maxEvents)}`);
   }
   const reconcileBudgetMs = options.reconcileBudgetMs ?? ENGINE_DEFAULTS.reconcileBudgetMs;
   if (typeof reconcileBudgetMs !== "number" || !Number.isFinite(reconcileBudgetMs) || reconcileBudgetMs < 0) {
-    throw new RangeError(`engine option reconcileBudgetMs must be a number of milliseconds ≥ 0 (0 = off), got ${String(reconcileBudgetMs)}`);
+    throw new EngineOptionError("reconcileBudgetMs", `must be a number of milliseconds ≥ 0 (0 = off), got ${shown(reconcileBudgetMs)}`);
+  }
+  const controllers: unknown = options.controllers ?? {};
+  if (!isObject(controllers)) throw new EngineOptionError("controllers", `must be an object { add?, disable? }, got ${shown(controllers)}`);
+  for (const key of Object.keys(controllers)) {
+    if (key !== "add" && key !== "disable") throw new EngineOptionError(`controllers.${key}`, "is not an option; controllers takes add and disable");
+  }
+  const add: unknown = controllers.add ?? [];
+  if (!Array.isArray(add)) throw new EngineOptionError("controllers.add", `must be a list of controllers, got ${shown(add)}`);
+  const disable: unknown = controllers.disable ?? [];
+  if (!Array.isArray(disable) || !disable.every((name) => typeof name === "string")) {
+    throw new EngineOptionError("controllers.disable", `must be a list of built-in controller names, got ${Array.isArray(disable) ? "a list with a non-string" : shown(disable)}`);
   }
   return {
     seed,
     tickSeconds,
-    controllers: { add: [...(options.controllers?.add ?? [])], disable: [...(options.controllers?.disable ?? [])] },
+    controllers: { add: (add as unknown[]).map(pinController), disable: [...(disable as string[])] },
     maxEvents,
     reconcileBudgetMs,
   };

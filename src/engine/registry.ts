@@ -13,6 +13,16 @@ export class ControllerRegistryError extends Error {
   }
 }
 
+/**
+ * Names an embedder's controller may not take: every place in CONTROLLER_ORDER (built-ins,
+ * whether or not this engine runs them, and the custom slot) and `scenario`, the name the
+ * Scenario runner logs under. A log entry's controller must say who made the decision.
+ */
+export const RESERVED_CONTROLLER_NAMES: readonly string[] = [...CONTROLLER_ORDER, "scenario"];
+
+/** The longest controller name (a DNS label's length: names appear in every log line). */
+export const MAX_CONTROLLER_NAME_LENGTH = 63;
+
 /** What the registry orders. */
 export interface ControllerRegistryInput {
   /** Built-in controllers (bound to TOKENS.Controller); each must have a place in CONTROLLER_ORDER. */
@@ -35,6 +45,11 @@ function checkShape(source: string, index: number, controller: Controller): void
   }
   if (typeof c.name !== "string" || c.name.trim() === "") {
     throw new ControllerRegistryError(`${label(source, index, c)} has no name; every controller needs a unique, non-empty name`);
+  }
+  if (c.name.length > MAX_CONTROLLER_NAME_LENGTH || /[\s\p{Cc}]/u.test(c.name)) {
+    throw new ControllerRegistryError(
+      `${source} controller #${index + 1} is named ${JSON.stringify(c.name.slice(0, 40))}${c.name.length > 40 ? "…" : ""}; a name is 1 to ${MAX_CONTROLLER_NAME_LENGTH} characters without spaces or control characters`,
+    );
   }
   if (c.forKind !== "Host" && c.forKind !== "VirtualMachine") {
     throw new ControllerRegistryError(`${label(source, index, c)} has forKind ${JSON.stringify(c.forKind)}; it must be "Host" or "VirtualMachine"`);
@@ -64,6 +79,14 @@ export function orderControllers(input: ControllerRegistryInput): readonly Contr
   };
   input.builtins.forEach((c) => claim("built-in", c));
   added.forEach((c) => claim("added", c));
+  added.forEach((c) => {
+    if (RESERVED_CONTROLLER_NAMES.includes(c.name)) {
+      throw new ControllerRegistryError(
+        `added controller "${c.name}" takes a reserved name (${c.name === "scenario" ? "the Scenario runner logs as scenario" : "a built-in controller's; to replace a built-in, add its name to controllers.disable"}); ` +
+          `give yours another name (reserved: ${RESERVED_CONTROLLER_NAMES.filter((n) => n !== CUSTOM_CONTROLLERS_SLOT).join(", ")})`,
+      );
+    }
+  });
 
   const builtinNames = input.builtins.map((c) => c.name);
   for (const name of builtinNames) {

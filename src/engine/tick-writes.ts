@@ -6,11 +6,16 @@
  * Event retention: Events are deduplicated by (involved object, reason) — a repeat bumps
  * `count`, `lastTimestamp` and `tick` — and at most `maxEvents` are kept; beyond that the ones
  * least recently seen (oldest `tick`, then oldest write) are deleted.
+ *
+ * Writes are only possible until the tick's flush: a controller that keeps its context (an
+ * `async` reconcile after an `await`) is refused with {@link TickEndedError}. The store of an
+ * embedder's controller checks every write first (checked-writes.ts).
  */
 import { DEFAULT_NAMESPACE, NAMESPACED_KINDS, type Condition, type Kind, type ManifestKind, type MemplaneEvent, type ObjectKey } from "../api/types.js";
 import { NotFoundError } from "../store/errors.js";
 import type { MemoryStore } from "../store/memory-store.js";
 import type { ListOptions } from "../store/types.js";
+import { checkCondition, checkEvent, checkStatusPatch } from "./checked-writes.js";
 import type { ControllerStore, StatusPatch } from "./controller.js";
 
 /** Events kept in the store by default (oldest deleted beyond this). */
@@ -39,6 +44,17 @@ function namespaceOf(kind: Kind, namespace: string | undefined): string | undefi
   return NAMESPACED_KINDS.has(kind) ? namespace || DEFAULT_NAMESPACE : undefined;
 }
 
+/** A write through a controller's context after its tick ended (e.g. from an async reconcile). */
+export class TickEndedError extends Error {
+  constructor(tick: number) {
+    super(
+      `ctx.store writes and ctx.log work only while reconcile runs, and its tick has ended (tick ${tick}); ` +
+        "reconcile must be synchronous: code after an await runs after its tick",
+    );
+    this.name = "TickEndedError";
+  }
+}
+
 /** Buffers one tick's status, condition and event writes; {@link TickWrites.flush} writes them. */
 export class TickWrites {
   /** Keyed by the stored object itself: nothing replaces it in the store until flush. */
@@ -47,6 +63,8 @@ export class TickWrites {
   /** The last key looked up and its buffer: a controller usually writes several parts of one object in a row. */
   #lastKey: { kind: Kind; name: string; namespace: string | undefined } | undefined;
   #lastPending: PendingStatus | undefined;
+  /** Set by flush: later writes are refused. */
+  #ended = false;
 
   constructor(
     private readonly store: MemoryStore,
@@ -56,22 +74,54 @@ export class TickWrites {
     private readonly maxEvents: number = DEFAULT_MAX_EVENTS,
   ) {}
 
-  /** The {@link ControllerStore} one controller sees this tick (events carry its name as source). */
-  forController(component: string): ControllerStore {
+  /** Whether the tick has been flushed (writes are refused from then on). */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Throws {@link TickEndedError} once the tick has been flushed. */
+  checkOpen(): void {
+    if (this.#ended) throw new TickEndedError(this.tick);
+  }
+
+  /**
+   * The {@link ControllerStore} one controller sees this tick (events carry its name as
+   * source). `checked`: every write is checked and copied first (embedders' controllers).
+   */
+  forController(component: string, checked = false): ControllerStore {
+    const event = (key: ObjectKey, type: "Normal" | "Warning", reason: string, message: string): void => {
+      this.checkOpen();
+      this.#pending(key); // the object must exist
+      this.#events.push({ kind: key.kind as ManifestKind, name: key.name, namespace: key.namespace, type, reason, message, component });
+    };
+    if (!checked) {
+      return {
+        get: (kind, name, namespace) => this.store.get(kind, name, namespace),
+        list: (kind, options?: ListOptions) => this.store.list(kind, options),
+        patchStatus: (key, patch) => this.#patch(key, patch as Record<string, unknown>),
+        setCondition: (key, condition) => this.#setCondition(key, condition),
+        recordEvent: event,
+      };
+    }
     return {
       get: (kind, name, namespace) => this.store.get(kind, name, namespace),
       list: (kind, options?: ListOptions) => this.store.list(kind, options),
-      patchStatus: (key, patch) => this.#patch(key, patch as Record<string, unknown>),
-      setCondition: (key, condition) => this.#setCondition(key, condition),
+      patchStatus: (key, patch) => {
+        this.checkOpen();
+        const p = this.#pending(key);
+        this.#patch(key, checkStatusPatch(patch, `${p.kind} ${p.namespace === undefined ? "" : `${p.namespace}/`}${p.name}`));
+      },
+      setCondition: (key, condition) => this.#setCondition(key, checkCondition(condition)),
       recordEvent: (key, type, reason, message) => {
-        this.#pending(key); // the object must exist
-        this.#events.push({ kind: key.kind as ManifestKind, name: key.name, namespace: key.namespace, type, reason, message, component });
+        const checked = checkEvent(type, reason, message);
+        event(key, checked.type, checked.reason, checked.message);
       },
     };
   }
 
-  /** Writes every changed status (one write per object) and the tick's events. */
+  /** Writes every changed status (one write per object) and the tick's events; later writes are refused. */
   flush(): void {
+    this.#ended = true;
     for (const p of this.#statuses.values()) {
       try {
         this.store.updateStatus(p.kind, p.name, p.namespace, p.status as never);
@@ -104,12 +154,14 @@ export class TickWrites {
   }
 
   #patch(key: ObjectKey, patch: Record<string, unknown>): void {
+    this.checkOpen();
     const p = this.#pending(key);
     Object.assign(p.status, patch);
     if ("conditions" in patch) p.ownConditions = false;
   }
 
   #setCondition(key: ObjectKey, next: Omit<Condition, "lastTransitionTime">): void {
+    this.checkOpen();
     const p = this.#pending(key);
     const conditions = (p.status.conditions as readonly Condition[] | undefined) ?? [];
     const index = conditions.findIndex((c) => c.type === next.type);

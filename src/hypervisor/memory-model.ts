@@ -36,6 +36,7 @@ import { scanSharing } from "./mechanisms/page-sharing.js";
 import type { MemoryModel } from "./model-api.js";
 import { ModelIndex } from "./model-index.js";
 import { type MemoryModelSnapshot, fromSnapshot, toSnapshot } from "./snapshot.js";
+import type { ModelSnapshotError } from "./snapshot-check.js";
 import { SpecProblems } from "./spec-problems.js";
 import { syncWithStore } from "./store-sync.js";
 
@@ -46,6 +47,7 @@ export type { PowerEvent } from "./lifecycle.js";
 export type { BalloonMove } from "./mechanisms/balloon.js";
 export type { PageOutResult } from "./mechanisms/page-out.js";
 export type { InvariantViolation } from "./invariants.js";
+export { ModelSnapshotError } from "./snapshot-check.js";
 export type { MemoryModelSnapshot } from "./snapshot.js";
 export { BALLOON_DRIVER_TIMEOUT_SECONDS } from "./mechanisms/balloon.js";
 export { SHARING_FULL_SPEED_FACTOR } from "./mechanisms/page-sharing.js";
@@ -204,8 +206,12 @@ export class HypervisorMemoryModel implements MemoryModel {
     return toSnapshot(this.#syncedTick, this.#index.hosts.values(), this.#index.vms.values());
   }
 
+  /**
+   * Restores a snapshot from {@link HypervisorMemoryModel.snapshot}, checked whole first: a
+   * damaged one throws a {@link ModelSnapshotError} listing the problems, and nothing changes.
+   */
   restore(snapshot: unknown): void {
-    const s = fromSnapshot(snapshot);
+    const s = fromSnapshot(snapshot, (v) => this.consumed(v));
     this.#index.replace(s.hosts, s.vms);
     this.#syncedTick = s.syncedTick;
     this.specProblems.clear();

@@ -95,7 +95,7 @@ export interface MemoryModelEngineOps {
   invariantViolations(): InvariantViolation[];
   /** The model's state as JSON. */
   snapshot(): MemoryModelSnapshot;
-  /** Replaces the model's state with a snapshot's. */
+  /** Replaces the model's state with a snapshot's; a damaged one must throw (ideally a ModelSnapshotError) before anything changes. */
   restore(snapshot: unknown): void;
 }
 

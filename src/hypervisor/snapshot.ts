@@ -4,6 +4,7 @@
  * `state.json` (docs/library.md, *Snapshots*).
  */
 import type { HostRecord, VmRecord } from "./ledger.js";
+import { ModelSnapshotError, modelSnapshotProblems } from "./snapshot-check.js";
 
 /** The JSON form of the model's state. */
 export interface MemoryModelSnapshot {
@@ -20,12 +21,26 @@ export function toSnapshot(syncedTick: number, hosts: Iterable<HostRecord>, vms:
   ) as MemoryModelSnapshot;
 }
 
-/** Fresh records from a saved snapshot; throws on another version. Older snapshots get empty decision rings. */
-export function fromSnapshot(snapshot: unknown): MemoryModelSnapshot {
-  const s = JSON.parse(JSON.stringify(snapshot), (_k, val) => (val === "Infinity" ? Number.POSITIVE_INFINITY : val)) as MemoryModelSnapshot;
-  if (!s || s.version !== 1) throw new Error("unsupported memory model snapshot");
+/**
+ * Fresh records from a saved snapshot, checked whole first (snapshot-check.ts: shapes, page
+ * counts, names, admission links, the ledger identities); a damaged one throws a
+ * {@link ModelSnapshotError} listing the problems. Older snapshots get empty decision rings.
+ */
+export function fromSnapshot(snapshot: unknown, consumed: (vm: VmRecord) => number): MemoryModelSnapshot {
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(JSON.stringify(snapshot), (_k, val: unknown) => (val === "Infinity" ? Number.POSITIVE_INFINITY : val));
+  } catch (e) {
+    throw new ModelSnapshotError([`model: not JSON data (${e instanceof Error ? e.message : String(e)})`]);
+  }
   // Snapshots from before decision records existed restore with empty rings.
-  for (const h of s.hosts) h.decisions ??= [];
-  for (const v of s.vms) v.decisions ??= [];
-  return s;
+  const s = decoded as Partial<MemoryModelSnapshot> | null;
+  if (s !== null && typeof s === "object") {
+    for (const r of [...(Array.isArray(s.hosts) ? s.hosts : []), ...(Array.isArray(s.vms) ? s.vms : [])]) {
+      if (r !== null && typeof r === "object") r.decisions ??= [];
+    }
+  }
+  const check = modelSnapshotProblems(decoded, consumed);
+  if (check.hosts === undefined || check.vms === undefined) throw new ModelSnapshotError(check.problems);
+  return { version: 1, syncedTick: (decoded as MemoryModelSnapshot).syncedTick, hosts: check.hosts, vms: check.vms };
 }

@@ -279,10 +279,23 @@ export class MemoryStore implements ResourceStore {
 
   /** Replaces everything with a snapshot from {@link MemoryStore.snapshot}; watchers see no events. */
   restore(snapshot: StoreSnapshot): void {
+    this.prepareRestore(snapshot)();
+  }
+
+  /**
+   * Builds the tables of a snapshot without touching the store, and returns the function that
+   * swaps them in (which cannot fail). Throws InvalidObjectError for a snapshot it cannot hold
+   * (no objects list, an unknown kind, a missing name, the same object twice, bad counters);
+   * checking what the objects say is the engine's job (engine/snapshot-check.ts).
+   */
+  prepareRestore(snapshot: StoreSnapshot): () => void {
     if (snapshot === null || typeof snapshot !== "object" || !Array.isArray(snapshot.objects)) {
       throw new InvalidObjectError("a store snapshot needs an objects array");
     }
-    // build the new tables first, so a bad snapshot leaves the store as it was
+    const { resourceVersion, uidCounter } = snapshot;
+    if (!Number.isSafeInteger(resourceVersion) || resourceVersion < 0 || !Number.isSafeInteger(uidCounter) || uidCounter < 0) {
+      throw new InvalidObjectError("a store snapshot needs whole resourceVersion and uidCounter numbers ≥ 0");
+    }
     const tables = new Map<Kind, KindTable>();
     for (const kind of STORE_KINDS) tables.set(kind, newTable());
     for (const object of snapshot.objects) {
@@ -292,12 +305,15 @@ export class MemoryStore implements ResourceStore {
       const nsKey = MemoryStore.namespaceFor(kind, stored.metadata.namespace) ?? "";
       let byName = table.cells.get(nsKey);
       if (byName === undefined) table.cells.set(nsKey, (byName = new Map()));
-      if (!byName.has(stored.metadata.name)) table.size++;
+      if (byName.has(stored.metadata.name)) throw new InvalidObjectError(`a store snapshot holds ${kind} "${stored.metadata.name}" twice`);
+      table.size++;
       byName.set(stored.metadata.name, { namespace: nsKey, name: stored.metadata.name, object: stored });
     }
-    for (const [kind, table] of tables) this.#tables.set(kind, table);
-    this.#resourceVersion = snapshot.resourceVersion;
-    this.#uidCounter = snapshot.uidCounter;
+    return () => {
+      for (const [kind, table] of tables) this.#tables.set(kind, table);
+      this.#resourceVersion = resourceVersion;
+      this.#uidCounter = uidCounter;
+    };
   }
 
   #replace(table: KindTable, cell: Cell, next: Frozen): Frozen {

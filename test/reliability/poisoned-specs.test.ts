@@ -8,7 +8,7 @@
  * `-`, no backoff, blocking the other Scenarios), and a bad Host or VM duration made every
  * `step` throw.
  */
-import { createEngine, TOKENS, type Engine, type LogEntry, type ManifestObject, type MemoryStore, type Scenario } from "../../src/index.js";
+import { createEngine, SnapshotError, TOKENS, type Engine, type LogEntry, type ManifestObject, type MemoryStore, type Scenario } from "../../src/index.js";
 
 /** What an older memplane stored for `after: 1e300`. */
 const POISON = "2.777777777777778e+296h36m0s";
@@ -128,36 +128,43 @@ describe("a stored spec the engine cannot use fails alone", () => {
     expect(retry).toEqual({ failures: 6, nextTick: 32 + 32, message: expect.stringContaining("spec.steps[0].after") });
   });
 
-  it("the backoff survives snapshot and restore, and a fixed spec runs at once", () => {
-    const { engine, log } = engineWithLog();
+  it("a snapshot holding them is refused whole, naming each, and changes nothing", () => {
+    const { engine } = engineWithLog();
     engine.apply(CLUSTER);
     storeDirectly(engine, poisoned());
     engine.step(5);
     const saved = JSON.parse(JSON.stringify(engine.snapshot()));
 
-    const { engine: restored, log: restoredLog } = engineWithLog();
-    restored.restore(saved);
-    engine.step(20);
-    restored.step(20);
-    expect(restoredLog).toEqual(log.filter((e) => e.tick > 5));
-    // within a tick the Scenario runner logs first, then host-status, then vm-status
-    expect(restoredLog.filter((e) => e.action === "ReconcileError").map((e) => `${e.tick} ${about(e)}`)).toEqual([
-      "8 Scenario//bad",
-      "8 Host//esx-09",
-      "8 VirtualMachine/lab/lost-1",
-      "16 Scenario//bad",
-      "16 Host//esx-09",
-      "16 VirtualMachine/lab/lost-1",
-    ]);
+    const { engine: other } = engineWithLog();
+    other.apply(CLUSTER);
+    other.step(3);
+    const before = JSON.stringify(other.snapshot());
+    expect(() => other.restore(saved)).toThrow(SnapshotError);
+    try {
+      other.restore(saved);
+    } catch (e) {
+      const problems = (e as SnapshotError).problems.join("\n");
+      expect(problems).toContain("(Scenario bad) spec.steps[0].after");
+      expect(problems).toContain("(Host esx-09) spec.swap.swapInLatency");
+      expect(problems).toContain("(VirtualMachine lab/lost-1) spec.workload.phases[0].after");
+    }
+    expect(JSON.stringify(other.snapshot())).toBe(before);
+  });
 
+  it("a fixed spec runs at once, its retry cleared", () => {
+    const { engine, log } = engineWithLog();
+    engine.apply(CLUSTER);
+    storeDirectly(engine, poisoned());
+    engine.step(20);
+    expect((engine.store.get("Scenario", "bad") as Scenario).status?.retry).toBeDefined();
     // fixing the Scenario through validation: it runs from the next tick, its retry cleared
-    restored.apply(TO_POISON.split("---")[0]!);
-    restored.step(2);
-    const bad = restored.store.get("Scenario", "bad") as Scenario;
+    engine.apply(TO_POISON.split("---")[0]!);
+    engine.step(2);
+    const bad = engine.store.get("Scenario", "bad") as Scenario;
     expect(bad.status?.retry).toBeUndefined();
     expect(bad.status?.stepsDone).toBe(1);
-    expect(restoredLog.some((e) => e.action === "ScenarioStepApplied" && e.name === "bad")).toBe(true);
-    expect(restored.store.get("VirtualMachine", "app-1", "default")).toBeUndefined();
+    expect(log.some((e) => e.action === "ScenarioStepApplied" && e.name === "bad")).toBe(true);
+    expect(engine.store.get("VirtualMachine", "app-1", "default")).toBeUndefined();
   });
 
   it("a Scenario spec of the wrong shape fails alone too", () => {
