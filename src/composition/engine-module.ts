@@ -50,6 +50,7 @@ export function engineModule(options: ResolvedEngineOptions): ContainerModule {
           maxEvents: options.maxEvents,
           // only embedders' controllers are timed: built-in logs stay independent of machine load
           reconcileBudgetMs: options.reconcileBudgetMs,
+          batch: options.batchReconcile,
           budgetedControllers: options.controllers.add.map((c) => c.name),
           // only embedders' controllers have their writes checked: built-ins are trusted (hot path)
           checkedControllers: options.controllers.add.map((c) => c.name),

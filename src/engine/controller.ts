@@ -5,7 +5,7 @@
  * Controllers keep no state of their own between ticks: what must survive a snapshot lives in
  * the memory model or the store.
  */
-import type { Condition, HostStatus, ObjectKey, StoredObject, VirtualMachineStatus } from "../api/types.js";
+import type { Condition, HostStatus, Kind, ObjectKey, StoredObject, VirtualMachineStatus } from "../api/types.js";
 import type { DeepReadonly, ResourceReader } from "../store/types.js";
 import type { MemoryModel } from "../hypervisor/memory-model.js";
 import type { LogEntryInput } from "./log-entry.js";
@@ -13,7 +13,7 @@ import { HOST_SCOPED_POLICIES } from "../policies/registry.js";
 
 /** Which object to reconcile. */
 export interface ReconcileRequest {
-  kind: "Host" | "VirtualMachine";
+  kind: Kind;
   namespace?: string;
   name: string;
 }
@@ -48,7 +48,8 @@ export interface ReconcileContext {
   /**
    * The hypervisor memory model: the only thing that moves pages. Read it through its reader
    * methods and change it only through its verbs (`MemoryModelReader`, `MemoryModelVerbs` in
-   * src/hypervisor/model-api.ts); `sync` is here until the engine syncs once per tick itself.
+   * src/hypervisor/model-api.ts). The engine syncs it with the store once at the start of
+   * every tick, before any controller runs: controllers never call `sync`.
    */
   readonly model: MemoryModel;
   /** Emits a reconciliation log entry; tick, time and controller are filled in. */
@@ -59,9 +60,17 @@ export interface ReconcileContext {
 export interface Controller {
   /** Unique; appears in logs; what `controllers.disable` takes. */
   readonly name: string;
-  /** Objects it reconciles each tick. */
-  readonly forKind: "Host" | "VirtualMachine";
+  /** Objects it reconciles each tick: any kind of the kind registry (`KIND_INFO`). */
+  readonly forKind: Kind;
   reconcile(req: ReconcileRequest, ctx: ReconcileContext): void | ReconcileResult;
+  /**
+   * Optional per-tick step (Excalibur's pre-update): called once per tick in this controller's
+   * place in the order, before its objects are reconciled, when there are any. For work over the
+   * whole set that one object's reconcile should not hide in a lazily reset field, such as the
+   * admission pass (creation order is a property of all VMs). Must be synchronous; a throw (or a
+   * returned promise) is a `ReconcileError` named `-`, and the objects are still reconciled.
+   */
+  prepare?(ctx: ReconcileContext): void;
   /**
    * Optional fast path for large clusters: reconciles every object of `forKind` in one call,
    * in the order given (the store's stable order), with exactly the effect of calling

@@ -1,7 +1,9 @@
 /**
- * The controller manager: runs one tick (docs/memory-model.md §12). It advances the clock, then runs
- * each controller, in the registry's fixed order, over every object of its kind in the store's
- * stable order, and finally writes the tick's status and events (one status write per object).
+ * The controller manager: runs one tick (docs/memory-model.md §12). It advances the clock,
+ * applies the Scenario steps that are due, syncs the memory model with the store (once), then
+ * runs each controller, in the registry's fixed order — its optional `prepare` once, then every
+ * object of its kind in the store's stable order, in one `reconcileAll` call when it has one —
+ * and finally writes the tick's status and events (one status write per object).
  *
  * Isolation and retry (controller-runtime semantics): a reconcile that throws, or returns
  * something other than `undefined` / `{ requeueAfterTicks: n }`, becomes a `ReconcileError`
@@ -109,6 +111,8 @@ export interface ControllerManagerOptions {
   checkedControllers?: readonly string[];
   /** Events kept in the store (default 1000). */
   maxEvents?: number;
+  /** Whether controllers with a batch path (`reconcileAll`) use it (default true); false reconciles object by object. */
+  batch?: boolean;
   /**
    * Runs at the start of every tick, after the clock advances and before any controller
    * (docs/memory-model.md §12: scheduled manifest changes, e.g. Scenario steps). Its log entries
@@ -141,6 +145,7 @@ export class ControllerManager {
   /** The tick being run, while runTick runs (ticks cannot nest). */
   #running: number | undefined;
   readonly #beforeControllers: ControllerManagerOptions["beforeControllers"];
+  readonly #batch: boolean;
   /** Per controller: object uid → requeue entry. */
   readonly #requeues = new Map<string, Map<string, RequeueEntry>>();
   readonly #logs = new Subject<LogEntry>();
@@ -161,6 +166,7 @@ export class ControllerManager {
     this.#budgeted = new Set(options.budgetedControllers ?? this.#controllers.map((c) => c.name));
     this.#checked = new Set(options.checkedControllers ?? this.#controllers.map((c) => c.name));
     this.#beforeControllers = options.beforeControllers;
+    this.#batch = options.batch ?? true;
     for (const c of this.#controllers) this.#requeues.set(c.name, new Map());
     // forget retry state of deleted objects
     this.#store.watch().subscribe((e) => {
@@ -238,6 +244,14 @@ export class ControllerManager {
         emit("scenario", { kind: "Scenario", name: "-", action: "ReconcileError", reason: "ReconcileFailed", message: `scheduled changes failed: ${errorMessage(e)}` });
       }
     }
+    // the model follows the store once, before any controller: new, changed and deleted objects
+    // (a stand-in model an embedder bound for its own controllers may have no sync at all)
+    try {
+      if (typeof model.sync === "function") model.sync(tick, timeSeconds, tickSeconds, this.#store);
+    } catch (e) {
+      errors++;
+      emit("engine", { kind: "Host", name: "-", action: "ReconcileError", reason: "ReconcileFailed", message: `the memory model could not sync with the store: ${errorMessage(e)}` });
+    }
 
     for (const controller of this.#controllers) {
       const pending = this.#requeues.get(controller.name)!;
@@ -256,8 +270,9 @@ export class ControllerManager {
           : (input) => emit(controller.name, input),
       };
       const objects = this.#store.list(controller.forKind) as readonly DeepReadonly<StoredObject>[];
+      if (controller.prepare !== undefined && objects.length > 0) errors += this.#prepare(controller, ctx, emit);
       const timed = this.#budgetMs > 0 && this.#budgeted.has(controller.name);
-      if (controller.reconcileAll !== undefined && pending.size === 0 && !timed) {
+      if (this.#batch && controller.reconcileAll !== undefined && pending.size === 0 && !timed) {
         errors += this.#reconcileAll(controller, objects, ctx, tick, emit);
         continue;
       }
@@ -293,6 +308,23 @@ export class ControllerManager {
 
     writes.flush();
     return { tick, timeSeconds, logEntries, errors };
+  }
+
+  /** Runs a controller's per-tick `prepare`; a throw or a returned promise is one `ReconcileError` named `-` (returns 1), else 0. */
+  #prepare(controller: Controller, ctx: ReconcileContext, emit: (controller: string, input: LogEntryInput) => void): number {
+    let failure: string | undefined;
+    try {
+      const result: unknown = controller.prepare!(ctx);
+      if (result !== undefined && result !== null && (typeof result === "object" || typeof result === "function")) {
+        swallowRejection(result);
+        if (typeof (result as { then?: unknown }).then === "function") failure = "prepare returned a promise; it must be synchronous";
+      }
+    } catch (e) {
+      failure = `prepare threw: ${errorMessage(e)}`;
+    }
+    if (failure === undefined) return 0;
+    emit(controller.name, { kind: controller.forKind, name: "-", action: "ReconcileError", reason: "ReconcileFailed", message: failure });
+    return 1;
   }
 
   /**

@@ -28,6 +28,12 @@ export interface EngineOptions {
    * wall-clock-dependent output. 0 turns the check off (byte-identical logs between runs).
    */
   reconcileBudgetMs?: number;
+  /**
+   * Whether controllers that have a batch path (`reconcileAll`) use it (default true). `false`
+   * reconciles every object one by one; the results are the same, only slower. For tests and
+   * for debugging a controller's batch path.
+   */
+  batchReconcile?: boolean;
 }
 
 /** Options with every default filled in (bound to TOKENS.EngineOptions). */
@@ -37,10 +43,11 @@ export interface ResolvedEngineOptions {
   controllers: { add: readonly Controller[]; disable: readonly string[] };
   maxEvents: number;
   reconcileBudgetMs: number;
+  batchReconcile: boolean;
 }
 
 /** The defaults of {@link EngineOptions}. */
-export const ENGINE_DEFAULTS = { seed: 1, tickSeconds: 1, maxEvents: DEFAULT_MAX_EVENTS, reconcileBudgetMs: 100 } as const;
+export const ENGINE_DEFAULTS = { seed: 1, tickSeconds: 1, maxEvents: DEFAULT_MAX_EVENTS, reconcileBudgetMs: 100, batchReconcile: true } as const;
 
 /**
  * A bad `createEngine` option: `option` names it (`seed`, `controllers.add`…). A RangeError,
@@ -58,7 +65,7 @@ export class EngineOptionError extends RangeError {
 }
 
 /** The options `createEngine` knows. */
-const KNOWN_OPTIONS: readonly string[] = ["seed", "tickSeconds", "controllers", "maxEvents", "reconcileBudgetMs"];
+const KNOWN_OPTIONS: readonly string[] = ["seed", "tickSeconds", "controllers", "maxEvents", "reconcileBudgetMs", "batchReconcile"];
 
 /** A value in a message: never throws, one short line. */
 function shown(value: unknown): string {
@@ -80,14 +87,14 @@ function isObject(value: unknown): value is Record<string, unknown> {
  */
 function pinController(controller: unknown, index: number): Controller {
   if (controller === null || typeof controller !== "object") return controller as Controller;
-  let fields: { name: unknown; forKind: unknown; reconcile: unknown; reconcileAll: unknown };
+  let fields: { name: unknown; forKind: unknown; reconcile: unknown; reconcileAll: unknown; prepare: unknown };
   try {
     const c = controller as Record<string, unknown>;
-    fields = { name: c.name, forKind: c.forKind, reconcile: c.reconcile, reconcileAll: c.reconcileAll };
+    fields = { name: c.name, forKind: c.forKind, reconcile: c.reconcile, reconcileAll: c.reconcileAll, prepare: c.prepare };
   } catch (e) {
     throw new ControllerRegistryError(`added controller #${index + 1} cannot be read: ${errorMessage(e)}`);
   }
-  const { reconcile, reconcileAll } = fields;
+  const { reconcile, reconcileAll, prepare } = fields;
   const pinned: Record<string, unknown> = {
     name: fields.name,
     forKind: fields.forKind,
@@ -96,6 +103,8 @@ function pinController(controller: unknown, index: number): Controller {
   if (typeof reconcileAll === "function") {
     pinned.reconcileAll = (objects: unknown, ctx: unknown, failed: unknown): unknown => Reflect.apply(reconcileAll, controller, [objects, ctx, failed]);
   }
+  if (typeof prepare === "function") pinned.prepare = (ctx: unknown): unknown => Reflect.apply(prepare, controller, [ctx]);
+  else if (prepare !== undefined) pinned.prepare = prepare; // the registry reports it
   return Object.freeze(pinned) as unknown as Controller;
 }
 
@@ -123,6 +132,8 @@ export function resolveEngineOptions(options: EngineOptions = {}): ResolvedEngin
   if (typeof reconcileBudgetMs !== "number" || !Number.isFinite(reconcileBudgetMs) || reconcileBudgetMs < 0) {
     throw new EngineOptionError("reconcileBudgetMs", `must be a number of milliseconds ≥ 0 (0 = off), got ${shown(reconcileBudgetMs)}`);
   }
+  const batchReconcile = options.batchReconcile ?? ENGINE_DEFAULTS.batchReconcile;
+  if (typeof batchReconcile !== "boolean") throw new EngineOptionError("batchReconcile", `must be true or false, got ${shown(batchReconcile)}`);
   const controllers: unknown = options.controllers ?? {};
   if (!isObject(controllers)) throw new EngineOptionError("controllers", `must be an object { add?, disable? }, got ${shown(controllers)}`);
   for (const key of Object.keys(controllers)) {
@@ -140,5 +151,6 @@ export function resolveEngineOptions(options: EngineOptions = {}): ResolvedEngin
     controllers: { add: (add as unknown[]).map(pinController), disable: [...(disable as string[])] },
     maxEvents,
     reconcileBudgetMs,
+    batchReconcile,
   };
 }

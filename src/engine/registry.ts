@@ -3,6 +3,7 @@
  * the ordered list of controllers a tick runs, and stops start-up with one clear message when a
  * controller is unnamed, named twice, malformed, or `disable` names a controller that is not there.
  */
+import { ALL_KINDS, isKind } from "../api/kinds.js";
 import { CONTROLLER_ORDER, CUSTOM_CONTROLLERS_SLOT, type Controller } from "./controller.js";
 
 /** A start-up error in the controller set; the message names the controllers involved. */
@@ -51,8 +52,11 @@ function checkShape(source: string, index: number, controller: Controller): void
       `${source} controller #${index + 1} is named ${JSON.stringify(c.name.slice(0, 40))}${c.name.length > 40 ? "…" : ""}; a name is 1 to ${MAX_CONTROLLER_NAME_LENGTH} characters without spaces or control characters`,
     );
   }
-  if (c.forKind !== "Host" && c.forKind !== "VirtualMachine") {
-    throw new ControllerRegistryError(`${label(source, index, c)} has forKind ${JSON.stringify(c.forKind)}; it must be "Host" or "VirtualMachine"`);
+  if (!isKind(c.forKind)) {
+    throw new ControllerRegistryError(`${label(source, index, c)} has forKind ${JSON.stringify(c.forKind)}; it must be one of ${ALL_KINDS.join(", ")}`);
+  }
+  if (c.prepare !== undefined && typeof c.prepare !== "function") {
+    throw new ControllerRegistryError(`${label(source, index, c)} has a prepare that is not a function`);
   }
   if (typeof c.reconcile !== "function") {
     throw new ControllerRegistryError(`${label(source, index, c)} has no reconcile(request, context) method`);

@@ -7,7 +7,7 @@
  *   pages and the setters of the fields a controller owns (entitlement, targets, what was
  *   last logged, decision records) — for controllers only;
  * - {@link MemoryModelEngineOps}: sync, snapshot, restore and the invariant check, for the
- *   engine (and, until the engine syncs once per tick itself, the controllers' `syncModel`).
+ *   engine, which syncs the model with the store once at the start of every tick.
  *
  * {@link MemoryModel} is all three: what TOKENS.MemoryModel resolves to.
  */

@@ -2,26 +2,20 @@
  * Object builders for tests: fully defaulted Hosts, VirtualMachines and GuestOSProfiles as the
  * store holds them (the shape `applyDefaults` produces), with overrides for what a test cares about.
  */
+import { DEFAULT_WORKLOAD, HOST_SPEC_DEFAULTS, VM_SPEC_DEFAULTS } from "../../src/api/defaults.js";
 import { API_VERSION, type GuestOSProfile, type Host, type HostSpec, type ObjectMeta, type VirtualMachine, type VirtualMachineSpec } from "../../src/api/types.js";
 
 /** Deep partial for overrides. */
 export type Overrides<T> = { [P in keyof T]?: T[P] extends object ? Overrides<T[P]> | T[P] : T[P] };
 
-/** A defaulted Host spec (api.md §1 defaults). */
+/** A mutable deep copy of a frozen defaults object. */
+function copy<T>(frozen: unknown): T {
+  return structuredClone(frozen) as T;
+}
+
+/** A defaulted Host spec: the project's own defaults (src/api/defaults.ts) with an 8Gi capacity. */
 export function hostSpec(overrides: Partial<HostSpec> = {}): HostSpec {
-  return {
-    capacity: "8Gi",
-    vmkernelReserved: "0",
-    minFree: "auto",
-    memoryStates: { clear: 100, soft: 64, hard: 32, low: 16, largePageBreak: 400, hysteresis: 5, holdSeconds: 15 },
-    idleTax: 75,
-    ballooning: { enabled: true, maxPercent: 65, appBalloonMaxSlack: "16Mi", inflateRate: "64Mi", deflateRate: "64Mi" },
-    compression: { enabled: true, maxPercent: 10 },
-    swap: { capacity: "unlimited", writeRate: "256Mi", readRate: "256Mi", swapInLatency: "1ms" },
-    pageSharing: { enabled: true, salting: true, largePages: true, scanMinutes: 60 },
-    policy: "esxi",
-    ...overrides,
-  };
+  return { capacity: "8Gi", ...copy<Omit<HostSpec, "capacity">>(HOST_SPEC_DEFAULTS), ...overrides };
 }
 
 /** A defaulted Host named `name`. */
@@ -29,20 +23,15 @@ export function host(name: string, spec: Partial<HostSpec> = {}, metadata: Parti
   return { apiVersion: API_VERSION, kind: "Host", metadata: { ...metadata, name }, spec: hostSpec(spec) };
 }
 
-/** A defaulted VirtualMachine spec on `hostName`. */
+/** A defaulted VirtualMachine spec: 4Gi on `esx-01`, with the project's own defaults (src/api/defaults.ts). */
 export function vmSpec(overrides: Partial<VirtualMachineSpec> = {}): VirtualMachineSpec {
   return {
     hostName: "esx-01",
-    powerState: "On",
+    ...copy<typeof VM_SPEC_DEFAULTS>(VM_SPEC_DEFAULTS),
     memory: "4Gi",
-    vcpus: 1,
-    reservation: "0",
-    shares: "normal",
-    guestOS: "other",
-    tools: { installed: true, balloonDriver: "healthy" },
-    workload: { allocated: "25%", active: 50, compressibility: 50, zeroPages: 2, commonPages: 0, phases: [] },
+    workload: copy<VirtualMachineSpec["workload"]>(DEFAULT_WORKLOAD),
     ...overrides,
-  };
+  } as VirtualMachineSpec;
 }
 
 /** A defaulted VirtualMachine `name` in namespace `default` (or `metadata.namespace`). */

@@ -2,6 +2,7 @@
  * Small fakes for engine tests: a memory model that does nothing, controllers built from a
  * function, and a manager wired to a fresh store and clock — no real model, no real controllers.
  */
+import type { Kind } from "../../src/api/types.js";
 import { ContainerModule } from "inversify";
 import { TOKENS } from "../../src/di/tokens.js";
 import { ManualClock } from "../../src/engine/clock.js";
@@ -27,7 +28,7 @@ export class FakeModel implements Pick<MemoryModel, "restore"> {
 /** A controller from a reconcile function. */
 export function controller(
   name: string,
-  forKind: "Host" | "VirtualMachine",
+  forKind: Kind,
   reconcile: (req: ReconcileRequest, ctx: ReconcileContext) => void | ReconcileResult = () => undefined,
 ): Controller {
   return { name, forKind, reconcile };

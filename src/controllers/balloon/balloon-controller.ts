@@ -11,32 +11,21 @@
  * controller named after that policy.
  */
 import { injectable } from "inversify";
-import type { Controller, ReconcileContext, ReconcileRequest } from "../../engine/controller.js";
+import type { ReconcileContext } from "../../engine/controller.js";
 import type { VmRecord } from "../../hypervisor/ledger.js";
-import type { StoredObject } from "../../api/types.js";
-import type { DeepReadonly } from "../../store/types.js";
-import { approx, forEachVmRecord, vmFor, vmObjectKey } from "../shared/context.js";
+import { approx, vmObjectKey } from "../shared/context.js";
+import { VmRecordController } from "../shared/record-controller.js";
 import { applyBalloonVerdict } from "../shared/balloon.js";
 import { balloonRecord } from "../../policies/records.js";
 import { policyOf } from "../../policies/registry.js";
 
 /** Sets balloon targets and drives the balloon toward them. */
 @injectable()
-export class BalloonController implements Controller {
+export class BalloonController extends VmRecordController {
   readonly name = "balloon";
-  readonly forKind = "VirtualMachine" as const;
-
-  reconcile(req: ReconcileRequest, ctx: ReconcileContext): void {
-    const vm = vmFor(req, ctx);
-    if (vm) this.#drive(vm, ctx);
-  }
-
-  reconcileAll(objects: readonly DeepReadonly<StoredObject>[], ctx: ReconcileContext, failed: (index: number, error: unknown) => void): void {
-    forEachVmRecord(objects, ctx, failed, (vm) => this.#drive(vm, ctx));
-  }
 
   /** Sets one VM's balloon target by its host's policy and moves its balloon. */
-  #drive(vm: VmRecord, ctx: ReconcileContext): void {
+  protected reconcileVm(vm: VmRecord, _object: unknown, ctx: ReconcileContext): void {
     if (vm.phase !== "Running") return;
     const host = ctx.model.host(vm.hostName);
     if (!host) return;

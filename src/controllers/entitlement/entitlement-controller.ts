@@ -7,11 +7,12 @@
  * the reclaim need every other controller works from is consumed − entitlement.
  */
 import { injectable } from "inversify";
-import type { Controller, ReconcileContext, ReconcileRequest } from "../../engine/controller.js";
+import type { ReconcileContext } from "../../engine/controller.js";
 import { type EntitlementInput, type EntitlementResult, waterFill } from "../../hypervisor/formulas.js";
 import { touchedOf, type HostRecord, type VmRecord } from "../../hypervisor/ledger.js";
-import type { MemoryModel, MemoryModelReader } from "../../hypervisor/memory-model.js";
-import { approx, hostFor, q, significantChange } from "../shared/context.js";
+import type { MemoryModelReader } from "../../hypervisor/memory-model.js";
+import { approx, q, significantChange } from "../shared/context.js";
+import { HostRecordController } from "../shared/record-controller.js";
 import type { EntitlementBound, EntitlementDecision } from "../../hypervisor/decisions.js";
 
 /** One host's water-filling: its running VMs, their entitlement inputs, the memory available and the result. */
@@ -68,13 +69,10 @@ export function entitlementDecision(model: MemoryModelReader, host: HostRecord, 
 
 /** Computes entitlement and reclaim need per VM, per host. */
 @injectable()
-export class EntitlementController implements Controller {
+export class EntitlementController extends HostRecordController {
   readonly name = "entitlement";
-  readonly forKind = "Host" as const;
 
-  reconcile(req: ReconcileRequest, ctx: ReconcileContext): void {
-    const host = hostFor(req, ctx);
-    if (!host) return;
+  protected reconcileHost(host: HostRecord, _object: unknown, ctx: ReconcileContext): void {
     const h = computeEntitlements(ctx.model, host);
     const { vms, inputs, available, result } = h;
     vms.forEach((v, i) => {

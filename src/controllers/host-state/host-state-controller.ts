@@ -8,20 +8,19 @@
  * not make the state flap every tick.
  */
 import { injectable } from "inversify";
-import type { Controller, ReconcileContext, ReconcileRequest } from "../../engine/controller.js";
+import type { ReconcileContext } from "../../engine/controller.js";
 import { climbTarget, stateForFree, stateRank, thresholdPages } from "../../hypervisor/formulas.js";
 import { describeState } from "../../policies/host-state.js";
-import { hostFor, hostObjectKey } from "../shared/context.js";
+import { hostObjectKey } from "../shared/context.js";
+import { HostRecordController } from "../shared/record-controller.js";
+import type { HostRecord } from "../../hypervisor/ledger.js";
 
 /** Maintains each host's memory state with hysteresis. */
 @injectable()
-export class HostStateController implements Controller {
+export class HostStateController extends HostRecordController {
   readonly name = "host-state";
-  readonly forKind = "Host" as const;
 
-  reconcile(req: ReconcileRequest, ctx: ReconcileContext): void {
-    const host = hostFor(req, ctx);
-    if (!host) return;
+  protected reconcileHost(host: HostRecord, _object: unknown, ctx: ReconcileContext): void {
     const { free, spec } = host;
     const from = host.state;
     const down = stateForFree(free, spec.minFree, spec.states);

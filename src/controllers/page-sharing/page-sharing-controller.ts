@@ -7,17 +7,16 @@
  * large pages nothing is shared while the host is above `largePageBreak` % of minFree.
  */
 import { injectable } from "inversify";
-import type { Controller, ReconcileContext, ReconcileRequest } from "../../engine/controller.js";
-import { hostFor } from "../shared/context.js";
+import type { ReconcileContext } from "../../engine/controller.js";
+import { HostRecordController } from "../shared/record-controller.js";
+import type { HostRecord } from "../../hypervisor/ledger.js";
 
 /** Scans each host's VMs for shareable pages. */
 @injectable()
-export class PageSharingController implements Controller {
+export class PageSharingController extends HostRecordController {
   readonly name = "page-sharing";
-  readonly forKind = "Host" as const;
 
-  reconcile(req: ReconcileRequest, ctx: ReconcileContext): void {
-    const host = hostFor(req, ctx);
-    if (host) ctx.model.scanSharing(host, ctx.tickSeconds);
+  protected reconcileHost(host: HostRecord, _object: unknown, ctx: ReconcileContext): void {
+    ctx.model.scanSharing(host, ctx.tickSeconds);
   }
 }

@@ -8,25 +8,25 @@
  * says, and steps the balloon driver before asking about the next VM (so a policy that reads
  * the host's free memory sees what the VMs before it left, as MOM does).
  */
-import type { Controller, ReconcileContext, ReconcileRequest } from "../../engine/controller.js";
+import type { ReconcileContext } from "../../engine/controller.js";
+import type { HostRecord } from "../../hypervisor/ledger.js";
 import type { HostScopedPolicy } from "../../policies/policy.js";
-import { hostFor } from "../shared/context.js";
+import { HostRecordController } from "../shared/record-controller.js";
 import { applyBalloonVerdict, stepBalloon } from "../shared/balloon.js";
 
 /** Applies one per-host policy's balloon decisions to the hosts that run it. */
-export class PolicyBalloonController implements Controller {
+export class PolicyBalloonController extends HostRecordController {
   readonly name: string;
-  readonly forKind = "Host" as const;
   readonly #policy: HostScopedPolicy;
 
   constructor(policy: HostScopedPolicy) {
+    super();
     this.#policy = policy;
     this.name = policy.name;
   }
 
-  reconcile(req: ReconcileRequest, ctx: ReconcileContext): void {
-    const host = hostFor(req, ctx);
-    if (!host || host.spec.policy !== this.#policy.name) return;
+  protected reconcileHost(host: HostRecord, _object: unknown, ctx: ReconcileContext): void {
+    if (host.spec.policy !== this.#policy.name) return;
     const rule = this.#policy.balloon;
     const running = ctx.model.vmsOf(host).filter((vm) => vm.phase === "Running");
     const evaluating = rule.evaluatesAt?.(ctx.timeSeconds, ctx.tickSeconds) ?? true;

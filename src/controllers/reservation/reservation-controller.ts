@@ -10,51 +10,38 @@
  * set, not of one object); the per-VM reconcile then reports what happened to its VM.
  */
 import { injectable } from "inversify";
-import type { Controller, ReconcileContext, ReconcileRequest } from "../../engine/controller.js";
+import type { ReconcileContext } from "../../engine/controller.js";
 import type { PowerEvent } from "../../hypervisor/memory-model.js";
 import type { StoredObject } from "../../api/types.js";
 import type { VmRecord } from "../../hypervisor/ledger.js";
 import type { DeepReadonly } from "../../store/types.js";
-import { forEachVmRecord, syncModel, vmFor, vmObjectKey } from "../shared/context.js";
+import { vmObjectKey } from "../shared/context.js";
+import { VmRecordController } from "../shared/record-controller.js";
 
 /** Admission, power-on and power-off of VMs. */
 @injectable()
-export class ReservationController implements Controller {
+export class ReservationController extends VmRecordController {
   readonly name = "reservation";
-  readonly forKind = "VirtualMachine" as const;
-  private passTick = -1;
   /** This tick's admission pass: what happened to each VM, not yet reported. */
-  private pass = new Map<VmRecord, PowerEvent[]>();
+  private readonly pass = new Map<VmRecord, PowerEvent[]>();
 
-  reconcile(req: ReconcileRequest, ctx: ReconcileContext): void {
-    const vm = vmFor(req, ctx);
-    const pass = this.#passOf(ctx);
-    if (vm !== undefined) this.#report(vm, pass, ctx);
-  }
-
-  reconcileAll(objects: readonly DeepReadonly<StoredObject>[], ctx: ReconcileContext, failed: (index: number, error: unknown) => void): void {
-    if (objects.length === 0) return;
-    syncModel(ctx);
-    const pass = this.#passOf(ctx);
-    if (pass.size > 0) forEachVmRecord(objects, ctx, failed, (vm) => this.#report(vm, pass, ctx));
-  }
-
-  /** Runs admission once per tick (creation order is a property of the whole set, not of one VM). */
-  #passOf(ctx: ReconcileContext): Map<VmRecord, PowerEvent[]> {
-    if (this.passTick !== ctx.tick) {
-      this.passTick = ctx.tick;
-      this.pass.clear();
-      for (const e of ctx.model.runAdmission(ctx.timeSeconds)) {
-        const list = this.pass.get(e.vm) ?? [];
-        list.push(e);
-        this.pass.set(e.vm, list);
-      }
+  /** Runs admission once per tick, for every VM (creation order is a property of the whole set, not of one VM). */
+  prepare(ctx: ReconcileContext): void {
+    this.pass.clear();
+    for (const e of ctx.model.runAdmission(ctx.timeSeconds)) {
+      const list = this.pass.get(e.vm) ?? [];
+      list.push(e);
+      this.pass.set(e.vm, list);
     }
-    return this.pass;
+  }
+
+  override reconcileAll(objects: readonly DeepReadonly<StoredObject>[], ctx: ReconcileContext, failed: (index: number, error: unknown) => void): void {
+    if (this.pass.size > 0) super.reconcileAll(objects, ctx, failed); // nothing to report: nothing to look up
   }
 
   /** Logs and records what admission did to one VM this tick. */
-  #report(vm: VmRecord, pass: Map<VmRecord, PowerEvent[]>, ctx: ReconcileContext): void {
+  protected reconcileVm(vm: VmRecord, _object: unknown, ctx: ReconcileContext): void {
+    const pass = this.pass;
     const events = pass.get(vm);
     if (events === undefined) return;
     pass.delete(vm);

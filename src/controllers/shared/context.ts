@@ -1,6 +1,7 @@
 /**
- * Small helpers every built-in controller uses: syncing the memory model with the store at the
- * start of a tick, object keys, and quantity formatting for logs.
+ * Small helpers every built-in controller uses: the model's records of the objects to
+ * reconcile (the engine has synced the model with the store at the start of the tick), spec
+ * problems, object keys, and quantity formatting for logs.
  */
 import type { ObjectKey, StoredObject, VirtualMachine } from "../../api/types.js";
 import type { DeepReadonly } from "../../store/types.js";
@@ -8,20 +9,9 @@ import { pagesToQuantity } from "../../api/quantity.js";
 import type { ReconcileContext, ReconcileRequest } from "../../engine/controller.js";
 import type { HostRecord, VmRecord } from "../../hypervisor/ledger.js";
 
-/** Brings the memory model in line with the store (idempotent within a tick). */
-export function syncModel(ctx: ReconcileContext): void {
-  ctx.model.sync(ctx.tick, ctx.timeSeconds, ctx.tickSeconds, ctx.store);
-}
-
-/** The model's record of the requested VM, if any. */
-export function vmFor(req: ReconcileRequest, ctx: ReconcileContext): VmRecord | undefined {
-  syncModel(ctx);
-  return ctx.model.vm(req.namespace ?? "default", req.name);
-}
 
 /**
- * The body of a VM controller's `reconcileAll`: syncs the model once, then runs `each` for the
- * record of every VM in `objects` (the store's order, skipping VMs the model does not know),
+ * The body of a VM controller's `reconcileAll`: runs `each` for the record of every VM in `objects` (the store's order, skipping VMs the model does not know),
  * handing a throw for one VM to `failed` with its index so the others still run.
  */
 export function forEachVmRecord(
@@ -31,7 +21,6 @@ export function forEachVmRecord(
   each: (vm: VmRecord, object: DeepReadonly<VirtualMachine>) => void,
 ): void {
   if (objects.length === 0) return;
-  syncModel(ctx);
   const vms = objects as readonly DeepReadonly<VirtualMachine>[];
   const records = ctx.model.vmRecords(vms);
   for (let i = 0; i < vms.length; i++) {
@@ -52,7 +41,7 @@ export function forEachVmRecord(
  */
 export function throwSpecProblem(req: ReconcileRequest, ctx: ReconcileContext): void {
   const problems = ctx.model.specProblems;
-  if (problems === undefined || problems.size === 0) return;
+  if (problems === undefined || problems.size === 0 || (req.kind !== "Host" && req.kind !== "VirtualMachine")) return;
   const problem = problems.get(req.kind, req.name, req.namespace);
   if (problem !== undefined) throw new Error(problem);
 }
@@ -66,12 +55,6 @@ export function failSpecProblems(objects: readonly DeepReadonly<StoredObject>[],
     const problem = o.kind === "Host" || o.kind === "VirtualMachine" ? problems.get(o.kind, o.metadata.name, o.metadata.namespace) : undefined;
     if (problem !== undefined) failed(i, new Error(problem));
   }
-}
-
-/** The model's record of the requested host, if any. */
-export function hostFor(req: ReconcileRequest, ctx: ReconcileContext): HostRecord | undefined {
-  syncModel(ctx);
-  return ctx.model.host(req.name);
 }
 
 /** Store key of a VM record. */

@@ -7,38 +7,33 @@
  */
 import { injectable } from "inversify";
 import type { HostStatus } from "../../api/types.js";
-import type { Controller, ReconcileContext, ReconcileRequest } from "../../engine/controller.js";
-import { compressedOf, swappedOf } from "../../hypervisor/ledger.js";
+import type { ReconcileContext } from "../../engine/controller.js";
+import { compressedOf, swappedOf, type HostRecord } from "../../hypervisor/ledger.js";
 import { describeState, underPressure } from "../../policies/host-state.js";
-import { approx, hostFor, hostObjectKey, q, throwSpecProblem } from "../shared/context.js";
+import { approx, hostObjectKey, q } from "../shared/context.js";
+import { HostRecordController } from "../shared/record-controller.js";
 
 /** Share of the swap datastore below which SwapSpaceLow turns True. */
 export const SWAP_SPACE_LOW_PERCENT = 10;
 
 /** Writes Host status from the model. */
 @injectable()
-export class HostStatusController implements Controller {
+export class HostStatusController extends HostRecordController {
   readonly name = "host-status";
-  readonly forKind = "Host" as const;
-  private pendingTick = -1;
-  private pending = new Map<string, number>();
+  protected override readonly reportsSpecProblems = true;
+  /** Pending VMs per host name, counted once per tick in {@link prepare}. */
+  private readonly pending = new Map<string, number>();
 
-  reconcile(req: ReconcileRequest, ctx: ReconcileContext): void {
-    this.#project(req, ctx);
-    throwSpecProblem(req, ctx);
+  /** Counts the pending VMs of every host (a property of the whole VM set). */
+  prepare(ctx: ReconcileContext): void {
+    this.pending.clear();
+    for (const v of ctx.model.allVms()) {
+      if (v.phase === "Pending") this.pending.set(v.spec.hostName, (this.pending.get(v.spec.hostName) ?? 0) + 1);
+    }
   }
 
-  /** Writes one host's status from the model (nothing for a host the model does not know). */
-  #project(req: ReconcileRequest, ctx: ReconcileContext): void {
-    const host = hostFor(req, ctx);
-    if (!host) return;
-    if (this.pendingTick !== ctx.tick) {
-      this.pendingTick = ctx.tick;
-      this.pending.clear();
-      for (const v of ctx.model.allVms()) {
-        if (v.phase === "Pending") this.pending.set(v.spec.hostName, (this.pending.get(v.spec.hostName) ?? 0) + 1);
-      }
-    }
+  /** Writes one host's status from the model. */
+  protected reconcileHost(host: HostRecord, _object: unknown, ctx: ReconcileContext): void {
     const vms = ctx.model.vmsOf(host);
     let consumed = 0, overhead = 0, ballooned = 0, swapped = 0, compressed = 0, savings = 0, configured = 0;
     for (const v of vms) {

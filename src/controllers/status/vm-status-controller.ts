@@ -7,13 +7,14 @@
  * (GuestSwapping, OverLimit) and recorded as Events.
  */
 import { injectable } from "inversify";
-import type { Condition, StoredObject, VirtualMachine, VirtualMachineStatus } from "../../api/types.js";
+import type { Condition, VirtualMachine, VirtualMachineStatus } from "../../api/types.js";
 import type { DeepReadonly } from "../../store/types.js";
-import type { Controller, ReconcileContext, ReconcileRequest } from "../../engine/controller.js";
+import type { ReconcileContext } from "../../engine/controller.js";
 import { compressedOf, freeOf, mappedOf, swappedOf, usedOf } from "../../hypervisor/ledger.js";
 import type { VmRecord } from "../../hypervisor/ledger.js";
 import { BALLOON_DRIVER_TIMEOUT_SECONDS } from "../../hypervisor/memory-model.js";
-import { approx, failSpecProblems, forEachVmRecord, q, throwSpecProblem, vmFor, vmObjectKey } from "../shared/context.js";
+import { approx, q, vmObjectKey } from "../shared/context.js";
+import { VmRecordController } from "../shared/record-controller.js";
 
 type CondInput = Omit<Condition, "lastTransitionTime">;
 
@@ -43,9 +44,9 @@ const PHASE_CODE: Readonly<Record<VmRecord["phase"], number>> = { Pending: 0, Ru
 
 /** Writes VirtualMachine status from the model. */
 @injectable()
-export class VmStatusController implements Controller {
+export class VmStatusController extends VmRecordController {
   readonly name = "vm-status";
-  readonly forKind = "VirtualMachine" as const;
+  protected override readonly reportsSpecProblems = true;
   /**
    * Per model record: the projection inputs last seen. A pure cache: it only lets a VM whose
    * numbers and stored status are exactly as last tick skip the (equal) status rebuild, so
@@ -56,20 +57,8 @@ export class VmStatusController implements Controller {
   /** The fingerprint of the previous projection, while the new one is built. */
   readonly #previous = new Float64Array(FINGERPRINT_LENGTH);
 
-  reconcile(req: ReconcileRequest, ctx: ReconcileContext): void {
-    const vm = vmFor(req, ctx);
-    const obj = ctx.store.get("VirtualMachine", req.name, req.namespace);
-    if (vm && obj) this.#reconcileVm(vm, obj, ctx);
-    throwSpecProblem(req, ctx);
-  }
-
-  reconcileAll(objects: readonly DeepReadonly<StoredObject>[], ctx: ReconcileContext, failed: (index: number, error: unknown) => void): void {
-    forEachVmRecord(objects, ctx, failed, (vm, obj) => this.#reconcileVm(vm, obj, ctx));
-    failSpecProblems(objects, ctx, failed);
-  }
-
   /** Projects one VM's status unless nothing it is built from changed. */
-  #reconcileVm(vm: VmRecord, obj: DeepReadonly<VirtualMachine>, ctx: ReconcileContext): void {
+  protected reconcileVm(vm: VmRecord, obj: DeepReadonly<VirtualMachine>, ctx: ReconcileContext): void {
     const running = vm.phase === "Running";
     const f = this.#fingerprint(vm, ctx, running, obj.metadata.generation ?? 0);
     const last = this.#last.get(vm);

@@ -12,22 +12,20 @@
  * in proportion to their need. Hosts whose policy does not page out are left alone.
  */
 import { injectable } from "inversify";
-import type { Controller, ReconcileContext, ReconcileRequest } from "../../engine/controller.js";
+import type { ReconcileContext } from "../../engine/controller.js";
 import { compressedOf } from "../../hypervisor/ledger.js";
-import type { VmRecord } from "../../hypervisor/ledger.js";
-import { approx, hostFor, q, significantChange, vmObjectKey } from "../shared/context.js";
+import type { HostRecord, VmRecord } from "../../hypervisor/ledger.js";
+import { approx, q, significantChange, vmObjectKey } from "../shared/context.js";
+import { HostRecordController } from "../shared/record-controller.js";
 import { swapRecord } from "../../policies/records.js";
 import { policyOf } from "../../policies/registry.js";
 
 /** Sets swap targets and pages out, per host. */
 @injectable()
-export class SwapController implements Controller {
+export class SwapController extends HostRecordController {
   readonly name = "swap";
-  readonly forKind = "Host" as const;
 
-  reconcile(req: ReconcileRequest, ctx: ReconcileContext): void {
-    const host = hostFor(req, ctx);
-    if (!host) return;
+  protected reconcileHost(host: HostRecord, _object: unknown, ctx: ReconcileContext): void {
     const rule = policyOf(host.spec.policy)?.pageOut;
     if (!rule) return;
     const vms = ctx.model.vmsOf(host);

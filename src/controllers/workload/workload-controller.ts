@@ -8,28 +8,16 @@
  * Disabling it freezes every guest, which is sometimes what an experiment wants.
  */
 import { injectable } from "inversify";
-import type { Controller, ReconcileContext, ReconcileRequest } from "../../engine/controller.js";
-import type { StoredObject } from "../../api/types.js";
+import type { ReconcileContext } from "../../engine/controller.js";
 import type { VmRecord } from "../../hypervisor/ledger.js";
-import type { DeepReadonly } from "../../store/types.js";
-import { forEachVmRecord, vmFor } from "../shared/context.js";
+import { VmRecordController } from "../shared/record-controller.js";
 
 /** Steps each running guest's workload. */
 @injectable()
-export class WorkloadController implements Controller {
+export class WorkloadController extends VmRecordController {
   readonly name = "workload";
-  readonly forKind = "VirtualMachine" as const;
 
-  reconcile(req: ReconcileRequest, ctx: ReconcileContext): void {
-    const vm = vmFor(req, ctx);
-    if (vm) step(vm, ctx);
+  protected reconcileVm(vm: VmRecord, _object: unknown, ctx: ReconcileContext): void {
+    if (vm.phase === "Running") ctx.model.stepGuest(vm, ctx.timeSeconds, ctx.tickSeconds);
   }
-
-  reconcileAll(objects: readonly DeepReadonly<StoredObject>[], ctx: ReconcileContext, failed: (index: number, error: unknown) => void): void {
-    forEachVmRecord(objects, ctx, failed, (vm) => step(vm, ctx));
-  }
-}
-
-function step(vm: VmRecord, ctx: ReconcileContext): void {
-  if (vm.phase === "Running") ctx.model.stepGuest(vm, ctx.timeSeconds, ctx.tickSeconds);
 }

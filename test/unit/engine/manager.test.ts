@@ -2,7 +2,7 @@ import type { Condition, VirtualMachineStatus } from "../../../src/api/types.js"
 import type { ReconcileResult } from "../../../src/engine/controller.js";
 import type { LogEntry } from "../../../src/engine/log-entry.js";
 import type { TickSummary } from "../../../src/engine/manager.js";
-import { host, vm } from "../../helpers/builders.js";
+import { guestOS, host, vm } from "../../helpers/builders.js";
 import { controller, managerFixture } from "../../helpers/fakes.js";
 
 const vmKey = (name: string) => ({ kind: "VirtualMachine" as const, namespace: "default", name });
@@ -338,5 +338,43 @@ describe("ControllerManager observables", () => {
     expect(order).toEqual(["log", "tick"]);
     expect(Object.keys(logs[0]!)).toEqual(["tick", "time", "controller", "kind", "namespace", "name", "host", "action", "from", "to", "reason", "message"]);
     expect(ticks[0]).toEqual({ tick: 1, timeSeconds: 1, logEntries: logs, errors: 0 });
+  });
+});
+
+describe("ControllerManager per-tick prepare and kinds", () => {
+  it("runs prepare once per tick in the controller's place, before its objects, and only when it has objects", () => {
+    const calls: string[] = [];
+    const withPrepare = { ...controller("reservation", "VirtualMachine", (req) => void calls.push(`reconcile ${req.name}`)), prepare: () => void calls.push("prepare") };
+    const { store, manager } = managerFixture([controller("host-state", "Host", (req) => void calls.push(`host ${req.name}`)), withPrepare]);
+    store.apply([host("esx-01")]);
+    manager.runTick();
+    expect(calls).toEqual(["host esx-01"]); // no VMs: nothing to prepare for
+    calls.length = 0;
+    store.apply([vm("web-1"), vm("web-2")]);
+    manager.runTick();
+    expect(calls).toEqual(["host esx-01", "prepare", "reconcile web-1", "reconcile web-2"]);
+  });
+
+  it("a prepare that throws or returns a promise is a ReconcileError named -, and the objects are still reconciled", () => {
+    const reconciled: string[] = [];
+    const throwing = { ...controller("balloon", "VirtualMachine", (req) => void reconciled.push(req.name)), prepare: () => { throw new Error("boom"); } };
+    const promising = { ...controller("swap", "VirtualMachine", (req) => void reconciled.push(`swap ${req.name}`)), prepare: () => Promise.reject(new Error("later")) as never };
+    const { store, manager } = managerFixture([throwing, promising]);
+    store.apply([vm("web-1")]);
+    const summary = manager.runTick();
+    expect(reconciled).toEqual(["web-1", "swap web-1"]);
+    expect(summary.errors).toBe(2);
+    expect(summary.logEntries.map((e) => `${e.controller} ${e.name} ${e.action} ${e.message}`)).toEqual([
+      "balloon - ReconcileError prepare threw: boom",
+      "swap - ReconcileError prepare returned a promise; it must be synchronous",
+    ]);
+  });
+
+  it("a controller may reconcile any kind of the registry, e.g. Scenarios or GuestOSProfiles", () => {
+    const seen: string[] = [];
+    const { store, manager } = managerFixture([controller("profiles", "GuestOSProfile", (req) => void seen.push(`${req.kind} ${req.name}`))]);
+    store.apply([guestOS("rhel-custom")]);
+    manager.runTick();
+    expect(seen).toEqual(["GuestOSProfile rhel-custom"]);
   });
 });
