@@ -4,6 +4,7 @@
  * `-` for standard input. Every file's errors are collected into one result.
  */
 import { promises as fs } from "node:fs";
+import { firstInvalidUtf8 } from "./utf8.js";
 import { join } from "node:path";
 import { InputTooLargeError, readStreamBounded } from "./bounded-read.js";
 import { MANIFEST_EXTENSIONS } from "./extensions.js";
@@ -30,24 +31,6 @@ export const STDIN_NAME = "<stdin>";
 
 /** A file that is not UTF-8. */
 class EncodingError extends Error {}
-
-/**
- * Offset of the first byte that is not part of a valid UTF-8 sequence, or -1. Strict like the
- * decoder (RFC 3629): overlong forms, UTF-16 surrogates (ED A0..BF) and code points past
- * U+10FFFF are invalid, so the reported position is where decoding really failed.
- */
-function firstInvalidUtf8(bytes: Uint8Array): number {
-  for (let i = 0; i < bytes.length; ) {
-    const b = bytes[i]!;
-    const length = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
-    if (length === 0 || i + length > bytes.length) return i;
-    for (let j = 1; j < length; j++) if ((bytes[i + j]! & 0xc0) !== 0x80) return i;
-    const second = bytes[i + 1]!;
-    if ((b === 0xe0 && second < 0xa0) || (b === 0xed && second > 0x9f) || (b === 0xf0 && second < 0x90) || (b === 0xf4 && second > 0x8f)) return i;
-    i += length;
-  }
-  return -1;
-}
 
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 

@@ -23,30 +23,10 @@ import {
   type ReconcileRequest,
 } from "../../src/index.js";
 import { ROOT, requireBuild } from "../cli/cli-harness.js";
+import { CLUSTER, builtInLines, controller } from "./controller-fixtures.js";
 
-const CLUSTER = `
-apiVersion: memplane.io/v1alpha1
-kind: Host
-metadata: {name: esx-01}
-spec: {capacity: 6Gi}
----
-apiVersion: memplane.io/v1alpha1
-kind: VirtualMachine
-metadata: {name: app-1}
-spec: {hostName: esx-01, memory: 4Gi, guestOS: rhel7, workload: {allocated: 90%, active: 60}}
----
-apiVersion: memplane.io/v1alpha1
-kind: VirtualMachine
-metadata: {name: app-2}
-spec: {hostName: esx-01, memory: 4Gi, guestOS: rhel7, workload: {allocated: 90%, active: 60}}
-`;
 const TICKS = 40;
-const BUILT_IN = new Set(["reservation", "workload", "page-sharing", "host-state", "entitlement", "balloon", "swap", "host-status", "vm-status"]);
 
-/** A controller from a function. */
-function controller(name: string, forKind: Controller["forKind"], reconcile: (req: ReconcileRequest, ctx: ReconcileContext) => unknown): Controller {
-  return { name, forKind, reconcile: reconcile as Controller["reconcile"] };
-}
 
 /** A Proxy whose every trap throws the Proxy itself: it cannot be printed, inspected or compared. */
 function poison(): object {
@@ -91,7 +71,6 @@ function run(bad: Controller[], options: { reconcileBudgetMs?: number; ticks?: n
   return { engine, logs, errors, goodCalls };
 }
 
-const builtInLines = (logs: readonly LogEntry[]): string[] => logs.filter((e) => BUILT_IN.has(e.controller)).map((e) => JSON.stringify(e));
 const errorsOf = (r: Run, name: string): LogEntry[] => r.logs.filter((e) => e.controller === name && e.action === "ReconcileError");
 
 /** What every attacked run must still satisfy. */

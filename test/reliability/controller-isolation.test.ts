@@ -6,30 +6,10 @@
  * still runs on every object every tick.
  */
 import { createEngine, type Controller, type Engine, type LogEntry, type ReconcileContext, type ReconcileRequest } from "../../src/index.js";
+import { CLUSTER, builtInLines, controller } from "./controller-fixtures.js";
 
-const CLUSTER = `
-apiVersion: memplane.io/v1alpha1
-kind: Host
-metadata: {name: esx-01}
-spec: {capacity: 6Gi}
----
-apiVersion: memplane.io/v1alpha1
-kind: VirtualMachine
-metadata: {name: app-1}
-spec: {hostName: esx-01, memory: 4Gi, guestOS: rhel7, workload: {allocated: 90%, active: 60}}
----
-apiVersion: memplane.io/v1alpha1
-kind: VirtualMachine
-metadata: {name: app-2}
-spec: {hostName: esx-01, memory: 4Gi, guestOS: rhel7, workload: {allocated: 90%, active: 60}}
-`;
 const TICKS = 120;
-const BUILT_IN = new Set(["reservation", "workload", "page-sharing", "host-state", "entitlement", "balloon", "swap", "host-status", "vm-status"]);
 
-/** A controller from a function. */
-function controller(name: string, forKind: Controller["forKind"], reconcile: (req: ReconcileRequest, ctx: ReconcileContext) => unknown): Controller {
-  return { name, forKind, reconcile: reconcile as Controller["reconcile"] };
-}
 
 /** Busy-waits (a reconcile that hogs the CPU; nothing else can run meanwhile). */
 function spin(ms: number): void {
@@ -92,7 +72,6 @@ function run(bad: Controller[], options: { reconcileBudgetMs?: number } = {}): R
   return { engine, logs, errors, goodCalls };
 }
 
-const builtInLines = (logs: readonly LogEntry[]): string[] => logs.filter((e) => BUILT_IN.has(e.controller)).map((e) => JSON.stringify(e));
 const expectedGoodCalls = (): string[] => Array.from({ length: TICKS }, (_, i) => [`${i + 1}:app-1`, `${i + 1}:app-2`]).flat();
 
 describe("controller isolation", () => {
