@@ -3,6 +3,7 @@
  * terminal (built after parsing, since `--no-color` may appear anywhere on the line).
  */
 import { readStreamBounded } from "../manifest/bounded-read.js";
+import { ReaderAwareStream } from "./output/reader-aware-stream.js";
 import { Terminal, type OutputStream } from "./terminal.js";
 
 /** The CLI's view of the process. */
@@ -21,15 +22,20 @@ export interface CliContext {
   terminal(): Terminal;
 }
 
-/** Builds the context for the real process; `colorFlag` is read when the terminal is first needed. */
+/**
+ * Builds the context for the real process; `colorFlag` is read when the terminal is first needed.
+ * Both streams treat a reader that went away as the end of output (see ReaderAwareStream).
+ */
 export function processContext(argv: readonly string[], colorFlag: () => boolean): CliContext {
   let terminal: Terminal | undefined;
+  const stdout = new ReaderAwareStream(process.stdout);
+  const stderr = new ReaderAwareStream(process.stderr);
   return {
-    stdout: process.stdout,
-    stderr: process.stderr,
+    stdout,
+    stderr,
     env: process.env,
     commandLine: ["memplane", ...argv].join(" "),
     readStdin: (maxBytes) => readStreamBounded(process.stdin, maxBytes),
-    terminal: () => (terminal ??= new Terminal(process.stdout, process.stderr, process.env, colorFlag())),
+    terminal: () => (terminal ??= new Terminal(stdout, stderr, process.env, colorFlag())),
   };
 }

@@ -25,7 +25,8 @@ import { registerTop } from "./commands/top.js";
 import { registerValidate } from "./commands/validate.js";
 import { processContext, type CliContext } from "./context.js";
 import { toCliError } from "./error-report.js";
-import { EXIT_OK, EXIT_USAGE } from "./errors.js";
+import { CliError, EXIT_OK, EXIT_USAGE } from "./errors.js";
+import { ReaderAwareStream } from "./output/reader-aware-stream.js";
 import { paint } from "./terminal.js";
 
 /** The package version, read from the nearest package.json above this file. */
@@ -81,13 +82,20 @@ export function buildProgram(ctx: CliContext): Command {
   return program;
 }
 
-/** Runs the CLI on `argv` (without node and script) and resolves to the exit code. */
+/**
+ * Runs the CLI on `argv` (without node and script) and resolves to the exit code. A closed stdout
+ * (`| head`) is the end of output and still exits 0, like kubectl; any other failure to write
+ * stdout exits 1.
+ */
 export async function runCli(argv: readonly string[]): Promise<number> {
   let program: Command | undefined;
   const ctx = processContext(argv, () => program?.opts().color !== false);
   program = buildProgram(ctx);
   try {
     await program.parseAsync([...argv], { from: "user" });
+    await new Promise((resolve) => setImmediate(resolve)); // a failed last write reports on the next tick
+    const failure = ctx.stdout instanceof ReaderAwareStream ? ctx.stdout.failure : undefined;
+    if (failure) throw new CliError(`cannot write to stdout: ${failure.code ?? failure.message}`);
     return EXIT_OK;
   } catch (err) {
     if (err instanceof CommanderError) {

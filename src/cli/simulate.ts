@@ -1,7 +1,9 @@
 /**
  * Runs ticks for `run` and `step`: streams each log entry to stdout as it is emitted (text via
  * `formatLogText` with host states, or JSON lines), shows a progress bar on a TTY for long runs,
- * and stops cleanly after the current tick on Ctrl-C so the caller can still save.
+ * and stops cleanly after the current tick on Ctrl-C so the caller can still save. When stdout's
+ * reader goes away (`| head -1`) printing stops; the ticks still run (the caller saves them)
+ * unless the caller keeps nothing and asks to stop there too.
  */
 import { formatSimTime } from "../api/duration.js";
 import type { Engine } from "../engine/engine.js";
@@ -15,6 +17,8 @@ export interface SimulateOptions {
   logFormat: "text" | "json";
   /** Print no log entries and no progress. */
   quiet?: boolean;
+  /** Stop after the current tick once stdout is closed (for a run whose only product is its output). */
+  stopWhenOutputCloses?: boolean;
 }
 
 /** What happened. */
@@ -23,6 +27,8 @@ export interface SimulateResult {
   logEntries: number;
   /** Stopped early by Ctrl-C. */
   interrupted: boolean;
+  /** Stopped early because stdout was closed (only with `stopWhenOutputCloses`). */
+  outputClosed: boolean;
 }
 
 /** Wall-clock budget between yields to the event loop (so Ctrl-C and output get through). */
@@ -44,7 +50,7 @@ export async function simulate(engine: Engine, ticks: number, term: Terminal, op
   let logEntries = 0;
   const subscription = engine.logs$.subscribe((entry) => {
     logEntries++;
-    if (options.quiet) return;
+    if (options.quiet || term.outputClosed) return;
     if (term.stdout.isTTY) bar.clear(); // the bar and the log share the terminal
     term.out(logLine(entry, engine, options.logFormat, term.color) + "\n");
   });
@@ -54,9 +60,10 @@ export async function simulate(engine: Engine, ticks: number, term: Terminal, op
   };
   process.on("SIGINT", onSigint);
   let ticksRun = 0;
+  const readerGone = (): boolean => options.stopWhenOutputCloses === true && term.outputClosed;
   try {
     let lastYield = Date.now();
-    while (ticksRun < ticks && !interrupted) {
+    while (ticksRun < ticks && !interrupted && !readerGone()) {
       engine.step(1);
       ticksRun++;
       if (Date.now() - lastYield >= YIELD_EVERY_MS) {
@@ -70,5 +77,5 @@ export async function simulate(engine: Engine, ticks: number, term: Terminal, op
     subscription.unsubscribe();
     bar.clear();
   }
-  return { ticksRun, logEntries, interrupted };
+  return { ticksRun, logEntries, interrupted, outputClosed: ticksRun < ticks && !interrupted && readerGone() };
 }

@@ -8,6 +8,8 @@
 export interface OutputStream {
   write(chunk: string): boolean;
   isTTY?: boolean;
+  /** True once the reader has gone away (`| head`): what is written next is dropped. */
+  readonly closed?: boolean;
 }
 
 /** Decides colour for one stream (see the module comment for the rules). */
@@ -43,9 +45,17 @@ export class Terminal {
     this.errColor = shouldUseColor(stderr, env, colorFlag);
   }
 
-  /** Writes to stdout. */
+  /**
+   * True once stdout's reader has gone away (`memplane logs | head -1`): the end of output.
+   * Commands stop formatting what nobody reads; work that is kept (a `step`) still finishes.
+   */
+  get outputClosed(): boolean {
+    return this.stdout.closed === true;
+  }
+
+  /** Writes to stdout (nothing once it is closed). */
   out(text: string): void {
-    this.stdout.write(text);
+    if (!this.outputClosed) this.stdout.write(text);
   }
 
   /** Writes to stderr. */

@@ -18,6 +18,7 @@ import { addServerOptions, addStateOption, logFormatOption, parseTicks } from ".
 import { RemoteClient, type RemoteFlags } from "../remote/client.js";
 import { kindPlural } from "../output/names.js";
 import { openStateDirectory, readEngine } from "../session.js";
+import { isReaderGone } from "../output/reader-aware-stream.js";
 
 /** How often `-f` looks for newly committed entries (ms). */
 export const FOLLOW_POLL_MS = 200;
@@ -156,6 +157,7 @@ export function registerLogs(program: Command, ctx: CliContext): void {
         const out = new LineSink(term, opts.tail);
         let batch: LogEntry[] = [];
         const warnings = state.scanLog((entry) => {
+          if (term.outputClosed) return; // `| head`: the end of output; the scan just reads on
           batch.push(entry);
           if (batch.length >= PRINT_BATCH) {
             out.write(printer.lines(batch));
@@ -241,8 +243,9 @@ function followUntilStopped(poll: () => void, ctx: CliContext): Promise<void> {
       cleanUp();
       reject(err);
     };
-    const onError = (err: NodeJS.ErrnoException): void => (err.code === "EPIPE" ? stop() : fail(err));
+    const onError = (err: NodeJS.ErrnoException): void => (isReaderGone(err) ? stop() : fail(err));
     const timer = setInterval(() => {
+      if (ctx.stdout.closed === true) return stop(); // closed before this follow began listening
       try {
         poll();
       } catch (err) {

@@ -124,6 +124,7 @@ export async function runWatch(opts: WatchRunOptions, ctx: CliContext): Promise<
                 done.stop("tick failed");
               }
               if (opts.ticks !== undefined && engine.tick - startTick >= opts.ticks) done.stop("done");
+              else if (term.outputClosed) done.stop("output closed"); // `| head`: the end of output (the state is still saved)
             },
           })
         : undefined;

@@ -98,14 +98,18 @@ async function applyAndRun(engine: Engine, objects: ManifestObject[], opts: RunO
   const outcomes = applyValidated(engine, objects);
   if (!opts.quiet) for (const outcome of outcomes) term.err(formatApplyOutcome(outcome, false));
   const ticks = ticksFor(opts, tickSeconds, Math.ceil(DEFAULT_RUN_SECONDS / tickSeconds - 1e-9));
-  return simulate(engine, ticks, term, { logFormat: opts.logFormat, quiet: opts.quiet });
+  // without --state or --report the log is the run's only product: a closed stdout ends the run
+  const keepsNothing = opts.state === undefined && opts.report === undefined;
+  return simulate(engine, ticks, term, { logFormat: opts.logFormat, quiet: opts.quiet, stopWhenOutputCloses: keepsNothing });
 }
 
 /** Reports the end of the run on stderr; Ctrl-C exits 130. */
 function finish(result: SimulateResult, engine: Engine, term: Terminal, opts: RunOptions, saved: string): void {
   const at = `tick ${engine.tick} (${formatSimTime(engine.timeSeconds)})`;
   if (result.interrupted) throw new CliError(`interrupted at ${at}${saved}`, EXIT_INTERRUPTED);
-  if (!opts.quiet) {
+  if (!opts.quiet && result.outputClosed) {
+    term.err(`stopped at ${at}: the output was closed and nothing else keeps this run (add --state DIR to simulate to the end and save)\n`);
+  } else if (!opts.quiet) {
     term.err(`ran ${result.ticksRun} tick${result.ticksRun === 1 ? "" : "s"} to ${at}; ${result.logEntries} log entr${result.logEntries === 1 ? "y" : "ies"}${saved}\n`);
   }
 }
