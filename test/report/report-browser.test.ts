@@ -1,8 +1,10 @@
 /**
- * The HTML report in a real headless Chromium (Debian's `chromium`, installed by .ci/run):
- * every chart canvas has drawn pixels, the page logs no errors, makes no network request,
- * runs no injected markup, and a screenshot lands in test-output/report.png.
- * Without /usr/bin/chromium the test fails, unless MEMPLANE_SKIP_BROWSER=1.
+ * The HTML report in a real headless Chromium, found the way users have one (test/helpers/
+ * find-browser.ts: MEMPLANE_CHROMIUM, CHROME_PATH, chromium/google-chrome on PATH, the macOS apps,
+ * Playwright's cache): every chart canvas has drawn pixels, the page logs no errors, makes no
+ * network request, runs no injected markup, and a screenshot lands in test-output/report.png.
+ * Without a browser the tests are skipped with the reason in their names and a warning — except
+ * when `CI` is set, where they fail. MEMPLANE_SKIP_BROWSER=1 skips them on purpose.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -13,12 +15,20 @@ import { createEngine } from "memplane";
 import { MetricsRecorder } from "../../src/metrics/metrics-recorder.js";
 import { MetricsSeries } from "../../src/metrics/metrics-series.js";
 import { renderReport } from "../../src/report/render-report.js";
+import { browserTestPlan } from "../helpers/find-browser.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const OUT = path.join(ROOT, "test-output");
-const CHROMIUM = process.env.MEMPLANE_CHROMIUM ?? "/usr/bin/chromium";
-const SKIP = process.env.MEMPLANE_SKIP_BROWSER === "1";
+const PLAN = browserTestPlan();
 const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+if (!PLAN.run && PLAN.skip) console.warn(`report-browser.test.ts: the report's browser tests are SKIPPED: ${PLAN.why}`);
+
+/** A browser test: run, skipped with the reason in its name, or (CI without a browser) run to fail in beforeAll. */
+function browserTest(name: string, body: () => Promise<void>): void {
+  if (!PLAN.run && PLAN.skip) test.skip(`${name} [skipped: ${PLAN.why}]`, body);
+  else test(name, body);
+}
 
 /** What loading a report in the browser showed. */
 interface PageResult {
@@ -49,13 +59,8 @@ declare const document: PageDom;
 let browser: Browser | undefined;
 
 beforeAll(async () => {
-  if (SKIP) return;
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(
-      `the report's browser test needs Chromium at ${CHROMIUM} (Debian: apt-get install -y chromium; .ci/run does this). Set MEMPLANE_SKIP_BROWSER=1 to skip it on a machine without one.`,
-    );
-  }
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  if (PLAN.run) browser = await chromium.launch({ executablePath: PLAN.executable, args: ARGS });
+  else if (!PLAN.skip) throw new Error(`the report's browser test needs Chrome or Chromium: ${PLAN.why}`);
 }, 60_000);
 
 afterAll(async () => {
@@ -112,7 +117,7 @@ async function load(file: string, screenshot?: string): Promise<PageResult> {
 
 const CLUSTER = fs.readFileSync(path.join(ROOT, "manifests/examples/seed-story/cluster.yaml"), "utf8");
 
-(SKIP ? test.skip : test)("the report of a seed-story run renders every chart in Chromium", async () => {
+browserTest("the report of a seed-story run renders every chart in Chromium", async () => {
   const engine = createEngine({ seed: 1 });
   engine.apply(CLUSTER);
   const recorder = MetricsRecorder.attach(engine);
@@ -138,7 +143,7 @@ const CLUSTER = fs.readFileSync(path.join(ROOT, "manifests/examples/seed-story/c
   expect(fs.statSync(path.join(OUT, "report.png")).size).toBeGreaterThan(10_000);
 });
 
-(SKIP ? test.skip : test)("names are shown as text, never run as markup", async () => {
+browserTest("names are shown as text, never run as markup", async () => {
   const evil = `<img src=x onerror="alert('host')">`;
   const series = new MetricsSeries(1);
   for (let t = 1; t <= 30; t++) {
