@@ -113,6 +113,20 @@ describe("a closed stdout is the end of output", () => {
     expectCleanEnd(await firstLineThenClose([...args, "--state", state]));
   });
 
+  test("run --watch stops when its reader goes away and saves what it ran", async () => {
+    const own = tempDir().state;
+    const result = await firstLineThenClose(["run", "-f", DATACENTER, "--watch", "--speed", "50", "--state", own]);
+    expectCleanEnd(result);
+    expect(result.stderr).toMatch(/output closed: stopped after \d+ ticks at tick \d+ .*; state saved to/);
+    expect(savedTick(own)).toBeGreaterThan(0);
+  });
+
+  (fs.existsSync("/dev/full") ? test : test.skip)("any other write failure (a full disk) is an error, exit 1", () => {
+    const full = spawnSync(process.execPath, [BIN, "get", "vms", "--state", state], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", fs.openSync("/dev/full", "w"), "pipe"] });
+    expect(full.status).toBe(1);
+    expect(full.stderr).toBe("error: cannot write to stdout: ENOSPC\n");
+  });
+
   test("logs -f stops following when its reader goes away", async () => {
     const result = await firstLineThenClose(["logs", "-f", "--state", state]);
     expectCleanEnd(result);
