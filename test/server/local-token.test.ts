@@ -3,9 +3,10 @@
  * when neither MEMPLANE_TOKEN nor --token-file is given — only a regular file of theirs that no
  * one else may read — and an unknown kind reads the same through --server as locally (exit 2).
  */
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { FIXTURES, exitOf, memplane, requireBuild, startServe, tempDir } from "../cli/cli-harness.js";
+import { BIN, FIXTURES, exitOf, memplane, requireBuild, startServe, tempDir } from "../cli/cli-harness.js";
 
 beforeAll(requireBuild);
 
@@ -45,6 +46,16 @@ const unix = typeof process.getuid === "function";
     const linked = await memplane(["get", "vms"], { cwd: dir, env: { MEMPLANE_SERVER: serve.url } });
     expect(linked.code).toBe(1);
     expect(linked.stderr).toContain("token was not read: it is a symbolic link");
+
+    // get -w through the server: the table, then rows as the live clock changes the VMs; Ctrl-C exits 0
+    const watch = spawn(process.execPath, [BIN, "get", "vms", "-w", "--server", serve.url, "--state", state], { env: { ...process.env, NO_COLOR: "1" } });
+    let out = "";
+    watch.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
+    for (let i = 0; i < 300 && out.split("\n").filter((l) => l.startsWith("busy-")).length < 4; i++) await new Promise((r) => setTimeout(r, 50));
+    watch.kill("SIGINT");
+    expect(await exitOf(watch, 10_000)).toBe(0);
+    expect(out).toMatch(/^NAME\s+HOST\s+PHASE/);
+    expect(out.split("\n").filter((l) => l.startsWith("busy-")).length).toBeGreaterThanOrEqual(4);
 
     // MEMPLANE_TOKEN wins over the file; a wrong one is not "fixed" by it
     const wrong = await memplane(["get", "vms", "--server", serve.url, "--state", state], { env: { MEMPLANE_TOKEN: "not-the-token" } });
