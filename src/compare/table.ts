@@ -16,9 +16,9 @@ export interface TextTable {
 
 const pf = (x: PeakFinal): string => `${approx(x.peak)}/${approx(x.final)}`;
 
-/** Host rows: HOST, VARIANT, POLICY, one column per state (simulated time), MIN FREE. */
+/** Host rows: HOST, VARIANT, POLICY, one column per state (simulated time), LOWEST FREE (the lowest free memory seen; not ESXi's minFree). */
 export function hostTable(report: CompareReport): TextTable {
-  const headers = ["HOST", "VARIANT", "POLICY", ...HOST_STATES.map((s) => s.toUpperCase()), "MIN FREE"];
+  const headers = ["HOST", "VARIANT", "POLICY", ...HOST_STATES.map((s) => s.toUpperCase()), "LOWEST FREE"];
   const rows: string[][] = [];
   for (const h of report.hosts) {
     for (const v of report.variants) {

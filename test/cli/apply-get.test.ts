@@ -189,10 +189,10 @@ describe("get", () => {
     expect(host.stderr).toBe('Error from server (NotFound): hosts "esx-99" not found\n');
   });
 
-  test.concurrent("an unknown kind is exit 1 and lists the known kinds", async () => {
+  test.concurrent("an unknown kind is a usage error (exit 2) and lists the known kinds", async () => {
     const state = await sharedState();
     const r = await memplane(["get", "pods", "--state", state]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain('resource type "pods"');
     expect(r.stderr).toContain("virtualmachines (vm, vms)");
   });

@@ -114,14 +114,14 @@ describe("describe", () => {
     expect(field(r.stdout, "Created")).toBe("built-in");
   });
 
-  test.concurrent("NotFound and unknown kinds exit 1 with kubectl's wording, no stack", async () => {
+  test.concurrent("NotFound (exit 1) and unknown kinds (exit 2) with kubectl's wording, no stack", async () => {
     const [missing, kind] = await Promise.all([
       memplane(["describe", "vm", "web-9", "--state", state]),
       memplane(["describe", "pods", "x", "--state", state]),
     ]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe('Error from server (NotFound): virtualmachines "web-9" not found in namespace "default"\n');
-    expect(kind.code).toBe(1);
+    expect(kind.code).toBe(2);
     expect(kind.stderr).toMatch(/^error: the server doesn't have a resource type "pods"/);
     expect(missing.stderr + kind.stderr).not.toMatch(STACK_LINE);
   });

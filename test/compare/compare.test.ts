@@ -125,7 +125,7 @@ describe("memplane compare (built CLI)", () => {
     ]);
     expect(table.stderr).toBe("");
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(/^HOST\s+VARIANT\s+POLICY\s+HIGH\s+CLEAR\s+SOFT\s+HARD\s+LOW\s+MIN FREE$/m);
+    expect(table.stdout).toMatch(/^HOST\s+VARIANT\s+POLICY\s+HIGH\s+CLEAR\s+SOFT\s+HARD\s+LOW\s+LOWEST FREE$/m);
     expect(table.stdout).toMatch(/^h1\s+squeezed\s+squeezed\s/m);
     expect(table.stdout).toMatch(/^VM\s+VARIANT\s+BALLOON PK\/FIN/m);
     expect(table.stdout).toMatch(/^web\s+mom\s/m);

@@ -77,8 +77,8 @@ test.concurrent("report and export explain what is missing", async () => {
   ]);
   expect(noState.code).toBe(1);
   expect(noState.stderr).toMatch(/^error: no simulation is saved in .*state: run `memplane run -f PATH --state/);
-  expect(noOutput.code).toBe(2);
-  expect(noOutput.stderr).toContain("required option '-o, --output <file>'");
+  expect(noOutput.code).toBe(1); // -o defaults to ./memplane-report.html; nothing is written without a saved simulation
+  expect(noOutput.stderr).toMatch(/^error: no simulation is saved in/);
   expect(badWhat.code).toBe(2);
   expect(unwritable.code).toBe(1);
   expect(unwritable.stderr).toMatch(/error: cannot write the report to .*missing\/r\.html: ENOENT/);

@@ -2,53 +2,11 @@
  * `memplane serve` through the built binary, as a user runs it: start it on a free port, apply
  * and get through `--server`, stop it with SIGTERM and find everything saved in the state dir.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { BIN, FIXTURES, memplane, requireBuild, tempDir } from "../cli/cli-harness.js";
+import { FIXTURES, exitOf, memplane, requireBuild, startServe, tempDir } from "../cli/cli-harness.js";
 
 beforeAll(requireBuild);
-
-/** Starts `memplane serve` and resolves with its URL once it prints it (or rejects after 20 s). */
-function startServe(args: readonly string[]): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
-  const child = spawn(process.execPath, [BIN, "serve", ...args], { env: { ...process.env, NO_COLOR: "1", MEMPLANE_STATE: undefined } });
-  let stdout = "";
-  let stderr = "";
-  child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`serve did not start within 20 s; stderr: ${stderr}`));
-    }, 20_000);
-    child.stdout!.setEncoding("utf8").on("data", (d: string) => {
-      stdout += d;
-      const m = /memplane serving on (http:\/\/\S+)/.exec(stdout);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1]!, stderr: () => stderr });
-      }
-    });
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`serve exited with ${code} before listening; stderr: ${stderr}`));
-    });
-  });
-}
-
-/** Resolves with the exit code, or kills the process and rejects after `ms`. */
-function exitOf(child: ChildProcess, ms: number): Promise<number | null> {
-  return new Promise((resolve, reject) => {
-    if (child.exitCode !== null) return resolve(child.exitCode);
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`process did not exit within ${ms} ms`));
-    }, ms);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      resolve(code);
-    });
-  });
-}
 
 test("serve, apply --server, get --server, SIGTERM saves the state", async () => {
   const { state } = tempDir();

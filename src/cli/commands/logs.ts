@@ -1,6 +1,6 @@
 /**
- * `memplane logs [OBJECT] [-f] [--since-tick N] [--tail N] [--host NAME] [--log-format text|json]
- * [--state DIR]` — the saved reconciliation log, optionally only one object's entries
+ * `memplane logs [OBJECT] [-f] [--since 5m | --since-tick N] [--action A,B] [--controller C,D]
+ * [--tail N] [--host NAME] [--log-format text|json] [--state DIR]` — the saved reconciliation log, optionally only one object's entries
  * (`vm/web-1`, `host/esx-01`, `KIND/NAME`, `vm/NS/NAME`, or a bare VM name), and with `-f`
  * followed as `step`/`run` in other processes commit new entries (polled every 200 ms, ended
  * cleanly by Ctrl-C or SIGTERM).
@@ -14,7 +14,10 @@ import type { CliContext } from "../context.js";
 import { serverError } from "../error-report.js";
 import { CliError, UsageError } from "../errors.js";
 import { resolveKindArg } from "../kind-arg.js";
-import { addServerOptions, addStateOption, logFormatOption, parseTicks } from "../options.js";
+import { addServerOptions, addStateOption, logFormatOption, parseDurationOption, parseTicks } from "../options.js";
+import { CUSTOM_CONTROLLERS_SLOT } from "../../engine/controller.js";
+import { RESERVED_CONTROLLER_NAMES } from "../../engine/registry.js";
+import { parseDuration } from "../../api/duration.js";
 import { RemoteClient, type RemoteFlags } from "../remote/client.js";
 import { kindPlural } from "../output/names.js";
 import { openStateDirectory, readEngine } from "../session.js";
@@ -27,6 +30,9 @@ export const FOLLOW_POLL_MS = 200;
 interface LogsOptions {
   follow: boolean;
   sinceTick?: number;
+  since?: number;
+  action?: string[];
+  controller?: string[];
   tail?: number;
   host?: string;
   namespace?: string;
@@ -68,6 +74,35 @@ export function parseLogObject(arg: string, namespace: string | undefined): LogO
 export function entryMatches(entry: LogEntry, object: LogObjectFilter): boolean {
   if (entry.kind !== object.kind || entry.name !== object.name) return false;
   return object.namespace === undefined || (entry.namespace ?? DEFAULT_NAMESPACE) === object.namespace;
+}
+
+/** `--action A,B` (repeatable): the names, any case. */
+function collectNames(value: string, previous: string[] | undefined): string[] {
+  const names = value.split(",").map((v) => v.trim()).filter((v) => v !== "");
+  if (names.length === 0) throw new InvalidArgumentError("expected one or more names, comma-separated.");
+  return [...(previous ?? []), ...names];
+}
+
+/** The controllers the CLI's simulations log as, and the Scenario runner (embedders' own controllers never run under the CLI). */
+const CLI_CONTROLLERS = RESERVED_CONTROLLER_NAMES.filter((c) => c !== CUSTOM_CONTROLLERS_SLOT);
+
+/** `--controller C,D` (repeatable): known controller names, any case; else a usage error listing them. */
+function parseControllers(value: string, previous: string[] | undefined): string[] {
+  const names = collectNames(value, undefined).map((name) => {
+    const match = CLI_CONTROLLERS.find((c) => c === name.toLowerCase());
+    if (match === undefined) throw new InvalidArgumentError(`no controller "${name}"; the controllers are ${CLI_CONTROLLERS.join(", ")}.`);
+    return match;
+  });
+  return [...(previous ?? []), ...names];
+}
+
+/** Simulated seconds of an entry's `time` (`1m30s`). */
+function entrySeconds(entry: LogEntry): number {
+  try {
+    return parseDuration(entry.time);
+  } catch {
+    return 0;
+  }
 }
 
 /** A whole number ≥ 0 for `--tail`. */
@@ -113,7 +148,10 @@ export function registerLogs(program: Command, ctx: CliContext): void {
     .description("print the saved reconciliation log, optionally one object's entries; -f follows it")
     .argument("[object]", "vm/NAME, host/NAME, KIND/NAME or KIND/NAMESPACE/NAME (a bare NAME is a VM)")
     .option("-f, --follow", "keep printing entries as other processes commit them (Ctrl-C to stop)", false)
-    .addOption(new Option("--since-tick <n>", "only entries from tick N on").argParser(parseTicks))
+    .addOption(new Option("--since <duration>", "only entries of the last DURATION of simulated time, e.g. 5m, 90s (counted back from the saved or served time)").argParser(parseDurationOption))
+    .addOption(new Option("--since-tick <n>", "only entries from tick N on").argParser(parseTicks).conflicts("since"))
+    .addOption(new Option("--action <names>", "only these actions, comma-separated, any case (e.g. BalloonTargetChanged,StateChanged)").argParser(collectNames))
+    .addOption(new Option("--controller <names>", `only entries of these controllers, comma-separated (${CLI_CONTROLLERS.join(", ")})`).argParser(parseControllers))
     .addOption(new Option("--tail <n>", "only the last N matching entries (before following)").argParser(parseCount))
     .option("--host <name>", "only entries about objects on this host (the host and its VMs)")
     .option("-n, --namespace <ns>", `namespace of a VM given as vm/NAME (default "${DEFAULT_NAMESPACE}")`)
@@ -121,12 +159,19 @@ export function registerLogs(program: Command, ctx: CliContext): void {
   addServerOptions(addStateOption(cmd, ctx.env))
     .addHelpText(
       "after",
-      "\nExamples:\n  memplane logs\n  memplane logs vm/web-1 --since-tick 120\n  memplane logs host/esx-01 -f\n  memplane logs --host esx-01 --log-format json | jq .action\n",
+      "\nExamples:\n  memplane logs\n  memplane logs vm/web-1 --since-tick 120\n  memplane logs --since 5m --action BalloonTargetChanged,StateChanged\n  memplane logs --controller balloon,swap --tail 20\n  memplane logs host/esx-01 -f\n  memplane logs --host esx-01 --log-format json | jq .action\n",
     )
     .action(async (objectArg: string | undefined, opts: LogsOptions & RemoteFlags) => {
       const object = objectArg === undefined ? undefined : parseLogObject(objectArg, opts.namespace);
+      const actions = opts.action === undefined ? undefined : new Set(opts.action.map((a) => a.toLowerCase()));
+      const controllers = opts.controller === undefined ? undefined : new Set(opts.controller);
+      // --since: entries at or after (simulated now - DURATION), now being the saved or served time
+      let sinceSeconds: number | undefined;
       const keep = (e: LogEntry): boolean =>
         (opts.sinceTick === undefined || e.tick >= opts.sinceTick) &&
+        (sinceSeconds === undefined || entrySeconds(e) >= sinceSeconds - 1e-9) &&
+        (actions === undefined || actions.has(e.action.toLowerCase())) &&
+        (controllers === undefined || controllers.has(e.controller)) &&
         (opts.host === undefined || e.host === opts.host || (e.kind === "Host" && e.name === opts.host)) &&
         (object === undefined || entryMatches(e, object));
       const term = ctx.terminal();
@@ -135,6 +180,10 @@ export function registerLogs(program: Command, ctx: CliContext): void {
       const tail = (lines: string[]): string[] => (opts.tail === undefined ? lines : lines.slice(lines.length - opts.tail));
 
       const remote = RemoteClient.fromFlags(opts, ctx.env);
+      if (opts.since !== undefined) {
+        const now = remote ? (await remote.list("Host", undefined, undefined)).nowSeconds : savedSeconds(state);
+        sinceSeconds = now - opts.since;
+      }
       if (remote) {
         if (opts.follow && opts.tail !== undefined) throw new UsageError("--tail cannot be combined with -f on a server; use --since-tick");
         const received = await remoteLogs(remote, opts.sinceTick ?? 0, opts.follow, (entries) => {
@@ -189,6 +238,12 @@ export function registerLogs(program: Command, ctx: CliContext): void {
         });
       }, ctx);
     });
+}
+
+/** The simulated time saved in a state directory (0 when nothing is saved). */
+function savedSeconds(state: ReturnType<typeof openStateDirectory>): number {
+  const saved = state.readState();
+  return saved ? saved.timeSeconds : 0;
 }
 
 /** Entries formatted and printed at a time by `logs`. */

@@ -1,8 +1,10 @@
 /**
- * `memplane report [--state DIR] -o report.html [--title T]` — write the self-contained HTML
- * report (charts and summary) of the metrics series saved in a state directory. `run --report
+ * `memplane report [--state DIR] [-o report.html] [--title T]` — write the self-contained HTML
+ * report (charts and summary) of the metrics series saved in a state directory (by default to
+ * `memplane-report.html` in the current directory, saying where). `run --report
  * FILE` writes the same report at the end of a run.
  */
+import * as path from "node:path";
 import { Option, type Command } from "commander";
 import type { MetricsSeries } from "../../metrics/metrics-series.js";
 import { writeOutputFile } from "../output/files.js";
@@ -10,6 +12,9 @@ import type { CliContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { addStateOption } from "../options.js";
 import { openStateDirectory } from "../session.js";
+
+/** The file `report` writes without `-o`, in the current directory. */
+export const DEFAULT_REPORT_FILE = "memplane-report.html";
 
 /** Parsed flags of `report`. */
 interface ReportCommandOptions {
@@ -58,17 +63,17 @@ export function registerReport(program: Command, ctx: CliContext): void {
   const cmd = program
     .command("report")
     .description("write a self-contained HTML report (memory charts per host and VM, time in each state, reclamation peaks) of the saved simulation")
-    .addOption(new Option("-o, --output <file>", "the HTML file to write").makeOptionMandatory())
+    .addOption(new Option("-o, --output <file>", "the HTML file to write").default(DEFAULT_REPORT_FILE))
     .option("--title <text>", "page title (default: memplane report)");
   addStateOption(cmd, ctx.env)
     .addHelpText(
       "after",
-      "\nThe file needs no network: the chart library is inlined. Metrics are recorded by `run --state` and `step`.\n\nExamples:\n  memplane report -o report.html\n  memplane report --state ./what-if -o what-if.html --title \"what if: +2 VMs\"\n  memplane run -f cluster/ --duration 30m --report report.html\n",
+      `\nThe file needs no network: the chart library is inlined. Metrics are recorded by \`run --state\` and \`step\`.\n\nExamples:\n  memplane report                 # writes ./${DEFAULT_REPORT_FILE}\n  memplane report -o report.html\n  memplane report --state ./what-if -o what-if.html --title \"what if: +2 VMs\"\n  memplane run -f cluster/ --duration 30m --report report.html\n`,
     )
     .action(async (opts: ReportCommandOptions) => {
       const series = await readSavedMetrics(opts.state, ctx.env);
       const bytes = await writeReport(series, opts.output, { title: opts.title, source: `state ${opts.state}` });
-      ctx.terminal().err(`wrote ${opts.output} (${formatBytes(bytes)}; ${series.hosts.size} host${series.hosts.size === 1 ? "" : "s"}, ${series.vms.size} VM${series.vms.size === 1 ? "" : "s"}, ticks ${series.ticks[0]}–${series.lastTick})\n`);
+      ctx.terminal().err(`wrote ${path.resolve(opts.output)} (${formatBytes(bytes)}; ${series.hosts.size} host${series.hosts.size === 1 ? "" : "s"}, ${series.vms.size} VM${series.vms.size === 1 ? "" : "s"}, ticks ${series.ticks[0]}–${series.lastTick})\n`);
     });
 }
 

@@ -16,7 +16,7 @@ import { logFormatOption, parseDurationOption, parseSeed, parseTickLength, parse
 import { DEFAULT_TICK_SECONDS, WriteSession, buildEngine, openStateDirectory } from "../session.js";
 import { simulate, type SimulateResult } from "../simulate.js";
 import type { Terminal } from "../terminal.js";
-import { formatApplyOutcome } from "./apply.js";
+import { SUMMARY_ABOVE, applySummary, formatApplyOutcome } from "./apply.js";
 import { writeRunReport } from "./report.js";
 import { runWatch } from "./run-watch.js";
 import { parseSpeed } from "./serve.js";
@@ -34,6 +34,7 @@ interface RunOptions {
   logFormat: "text" | "json";
   state?: string;
   quiet: boolean;
+  verbose: boolean;
   report?: string;
   watch: boolean;
   speed?: number;
@@ -52,12 +53,13 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .addOption(logFormatOption())
     .option("--state <dir>", "load the simulation from DIR if saved there, and save the final state and log to it")
     .option("-q, --quiet", "print nothing but errors", false)
+    .option("-v, --verbose", `print a line per applied object even when there are more than ${SUMMARY_ABOVE} (else one summary line)`, false)
     .option("--report <file>", "when the run ends, write its HTML report (charts of memory per host and VM) to FILE")
     .option("-w, --watch", "keep running in real time and re-apply the files whenever they change (until Ctrl-C, or --ticks/--duration)", false)
     .addOption(new Option("--speed <x>", "with --watch: simulated seconds per real second (default 1)").argParser(parseSpeed))
     .addHelpText(
       "after",
-      "\nExamples:\n  memplane run -f manifests/examples/seed-story\n  memplane run -f cluster/ --duration 1h --tick 5s --log-format json > log.jsonl\n  memplane run -f cluster/ --ticks 120 --state ./.memplane\n",
+      "\nExamples:\n  memplane run -f manifests/examples/seed-story\n  memplane run -f cluster/ --duration 1h --tick 5s --log-format json > log.jsonl\n  memplane run -f cluster/ --ticks 120 --state ./.memplane\n  memplane run -f big/ --ticks 10 -v    # a line per applied object, however many\n",
     )
     .action(async (opts: RunOptions) => {
       if (opts.speed !== undefined && !opts.watch) throw new UsageError("--speed only applies with --watch (run without --watch simulates as fast as it can)");
@@ -93,10 +95,16 @@ export function registerRun(program: Command, ctx: CliContext): void {
     });
 }
 
-/** Applies the manifests (reporting on stderr, so stdout stays a clean log) and runs the ticks. */
+/**
+ * Applies the manifests and runs the ticks. Apply results go to stderr, so stdout stays a clean
+ * log: a line per object, or one summary line above {@link SUMMARY_ABOVE} objects unless --verbose.
+ */
 async function applyAndRun(engine: Engine, objects: ManifestObject[], opts: RunOptions, tickSeconds: number, term: Terminal): Promise<SimulateResult> {
   const outcomes = applyValidated(engine, objects);
-  if (!opts.quiet) for (const outcome of outcomes) term.err(formatApplyOutcome(outcome, false));
+  if (!opts.quiet) {
+    if (outcomes.length > SUMMARY_ABOVE && !opts.verbose) term.err(applySummary(outcomes));
+    else for (const outcome of outcomes) term.err(formatApplyOutcome(outcome, false));
+  }
   const ticks = ticksFor(opts, tickSeconds, Math.ceil(DEFAULT_RUN_SECONDS / tickSeconds - 1e-9));
   // without --state or --report the log is the run's only product: a closed stdout ends the run
   const keepsNothing = opts.state === undefined && opts.report === undefined;

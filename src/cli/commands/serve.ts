@@ -97,7 +97,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
   addStateOption(cmd, ctx.env)
     .addHelpText(
       "after",
-      "\nExamples:\n  memplane serve --state ./.memplane\n  memplane serve --listen 127.0.0.1:8080 --speed 10\n  MEMPLANE_SERVER=http://127.0.0.1:8080 MEMPLANE_TOKEN=$(cat .memplane/token) memplane apply -f web.yaml\n",
+      "\nExamples:\n  memplane serve --state ./.memplane\n  memplane serve --listen 127.0.0.1:8080 --speed 10\n  MEMPLANE_SERVER=http://127.0.0.1:8080 MEMPLANE_TOKEN=$(cat .memplane/token) memplane apply -f web.yaml\n  memplane get vms --server http://127.0.0.1:8080   # in the same directory: reads the token from ./.memplane/token\n",
     )
     .action(async (rawOpts: Omit<ServeOptions, "listen"> & { listen: string | { host: string; port: number } }) => {
       const opts = rawOpts;

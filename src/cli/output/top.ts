@@ -77,6 +77,13 @@ function vmRow(vm: DeepReadonly<VirtualMachine>): VmRow {
   return { name: ns === DEFAULT_NAMESPACE ? vm.metadata.name : `${ns}/${vm.metadata.name}`, values };
 }
 
+/** A VM's value in a counter column of {@link TOP_SORT_COLUMNS} (MiB, or STALL%); `get --sort-by` sorts by the same numbers. */
+export function topColumnValue(vm: DeepReadonly<VirtualMachine>, column: string): number {
+  if (column === "STALL%") return vm.status?.memoryStallPercent ?? 0;
+  const field = TOP_MEMORY_COLUMNS.find(([c]) => c === column)?.[1];
+  return field === undefined ? 0 : mib(vm.status?.memory[field]);
+}
+
 /** Sorts rows by `column` (numbers descending, NAME ascending), ties by name. */
 export function sortRows<T extends { name: string; values: ReadonlyMap<string, number> }>(rows: readonly T[], column: string): T[] {
   const byName = (a: T, b: T): number => a.name.localeCompare(b.name);

@@ -1,12 +1,17 @@
 /**
  * The CLI's client for a running `memplane serve` (`--server URL` or `$MEMPLANE_SERVER`): the
  * same operations a command does on a state directory, over the server's HTTP API. The token
- * (every request needs it, reads too) comes from `--token-file` or `$MEMPLANE_TOKEN`. Failures
+ * (every request needs it, reads too) comes from `--token-file` or `$MEMPLANE_TOKEN`, else — for
+ * a loopback server only — from `<state>/token`, where `serve` writes it, when that is a regular
+ * file of the current user that nobody else may read or write. Failures
  * read like kubectl's:
  * `Error from server (NotFound): virtualmachines "x" not found in namespace "default"`.
  */
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { kindPath } from "../../api/kinds.js";
+import { isLoopback, TOKEN_FILE } from "../../server/auth.js";
+import { DEFAULT_STATE_DIR } from "../../state/index.js";
 import type { Kind, ManifestObject } from "../../api/types.js";
 import type { ApplyOutcome } from "../../store/types.js";
 import { serverError } from "../error-report.js";
@@ -19,6 +24,8 @@ export const REMOTE_TIMEOUT_MS = 30_000;
 export interface RemoteFlags {
   server?: string;
   tokenFile?: string;
+  /** `--state DIR`: where a local `serve` left its token. */
+  state?: string;
 }
 
 /** An object as the server returns it. */
@@ -48,6 +55,8 @@ export class RemoteClient {
     /** Base URL without a trailing slash. */
     readonly baseUrl: string,
     private readonly token: string | undefined,
+    /** Why `<state>/token` was not used, for the Unauthorized hint. */
+    private readonly tokenNote: string | undefined = undefined,
   ) {}
 
   /** The client for `--server`/`$MEMPLANE_SERVER`, or undefined when neither is set. */
@@ -61,7 +70,11 @@ export class RemoteClient {
       throw new UsageError(`--server ${JSON.stringify(server)} is not a URL; expected e.g. http://127.0.0.1:8080`);
     }
     if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError(`--server must be an http:// or https:// URL, got ${server}`);
-    return new RemoteClient(url.toString().replace(/\/+$/, ""), readToken(flags.tokenFile, env));
+    const baseUrl = url.toString().replace(/\/+$/, "");
+    const token = readToken(flags.tokenFile, env);
+    if (token !== undefined || !isLoopback(url.hostname.replace(/^\[|\]$/g, ""))) return new RemoteClient(baseUrl, token);
+    const local = readStateToken(path.join(flags.state ?? (env.MEMPLANE_STATE || DEFAULT_STATE_DIR), TOKEN_FILE));
+    return new RemoteClient(baseUrl, local.token, local.note);
   }
 
   /** Sends one request; resolves with the parsed JSON answer, or throws a kubectl-style CliError. */
@@ -99,7 +112,7 @@ export class RemoteClient {
     const reason = status?.reason ?? `HTTP ${code}`;
     const message = status?.message ?? "no message";
     if (code === 401) {
-      const hint = this.token === undefined ? "; set MEMPLANE_TOKEN or pass --token-file" : "";
+      const hint = this.token === undefined ? `; set MEMPLANE_TOKEN or pass --token-file${this.tokenNote === undefined ? "" : ` (${this.tokenNote})`}` : "";
       return serverError(reason, message + hint);
     }
     return serverError(reason, message);
@@ -153,6 +166,32 @@ export class RemoteClient {
 function simSeconds(headers: Headers): number {
   const n = Number(headers.get("x-memplane-time-seconds"));
   return Number.isFinite(n) ? n : 0;
+}
+
+/**
+ * The token a local `serve` wrote to `file` (`<state>/token`), read only when it is a regular
+ * file (not a symlink) owned by the current user that no one else may read or write; otherwise
+ * no token, with a note saying why when the file exists.
+ */
+export function readStateToken(file: string): { token?: string; note?: string } {
+  if (typeof process.getuid !== "function") return {};
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === "ENOENT" || code === "ENOTDIR" ? {} : { note: `${file} was not read: ${code === "ELOOP" ? "it is a symbolic link" : (err as Error).message}` };
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) return { note: `${file} was not read: it is not a regular file` };
+    if (st.uid !== process.getuid()) return { note: `${file} was not read: it belongs to another user` };
+    if ((st.mode & 0o077) !== 0) return { note: `${file} was not read: others may read or write it (mode ${(st.mode & 0o777).toString(8)}; chmod 600 it)` };
+    const token = fs.readFileSync(fd, "utf8").trim();
+    return token === "" ? {} : { token };
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** The token from `--token-file` (preferred) or `$MEMPLANE_TOKEN`; undefined when neither. */
