@@ -90,9 +90,10 @@ export interface HostBalloonRule<Plan = unknown> {
   /**
    * The host-wide part of the decision, once per host and tick, from the host and its running
    * VMs (admission order). `evaluating` is false between the policy's evaluations: its
-   * decisions then keep every target and only step the balloons.
+   * decisions then keep every target and only step the balloons. `nowSeconds` is the simulated
+   * time of the state decided from (the start of the tick; explain: the current time).
    */
-  plan(host: HostView, running: readonly VmView[], reader: PolicyReader, evaluating: boolean): Plan;
+  plan(host: HostView, running: readonly VmView[], reader: PolicyReader, evaluating: boolean, nowSeconds: number): Plan;
   /** One running VM's decision under the plan; asked in admission order, after the VMs before it were applied. */
   decide(plan: Plan, host: HostView, vm: VmView, reader: PolicyReader): HostBalloonVerdict;
 }
