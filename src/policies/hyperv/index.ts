@@ -93,8 +93,8 @@ export function hypervBalloonDecision(plan: HypervPlan, host: HostView, vm: VmVi
     if (guest.booting) return `booting: holds its startup memory ${approx(guest.startup)}${plan.short ? ` although host ${host.name} can give only ${approx(plan.pool)} to its Dynamic Memory VMs` : ""}`;
     const wanted = `demand ${approx(guest.demand)} + ${guest.bufferPercent}% buffer within [${approx(guest.minimum)}, ${approx(guest.maximum)}] = ${approx(target)}`;
     const short = plan.contended && size < target ? `; host ${host.name} can give its Dynamic Memory VMs only ${approx(plan.pool)}, divided by weight (${guest.weight})` : "";
-    const how = size > current ? (size > guest.startup ? ", hot-added above startup" : ", balloon deflating") : size < current ? ", balloon removing memory" : "";
-    return `${wanted}${short}: assigned memory ${approx(current)} → ${approx(size)}${how}`;
+    const how = size > current ? (size > guest.startup ? ", hot-added above startup" : ", balloon deflating") : ", balloon removing memory";
+    return size === current ? `${wanted}${short}: holds ${approx(size)}` : `${wanted}${short}: assigned memory ${approx(current)} → ${approx(size)}${how}`;
   };
   return { balloonMax: Math.max(0, vm.memory - guest.minimum), target: Math.max(0, vm.memory - size), reason, message, log: "significant", step: true };
 }
