@@ -98,7 +98,7 @@ export function explainVm(engine: Engine, name: string, namespace = "default", t
 }
 
 /**
- * The balloon of a VM on a host whose policy decides per host (MOM, squeezed): the policy in its
+ * The balloon of a VM on a host whose policy decides per host (MOM, squeezed, hyperv): the policy in its
  * own words, and what its rules decide for this VM now (src/policies/).
  */
 function hostPolicyText(reader: PolicyReader, model: MemoryModelReader, policy: HostScopedPolicy, host: HostRecord, vm: VmRecord, nowSeconds: number): string {
