@@ -36,6 +36,8 @@ export interface HypervPlan {
   contended: boolean;
   /** The pool did not even cover every VM's minimum (startup while booting). */
   short: boolean;
+  /** Σ memory weight of the Dynamic Memory VMs. */
+  totalWeight: number;
   slots: Map<VmView, HypervSlot>;
 }
 
@@ -65,7 +67,7 @@ export function hypervPlan(host: HostView, running: readonly VmView[], reader: P
   const floors = guests.reduce((s, g) => s + g.minimum, 0);
   const slots = new Map<VmView, HypervSlot>();
   vms.forEach((vm, i) => slots.set(vm, { guest: guests[i]!, size: allocation.sizes[i]!, target: allocation.targets[i]! }));
-  return { pool, contended: allocation.contended, short: floors > pool, slots };
+  return { pool, contended: allocation.contended, short: floors > pool, totalWeight: guests.reduce((s, g) => s + g.weight, 0), slots };
 }
 
 const NO_MESSAGE = (): string => "";
@@ -92,7 +94,7 @@ export function hypervBalloonDecision(plan: HypervPlan, host: HostView, vm: VmVi
   const message = (): string => {
     if (guest.booting) return `booting: holds its startup memory ${approx(guest.startup)}${plan.short ? ` although host ${host.name} can give only ${approx(plan.pool)} to its Dynamic Memory VMs` : ""}`;
     const wanted = `demand ${approx(guest.demand)} + ${guest.bufferPercent}% buffer within [${approx(guest.minimum)}, ${approx(guest.maximum)}] = ${approx(target)}`;
-    const short = plan.contended && size < target ? `; host ${host.name} can give its Dynamic Memory VMs only ${approx(plan.pool)}, divided by weight (${guest.weight})` : "";
+    const short = plan.contended && size < target ? `; host ${host.name} can give its Dynamic Memory VMs only ${approx(plan.pool)}, divided by weight (${guest.weight} of ${plan.totalWeight})` : "";
     const how = size > current ? (size > guest.startup ? ", hot-added above startup" : ", balloon deflating") : ", balloon removing memory";
     return size === current ? `${wanted}${short}: holds ${approx(size)}` : `${wanted}${short}: assigned memory ${approx(current)} → ${approx(size)}${how}`;
   };
