@@ -13,6 +13,7 @@ import {
   DEFAULT_NAMESPACE,
   type BallooningSpec,
   type CompressionSpec,
+  type DynamicMemorySpec,
   type GuestOSProfile,
   type GuestOSProfileSpec,
   type Host,
@@ -107,6 +108,13 @@ export const DEFAULT_WORKLOAD: DeepReadonly<Omit<WorkloadSpec, "touchAllOnBoot">
   zeroPages: 2,
   commonPages: 0,
   phases: [],
+});
+
+/** Dynamic Memory defaults (Hyper-V's: 20 % buffer, weight 5000 of 0–10000; docs/manifests.md). */
+export const DEFAULT_DYNAMIC_MEMORY: DeepReadonly<Pick<DynamicMemorySpec, "enabled" | "bufferPercent" | "weight">> = deepFreeze({
+  enabled: true,
+  bufferPercent: 20,
+  weight: 5000,
 });
 
 /** VirtualMachine spec defaults for fields that have a fixed default. */
@@ -290,6 +298,22 @@ export function defaultVirtualMachineSpec(spec: Input): VirtualMachineSpec {
       touchAllOnBoot: workload.touchAllOnBoot as boolean | undefined,
       phases: phases.map(defaultPhase),
     }),
+    dynamicMemory: defaultDynamicMemory(spec.dynamicMemory),
+  });
+}
+
+/** Defaults a VM's dynamicMemory section (absent stays absent: static memory). */
+function defaultDynamicMemory(value: unknown): DynamicMemorySpec | undefined {
+  if (value === undefined || value === null || typeof value !== "object") return undefined;
+  const dm = value as Input;
+  const d = DEFAULT_DYNAMIC_MEMORY;
+  return withoutUndefined<DynamicMemorySpec>({
+    enabled: pick(dm.enabled, d.enabled),
+    startup: optionalQuantity(dm.startup),
+    minimum: optionalQuantity(dm.minimum),
+    maximum: optionalQuantity(dm.maximum),
+    bufferPercent: pick(dm.bufferPercent, d.bufferPercent),
+    weight: pick(dm.weight, d.weight),
   });
 }
 

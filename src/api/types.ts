@@ -104,7 +104,7 @@ export interface PageSharingSpec {
  */
 export interface ReclamationPolicies {}
 
-/** Reclamation policy a host runs (`spec.policy`): `esxi` (the default), `mom` or `squeezed` — a name in the policy registry. */
+/** Reclamation policy a host runs (`spec.policy`): `esxi` (the default), `mom`, `squeezed` or `hyperv` — a name in the policy registry. */
 export type ReclamationPolicy = Extract<keyof ReclamationPolicies, string>;
 
 /** Desired state of a Host, after defaulting. */
@@ -194,6 +194,26 @@ export interface ToolsSpec {
 /** Memory shares: a level or a positive integer (per MiB of configured memory for levels). */
 export type Shares = "low" | "normal" | "high" | number;
 
+/**
+ * Hyper-V Dynamic Memory settings of a VM (docs/manifests.md), used by hosts with
+ * `spec.policy: hyperv` and ignored by the other policies. Absent quantities are computed:
+ * startup and maximum equal spec.memory, minimum is the smaller of 512Mi and startup.
+ */
+export interface DynamicMemorySpec {
+  /** Whether Hyper-V adjusts the VM's memory (off: static memory, spec.memory). */
+  enabled: boolean;
+  /** Startup RAM: the memory the VM boots with; above it memory is hot-added. */
+  startup?: Quantity;
+  /** Minimum RAM: the balloon never takes the VM below it. */
+  minimum?: Quantity;
+  /** Maximum RAM: the most the VM is ever given (at most spec.memory). */
+  maximum?: Quantity;
+  /** Memory buffer: memory given on top of the guest's demand, percent (5–2000). */
+  bufferPercent: number;
+  /** Memory weight: who gets memory first when the host has too little (0–10000). */
+  weight: number;
+}
+
 /** Desired state of a VirtualMachine, after defaulting. Absent optional fields are computed. */
 export interface VirtualMachineSpec {
   hostName: string;
@@ -211,6 +231,8 @@ export interface VirtualMachineSpec {
   /** Absent: computed (docs/memory-model.md §10). */
   overhead?: Quantity;
   workload: WorkloadSpec;
+  /** Hyper-V Dynamic Memory (hosts with `spec.policy: hyperv`); absent: static memory. */
+  dynamicMemory?: DynamicMemorySpec;
 }
 
 /** VM memory in status, esxtop names in the comments. */

@@ -97,7 +97,7 @@ export const CONTROLLER_ORDER: readonly string[] = [
   "host-state", // the host memory state
   "entitlement", // entitlement and idle tax
   // the policies that decide balloon targets per host, one controller each named after the
-  // policy, in registry order (mom, squeezed: hosts with that spec.policy; docs/policies.md)
+  // policy, in registry order (mom, squeezed, hyperv: hosts with that spec.policy; docs/policies.md)
   ...HOST_SCOPED_POLICIES.map((p) => p.name),
   "balloon", // balloon targets (hosts whose policy decides per VM) and balloon drivers
   "swap", // compression and hypervisor swapping

@@ -89,7 +89,7 @@ export function explainVm(engine: Engine, name: string, namespace = "default", t
   if (adm) lines.push(admissionText(adm, ts));
   if (ent) lines.push(entitlementText(ent, host.name, ts, true));
   if (bal) lines.push(balloonText(bal, recBal, vm, ts, true));
-  else if (isHostScoped(policy)) lines.push(hostPolicyText(reader, model, policy, host, vm));
+  else if (isHostScoped(policy)) lines.push(hostPolicyText(reader, model, policy, host, vm, engine.timeSeconds));
   if (swap) lines.push(swapText(swap, balloonDoneWords(policy, swap, vm, host), ts, true));
   else lines.push(`Compression and hypervisor swapping: ${policy.title} does not compress or swap guest memory, so nothing is paged out by the hypervisor on host ${host.name}.`);
   if (vm.stallPercent > 0) lines.push(stallText(vm));
@@ -98,11 +98,11 @@ export function explainVm(engine: Engine, name: string, namespace = "default", t
 }
 
 /**
- * The balloon of a VM on a host whose policy decides per host (MOM, squeezed): the policy in its
+ * The balloon of a VM on a host whose policy decides per host (MOM, squeezed, hyperv): the policy in its
  * own words, and what its rules decide for this VM now (src/policies/).
  */
-function hostPolicyText(reader: PolicyReader, model: MemoryModelReader, policy: HostScopedPolicy, host: HostRecord, vm: VmRecord): string {
-  const v = liveHostBalloon(reader, model, policy, host, vm);
+function hostPolicyText(reader: PolicyReader, model: MemoryModelReader, policy: HostScopedPolicy, host: HostRecord, vm: VmRecord, nowSeconds: number): string {
+  const v = liveHostBalloon(reader, model, policy, host, vm, nowSeconds);
   const head = `Balloon ${size(vm.balloon)}, target ${size(vm.balloonTarget)}, maximum ${size(vm.balloonMax)} — host ${host.name} runs the ${policy.title} policy (${policy.name}): ${policy.summary}.`;
   const why = `${v.reason}${policy.reasons[v.reason] ? `: ${policy.reasons[v.reason]}` : ""}`;
   let now: string;

@@ -59,10 +59,10 @@ export function liveSwap(reader: PolicyReader, model: MemoryModelReader, policy:
 /**
  * The balloon decision of one running VM now by a policy that decides per host, as if it
  * evaluated now (MOM evaluates every 10 s): its plan of the host as it stands, then this VM's
- * decision.
+ * decision (`nowSeconds`: the simulated time now).
  */
-export function liveHostBalloon(reader: PolicyReader, model: MemoryModelReader, policy: HostScopedPolicy, host: HostRecord, vm: VmRecord): HostBalloonVerdict {
+export function liveHostBalloon(reader: PolicyReader, model: MemoryModelReader, policy: HostScopedPolicy, host: HostRecord, vm: VmRecord, nowSeconds: number): HostBalloonVerdict {
   const rule = policy.balloon;
   const running = model.vmsOf(host).filter((v) => v.phase === "Running");
-  return rule.decide(rule.plan(host, running, reader, true), host, vm, reader);
+  return rule.decide(rule.plan(host, running, reader, true, nowSeconds), host, vm, reader);
 }

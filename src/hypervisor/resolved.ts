@@ -4,7 +4,7 @@
  * (overhead, guestSwap, touchAllOnBoot) are filled in here.
  */
 import type { DeepReadonly } from "../store/types.js";
-import type { HostSpec, MemoryStatesSpec, VirtualMachineSpec, WorkloadSpec } from "../api/types.js";
+import type { DynamicMemorySpec, HostSpec, MemoryStatesSpec, VirtualMachineSpec, WorkloadSpec } from "../api/types.js";
 import { percentOrQuantityToPages as parsePercentOrQuantityPages, quantityToPages as parseQuantityPages } from "../api/quantity.js";
 import { parseDuration as parseDurationText, parseSimTime as parseSimTimeText } from "../api/duration.js";
 import { MEMO_LIMIT, memoise } from "../api/memo.js";
@@ -125,6 +125,32 @@ export interface ResolvedVm {
     touchAllOnBoot?: boolean;
     phases: ResolvedPhase[];
   };
+  /** Hyper-V Dynamic Memory in pages (absent: static memory). */
+  dynamicMemory?: ResolvedDynamicMemory;
+}
+
+/** A VM's Dynamic Memory settings in pages: startup, minimum and maximum with their defaults filled in. */
+export interface ResolvedDynamicMemory {
+  enabled: boolean;
+  startup: number;
+  minimum: number;
+  maximum: number;
+  bufferPercent: number;
+  weight: number;
+}
+
+/** Hyper-V Manager's default minimum RAM (512 MB), in pages. */
+export const DEFAULT_DYNAMIC_MINIMUM_PAGES = 512 * 256;
+
+/** Resolves `spec.dynamicMemory`: startup and maximum default to memory, minimum to min(512 MB, startup). */
+function resolveDynamicMemory(dm: DeepReadonly<DynamicMemorySpec> | undefined, memory: number): ResolvedDynamicMemory | undefined {
+  if (dm === undefined) return undefined;
+  const page = (field: "startup" | "minimum" | "maximum"): number | undefined =>
+    dm[field] === undefined ? undefined : resolveField(`spec.dynamicMemory.${field}`, quantityToPages, dm[field]);
+  const maximum = Math.min(memory, page("maximum") ?? memory);
+  const startup = Math.min(maximum, page("startup") ?? memory);
+  const minimum = Math.min(startup, page("minimum") ?? DEFAULT_DYNAMIC_MINIMUM_PAGES);
+  return { enabled: dm.enabled, startup, minimum, maximum, bufferPercent: dm.bufferPercent, weight: dm.weight };
 }
 
 function resolveWorkload(w: DeepReadonly<WorkloadSpec>, memory: number): ResolvedVm["workload"] {
@@ -163,6 +189,7 @@ export function resolveVm(spec: DeepReadonly<VirtualMachineSpec>): ResolvedVm {
     guestSwap: spec.guestSwap === undefined ? memory : resolveField("spec.guestSwap", quantityToPages, spec.guestSwap),
     overhead: spec.overhead === undefined ? defaultOverheadPages(memory, spec.vcpus) : resolveField("spec.overhead", quantityToPages, spec.overhead),
     workload: resolveWorkload(spec.workload, memory),
+    dynamicMemory: resolveDynamicMemory(spec.dynamicMemory, memory),
   };
 }
 

@@ -11,6 +11,7 @@ import { DurationError, parseDuration, DURATION_HELP, formatSimTime } from "../a
 import { isManifestKind, MANIFEST_KINDS } from "../api/kinds.js";
 import { bytesToQuantity, isPercentString, parseQuantity, QuantityError } from "../api/quantity.js";
 import { API_VERSION, type ManifestKind, type ManifestObject } from "../api/types.js";
+import { dynamicMemoryRules } from "./dynamic-memory-rules.js";
 import { schemaValidator } from "./schemas.js";
 import type { PathSegment } from "./source-map.js";
 import { describeValue, quoteInput } from "./echo.js";
@@ -152,6 +153,7 @@ const QUANTITY_FIELDS: Readonly<Record<ManifestKind, readonly (readonly string[]
     ["spec", "maxBalloon"],
     ["spec", "guestSwap"],
     ["spec", "overhead"],
+    ...(["startup", "minimum", "maximum"] as const).map((f) => ["spec", "dynamicMemory", f] as const),
     ["spec", "workload", "allocated"],
     ["spec", "workload", "phases", "*", "allocated"],
   ],
@@ -324,6 +326,7 @@ function vmRules(spec: Json): Issue[] {
   if (limit !== undefined && reservation !== undefined && limit < reservation) {
     issues.push({ path: ["spec", "limit"], message: `must not be less than spec.reservation (${q(limit)} < ${q(reservation)})` });
   }
+  if (isMapping(spec.dynamicMemory)) issues.push(...dynamicMemoryRules(spec.dynamicMemory, memory, bytesOf));
   const workload = isMapping(spec.workload) ? spec.workload : {};
   if (Array.isArray(workload.phases)) {
     let previous: number | undefined;

@@ -7,7 +7,7 @@
  * A policy decides balloon targets in one of two ways:
  * - per VM (`scope: "vm"`, ESXi): each VM's target follows from the VM and its host alone; the
  *   `balloon` controller asks for it VM by VM, in the store's order;
- * - per host (`scope: "host"`, MOM, squeezed): a plan for the whole host (pressure, γ), then
+ * - per host (`scope: "host"`, MOM, squeezed, hyperv): a plan for the whole host (pressure, γ, pool), then
  *   one decision per running VM in admission order. The controller named after the policy
  *   applies each decision and steps that VM's balloon before asking for the next one, so a
  *   decision that reads the host's free memory sees what the VMs before it left (as MOM does).
@@ -82,7 +82,7 @@ export interface VmBalloonRule {
   decide(host: HostView, vm: VmView, reader: PolicyReader): VmBalloonVerdict;
 }
 
-/** Balloon targets decided per host (MOM, squeezed), applied by the controller named after the policy. */
+/** Balloon targets decided per host (MOM, squeezed, hyperv), applied by the controller named after the policy. */
 export interface HostBalloonRule<Plan = unknown> {
   readonly scope: "host";
   /** Whether the policy re-decides targets at the tick ending at `timeSeconds` (default: every tick). */
@@ -90,9 +90,10 @@ export interface HostBalloonRule<Plan = unknown> {
   /**
    * The host-wide part of the decision, once per host and tick, from the host and its running
    * VMs (admission order). `evaluating` is false between the policy's evaluations: its
-   * decisions then keep every target and only step the balloons.
+   * decisions then keep every target and only step the balloons. `nowSeconds` is the simulated
+   * time of the state decided from (the start of the tick; explain: the current time).
    */
-  plan(host: HostView, running: readonly VmView[], reader: PolicyReader, evaluating: boolean): Plan;
+  plan(host: HostView, running: readonly VmView[], reader: PolicyReader, evaluating: boolean, nowSeconds: number): Plan;
   /** One running VM's decision under the plan; asked in admission order, after the VMs before it were applied. */
   decide(plan: Plan, host: HostView, vm: VmView, reader: PolicyReader): HostBalloonVerdict;
 }

@@ -6,6 +6,7 @@
  * src/policies/ and one line below (docs/policies.md, "Adding a policy").
  */
 import { esxiPolicy } from "./esxi/index.js";
+import { hypervPolicy } from "./hyperv/index.js";
 import { momPolicy } from "./mom/index.js";
 import { isHostScoped, type HostScopedPolicy, type PolicyPlugin } from "./policy.js";
 import { squeezedPolicy } from "./squeezed/index.js";
@@ -15,6 +16,7 @@ export const POLICY_REGISTRY = {
   esxi: esxiPolicy,
   mom: momPolicy,
   squeezed: squeezedPolicy,
+  hyperv: hypervPolicy,
 } as const satisfies Readonly<Record<string, PolicyPlugin>>;
 
 declare module "../api/types.js" {

@@ -139,3 +139,35 @@ describe("memplane compare (built CLI)", () => {
   });
 });
 
+
+describe("memplane compare --policy esxi,mom,squeezed,hyperv on every example", () => {
+  beforeAll(requireBuild);
+
+  /** Every directory under manifests/examples that holds manifests of its own. */
+  function exampleDirs(root: string): string[] {
+    const out: string[] = [];
+    for (const entry of fs.readdirSync(root, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      const dir = path.join(root, entry.name);
+      if (fs.readdirSync(dir).some((f) => f.endsWith(".yaml"))) out.push(dir);
+      out.push(...exampleDirs(dir));
+    }
+    return out.sort();
+  }
+
+  const dirs = exampleDirs(path.join(process.cwd(), "manifests/examples"));
+
+  test("finds the examples, the Hyper-V one among them", () => {
+    expect(dirs.length).toBeGreaterThanOrEqual(16);
+    expect(dirs.some((d) => d.endsWith("hyperv-dynamic-memory"))).toBe(true);
+  });
+
+  test.concurrent.each(dirs.map((d) => [path.relative(process.cwd(), d)]))("%s", async (dir) => {
+    const r = await memplane(["compare", "-f", dir, "--policy", "esxi,mom,squeezed,hyperv", "--ticks", "30", "-o", "json"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as { variants: string[]; ticks: number };
+    expect(report.variants).toEqual(["esxi", "mom", "squeezed", "hyperv"]);
+    expect(report.ticks).toBe(30);
+  });
+});

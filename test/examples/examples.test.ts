@@ -41,7 +41,7 @@ describe("examples", () => {
   test.concurrent("(d) comparing policies from code", async () => {
     const texts: string[] = [];
     const report = compareMain({ vms: 4, ticks: 200 }, (t) => texts.push(t));
-    expect(report.variants).toEqual(["esxi", "mom", "squeezed"]);
+    expect(report.variants).toEqual(["esxi", "mom", "squeezed", "hyperv"]);
     expect(report.vms).toHaveLength(4);
     expect(texts).toHaveLength(2);
     expect(texts[0]).toMatch(/^HOST\tVARIANT\tPOLICY/);

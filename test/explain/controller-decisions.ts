@@ -7,10 +7,8 @@ import { jest } from "@jest/globals";
 import { CONTROLLER_ORDER, CUSTOM_CONTROLLERS_SLOT, createEngine, type EngineSnapshot } from "memplane";
 import { esxiBalloonRule } from "../../src/policies/esxi/balloon.js";
 import { esxiPageOutRule } from "../../src/policies/esxi/page-out.js";
-import { momBalloonRule } from "../../src/policies/mom/index.js";
 import type { HostBalloonVerdict, PageOutVerdict, VmBalloonVerdict } from "../../src/policies/policy.js";
-import { POLICY_REGISTRY } from "../../src/policies/registry.js";
-import { squeezedBalloonRule } from "../../src/policies/squeezed/index.js";
+import { HOST_SCOPED_POLICIES, POLICY_REGISTRY } from "../../src/policies/registry.js";
 
 /** What the controllers decided in one tick, per VM key. */
 export interface Decided {
@@ -28,9 +26,9 @@ export function decisionsFrom(snapshot: EngineSnapshot, run: readonly string[]):
   const spies = {
     balloon: jest.spyOn(esxiBalloonRule, "decide"),
     pageOut: jest.spyOn(esxiPageOutRule, "decide"),
-    mom: jest.spyOn(momBalloonRule, "decide"),
-    squeezed: jest.spyOn(squeezedBalloonRule, "decide"),
   };
+  // every policy that decides per host, from the registry
+  const hostSpies = HOST_SCOPED_POLICIES.map((policy) => jest.spyOn(policy.balloon, "decide"));
   try {
     clone.step(1);
     const decided: Decided = { balloon: new Map(), hostBalloon: new Map(), pageOut: new Map() };
@@ -39,7 +37,7 @@ export function decisionsFrom(snapshot: EngineSnapshot, run: readonly string[]):
       const verdicts = spies.pageOut.mock.results[i]!.value as PageOutVerdict[];
       vms.forEach((vm, j) => decided.pageOut.set(vm.key, verdicts[j]!));
     });
-    for (const spy of [spies.mom, spies.squeezed] as const) {
+    for (const spy of hostSpies) {
       const seen = new Set<string>();
       (spy.mock.calls as unknown as [unknown, { name: string }, { key: string }][]).forEach(([, host, vm], i) => {
         decided.hostBalloon.set(vm.key, { verdict: spy.mock.results[i]!.value as HostBalloonVerdict, first: !seen.has(host.name) });
@@ -48,7 +46,7 @@ export function decisionsFrom(snapshot: EngineSnapshot, run: readonly string[]):
     }
     return decided;
   } finally {
-    for (const spy of Object.values(spies)) spy.mockRestore();
+    for (const spy of [...Object.values(spies), ...hostSpies]) spy.mockRestore();
   }
 }
 

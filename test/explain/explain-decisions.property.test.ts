@@ -14,7 +14,7 @@ import { explainVm } from "../../src/explain/index.js";
 import { size } from "../../src/explain/words.js";
 import type { BalloonDecision, SwapDecision } from "../../src/hypervisor/decisions.js";
 import type { MemoryModel } from "../../src/hypervisor/memory-model.js";
-import { POLICY_NAMES, POLICY_REGISTRY } from "../../src/policies/registry.js";
+import { HOST_SCOPED_POLICIES, POLICY_NAMES, POLICY_REGISTRY } from "../../src/policies/registry.js";
 import { hostWithPolicyArb, manifests } from "../helpers/random-cluster.js";
 import { decisionsFrom, doneWords } from "./controller-decisions.js";
 
@@ -38,7 +38,7 @@ let stuckAtMaximum = 0;
 /** Checks explain against the controllers' decisions for every running VM. */
 function checkExplain(engine: Engine, model: MemoryModel): void {
   const snapshot = engine.snapshot();
-  const balloons = decisionsFrom(snapshot, ["mom", "squeezed", "balloon"]);
+  const balloons = decisionsFrom(snapshot, [...HOST_SCOPED_POLICIES.map((p) => p.name), "balloon"]);
   const swaps = decisionsFrom(snapshot, ["swap"]);
   for (const vm of model.allVms()) {
     const host = model.host(vm.hostName);

@@ -1,7 +1,8 @@
 /**
  * fast-check generators of random clusters for property tests: hosts with a few VMs each, every
  * knob that changes reclamation drawn at random (reservations, limits, tools, guest OS, shares,
- * workload peaks, guest swap, balloon driver health, compression, page sharing, swap space),
+ * workload peaks, guest swap, balloon driver health, compression, page sharing, swap space;
+ * Dynamic Memory on hosts running `hyperv`),
  * and the manifests that build them.
  */
 import fc from "fast-check";
@@ -74,6 +75,11 @@ export function manifests(hosts: readonly HostCase[]): object[] {
           phases: [{ after: `${v.peakAfter}s`, allocated: `${v.peakPct}%`, rampSeconds: 10 }],
         },
       };
+      if (h.policy === "hyperv" && j % 3 !== 2) {
+        // Dynamic Memory on two VMs in three, derived from drawn fields (the arbitraries stay as they were)
+        const startupMi = Math.max(32, Math.floor(v.memoryMi / 2));
+        spec.dynamicMemory = { startup: `${startupMi}Mi`, minimum: `${Math.max(16, Math.floor(startupMi / 2))}Mi`, bufferPercent: 5 + v.activePct * 2, weight: v.peakPct * 100 };
+      }
       if (v.reservationPct) spec.reservation = `${Math.floor((v.memoryMi * v.reservationPct) / 100)}Mi`;
       if (v.limitPct) spec.limit = `${Math.max(Math.floor((v.memoryMi * v.limitPct) / 100), Math.floor((v.memoryMi * v.reservationPct) / 100))}Mi`;
       out.push({ apiVersion: "memplane.io/v1alpha1", kind: "VirtualMachine", metadata: { name: `vm-${i}-${j}` }, spec });

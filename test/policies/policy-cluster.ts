@@ -15,6 +15,8 @@ export interface TestVm {
   tools?: boolean;
   /** Extra YAML lines under spec.workload (e.g. phases), already indented by 4 spaces. */
   workloadExtra?: string;
+  /** spec.dynamicMemory as a YAML flow mapping (e.g. `{startup: 1Gi, minimum: 512Mi}`), for hyperv hosts. */
+  dynamicMemory?: string;
 }
 
 /** YAML for a host `h1` with `policy` and the given VMs. */
@@ -22,7 +24,7 @@ export function clusterYaml(policy: string, vms: TestVm[], capacity = "8Gi"): st
   const host = `apiVersion: memplane.io/v1alpha1\nkind: Host\nmetadata: {name: h1}\nspec: {capacity: ${capacity}, policy: ${policy}}\n`;
   const docs = vms.map(
     (v) =>
-      `apiVersion: memplane.io/v1alpha1\nkind: VirtualMachine\nmetadata: {name: ${v.name}}\nspec:\n  hostName: h1\n  memory: ${v.memory ?? "4Gi"}\n  reservation: ${v.reservation ?? "0"}\n  tools: {installed: ${v.tools ?? true}}\n  workload:\n    allocated: ${v.allocated ?? "1Gi"}\n    active: 20\n${v.workloadExtra ?? ""}`,
+      `apiVersion: memplane.io/v1alpha1\nkind: VirtualMachine\nmetadata: {name: ${v.name}}\nspec:\n  hostName: h1\n  memory: ${v.memory ?? "4Gi"}\n  reservation: ${v.reservation ?? "0"}\n  tools: {installed: ${v.tools ?? true}}\n${v.dynamicMemory ? `  dynamicMemory: ${v.dynamicMemory}\n` : ""}  workload:\n    allocated: ${v.allocated ?? "1Gi"}\n    active: 20\n${v.workloadExtra ?? ""}`,
   );
   return [host, ...docs].join("---\n");
 }

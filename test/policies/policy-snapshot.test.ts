@@ -1,16 +1,18 @@
 /**
- * The policy controllers keep no state of their own: a restored engine continues a MOM or
- * squeezed host exactly as the original does (balloon targets and driver state live in the
+ * The policy controllers keep no state of their own: a restored engine continues a MOM,
+ * squeezed or hyperv host exactly as the original does (balloon targets and driver state live in the
  * memory model's snapshot; MOM's 10 s cadence comes from simulated time).
  */
 import { createEngine } from "memplane";
 import { clusterYaml } from "./policy-cluster.js";
 
-describe.each(["mom", "squeezed"])("%s", (policy) => {
+describe.each(["mom", "squeezed", "hyperv"])("%s", (policy) => {
   test("restore + step == never stopped", () => {
+    // hyperv balances only VMs with Dynamic Memory (the other policies ignore the setting)
+    const dynamicMemory = policy === "hyperv" ? "{startup: 2Gi, minimum: 512Mi}" : undefined;
     const yaml = clusterYaml(policy, [
-      { name: "a", allocated: "3Gi", workloadExtra: "    phases: [{after: 30s, allocated: 1Gi}]\n" },
-      { name: "b", allocated: "3Gi" },
+      { name: "a", allocated: "3Gi", workloadExtra: "    phases: [{after: 30s, allocated: 1Gi}]\n", dynamicMemory },
+      { name: "b", allocated: "3Gi", dynamicMemory },
       { name: "c", allocated: "1Gi", reservation: "2Gi" },
     ]);
     const original = createEngine({ seed: 5 });

@@ -1,5 +1,5 @@
 /**
- * `memplane compare -f BASE [-f VARIANT...] [--policy esxi,mom,squeezed] [--ticks N | --duration D]
+ * `memplane compare -f BASE [-f VARIANT...] [--policy esxi,mom,squeezed,hyperv] [--ticks N | --duration D]
  * [--tick 1s] [--seed N] [-o table|json]` — runs the same cluster under each variant and prints
  * the outcomes side by side. Each `-f` after the first is laid over the base (same-named objects
  * replace the base's, new ones are added); `--policy` runs every manifest set once per policy
@@ -57,7 +57,7 @@ export function registerCompare(program: Command, ctx: CliContext): void {
         .argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v])
         .makeOptionMandatory(),
     )
-    .addOption(new Option("--policy <list>", "run each manifest set under these policies, e.g. esxi,mom,squeezed").argParser(parsePolicies))
+    .addOption(new Option("--policy <list>", "run each manifest set under these policies, e.g. esxi,mom,squeezed,hyperv").argParser(parsePolicies))
     .addOption(new Option("--ticks <n>", "ticks each variant runs").argParser(parseTicks))
     .addOption(new Option("--duration <d>", "simulated time each variant runs, e.g. 10m (default 10m)").argParser(parseDurationOption).conflicts("ticks"))
     .addOption(new Option("--tick <d>", "simulated time per tick (default 1s)").argParser(parseTickLength))
@@ -65,7 +65,7 @@ export function registerCompare(program: Command, ctx: CliContext): void {
     .addOption(new Option("-o, --output <format>", "table for people, json for scripts").choices(["table", "json"]).default("table"))
     .addHelpText(
       "after",
-      "\nExamples:\n  memplane compare -f cluster/ --policy esxi,mom,squeezed --duration 15m\n  memplane compare -f cluster/ -f with-reservation.yaml --ticks 600 -o json\n",
+      "\nExamples:\n  memplane compare -f cluster/ --policy esxi,mom,squeezed,hyperv --duration 15m\n  memplane compare -f cluster/ -f with-reservation.yaml --ticks 600 -o json\n",
     )
     .action(async (opts: CompareFlags) => {
       const term = ctx.terminal();

@@ -30,7 +30,7 @@ export class PolicyBalloonController extends HostRecordController {
     const rule = this.#policy.balloon;
     const running = ctx.model.vmsOf(host).filter((vm) => vm.phase === "Running");
     const evaluating = rule.evaluatesAt?.(ctx.timeSeconds, ctx.tickSeconds) ?? true;
-    const plan = rule.plan(host, running, ctx.model, evaluating);
+    const plan = rule.plan(host, running, ctx.model, evaluating, ctx.timeSeconds - ctx.tickSeconds);
     for (const vm of running) {
       const verdict = rule.decide(plan, host, vm, ctx.model);
       applyBalloonVerdict(ctx, vm, host, verdict);

@@ -6,6 +6,7 @@
 import { canBalloon } from "../../policies/balloon.js";
 import type { ResourceReader } from "../../store/types.js";
 import { balloonCaps } from "../balloon-caps.js";
+import { balancedByHyperV, dynamicMemoryFindings, dynamicMemoryStallFix } from "./dynamic-memory.js";
 import type { HostRecord, VmRecord } from "../../hypervisor/ledger.js";
 import type { MemoryModelReader } from "../../hypervisor/model-api.js";
 import { pct, plural, size } from "../words.js";
@@ -124,12 +125,15 @@ export function vmFindings(model: MemoryModelReader, store: ResourceReader, obs:
           check: "MemoryStall",
           object: vmObject(v),
           message: `stalled on memory ${pct(avg)} of the time on average (up to ${pct(o.maxStall)}): peak balloon ${size(o.peakBalloon)}, guest paged out ${size(o.peakGuestSwapped)}, compressed/swapped by the hypervisor ${size(o.peakHypervisorReclaimed)}${o.stalledTicks > 0 ? `; in ${plural(o.stalledTicks, "tick")} the host could not serve its page requests (up to ${size(o.peakStalledPages)} in one tick: no free host page, page-in throughput used up, or blocked in low)` : ""}.`,
-          fix: `${o.peakHypervisorReclaimed > 0 ? "keep the hypervisor from swapping it" : "let it keep its memory"}: reserve what it uses (spec.reservation: ${size(Math.min(memory, v.spec.limit, roundUp64Mi(o.peakConsumed)))}), raise its shares, or move load off ${v.hostName}`,
+          fix: balancedByHyperV(v, host)
+            ? dynamicMemoryStallFix(v, o.peakConsumed, roundUp64Mi)
+            : `${o.peakHypervisorReclaimed > 0 ? "keep the hypervisor from swapping it" : "let it keep its memory"}: reserve what it uses (spec.reservation: ${size(Math.min(memory, v.spec.limit, roundUp64Mi(o.peakConsumed)))}), raise its shares, or move load off ${v.hostName}`,
           source: "docs/memory-model.md §11 (cost of reclamation); seed (\"ballooning … still a really bad thing for performance\")",
         });
       }
     }
   }
+  out.push(...dynamicMemoryFindings(model));
   return out;
 }
 

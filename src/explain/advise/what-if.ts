@@ -10,6 +10,7 @@ import type { VmRecord } from "../../hypervisor/ledger.js";
 import type { MemoryModelReader } from "../../hypervisor/model-api.js";
 import { size } from "../words.js";
 import { roundUp64Mi, vmObject } from "./checks.js";
+import { balancedByHyperV } from "./dynamic-memory.js";
 import type { Observation, VmObservation } from "./observe.js";
 import { runCluster } from "./run.js";
 import type { Finding } from "./types.js";
@@ -35,7 +36,8 @@ export function reservationWhatIfs(objects: readonly ManifestObject[], model: Me
     .filter((o) => o.peakBalloon >= MIN_BALLOON)
     .filter((o) => {
       const vm = model.vm(o.namespace, o.name);
-      return vm !== undefined && vm.spec.limit >= vm.spec.memory; // a reservation cannot lift a limit (LimitBelowMemory says so)
+      // a reservation cannot lift a limit (LimitBelowMemory says so), nor protect a VM Hyper-V Dynamic Memory balances
+      return vm !== undefined && vm.spec.limit >= vm.spec.memory && !balancedByHyperV(vm, model.host(vm.hostName));
     })
     .sort((a, b) => b.peakBalloon - a.peakBalloon || (a.key < b.key ? -1 : 1))
     .slice(0, options.top);

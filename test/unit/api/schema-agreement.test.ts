@@ -106,6 +106,13 @@ const VM_FIELDS = [
   "spec.workload.phases[].allocated",
   "spec.workload.phases[].active",
   "spec.workload.phases[].rampSeconds",
+  "spec.dynamicMemory",
+  "spec.dynamicMemory.enabled",
+  "spec.dynamicMemory.startup",
+  "spec.dynamicMemory.minimum",
+  "spec.dynamicMemory.maximum",
+  "spec.dynamicMemory.bufferPercent",
+  "spec.dynamicMemory.weight",
 ] as const satisfies readonly FieldPaths<Authored<VirtualMachine>>[];
 
 const PROFILE_FIELDS = [

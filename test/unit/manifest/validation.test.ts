@@ -36,7 +36,7 @@ describe("validation messages and positions", () => {
       "web.yaml:7:12 spec.idleTax: must be at most 99 (got 100)",
       "web.yaml:9:17 spec.ballooning.maxPercent: must be at least 0 (got -1)",
       'web.yaml:10:5 spec.ballooning.enabledd: unknown field "enabledd" (did you mean "enabled"?)',
-      'web.yaml:11:11 spec.policy: must be one of esxi, mom, squeezed (got "ESXi") (did you mean "esxi"?)',
+      'web.yaml:11:11 spec.policy: must be one of esxi, mom, squeezed, hyperv (got "ESXi") (did you mean "esxi"?)',
     ]);
   });
 
