@@ -7,6 +7,7 @@
  */
 import * as fs from "node:fs";
 import type { CliContext } from "../context.js";
+import { pollUntilStopped } from "../poll-until-stopped.js";
 import type { ResourceRequest } from "../kind-arg.js";
 import { objectRef } from "../output/names.js";
 import { columnWidths, renderRows } from "../output/table.js";
@@ -69,47 +70,5 @@ export async function watchObjects(ctx: CliContext, term: Terminal, request: Res
     if (opts.output === "name") term.out(changed.map((o) => objectRef(o.kind, o.metadata.name) + "\n").join(""));
     else term.out(renderRows(tableOf(term, next.nowSeconds, request.kind, changed, opts).rows, widths));
   };
-  await untilStopped(poll, source.stateFile === undefined ? REMOTE_WATCH_POLL_MS : WATCH_POLL_MS, ctx);
-}
-
-/** Runs `poll` every `ms` (never two at once) until SIGINT, SIGTERM or a closed stdout; rejects if `poll` fails. */
-function untilStopped(poll: () => Promise<void>, ms: number, ctx: CliContext): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const stdout = ctx.stdout as Partial<NodeJS.WritableStream>;
-    let timer: NodeJS.Timeout | undefined;
-    let stopped = false;
-    const cleanUp = (): void => {
-      stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      stdout.off?.("error", onError);
-    };
-    const stop = (): void => {
-      cleanUp();
-      resolve();
-    };
-    const onError = (err: NodeJS.ErrnoException): void => {
-      cleanUp();
-      if (err.code === "EPIPE") resolve();
-      else reject(err);
-    };
-    const next = (): void => {
-      timer = setTimeout(() => {
-        poll().then(
-          () => {
-            if (!stopped) next();
-          },
-          (err: unknown) => {
-            cleanUp();
-            reject(err);
-          },
-        );
-      }, ms);
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-    stdout.on?.("error", onError);
-    next();
-  });
+  await pollUntilStopped(poll, source.stateFile === undefined ? REMOTE_WATCH_POLL_MS : WATCH_POLL_MS, ctx);
 }

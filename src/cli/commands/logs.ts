@@ -21,7 +21,7 @@ import { parseDuration } from "../../api/duration.js";
 import { RemoteClient, type RemoteFlags } from "../remote/client.js";
 import { kindPlural } from "../output/names.js";
 import { openStateDirectory, readEngine } from "../session.js";
-import { isReaderGone } from "../output/reader-aware-stream.js";
+import { pollUntilStopped } from "../poll-until-stopped.js";
 
 /** How often `-f` looks for newly committed entries (ms). */
 export const FOLLOW_POLL_MS = 200;
@@ -282,35 +282,7 @@ class LineSink {
 
 /** Runs `poll` every {@link FOLLOW_POLL_MS} until SIGINT, SIGTERM or a closed stdout (`logs -f | head`). */
 function followUntilStopped(poll: () => void, ctx: CliContext): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const stdout = ctx.stdout as Partial<NodeJS.WritableStream>;
-    const cleanUp = (): void => {
-      clearInterval(timer);
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      stdout.off?.("error", onError);
-    };
-    const stop = (): void => {
-      cleanUp();
-      resolve();
-    };
-    const fail = (err: unknown): void => {
-      cleanUp();
-      reject(err);
-    };
-    const onError = (err: NodeJS.ErrnoException): void => (isReaderGone(err) ? stop() : fail(err));
-    const timer = setInterval(() => {
-      if (ctx.stdout.closed === true) return stop(); // closed before this follow began listening
-      try {
-        poll();
-      } catch (err) {
-        fail(err);
-      }
-    }, FOLLOW_POLL_MS);
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-    stdout.on?.("error", onError);
-  });
+  return pollUntilStopped(poll, FOLLOW_POLL_MS, ctx);
 }
 
 /**
