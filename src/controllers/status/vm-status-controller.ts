@@ -4,7 +4,8 @@
  * Why it exists: the esxtop-named memory fields, fault rates, stall estimate and conditions
  * (Admitted, BalloonDriverReady, Ballooning, Compressing, HypervisorSwapping, GuestSwapping,
  * OverLimit) are what users look at. Condition flips that matter are also logged
- * (GuestSwapping, OverLimit) and recorded as Events.
+ * (GuestSwapping, OverLimit) and recorded as Events; the balloon, hypervisor swap and limit
+ * flips each way are recorded as Events too (transition-events.ts).
  */
 import { injectable } from "inversify";
 import type { Condition, VirtualMachine, VirtualMachineStatus } from "../../api/types.js";
@@ -15,6 +16,7 @@ import type { VmRecord } from "../../hypervisor/ledger.js";
 import { BALLOON_DRIVER_TIMEOUT_SECONDS } from "../../hypervisor/memory-model.js";
 import { approx, q, vmObjectKey } from "../shared/context.js";
 import { VmRecordController } from "../shared/record-controller.js";
+import { transitionEvent } from "./transition-events.js";
 
 type CondInput = Omit<Condition, "lastTransitionTime">;
 
@@ -227,6 +229,8 @@ export class VmStatusController extends VmRecordController {
         ctx.log({ kind: "VirtualMachine", namespace: vm.namespace, name: vm.name, host: vm.hostName, action: c.type, reason: c.reason, message: c.message });
         ctx.store.recordEvent(key, "Warning", c.type, c.message);
       }
+      const event = transitionEvent(vm, c, was(c.type));
+      if (event !== undefined) ctx.store.recordEvent(key, event.type, event.reason, event.message);
     }
   }
 
