@@ -34,7 +34,7 @@ export function registerAdvise(program: Command, ctx: CliContext): void {
     .command("advise")
     .description("check a cluster before and after simulating it: findings with severity, a concrete fix and their source")
     .addOption(new Option("-f, --filename <path...>", "manifest files or directories to simulate in memory; - reads stdin").conflicts("state"))
-    .option("--state <dir>", "advise on the simulation saved in DIR instead (as it stands)")
+    .option("--state <dir>", "advise on the simulation saved in DIR instead (what happened is read from its saved metrics.json)")
     .addOption(new Option("--ticks <n>", "ticks to simulate (default: 10 simulated minutes)").argParser(parseTicks))
     .addOption(new Option("--fail-on <severity>", "exit 1 when a finding is at least this severe").choices(["info", "warning", "critical"]).default("critical"))
     .addOption(new Option("--what-if <n>", "most-ballooned VMs to re-run with a reservation (0: none)").argParser(parseWhatIf).default(3))
@@ -52,9 +52,18 @@ export function registerAdvise(program: Command, ctx: CliContext): void {
           const objects = await readManifests(opts.filename, ctx);
           report = lib.adviseManifests(objects, { ticks: opts.ticks, whatIf: opts.whatIf });
         } else {
-          const engine = await readEngine(openStateDirectory(opts.state!, ctx.env));
+          const state = openStateDirectory(opts.state!, ctx.env);
+          const engine = await readEngine(state);
           if (engine.tick === 0) throw new CliError(`no simulation is saved in ${opts.state}: apply manifests and step it first, or use -f PATH`);
-          report = lib.adviseEngine(engine, { ticks: opts.ticks, whatIf: opts.whatIf });
+          const { MetricsFileError, readMetricsFile } = await import("../../metrics/index.js");
+          let series;
+          try {
+            series = readMetricsFile(state.dir, engine.tick, state.displayName);
+          } catch (err) {
+            if (err instanceof MetricsFileError) throw new CliError(err.message);
+            throw err;
+          }
+          report = lib.adviseEngine(engine, { ticks: opts.ticks, whatIf: opts.whatIf, series });
         }
       } catch (err) {
         if (err instanceof lib.ExplainError) throw new CliError(err.message);

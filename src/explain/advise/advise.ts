@@ -9,7 +9,9 @@ import { parseManifestTextOrThrow, validateManifestObjectsOrThrow } from "../../
 import { ExplainError } from "../errors.js";
 import { modelOf } from "../model-access.js";
 import { hostFindings, vmFindings } from "./checks.js";
+import type { MetricsSeries } from "../../metrics/metrics-series.js";
 import { observeSaved } from "./observe.js";
+import { observeSeries } from "./observe-series.js";
 import { manifestsOf, runCluster } from "./run.js";
 import { severityRank, type AdviceReport, type Finding } from "./types.js";
 import { reservationWhatIfs } from "./what-if.js";
@@ -29,6 +31,11 @@ export interface AdviseOptions {
   tickSeconds?: number;
   /** Most-ballooned VMs to re-run with a reservation (default 3; 0 disables the what-if runs). */
   whatIf?: number;
+  /**
+   * For a saved state: its per-tick metrics series (`<state>/metrics.json`), what happened is
+   * read from; without one only the current tick is known.
+   */
+  series?: MetricsSeries;
 }
 
 /** Most severe first, then by object and check. */
@@ -54,14 +61,16 @@ export function adviseManifests(input: string | readonly object[], options: Advi
 }
 
 /**
- * Advice for a simulation as it stands (a restored saved state): checks its specs and its current
- * memory state; time under pressure comes from the hosts' state-change records (bounded). The
- * what-if runs replay the current manifests from the start with the saved seed.
+ * Advice for a saved simulation (a restored engine): checks its specs, and what happened from its
+ * saved metrics series (`options.series`), the same way {@link adviseManifests} reads the series
+ * it records, so both give the same findings for the same run. When the series covers only the
+ * last ticks (or is missing) the report says so in `basis`. The what-if runs replay the current
+ * manifests from the start with the saved seed.
  */
 export function adviseEngine(engine: Engine, options: AdviseOptions = {}): AdviceReport {
   const model = modelOf(engine);
   const tickSeconds = engine.options.tickSeconds;
-  const observation = observeSaved(model, engine.tick);
+  const { observation, basis } = observeState(model, engine.tick, options.series);
   const findings = [...vmFindings(model, engine.store, observation), ...hostFindings(model, observation, tickSeconds)];
   const top = options.whatIf ?? DEFAULT_WHAT_IF_VMS;
   const replayTicks = Math.min(engine.tick, options.ticks ?? Math.ceil(DEFAULT_ADVISE_SECONDS / tickSeconds - 1e-9));
@@ -69,15 +78,30 @@ export function adviseEngine(engine: Engine, options: AdviseOptions = {}): Advic
     const objects = manifestsOf(engine);
     const seed = engine.options.seed;
     const baseline = runCluster(objects, replayTicks, seed, tickSeconds);
+    // a replay that records the very series saved is the saved run itself: nothing to point out
+    const same = options.series !== undefined && replayTicks === engine.tick && JSON.stringify(baseline.series) === JSON.stringify(options.series);
     findings.push(
       ...reservationWhatIfs(objects, modelOf(baseline.engine), baseline.observation, {
         top,
         ticks: replayTicks,
         seed,
         tickSeconds,
-        replayNote: `replaying the current manifests from the start for ${replayTicks} ticks`,
+        ...(same ? {} : { replayNote: `replaying the current manifests from the start for ${replayTicks} ticks` }),
       }),
     );
   }
-  return { findings: sortFindings(findings), ticks: engine.tick, tickSeconds, mode: "state" };
+  return { findings: sortFindings(findings), ticks: engine.tick, tickSeconds, mode: "state", ...(basis ? { basis } : {}) };
+}
+
+/** What happened in a saved simulation, and a note when that is not the whole run. */
+function observeState(model: ReturnType<typeof modelOf>, now: number, series: MetricsSeries | undefined): { observation: ReturnType<typeof observeSaved>; basis?: string } {
+  if (!series || series.length === 0) {
+    const observation = observeSaved(model, now);
+    observation.snapshot = true;
+    return { observation, basis: `no metrics series is saved: what happened is read from tick ${now} alone (host states from their state-change records)` };
+  }
+  const { observation, coverage } = observeSeries(series, model);
+  const whole = coverage.firstTick <= coverage.stride && coverage.lastTick === now;
+  if (whole) return { observation, ...(coverage.stride > 1 ? { basis: `based on the saved metrics, one sample every ${coverage.stride} ticks` } : {}) };
+  return { observation, basis: `based on the last ${coverage.lastTick - coverage.firstTick + coverage.stride} ticks saved (ticks ${coverage.firstTick}–${coverage.lastTick} of ${now})` };
 }

@@ -124,7 +124,7 @@ export function vmFindings(model: MemoryModelReader, store: ResourceReader, obs:
           severity: avg >= 20 ? "critical" : "warning",
           check: "MemoryStall",
           object: vmObject(v),
-          message: `stalled on memory ${pct(avg)} of the time on average (up to ${pct(o.maxStall)}): peak balloon ${size(o.peakBalloon)}, guest paged out ${size(o.peakGuestSwapped)}, compressed/swapped by the hypervisor ${size(o.peakHypervisorReclaimed)}${o.stalledTicks > 0 ? `; in ${plural(o.stalledTicks, "tick")} the host could not serve its page requests (up to ${size(o.peakStalledPages)} in one tick: no free host page, page-in throughput used up, or blocked in low)` : ""}.`,
+          message: `stalled on memory ${obs.snapshot ? `${pct(avg)} at tick ${obs.ticks}` : `${pct(avg)} of the time on average (up to ${pct(o.maxStall)})`}: ${obs.snapshot ? "" : "peak "}balloon ${size(o.peakBalloon)}, guest paged out ${size(o.peakGuestSwapped)}, compressed/swapped by the hypervisor ${size(o.peakHypervisorReclaimed)}${o.stalledTicks > 0 ? `; in ${plural(o.stalledTicks, "tick")} the host could not serve its page requests (up to ${size(o.peakStalledPages)} in one tick: no free host page, page-in throughput used up, or blocked in low)` : ""}.`,
           fix: balancedByHyperV(v, host)
             ? dynamicMemoryStallFix(v, o.peakConsumed, roundUp64Mi)
             : `${o.peakHypervisorReclaimed > 0 ? "keep the hypervisor from swapping it" : "let it keep its memory"}: reserve what it uses (spec.reservation: ${size(Math.min(memory, v.spec.limit, roundUp64Mi(o.peakConsumed)))}), raise its shares, or move load off ${v.hostName}`,
@@ -216,7 +216,7 @@ export function hostFindings(model: MemoryModelReader, obs: Observation, tickSec
         message:
           (hard > 0
             ? `spent ${secs(hard)} in hard/low (hypervisor swapping for the whole remaining need)${soft > 0 ? ` and ${secs(soft)} in soft` : ""}`
-            : `spent ${secs(soft)} in soft (ballooning)`) + ` of ${secs(obs.ticks)}.` + (payers.length ? ` Who paid${hard > 0 ? " (stall % while hard/low)" : " (average stall %)"}: ${payers.join(", ")}.` : ""),
+            : `spent ${secs(soft)} in soft (ballooning)`) + ` of ${secs(obs.ticks)}.` + (payers.length ? ` Who paid${obs.snapshot ? ` (stall % at tick ${obs.ticks})` : hard > 0 ? " (stall % while hard/low)" : " (average stall %)"}: ${payers.join(", ")}.` : ""),
         fix: `free memory on ${host.name}: move VMs off it or add capacity so free stays above minFree ${size(host.spec.minFree)}; protect the VMs that must not stall with reservations`,
         source: "docs/memory-model.md §5 (states), §8 (hard: swap alongside the balloon), §11 (stall %); seed (\"avoid memory contention situations\")",
       });

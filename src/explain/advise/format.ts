@@ -8,8 +8,8 @@ export function formatAdvice(report: AdviceReport): string {
     report.mode === "manifests"
       ? `after simulating ${report.ticks} ticks (${formatSimTime(report.ticks * report.tickSeconds)})`
       : `for the saved simulation at tick ${report.ticks} (${formatSimTime(report.ticks * report.tickSeconds)})`;
-  if (report.findings.length === 0) return `No findings ${when}.\n`;
-  const lines: string[] = [];
+  if (report.findings.length === 0) return `No findings ${when}${report.basis ? `; ${report.basis}` : ""}.\n`;
+  const lines: string[] = report.basis ? [`Note: ${report.basis}.`, ""] : [];
   for (const f of report.findings) {
     lines.push(`${f.severity.toUpperCase()} ${f.check} ${f.object}`);
     lines.push(`  ${f.message}`);

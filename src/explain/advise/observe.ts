@@ -48,6 +48,8 @@ export class Observation {
   readonly vms = new Map<string, VmObservation>();
   readonly hosts = new Map<string, HostObservation>();
   ticks = 0;
+  /** True when only the current tick is known (a saved state without metrics): no averages. */
+  snapshot = false;
 
   /** Records one tick from the model. */
   sample(model: MemoryModelReader): void {

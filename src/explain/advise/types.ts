@@ -35,6 +35,8 @@ export interface AdviceReport {
   tickSeconds: number;
   /** "manifests" when the cluster was simulated here, "state" when a saved simulation was read. */
   mode: "manifests" | "state";
+  /** For a saved state whose metrics series does not cover the whole run: which ticks the findings read. */
+  basis?: string;
 }
 
 /** Whether any finding is at least as severe as `failOn`. */
