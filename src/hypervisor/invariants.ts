@@ -13,26 +13,36 @@ export interface InvariantViolation {
   message: string;
 }
 
-/** Every broken identity of the indexed records; `consumed` is the model's consumed memory of a VM. */
+/**
+ * Every broken identity of the indexed records ({@link ledgerViolations}), plus a rule of the
+ * running model that is not a ledger identity: a balloon above both its maximum and its target
+ * (the driver should be deflating it). A state the engine reaches may break that rule for a while
+ * (a stuck, slow or removed driver cannot deflate below a maximum that just dropped), so a
+ * snapshot is never refused for it. `consumed` is the model's consumed memory of a VM.
+ */
 export function invariantViolations(index: ModelIndex, consumed: (v: VmRecord) => number): InvariantViolation[] {
-  return ledgerViolations(index.hosts.values(), (host) => index.vmsOf(host), consumed);
+  const out = ledgerViolations(index.hosts.values(), (host) => index.vmsOf(host), consumed);
+  for (const host of index.hosts.values()) {
+    for (const v of index.vmsOf(host)) {
+      if (v.balloonMax >= 0 && v.balloon > v.balloonMax && v.balloon > v.balloonTarget) {
+        out.push({ object: v.key, message: `balloon ${v.balloon} > balloonMax ${v.balloonMax}` });
+      }
+    }
+  }
+  return out;
 }
 
 /**
  * The identities and sign rules over `hosts`: for every admitted VM the guest ledger,
- * `backed = mapped + compressed + swapped`, no negative number, consumed as charged, the balloon
- * within its maximum and guest swap within capacity; for every host
- * `capacity = vmkernelReserved + Σ(consumed + overhead) + free` with `free ≥ 0`. Used on the
- * live model and on a snapshot before it is restored (snapshot-check.ts). The balloon rule is
- * not one of the ledger identities, and a state the engine reaches may break it for a while (a
- * stuck, slow or removed driver cannot deflate below a maximum that just dropped), so a
- * snapshot is not refused for it: `balloonWithinMax: false`.
+ * `backed = mapped + compressed + swapped`, no negative number, consumed as charged and guest
+ * swap within capacity; for every host `capacity = vmkernelReserved + Σ(consumed + overhead) +
+ * free` with `free ≥ 0`. Used on the live model and on a snapshot before it is restored
+ * (snapshot-check.ts).
  */
 export function ledgerViolations(
   hosts: Iterable<HostRecord>,
   vmsOf: (host: HostRecord) => readonly VmRecord[],
   consumed: (vm: VmRecord) => number,
-  options: { balloonWithinMax: boolean } = { balloonWithinMax: true },
 ): InvariantViolation[] {
   const out: InvariantViolation[] = [];
   for (const host of hosts) {
@@ -47,9 +57,6 @@ export function ledgerViolations(
         if (typeof val === "number" && val < 0) out.push({ object: v.key, message: `${k} is negative (${val})` });
       }
       if (c !== v.charged) out.push({ object: v.key, message: `consumed ${c} ≠ charged ${v.charged}` });
-      if (options.balloonWithinMax && v.balloon > Math.max(v.balloonMax, 0) && v.balloonMax >= 0 && v.balloon > v.balloonTarget && v.balloon > v.balloonMax) {
-        out.push({ object: v.key, message: `balloon ${v.balloon} > balloonMax ${v.balloonMax}` });
-      }
       if (v.guestSwapped > v.spec.guestSwap) out.push({ object: v.key, message: "guest swap over capacity" });
     }
     const identity = host.spec.vmkernelReserved + sum + host.free;

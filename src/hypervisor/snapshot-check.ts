@@ -153,7 +153,7 @@ export function modelSnapshotProblems(snapshot: unknown, consumed: (vm: VmRecord
     if (reserved !== host.reserved) problems.push(`model host ${host.name}: reserved ${host.reserved} ≠ Σ(reservation + overhead) of its VMs = ${reserved}`);
     if (swapFiles !== host.swapFiles) problems.push(`model host ${host.name}: swapFiles ${host.swapFiles} ≠ Σ(memory − reservation) of its VMs = ${swapFiles}`);
   }
-  for (const v of ledgerViolations(hosts, (host) => host.vms.map((key) => byKey.get(key)!), consumed, { balloonWithinMax: false })) {
+  for (const v of ledgerViolations(hosts, (host) => host.vms.map((key) => byKey.get(key)!), consumed)) {
     problems.push(`model ${v.object}: ${v.message}`);
   }
   return problems.length > 0 ? { problems } : { problems, hosts, vms };
