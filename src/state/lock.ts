@@ -21,6 +21,7 @@
  * {@link EMPTY_LOCK_STALE_MS}. It is removed with `unlink`, which cannot remove a directory.
  */
 import { randomBytes } from "node:crypto";
+import { removeLeftoversOfDeadProcesses } from "./stale-temp-files.js";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fsyncDirectory } from "./atomic-file.js";
@@ -200,19 +201,7 @@ function takeOver(lockPath: string, seen: Extract<LockSighting, { kind: "held" }
 
 /** Removes staging directories of writers that died before renaming them into place. */
 function removeDeadStaging(dir: string): void {
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const match = STAGING_NAME.exec(name);
-    const pid = match ? Number(match[1]) : undefined;
-    if (pid !== undefined && pid !== process.pid && !isProcessAlive(pid)) {
-      fs.rmSync(path.join(dir, name), { recursive: true, force: true });
-    }
-  }
+  removeLeftoversOfDeadProcesses(dir, STAGING_NAME, { ownPid: "keep", recursive: true });
 }
 
 /** The error when the wait runs out: the holder, or why the lock could not be put in place. */
