@@ -4,7 +4,7 @@
  * `-` for standard input. Every file's errors are collected into one result.
  */
 import { promises as fs } from "node:fs";
-import { firstInvalidUtf8 } from "./utf8.js";
+import { decodeUtf8Strict } from "./utf8.js";
 import { join } from "node:path";
 import { InputTooLargeError, readStreamBounded } from "./bounded-read.js";
 import { MANIFEST_EXTENSIONS } from "./extensions.js";
@@ -32,20 +32,12 @@ export const STDIN_NAME = "<stdin>";
 /** A file that is not UTF-8. */
 class EncodingError extends Error {}
 
-const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-
 /** Decodes UTF-8 strictly; the error says where the first bad byte is. */
 function decodeUtf8(bytes: Uint8Array, file: string): string {
   try {
-    return decoder.decode(bytes);
-  } catch {
-    const at = Math.max(firstInvalidUtf8(bytes), 0);
-    let line = 1;
-    let lineStart = 0;
-    for (let i = 0; i < at; i++) if (bytes[i] === 10) (line++, (lineStart = i + 1));
-    throw new EncodingError(
-      `${file === STDIN_NAME ? "input" : "file"} is not valid UTF-8 (byte 0x${bytes[at]?.toString(16).padStart(2, "0") ?? "??"} at line ${line}, byte ${at - lineStart + 1}); save it as UTF-8`,
-    );
+    return decodeUtf8Strict(bytes, file === STDIN_NAME ? "input" : "file", { keepBom: true });
+  } catch (e) {
+    throw new EncodingError(`${(e as Error).message}; save it as UTF-8`);
   }
 }
 

@@ -1,6 +1,6 @@
 /**
- * Strict UTF-8 decoding for text that arrives as bytes (request bodies): an invalid sequence is
- * an error that says where it is, never a silent U+FFFD. A leading BOM is dropped.
+ * Strict UTF-8 decoding for text that arrives as bytes (manifest files, stdin, request bodies):
+ * an invalid sequence is an error that says where it is, never a silent U+FFFD.
  */
 
 /**
@@ -22,14 +22,16 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
 }
 
 const strictDecoder = new TextDecoder("utf-8", { fatal: true });
+const bomKeepingDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
  * The text of `bytes`, or an Error `<what> is not valid UTF-8 (byte 0xff at line 2, byte 7)`
- * naming the first bad byte.
+ * naming the first bad byte. A leading BOM is dropped, or kept with `keepBom` (the manifest
+ * reader reports its position itself).
  */
-export function decodeUtf8Strict(bytes: Uint8Array, what: string): string {
+export function decodeUtf8Strict(bytes: Uint8Array, what: string, options: { keepBom?: boolean } = {}): string {
   try {
-    return strictDecoder.decode(bytes);
+    return (options.keepBom ? bomKeepingDecoder : strictDecoder).decode(bytes);
   } catch {
     const at = Math.max(firstInvalidUtf8(bytes), 0);
     let line = 1;
