@@ -22,6 +22,7 @@ import { ManualClock, type ClockState } from "./clock.js";
 import type { LogEntry } from "./log-entry.js";
 import type { ControllerManager, ManagerState, TickSummary } from "./manager.js";
 import { requireModel } from "./model-binding.js";
+import { isJsonObject } from "./plain-data.js";
 import type { ResolvedEngineOptions } from "./options.js";
 import { SeededRandom, type RandomState } from "./random.js";
 import { errorMessage } from "./reconcile-outcome.js";
@@ -111,10 +112,6 @@ export interface Engine {
   readonly container: Container;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
 /** `e instanceof type`, false for a thrown value that cannot even be inspected (a hostile Proxy). */
 function isInstance<T>(e: unknown, type: abstract new (...args: never[]) => T): e is T {
   try {
@@ -126,12 +123,12 @@ function isInstance<T>(e: unknown, type: abstract new (...args: never[]) => T): 
 
 /** Checks the version and sections of a snapshot, then every part but the model (snapshot-check.ts). */
 function checkSnapshotSections(snapshot: EngineSnapshot): ReturnType<typeof checkEngineSnapshot> {
-  if (!isPlainObject(snapshot) || snapshot.version !== ENGINE_SNAPSHOT_VERSION) {
-    const version = isPlainObject(snapshot) ? (snapshot as { version?: unknown }).version : undefined;
+  if (!isJsonObject(snapshot) || snapshot.version !== ENGINE_SNAPSHOT_VERSION) {
+    const version = isJsonObject(snapshot) ? (snapshot as { version?: unknown }).version : undefined;
     throw new SnapshotError(`cannot restore snapshot version ${errorMessage(version)}; this engine reads version ${ENGINE_SNAPSHOT_VERSION}`);
   }
   for (const part of ["options", "clock", "random", "store", "manager"] as const) {
-    if (!isPlainObject(snapshot[part]) && !Array.isArray(snapshot[part])) throw new SnapshotError(`snapshot has no "${part}" section`);
+    if (!isJsonObject(snapshot[part]) && !Array.isArray(snapshot[part])) throw new SnapshotError(`snapshot has no "${part}" section`);
   }
   return checkEngineSnapshot(snapshot as unknown as Record<string, unknown>);
 }

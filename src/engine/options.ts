@@ -3,6 +3,7 @@
  * (controller-runtime's setOptionsDefaults).
  */
 import { ManualClock } from "./clock.js";
+import { isJsonObject } from "./plain-data.js";
 import type { Controller } from "./controller.js";
 import { errorMessage } from "./reconcile-outcome.js";
 import { ControllerRegistryError } from "./registry.js";
@@ -76,9 +77,6 @@ function shown(value: unknown): string {
   return String(value);
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
 
 /**
  * An embedder's controller with its `name` and `forKind` read once, and its methods called on
@@ -111,7 +109,7 @@ function pinController(controller: unknown, index: number): Controller {
 /** Fills in defaults and checks every option; throws {@link EngineOptionError} naming the option. */
 export function resolveEngineOptions(options: EngineOptions = {}): ResolvedEngineOptions {
   const raw: unknown = options;
-  if (!isObject(raw)) throw new EngineOptionError("options", `must be an object of options (${KNOWN_OPTIONS.join(", ")}), got ${shown(raw)}`);
+  if (!isJsonObject(raw)) throw new EngineOptionError("options", `must be an object of options (${KNOWN_OPTIONS.join(", ")}), got ${shown(raw)}`);
   for (const key of Object.keys(raw)) {
     if (!KNOWN_OPTIONS.includes(key)) throw new EngineOptionError(JSON.stringify(key), `is not an engine option; known: ${KNOWN_OPTIONS.join(", ")}`);
   }
@@ -135,7 +133,7 @@ export function resolveEngineOptions(options: EngineOptions = {}): ResolvedEngin
   const batchReconcile = options.batchReconcile ?? ENGINE_DEFAULTS.batchReconcile;
   if (typeof batchReconcile !== "boolean") throw new EngineOptionError("batchReconcile", `must be true or false, got ${shown(batchReconcile)}`);
   const controllers: unknown = options.controllers ?? {};
-  if (!isObject(controllers)) throw new EngineOptionError("controllers", `must be an object { add?, disable? }, got ${shown(controllers)}`);
+  if (!isJsonObject(controllers)) throw new EngineOptionError("controllers", `must be an object { add?, disable? }, got ${shown(controllers)}`);
   for (const key of Object.keys(controllers)) {
     if (key !== "add" && key !== "disable") throw new EngineOptionError(`controllers.${key}`, "is not an option; controllers takes add and disable");
   }

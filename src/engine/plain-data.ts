@@ -24,6 +24,11 @@ export interface PlainDataLimits {
 /** The limits for a status patch: YAML's nesting cap and alias-expansion cap. */
 export const STATUS_PATCH_LIMITS: Readonly<PlainDataLimits> = Object.freeze({ maxDepth: 64, maxNodes: 100_000 });
 
+/** Whether `value` is an object with keys (not null, not an array): the shape of a JSON object. */
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
 /**
  * Whether an object is a plain one: its prototype is `null` or a root prototype (the
  * `Object.prototype` of this or another realm — objects from a vm context or a test sandbox

@@ -7,6 +7,7 @@
  * (`model.restore` is atomic). Every problem is collected, named by where it is.
  */
 import { parseDuration } from "../api/duration.js";
+import { isJsonObject } from "./plain-data.js";
 import { isManifestKind } from "../api/kinds.js";
 import { DEFAULT_NAMESPACE, NAMESPACED_KINDS, type Kind, type StoredObject } from "../api/types.js";
 import { formatPath, validateObject } from "../manifest/index.js";
@@ -19,9 +20,6 @@ import { errorMessage } from "./reconcile-outcome.js";
 
 type Json = Record<string, unknown>;
 
-function isObject(value: unknown): value is Json {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
 
 const show = (value: unknown): string => {
   if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value);
@@ -63,13 +61,13 @@ function eventProblems(e: Json, tick: number): string[] {
   for (const key of Object.keys(e)) if (!allowed.has(key)) out.push(`${key}: unknown field of an Event`);
   if (e.apiVersion !== "v1") out.push(`apiVersion: must be "v1" (got ${show(e.apiVersion)})`);
   const o = e.involvedObject;
-  if (!isObject(o) || !isManifestKind(o.kind) || !isName(o.name) || (o.namespace !== undefined && !isName(o.namespace))) {
+  if (!isJsonObject(o) || !isManifestKind(o.kind) || !isName(o.name) || (o.namespace !== undefined && !isName(o.namespace))) {
     out.push("involvedObject: must be { kind, name, namespace? } of a memplane object");
   }
   if (e.type !== "Normal" && e.type !== "Warning") out.push(`type: must be Normal or Warning (got ${show(e.type)})`);
   if (!isName(e.reason)) out.push(`reason: must be a non-empty string (got ${show(e.reason)})`);
   if (!isText(e.message)) out.push(`message: must be a string (got ${show(e.message)})`);
-  if (!isObject(e.source) || !isText(e.source.component)) out.push("source: must be { component }");
+  if (!isJsonObject(e.source) || !isText(e.source.component)) out.push("source: must be { component }");
   if (!isCount(e.count) || e.count < 1) out.push(`count: must be a whole number ≥ 1 (got ${show(e.count)})`);
   for (const f of ["firstTimestamp", "lastTimestamp"]) if (!isTimestamp(e[f])) out.push(`${f}: must be a simulated time such as 1m30s (got ${show(e[f])})`);
   if (!isCount(e.tick) || e.tick > tick) out.push(`tick: must be a whole number from 0 to the clock's tick ${tick} (got ${show(e.tick)})`);
@@ -98,7 +96,7 @@ function managedProblems(metadata: Json, resourceVersion: number): string[] {
 function storeProblems(store: unknown, tick: number, problems: string[]): { objects: StoredObject[]; uids: Map<string, string> } {
   const objects: StoredObject[] = [];
   const uids = new Map<string, string>();
-  if (!isObject(store)) {
+  if (!isJsonObject(store)) {
     problems.push(`store: must be an object (got ${show(store)})`);
     return { objects, uids };
   }
@@ -111,12 +109,12 @@ function storeProblems(store: unknown, tick: number, problems: string[]): { obje
   }
   const ids = new Set<string>();
   store.objects.forEach((o: unknown, i) => {
-    const meta = isObject(o) && isObject(o.metadata) ? o.metadata : undefined;
-    const kind = isObject(o) ? o.kind : undefined;
+    const meta = isJsonObject(o) && isJsonObject(o.metadata) ? o.metadata : undefined;
+    const kind = isJsonObject(o) ? o.kind : undefined;
     const namespace = isText(meta?.namespace) ? meta.namespace : undefined;
     const label = `store.objects[${i}]${isText(kind) && isText(meta?.name) ? ` (${kind} ${namespace !== undefined ? `${namespace}/` : ""}${meta.name})` : ""}`;
     const local: string[] = [];
-    if (!isObject(o) || meta === undefined || !STORE_KINDS.includes(kind as Kind)) {
+    if (!isJsonObject(o) || meta === undefined || !STORE_KINDS.includes(kind as Kind)) {
       problems.push(`${label}: must be a stored object with kind (${STORE_KINDS.join(", ")}) and metadata (got ${show(kind)})`);
       return;
     }
@@ -163,14 +161,14 @@ function storeProblems(store: unknown, tick: number, problems: string[]): { obje
 
 /** Checks the manager's retry entries against the store's objects. */
 function managerProblems(manager: unknown, uids: ReadonlyMap<string, string>, problems: string[]): void {
-  if (!isObject(manager) || !Array.isArray(manager.requeues)) {
+  if (!isJsonObject(manager) || !Array.isArray(manager.requeues)) {
     problems.push("manager.requeues: must be a list");
     return;
   }
   const seen = new Set<string>();
   manager.requeues.forEach((r: unknown, i) => {
     const label = `manager.requeues[${i}]`;
-    if (!isObject(r)) return void problems.push(`${label}: must be an object (got ${show(r)})`);
+    if (!isJsonObject(r)) return void problems.push(`${label}: must be an object (got ${show(r)})`);
     const e = r as Partial<Record<keyof RequeueEntry, unknown>>;
     if (!isName(e.controller)) problems.push(`${label}.controller: must be a controller name (got ${show(e.controller)})`);
     if (e.kind !== "Host" && e.kind !== "VirtualMachine") problems.push(`${label}.kind: must be Host or VirtualMachine (got ${show(e.kind)})`);
@@ -221,14 +219,14 @@ export function checkEngineSnapshot(snapshot: Json): EngineSnapshotCheck {
   } catch (e) {
     problems.push(`random: ${errorMessage(e)}`);
   }
-  if (!isObject(options)) {
+  if (!isJsonObject(options)) {
     problems.push("options: must be an object");
   } else {
     if (typeof options.seed !== "number" || !Number.isSafeInteger(options.seed)) problems.push(`options.seed: must be an integer (got ${show(options.seed)})`);
-    if (isObject(clock) && options.tickSeconds !== clock.tickSeconds) problems.push(`options.tickSeconds: ${show(options.tickSeconds)} differs from clock.tickSeconds ${show(clock.tickSeconds)}`);
+    if (isJsonObject(clock) && options.tickSeconds !== clock.tickSeconds) problems.push(`options.tickSeconds: ${show(options.tickSeconds)} differs from clock.tickSeconds ${show(clock.tickSeconds)}`);
     if (!isCount(options.maxEvents)) problems.push(`options.maxEvents: must be a whole number ≥ 0 (got ${show(options.maxEvents)})`);
     const c = options.controllers;
-    if (!isObject(c) || ![c.add, c.disable].every((list) => Array.isArray(list) && list.every(isText))) {
+    if (!isJsonObject(c) || ![c.add, c.disable].every((list) => Array.isArray(list) && list.every(isText))) {
       problems.push("options.controllers: must be { add: [names], disable: [names] }");
     }
   }
