@@ -171,5 +171,5 @@ export type {
 // Per-tick metrics series and the HTML report.
 export { MetricsRecorder, metricsToCsv } from "./metrics/index.js";
 export type { MetricsRecorderOptions, MetricsSeriesData } from "./metrics/index.js";
-export { renderReport } from "./report/index.js";
-export type { ReportOptions } from "./report/index.js";
+export { renderReport, reportVmContext } from "./report/index.js";
+export type { PhaseMarker, ReportOptions, ReportVmContext } from "./report/index.js";

@@ -30,6 +30,13 @@ test("run --state --report, step, report and export metrics share one series", a
   expect(html).not.toMatch(/<script[^>]+src=|<link[\s>]|\b(src|href)=["']?https?:/); // nothing fetched (the browser test checks requests too)
   expect(html).toContain("ticks 1–150");
   expect(fs.readFileSync(runHtml, "utf8")).toContain("ticks 1–120");
+  // VM charts mark workload phases (from the saved model: power-on at 1s plus each phase's `after`) and know their host
+  expect(html).toContain('"default/app":[[61,"phase 1 (after 1m0s): allocated 3.0 GiB"],[301,"phase 2 (after 5m0s): allocated 1.0 GiB"]]');
+  expect(html).toContain('"vmHost":[0,0,0]');
+  // the same saved state gives the same bytes
+  const twice = await memplane(["report", "--state", state, "-o", path.join(dir, "r2.html"), "--title", "what if <x>"]);
+  expect(twice.code).toBe(0);
+  expect(fs.readFileSync(path.join(dir, "r2.html"), "utf8")).toBe(html);
 
   expect(csv.code).toBe(0);
   const lines = csv.stdout.trimEnd().split("\n");

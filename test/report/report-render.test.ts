@@ -1,5 +1,6 @@
 import { MetricsSeries } from "../../src/metrics/metrics-series.js";
-import { chartData, chartIndices } from "../../src/report/chart-data.js";
+import { chartData, chartIndices, vmChartPoints, VM_CHART_VALUE_BUDGET } from "../../src/report/chart-data.js";
+import { vmTableRows, worstVms } from "../../src/report/overview.js";
 import { escapeHtml, jsonForScript, renderReport } from "../../src/report/render-report.js";
 import { summarize } from "../../src/report/report-summary.js";
 
@@ -37,9 +38,41 @@ describe("report", () => {
     expect(idx[idx.length - 1]).toBe(4999);
     const d = chartData(series(4));
     expect(d.t).toEqual([2, 4, 6, 8]);
-    expect(d.hosts[0]!.free[0]).toBe(39.06); // 9999 pages
-    expect(d.hosts[0]!.soft[0]).toBeNull(); // not sampled
-    expect(d.vms[0]!.memory).toEqual([256, 256, 256, 256]);
+    expect(d.vmT).toEqual([2, 4, 6, 8]);
+    expect((d.hosts[0]!.free as number[])[0]).toBe(39.1); // 9999 pages = 39.06 MiB, 3 significant digits
+    expect(d.hosts[0]!.soft).toEqual([null, null, null, null]); // not sampled
+    expect(d.vmKeys).toEqual(["default/web-1"]);
+    expect(d.vms[0]![0]).toBe(256); // MEMSZ: the same at every point, so embedded once
+    expect(d.vms[0]![2]).toEqual([0, 0.01, 0.01, 0.02]); // balloon, MiB
+    expect(d.statesOverTime.map((c) => c[0])).toEqual([1, 0, 0, 0, 0]); // one host, in high
+  });
+
+  test("VM charts share a value budget: a 10 000-VM report thins them, a small one does not", () => {
+    expect(vmChartPoints(3)).toBe(2000);
+    expect(vmChartPoints(1000)).toBe(500); // 4M values / (1000 VMs × 8 series)
+    expect(vmChartPoints(10_000)).toBe(60); // the floor
+    expect(vmChartPoints(10_000) * 10_000 * 8).toBeLessThanOrEqual(VM_CHART_VALUE_BUDGET * 1.2);
+    const d = chartData(series(500), 2000);
+    expect(d.vmT).toHaveLength(500);
+  });
+
+  test("overview: the worst VMs by stall, swap and balloon, only those with any, worst first", () => {
+    const s = series(20);
+    for (const [key, stall, swap] of [["default/a", 5, 0], ["default/b", 50, 100], ["default/c", 0, 300]] as const) {
+      const v = s.vm(key);
+      for (let i = 0; i < s.length; i++) {
+        v.memory[i] = 1000;
+        v.memoryStallPercent[i] = i === 3 ? stall : 0;
+        v.swapped[i] = swap;
+        v.balloon[i] = 0;
+      }
+    }
+    const [stall, swap, balloon] = worstVms(summarize(s));
+    const keys = (l: typeof stall) => l!.entries.map((e) => summarize(s).vms[e.vm]!.key);
+    expect(keys(stall)).toEqual(["default/b", "default/web-1", "default/a"]); // 50 %, 40 %, 5 %
+    expect(keys(swap)).toEqual(["default/c", "default/b"]); // web-1 and a never swapped
+    expect(keys(balloon)).toEqual(["default/web-1"]);
+    expect(vmTableRows(summarize(s))[1]).toEqual([3.91, 0, 0, 0, 0.39, 0, 50]);
   });
 
   test("escaping: HTML text and JSON inside <script>", () => {
@@ -59,5 +92,7 @@ describe("report", () => {
     expect(html).toContain("uPlot"); // the chart library is inlined
     expect(html.match(/<\/script>/g)).toHaveLength(3); // data, uPlot, our script — nothing closes early
     expect(html).not.toMatch(/<script[^>]+src=/);
+    expect(html).toContain("Cluster overview");
+    expect(html).toContain('<a href="#vm-0" data-vm="0">default/web-1</a> 19.5 MiB'); // the worst balloon list, linked to the chart
   });
 });

@@ -11,7 +11,8 @@ import { writeOutputFile } from "../output/files.js";
 import type { CliContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { addStateOption } from "../options.js";
-import { openStateDirectory } from "../session.js";
+import { openStateDirectory, readEngine } from "../session.js";
+import type { Engine } from "../../engine/engine.js";
 
 /** The file `report` writes without `-o`, in the current directory. */
 export const DEFAULT_REPORT_FILE = "memplane-report.html";
@@ -45,10 +46,13 @@ export async function readSavedMetrics(stateDir: string, env: NodeJS.ProcessEnv)
   return series;
 }
 
-/** Renders `series` as HTML and writes it to `file` atomically; returns the bytes written. */
-export async function writeReport(series: MetricsSeries, file: string, options: { title?: string; source?: string }): Promise<number> {
-  const { renderReport } = await import("../../report/index.js");
-  const html = renderReport(series, options);
+/**
+ * Renders `series` as HTML and writes it to `file` atomically; returns the bytes written. The
+ * engine's model gives each VM chart its host's state changes and its workload phases.
+ */
+export async function writeReport(series: MetricsSeries, file: string, engine: Engine, options: { title?: string; source?: string }): Promise<number> {
+  const { renderReport, reportVmContext } = await import("../../report/index.js");
+  const html = renderReport(series, { ...options, vms: reportVmContext(engine.model) });
   writeOutputFile(file, html, `the report to ${file}`);
   return Buffer.byteLength(html);
 }
@@ -62,7 +66,7 @@ export function formatBytes(bytes: number): string {
 export function registerReport(program: Command, ctx: CliContext): void {
   const cmd = program
     .command("report")
-    .description("write a self-contained HTML report (memory charts per host and VM, time in each state, reclamation peaks) of the saved simulation")
+    .description("write a self-contained HTML report (cluster overview, worst VMs, sortable VM table, memory charts per host and VM) of the saved simulation")
     .addOption(new Option("-o, --output <file>", "the HTML file to write").default(DEFAULT_REPORT_FILE))
     .option("--title <text>", "page title (default: memplane report)");
   addStateOption(cmd, ctx.env)
@@ -72,13 +76,14 @@ export function registerReport(program: Command, ctx: CliContext): void {
     )
     .action(async (opts: ReportCommandOptions) => {
       const series = await readSavedMetrics(opts.state, ctx.env);
-      const bytes = await writeReport(series, opts.output, { title: opts.title, source: `state ${opts.state}` });
+      const engine = await readEngine(openStateDirectory(opts.state, ctx.env));
+      const bytes = await writeReport(series, opts.output, engine, { title: opts.title, source: `state ${opts.state}` });
       ctx.terminal().err(`wrote ${path.resolve(opts.output)} (${formatBytes(bytes)}; ${series.hosts.size} host${series.hosts.size === 1 ? "" : "s"}, ${series.vms.size} VM${series.vms.size === 1 ? "" : "s"}, ticks ${series.ticks[0]}–${series.lastTick})\n`);
     });
 }
 
 /** `run --report FILE`: writes the report of the run's series and says so on stderr unless quiet. */
-export async function writeRunReport(series: MetricsSeries, file: string, term: { err(text: string): void }, quiet: boolean): Promise<void> {
-  const bytes = await writeReport(series, file, { source: "memplane run" });
+export async function writeRunReport(series: MetricsSeries, file: string, engine: Engine, term: { err(text: string): void }, quiet: boolean): Promise<void> {
+  const bytes = await writeReport(series, file, engine, { source: "memplane run" });
   if (!quiet) term.err(`wrote report ${file} (${formatBytes(bytes)})\n`);
 }

@@ -77,7 +77,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
         const engine = await buildEngine(undefined, settings, "");
         const recorder = opts.report === undefined ? undefined : (await import("../../metrics/metrics-recorder.js")).MetricsRecorder.attach(engine);
         const result = await applyAndRun(engine, objects, opts, opts.tick ?? DEFAULT_TICK_SECONDS, term);
-        if (recorder && opts.report !== undefined) await writeRunReport(recorder.series, opts.report, term, opts.quiet);
+        if (recorder && opts.report !== undefined) await writeRunReport(recorder.series, opts.report, engine, term, opts.quiet);
         finish(result, engine, term, opts, "");
         return;
       }
@@ -90,7 +90,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
       } finally {
         session.close();
       }
-      if (opts.report !== undefined) await writeRunReport(session.metrics.series, opts.report, term, opts.quiet);
+      if (opts.report !== undefined) await writeRunReport(session.metrics.series, opts.report, session.engine, term, opts.quiet);
       finish(result, session.engine, term, opts, `; state saved to ${state.displayName}`);
     });
 }
