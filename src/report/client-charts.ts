@@ -119,6 +119,13 @@ export const CLIENT_CHARTS = String.raw`
     return out;
   }
 
+  // a uPlot chart without per-point dots (a VM chart of a big report has few points, and dots on
+  // stacked areas read as data that is not there); the cursor still marks the hovered values
+  function plot(opts, columns, box) {
+    opts.series.forEach(function (s, i) { if (i > 0) s.points = { show: false }; });
+    return new uPlot(opts, columns, box);
+  }
+
   function sameColumn(a, b) {
     for (var i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
     return true;
@@ -162,7 +169,7 @@ export const CLIENT_CHARTS = String.raw`
     };
     var readout = stateReadout(box, states);
     opts.hooks.setCursor = [readout];
-    new uPlot(opts, [data.t, col(h.free, n), clear, col(h.soft, n), col(h.hard, n), col(h.low, n), minFree], box);
+    plot(opts, [data.t, col(h.free, n), clear, col(h.soft, n), col(h.hard, n), col(h.low, n), minFree], box);
     var legend = document.createElement("p");
     legend.className = "bands";
     STATE_NAMES.forEach(function (name, i) {
@@ -231,7 +238,7 @@ export const CLIENT_CHARTS = String.raw`
         ],
       },
     };
-    new uPlot(opts, [data.vmT, consumed, c2, c3, c4, memory, entitlement, active, stall], box);
+    plot(opts, [data.vmT, consumed, c2, c3, c4, memory, entitlement, active, stall], box);
     var note = document.createElement("p");
     note.className = "bands";
     note.textContent = (hi >= 0 ? "Dashed markers: host " + data.hosts[hi].name + " changing state. " : "") + (phases.length ? "Dotted markers: workload phases." : "");
@@ -261,6 +268,6 @@ export const CLIENT_CHARTS = String.raw`
       series: series,
       bands: bands,
     };
-    new uPlot(opts, [data.t].concat(stacks), box);
+    plot(opts, [data.t].concat(stacks), box);
   }
 `;

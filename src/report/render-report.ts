@@ -81,7 +81,7 @@ function hostTable(summary: ReportSummary, linked: boolean): string {
     ];
     return `<tr data-i="${row}"><th scope="row">${name}</th>${cells.join("")}</tr>`;
   });
-  return `<table id="host-summary" class="sortable"><thead><tr>${th}</tr></thead><tbody>\n${rows.join("\n")}\n</tbody></table>`;
+  return `<div class="scroll"><table id="host-summary" class="sortable"><thead><tr>${th}</tr></thead><tbody>\n${rows.join("\n")}\n</tbody></table></div>`;
 }
 
 /** A table cell with its sort key. */
@@ -109,9 +109,23 @@ function vmTableShell(summary: ReportSummary): string {
   return `<p class="controls"><label>Filter <input id="vm-filter" type="search" placeholder="name contains…" autocomplete="off"></label>
 <label>Show <select id="vm-show"><option value="all">all</option><option value="ballooned">ballooned</option><option value="compressed">compressed</option><option value="swapped">hypervisor-swapped</option><option value="guestSwapped">guest-swapped</option><option value="stalled">stalled</option></select></label>
 <span id="vm-count"></span> Click a column to sort, a name to open its chart.</p>
-<table id="vm-summary" class="sortable"><thead><tr>${th}</tr></thead><tbody></tbody></table>
+<div class="scroll"><table id="vm-summary" class="sortable"><thead><tr>${th}</tr></thead><tbody></tbody></table></div>
 <p><button id="vm-more" type="button" hidden>show ${VM_TABLE_PAGE} more</button></p>
 <noscript><p>The table and charts need JavaScript.</p></noscript>`;
+}
+
+/** "3 of 100 hosts were under pressure (soft, hard or low) at some time, at most 2 at once." */
+function pressureLine(series: MetricsSeries, summary: ReportSummary): string {
+  if (summary.hosts.length === 0) return "";
+  const ever = summary.hosts.filter((h) => h.secondsInState.soft + h.secondsInState.hard + h.secondsInState.low > 0).length;
+  let most = 0;
+  for (let i = 0; i < series.length; i++) {
+    let now = 0;
+    for (const c of series.hosts.values()) if (c.state[i]! >= 2) now++; // NaN compares false
+    most = Math.max(most, now);
+  }
+  const of = `${ever} of ${summary.hosts.length} host${summary.hosts.length === 1 ? "" : "s"}`;
+  return ever === 0 ? `<p>No host was ever under pressure (soft, hard or low).</p>` : `<p>${of} ${ever === 1 ? "was" : "were"} under pressure (soft, hard or low) at some time, at most ${most} at once.</p>`;
 }
 
 /** Hosts ranked by simulated time in soft, hard or low (most first, only those with any), at most `n`. */
@@ -135,7 +149,9 @@ h3 { font-size: 14px; margin: 16px 0 4px; font-weight: 600; } h4 { font-size: 13
 table { border-collapse: collapse; margin: 8px 0; font-variant-numeric: tabular-nums; }
 th, td { border: 1px solid #d0d7de; padding: 3px 8px; text-align: right; white-space: nowrap; }
 thead th { background: #f6f8fa; text-align: center; } tbody th { text-align: left; font-weight: 600; }
-table.sortable thead th { cursor: pointer; user-select: none; }
+table.sortable thead th { cursor: pointer; user-select: none; position: sticky; top: 0; }
+.scroll { max-height: 560px; overflow: auto; display: inline-block; max-width: 100%; } .scroll table { margin: 0; }
+@media print { .scroll { max-height: none; overflow: visible; } }
 th[aria-sort=ascending]::after { content: " ▲"; } th[aria-sort=descending]::after { content: " ▼"; }
 .chip { display: inline-block; padding: 1px 8px; margin-right: 6px; border: 1px solid #d0d7de; border-radius: 3px; }
 .bands, .readout { margin: 2px 0 8px; color: #59636e; } .readout { min-height: 1.45em; margin: 0; }
@@ -190,6 +206,7 @@ export function renderReport(series: MetricsSeries, options: ReportOptions = {})
 <p class="meta">${escapeHtml(span)}${source} · ${summary.hosts.length} host${summary.hosts.length === 1 ? "" : "s"}, ${summary.vms.length} virtual machine${summary.vms.length === 1 ? "" : "s"}</p>
 <h2>Cluster overview</h2>
 <h3>Hosts in each memory state over time</h3>
+${pressureLine(series, summary)}
 <div id="overview-chart"></div>
 <h3>Worst virtual machines</h3>
 ${worstLists(summary, worst)}

@@ -19,6 +19,7 @@ import { createEngine } from "memplane";
 import { MetricsRecorder } from "../../src/metrics/metrics-recorder.js";
 import { MetricsSeries } from "../../src/metrics/metrics-series.js";
 import { renderReport } from "../../src/report/render-report.js";
+import { reportVmContext } from "../../src/report/vm-context.js";
 import { browserTestPlan } from "../helpers/find-browser.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -152,7 +153,7 @@ browserTest("the report of a seed-story run renders every chart in Chromium", as
   engine.step(900);
   fs.mkdirSync(OUT, { recursive: true });
   const file = path.join(OUT, "report.html");
-  fs.writeFileSync(file, renderReport(recorder.series, { source: "manifests/examples/seed-story" }));
+  fs.writeFileSync(file, renderReport(recorder.series, { source: "manifests/examples/seed-story", vms: reportVmContext(engine.model) }));
 
   const r = await load(file, path.join(OUT, "report.png"));
   expect(r.errors).toEqual([]);

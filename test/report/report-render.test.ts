@@ -93,6 +93,7 @@ describe("report", () => {
     expect(html.match(/<\/script>/g)).toHaveLength(3); // data, uPlot, our script — nothing closes early
     expect(html).not.toMatch(/<script[^>]+src=/);
     expect(html).toContain("Cluster overview");
+    expect(html).toContain("<p>1 of 1 host was under pressure (soft, hard or low) at some time, at most 1 at once.</p>");
     expect(html).toContain('<a href="#vm-0" data-vm="0">default/web-1</a> 19.5 MiB'); // the worst balloon list, linked to the chart
   });
 });
