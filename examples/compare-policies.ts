@@ -5,14 +5,13 @@
  * policy (every Host's `spec.policy` rewritten), `compareVariants` runs each for the same ticks
  * and seed, and the report lines up, per host and VM, peak and final balloon, swap, compression
  * and guest swap, mean and p95 stall, and time in each host state. `hostTable`/`vmTable` give
- * the same tables `memplane compare` prints.
+ * the same tables `memplane compare` prints, and `renderTable` aligns them the way the CLI does.
  *
  * Run it: `npm run build && node dist/examples/compare-policies.js`
  */
 import "reflect-metadata";
 import { pathToFileURL } from "node:url";
-import { applyDefaults, compareVariants, hostTable, POLICIES, policyVariants, vmTable, type CompareReport, type ManifestObject } from "../src/index.js";
-import type { ManifestInput } from "../src/api/defaults.js";
+import { applyDefaults, compareVariants, hostTable, POLICIES, policyVariants, renderTable, vmTable, type CompareReport, type ManifestInput, type ManifestObject } from "memplane";
 
 /** A host with `vms` VMs that grow into overcommit after a minute. */
 export function cluster(vms: number): ManifestObject[] {
@@ -37,7 +36,7 @@ export function cluster(vms: number): ManifestObject[] {
 export function main(options: { vms?: number; ticks?: number } = {}, print: (text: string) => void = () => {}): CompareReport {
   const report = compareVariants(policyVariants(cluster(options.vms ?? 6), POLICIES), { ticks: options.ticks ?? 600, engine: { seed: 1 } });
   for (const table of [hostTable(report), vmTable(report)]) {
-    print([table.headers, ...table.rows].map((r) => r.join("\t")).join("\n") + "\n");
+    print(renderTable(table.headers, table.rows));
   }
   return report;
 }

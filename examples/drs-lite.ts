@@ -3,9 +3,11 @@
  *
  * vSphere DRS moves VMs between hosts when one is short of memory. This controller implements
  * the embedder's side of the controller contract (the same one the built-in controllers use):
- * each tick it looks at every Host, and when one has been in the hard or low state for at least
- * `holdSeconds` (the MemoryPressure condition's lastTransitionTime says since when), it
- * recommends moving that host's most-ballooned VM to the host with the most free memory.
+ * each tick it looks at every Host, and when one is in the hard or low state and has been under
+ * memory pressure (soft or worse) for at least `holdSeconds` without a break (it reads this
+ * tick's state from the memory model, `ctx.model`, and remembers since when), it recommends moving that host's most-ballooned VM to the host
+ * with the most free memory — logged once per episode, and again only when the recommendation
+ * changes.
  *
  * Like DRS in partially automated mode, the controller only *recommends* (controllers read the
  * store and write status; they do not change desired state). The embedder's loop applies the
@@ -17,8 +19,7 @@
  */
 import "reflect-metadata";
 import { pathToFileURL } from "node:url";
-import { parseDuration } from "../src/api/duration.js";
-import { createEngine, quantityToPages, type Controller, type ReconcileContext, type ReconcileRequest } from "../src/index.js";
+import { createEngine, formatSimTime, quantityToPages, type Controller, type ReconcileContext, type ReconcileRequest } from "memplane";
 
 /** One recommended move. */
 export interface Migration {
@@ -37,6 +38,10 @@ export class DrsLiteController implements Controller {
   readonly forKind = "Host" as const;
   #tick = 0;
   #recommendations: Migration[] = [];
+  /** Since when (simulated seconds) each host has been under memory pressure (soft or worse), without a break. */
+  readonly #pressedSince = new Map<string, number>();
+  /** The recommendation last logged for each host in this episode (`vm→to`). */
+  readonly #logged = new Map<string, string>();
 
   constructor(private readonly holdSeconds = 30) {}
 
@@ -45,31 +50,41 @@ export class DrsLiteController implements Controller {
       this.#tick = ctx.tick; // recommendations are per tick: nothing carries over
       this.#recommendations = [];
     }
-    const host = ctx.store.get("Host", req.name);
-    const pressure = host?.status?.conditions.find((c) => c.type === "MemoryPressure");
-    if (!host?.status || (host.status.state !== "hard" && host.status.state !== "low") || pressure?.status !== "True") return;
-    if (ctx.timeSeconds - parseDuration(pressure.lastTransitionTime) < this.holdSeconds) return;
+    // The model's state is this tick's (host-state has run); the stored status is the last tick's.
+    const state = ctx.model.host(req.name)?.state;
+    if (state !== "soft" && state !== "hard" && state !== "low") {
+      this.#pressedSince.delete(req.name);
+      this.#logged.delete(req.name);
+      return;
+    }
+    const since = this.#pressedSince.get(req.name) ?? ctx.timeSeconds;
+    this.#pressedSince.set(req.name, since);
+    if (state === "soft" || ctx.timeSeconds - since < this.holdSeconds) return;
     const vms = ctx.store
       .list("VirtualMachine")
-      .filter((vm) => vm.spec.hostName === host.metadata.name && vm.status?.phase === "Running")
+      .filter((vm) => vm.spec.hostName === req.name && vm.status?.phase === "Running")
       .map((vm) => ({ vm, balloon: quantityToPages(vm.status!.memory.balloon) }))
       .sort((a, b) => b.balloon - a.balloon || a.vm.metadata.name.localeCompare(b.vm.metadata.name));
     const candidate = vms[0];
     if (!candidate || candidate.balloon === 0) return;
     const target = ctx.store
       .list("Host")
-      .filter((h) => h.metadata.name !== host.metadata.name && h.status && (h.status.state === "high" || h.status.state === "clear"))
-      .sort((a, b) => quantityToPages(b.status!.memory.free) - quantityToPages(a.status!.memory.free))[0];
+      .filter((h) => h.metadata.name !== req.name && (ctx.model.host(h.metadata.name)?.state === "high" || ctx.model.host(h.metadata.name)?.state === "clear"))
+      .sort((a, b) => (ctx.model.host(b.metadata.name)?.free ?? 0) - (ctx.model.host(a.metadata.name)?.free ?? 0))[0];
     if (!target) return;
     const rec: Migration = {
       tick: ctx.tick,
       vm: candidate.vm.metadata.name,
       namespace: candidate.vm.metadata.namespace ?? "default",
-      from: host.metadata.name,
+      from: req.name,
       to: target.metadata.name,
       balloonMiB: Math.round(candidate.balloon / 256),
     };
     this.#recommendations.push(rec);
+    // log a recommendation once per episode, and again only when it changes (as DRS lists it once)
+    const key = `${rec.vm}→${rec.to}`;
+    if (this.#logged.get(req.name) === key) return;
+    this.#logged.set(req.name, key);
     ctx.log({
       kind: "VirtualMachine",
       namespace: rec.namespace,
@@ -79,7 +94,7 @@ export class DrsLiteController implements Controller {
       from: rec.from,
       to: rec.to,
       reason: "HostStaysHard",
-      message: `${host.metadata.name} has been ${host.status.state} since ${pressure.lastTransitionTime}; move the most-ballooned VM (${rec.balloonMiB}Mi) to ${rec.to}, the host with the most free memory`,
+      message: `${req.name} has been under memory pressure since ${formatSimTime(since)} and is ${state} now; move the most-ballooned VM (${rec.balloonMiB}Mi) to ${rec.to}, the host with the most free memory`,
     });
   }
 

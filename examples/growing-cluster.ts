@@ -12,7 +12,7 @@
  */
 import "reflect-metadata";
 import { pathToFileURL } from "node:url";
-import { createEngine, quantityToPages, type HostMemoryState } from "../src/index.js";
+import { createEngine, quantityToPages, type HostMemoryState } from "memplane";
 
 /** Sizes of the run. */
 export interface GrowingClusterOptions {

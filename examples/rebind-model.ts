@@ -15,7 +15,7 @@
 import "reflect-metadata";
 import { pathToFileURL } from "node:url";
 import { injectable, injectFromBase } from "inversify";
-import { compareVariants, createEngine, HypervisorMemoryModel, parseManifestTextOrThrow, TOKENS, type MemoryModel } from "../src/index.js";
+import { compareVariants, createEngine, HypervisorMemoryModel, parseManifestTextOrThrow, TOKENS, type MemoryModel } from "memplane";
 
 /** The stock model with a 4:1 compression cache. */
 @injectable()

@@ -118,7 +118,7 @@ export {
 } from "./api/quantity.js";
 export { DurationError, parseDuration, formatSimTime, MAX_DURATION_SECONDS, MIN_TICK_SECONDS, MAX_TICK_SECONDS } from "./api/duration.js";
 export { resolveKind, isKind, kindPath, KIND_INFO, type KindInfo } from "./api/kinds.js";
-export { applyDefaults } from "./api/defaults.js";
+export { applyDefaults, type ManifestInput } from "./api/defaults.js";
 
 // ---- manifests
 export {
@@ -173,3 +173,10 @@ export { MetricsRecorder, metricsToCsv } from "./metrics/index.js";
 export type { MetricsRecorderOptions, MetricsSeriesData } from "./metrics/index.js";
 export { renderReport, reportVmContext } from "./report/index.js";
 export type { PhaseMarker, ReportOptions, ReportVmContext } from "./report/index.js";
+
+// The HTTP API server (`memplane serve` in code; docs/server.md).
+export { startServer, needsToken, ServerOptionsError } from "./server/index.js";
+export type { RunningServer, ServerOptions } from "./server/index.js";
+
+// kubectl-style text tables, as the CLI prints them.
+export { renderTable } from "./cli/output/table.js";

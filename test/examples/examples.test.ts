@@ -3,6 +3,8 @@
  * point checked (a run that silently did nothing would pass a smoke test, not this).
  */
 import "reflect-metadata";
+import * as fs from "node:fs";
+import { createEngine, renderTable, startServer } from "memplane";
 import { main as compareMain } from "../../examples/compare-policies.js";
 import { DrsLiteController, main as drsMain } from "../../examples/drs-lite.js";
 import { main as growingMain } from "../../examples/growing-cluster.js";
@@ -30,6 +32,20 @@ describe("examples", () => {
     expect(new DrsLiteController().name).toBe("drs-lite");
   });
 
+  test.concurrent("(b) DRS-lite logs each recommendation once per episode, never once the host is back in high, with the true start of the pressure", async () => {
+    const lines: string[] = [];
+    drsMain({ ticks: 400 }, (l) => lines.push(l));
+    const recommended = lines.filter((l) => l.includes("MigrationRecommended"));
+    expect(recommended.length).toBeGreaterThanOrEqual(1);
+    expect(recommended.length).toBeLessThanOrEqual(4);
+    expect(new Set(recommended.map((l) => l.split(" ").slice(2, 3).join())).size).toBe(recommended.length);
+    // the "since" is when esx-01 went soft (its StateChanged line), and nothing follows its return to high
+    const soft = lines.find((l) => l.includes("StateChanged") && l.includes("is soft"))!;
+    expect(recommended[0]).toContain(`under memory pressure since ${soft.split(" ")[0]} and is`);
+    const high = lines.findIndex((l) => l.includes("StateChanged") && l.includes("is high"));
+    expect(high).toBeGreaterThan(lines.indexOf(recommended.at(-1)!));
+  });
+
   test.concurrent("(c) a rebound memory model is used by every controller", async () => {
     const s = rebindMain({ ticks: 120 });
     expect(s.modelClass).toBe("BetterCompressionModel");
@@ -44,6 +60,22 @@ describe("examples", () => {
     expect(report.variants).toEqual(["esxi", "mom", "squeezed", "hyperv"]);
     expect(report.vms).toHaveLength(4);
     expect(texts).toHaveLength(2);
-    expect(texts[0]).toMatch(/^HOST\tVARIANT\tPOLICY/);
+    // aligned like the CLI's tables: header and rows padded into the same columns, no tabs
+    expect(texts[0]).toMatch(/^HOST {3,}VARIANT {3,}POLICY/);
+    expect(texts.join("")).not.toContain("\t");
+    const [header, first] = texts[0]!.split("\n");
+    expect(first!.indexOf("esxi")).toBe(header!.indexOf("VARIANT"));
+  });
+
+  test("examples import the package by its name, as users do, and the package exports what they use", async () => {
+    const dir = new URL("../../examples/", import.meta.url);
+    for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(".ts"))) {
+      const text = fs.readFileSync(new URL(file, dir), "utf8");
+      expect({ file, deep: /from "\.\.\/src/.test(text) }).toEqual({ file, deep: false });
+    }
+    expect(renderTable(["A", "B"], [["x", "y"]])).toBe("A   B\nx   y\n");
+    const server = await startServer({ engine: createEngine(), token: "examples-token-0123456789abcdef", speed: 0, persist: () => undefined });
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    await server.close();
   });
 });
