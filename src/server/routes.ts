@@ -5,6 +5,7 @@
  * - `/apis/memplane.io/v1alpha1/namespaces/NS/virtualmachines[/NAME]`, `/apis/memplane.io/v1alpha1/virtualmachines`
  * - `/api/v1/namespaces/NS/events[/NAME]`, `/api/v1/events`
  * - `/apply`, `/logs`, `/metrics`, `/healthz`, and discovery at `/apis/memplane.io/v1alpha1`.
+ * - `/clock` (GET, PATCH: pause, resume, speed) and `/clock/step` (POST `?ticks=N`): the simulated clock.
  * - `/explain/namespaces/NS/virtualmachines/NAME` and `/explain/hosts/NAME` (`?tick=N`): `memplane explain`.
  *
  * Paths are split before decoding, so an encoded `/` or `..` can never change which route matches;
@@ -32,7 +33,7 @@ export interface ResourceRoute {
 
 /** A fixed endpoint. */
 export interface SpecialRoute {
-  type: "apply" | "logs" | "metrics" | "healthz" | "discovery";
+  type: "apply" | "logs" | "metrics" | "healthz" | "discovery" | "clock" | "clockStep";
 }
 
 /** Why a VM or host is where it is (`memplane explain`). */
@@ -73,6 +74,10 @@ export function parseRoute(pathname: string): Route | undefined {
       return { type: "logs" };
     case "/metrics":
       return { type: "metrics" };
+    case "/clock":
+      return { type: "clock" };
+    case "/clock/step":
+      return { type: "clockStep" };
     case "/healthz":
     case "/readyz":
     case "/livez":

@@ -13,13 +13,13 @@
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Engine } from "../engine/engine.js";
-import { RealTimeClock } from "../engine/clock.js";
 import type { LogEntry } from "../engine/log-entry.js";
 import { formatLogJson } from "../engine/log-format.js";
 import { applyValidated } from "../engine/apply-validated.js";
 import { ExplainError, explainHost, explainVm } from "../explain/index.js";
 import { isLoopback, requireToken } from "./auth.js";
 import { readBody } from "./body.js";
+import { ServerClock, parseStepTicks } from "./clock-control.js";
 import { discovery, toHttpError } from "./answers.js";
 import { hostAllowed, invalidAllowedHost } from "./host-check.js";
 import { resolveLimits, type ServerLimits } from "./limits.js";
@@ -80,6 +80,8 @@ export interface RunningServer {
   readonly httpServer: http.Server;
   /** How many watches and log follows are open, and how many bytes they hold unsent. */
   streamStats(): StreamStats;
+  /** The simulated clock: status, pause/resume/speed (`change`), `step(ticks)` — what `/clock` serves. */
+  readonly clock: ServerClock;
   /** Stops ticking, ends streams, closes connections and saves once more. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -145,21 +147,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     },
   });
 
-  const clock =
-    speed > 0
-      ? new RealTimeClock({
-          tickSeconds: engine.options.tickSeconds,
-          speed,
-          step: () => {
-            if (closing) return;
-            try {
-              engine.step(1);
-            } catch (err) {
-              onError(`tick ${engine.tick + 1} failed: ${(err as Error).message}`);
-            }
-          },
-        })
-      : undefined;
+  const clock = new ServerClock(engine, speed, () => {
+    if (closing) return;
+    try {
+      engine.step(1);
+    } catch (err) {
+      onError(`tick ${engine.tick + 1} failed: ${(err as Error).message}`);
+    }
+  });
 
   const saveTimer = setInterval(() => {
     if (closing || engine.tick === savedTick || !persist) return;
@@ -251,6 +246,34 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
   };
 
+  /** `/clock`: GET the clock, PATCH `{"paused"}`/`{"speed"}`; `/clock/step`: POST `?ticks=N`, saved at once. */
+  const handleClock = async (req: http.IncomingMessage, res: http.ServerResponse, route: Route, params: URLSearchParams): Promise<void> => {
+    const method = req.method ?? "GET";
+    if (route.type === "clockStep") {
+      if (method !== "POST") throw methodNotAllowed(method, "/clock/step", ["POST"]);
+      const ticks = parseStepTicks(params.get("ticks"));
+      if (closing) throw new HttpError(503, "ServiceUnavailable", "the server is shutting down");
+      clock.step(ticks);
+      try {
+        persist?.();
+      } catch (err) {
+        onError(`saving the state failed (retrying in ${options.saveIntervalMs ?? 10_000} ms): ${(err as Error).message}`);
+      }
+      send(res, 200, clock.status());
+      return;
+    }
+    if (READ_METHODS.has(method)) return send(res, 200, clock.status());
+    if (method !== "PATCH" && method !== "PUT") throw methodNotAllowed(method, "/clock", ["GET", "PATCH"]);
+    const text = await readBody(req, limits.maxBodyBytes);
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch (err) {
+      throw badRequest(`the request body is not valid JSON: ${(err as Error).message}`);
+    }
+    send(res, 200, clock.change(body));
+  };
+
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const [pathname = "/", query = ""] = (req.url ?? "/").split("?", 2);
     const params = new URLSearchParams(query);
@@ -261,7 +284,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       throw forbiddenHost(req.headers.host);
     }
     if (needsToken(method, route.type)) requireToken(req, options.token);
-    if (route.type !== "resource" && route.type !== "apply" && !READ_METHODS.has(method)) {
+    if (route.type !== "resource" && route.type !== "apply" && route.type !== "clock" && route.type !== "clockStep" && !READ_METHODS.has(method)) {
       throw methodNotAllowed(method, pathname, ["GET"]);
     }
     switch (route.type) {
@@ -283,6 +306,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         return handleResource(req, res, route, params);
       case "explain":
         return handleExplain(res, route, params);
+      case "clock":
+      case "clockStep":
+        return handleClock(req, res, route, params);
     }
   };
 
@@ -322,7 +348,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logSubscription.unsubscribe();
     throw err;
   }
-  clock?.start();
+  clock.start();
   const address = server.address() as AddressInfo;
   listeningPort = address.port;
   const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
@@ -334,10 +360,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     port: address.port,
     httpServer: server,
     streamStats: () => hub.stats(),
+    clock,
     close: () =>
       (closed ??= (async () => {
         closing = true;
-        clock?.stop();
+        clock.stop();
         clearInterval(saveTimer);
         logSubscription.unsubscribe();
         logs.close();

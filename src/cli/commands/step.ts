@@ -1,12 +1,16 @@
 /**
- * `memplane step [--ticks N | --duration D] [--state DIR] [--log-format text|json] [--quiet]` —
- * advance the saved simulation and print the log entries of the new ticks.
+ * `memplane step [--ticks N | --duration D] [--state DIR | --server URL] [--log-format text|json] [--quiet]` —
+ * advance the saved simulation (or a running `memplane serve`, paused or not) and print the log
+ * entries of the new ticks.
  */
 import { Option, type Command } from "commander";
 import { formatSimTime } from "../../api/duration.js";
+import { formatLogJson, formatLogText } from "../../engine/log-format.js";
 import type { CliContext } from "../context.js";
-import { CliError, EXIT_INTERRUPTED, UsageError } from "../errors.js";
+import { CliError, EXIT_INTERRUPTED } from "../errors.js";
 import { addServerOptions, addStateOption, logFormatOption, parseDurationOption, parseTicks, ticksFor } from "../options.js";
+import { RemoteClient, type RemoteFlags } from "../remote/client.js";
+import type { Terminal } from "../terminal.js";
 import { WriteSession, openStateDirectory } from "../session.js";
 import { simulate } from "../simulate.js";
 
@@ -29,14 +33,14 @@ export function registerStep(program: Command, ctx: CliContext): void {
     .addOption(logFormatOption())
     .option("-q, --quiet", "print nothing but errors", false);
   addServerOptions(addStateOption(cmd, ctx.env))
-    .addHelpText("after", "\nExamples:\n  memplane step\n  memplane step --ticks 60\n  memplane step --duration 5m --log-format json\n")
-    .action(async (opts: StepOptions & { server?: string }) => {
-      if (opts.server !== undefined || ctx.env.MEMPLANE_SERVER) {
-        throw new UsageError(
-          "step cannot drive a server: `memplane serve` ticks in real time by itself (start it with --speed X to run faster); use step with --state DIR (and without MEMPLANE_SERVER)",
-        );
-      }
+    .addHelpText(
+      "after",
+      "\nWith --server, the server steps its own clock by that much at once (paused or not; see `memplane clock`)\nand saves; the entries printed are those of the ticks stepped.\n\nExamples:\n  memplane step\n  memplane step --ticks 60\n  memplane step --duration 5m --log-format json\n  memplane clock pause --server http://127.0.0.1:8080 && memplane step --server http://127.0.0.1:8080 --duration 30s\n",
+    )
+    .action(async (opts: StepOptions & RemoteFlags) => {
       const term = ctx.terminal();
+      const remote = RemoteClient.fromFlags(opts, ctx.env);
+      if (remote) return stepServer(remote, opts, term);
       const state = openStateDirectory(opts.state, ctx.env);
       const session = await WriteSession.open(state, ctx.commandLine, {}, term, ctx.env);
       let result;
@@ -53,3 +57,22 @@ export function registerStep(program: Command, ctx: CliContext): void {
     });
 }
 
+
+/** Ticks per `POST /clock/step` request (ten minutes of one-second ticks), so each answers well within the client's timeout. */
+const STEP_CHUNK_TICKS = 600;
+
+/** `step --server`: steps a running server's clock and prints the entries of the ticks it ran. */
+async function stepServer(remote: RemoteClient, opts: StepOptions, term: Terminal): Promise<void> {
+  const before = await remote.clock();
+  const ticks = ticksFor(opts, before.tickSeconds, 1);
+  let after = before;
+  for (let left = ticks; left > 0; left -= STEP_CHUNK_TICKS) after = await remote.stepClock(Math.min(left, STEP_CHUNK_TICKS));
+  const entries = opts.quiet ? [] : (await remote.logsSince(before.tick + 1)).filter((e) => e.tick <= after.tick);
+  for (const e of entries) {
+    if (term.outputClosed) break;
+    term.out((opts.logFormat === "json" ? formatLogJson(e) : formatLogText(e, { color: term.color })) + "\n");
+  }
+  if (opts.quiet) return;
+  const running = after.paused ? "" : `; its clock runs on by itself at speed ${after.speed} (memplane clock pause to stop it)`;
+  term.err(`advanced ${ticks} tick${ticks === 1 ? "" : "s"} on ${remote.baseUrl} to tick ${after.tick} (${after.time}); ${entries.length} log entr${entries.length === 1 ? "y" : "ies"}${running}\n`);
+}

@@ -1,6 +1,7 @@
 /**
- * `memplane top [--host NAME] [--sort COLUMN] [--interval SECONDS] [--once] [--state DIR]` — an
- * esxtop-style memory screen of the saved simulation. On a terminal it redraws in place every
+ * `memplane top [--host NAME] [--sort COLUMN] [--interval SECONDS] [--once] [--advance D] [--state DIR]` — an
+ * esxtop-style memory screen of the saved simulation; with `--advance D` each refresh first steps
+ * the saved state by D of simulated time (and saves it), so top alone plays the simulation. On a terminal it redraws in place every
  * `--interval` seconds, re-reading the state directory (so it shows what `step` or `serve` in
  * another process saves), until `q` or Ctrl-C; keys re-sort like esxtop. Piped, or with
  * `--once`, it prints the screen once. `--server URL` reads a running `memplane serve` instead.
@@ -15,7 +16,10 @@ import { engineView, remoteView } from "../cluster-view.js";
 import { addServerOptions, addStateOption } from "../options.js";
 import { RemoteClient, type RemoteFlags } from "../remote/client.js";
 import { DEFAULT_TOP_SORT, TOP_SORT_COLUMNS, fitToWidth, renderTopScreen } from "../output/top.js";
-import { openStateDirectory, readEngine } from "../session.js";
+import { WriteSession, openStateDirectory, readEngine } from "../session.js";
+import { simulate } from "../simulate.js";
+import { UsageError } from "../errors.js";
+import { parseDurationOption, ticksFor } from "../options.js";
 import type { StateDirectory } from "../../state/index.js";
 
 /** Parsed flags of `top`. */
@@ -24,6 +28,8 @@ interface TopOptions {
   sort: string;
   interval: number;
   once: boolean;
+  /** Simulated seconds to step the saved state before each screen. */
+  advance?: number;
   state: string;
 }
 
@@ -73,18 +79,35 @@ export function registerTop(program: Command, ctx: CliContext): void {
       new Option("--sort <column>", `sort VMs by ${TOP_SORT_COLUMNS.join(", ")} (numbers descending)`).argParser(parseSortColumn).default(DEFAULT_TOP_SORT),
     )
     .addOption(new Option("--interval <seconds>", "refresh period on a terminal").argParser(parseInterval).default(DEFAULT_TOP_INTERVAL))
-    .option("--once", "print one screen and exit (the default when not on a terminal)", false);
+    .option("--once", "print one screen and exit (the default when not on a terminal)", false)
+    .addOption(new Option("--advance <d>", "step the saved state by this much simulated time before each screen (and save it), e.g. 10s").argParser(parseDurationOption));
   addServerOptions(addStateOption(cmd, ctx.env))
     .addHelpText(
       "after",
-      "\nKeys on a terminal: m MEMSZ, c CNSM, a ACTV, b MCTLSZ, s SWCUR, z ZIP, n NAME sort; q or Ctrl-C quits.\n\nExamples:\n  memplane top\n  memplane top --host esx-01 --sort CNSM\n  memplane top --once > top.txt\n",
+      "\nKeys on a terminal: m MEMSZ, c CNSM, a ACTV, b MCTLSZ, s SWCUR, z ZIP, n NAME sort; q or Ctrl-C quits.\n\nExamples:\n  memplane top\n  memplane top --host esx-01 --sort CNSM\n  memplane top --once > top.txt\n  memplane top --advance 10s --interval 1     # plays the saved simulation, 10 simulated s per second\n",
     )
     .action(async (opts: TopOptions & RemoteFlags) => {
       const term = ctx.terminal();
       const remote = RemoteClient.fromFlags(opts, ctx.env);
-      const source: TopSource = remote ? { remote } : { state: openStateDirectory(opts.state, ctx.env) };
+      if (remote && opts.advance !== undefined) {
+        throw new UsageError("--advance steps a saved state; a server's clock runs by itself (memplane clock pause|resume|speed, memplane step --server)");
+      }
+      const state = remote ? undefined : openStateDirectory(opts.state, ctx.env);
+      const advance =
+        state && opts.advance !== undefined
+          ? async (): Promise<void> => {
+              const session = await WriteSession.open(state, ctx.commandLine, {}, term, ctx.env);
+              try {
+                await simulate(session.engine, ticksFor({ duration: opts.advance }, session.tickSeconds, 0), term, { logFormat: "text", quiet: true });
+                session.save();
+              } finally {
+                session.close();
+              }
+            }
+          : undefined;
+      const source: TopSource = remote ? { remote } : { state: state!, advance };
       if (opts.once || !ctx.stdout.isTTY) {
-        term.out(await screen(source, opts, opts.sort, term.color));
+        term.out(await screen(source, opts, opts.sort, term.color, undefined, true));
         return;
       }
       await interactive(ctx, source, opts, term.color);
@@ -92,10 +115,11 @@ export function registerTop(program: Command, ctx: CliContext): void {
 }
 
 /** Where `top` reads from: a running server (`--server`) or, re-read on every refresh, the state directory. */
-type TopSource = { remote: RemoteClient } | { state: StateDirectory };
+type TopSource = { remote: RemoteClient } | { state: StateDirectory; advance?: () => Promise<void> };
 
 /** Reads the source and renders one screen sorted by `sort`. */
-async function screen(source: TopSource, opts: TopOptions, sort: string, color: boolean, footer?: string): Promise<string> {
+async function screen(source: TopSource, opts: TopOptions, sort: string, color: boolean, footer?: string, step = false): Promise<string> {
+  if (step && "state" in source) await source.advance?.();
   const view = "remote" in source ? remoteView(source.remote) : engineView(await readEngine(source.state));
   let hosts = (await view.list("Host")) as readonly DeepReadonly<Host>[];
   if (opts.host !== undefined) {
@@ -114,7 +138,7 @@ function interactive(ctx: CliContext, source: TopSource, opts: TopOptions, color
   const stdin = process.stdin;
   const keys = stdin.isTTY === true;
   let sort = opts.sort;
-  const footer = `refresh every ${opts.interval}s — keys: ${Object.entries(TOP_SORT_KEYS)
+  const footer = `refresh every ${opts.interval}s${opts.advance === undefined ? "" : `, +${formatSimTime(opts.advance)} simulated each`} — keys: ${Object.entries(TOP_SORT_KEYS)
     .map(([k, c]) => `${k} ${c}`)
     .join(", ")}; q quits`;
   return new Promise((resolve, reject) => {
@@ -137,17 +161,17 @@ function interactive(ctx: CliContext, source: TopSource, opts: TopOptions, color
     };
     const onSignal = (): void => finish();
     let generation = 0;
-    const draw = async (): Promise<void> => {
+    const draw = async (step: boolean): Promise<void> => {
       if (done) return;
       const mine = ++generation; // a key press may start a draw while another is reading the state
       try {
-        const text = await screen(source, opts, sort, color, footer);
+        const text = await screen(source, opts, sort, color, footer, step);
         if (done || mine !== generation) return;
         const columns = (ctx.stdout as { columns?: number }).columns;
         const fitted = columns ? text.split("\n").map((l) => fitToWidth(l, columns)).join("\n") : text;
         ctx.stdout.write(SCREEN.home + fitted);
         if (timer) clearTimeout(timer);
-        timer = setTimeout(() => void draw(), opts.interval * 1000);
+        timer = setTimeout(() => void draw(true), opts.interval * 1000);
       } catch (err) {
         finish(err);
       }
@@ -159,7 +183,7 @@ function interactive(ctx: CliContext, source: TopSource, opts: TopOptions, color
       if (column !== undefined && column !== sort) {
         sort = column;
         if (timer) clearTimeout(timer);
-        void draw();
+        void draw(false);
       }
     };
     process.on("SIGINT", onSignal);
@@ -170,6 +194,6 @@ function interactive(ctx: CliContext, source: TopSource, opts: TopOptions, color
       stdin.on("data", onKey);
     }
     ctx.stdout.write(SCREEN.enter);
-    void draw();
+    void draw(false);
   });
 }

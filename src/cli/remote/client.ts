@@ -14,6 +14,8 @@ import { isLoopback, TOKEN_FILE } from "../../server/auth.js";
 import { DEFAULT_STATE_DIR } from "../../state/index.js";
 import type { Kind, ManifestObject } from "../../api/types.js";
 import type { ApplyOutcome } from "../../store/types.js";
+import type { LogEntry } from "../../engine/log-entry.js";
+import type { ClockChange, ClockStatus } from "../../server/clock-control.js";
 import { serverError } from "../error-report.js";
 import { CliError, UsageError } from "../errors.js";
 
@@ -151,6 +153,48 @@ export class RemoteClient {
   }
 
   /** Deletes an object; false when it did not exist. */
+  /** The server's clock (`GET /clock`). */
+  async clock(): Promise<ClockStatus> {
+    return (await this.request<ClockStatus>("GET", "/clock")).value;
+  }
+
+  /** Pauses, resumes or re-speeds the server's clock (`PATCH /clock`). */
+  async changeClock(change: ClockChange): Promise<ClockStatus> {
+    return (await this.request<ClockStatus>("PATCH", "/clock", change)).value;
+  }
+
+  /** Steps the server's clock `ticks` ticks now (`POST /clock/step`); the server saves at once. */
+  async stepClock(ticks: number): Promise<ClockStatus> {
+    return (await this.request<ClockStatus>("POST", `/clock/step?ticks=${ticks}`)).value;
+  }
+
+  /** The log entries of ticks ≥ `sinceTick` the server still holds (`GET /logs`). */
+  async logsSince(sinceTick: number): Promise<LogEntry[]> {
+    const headers: Record<string, string> = { Accept: "application/x-ndjson" };
+    if (this.token !== undefined) headers.Authorization = `Bearer ${this.token}`;
+    let res: Response;
+    try {
+      res = await fetch(`${this.baseUrl}/logs?sinceTick=${sinceTick}`, { headers, signal: AbortSignal.timeout(REMOTE_TIMEOUT_MS) });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      throw new CliError(`cannot reach the memplane server at ${this.baseUrl} (${cause?.code ?? cause?.message ?? (err as Error).message}); is \`memplane serve\` running?`);
+    }
+    const text = await res.text();
+    if (!res.ok) {
+      let status: unknown;
+      try {
+        status = JSON.parse(text);
+      } catch {
+        status = undefined;
+      }
+      throw this.failure(res.status, status);
+    }
+    return text
+      .split("\n")
+      .filter((l) => l.trim() !== "")
+      .map((l) => JSON.parse(l) as LogEntry);
+  }
+
   async delete(kind: Kind, name: string, namespace: string | undefined): Promise<boolean> {
     try {
       await this.request("DELETE", remotePath(kind, namespace, name));
