@@ -10,6 +10,7 @@ import { Command, CommanderError } from "commander";
 import { registerAdvise } from "./commands/advise.js";
 import { registerApply } from "./commands/apply.js";
 import { registerDelete } from "./commands/delete.js";
+import { registerRestart } from "./commands/restart.js";
 import { registerCompare } from "./commands/compare.js";
 import { registerDescribe } from "./commands/describe.js";
 import { registerExplain } from "./commands/explain.js";
@@ -68,6 +69,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerGet(program, ctx);
   registerDescribe(program, ctx);
   registerDelete(program, ctx);
+  registerRestart(program, ctx);
   registerGenerate(program, ctx);
   registerCompare(program, ctx);
   registerRun(program, ctx);
