@@ -331,6 +331,7 @@ function defaultScenarioStep(step: Input): ScenarioStep {
   const out: ScenarioStep = { after: duration(step.after) };
   if (step.apply !== undefined) out.apply = applyDefaults(step.apply as ManifestInput) as ScenarioStep["apply"];
   if (step.delete !== undefined) out.delete = { ...(step.delete as ScenarioStep["delete"] & object) };
+  if (step.restart !== undefined) out.restart = { ...(step.restart as ScenarioStep["restart"] & object) };
   if (step.patch !== undefined) {
     const p = step.patch as NonNullable<ScenarioStep["patch"]>;
     out.patch = { ...p, spec: structuredClone(p.spec) };

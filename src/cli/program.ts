@@ -11,6 +11,7 @@ import { registerAdvise } from "./commands/advise.js";
 import { registerApply } from "./commands/apply.js";
 import { registerDelete } from "./commands/delete.js";
 import { registerClock } from "./commands/clock.js";
+import { registerRestart } from "./commands/restart.js";
 import { registerCompare } from "./commands/compare.js";
 import { registerDescribe } from "./commands/describe.js";
 import { registerExplain } from "./commands/explain.js";
@@ -70,6 +71,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerDescribe(program, ctx);
   registerDelete(program, ctx);
   registerClock(program, ctx);
+  registerRestart(program, ctx);
   registerGenerate(program, ctx);
   registerCompare(program, ctx);
   registerRun(program, ctx);

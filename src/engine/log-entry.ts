@@ -7,6 +7,7 @@ export type KnownLogAction =
   | "Admitted"
   | "AdmissionDenied"
   | "PoweredOff"
+  | "Restarted"
   | "StateChanged"
   | "EntitlementChanged"
   | "BalloonTargetChanged"

@@ -85,6 +85,7 @@ const ACTION_COLOURS: Record<string, Colour> = {
   AdmissionDenied: "red",
   Admitted: "green",
   PoweredOff: "dim",
+  Restarted: "green",
   BalloonStalled: "yellow",
   GuestSwapping: "yellow",
   OverLimit: "yellow",

@@ -65,6 +65,12 @@ function grow(v: VmRecord, host: HostRecord, env: ModelEnvironment, delta: numbe
     v.usedMapped += canTake;
     host.free -= canTake;
     v.charged += canTake;
+    // Hyper-V Smart Paging: while a restarted guest boots, what the host cannot back goes to disk.
+    const paged = blocked ? 0 : Math.min(left - canTake, v.untouched, Math.max(0, v.smartPaging - v.smartPaged));
+    v.untouched -= paged;
+    v.usedSwapped += paged;
+    v.smartPaged += paged;
+    left -= paged;
     const stalled = Math.min(left, v.untouched + canTake) - canTake;
     v.counters.stalledGrowth += stalled;
     left -= canTake + stalled;

@@ -91,6 +91,16 @@ export interface VmRecord {
   overLimit: boolean;
   counters: TickCounters;
   stallPercent: number;
+  /** The `memplane.io/restartedAt` annotation value last acted on ("" when none): a new value asks for a guest restart. */
+  restartSeen: string;
+  /** A guest restart was asked for and happens at the next admission pass (Running VMs only). */
+  restartRequested: boolean;
+  /** Simulated seconds of the last guest restart since power-on, or null when the guest was started from off. */
+  restartedAt: number | null;
+  /** Pages Hyper-V's Smart Paging may back on disk this tick (restart boot only; set by the hyperv policy). */
+  smartPaging: number;
+  /** Pages now in the Smart Paging file (a subset of the hypervisor-swapped pages). */
+  smartPaged: number;
   /** Newest decision records (entitlement, balloon, swap, admission), bounded. */
   decisions: DecisionRecord[];
 }
@@ -272,6 +282,11 @@ export function newVmRecord(key: string, namespace: string, name: string, genera
     overLimit: false,
     counters: zeroCounters(),
     stallPercent: 0,
+    restartSeen: "",
+    restartRequested: false,
+    restartedAt: null,
+    smartPaging: 0,
+    smartPaged: 0,
     decisions: [],
   };
 }

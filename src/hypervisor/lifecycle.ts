@@ -13,7 +13,7 @@ import type { ModelIndex } from "./model-index.js";
 /** A change of admission or power state the reservation controller reports. */
 export interface PowerEvent {
   vm: VmRecord;
-  action: "Admitted" | "AdmissionDenied" | "PoweredOff";
+  action: "Admitted" | "AdmissionDenied" | "PoweredOff" | "Restarted";
   reason: string;
   message: string;
 }
@@ -35,7 +35,11 @@ export function runAdmission(index: ModelIndex, catalog: GuestOsCatalog, env: Mo
       const from = v.hostName;
       release(index, v, "Pending", { admitted: false, reason: "Migrating", message: `moving from ${from} to ${v.spec.hostName}` });
       events.push({ vm: v, action: "PoweredOff", reason: "HostChanged", message: `powered off on ${from} to move to ${v.spec.hostName}` });
+    } else if (v.restartRequested) {
+      restartGuest(index, catalog, env, v, timeSeconds);
+      events.push({ vm: v, action: "Restarted", reason: "GuestRestart", message: `guest OS restarted on ${v.hostName} (memplane.io/restartedAt is ${JSON.stringify(v.restartSeen)})` });
     }
+    v.restartRequested = false;
   }
   for (const v of order) {
     if (v.phase === "Running") continue;
@@ -91,9 +95,10 @@ function admissionVerdict(index: ModelIndex, v: VmRecord): AdmissionState {
 function admit(index: ModelIndex, catalog: GuestOsCatalog, env: ModelEnvironment, v: VmRecord, timeSeconds: number): void {
   const host = index.hosts.get(v.spec.hostName)!;
   const s = v.spec;
-  const decisions = v.decisions;
+  const { decisions, restartSeen } = v;
   Object.assign(v, newVmRecord(v.key, v.namespace, v.name, v.generation, v.createdAt, s));
   v.decisions = decisions;
+  v.restartSeen = restartSeen;
   v.phase = "Running";
   v.hostName = host.name;
   v.admission = { admitted: true, reason: "Admitted", message: `running on ${host.name}` };
@@ -107,14 +112,43 @@ function admit(index: ModelIndex, catalog: GuestOsCatalog, env: ModelEnvironment
   host.free -= v.overhead;
   host.vms.push(v.key);
   v.charged = 0;
-  const touchAll = s.workload.touchAllOnBoot ?? catalog.touchesAllOnBoot(s.guestOS);
-  if (touchAll) {
-    // Windows zeroes all memory at boot: every page is backed once and left free.
-    const n = Math.min(v.untouched, host.free);
-    v.untouched -= n;
-    v.freeMapped += n;
-    recharge(v, host, env.compressionRatio);
-  }
+  zeroAtBoot(catalog, env, v, host);
+}
+
+/** A guest that zeroes its memory at boot (Windows) backs every page it can once and leaves it free. */
+function zeroAtBoot(catalog: GuestOsCatalog, env: ModelEnvironment, v: VmRecord, host: HostRecord): void {
+  const touchAll = v.spec.workload.touchAllOnBoot ?? catalog.touchesAllOnBoot(v.spec.guestOS);
+  if (!touchAll) return;
+  const n = Math.min(v.untouched, Math.max(0, host.free));
+  v.untouched -= n;
+  v.freeMapped += n;
+  recharge(v, host, env.compressionRatio);
+}
+
+/**
+ * A guest restart (docs/memory-model.md, *Restarting a guest*): the VM stays powered on and
+ * keeps its reservation, overhead and every host page it holds, but the guest OS starts again —
+ * what it used becomes free, its own swap is discarded, its workload timeline and active
+ * estimate start over, and a guest that zeroes memory at boot touches its untouched pages again.
+ * The balloon is kept (the driver reloads with the guest and the policy sets its target again).
+ */
+function restartGuest(index: ModelIndex, catalog: GuestOsCatalog, env: ModelEnvironment, v: VmRecord, timeSeconds: number): void {
+  const host = index.hosts.get(v.hostName)!;
+  v.freeMapped += v.usedMapped;
+  v.freeCompressed += v.usedCompressed;
+  v.freeSwapped += v.usedSwapped;
+  v.usedMapped = 0;
+  v.usedCompressed = 0;
+  v.usedSwapped = 0;
+  v.guestSwapped = 0;
+  v.poweredOnAt = timeSeconds;
+  v.restartedAt = timeSeconds;
+  v.activeFast = 0;
+  v.activeSlow = 0;
+  v.touchCarry = 0;
+  v.workingSet = 0;
+  v.wantAllocated = 0;
+  zeroAtBoot(catalog, env, v, host);
 }
 
 /** Releases everything a VM holds: pages, reservation, swap file (power-off, delete, move). */
@@ -126,9 +160,10 @@ export function release(index: ModelIndex, v: VmRecord, phase: VmRecord["phase"]
     host.swapFiles -= v.memory - v.reservation;
     host.vms = host.vms.filter((k) => k !== v.key);
   }
-  const decisions = v.decisions;
+  const { decisions, restartSeen } = v;
   Object.assign(v, newVmRecord(v.key, v.namespace, v.name, v.generation, v.createdAt, v.spec));
   v.decisions = decisions;
+  v.restartSeen = restartSeen;
   v.phase = phase;
   v.admission = admission;
   v.hostName = v.spec.hostName;

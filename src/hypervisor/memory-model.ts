@@ -174,6 +174,11 @@ export class HypervisorMemoryModel implements MemoryModel {
     vm.balloonStalled = stalled;
   }
 
+  setSmartPaging(vm: VmRecord, pages: number): void {
+    vm.smartPaging = pages;
+    vm.smartPaged = Math.min(vm.smartPaged, vm.usedSwapped + vm.freeSwapped);
+  }
+
   setSwapTarget(vm: VmRecord, pages: number): void {
     vm.swapTarget = pages;
   }

@@ -22,11 +22,11 @@ const VM_PAGES = [
   "memory", "reservation", "overhead",
   "usedMapped", "usedCompressed", "usedSwapped", "freeMapped", "freeCompressed", "freeSwapped", "untouched", "balloon", "guestSwapped",
   "sharedZero", "sharedCommon", "sharedSavings", "charged", "workingSet", "wantAllocated",
-  "entitlement", "reclaim", "balloonTarget", "balloonMax", "swapTarget", "loggedEntitlement",
+  "entitlement", "reclaim", "balloonTarget", "balloonMax", "swapTarget", "loggedEntitlement", "smartPaging", "smartPaged",
 ] as const;
 /** VM record fields that are finite numbers ≥ 0 (seconds, averages, fractions). */
 const VM_AMOUNTS = ["createdAt", "poweredOnAt", "scanned", "activeFast", "activeSlow", "touchCarry", "driverIdleSeconds", "stallPercent"] as const;
-const VM_FLAGS = ["balloonStalled", "overLimit"] as const;
+const VM_FLAGS = ["balloonStalled", "overLimit", "restartRequested"] as const;
 /** Host record fields that count whole pages. */
 const HOST_PAGES = ["free", "reserved", "swapFiles", "pageOutLeft", "pageInLeft"] as const;
 /** Host spec fields that count whole pages. */
@@ -91,6 +91,8 @@ export function modelSnapshotProblems(snapshot: unknown, consumed: (vm: VmRecord
     for (const f of VM_PAGES) if (!isCount(v[f])) problem(`${f} must be a whole number of pages ≥ 0 (got ${show(v[f])})`);
     for (const f of VM_AMOUNTS) if (!isAmount(v[f])) problem(`${f} must be a finite number ≥ 0 (got ${show(v[f])})`);
     for (const f of VM_FLAGS) if (typeof v[f] !== "boolean") problem(`${f} must be true or false (got ${show(v[f])})`);
+    if (typeof v.restartSeen !== "string") problem(`restartSeen must be a string (got ${show(v.restartSeen)})`);
+    if (v.restartedAt !== null && !isAmount(v.restartedAt)) problem(`restartedAt must be null or a finite number ≥ 0 (got ${show(v.restartedAt)})`);
     if (!PHASES.has(v.phase)) problem(`phase must be Pending, Running or Stopped (got ${show(v.phase)})`);
     if (typeof v.hostName !== "string") problem(`hostName must be a string (got ${show(v.hostName)})`);
     const admission = v.admission;

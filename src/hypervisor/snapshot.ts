@@ -33,11 +33,15 @@ export function fromSnapshot(snapshot: unknown, consumed: (vm: VmRecord) => numb
   } catch (e) {
     throw new ModelSnapshotError([`model: not JSON data (${e instanceof Error ? e.message : String(e)})`]);
   }
-  // Snapshots from before decision records existed restore with empty rings.
+  // Snapshots from before decision records existed restore with empty rings; from before guest
+  // restarts, with no restart asked for or done.
   const s = decoded as Partial<MemoryModelSnapshot> | null;
   if (s !== null && typeof s === "object") {
     for (const r of [...(Array.isArray(s.hosts) ? s.hosts : []), ...(Array.isArray(s.vms) ? s.vms : [])]) {
       if (r !== null && typeof r === "object") r.decisions ??= [];
+    }
+    for (const v of Array.isArray(s.vms) ? s.vms : []) {
+      if (v !== null && typeof v === "object" && !("restartSeen" in v)) Object.assign(v, { restartSeen: "", restartRequested: false, restartedAt: null, smartPaging: 0, smartPaged: 0 });
     }
   }
   const check = modelSnapshotProblems(decoded, consumed);

@@ -5,6 +5,7 @@
  * they held, the guest-OS catalog is read again, and each host's page-in and page-out budgets
  * and each VM's counters start afresh.
  */
+import { RESTART_ANNOTATION } from "../api/restart.js";
 import type { GuestOSProfile, Host, VirtualMachine } from "../api/types.js";
 import type { DeepReadonly, ResourceReader } from "../store/types.js";
 import type { ModelEnvironment } from "./environment.js";
@@ -127,6 +128,7 @@ function syncVm(parts: SyncedParts, vm: DeepReadonly<VirtualMachine>): VmRecord 
       if (spec === undefined) return existing; // kept on its last usable spec
       existing.spec = spec;
       existing.generation = gen;
+      noteRestartRequest(existing, vm);
     }
     if (uid !== undefined) index.byUid.set(uid, existing);
     return existing;
@@ -135,9 +137,18 @@ function syncVm(parts: SyncedParts, vm: DeepReadonly<VirtualMachine>): VmRecord 
   if (spec === undefined) return undefined;
   const createdAt = vm.metadata.creationTimestamp ? safeDuration(vm.metadata.creationTimestamp) : 0;
   const record = newVmRecord(key, vm.metadata.namespace ?? "default", vm.metadata.name, gen, createdAt, spec);
+  record.restartSeen = vm.metadata.annotations?.[RESTART_ANNOTATION] ?? "";
   index.vms.set(key, record);
   index.vmsChanged();
   return record;
+}
+
+/** A changed `memplane.io/restartedAt` annotation asks a running VM's guest to restart (a stopped VM just notes it). */
+function noteRestartRequest(record: VmRecord, vm: DeepReadonly<VirtualMachine>): void {
+  const stamp = vm.metadata.annotations?.[RESTART_ANNOTATION] ?? "";
+  if (stamp === record.restartSeen) return;
+  record.restartSeen = stamp;
+  if (stamp !== "" && record.phase === "Running") record.restartRequested = true;
 }
 
 /** A VM's resolved spec, or undefined (and the problem recorded) when it does not resolve. */

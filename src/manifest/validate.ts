@@ -355,9 +355,9 @@ function scenarioRules(spec: Json): Issue[] {
   spec.steps.forEach((step, i) => {
     if (!isMapping(step)) return;
     const at: PathSegment[] = ["spec", "steps", i];
-    const actions = (["apply", "delete", "patch"] as const).filter((a) => step[a] !== undefined);
+    const actions = (["apply", "delete", "patch", "restart"] as const).filter((a) => step[a] !== undefined);
     if (actions.length !== 1) {
-      issues.push({ path: at, message: `a step must have exactly one of apply, delete or patch (got ${actions.length === 0 ? "none" : actions.join(" and ")})` });
+      issues.push({ path: at, message: `a step must have exactly one of apply, delete, patch or restart (got ${actions.length === 0 ? "none" : actions.join(" and ")})` });
     }
     if (isMapping(step.apply)) {
       if (step.apply.kind === "Scenario") {

@@ -73,6 +73,8 @@ export interface VmBalloonVerdict extends BalloonVerdict {
 export interface HostBalloonVerdict extends BalloonVerdict {
   /** Whether the balloon driver moves toward the target this tick (a VM without tools has none). */
   step: boolean;
+  /** Pages the hypervisor may back on disk while the VM boots after a restart (Hyper-V Smart Paging); absent: none. */
+  smartPaging?: number;
 }
 
 /** Balloon targets decided VM by VM (ESXi), applied by the `balloon` controller. */
@@ -133,6 +135,10 @@ export interface PolicyPlugin {
   readonly summary: string;
   /** Where its rules come from. */
   readonly sources: readonly string[];
+  /** What the guest needs for a balloon driver on this hypervisor (`VMware Tools`, `Hyper-V Integration Services`). */
+  readonly guestTools: string;
+  /** What happens to a VM without that driver under this policy, as a clause (for advice). */
+  readonly withoutBalloonDriver: string;
   /** Plain words for the reason codes it decides with (used by explanations and docs). */
   readonly reasons: Readonly<Record<string, string>>;
   /** How it sets balloon targets. */

@@ -11,6 +11,7 @@
  */
 import { parseDuration, formatSimTime } from "../api/duration.js";
 import { memoise } from "../api/memo.js";
+import { restartManifest } from "../api/restart.js";
 import { DEFAULT_NAMESPACE, type ManifestObject, type Scenario, type ScenarioObjectRef, type ScenarioStatus, type ScenarioStep } from "../api/types.js";
 import type { LogEntryInput } from "../engine/log-entry.js";
 import { validateManifestObjectsOrThrow } from "../manifest/index.js";
@@ -69,7 +70,14 @@ function errorText(e: unknown): string {
 }
 
 /** Runs one step against the store; returns what happened in words, or throws with why it failed. */
-export function runStep(store: ResourceStore, step: DeepReadonly<ScenarioStep>): string {
+export function runStep(store: ResourceStore, step: DeepReadonly<ScenarioStep>, time: string): string {
+  if (step.restart) {
+    const ref = { kind: "VirtualMachine" as const, name: step.restart.name, namespace: step.restart.namespace };
+    const current = store.get("VirtualMachine", ref.name, ref.namespace ?? DEFAULT_NAMESPACE);
+    if (!current) throw new Error(`${refText(ref)} not found`);
+    store.apply(validateManifestObjectsOrThrow(restartManifest(current as Parameters<typeof restartManifest>[0], time), "<scenario>"));
+    return `${refText(ref)} restarted`;
+  }
   if (step.apply) {
     const objects = validateManifestObjectsOrThrow(step.apply as object, "<scenario>");
     const [outcome] = store.apply(objects);
@@ -142,7 +150,7 @@ function runScenario(store: ResourceStore, scenario: DeepReadonly<Scenario>, gen
     let result: "Applied" | "Failed";
     let message: string;
     try {
-      message = runStep(store, step);
+      message = runStep(store, step, time);
       result = "Applied";
     } catch (e) {
       message = errorText(e);

@@ -184,4 +184,14 @@ describe("advise on Dynamic Memory", () => {
     const hv = adviseManifests(clusterYaml("hyperv", [{ name: "b", tools: false, dynamicMemory: "{startup: 1Gi}" }]), { ticks: 10, whatIf: 0 });
     expect(hv.findings.find((f) => f.check === "DynamicMemoryInactive")?.message).toContain("keeps its static 4Gi");
   });
+
+  test("a VM without tools is told about Hyper-V Integration Services on a hyperv host, VMware Tools on an esxi one", () => {
+    const hv = adviseManifests(clusterYaml("hyperv", [{ name: "b", tools: false }]), { ticks: 10, whatIf: 0 });
+    const finding = hv.findings.find((f) => f.check === "NoBalloonDriver")!;
+    expect(finding.message).toContain("Hyper-V Integration Services not installed");
+    expect(finding.message).not.toMatch(/VMware|hypervisor swapping/);
+    expect(finding.fix).toContain("install Hyper-V Integration Services");
+    const esxi = adviseManifests(clusterYaml("esxi", [{ name: "b", tools: false }]), { ticks: 10, whatIf: 0 });
+    expect(esxi.findings.find((f) => f.check === "NoBalloonDriver")!.message).toContain("VMware Tools not installed), so any reclaim need goes straight to compression and hypervisor swapping");
+  });
 });

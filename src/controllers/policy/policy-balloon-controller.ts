@@ -9,7 +9,8 @@
  * the host's free memory sees what the VMs before it left, as MOM does).
  */
 import type { ReconcileContext } from "../../engine/controller.js";
-import type { HostRecord } from "../../hypervisor/ledger.js";
+import { approx } from "../../hypervisor/format.js";
+import type { HostRecord, VmRecord } from "../../hypervisor/ledger.js";
 import type { HostScopedPolicy } from "../../policies/policy.js";
 import { HostRecordController } from "../shared/record-controller.js";
 import { applyBalloonVerdict, stepBalloon } from "../shared/balloon.js";
@@ -34,7 +35,30 @@ export class PolicyBalloonController extends HostRecordController {
     for (const vm of running) {
       const verdict = rule.decide(plan, host, vm, ctx.model);
       applyBalloonVerdict(ctx, vm, host, verdict);
+      applySmartPaging(ctx, vm, host, verdict.smartPaging ?? 0);
       if (verdict.step) stepBalloon(vm, ctx);
     }
   }
+}
+
+/** Sets a VM's Smart Paging allowance and logs when Smart Paging starts and ends (Hyper-V, restart boot only). */
+function applySmartPaging(ctx: ReconcileContext, vm: VmRecord, host: HostRecord, pages: number): void {
+  const before = vm.smartPaging;
+  if (pages === before && (pages > 0 || vm.smartPaged === 0)) return;
+  ctx.model.setSmartPaging(vm, pages);
+  if ((before > 0) === (pages > 0)) return;
+  const started = pages > 0;
+  ctx.log({
+    kind: "VirtualMachine",
+    namespace: vm.namespace,
+    name: vm.name,
+    host: host.name,
+    action: started ? "SmartPagingStarted" : "SmartPagingEnded",
+    from: approx(before),
+    to: approx(pages),
+    reason: started ? "HypervSmartPaging" : "HypervBooted",
+    message: started
+      ? `restarting with less than its startup memory available on ${host.name}: up to ${approx(pages)} backed by the Smart Paging file until the guest has booted`
+      : `booted: Smart Paging ends (${approx(vm.smartPaged)} still in the Smart Paging file comes back as the guest touches it or is ballooned away)`,
+  });
 }

@@ -53,8 +53,8 @@ export class ReservationController extends VmRecordController {
         name: e.vm.name,
         host: e.vm.hostName,
         action: e.action,
-        from: e.action === "PoweredOff" ? "Running" : "Pending",
-        to: e.action === "Admitted" ? "Running" : e.action === "PoweredOff" ? "Stopped" : "Pending",
+        from: e.action === "PoweredOff" || e.action === "Restarted" ? "Running" : "Pending",
+        to: e.action === "Admitted" || e.action === "Restarted" ? "Running" : e.action === "PoweredOff" ? "Stopped" : "Pending",
         reason: e.reason,
         message: e.message,
       });

@@ -4,6 +4,7 @@
  * the simulation did (what happened, and who paid for it).
  */
 import { canBalloon } from "../../policies/balloon.js";
+import { POLICY_REGISTRY, policyOf } from "../../policies/registry.js";
 import type { ResourceReader } from "../../store/types.js";
 import { balloonCaps } from "../balloon-caps.js";
 import { balancedByHyperV, dynamicMemoryFindings, dynamicMemoryStallFix } from "./dynamic-memory.js";
@@ -53,12 +54,13 @@ export function vmFindings(model: MemoryModelReader, store: ResourceReader, obs:
     const memory = v.spec.memory;
     if (!v.spec.toolsInstalled) {
       const seen = o && o.peakHypervisorReclaimed > 0 ? ` In the simulation it was compressed/swapped up to ${size(o.peakHypervisorReclaimed)} (stall up to ${pct(o.maxStall)}).` : "";
+      const policy = (host && policyOf(host.spec.policy)) ?? POLICY_REGISTRY.esxi;
       out.push({
         severity: "warning",
         check: "NoBalloonDriver",
         object: vmObject(v),
-        message: `VMware Tools are not installed: no balloon driver, so any reclaim need goes straight to compression and hypervisor swapping, which pick pages blindly.${seen}`,
-        fix: "install VMware Tools (spec.tools.installed: true) so the guest can choose what to give up",
+        message: `no balloon driver (${policy.guestTools} not installed), so ${policy.withoutBalloonDriver}.${seen}`,
+        fix: `install ${policy.guestTools} (spec.tools.installed: true) so the guest can choose what to give up`,
         source: 'seed ("no tools no Ballooning"); docs/memory-model.md §7, §8',
       });
     }

@@ -22,6 +22,8 @@ export const esxiPolicy: PolicyPlugin = {
     "C. Waldspurger, Memory Resource Management in VMware ESX Server, OSDI 2002",
     "the seed article, How does memory ballooning work",
   ],
+  guestTools: "VMware Tools",
+  withoutBalloonDriver: "any reclaim need goes straight to compression and hypervisor swapping, which pick pages blindly",
   reasons: {
     NoBalloonDriver: "VMware Tools are not installed, so there is no balloon driver",
     BallooningDisabled: "ballooning is disabled on its host",

@@ -15,7 +15,7 @@ import { approx } from "../../hypervisor/format.js";
 import { usedOf } from "../../hypervisor/ledger.js";
 import { canBalloon } from "../balloon.js";
 import type { HostBalloonRule, HostBalloonVerdict, HostScopedPolicy, HostView, PolicyReader, VmView } from "../policy.js";
-import { balanceDynamicMemory, HYPERV_POLICY, type DynamicGuest } from "./hyperv-policy.js";
+import { balanceDynamicMemory, HYPERV_POLICY, smartPagingPages, type DynamicGuest } from "./hyperv-policy.js";
 
 export * from "./hyperv-policy.js";
 
@@ -26,6 +26,8 @@ export interface HypervSlot {
   size: number;
   /** Demand plus buffer within [minimum, maximum] (startup while booting), pages. */
   target: number;
+  /** Pages Smart Paging backs on disk: the startup memory the host cannot give a VM booting after a restart. */
+  smartPaging: number;
 }
 
 /** Hyper-V's plan for a host: the pool, whether it was short, and each Dynamic Memory VM's size. */
@@ -66,15 +68,25 @@ export function hypervPlan(host: HostView, running: readonly VmView[], reader: P
   const allocation = balanceDynamicMemory(pool, guests);
   const floors = guests.reduce((s, g) => s + g.minimum, 0);
   const slots = new Map<VmView, HypervSlot>();
-  vms.forEach((vm, i) => slots.set(vm, { guest: guests[i]!, size: allocation.sizes[i]!, target: allocation.targets[i]! }));
+  const spare = Math.max(0, host.free - host.spec.minFree);
+  vms.forEach((vm, i) => {
+    const guest = guests[i]!;
+    const smartPaging = smartPagingPages(isRestarting(vm), guest.booting, guest.startup, reader.consumed(vm) + spare);
+    slots.set(vm, { guest, size: allocation.sizes[i]!, target: allocation.targets[i]!, smartPaging });
+  });
   return { pool, contended: allocation.contended, short: floors > pool, totalWeight: guests.reduce((s, g) => s + g.weight, 0), slots };
+}
+
+/** Whether a VM's guest was restarted since power-on (rather than started from off). */
+export function isRestarting(vm: Pick<VmView, "restartedAt" | "poweredOnAt">): boolean {
+  return vm.restartedAt !== null && vm.restartedAt === vm.poweredOnAt;
 }
 
 const NO_MESSAGE = (): string => "";
 
 /** The reason code for a Dynamic Memory VM's new size. */
 function reasonFor(plan: HypervPlan, slot: HypervSlot, current: number): string {
-  if (slot.guest.booting) return plan.short ? "HypervStartupUnavailable" : "HypervBooting";
+  if (slot.guest.booting) return slot.smartPaging > 0 ? "HypervSmartPaging" : plan.short ? "HypervStartupUnavailable" : "HypervBooting";
   if (plan.contended && slot.size < slot.target) return "HypervWeight";
   if (slot.size > current) return slot.size > slot.guest.startup ? "HypervHotAdd" : "HypervGrow";
   if (slot.size < current) return "HypervBalloon";
@@ -92,13 +104,16 @@ export function hypervBalloonDecision(plan: HypervPlan, host: HostView, vm: VmVi
   const current = vm.memory - vm.balloon;
   const reason = reasonFor(plan, slot, current);
   const message = (): string => {
+    if (guest.booting && slot.smartPaging > 0) {
+      return `restarting: holds its startup memory ${approx(guest.startup)}, ${approx(slot.smartPaging)} of it in the Smart Paging file until the guest has booted (host ${host.name} has only ${approx(guest.startup - slot.smartPaging)} for it)`;
+    }
     if (guest.booting) return `booting: holds its startup memory ${approx(guest.startup)}${plan.short ? ` although host ${host.name} can give only ${approx(plan.pool)} to its Dynamic Memory VMs` : ""}`;
     const wanted = `demand ${approx(guest.demand)} + ${guest.bufferPercent}% buffer within [${approx(guest.minimum)}, ${approx(guest.maximum)}] = ${approx(target)}`;
     const short = plan.contended && size < target ? `; host ${host.name} can give its Dynamic Memory VMs only ${approx(plan.pool)}, divided by weight (${guest.weight} of ${plan.totalWeight})` : "";
     const how = size > current ? (size > guest.startup ? ", hot-added above startup" : ", balloon deflating") : ", balloon removing memory";
     return size === current ? `${wanted}${short}: holds ${approx(size)}` : `${wanted}${short}: assigned memory ${approx(current)} → ${approx(size)}${how}`;
   };
-  return { balloonMax: Math.max(0, vm.memory - guest.minimum), target: Math.max(0, vm.memory - size), reason, message, log: "significant", step: true };
+  return { balloonMax: Math.max(0, vm.memory - guest.minimum), target: Math.max(0, vm.memory - size), reason, message, log: "significant", step: true, smartPaging: slot.smartPaging };
 }
 
 /** Hyper-V's balloon rule: re-balanced every tick. */
@@ -113,16 +128,20 @@ export const hypervPolicy: HostScopedPolicy = {
   name: "hyperv",
   title: "Hyper-V Dynamic Memory",
   summary:
-    "every VM with Dynamic Memory is given its demand (committed memory) plus its memory buffer, between its minimum and maximum; memory above startup is hot-added, memory is taken back by the balloon down to the minimum, and when the host cannot give every VM that, memory beyond the minimums is divided by memory weight; a VM boots with its startup memory; there is no hypervisor swapping (Smart Paging only bridges a restart)",
+    "every VM with Dynamic Memory is given its demand (committed memory) plus its memory buffer, between its minimum and maximum; memory above startup is hot-added, memory is taken back by the balloon down to the minimum, and when the host cannot give every VM that, memory beyond the minimums is divided by memory weight; a VM boots with its startup memory; there is no hypervisor swapping (Smart Paging only bridges a restart: a VM restarting with less than its startup memory available pages the shortfall to disk until it has booted)",
   sources: [
     'Microsoft, "Hyper-V Dynamic Memory Overview" (learn.microsoft.com/windows-server/virtualization/hyper-v/dynamic-memory)',
     "Microsoft, Set-VMMemory (learn.microsoft.com/powershell/module/hyper-v/set-vmmemory): -Buffer 5 to 2000, -StartupBytes, -MinimumBytes, -MaximumBytes, -Priority",
     "docs/policies.md (what memplane simplifies)",
   ],
+  guestTools: "Hyper-V Integration Services",
+  withoutBalloonDriver: "Dynamic Memory cannot take memory back, so it keeps its static memory while the host runs short",
   reasons: {
     HypervBooting: "it is booting, so it holds its startup memory until the guest's Dynamic Memory driver runs",
     HypervStartupUnavailable:
       "it is booting and the host cannot give every booting VM its startup memory: Hyper-V would not start it from off, and Smart Paging only bridges a restart; memplane lets it boot on what the host has",
+    HypervSmartPaging:
+      "it is booting after a restart and the host cannot give it its startup memory, so Hyper-V backs the shortfall with the Smart Paging file on disk until the guest has booted",
     HypervWeight: "the host cannot give every Dynamic Memory VM its demand plus buffer, so memory beyond the minimums is divided by memory weight",
     HypervHotAdd: "its demand plus buffer is above its startup memory: Hyper-V hot-adds memory (memplane: the balloon deflates below memory − startup)",
     HypervGrow: "its demand plus buffer grew: the balloon gives back memory it took (still at or below startup)",

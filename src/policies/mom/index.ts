@@ -94,6 +94,8 @@ export const momPolicy: HostScopedPolicy = {
     "oVirt MOM, doc/balloon.rules (github.com/oVirt/mom)",
     "docs/policies.md (what memplane simplifies)",
   ],
+  guestTools: "the virtio-balloon driver (with the oVirt guest agent)",
+  withoutBalloonDriver: "MOM never balloons it, so it keeps every page it has touched while the host runs short",
   reasons: {
     MomPressure: "host free memory is below 20 % of its memory: guests shrink",
     MomCritical: "host free memory is at or below 5 % of its memory: guests shrink below their used memory and swap",

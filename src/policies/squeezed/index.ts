@@ -95,6 +95,8 @@ export const squeezedPolicy: HostScopedPolicy = {
     'the design note "Squeezed: a host memory ballooning daemon for Xen" (xapi-project.github.io/squeezed)',
     "docs/policies.md (what memplane simplifies)",
   ],
+  guestTools: "the Xen PV drivers (their balloon driver)",
+  withoutBalloonDriver: "squeezed leaves it out of balancing, so it keeps its static memory while the host runs short",
   reasons: {
     SqueezedFreeing: "freeing phase: this VM must give memory back, so it gets its γ-target now",
     SqueezedAllocating: "allocating phase: every VM that had to free memory has, so the VM gets its γ-target",
