@@ -150,7 +150,7 @@ spec:
 `;
     const result = parseManifestText(bad, "bad.yaml");
     const messages = result.errors.map((e) => `${e.line}:${e.path} ${e.message}`);
-    expect(messages.some((m) => /^7:spec\.steps\[0\] a step must have exactly one of apply, delete or patch/.test(m))).toBe(true);
+    expect(messages.some((m) => /^7:spec\.steps\[0\] a step must have exactly one of apply, delete, patch or restart/.test(m))).toBe(true);
     expect(messages.some((m) => /^8:spec\.steps\[1\]\.after must be a duration/.test(m))).toBe(true);
     expect(messages.some((m) => /^15:spec\.steps\[2\]\.apply\.spec\.reservation must not exceed spec\.memory/.test(m))).toBe(true);
     expect(messages.some((m) => /spec\.steps\[3\]\.delete\.kind must be one of Host, VirtualMachine, GuestOSProfile/.test(m))).toBe(true);
