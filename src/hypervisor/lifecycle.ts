@@ -109,10 +109,11 @@ function admit(index: ModelIndex, catalog: GuestOsCatalog, env: ModelEnvironment
   v.charged = 0;
   const touchAll = s.workload.touchAllOnBoot ?? catalog.touchesAllOnBoot(s.guestOS);
   if (touchAll) {
-    // Windows zeroes all memory at boot: every page is backed once and left free.
+    // Windows zeroes all memory at boot: every page is backed once and left free, and zero.
     const n = Math.min(v.untouched, host.free);
     v.untouched -= n;
     v.freeMapped += n;
+    v.zeroed += n;
     recharge(v, host, env.compressionRatio);
   }
 }

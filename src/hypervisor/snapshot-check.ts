@@ -20,7 +20,7 @@ export type { InvariantViolation } from "./invariants.js";
 /** VM record fields that count whole pages. */
 const VM_PAGES = [
   "memory", "reservation", "overhead",
-  "usedMapped", "usedCompressed", "usedSwapped", "freeMapped", "freeCompressed", "freeSwapped", "untouched", "balloon", "guestSwapped",
+  "usedMapped", "usedCompressed", "usedSwapped", "freeMapped", "freeCompressed", "freeSwapped", "untouched", "balloon", "guestSwapped", "zeroed",
   "sharedZero", "sharedCommon", "sharedSavings", "charged", "workingSet", "wantAllocated",
   "entitlement", "reclaim", "balloonTarget", "balloonMax", "swapTarget", "loggedEntitlement",
 ] as const;

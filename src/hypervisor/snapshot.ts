@@ -24,7 +24,8 @@ export function toSnapshot(syncedTick: number, hosts: Iterable<HostRecord>, vms:
 /**
  * Fresh records from a saved snapshot, checked whole first (snapshot-check.ts: shapes, page
  * counts, names, admission links, the ledger identities); a damaged one throws a
- * {@link ModelSnapshotError} listing the problems. Older snapshots get empty decision rings.
+ * {@link ModelSnapshotError} listing the problems. Older snapshots get empty decision rings and
+ * no boot-zeroed pages.
  */
 export function fromSnapshot(snapshot: unknown, consumed: (vm: VmRecord) => number): MemoryModelSnapshot {
   let decoded: unknown;
@@ -39,6 +40,8 @@ export function fromSnapshot(snapshot: unknown, consumed: (vm: VmRecord) => numb
     for (const r of [...(Array.isArray(s.hosts) ? s.hosts : []), ...(Array.isArray(s.vms) ? s.vms : [])]) {
       if (r !== null && typeof r === "object") r.decisions ??= [];
     }
+    // Snapshots from before boot-zeroed pages were tracked: none are known to be zero.
+    for (const r of Array.isArray(s.vms) ? s.vms : []) if (r !== null && typeof r === "object") r.zeroed ??= 0;
   }
   const check = modelSnapshotProblems(decoded, consumed);
   if (check.hosts === undefined || check.vms === undefined) throw new ModelSnapshotError(check.problems);
