@@ -77,6 +77,8 @@ export interface VmRecord {
 
   activeFast: number;
   activeSlow: number;
+  /** The working-set sample the averages follow (pages): the working set, or the latest sampled estimate. */
+  activeSample: number;
   touchCarry: number;
   /** The working set this tick (pages). */
   workingSet: number;
@@ -279,6 +281,7 @@ export function newVmRecord(key: string, namespace: string, name: string, genera
     charged: 0,
     activeFast: 0,
     activeSlow: 0,
+    activeSample: 0,
     touchCarry: 0,
     workingSet: 0,
     wantAllocated: 0,
