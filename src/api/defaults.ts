@@ -23,6 +23,7 @@ import {
   type MemoryStatesSpec,
   type ObjectMeta,
   type PageSharingSpec,
+  type ActiveMemorySpec,
   type PercentString,
   type Scenario,
   type ScenarioStep,
@@ -84,6 +85,12 @@ export const DEFAULT_PAGE_SHARING: DeepReadonly<PageSharingSpec> = deepFreeze({
   scanMinutes: 60,
 });
 
+/** Active-memory measurement (docs/memory-model.md §4): exact by default; ESXi samples 100 pages per period. */
+export const DEFAULT_ACTIVE_MEMORY: DeepReadonly<ActiveMemorySpec> = deepFreeze({
+  sampling: false,
+  samplePages: 100,
+});
+
 /** Every Host spec default (everything but the required `capacity`). */
 export const HOST_SPEC_DEFAULTS: DeepReadonly<Omit<HostSpec, "capacity">> = deepFreeze({
   vmkernelReserved: "0",
@@ -94,6 +101,7 @@ export const HOST_SPEC_DEFAULTS: DeepReadonly<Omit<HostSpec, "capacity">> = deep
   compression: { ...DEFAULT_COMPRESSION },
   swap: { ...DEFAULT_SWAP },
   pageSharing: { ...DEFAULT_PAGE_SHARING },
+  activeMemory: { ...DEFAULT_ACTIVE_MEMORY },
   policy: "esxi",
 });
 
@@ -213,6 +221,7 @@ export function defaultHostSpec(spec: Input): HostSpec {
   const compression = section(spec, "compression");
   const swap = section(spec, "swap");
   const sharing = section(spec, "pageSharing");
+  const active = section(spec, "activeMemory");
   const d = HOST_SPEC_DEFAULTS;
   return {
     capacity: canonicalQuantity(spec.capacity as string | number),
@@ -251,6 +260,10 @@ export function defaultHostSpec(spec: Input): HostSpec {
       salting: pick(sharing.salting, d.pageSharing.salting),
       largePages: pick(sharing.largePages, d.pageSharing.largePages),
       scanMinutes: pick(sharing.scanMinutes, d.pageSharing.scanMinutes),
+    },
+    activeMemory: {
+      sampling: pick(active.sampling, d.activeMemory.sampling),
+      samplePages: pick(active.samplePages, d.activeMemory.samplePages),
     },
     policy: pick(spec.policy, d.policy),
   };

@@ -98,6 +98,16 @@ export interface PageSharingSpec {
 }
 
 /**
+ * How the host measures active memory (docs/memory-model.md §4). With `sampling` off (the
+ * default) ACTV follows the working set exactly; on, each VM's working set is estimated from
+ * `samplePages` random pages per `Mem.SamplePeriod`, as ESXi does, so ACTV has a sampling error.
+ */
+export interface ActiveMemorySpec {
+  sampling: boolean;
+  samplePages: number;
+}
+
+/**
  * The reclamation policies a host can run, one key per policy. The policy registry
  * (src/policies/registry.ts) fills it in, so the names are written once, there, and this layer
  * imports nothing above it.
@@ -118,6 +128,7 @@ export interface HostSpec {
   compression: CompressionSpec;
   swap: SwapSpec;
   pageSharing: PageSharingSpec;
+  activeMemory: ActiveMemorySpec;
   policy: ReclamationPolicy;
 }
 

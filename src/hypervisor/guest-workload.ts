@@ -5,15 +5,13 @@
  * guest-free while the host keeps them), and its working set is touched, faulting in swapped,
  * compressed and guest-swapped pages. The active estimate and the stall percentage follow.
  */
+import { ACTIVE_SAMPLING, updateActiveEstimate } from "./active-memory.js";
 import { type ModelEnvironment, roundRandom } from "./environment.js";
 import { type HostRecord, type VmRecord, consumedOf, freeOf, moveFreeToUsed, moveUsedToFree, recharge, usedOf } from "./ledger.js";
 import { workloadAt } from "./resolved.js";
 
 /** Latencies (seconds per fault) that are not per-host settings (docs/memory-model.md, *Cost of reclamation*). */
 export const FAULT_LATENCY = { decompress: 20e-6, guestPageIn: 1e-3 } as const;
-
-/** Active-memory sampling: Mem.SamplePeriod and the fast/slow time constants, seconds (docs/memory-model.md, *Active memory estimate*). */
-export const ACTIVE_SAMPLING = { samplePeriod: 60, fastSeconds: 60, slowSeconds: 240 } as const;
 
 /** Steps a running VM's guest workload by one tick of `dt` seconds ending at `timeSeconds` (nothing without its host). */
 export function stepGuest(v: VmRecord, host: HostRecord | undefined, env: ModelEnvironment, timeSeconds: number, dt: number): void {
@@ -35,16 +33,8 @@ export function stepGuest(v: VmRecord, host: HostRecord | undefined, env: ModelE
   v.touchCarry -= touches;
   if (touches > 0 && ws > 0) access(v, host, env, touches, ws);
 
-  // Active estimate: fast and slow moving averages of the sampled working set.
-  if (v.activeFast === 0 && v.activeSlow === 0 && timeSeconds - v.poweredOnAt <= dt) {
-    v.activeFast = ws;
-    v.activeSlow = ws;
-  } else {
-    const af = 1 - Math.exp(-dt / ACTIVE_SAMPLING.fastSeconds);
-    const as = 1 - Math.exp(-dt / ACTIVE_SAMPLING.slowSeconds);
-    v.activeFast += af * (ws - v.activeFast);
-    v.activeSlow += as * (ws - v.activeSlow);
-  }
+  // Active estimate: fast and slow moving averages of the (sampled) working set.
+  updateActiveEstimate(v, host, env, timeSeconds - v.poweredOnAt, dt, ws);
   updateStall(v, host, dt);
 }
 

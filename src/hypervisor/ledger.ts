@@ -61,6 +61,11 @@ export interface VmRecord {
   untouched: number;
   balloon: number;
   guestSwapped: number;
+  /**
+   * Guest-free pages the guest zeroed at boot (Windows) and has not written since: all of them
+   * host-mapped, so `zeroed ≤ freeMapped`. The sharing scan collapses them (docs/memory-model.md §9).
+   */
+  zeroed: number;
 
   /** Pages of the VM scanned for sharing (coverage = scanned / memory). */
   scanned: number;
@@ -72,6 +77,8 @@ export interface VmRecord {
 
   activeFast: number;
   activeSlow: number;
+  /** The working-set sample the averages follow (pages): the working set, or the latest sampled estimate. */
+  activeSample: number;
   touchCarry: number;
   /** The working set this tick (pages). */
   workingSet: number;
@@ -199,10 +206,25 @@ export function splitProportional(n: number, buckets: readonly number[]): number
   return out;
 }
 
+/**
+ * Takes n pages out of the guest-free mapped pages (the guest writes them, the balloon pins
+ * them, or the host pages them out): the boot-zeroed ones among them go in proportion, so a
+ * zeroed page touched by the guest stops being zero and `zeroed ≤ freeMapped` keeps holding.
+ */
+export function takeFreeMapped(v: VmRecord, n: number): void {
+  if (n <= 0) return;
+  if (v.zeroed > 0) {
+    const left = v.freeMapped - n;
+    const lost = Math.max(v.zeroed - Math.max(0, left), Math.min(v.zeroed, Math.round((n * v.zeroed) / v.freeMapped)));
+    v.zeroed -= lost;
+  }
+  v.freeMapped -= n;
+}
+
 /** Moves n guest-free pages to used, keeping each page where the host holds it. */
 export function moveFreeToUsed(v: VmRecord, n: number): void {
   const [m, c, s] = splitProportional(n, [v.freeMapped, v.freeCompressed, v.freeSwapped]);
-  v.freeMapped -= m!;
+  takeFreeMapped(v, m!);
   v.freeCompressed -= c!;
   v.freeSwapped -= s!;
   v.usedMapped += m!;
@@ -225,7 +247,7 @@ export function moveUsedToFree(v: VmRecord, n: number): void {
 export function releaseGuestPages(v: VmRecord, n: number, from: "free" | "used"): void {
   if (from === "free") {
     const [m, c, s] = splitProportional(n, [v.freeMapped, v.freeCompressed, v.freeSwapped]);
-    v.freeMapped -= m!;
+    takeFreeMapped(v, m!);
     v.freeCompressed -= c!;
     v.freeSwapped -= s!;
   } else {
@@ -261,6 +283,7 @@ export function newVmRecord(key: string, namespace: string, name: string, genera
     untouched: 0,
     balloon: 0,
     guestSwapped: 0,
+    zeroed: 0,
     scanned: 0,
     sharedZero: 0,
     sharedCommon: 0,
@@ -268,6 +291,7 @@ export function newVmRecord(key: string, namespace: string, name: string, genera
     charged: 0,
     activeFast: 0,
     activeSlow: 0,
+    activeSample: 0,
     touchCarry: 0,
     workingSet: 0,
     wantAllocated: 0,

@@ -115,13 +115,14 @@ function admit(index: ModelIndex, catalog: GuestOsCatalog, env: ModelEnvironment
   zeroAtBoot(catalog, env, v, host);
 }
 
-/** A guest that zeroes its memory at boot (Windows) backs every page it can once and leaves it free. */
+/** A guest that zeroes its memory at boot (Windows) backs every page it can once and leaves it free, and zero. */
 function zeroAtBoot(catalog: GuestOsCatalog, env: ModelEnvironment, v: VmRecord, host: HostRecord): void {
   const touchAll = v.spec.workload.touchAllOnBoot ?? catalog.touchesAllOnBoot(v.spec.guestOS);
   if (!touchAll) return;
   const n = Math.min(v.untouched, Math.max(0, host.free));
   v.untouched -= n;
   v.freeMapped += n;
+  v.zeroed = v.freeMapped; // every free page in RAM is zero after the boot's zeroing
   recharge(v, host, env.compressionRatio);
 }
 
@@ -129,7 +130,7 @@ function zeroAtBoot(catalog: GuestOsCatalog, env: ModelEnvironment, v: VmRecord,
  * A guest restart (docs/memory-model.md, *Restarting a guest*): the VM stays powered on and
  * keeps its reservation, overhead and every host page it holds, but the guest OS starts again —
  * what it used becomes free, its own swap is discarded, its workload timeline and active
- * estimate start over, and a guest that zeroes memory at boot touches its untouched pages again.
+ * estimate start over, and a guest that zeroes memory at boot zeroes its pages again.
  * The balloon is kept (the driver reloads with the guest and the policy sets its target again).
  */
 function restartGuest(index: ModelIndex, catalog: GuestOsCatalog, env: ModelEnvironment, v: VmRecord, timeSeconds: number): void {
@@ -147,6 +148,7 @@ function restartGuest(index: ModelIndex, catalog: GuestOsCatalog, env: ModelEnvi
   v.activeSlow = 0;
   v.touchCarry = 0;
   v.workingSet = 0;
+  v.activeSample = 0;
   v.wantAllocated = 0;
   zeroAtBoot(catalog, env, v, host);
 }

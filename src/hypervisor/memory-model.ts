@@ -51,7 +51,8 @@ export { ModelSnapshotError } from "./snapshot-check.js";
 export type { MemoryModelSnapshot } from "./snapshot.js";
 export { BALLOON_DRIVER_TIMEOUT_SECONDS } from "./mechanisms/balloon.js";
 export { SHARING_FULL_SPEED_FACTOR } from "./mechanisms/page-sharing.js";
-export { ACTIVE_SAMPLING, FAULT_LATENCY } from "./guest-workload.js";
+export { FAULT_LATENCY } from "./guest-workload.js";
+export { ACTIVE_SAMPLING } from "./active-memory.js";
 export { newVmRecord } from "./ledger.js";
 
 /** The ESXi-like implementation of {@link MemoryModel}. */

@@ -61,6 +61,8 @@ export interface ResolvedHost {
   compression: { enabled: boolean; maxPercent: number };
   swap: { capacity: number; writePerSecond: number; readPerSecond: number; swapInLatency: number };
   pageSharing: { enabled: boolean; salting: boolean; largePages: boolean; scanMinutes: number };
+  /** ACTV measured by sampling `samplePages` random pages per sample period (off: exact). */
+  activeMemory: { sampling: boolean; samplePages: number };
   policy: HostSpec["policy"];
 }
 
@@ -88,6 +90,7 @@ export function resolveHost(spec: DeepReadonly<HostSpec>): ResolvedHost {
       swapInLatency: resolveField("spec.swap.swapInLatency", parseDuration, spec.swap.swapInLatency),
     },
     pageSharing: { ...spec.pageSharing },
+    activeMemory: { ...HOST_SPEC_DEFAULTS.activeMemory, ...spec.activeMemory }, // a spec stored before the field existed
     policy: spec.policy ?? HOST_SPEC_DEFAULTS.policy, // a spec written to the store without defaulting
   };
 }

@@ -20,8 +20,8 @@ export type { InvariantViolation } from "./invariants.js";
 /** VM record fields that count whole pages. */
 const VM_PAGES = [
   "memory", "reservation", "overhead",
-  "usedMapped", "usedCompressed", "usedSwapped", "freeMapped", "freeCompressed", "freeSwapped", "untouched", "balloon", "guestSwapped",
-  "sharedZero", "sharedCommon", "sharedSavings", "charged", "workingSet", "wantAllocated",
+  "usedMapped", "usedCompressed", "usedSwapped", "freeMapped", "freeCompressed", "freeSwapped", "untouched", "balloon", "guestSwapped", "zeroed",
+  "sharedZero", "sharedCommon", "sharedSavings", "charged", "workingSet", "activeSample", "wantAllocated",
   "entitlement", "reclaim", "balloonTarget", "balloonMax", "swapTarget", "loggedEntitlement", "smartPaging", "smartPaged",
 ] as const;
 /** VM record fields that are finite numbers ≥ 0 (seconds, averages, fractions). */
@@ -124,7 +124,7 @@ export function modelSnapshotProblems(snapshot: unknown, consumed: (vm: VmRecord
     if (!Array.isArray(h.decisions)) problem("decisions must be a list");
     if (!isObject(h.spec)) return problem("spec must be an object");
     for (const f of HOST_SPEC_PAGES) if (!isCount(h.spec[f])) problem(`spec.${f} must be a whole number of pages ≥ 0 (got ${show(h.spec[f])})`);
-    for (const part of ["states", "ballooning", "compression", "swap", "pageSharing"]) if (!isObject(h.spec[part])) problem(`spec.${part} must be an object`);
+    for (const part of ["states", "ballooning", "compression", "swap", "pageSharing", "activeMemory"]) if (!isObject(h.spec[part])) problem(`spec.${part} must be an object`);
     checkSpecNumbers(h.spec, "spec", problem);
     if (!Array.isArray(h.vms)) return problem("vms must be a list of VM keys");
     for (const key of h.vms as unknown[]) {

@@ -3,6 +3,7 @@
  * `"Infinity"`), with the tick the model last synced at. Saved inside engine snapshots and
  * `state.json` (docs/library.md, *Snapshots*).
  */
+import { HOST_SPEC_DEFAULTS } from "../api/defaults.js";
 import type { HostRecord, VmRecord } from "./ledger.js";
 import { ModelSnapshotError, modelSnapshotProblems } from "./snapshot-check.js";
 
@@ -24,7 +25,8 @@ export function toSnapshot(syncedTick: number, hosts: Iterable<HostRecord>, vms:
 /**
  * Fresh records from a saved snapshot, checked whole first (snapshot-check.ts: shapes, page
  * counts, names, admission links, the ledger identities); a damaged one throws a
- * {@link ModelSnapshotError} listing the problems. Older snapshots get empty decision rings.
+ * {@link ModelSnapshotError} listing the problems. Older snapshots get empty decision rings, no
+ * boot-zeroed pages, exact active memory and their working set as the last active sample.
  */
 export function fromSnapshot(snapshot: unknown, consumed: (vm: VmRecord) => number): MemoryModelSnapshot {
   let decoded: unknown;
@@ -42,6 +44,13 @@ export function fromSnapshot(snapshot: unknown, consumed: (vm: VmRecord) => numb
     }
     for (const v of Array.isArray(s.vms) ? s.vms : []) {
       if (v !== null && typeof v === "object" && !("restartSeen" in v)) Object.assign(v, { restartSeen: "", restartRequested: false, restartedAt: null, smartPaging: 0, smartPaged: 0 });
+    }
+    // Snapshots from before boot-zeroed pages were tracked: none are known to be zero.
+    for (const r of Array.isArray(s.vms) ? s.vms : []) if (r !== null && typeof r === "object") r.zeroed ??= 0;
+    // ... and before active-memory sampling: exact, following the working set.
+    for (const r of Array.isArray(s.vms) ? s.vms : []) if (r !== null && typeof r === "object") r.activeSample ??= r.workingSet;
+    for (const r of Array.isArray(s.hosts) ? s.hosts : []) {
+      if (r !== null && typeof r === "object" && r.spec !== null && typeof r.spec === "object") r.spec.activeMemory ??= { ...HOST_SPEC_DEFAULTS.activeMemory };
     }
   }
   const check = modelSnapshotProblems(decoded, consumed);

@@ -1,7 +1,8 @@
 /**
  * fast-check generators of random clusters for property tests: hosts with a few VMs each, every
  * knob that changes reclamation drawn at random (reservations, limits, tools, guest OS, shares,
- * workload peaks, guest swap, balloon driver health, compression, page sharing, swap space;
+ * workload peaks, guest swap, balloon driver health, compression, page sharing, swap space,
+ * sampled active memory;
  * Dynamic Memory on hosts running `hyperv`),
  * and the manifests that build them.
  */
@@ -29,6 +30,7 @@ const hostFields = {
   maxPercent: fc.constantFrom(65, 100),
   compression: fc.boolean(),
   salting: fc.boolean(),
+  activeSampling: fc.boolean(),
   swapCapacityGi: fc.constantFrom(0, 2, 64),
 };
 
@@ -57,6 +59,7 @@ export function manifests(hosts: readonly HostCase[]): object[] {
         compression: { enabled: h.compression },
         pageSharing: { salting: h.salting, largePages: false, scanMinutes: 1 },
         swap: h.swapCapacityGi ? { capacity: `${h.swapCapacityGi}Gi` } : {},
+        ...(h.activeSampling ? { activeMemory: { sampling: true, samplePages: 20 } } : {}),
         ...(h.policy === undefined ? {} : { policy: h.policy }),
       },
     });

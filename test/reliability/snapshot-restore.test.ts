@@ -82,6 +82,7 @@ const DAMAGE: [string, (s: Snap) => unknown, string][] = [
   ],
   ["a negative ledger", (s) => void (model(s).vms[0]!.usedMapped = -5), "usedMapped must be a whole number of pages ≥ 0 (got -5)"],
   ["a ledger that breaks §2", (s) => void (model(s).vms[0]!.usedMapped += 1), "guest ledger"],
+  ["boot-zeroed pages beyond the guest-free mapped ones", (s) => void (model(s).vms[0]!.zeroed = model(s).vms[0]!.freeMapped + 1), "zeroed"],
   ["a fractional page count", (s) => void (model(s).hosts[0]!.free = 1.5), "free must be a whole number of pages ≥ 0 (got 1.5)"],
   ["model memory: banana", (s) => void (model(s).vms[0]!.memory = "banana"), 'memory must be a whole number of pages ≥ 0 (got "banana")'],
   ["a VM listed twice in the model", (s) => void model(s).vms.push(structuredClone(model(s).vms[0]!)), "is listed twice"],

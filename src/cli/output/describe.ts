@@ -15,9 +15,11 @@ import type {
   VirtualMachineMemoryStatus,
   WorkloadPhase,
 } from "../../api/types.js";
+import { HOST_SPEC_DEFAULTS } from "../../api/defaults.js";
 import { DEFAULT_NAMESPACE } from "../../api/types.js";
 import { isPercentString, quantityToPages } from "../../api/quantity.js";
 import type { DeepReadonly } from "../../store/types.js";
+import { ACTIVE_SAMPLING } from "../../hypervisor/active-memory.js";
 import { paint } from "../terminal.js";
 import { ageSince } from "./age.js";
 import { humanQuantity } from "./columns.js";
@@ -323,6 +325,8 @@ export function describeHost(host: DeepReadonly<Host>, vms: readonly DeepReadonl
       ? `enabled, salting ${ps.salting ? "on" : "off"}, large pages ${ps.largePages ? "on" : "off"}, full scan every ${ps.scanMinutes}m`
       : "disabled",
   );
+  const am = s.activeMemory ?? HOST_SPEC_DEFAULTS.activeMemory; // stored before the field existed
+  w.field(1, "Active Memory", am.sampling ? `sampled, ${am.samplePages} pages per VM every ${ACTIVE_SAMPLING.samplePeriod}s` : "exact (the working set)");
   w.section(1, "Memory States (% of minFree)");
   w.field(2, "clear", threshold(s.memoryStates.clear, minFreePages));
   w.field(2, "soft", threshold(s.memoryStates.soft, minFreePages));

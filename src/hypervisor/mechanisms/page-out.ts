@@ -6,7 +6,7 @@
  * the VM's swap file.
  */
 import { type ModelEnvironment, roundRandom } from "../environment.js";
-import { type HostRecord, type VmRecord, compressedOf, mappedOf, recharge, swappedOf } from "../ledger.js";
+import { type HostRecord, type VmRecord, compressedOf, mappedOf, recharge, swappedOf, takeFreeMapped } from "../ledger.js";
 
 /** What a swap-controller page-out did this tick. */
 export interface PageOutResult {
@@ -96,7 +96,7 @@ export function swapOutPages(
     const sUsed = Math.min(fromUsed - cUsed, Math.round(toSwap * usedShare));
     const sFree = toSwap - sUsed;
     v.usedMapped -= cUsed + sUsed;
-    v.freeMapped -= cFree + sFree;
+    takeFreeMapped(v, cFree + sFree);
     v.usedCompressed += cUsed;
     v.freeCompressed += cFree;
     v.usedSwapped += sUsed;

@@ -1,9 +1,10 @@
 /**
  * Transparent page sharing (docs/memory-model.md, *Page sharing*): the scan covers a VM's memory
- * once per `scanMinutes` (faster below high); zero pages are shared within a VM and, with
- * salting off, identical pages across VMs of the same guest OS (one VM of each group keeps the
- * copy). Savings never take consumption below the reservation, and a copy-on-write break needs
- * a free host page.
+ * once per `scanMinutes` (faster below high); zero pages — the pages a guest zeroed at boot and
+ * has not written since, plus the workload's `zeroPages` share of the rest — are shared within a
+ * VM whatever the salting and, with salting off, identical pages across VMs of the same guest OS
+ * (one VM of each group keeps the copy). Savings never take consumption below the reservation,
+ * and a copy-on-write break needs a free host page.
  */
 import type { ModelEnvironment } from "../environment.js";
 import { type HostRecord, type VmRecord, compressedOf, mappedOf, recharge } from "../ledger.js";
@@ -33,7 +34,8 @@ export function scanSharing(host: HostRecord, vms: readonly VmRecord[], env: Mod
     }
     const coverage = v.memory > 0 ? v.scanned / v.memory : 0;
     const mapped = mappedOf(v);
-    v.sharedZero = Math.floor(coverage * mapped * (v.spec.workload.zeroPages / 100));
+    const bootZeroed = Math.min(v.zeroed, mapped);
+    v.sharedZero = Math.floor(coverage * (bootZeroed + (mapped - bootZeroed) * (v.spec.workload.zeroPages / 100)));
     v.sharedCommon = ps.salting ? 0 : Math.floor(coverage * mapped * (v.spec.workload.commonPages / 100));
     if (!ps.salting && v.sharedCommon > 0) {
       const g = groups.get(v.spec.guestOS) ?? [];

@@ -33,6 +33,7 @@ describe("applyDefaults", () => {
       compression: { enabled: true, maxPercent: 10 },
       swap: { capacity: "unlimited", writeRate: "256Mi", readRate: "256Mi", swapInLatency: "1ms" },
       pageSharing: { enabled: true, salting: true, largePages: true, scanMinutes: 60 },
+      activeMemory: { sampling: false, samplePages: 100 },
       policy: "esxi",
     });
     expect(out.metadata).toEqual({ name: "esx-01" });

@@ -74,6 +74,9 @@ const HOST_FIELDS = [
   "spec.pageSharing.salting",
   "spec.pageSharing.largePages",
   "spec.pageSharing.scanMinutes",
+  "spec.activeMemory",
+  "spec.activeMemory.sampling",
+  "spec.activeMemory.samplePages",
   "spec.policy",
 ] as const satisfies readonly FieldPaths<Authored<Host>>[];
 
@@ -242,6 +245,7 @@ describe("schemas agree with types.ts", () => {
       compression: { enabled: true, maxPercent: 10 },
       swap: { capacity: "unlimited", writeRate: "256Mi", readRate: "256Mi", swapInLatency: "1ms" },
       pageSharing: { enabled: true, salting: true, largePages: true, scanMinutes: 60 },
+      activeMemory: { sampling: true, samplePages: 100 },
       policy: "mom",
     },
   };
