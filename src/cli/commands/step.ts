@@ -1,6 +1,7 @@
 /**
- * `memplane step [--ticks N | --duration D] [--state DIR] [--log-format text|json] [--quiet]` —
- * advance the saved simulation and print the log entries of the new ticks.
+ * `memplane step [--ticks N | --duration D] [--state DIR] [--log-format text|json] [-q | -v]` —
+ * advance the saved simulation and print the log entries of the new ticks (text sums up runs of
+ * target changes unless `-v`).
  */
 import { Option, type Command } from "commander";
 import { formatSimTime } from "../../api/duration.js";
@@ -17,6 +18,7 @@ interface StepOptions {
   state: string;
   logFormat: "text" | "json";
   quiet: boolean;
+  verbose: boolean;
 }
 
 /** Registers `step` on the program. */
@@ -27,9 +29,10 @@ export function registerStep(program: Command, ctx: CliContext): void {
     .addOption(new Option("--ticks <n>", "ticks to advance").argParser(parseTicks))
     .addOption(new Option("--duration <d>", "simulated time to advance, e.g. 90s, 5m").argParser(parseDurationOption).conflicts("ticks"))
     .addOption(logFormatOption())
-    .option("-q, --quiet", "print nothing but errors", false);
+    .option("-q, --quiet", "print nothing but errors", false)
+    .option("-v, --verbose", "print every log entry (each target change; else the text log sums up runs of target changes)", false);
   addServerOptions(addStateOption(cmd, ctx.env))
-    .addHelpText("after", "\nExamples:\n  memplane step\n  memplane step --ticks 60\n  memplane step --duration 5m --log-format json\n")
+    .addHelpText("after", "\nExamples:\n  memplane step\n  memplane step --ticks 60\n  memplane step --duration 5m -v     # every log entry, each target change included\n  memplane step --duration 5m --log-format json\n")
     .action(async (opts: StepOptions & { server?: string }) => {
       if (opts.server !== undefined || ctx.env.MEMPLANE_SERVER) {
         throw new UsageError(
@@ -42,7 +45,7 @@ export function registerStep(program: Command, ctx: CliContext): void {
       let result;
       try {
         const ticks = ticksFor(opts, session.tickSeconds, 1);
-        result = await simulate(session.engine, ticks, term, { logFormat: opts.logFormat, quiet: opts.quiet });
+        result = await simulate(session.engine, ticks, term, { logFormat: opts.logFormat, quiet: opts.quiet, verbose: opts.verbose });
         session.save();
       } finally {
         session.close();
