@@ -1,14 +1,15 @@
 /**
- * Runs ticks for `run` and `step`: streams each log entry to stdout as it is emitted (text via
- * `formatLogText` with host states, or JSON lines), shows a progress bar on a TTY for long runs,
+ * Runs ticks for `run` and `step`: streams the log to stdout as it is emitted (JSON lines, every
+ * text entry with `verbose`, else the text story of {@link LogStory}, with host states), shows a progress bar on a TTY for long runs,
  * and stops cleanly after the current tick on Ctrl-C so the caller can still save. When stdout's
  * reader goes away (`| head -1`) printing stops; the ticks still run (the caller saves them)
  * unless the caller keeps nothing and asks to stop there too.
  */
-import { formatSimTime } from "../api/duration.js";
+import { formatSimTime, parseDuration } from "../api/duration.js";
 import type { Engine } from "../engine/engine.js";
 import { formatLogJson, formatLogText } from "../engine/log-format.js";
 import type { LogEntry } from "../engine/log-entry.js";
+import { LogStory } from "./output/log-story.js";
 import { ProgressBar } from "./output/progress.js";
 import type { Terminal } from "./terminal.js";
 
@@ -19,6 +20,8 @@ export interface SimulateOptions {
   quiet?: boolean;
   /** Stop after the current tick once stdout is closed (for a run whose only product is its output). */
   stopWhenOutputCloses?: boolean;
+  /** Text: print every entry instead of coalescing runs of target changes ({@link LogStory}). */
+  verbose?: boolean;
 }
 
 /** What happened. */
@@ -44,15 +47,72 @@ export function logLine(entry: LogEntry, engine: Engine, format: "text" | "json"
   });
 }
 
+/** Simulated seconds of an entry's `time` (0 if unreadable, which the engine never writes). */
+function entrySeconds(entry: LogEntry): number {
+  try {
+    return parseDuration(entry.time);
+  } catch {
+    return 0;
+  }
+}
+
+/** How a log stream prints (the options of `run`, `step` and `run --watch`). */
+export interface LogStreamOptions {
+  logFormat: "text" | "json";
+  quiet?: boolean;
+  verbose?: boolean;
+}
+
+/**
+ * Prints an engine's log as it is emitted: JSON lines, or with `verbose` every text entry as it
+ * comes; else the text story ({@link LogStory}), a tick at a time. Call {@link tickDone} after
+ * each tick and {@link close} at the end (it prints what the story still holds).
+ */
+export class LogStream {
+  /** Log entries emitted while subscribed (printed or not). */
+  entries = 0;
+  private readonly story: LogStory | undefined;
+  private readonly subscription: { unsubscribe(): void };
+
+  /** `beforePrint` runs before each batch of lines (e.g. to clear a progress bar). */
+  constructor(
+    private readonly engine: Engine,
+    private readonly term: Terminal,
+    private readonly options: LogStreamOptions,
+    private readonly beforePrint: () => void = () => {},
+  ) {
+    this.story = options.logFormat === "text" && options.verbose !== true && options.quiet !== true ? new LogStory(engine.model) : undefined;
+    this.subscription = engine.logs$.subscribe((entry) => {
+      this.entries++;
+      if (this.story === undefined) this.print([entry]);
+      else this.story.entry(entry, entrySeconds(entry));
+    });
+  }
+
+  /** After each tick: the story's lines for it. */
+  tickDone(): void {
+    if (this.story !== undefined) this.print(this.story.endTick(this.engine.tick, this.engine.timeSeconds));
+  }
+
+  /** Stops listening and prints the story's summaries of what is still changing. */
+  close(): void {
+    this.subscription.unsubscribe();
+    if (this.story !== undefined) this.print(this.story.finish(this.engine.tick, this.engine.timeSeconds));
+  }
+
+  private print(entries: readonly LogEntry[]): void {
+    if (this.options.quiet === true || this.term.outputClosed || entries.length === 0) return;
+    this.beforePrint();
+    for (const entry of entries) this.term.out(logLine(entry, this.engine, this.options.logFormat, this.term.color) + "\n");
+  }
+}
+
 /** Steps `engine` `ticks` times, printing its log entries as they come. */
 export async function simulate(engine: Engine, ticks: number, term: Terminal, options: SimulateOptions): Promise<SimulateResult> {
   const bar = new ProgressBar(term.stderr, ticks, !options.quiet && term.stderr.isTTY === true);
-  let logEntries = 0;
-  const subscription = engine.logs$.subscribe((entry) => {
-    logEntries++;
-    if (options.quiet || term.outputClosed) return;
-    if (term.stdout.isTTY) bar.clear(); // the bar and the log share the terminal
-    term.out(logLine(entry, engine, options.logFormat, term.color) + "\n");
+  // the bar and the log share the terminal
+  const log = new LogStream(engine, term, options, () => {
+    if (term.stdout.isTTY) bar.clear();
   });
   let interrupted = false;
   const onSigint = (): void => {
@@ -66,6 +126,7 @@ export async function simulate(engine: Engine, ticks: number, term: Terminal, op
     while (ticksRun < ticks && !interrupted && !readerGone()) {
       engine.step(1);
       ticksRun++;
+      log.tickDone();
       if (Date.now() - lastYield >= YIELD_EVERY_MS) {
         bar.update(ticksRun, formatSimTime(engine.timeSeconds));
         await new Promise((resolve) => setImmediate(resolve));
@@ -74,8 +135,8 @@ export async function simulate(engine: Engine, ticks: number, term: Terminal, op
     }
   } finally {
     process.off("SIGINT", onSigint);
-    subscription.unsubscribe();
+    log.close();
     bar.clear();
   }
-  return { ticksRun, logEntries, interrupted, outputClosed: ticksRun < ticks && !interrupted && readerGone() };
+  return { ticksRun, logEntries: log.entries, interrupted, outputClosed: ticksRun < ticks && !interrupted && readerGone() };
 }

@@ -35,7 +35,7 @@ export function explainHost(engine: Engine, name: string, tick?: number): Explan
   const lines = [
     `host ${name}, ${tickAt(at, ts)}: ${host.state}; free ${size(host.free)} of ${size(spec.capacity)} capacity${spec.vmkernelReserved > 0 ? ` (vmkernel ${size(spec.vmkernelReserved)})` : ""}.`,
     thresholds,
-    hostStateSentence(host, rec, at, ts, true),
+    hostStateSentence(host, rec, at, ts, true, model.vmsOf(host)),
   ];
   const vms = model.vmsOf(host);
   if (vms.length > 0) {

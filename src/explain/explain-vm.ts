@@ -26,6 +26,7 @@ import { ExplainError } from "./errors.js";
 import { explainReader, liveBalloon, liveEntitlement, liveHostBalloon, liveSwap } from "./live.js";
 import { modelOf, tickToExplain } from "./model-access.js";
 import { hostStateSentence } from "./host-words.js";
+import { reclaimCause } from "./cause.js";
 import { paragraph, pct, size, tickAt } from "./words.js";
 
 /** An explanation: the text, the stored decision records it used and any decisions recomputed now. */
@@ -85,7 +86,11 @@ export function explainVm(engine: Engine, name: string, namespace = "default", t
   const ent = liveEntitlement(model, host, vm, at);
   const bal = liveBalloon(reader, policy, host, vm, at);
   const swap = liveSwap(reader, model, policy, host, vm, at);
-  lines[0] = `${header}: Running; consumes ${size(model.consumed(vm))} of ${size(vm.memory)}, entitlement ${size(vm.entitlement)}, balloon ${size(vm.balloon)}, compressed ${size(compressedOf(vm))}, swapped ${size(swappedOf(vm))}, stall ${pct(vm.stallPercent)}.`;
+  const numbers = `Running; consumes ${size(model.consumed(vm))} of ${size(vm.memory)}, entitlement ${size(vm.entitlement)}, balloon ${size(vm.balloon)}, compressed ${size(compressedOf(vm))}, swapped ${size(swappedOf(vm))}, stall ${pct(vm.stallPercent)}.`;
+  // the cause in time first, then the numbers
+  const cause = reclaimCause(engine.store.get("VirtualMachine", name, namespace)?.status?.conditions, model, policy, host, vm, ts);
+  if (cause === undefined) lines[0] = `${header}: ${numbers}`;
+  else lines.splice(0, 1, `${header}: ${cause}.`, numbers);
   if (adm) lines.push(admissionText(adm, ts));
   if (ent) lines.push(entitlementText(ent, host.name, ts, true));
   if (bal) lines.push(balloonText(bal, recBal, vm, ts, true));
@@ -93,7 +98,7 @@ export function explainVm(engine: Engine, name: string, namespace = "default", t
   if (swap) lines.push(swapText(swap, balloonDoneWords(policy, swap, vm, host), ts, true));
   else lines.push(`Compression and hypervisor swapping: ${policy.title} does not compress or swap guest memory, so nothing is paged out by the hypervisor on host ${host.name}.`);
   if (vm.stallPercent > 0) lines.push(stallText(vm));
-  lines.push(hostStateSentence(host, recHost, at, ts, true));
+  lines.push(hostStateSentence(host, recHost, at, ts, true, model.vmsOf(host)));
   return { text: lines.join("\n") + "\n", records, live: [ent, bal, swap].filter((r): r is NonNullable<typeof r> => r !== undefined), tick: at };
 }
 
@@ -203,12 +208,17 @@ export function balloonText(b: BalloonDecision, recorded: BalloonDecision | unde
     return `Balloon: none — binding cap: no driver. ${why}; any reclaim need goes straight to compression and hypervisor swapping, which pick pages blindly (docs/memory-model.md §7–§8).`;
   }
   const memory = vm.memory;
+  // caps that limit nothing are not caps: no reservation (memory − 0), no maxBalloon set
   const others = (["maxPercent", "osFloor", "reservation", "maxBalloon"] as const)
-    .filter((c) => c !== b.binding)
+    .filter((c) => c !== b.binding && b.caps[c] !== null && !(c === "reservation" && b.caps.reservation >= memory))
     .map((c) => `${c} ${size(b.caps[c])}`)
     .join(", ");
-  const atMax = b.target >= b.balloonMax && b.balloonMax > 0;
-  const head = `Balloon ${size(b.balloon)}, target ${size(b.target)}${atMax ? " = its maximum" : `, maximum ${size(b.balloonMax)}`} — binding cap: ${b.binding}: ${capText(b, memory)} (other caps: ${others}).`;
+  const otherCaps = others === "" ? "" : ` (other caps: ${others})`;
+  // the lowest cap binds only when the balloon or its target reaches it (or it allows no balloon at all)
+  const binds = b.balloonMax === 0 || Math.max(b.target, b.balloon) >= b.balloonMax;
+  const head = binds
+    ? `Balloon ${size(b.balloon)}, target ${size(b.target)}${b.balloonMax > 0 ? " = its maximum" : ""} — binding cap: ${b.binding}: ${capText(b, memory)}${otherCaps}.`
+    : `Balloon ${size(b.balloon)}, target ${size(b.target)}, maximum ${size(b.balloonMax)} — below every cap, so no cap binds; the lowest is ${b.binding}: ${capText(b, memory)}${otherCaps}.`;
   let why: string;
   if (b.reason === "OverLimit") why = `The target is min(maximum, balloon + reclaim ${size(b.reclaim)}) because it consumes more than its limit — reclaimed even though host is ${b.hostState}.`;
   else if (b.reason.startsWith("HostState"))

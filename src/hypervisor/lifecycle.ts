@@ -14,6 +14,9 @@ import type { ModelIndex } from "./model-index.js";
 export interface PowerEvent {
   vm: VmRecord;
   action: "Admitted" | "AdmissionDenied" | "PoweredOff" | "Restarted";
+  /** The VM's phase before and after (equal when a Pending VM is denied for a new reason, or a running guest restarts). */
+  from: VmRecord["phase"];
+  to: VmRecord["phase"];
   reason: string;
   message: string;
 }
@@ -30,14 +33,14 @@ export function runAdmission(index: ModelIndex, catalog: GuestOsCatalog, env: Mo
     if (v.phase !== "Running") continue;
     if (!v.spec.powerOn) {
       release(index, v, "Stopped", { admitted: false, reason: "PoweredOff", message: "powerState is Off" });
-      events.push({ vm: v, action: "PoweredOff", reason: "PowerStateOff", message: `powered off on ${v.hostName}; released ${v.memory} pages` });
+      events.push({ vm: v, action: "PoweredOff", from: "Running", to: "Stopped", reason: "PowerStateOff", message: `powered off on ${v.hostName}; released ${v.memory} pages` });
     } else if (v.spec.hostName !== v.hostName) {
       const from = v.hostName;
       release(index, v, "Pending", { admitted: false, reason: "Migrating", message: `moving from ${from} to ${v.spec.hostName}` });
-      events.push({ vm: v, action: "PoweredOff", reason: "HostChanged", message: `powered off on ${from} to move to ${v.spec.hostName}` });
+      events.push({ vm: v, action: "PoweredOff", from: "Running", to: "Pending", reason: "HostChanged", message: `powered off on ${from} to move to ${v.spec.hostName}` });
     } else if (v.restartRequested) {
       restartGuest(index, catalog, env, v, timeSeconds);
-      events.push({ vm: v, action: "Restarted", reason: "GuestRestart", message: `guest OS restarted on ${v.hostName} (memplane.io/restartedAt is ${JSON.stringify(v.restartSeen)})` });
+      events.push({ vm: v, action: "Restarted", from: "Running", to: "Running", reason: "GuestRestart", message: `guest OS restarted on ${v.hostName} (memplane.io/restartedAt is ${JSON.stringify(v.restartSeen)})` });
     }
     v.restartRequested = false;
   }
@@ -50,14 +53,15 @@ export function runAdmission(index: ModelIndex, catalog: GuestOsCatalog, env: Mo
     }
     v.hostName = v.spec.hostName;
     const verdict = admissionVerdict(index, v);
+    const from = v.phase;
     if (verdict.admitted) {
       admit(index, catalog, env, v, timeSeconds);
-      events.push({ vm: v, action: "Admitted", reason: verdict.reason, message: verdict.message });
+      events.push({ vm: v, action: "Admitted", from, to: "Running", reason: verdict.reason, message: verdict.message });
     } else {
       const changed = v.admission.reason !== verdict.reason || v.phase !== "Pending";
       v.phase = "Pending";
       v.admission = verdict;
-      if (changed) events.push({ vm: v, action: "AdmissionDenied", reason: verdict.reason, message: verdict.message });
+      if (changed) events.push({ vm: v, action: "AdmissionDenied", from, to: "Pending", reason: verdict.reason, message: verdict.message });
     }
   }
   return events;
@@ -189,7 +193,7 @@ export function emergencyReclaim(index: ModelIndex, env: ModelEnvironment, host:
     if (host.free >= 0) break;
     const message = `host ${host.name} lost memory (capacity now ${fmt(host.spec.capacity)}); powered off to keep free memory ≥ 0`;
     release(index, v, "Pending", { admitted: false, reason: "InsufficientMemory", message });
-    events.push({ vm: v, action: "PoweredOff", reason: "HostMemoryLost", message });
+    events.push({ vm: v, action: "PoweredOff", from: "Running", to: "Pending", reason: "HostMemoryLost", message });
   }
   return events;
 }

@@ -19,7 +19,7 @@ import { UsageError } from "../errors.js";
 import { readManifests } from "../manifests.js";
 import { applyValidated } from "../../engine/apply-validated.js";
 import { WriteSession, buildEngine, openStateDirectory, type EngineSettings } from "../session.js";
-import { logLine } from "../simulate.js";
+import { LogStream } from "../simulate.js";
 import type { Terminal } from "../terminal.js";
 import { formatApplyOutcome } from "./apply.js";
 
@@ -35,6 +35,8 @@ export interface WatchRunOptions {
   logFormat: "text" | "json";
   state?: string;
   quiet: boolean;
+  /** Text: every log entry instead of the coalesced story. */
+  verbose?: boolean;
   settings: EngineSettings;
 }
 
@@ -105,9 +107,7 @@ export async function runWatch(opts: WatchRunOptions, ctx: CliContext): Promise<
   try {
     const engine = session ? session.engine : await buildEngine(undefined, opts.settings, "");
     report(applyValidated(engine, objects), term, opts.quiet);
-    const logs = engine.logs$.subscribe((entry) => {
-      if (!opts.quiet) term.out(logLine(entry, engine, opts.logFormat, term.color) + "\n");
-    });
+    const logs = new LogStream(engine, term, opts);
     const done = stopSignal();
     const startTick = engine.tick;
     // speed 0 pauses the clock: the files are still watched and applied
@@ -119,6 +119,7 @@ export async function runWatch(opts: WatchRunOptions, ctx: CliContext): Promise<
             step: () => {
               try {
                 engine.step(1);
+                logs.tickDone();
               } catch (err) {
                 term.err(toCliError(err).error.lines().join("\n") + "\n");
                 done.stop("tick failed");
@@ -152,7 +153,7 @@ export async function runWatch(opts: WatchRunOptions, ctx: CliContext): Promise<
     const why = await done.promise;
     clock?.stop();
     clearInterval(poller);
-    logs.unsubscribe();
+    logs.close();
     if (session) session.save();
     if (!opts.quiet) {
       const at = `tick ${engine.tick} (${formatSimTime(engine.timeSeconds)})`;

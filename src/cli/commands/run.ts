@@ -1,8 +1,9 @@
 /**
  * `memplane run -f PATH... [--ticks N | --duration 10m] [--tick 1s] [--seed N]
- * [--log-format text|json] [--state DIR]` — apply manifests to a fresh simulation (or the one
- * saved in `--state`), run it and stream the reconciliation log; with `--state` the final
- * state and log are saved there. Without `--state` nothing touches the disk.
+ * [--log-format text|json] [--state DIR] [-q | -v]` — apply manifests to a fresh simulation (or
+ * the one saved in `--state`), run it and stream the reconciliation log (text sums up runs of
+ * target changes unless `-v`); with `--state` the final state and log are saved there. Without
+ * `--state` nothing touches the disk.
  */
 import { Option, type Command } from "commander";
 import { formatSimTime } from "../../api/duration.js";
@@ -53,13 +54,13 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .addOption(logFormatOption())
     .option("--state <dir>", "load the simulation from DIR if saved there, and save the final state and log to it")
     .option("-q, --quiet", "print nothing but errors", false)
-    .option("-v, --verbose", `print a line per applied object even when there are more than ${SUMMARY_ABOVE} (else one summary line)`, false)
+    .option("-v, --verbose", `print every log entry (each target change; else the text log sums up runs of target changes) and a line per applied object even when there are more than ${SUMMARY_ABOVE}`, false)
     .option("--report <file>", "when the run ends, write its HTML report (charts of memory per host and VM) to FILE")
     .option("-w, --watch", "keep running in real time and re-apply the files whenever they change (until Ctrl-C, or --ticks/--duration)", false)
     .addOption(new Option("--speed <x>", "with --watch: simulated seconds per real second (default 1)").argParser(parseSpeed))
     .addHelpText(
       "after",
-      "\nExamples:\n  memplane run -f manifests/examples/seed-story\n  memplane run -f cluster/ --duration 1h --tick 5s --log-format json > log.jsonl\n  memplane run -f cluster/ --ticks 120 --state ./.memplane\n  memplane run -f big/ --ticks 10 -v    # a line per applied object, however many\n",
+      "\nExamples:\n  memplane run -f manifests/examples/seed-story\n  memplane run -f cluster/ --duration 1h --tick 5s --log-format json > log.jsonl\n  memplane run -f cluster/ --ticks 120 --state ./.memplane\n  memplane run -f manifests/examples/seed-story -v   # every log entry, each target change included\n  memplane run -f big/ --ticks 10 -v    # a line per applied object, however many\n",
     )
     .action(async (opts: RunOptions) => {
       if (opts.speed !== undefined && !opts.watch) throw new UsageError("--speed only applies with --watch (run without --watch simulates as fast as it can)");
@@ -108,7 +109,7 @@ async function applyAndRun(engine: Engine, objects: ManifestObject[], opts: RunO
   const ticks = ticksFor(opts, tickSeconds, Math.ceil(DEFAULT_RUN_SECONDS / tickSeconds - 1e-9));
   // without --state or --report the log is the run's only product: a closed stdout ends the run
   const keepsNothing = opts.state === undefined && opts.report === undefined;
-  return simulate(engine, ticks, term, { logFormat: opts.logFormat, quiet: opts.quiet, stopWhenOutputCloses: keepsNothing });
+  return simulate(engine, ticks, term, { logFormat: opts.logFormat, quiet: opts.quiet, verbose: opts.verbose, stopWhenOutputCloses: keepsNothing });
 }
 
 /** Reports the end of the run on stderr; Ctrl-C exits 130. */

@@ -1,7 +1,7 @@
 /**
- * `memplane step [--ticks N | --duration D] [--state DIR | --server URL] [--log-format text|json] [--quiet]` —
+ * `memplane step [--ticks N | --duration D] [--state DIR | --server URL] [--log-format text|json] [-q | -v]` —
  * advance the saved simulation (or a running `memplane serve`, paused or not) and print the log
- * entries of the new ticks.
+ * entries of the new ticks (text sums up runs of target changes unless `-v`).
  */
 import { Option, type Command } from "commander";
 import { formatSimTime } from "../../api/duration.js";
@@ -21,6 +21,7 @@ interface StepOptions {
   state: string;
   logFormat: "text" | "json";
   quiet: boolean;
+  verbose: boolean;
 }
 
 /** Registers `step` on the program. */
@@ -31,11 +32,12 @@ export function registerStep(program: Command, ctx: CliContext): void {
     .addOption(new Option("--ticks <n>", "ticks to advance").argParser(parseTicks))
     .addOption(new Option("--duration <d>", "simulated time to advance, e.g. 90s, 5m").argParser(parseDurationOption).conflicts("ticks"))
     .addOption(logFormatOption())
-    .option("-q, --quiet", "print nothing but errors", false);
+    .option("-q, --quiet", "print nothing but errors", false)
+    .option("-v, --verbose", "print every log entry (each target change; else the text log sums up runs of target changes)", false);
   addServerOptions(addStateOption(cmd, ctx.env))
     .addHelpText(
       "after",
-      "\nWith --server, the server steps its own clock by that much at once (paused or not; see `memplane clock`)\nand saves; the entries printed are those of the ticks stepped.\n\nExamples:\n  memplane step\n  memplane step --ticks 60\n  memplane step --duration 5m --log-format json\n  memplane clock pause --server http://127.0.0.1:8080 && memplane step --server http://127.0.0.1:8080 --duration 30s\n",
+      "\nWith --server, the server steps its own clock by that much at once (paused or not; see `memplane clock`)\nand saves; the entries printed are those of the ticks stepped.\n\nExamples:\n  memplane step\n  memplane step --ticks 60\n  memplane step --duration 5m -v     # every log entry, each target change included\n  memplane step --duration 5m --log-format json\n  memplane clock pause --server http://127.0.0.1:8080 && memplane step --server http://127.0.0.1:8080 --duration 30s\n",
     )
     .action(async (opts: StepOptions & RemoteFlags) => {
       const term = ctx.terminal();
@@ -46,7 +48,7 @@ export function registerStep(program: Command, ctx: CliContext): void {
       let result;
       try {
         const ticks = ticksFor(opts, session.tickSeconds, 1);
-        result = await simulate(session.engine, ticks, term, { logFormat: opts.logFormat, quiet: opts.quiet });
+        result = await simulate(session.engine, ticks, term, { logFormat: opts.logFormat, quiet: opts.quiet, verbose: opts.verbose });
         session.save();
       } finally {
         session.close();
@@ -56,7 +58,6 @@ export function registerStep(program: Command, ctx: CliContext): void {
       if (!opts.quiet) term.err(`advanced ${result.ticksRun} tick${result.ticksRun === 1 ? "" : "s"} to ${at}; ${result.logEntries} log entr${result.logEntries === 1 ? "y" : "ies"}\n`);
     });
 }
-
 
 /** Ticks per `POST /clock/step` request (ten minutes of one-second ticks), so each answers well within the client's timeout. */
 const STEP_CHUNK_TICKS = 600;

@@ -10,7 +10,7 @@
 import { injectable } from "inversify";
 import type { ReconcileContext } from "../../engine/controller.js";
 import { climbTarget, stateForFree, stateRank, thresholdPages } from "../../hypervisor/formulas.js";
-import { describeState } from "../../policies/host-state.js";
+import { describeClimb, describeState } from "../../policies/host-state.js";
 import { hostObjectKey } from "../shared/context.js";
 import { HostRecordController } from "../shared/record-controller.js";
 import type { HostRecord } from "../../hypervisor/ledger.js";
@@ -53,8 +53,10 @@ export class HostStateController extends HostRecordController {
       hysteresisPercent: spec.states.hysteresis,
       holdSeconds: spec.states.holdSeconds,
     });
-    const message = describeState(host);
-    ctx.log({ kind: "Host", name: host.name, host: host.name, action: "StateChanged", from, to, reason: stateRank(to) > stateRank(from) ? "FreeMemoryFell" : "FreeMemoryRecovered", message });
+    const fell = stateRank(to) > stateRank(from);
+    // a fall names the threshold free is below; a climb the one it rose above (not the one it is still below)
+    const message = fell ? describeState(host) : describeClimb(host, from);
+    ctx.log({ kind: "Host", name: host.name, host: host.name, action: "StateChanged", from, to, reason: fell ? "FreeMemoryFell" : "FreeMemoryRecovered", message });
     ctx.store.recordEvent(hostObjectKey(host), stateRank(to) >= stateRank("hard") ? "Warning" : "Normal", "StateChanged", `${from} → ${to}: ${message}`);
   }
 }

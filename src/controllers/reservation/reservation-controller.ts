@@ -53,8 +53,8 @@ export class ReservationController extends VmRecordController {
         name: e.vm.name,
         host: e.vm.hostName,
         action: e.action,
-        from: e.action === "PoweredOff" || e.action === "Restarted" ? "Running" : "Pending",
-        to: e.action === "Admitted" || e.action === "Restarted" ? "Running" : e.action === "PoweredOff" ? "Stopped" : "Pending",
+        // a phase change only when there is one (a Pending VM denied for a new reason stays Pending)
+        ...(e.from !== e.to ? { from: e.from, to: e.to } : {}),
         reason: e.reason,
         message: e.message,
       });

@@ -272,8 +272,9 @@ function conditionOfType(conditions: readonly Readonly<Condition>[], index: numb
   return undefined;
 }
 
-/** The BalloonDriverReady condition: no tools, a stuck driver past the timeout, or running (slow or not). */
+/** The BalloonDriverReady condition: not running, no tools, a stuck driver past the timeout, or running (slow or not). */
 function driverCondition(vm: VmRecord): CondInput {
+  if (vm.phase !== "Running") return cond("BalloonDriverReady", false, "NotRunning", `the VM is ${vm.phase}: no guest runs, so no balloon driver`);
   if (!vm.spec.toolsInstalled) return cond("BalloonDriverReady", false, "ToolsNotInstalled", "no tools installed: the VM cannot be ballooned");
   if (vm.spec.balloonDriver === "stuck" && vm.driverIdleSeconds >= BALLOON_DRIVER_TIMEOUT_SECONDS) {
     return cond("BalloonDriverReady", false, "Unresponsive", `balloon driver has not moved for ${Math.round(vm.driverIdleSeconds)}s`);
@@ -286,8 +287,8 @@ const NO_SLOTS: readonly number[] = [];
 /** The slots of the status `memory` quantities, and of the `rates`. */
 const MEMORY_SLOTS: readonly number[] = [1, 2, 3, 4, 5, 6, 7, 8, 32, 10, 11, 12, 13, 14, 15, 16, 17];
 const RATE_SLOTS: readonly number[] = [18, 19, 20, 21, 22];
-/** Tools installed, stuck-driver idle seconds, past the timeout. */
-const DRIVER_SLOTS: readonly number[] = [26, 27, 28];
+/** Phase, tools installed, stuck-driver idle seconds, past the timeout. */
+const DRIVER_SLOTS: readonly number[] = [0, 26, 27, 28];
 /** Balloon and its maximum. */
 const BALLOON_SLOTS: readonly number[] = [7, 9];
 const COMPRESSED_SLOTS: readonly number[] = [12];
