@@ -372,7 +372,8 @@ export interface MemplaneEvent {
   apiVersion: "v1";
   kind: "Event";
   metadata: ObjectMeta;
-  involvedObject: { kind: ManifestKind; name: string; namespace?: string };
+  /** The object the event is about: `uid` and `apiVersion` are absent in events saved before they were recorded. */
+  involvedObject: { kind: ManifestKind; name: string; namespace?: string; uid?: string; apiVersion?: string };
   type: "Normal" | "Warning";
   reason: string;
   message: string;

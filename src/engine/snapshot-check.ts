@@ -61,8 +61,8 @@ function eventProblems(e: Json, tick: number): string[] {
   for (const key of Object.keys(e)) if (!allowed.has(key)) out.push(`${key}: unknown field of an Event`);
   if (e.apiVersion !== "v1") out.push(`apiVersion: must be "v1" (got ${show(e.apiVersion)})`);
   const o = e.involvedObject;
-  if (!isJsonObject(o) || !isManifestKind(o.kind) || !isName(o.name) || (o.namespace !== undefined && !isName(o.namespace))) {
-    out.push("involvedObject: must be { kind, name, namespace? } of a memplane object");
+  if (!isJsonObject(o) || !isManifestKind(o.kind) || !isName(o.name) || (o.namespace !== undefined && !isName(o.namespace)) || (o.uid !== undefined && !isText(o.uid)) || (o.apiVersion !== undefined && !isText(o.apiVersion))) {
+    out.push("involvedObject: must be { kind, name, namespace?, uid?, apiVersion? } of a memplane object");
   }
   if (e.type !== "Normal" && e.type !== "Warning") out.push(`type: must be Normal or Warning (got ${show(e.type)})`);
   if (!isName(e.reason)) out.push(`reason: must be a non-empty string (got ${show(e.reason)})`);
