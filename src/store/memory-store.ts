@@ -230,8 +230,12 @@ export class MemoryStore implements ResourceStore {
     table.size--;
     table.sortedCells = undefined;
     table.listCache = undefined;
-    ++this.#resourceVersion;
-    this.#emit("DELETED", cell.object);
+    const resourceVersion = String(++this.#resourceVersion);
+    // as in Kubernetes, a DELETED event carries the deletion's resourceVersion, so a watcher resuming from it misses nothing
+    if (this.#changes.observed) {
+      const gone = cell.object;
+      this.#emit("DELETED", freezeShallow({ ...gone, metadata: freezeShallow({ ...gone.metadata, resourceVersion }) }) as Frozen);
+    }
     return true;
   }
 
