@@ -6,16 +6,17 @@
  * sets `metadata.resourceVersion` is a compare-and-swap (409 `Conflict` when stale).
  */
 import { KIND_INFO } from "../api/kinds.js";
-import type { ManifestObject } from "../api/types.js";
+import type { ManagedFieldsEntry, ManifestObject, StoredMeta } from "../api/types.js";
 import { formatManifestError, validateManifestObjects } from "../manifest/index.js";
 import type { MemoryStore } from "../store/memory-store.js";
 import { applyJsonPatch, applyMergePatch } from "./patch.js";
 import { BODY_SOURCE, notFoundMessage, type ApiObject } from "./resources.js";
+import { updatedOwnership } from "./server-side-apply.js";
 import type { ResourceRoute } from "./routes.js";
 import { HttpError, badRequest, notFound } from "./status.js";
 
-/** The patch content types the server applies. */
-export const PATCH_TYPES = ["application/merge-patch+json", "application/json-patch+json"] as const;
+/** The patch content types the server applies (server-side apply's is handled by server-side-apply.ts). */
+export const PATCH_TYPES = ["application/merge-patch+json", "application/json-patch+json", "application/apply-patch+yaml"] as const;
 
 /** The media type of a `Content-Type` header, lower-cased, without parameters. */
 export function mediaType(header: string | undefined): string {
@@ -70,12 +71,20 @@ export function desiredFromPatched(current: ApiObject, patched: unknown): { obje
   return { object, resourceVersion: m.resourceVersion as string | undefined };
 }
 
-/** Validates `desired` like `memplane apply` and stores it over the current object. */
-export function storeDesired(store: MemoryStore, desired: Record<string, unknown>, resourceVersion: string | undefined): ApiObject {
+/** `desired` validated and defaulted like `memplane apply` does (422 listing every error). */
+export function validatedDesired(desired: Record<string, unknown>): ManifestObject {
   const result = validateManifestObjects(desired, BODY_SOURCE);
   if (result.errors.length > 0) throw new HttpError(422, "Invalid", result.errors.map(formatManifestError).join("\n"));
-  const validated = result.objects[0]!;
-  const metadata = resourceVersion === undefined ? validated.metadata : { ...validated.metadata, resourceVersion };
+  return result.objects[0]!;
+}
+
+/** Validates `desired` and stores it over the current object (with new field owners when given). */
+export function storeDesired(store: MemoryStore, desired: Record<string, unknown>, resourceVersion: string | undefined, managedFields?: ManagedFieldsEntry[]): ApiObject {
+  const validated = validatedDesired(desired);
+  const { managedFields: _dropped, ...rest } = validated.metadata; // validation never keeps any: the store's stay unless given
+  const metadata: StoredMeta = rest;
+  if (resourceVersion !== undefined) metadata.resourceVersion = resourceVersion;
+  if (managedFields !== undefined) metadata.managedFields = managedFields;
   return store.update({ ...validated, metadata } as ManifestObject) as ApiObject;
 }
 
@@ -89,8 +98,11 @@ export function storedObject(store: MemoryStore, route: ResourceRoute & { name: 
   return current;
 }
 
-/** Applies a merge or JSON patch (`type`, from {@link PATCH_TYPES}) to the object `route` names. */
-export function patchResource(store: MemoryStore, route: ResourceRoute & { name: string }, type: string, text: string): ApiObject {
+/**
+ * Applies a merge or JSON patch (`type`, from {@link PATCH_TYPES}) to the object `route` names;
+ * `fieldManager` becomes the owner of the fields it changes when the object has field owners.
+ */
+export function patchResource(store: MemoryStore, route: ResourceRoute & { name: string }, type: string, text: string, fieldManager = "unknown"): ApiObject {
   if (!KIND_INFO[route.kind].schemaFile) throw new HttpError(405, "MethodNotAllowed", `${KIND_INFO[route.kind].plural} cannot be patched`);
   let patch: unknown;
   try {
@@ -101,5 +113,6 @@ export function patchResource(store: MemoryStore, route: ResourceRoute & { name:
   const current = storedObject(store, route);
   const patched = type === "application/json-patch+json" ? applyJsonPatch(plain(current), patch) : applyMergePatch(plain(current), patch);
   const { object, resourceVersion } = desiredFromPatched(current, patched);
-  return storeDesired(store, object, resourceVersion);
+  const owners = updatedOwnership(current, validatedDesired(object) as unknown as Record<string, unknown>, fieldManager);
+  return storeDesired(store, object, resourceVersion, owners);
 }

@@ -1,7 +1,7 @@
 /**
  * The requests on resource paths, as Kubernetes clients make them: `GET` (list with label and
  * field selectors, one object, or a watch), `POST` (create), `PUT` (replace), `PATCH` (merge or
- * JSON patch), `DELETE` (with kubectl's `DeleteOptions` body: dry run, preconditions), and the
+ * JSON patch, or server-side apply), `DELETE` (with kubectl's `DeleteOptions` body: dry run, preconditions), and the
  * `/status` subresource (read-only: the simulation writes status).
  */
 import type * as http from "node:http";
@@ -13,6 +13,7 @@ import { PATCH_TYPES, mediaType, patchResource, storedObject, unsupportedPatch }
 import { booleanParam, dryRunParam, resourceVersionParam, timeoutSecondsParam } from "./query.js";
 import { createResource, getResource, listResources, listResponse, notFoundMessage, objectFromBody, replaceResource } from "./resources.js";
 import type { ResourceRoute } from "./routes.js";
+import { APPLY_PATCH_TYPE, fieldManagerParam, serverSideApply } from "./server-side-apply.js";
 import { HttpError, badRequest, methodNotAllowed, notFound, successStatus } from "./status.js";
 import { watchResources, type StreamTarget } from "./watch.js";
 import type { WatchHistory } from "./watch-history.js";
@@ -107,8 +108,17 @@ export async function handleResource(ctx: ResourceContext, req: http.IncomingMes
     const type = mediaType(req.headers["content-type"]);
     if (!(PATCH_TYPES as readonly string[]).includes(type)) throw unsupportedPatch(type, PATCH_TYPES);
     const dryRun = dryRunParam(params);
+    const fieldManager = fieldManagerParam(params);
+    if (type === APPLY_PATCH_TYPE) {
+      if (fieldManager === undefined) throw badRequest("PATCH requests with apply content type (server-side apply) must name a fieldManager: ?fieldManager=NAME");
+      const force = booleanParam(params, "force");
+      const text = await readBody(req, limits.maxBodyBytes);
+      const existed = engine.store.get(route.kind, named.name, route.namespace) !== undefined;
+      send(res, existed ? 200 : 201, writes.run(dryRun, (e) => serverSideApply(storeOf(e), named, text, { name: fieldManager, force })));
+      return;
+    }
     const text = await readBody(req, limits.maxBodyBytes);
-    send(res, 200, writes.run(dryRun, (e) => patchResource(storeOf(e), named, type, text)));
+    send(res, 200, writes.run(dryRun, (e) => patchResource(storeOf(e), named, type, text, fieldManager)));
     return;
   }
   if (method === "DELETE") {
