@@ -42,6 +42,20 @@ export interface ObjectMeta {
   /** Bumped on every write (decimal string, as Kubernetes). */
   resourceVersion?: string;
   creationTimestamp?: SimTimestamp;
+  /** Field owners (server-side apply); set by `memplane serve`, accepted and ignored in manifests ({@link StoredMeta}). */
+  managedFields?: readonly object[];
+}
+
+/** Metadata as the store holds it: {@link ObjectMeta} with typed field owners (server-side apply through `memplane serve`). */
+export type StoredMeta = Omit<ObjectMeta, "managedFields"> & { managedFields?: ManagedFieldsEntry[] };
+
+/** One field manager's fields (Kubernetes' ManagedFieldsEntry, FieldsV1: `{"f:spec":{"f:memory":{}}}`). */
+export interface ManagedFieldsEntry {
+  manager: string;
+  operation: "Apply" | "Update";
+  apiVersion: string;
+  fieldsType: "FieldsV1";
+  fieldsV1: Record<string, unknown>;
 }
 
 /** A Kubernetes-style condition; `lastTransitionTime` changes only when `status` flips. */
@@ -385,7 +399,8 @@ export interface MemplaneEvent {
   apiVersion: "v1";
   kind: "Event";
   metadata: ObjectMeta;
-  involvedObject: { kind: ManifestKind; name: string; namespace?: string };
+  /** The object the event is about: `uid` and `apiVersion` are absent in events saved before they were recorded. */
+  involvedObject: { kind: ManifestKind; name: string; namespace?: string; uid?: string; apiVersion?: string };
   type: "Normal" | "Warning";
   reason: string;
   message: string;

@@ -61,8 +61,8 @@ function eventProblems(e: Json, tick: number): string[] {
   for (const key of Object.keys(e)) if (!allowed.has(key)) out.push(`${key}: unknown field of an Event`);
   if (e.apiVersion !== "v1") out.push(`apiVersion: must be "v1" (got ${show(e.apiVersion)})`);
   const o = e.involvedObject;
-  if (!isJsonObject(o) || !isManifestKind(o.kind) || !isName(o.name) || (o.namespace !== undefined && !isName(o.namespace))) {
-    out.push("involvedObject: must be { kind, name, namespace? } of a memplane object");
+  if (!isJsonObject(o) || !isManifestKind(o.kind) || !isName(o.name) || (o.namespace !== undefined && !isName(o.namespace)) || (o.uid !== undefined && !isText(o.uid)) || (o.apiVersion !== undefined && !isText(o.apiVersion))) {
+    out.push("involvedObject: must be { kind, name, namespace?, uid?, apiVersion? } of a memplane object");
   }
   if (e.type !== "Normal" && e.type !== "Warning") out.push(`type: must be Normal or Warning (got ${show(e.type)})`);
   if (!isName(e.reason)) out.push(`reason: must be a non-empty string (got ${show(e.reason)})`);
@@ -74,10 +74,26 @@ function eventProblems(e: Json, tick: number): string[] {
   return out;
 }
 
+/** The object without `metadata.managedFields` (store-managed, so not in the manifest schemas). */
+function withoutManagedFields(o: Json): Json {
+  const { managedFields: _owners, ...metadata } = o.metadata as Json;
+  return { ...o, metadata };
+}
+
+/** Problems of `metadata.managedFields` (server-side apply's field owners), when present. */
+function managedFieldsProblems(value: unknown): string[] {
+  if (value === undefined) return [];
+  const ok =
+    Array.isArray(value) &&
+    value.every((e) => isJsonObject(e) && isText(e.manager) && (e.operation === "Apply" || e.operation === "Update") && isText(e.apiVersion) && e.fieldsType === "FieldsV1" && isJsonObject(e.fieldsV1));
+  return ok ? [] : ["metadata.managedFields: must be a list of { manager, operation: Apply|Update, apiVersion, fieldsType: FieldsV1, fieldsV1 }"];
+}
+
 /** Problems of the store-managed metadata every stored object has. */
 function managedProblems(metadata: Json, resourceVersion: number): string[] {
   const out: string[] = [];
   if (!isText(metadata.uid) || metadata.uid === "") out.push("metadata.uid: missing (every stored object has one)");
+  out.push(...managedFieldsProblems(metadata.managedFields));
   if (!isCount(metadata.generation) || metadata.generation < 1) out.push(`metadata.generation: must be a whole number ≥ 1 (got ${show(metadata.generation)})`);
   const rv = metadata.resourceVersion;
   if (!isText(rv) || !/^[1-9][0-9]{0,15}$/.test(rv) || Number(rv) > resourceVersion) {
@@ -127,7 +143,7 @@ function storeProblems(store: unknown, tick: number, problems: string[]): { obje
     } else {
       let validation;
       try {
-        validation = validateObject(o);
+        validation = validateObject(withoutManagedFields(o));
       } catch (e) {
         local.push(`cannot be validated: ${errorMessage(e)}`);
       }

@@ -184,6 +184,12 @@ export class TickWrites {
     const namespace = e.namespace !== undefined && NAMESPACED_KINDS.has(e.kind) ? e.namespace : DEFAULT_NAMESPACE;
     const involved = namespaceOf(e.kind, e.namespace);
     const base = `${e.name}.${e.reason.toLowerCase().replace(/[^a-z0-9-]+/g, "-")}`;
+    const about = this.store.get(e.kind, e.name, involved);
+    const uid = about?.metadata.uid;
+    const involvedObject: MemplaneEvent["involvedObject"] = { kind: e.kind, name: e.name };
+    if (involved !== undefined) involvedObject.namespace = involved;
+    if (uid !== undefined) involvedObject.uid = uid;
+    if (about !== undefined) involvedObject.apiVersion = about.apiVersion;
     for (let n = 1; ; n++) {
       const name = n === 1 ? base : `${base}.${n}`;
       const existing = this.store.get("Event", name, namespace);
@@ -192,7 +198,7 @@ export class TickWrites {
           apiVersion: "v1",
           kind: "Event",
           metadata: { name, namespace },
-          involvedObject: involved === undefined ? { kind: e.kind, name: e.name } : { kind: e.kind, name: e.name, namespace: involved },
+          involvedObject,
           type: e.type,
           reason: e.reason,
           message: e.message,
@@ -206,9 +212,10 @@ export class TickWrites {
         return;
       }
       const o = existing.involvedObject;
-      if (o.kind === e.kind && o.name === e.name && o.namespace === involved && existing.reason === e.reason) {
+      if (o.kind === e.kind && o.name === e.name && o.namespace === involved && existing.reason === e.reason && (o.uid === undefined || o.uid === uid)) {
         this.store.update({
           ...(existing as MemplaneEvent),
+          involvedObject,
           type: e.type,
           message: e.message,
           source: { component: e.component },

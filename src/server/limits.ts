@@ -28,6 +28,10 @@ export interface ServerLimits {
   maxStreamBufferTotalBytes: number;
   /** How long an ended stream may take to deliver its last bytes before its connection is closed. Default 10 s. */
   streamEndTimeoutMs: number;
+  /** Real time between BOOKMARK events of a watch with `allowWatchBookmarks=true`. Default 30 s. */
+  watchBookmarkIntervalMs: number;
+  /** Changes kept for watches that resume from a resourceVersion (older ones are 410 Gone). Default 10 000. */
+  watchHistoryEvents: number;
 }
 
 /** The default {@link ServerLimits}. */
@@ -43,6 +47,8 @@ export const DEFAULT_SERVER_LIMITS: Readonly<ServerLimits> = Object.freeze({
   maxStreamBufferBytes: 8 * 1024 * 1024,
   maxStreamBufferTotalBytes: 64 * 1024 * 1024,
   streamEndTimeoutMs: 10_000,
+  watchBookmarkIntervalMs: 30_000,
+  watchHistoryEvents: 10_000,
 });
 
 /** The defaults with `overrides` applied; a limit that is not a whole number ≥ 1 is an Error naming it. */

@@ -36,3 +36,24 @@ function describeValues(values: readonly string[]): string {
   const shown = values.slice(0, 3).map((v) => JSON.stringify(v.length > 40 ? v.slice(0, 40) + "…" : v));
   return shown.join(", ") + (values.length > 3 ? ", …" : "");
 }
+
+/**
+ * `?resourceVersion=N`: undefined when absent or empty, else a whole number ≥ 0 (400 otherwise;
+ * memplane's resourceVersions are counters).
+ */
+export function resourceVersionParam(params: URLSearchParams): number | undefined {
+  const values = params.getAll("resourceVersion");
+  if (values.length === 0 || (values.length === 1 && values[0] === "")) return undefined;
+  const value = values.length === 1 ? values[0]! : "";
+  if (!/^\d{1,15}$/.test(value)) throw badRequest(`resourceVersion must be a resourceVersion this server handed out (a whole number), got ${describeValues(values)}`);
+  return Number(value);
+}
+
+/** `?timeoutSeconds=N`: undefined when absent or 0, else milliseconds; 400 unless a whole number ≥ 0. */
+export function timeoutSecondsParam(params: URLSearchParams): number | undefined {
+  const values = params.getAll("timeoutSeconds");
+  if (values.length === 0) return undefined;
+  const value = values.length === 1 ? values[0]! : "";
+  if (!/^\d{1,9}$/.test(value)) throw badRequest(`timeoutSeconds must be a whole number of seconds ≥ 0, got ${describeValues(values)}`);
+  return Number(value) === 0 ? undefined : Number(value) * 1000;
+}

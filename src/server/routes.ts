@@ -3,6 +3,7 @@
  *
  * - `/apis/memplane.io/v1alpha1/hosts[/NAME]`, `…/guestosprofiles[/NAME]`, `…/scenarios[/NAME]`
  * - `/apis/memplane.io/v1alpha1/namespaces/NS/virtualmachines[/NAME]`, `/apis/memplane.io/v1alpha1/virtualmachines`
+ * - `…/NAME/status` of every memplane.io kind: the status subresource
  * - `/api/v1/namespaces/NS/events[/NAME]`, `/api/v1/events`
  * - `/apply`, `/logs`, `/metrics`, `/healthz`, and discovery at `/apis/memplane.io/v1alpha1`.
  * - `/clock` (GET, PATCH: pause, resume, speed) and `/clock/step` (POST `?ticks=N`): the simulated clock.
@@ -29,6 +30,8 @@ export interface ResourceRoute {
   /** Namespace from the path; undefined for cluster-scoped kinds or the all-namespaces collection. */
   namespace?: string;
   name?: string;
+  /** `…/NAME/status`: the object's status subresource (memplane.io kinds only). */
+  subresource?: "status";
 }
 
 /** A fixed endpoint. */
@@ -101,6 +104,14 @@ function groupRoute(rest: string[]): Route | undefined {
   const clusterKind = CLUSTER_KINDS.get(first);
   if (clusterKind && third === undefined) {
     return second === undefined ? { type: "resource", kind: clusterKind } : { type: "resource", kind: clusterKind, name: checkName(second, "name", nameRule(clusterKind)) };
+  }
+  if (clusterKind && second !== undefined && third === "status" && rest.length === 3) {
+    return { type: "resource", kind: clusterKind, name: checkName(second, "name", nameRule(clusterKind)), subresource: "status" };
+  }
+  const [, , , , fifth, ...more] = rest;
+  if (first === "namespaces" && fifth === "status" && more.length === 0) {
+    const route = namespacedRoute(GROUP_NAMESPACED, rest.slice(0, 4));
+    return route === undefined ? undefined : { ...(route as ResourceRoute), subresource: "status" };
   }
   return namespacedRoute(GROUP_NAMESPACED, rest);
 }

@@ -26,20 +26,13 @@ import { resolveLimits, type ServerLimits } from "./limits.js";
 import { LogBuffer } from "./log-buffer.js";
 import { PROMETHEUS_CONTENT_TYPE, renderMetrics } from "./metrics.js";
 import { booleanParam, dryRunParam } from "./query.js";
-import {
-  createResource,
-  getResource,
-  listResources,
-  listResponse,
-  notFoundMessage,
-  objectFromBody,
-  parseBodyManifests,
-  replaceResource,
-} from "./resources.js";
-import { parseRoute, type ResourceRoute, type Route } from "./routes.js";
-import { HttpError, badRequest, methodNotAllowed, notFound, successStatus } from "./status.js";
+import { parseBodyManifests } from "./resources.js";
+import { parseRoute, type Route } from "./routes.js";
+import { HttpError, badRequest, methodNotAllowed, notFound } from "./status.js";
 import { StreamHub, clientKey, type StreamStats } from "./streams.js";
-import { followLogs, watchResources, type StreamTarget } from "./watch.js";
+import { followLogs, type StreamTarget } from "./watch.js";
+import { WatchHistory } from "./watch-history.js";
+import { handleResource, type ResourceContext } from "./resource-requests.js";
 import { WriteGate, storeOf } from "./writes.js";
 
 /** Options of {@link startServer}. */
@@ -128,6 +121,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const logs = new LogBuffer(options.logHistory ?? []);
   const logSubscription = engine.logs$.subscribe((entry) => logs.push(entry));
   const hub = new StreamHub(limits);
+  const history = new WatchHistory(store, limits.watchHistoryEvents);
   let closing = false;
   let savedTick = engine.tick;
   let listeningPort = 0;
@@ -143,6 +137,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     closing: () => closing,
     rolledBack: (reason) => {
       onError(`a write was rolled back because saving it failed: ${reason}`);
+      history.reset(); // nobody may resume from a resourceVersion that was undone
       hub.endAll("watch"); // watchers saw events that were undone: make them re-list
     },
   });
@@ -190,39 +185,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     res.end(body);
   };
 
-  const handleResource = async (req: http.IncomingMessage, res: http.ServerResponse, route: ResourceRoute, params: URLSearchParams): Promise<void> => {
-    const method = req.method ?? "GET";
-    const path = (req.url ?? "").split("?")[0]!;
-    const selector = params.get("labelSelector") ?? undefined;
-    if (READ_METHODS.has(method)) {
-      if (booleanParam(params, "watch")) return watchResources(streamTo(req, res), engine, route, selector);
-      if (route.name === undefined) send(res, 200, listResponse(route.kind, listResources(engine, route, selector), store.resourceVersion));
-      else send(res, 200, getResource(engine, { ...route, name: route.name }));
-      return;
-    }
-    const writable = route.kind !== "Event";
-    if (route.name === undefined) {
-      if (method !== "POST" || !writable) throw methodNotAllowed(method, path, writable ? ["GET", "POST"] : ["GET"]);
-      const dryRun = dryRunParam(params);
-      const object = objectFromBody(await readBody(req, limits.maxBodyBytes), route);
-      send(res, 201, writes.run(dryRun, (e) => createResource(storeOf(e), object, route)));
-      return;
-    }
-    const name = route.name;
-    if (method === "PUT" && writable) {
-      const dryRun = dryRunParam(params);
-      const object = objectFromBody(await readBody(req, limits.maxBodyBytes), route);
-      send(res, 200, writes.run(dryRun, (e) => replaceResource(storeOf(e), object)));
-      return;
-    }
-    if (method === "DELETE") {
-      const deleted = writes.run(dryRunParam(params), (e) => storeOf(e).delete(route.kind, name, route.namespace));
-      if (!deleted) throw notFound(notFoundMessage(route.kind, name, route.namespace));
-      send(res, 200, successStatus(route.kind, name));
-      return;
-    }
-    throw methodNotAllowed(method, path, writable ? ["GET", "PUT", "DELETE"] : ["GET", "DELETE"]);
-  };
+  const resourceContext: ResourceContext = { engine, writes, history, limits, send: (res, code, body) => send(res, code, body), streamTo };
 
   const handleApply = async (req: http.IncomingMessage, res: http.ServerResponse, params: URLSearchParams): Promise<void> => {
     if (req.method !== "POST") throw methodNotAllowed(req.method ?? "", "/apply", ["POST"]);
@@ -303,7 +266,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         send(res, 200, discovery());
         return;
       case "resource":
-        return handleResource(req, res, route, params);
+        return handleResource(resourceContext, req, res, route, params);
       case "explain":
         return handleExplain(res, route, params);
       case "clock":
@@ -346,6 +309,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   } catch (err) {
     clearInterval(saveTimer);
     logSubscription.unsubscribe();
+    history.close();
     throw err;
   }
   clock.start();
@@ -367,6 +331,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         clock.stop();
         clearInterval(saveTimer);
         logSubscription.unsubscribe();
+        history.close();
         logs.close();
         hub.endAll();
         await new Promise<void>((resolve) => {

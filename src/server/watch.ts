@@ -1,17 +1,20 @@
 /**
  * The server's two kinds of stream: `?watch=true` on a collection or object (Kubernetes watch
- * events as JSON lines) and `/logs?follow=true` (log entries as JSON lines). Both go through the
+ * events as JSON lines, resumable from a resourceVersion, with bookmarks and a timeout) and `/logs?follow=true` (log entries as JSON lines). Both go through the
  * {@link StreamHub}, which limits how many are open and how far each may fall behind.
  */
 import type * as http from "node:http";
-import type { Engine } from "../engine/engine.js";
+import { KIND_INFO } from "../api/kinds.js";
+import type { Engine, EngineStore } from "../engine/engine.js";
 import type { LogEntry } from "../engine/log-entry.js";
 import { formatLogJson } from "../engine/log-format.js";
 import { matchesLabelSelector, parseLabelSelector } from "../store/label-selector.js";
 import type { LogBuffer } from "./log-buffer.js";
 import type { ApiObject } from "./resources.js";
+import { matchesFields, type FieldRequirement } from "./field-selector.js";
 import type { ResourceRoute } from "./routes.js";
 import type { StreamHub } from "./streams.js";
+import type { WatchHistory } from "./watch-history.js";
 
 /** Each store event as a JSON line, made once however many watchers it goes to. */
 const eventLines = new WeakMap<object, string>();
@@ -48,19 +51,55 @@ export interface StreamTarget {
   headers: Record<string, string>;
 }
 
+/** How a watch starts, what it carries and when it ends (from the query: {@link watchOptions}). */
+export interface WatchOptions {
+  /** `labelSelector`. */
+  labelSelector?: string;
+  /** `fieldSelector`, parsed. */
+  fields: readonly FieldRequirement[];
+  /** `resourceVersion` to resume after; undefined (or 0) starts with the current objects as ADDED. */
+  resourceVersion?: number;
+  /** `allowWatchBookmarks`: send a BOOKMARK every `bookmarkIntervalMs` (and one before a timeout ends the watch). */
+  bookmarks: boolean;
+  /** `sendInitialEvents`: the current objects as ADDED, then a BOOKMARK marked `k8s.io/initial-events-end`. */
+  sendInitialEvents: boolean;
+  /** `timeoutSeconds` in milliseconds: the watch ends cleanly after it. */
+  timeoutMs?: number;
+  /** Real milliseconds between bookmarks. */
+  bookmarkIntervalMs: number;
+}
+
 /**
- * Watches `route`: the current objects as ADDED (like Kubernetes without a resourceVersion),
- * then every change that matches the route and `selector`.
+ * Watches `route`, Kubernetes-style. Without a resourceVersion (or with `0`) it starts with the
+ * current objects as ADDED; with one it replays the changes after it from `history` (410 Gone,
+ * before anything is sent, when they are no longer kept) and goes on with every change that
+ * matches the route and the selectors. Bookmarks carry the store's resourceVersion, so a client
+ * resumes from there even when nothing it watches changed.
  */
-export function watchResources(target: StreamTarget, engine: Engine, route: ResourceRoute, selector: string | undefined): void {
-  const parsed = selector === undefined || selector.trim() === "" ? undefined : parseLabelSelector(selector);
+export function watchResources(target: StreamTarget, engine: Engine, history: WatchHistory, route: ResourceRoute, options: WatchOptions): void {
+  const parsed = options.labelSelector === undefined || options.labelSelector.trim() === "" ? undefined : parseLabelSelector(options.labelSelector);
   const matches = (o: ApiObject): boolean =>
+    o.kind === route.kind &&
     (route.namespace === undefined || o.metadata.namespace === route.namespace) &&
     (route.name === undefined || o.metadata.name === route.name) &&
-    (parsed === undefined || matchesLabelSelector(parsed, o.metadata.labels));
+    (parsed === undefined || matchesLabelSelector(parsed, o.metadata.labels)) &&
+    matchesFields(options.fields, o);
+  const resume = options.resourceVersion !== undefined && options.resourceVersion > 0 && !options.sendInitialEvents;
+  const replay = resume ? history.since(options.resourceVersion!) : []; // 410 before the 200 goes out
   const stream = target.hub.open(target.res, target.client, "watch", { ...target.headers, "Content-Type": "application/json" });
-  for (const o of engine.store.list(route.kind, { namespace: route.namespace }) as readonly ApiObject[]) {
-    if (matches(o)) stream.send(JSON.stringify({ type: "ADDED", object: o }));
+  const store = engine.store as EngineStore & { readonly resourceVersion: number };
+  const bookmark = (initialEventsEnd = false): void => {
+    const metadata: Record<string, unknown> = { resourceVersion: String(store.resourceVersion) };
+    if (initialEventsEnd) metadata.annotations = { "k8s.io/initial-events-end": "true" };
+    stream.send(JSON.stringify({ type: "BOOKMARK", object: { kind: route.kind, apiVersion: KIND_INFO[route.kind].apiVersion, metadata } }));
+  };
+  if (resume) {
+    for (const kept of replay) if (matches(kept.event.object as ApiObject)) stream.send(watchLine(kept.event));
+  } else {
+    for (const o of engine.store.list(route.kind, { namespace: route.namespace }) as readonly ApiObject[]) {
+      if (matches(o)) stream.send(JSON.stringify({ type: "ADDED", object: o }));
+    }
+    if (options.sendInitialEvents) bookmark(true);
   }
   const subscription = engine.store.watch(route.kind).subscribe({
     next: (event) => {
@@ -68,7 +107,21 @@ export function watchResources(target: StreamTarget, engine: Engine, route: Reso
     },
     complete: () => stream.end(),
   });
-  stream.onEnd(() => subscription.unsubscribe());
+  const timers: NodeJS.Timeout[] = [];
+  if (options.bookmarks) timers.push(setInterval(() => bookmark(), options.bookmarkIntervalMs));
+  if (options.timeoutMs !== undefined) {
+    timers.push(
+      setTimeout(() => {
+        if (options.bookmarks) bookmark();
+        stream.end();
+      }, options.timeoutMs),
+    );
+  }
+  for (const t of timers) t.unref();
+  stream.onEnd(() => {
+    subscription.unsubscribe();
+    for (const t of timers) clearTimeout(t);
+  });
 }
 
 /** Follows the log: the kept entries at or after `sinceTick`, then every new one. */

@@ -11,6 +11,7 @@ import {
   type Kind,
   type KindMap,
   type ManifestObject,
+  type StoredMeta,
   type StoredObject,
 } from "../api/types.js";
 import { formatSimTime } from "../api/duration.js";
@@ -76,6 +77,7 @@ function desiredContent(object: Readonly<Record<string, unknown>>): Record<strin
   }
   out.labels = metadata.labels ?? {};
   out.annotations = metadata.annotations ?? {};
+  out.managedFields = metadata.managedFields ?? [];
   return out;
 }
 
@@ -175,6 +177,10 @@ export class MemoryStore implements ResourceStore {
     if (expected !== undefined && expected !== current.metadata.resourceVersion) {
       throw new ConflictError(kind, object.metadata.name, namespace, expected, current.metadata.resourceVersion!);
     }
+    // field ownership (server-side apply) stays unless the write brings its own
+    const given = (object.metadata as StoredMeta).managedFields;
+    const managedFields = given ?? ((current.metadata as DeepReadonly<StoredMeta>).managedFields as StoredMeta["managedFields"]);
+    if (managedFields !== given) object = { ...object, metadata: { ...object.metadata, managedFields } as StoredMeta };
     if (deepEqual(desiredContent(current as Readonly<Record<string, unknown>>), desiredContent(object as unknown as Record<string, unknown>))) {
       return current as DeepReadonly<KindMap[K]>;
     }
@@ -230,8 +236,12 @@ export class MemoryStore implements ResourceStore {
     table.size--;
     table.sortedCells = undefined;
     table.listCache = undefined;
-    ++this.#resourceVersion;
-    this.#emit("DELETED", cell.object);
+    const resourceVersion = String(++this.#resourceVersion);
+    // as in Kubernetes, a DELETED event carries the deletion's resourceVersion, so a watcher resuming from it misses nothing
+    if (this.#changes.observed) {
+      const gone = cell.object;
+      this.#emit("DELETED", freezeShallow({ ...gone, metadata: freezeShallow({ ...gone.metadata, resourceVersion }) }) as Frozen);
+    }
     return true;
   }
 
@@ -340,8 +350,8 @@ export class MemoryStore implements ResourceStore {
       if (key === "metadata" || key === "status" || !Object.prototype.hasOwnProperty.call(source, key)) continue;
       if (source[key] !== undefined) out[key] = copy(source[key]);
     }
-    const { name, labels, annotations } = object.metadata;
-    const metadata: StoredObject["metadata"] = { name };
+    const { name, labels, annotations, managedFields } = object.metadata as StoredMeta;
+    const metadata: StoredMeta = { name };
     if (managed.namespace !== undefined) metadata.namespace = managed.namespace;
     if (labels !== undefined) metadata.labels = copy(labels);
     if (annotations !== undefined) metadata.annotations = copy(annotations);
@@ -349,6 +359,7 @@ export class MemoryStore implements ResourceStore {
     metadata.generation = managed.generation;
     metadata.resourceVersion = managed.resourceVersion;
     if (managed.creationTimestamp !== undefined) metadata.creationTimestamp = managed.creationTimestamp;
+    if (managedFields !== undefined && managedFields.length > 0) metadata.managedFields = copy(managedFields);
     // keep the usual key order: apiVersion, kind, metadata, spec…, status
     const ordered: Record<string, unknown> = {};
     if ("apiVersion" in out) ordered.apiVersion = out.apiVersion;

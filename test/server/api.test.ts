@@ -340,6 +340,6 @@ test("/metrics speaks Prometheus text with host, VM and counter series; /healthz
 
 test("unknown paths are 404 and wrong methods 405, as Status objects", async () => {
   expect((await call("GET", "/apis/other/v1/things")).json).toMatchObject({ kind: "Status", code: 404 });
-  expect((await call("PATCH", `${G}/hosts/esx-01`)).json).toMatchObject({ code: 405, reason: "MethodNotAllowed" });
+  expect((await call("PATCH", `${G}/hosts`)).json).toMatchObject({ code: 405, reason: "MethodNotAllowed" }); // a collection cannot be patched
   expect((await call("POST", "/api/v1/namespaces/default/events", {})).code).toBe(405);
 });

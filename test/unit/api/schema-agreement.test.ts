@@ -38,6 +38,7 @@ const META = [
   "metadata.generation",
   "metadata.resourceVersion",
   "metadata.creationTimestamp",
+  "metadata.managedFields",
 ] as const;
 
 const HOST_FIELDS = [

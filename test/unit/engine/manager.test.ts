@@ -290,7 +290,8 @@ describe("ControllerManager events", () => {
       lastTimestamp: "3s",
       tick: 3,
     });
-    expect(store.get("Event", "esx-01.statechanged")!.involvedObject).toEqual({ kind: "Host", name: "esx-01" });
+    const host01 = store.get("Host", "esx-01")!;
+    expect(store.get("Event", "esx-01.statechanged")!.involvedObject).toEqual({ kind: "Host", name: "esx-01", uid: host01.metadata.uid, apiVersion: "memplane.io/v1alpha1" });
   });
 
   it("keeps events of a Host and a VM with the same name apart", () => {

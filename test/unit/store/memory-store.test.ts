@@ -217,7 +217,7 @@ describe("MemoryStore watch", () => {
     store.update(vm("web-1", { memory: "8Gi" })); // no-op: no event
     store.delete("VirtualMachine", "web-1");
     sub.unsubscribe();
-    expect(events).toEqual(["ADDED web-1 rv=2", "MODIFIED web-1 rv=3", "DELETED web-1 rv=3"]);
+    expect(events).toEqual(["ADDED web-1 rv=2", "MODIFIED web-1 rv=3", "DELETED web-1 rv=4"]); // the deletion's own resourceVersion, as Kubernetes sends it
   });
 
   it("keeps delivering to other watchers when one watcher throws", () => {
