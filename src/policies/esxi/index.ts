@@ -40,4 +40,5 @@ export const esxiPolicy: PolicyPlugin = {
   },
   balloon: esxiBalloonRule,
   pageOut: esxiPageOutRule,
+  pageSharing: { kind: "tps" },
 };
