@@ -93,7 +93,7 @@ export const DEFAULT_ACTIVE_MEMORY: DeepReadonly<ActiveMemorySpec> = deepFreeze(
 
 /** Every Host spec default (everything but the required `capacity`). */
 export const HOST_SPEC_DEFAULTS: DeepReadonly<Omit<HostSpec, "capacity">> = deepFreeze({
-  vmkernelReserved: "0",
+  vmkernelReserved: "auto",
   minFree: "auto",
   memoryStates: { ...DEFAULT_MEMORY_STATES },
   idleTax: 75,
@@ -225,7 +225,8 @@ export function defaultHostSpec(spec: Input): HostSpec {
   const d = HOST_SPEC_DEFAULTS;
   return {
     capacity: canonicalQuantity(spec.capacity as string | number),
-    vmkernelReserved: quantity(spec.vmkernelReserved, d.vmkernelReserved),
+    vmkernelReserved:
+      spec.vmkernelReserved === undefined || spec.vmkernelReserved === "auto" ? "auto" : canonicalQuantity(spec.vmkernelReserved as string | number),
     minFree: spec.minFree === undefined || spec.minFree === "auto" ? "auto" : canonicalQuantity(spec.minFree as string),
     memoryStates: {
       clear: pick(states.clear, d.memoryStates.clear),

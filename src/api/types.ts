@@ -134,7 +134,7 @@ export type ReclamationPolicy = Extract<keyof ReclamationPolicies, string>;
 /** Desired state of a Host, after defaulting. */
 export interface HostSpec {
   capacity: Quantity;
-  vmkernelReserved: Quantity;
+  vmkernelReserved: "auto" | Quantity;
   minFree: "auto" | Quantity;
   memoryStates: MemoryStatesSpec;
   idleTax: number;

@@ -117,6 +117,7 @@ export function compareReportJson(report: CompareReport): unknown {
             swapped: pfJson(o.swapped),
             compressed: pfJson(o.compressed),
             guestSwapped: pfJson(o.guestSwapped),
+            shared: pfJson(o.shared),
             meanStallPercent: o.meanStallPercent,
             p95StallPercent: o.p95StallPercent,
             runningTicks: o.runningTicks,

@@ -20,6 +20,8 @@ export interface VmOutcome {
   swapped: PeakFinal;
   compressed: PeakFinal;
   guestSwapped: PeakFinal;
+  /** Host pages saved by page sharing (SHRD: ESXi's TPS or KVM's KSM; 0 on hosts without sharing). */
+  shared: PeakFinal;
   /** Mean of the per-tick memoryStallPercent over the ticks the VM ran. */
   meanStallPercent: number;
   /** 95th percentile (nearest rank) of the per-tick memoryStallPercent over the ticks the VM ran. */
@@ -46,6 +48,7 @@ interface VmSamples {
   swapped: PeakFinal;
   compressed: PeakFinal;
   guestSwapped: PeakFinal;
+  shared: PeakFinal;
   stalls: number[];
 }
 
@@ -91,13 +94,14 @@ export class OutcomeRecorder {
       const key = `${v.metadata.namespace ?? "default"}/${v.metadata.name}`;
       let s = this.#vms.get(key);
       if (!s) {
-        s = { balloon: zeroPF(), swapped: zeroPF(), compressed: zeroPF(), guestSwapped: zeroPF(), stalls: [] };
+        s = { balloon: zeroPF(), swapped: zeroPF(), compressed: zeroPF(), guestSwapped: zeroPF(), shared: zeroPF(), stalls: [] };
         this.#vms.set(key, s);
       }
       track(s.balloon, quantityToPages(st.memory.balloon));
       track(s.swapped, quantityToPages(st.memory.swapped));
       track(s.compressed, quantityToPages(st.memory.compressed));
       track(s.guestSwapped, quantityToPages(st.memory.guestSwapped));
+      track(s.shared, quantityToPages(st.memory.shared));
       s.stalls.push(st.memoryStallPercent);
     }
   }
@@ -112,6 +116,7 @@ export class OutcomeRecorder {
         swapped: { ...s.swapped },
         compressed: { ...s.compressed },
         guestSwapped: { ...s.guestSwapped },
+        shared: { ...s.shared },
         meanStallPercent: round2(mean),
         p95StallPercent: round2(percentile(s.stalls, 95)),
         runningTicks: s.stalls.length,

@@ -1,6 +1,6 @@
 /**
  * The side-by-side tables of a comparison, for people: one block for hosts (time in each memory
- * state, lowest free memory) and one for VMs (peak/final balloon, swap, compression, guest swap,
+ * state, lowest free memory) and one for VMs (peak/final balloon, swap, compression, shared pages, guest swap,
  * mean and p95 stall), one row per object and variant.
  */
 import { formatSimTime } from "../api/duration.js";
@@ -32,14 +32,14 @@ export function hostTable(report: CompareReport): TextTable {
 
 /** VM rows: NAMESPACE/NAME, VARIANT, then PEAK/FINAL pairs and stall figures. */
 export function vmTable(report: CompareReport): TextTable {
-  const headers = ["VM", "VARIANT", "BALLOON PK/FIN", "SWAPPED PK/FIN", "ZIP PK/FIN", "GUEST SWAP PK/FIN", "STALL MEAN%", "STALL P95%"];
+  const headers = ["VM", "VARIANT", "BALLOON PK/FIN", "SWAPPED PK/FIN", "ZIP PK/FIN", "SHARED PK/FIN", "GUEST SWAP PK/FIN", "STALL MEAN%", "STALL P95%"];
   const rows: string[][] = [];
   for (const vm of report.vms) {
     const name = vm.namespace === "default" ? vm.name : `${vm.namespace}/${vm.name}`;
     for (const v of report.variants) {
       const o = vm.outcomes[v];
-      if (!o) rows.push([name, v, "not running", "-", "-", "-", "-", "-"]);
-      else rows.push([name, v, pf(o.balloon), pf(o.swapped), pf(o.compressed), pf(o.guestSwapped), o.meanStallPercent.toFixed(2), o.p95StallPercent.toFixed(2)]);
+      if (!o) rows.push([name, v, "not running", "-", "-", "-", "-", "-", "-"]);
+      else rows.push([name, v, pf(o.balloon), pf(o.swapped), pf(o.compressed), pf(o.shared), pf(o.guestSwapped), o.meanStallPercent.toFixed(2), o.p95StallPercent.toFixed(2)]);
     }
   }
   return { headers, rows };

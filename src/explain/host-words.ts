@@ -1,5 +1,6 @@
 /** Plain words for a host's memory state and its state changes (docs/memory-model.md §5). */
 import { describeState, stateBelow } from "../policies/host-state.js";
+import { policyOf } from "../policies/registry.js";
 import { HOST_DECISION_RETENTION, type HostStateDecision } from "../hypervisor/decisions.js";
 import { enterThresholdPercent, stateRank, thresholdPages } from "../hypervisor/formulas.js";
 import type { HostRecord, VmRecord } from "../hypervisor/ledger.js";
@@ -13,6 +14,13 @@ export const STATE_ACTIONS: Record<HostStateDecision["to"], string> = {
   hard: "ballooning plus compression and hypervisor swapping for the whole remaining need",
   low: "as hard, and VMs above entitlement are blocked from taking new pages",
 };
+
+/** What a state means on this host: ESXi's actions, or, under another policy, that its own rules decide. */
+function actionsOn(host: HostRecord, state: HostStateDecision["to"]): string {
+  if (host.spec.policy === "esxi") return STATE_ACTIONS[state];
+  const title = policyOf(host.spec.policy)?.title ?? host.spec.policy;
+  return `the state is ESXi's, kept for comparison; on this ${title} host its own rules decide what is reclaimed (docs/policies.md)`;
+}
 
 /** One state change in words: which threshold free crossed (down) or held above (up). */
 export function stateChangeText(host: HostRecord, d: HostStateDecision, ts: number): string {
@@ -34,14 +42,14 @@ export function stateChangeText(host: HostRecord, d: HostStateDecision, ts: numb
  */
 export function hostStateSentence(host: HostRecord, rec: HostStateDecision | undefined, at: number, ts: number, live = false, vms: readonly VmRecord[] = []): string {
   if (live) {
-    return `${capital(describeState(host))}; ${STATE_ACTIONS[host.state]}${stillHeld(host, vms)}${rec ? ` (last change ${stateChangeText(host, rec, ts)})` : ""}.`;
+    return `${capital(describeState(host))}; ${actionsOn(host, host.state)}${stillHeld(host, vms)}${rec ? ` (last change ${stateChangeText(host, rec, ts)})` : ""}.`;
   }
-  if (rec) return `Host ${host.name} was ${rec.to} at ${tickAt(at, ts)} (${stateChangeText(host, rec, ts)}): ${STATE_ACTIONS[rec.to]}.`;
+  if (rec) return `Host ${host.name} was ${rec.to} at ${tickAt(at, ts)} (${stateChangeText(host, rec, ts)}): ${actionsOn(host, rec.to)}.`;
   const ring = host.decisions;
   if (ring.length >= HOST_DECISION_RETENTION) {
     return `Host ${host.name}'s state at tick ${at} is not known: it keeps only its newest ${HOST_DECISION_RETENTION} state changes and the oldest kept is at tick ${ring[0]!.tick}.`;
   }
-  return `Host ${host.name} was high at ${tickAt(at, ts)} (no state change before then): ${STATE_ACTIONS.high}.`;
+  return `Host ${host.name} was high at ${tickAt(at, ts)} (no state change before then): ${actionsOn(host, "high")}.`;
 }
 
 /**

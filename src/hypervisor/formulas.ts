@@ -33,6 +33,17 @@ export function autoMinFreePages(capacityPages: number): number {
   return Math.ceil(hundredths / 100);
 }
 
+/**
+ * memplane's default for the memory the VMkernel keeps for itself (`vmkernelReserved: auto`;
+ * docs/memory-model.md, *The ledgers*): 1 GiB plus 1 % of capacity, but never more than a
+ * quarter of a small host, in whole MiB. VMware publishes no single figure (it depends on the
+ * drivers and features loaded); this size-dependent rule is ours, and the docs say what it rests on.
+ */
+export function autoVmkernelReservedPages(capacityPages: number): number {
+  const rule = PAGES_PER_GIB + capacityPages / 100;
+  return Math.floor(Math.min(rule, capacityPages / 4) / PAGES_PER_MIB) * PAGES_PER_MIB;
+}
+
 /** The states from most to least free memory. */
 export const HOST_STATES: readonly HostMemoryState[] = ["high", "clear", "soft", "hard", "low"];
 

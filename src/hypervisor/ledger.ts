@@ -133,6 +133,15 @@ export interface HostRecord {
   vms: string[];
   /** Newest state-change decision records, bounded. */
   decisions: DecisionRecord[];
+  /** The kernel's same-page merging daemon as its policy last set it (KVM hosts under MOM; absent elsewhere). */
+  ksm?: KsmState;
+}
+
+/** ksmd's settings on a KVM host (/sys/kernel/mm/ksm: run, pages_to_scan, sleep_millisecs). */
+export interface KsmState {
+  run: boolean;
+  pagesToScan: number;
+  sleepMs: number;
 }
 
 /** Fresh per-tick counters. */

@@ -10,6 +10,9 @@ import { type AdmissionState, type HostRecord, type VmRecord, consumedOf, newVmR
 import { swapDatastoreLeft, swapOutPages } from "./mechanisms/page-out.js";
 import type { ModelIndex } from "./model-index.js";
 
+/** The admission reason of a VM its host killed (the Linux OOM killer): it stays down until its spec changes. */
+export const OOM_KILLED = "OomKilled";
+
 /** A change of admission or power state the reservation controller reports. */
 export interface PowerEvent {
   vm: VmRecord;
@@ -46,6 +49,7 @@ export function runAdmission(index: ModelIndex, catalog: GuestOsCatalog, env: Mo
   }
   for (const v of order) {
     if (v.phase === "Running") continue;
+    if (v.phase === "Stopped" && v.admission.reason === OOM_KILLED) continue; // down, as oVirt leaves it, until its spec changes
     if (!v.spec.powerOn) {
       v.phase = "Stopped";
       v.admission = { admitted: false, reason: "PoweredOff", message: "powerState is Off" };
@@ -85,7 +89,8 @@ function admissionVerdict(index: ModelIndex, v: VmRecord): AdmissionState {
     return { admitted: false, reason: "InsufficientMemory", message: `overhead ${fmt(spec.overhead)} exceeds host ${host.name}'s free memory ${fmt(host.free)}` };
   }
   const swapFile = spec.memory - spec.reservation;
-  if (host.swapFiles + swapFile > host.spec.swap.capacity) {
+  // only ESXi creates a swap file per VM at power-on (.vswp); KVM, Xen and Hyper-V hosts do not
+  if (host.spec.policy === "esxi" && host.swapFiles + swapFile > host.spec.swap.capacity) {
     return {
       admitted: false,
       reason: "InsufficientSwap",

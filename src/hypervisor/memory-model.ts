@@ -28,11 +28,11 @@ import type { ModelEnvironment, RandomSource } from "./environment.js";
 import { GuestOsCatalog } from "./guest-os-catalog.js";
 import { stepGuest } from "./guest-workload.js";
 import { type InvariantViolation, invariantViolations } from "./invariants.js";
-import { type HostRecord, type VmRecord, activeOf, consumedOf, recharge } from "./ledger.js";
-import { type PowerEvent, runAdmission } from "./lifecycle.js";
+import { type HostRecord, type KsmState, type VmRecord, activeOf, consumedOf, recharge } from "./ledger.js";
+import { OOM_KILLED, type PowerEvent, release, runAdmission } from "./lifecycle.js";
 import { type BalloonMove, moveBalloon } from "./mechanisms/balloon.js";
 import { type PageOutResult, pageOut, swapDatastoreLeft } from "./mechanisms/page-out.js";
-import { scanSharing } from "./mechanisms/page-sharing.js";
+import { type SharingMode, scanSharing } from "./mechanisms/page-sharing.js";
 import type { MemoryModel } from "./model-api.js";
 import { ModelIndex } from "./model-index.js";
 import { type MemoryModelSnapshot, fromSnapshot, toSnapshot } from "./snapshot.js";
@@ -137,18 +137,27 @@ export class HypervisorMemoryModel implements MemoryModel {
     stepGuest(vm, this.#index.hosts.get(vm.hostName), this.#env, timeSeconds, tickSeconds);
   }
 
-  scanSharing(host: HostRecord, tickSeconds: number): void {
-    scanSharing(host, this.#index.vmsOf(host), this.#env, tickSeconds);
+  scanSharing(host: HostRecord, tickSeconds: number, mode?: SharingMode): void {
+    scanSharing(host, this.#index.vmsOf(host), this.#env, tickSeconds, mode);
+  }
+
+  setKsm(host: HostRecord, ksm: KsmState): void {
+    host.ksm = { ...ksm };
   }
 
   moveBalloon(vm: VmRecord, tickSeconds: number): BalloonMove {
     return moveBalloon(vm, this.#index.hosts.get(vm.hostName), this.#env, tickSeconds);
   }
 
-  pageOut(vm: VmRecord, hostPages: number, budget?: number): PageOutResult {
+  pageOut(vm: VmRecord, hostPages: number, budget?: number, options?: { compress?: boolean }): PageOutResult {
     const host = this.#index.hosts.get(vm.hostName);
     if (!host || vm.phase !== "Running" || hostPages <= 0) return { compressed: 0, swapped: 0, freed: 0 };
-    return pageOut(vm, host, this.#env, hostPages, budget, this.swapDatastoreLeft(host));
+    return pageOut(vm, host, this.#env, hostPages, budget, this.swapDatastoreLeft(host), options?.compress ?? true);
+  }
+
+  killVm(vm: VmRecord, message: string): void {
+    if (vm.phase !== "Running") return;
+    release(this.#index, vm, "Stopped", { admitted: false, reason: OOM_KILLED, message });
   }
 
   // ------------------------------------------------------------------ verbs: fields controllers own

@@ -15,10 +15,11 @@ import type { HostMemoryState, VirtualMachine } from "../api/types.js";
 import type { DeepReadonly, ResourceReader } from "../store/types.js";
 import type { DecisionRecord } from "./decisions.js";
 import type { InvariantViolation } from "./invariants.js";
-import type { HostRecord, VmRecord } from "./ledger.js";
+import type { HostRecord, KsmState, VmRecord } from "./ledger.js";
 import type { PowerEvent } from "./lifecycle.js";
 import type { BalloonMove } from "./mechanisms/balloon.js";
 import type { PageOutResult } from "./mechanisms/page-out.js";
+import type { SharingMode } from "./mechanisms/page-sharing.js";
 import type { MemoryModelSnapshot } from "./snapshot.js";
 import type { SpecProblemsReader } from "./spec-problems.js";
 
@@ -58,12 +59,22 @@ export interface MemoryModelVerbs {
   runAdmission(timeSeconds: number): PowerEvent[];
   /** Steps a running VM's guest workload by one tick (docs/memory-model.md, *The guest workload and its phases*). */
   stepGuest(vm: VmRecord, timeSeconds: number, tickSeconds: number): void;
-  /** Runs the page-sharing scan for one host (docs/memory-model.md, *Page sharing*). */
-  scanSharing(host: HostRecord, tickSeconds: number): void;
+  /**
+   * Runs the page-sharing scan for one host (docs/memory-model.md, *Page sharing*): ESXi's
+   * transparent page sharing by default, the kernel's KSM at a scan rate, or none (sharing undone).
+   */
+  scanSharing(host: HostRecord, tickSeconds: number, mode?: SharingMode): void;
+  /** Sets ksmd's settings on a host (its policy's KSM rule decides them). */
+  setKsm(host: HostRecord, ksm: KsmState): void;
   /** Moves the balloon toward its target at the driver's rate (docs/memory-model.md, *Ballooning*). */
   moveBalloon(vm: VmRecord, tickSeconds: number): BalloonMove;
   /** Compresses or swaps out pages until `hostPages` host pages are freed or a limit is reached (docs/memory-model.md, *Compression and hypervisor swapping*). */
-  pageOut(vm: VmRecord, hostPages: number, budget?: number): PageOutResult;
+  pageOut(vm: VmRecord, hostPages: number, budget?: number, options?: { compress?: boolean }): PageOutResult;
+  /**
+   * The host kills a running VM to free its memory (the Linux OOM killer on a KVM host): it
+   * stops as `Stopped` with admission reason `OomKilled` and stays down until its spec changes.
+   */
+  killVm(vm: VmRecord, message: string): void;
   /** Sets a VM's entitlement, its reclaim need and whether it is over its limit (the entitlement controller's fields). */
   setEntitlement(vm: VmRecord, entitlement: number, reclaim: number, overLimit: boolean): void;
   /** Notes the entitlement last logged (the EntitlementChanged threshold). */

@@ -9,7 +9,7 @@ import { percentOrQuantityToPages as parsePercentOrQuantityPages, quantityToPage
 import { parseDuration as parseDurationText, parseSimTime as parseSimTimeText } from "../api/duration.js";
 import { MEMO_LIMIT, memoise } from "../api/memo.js";
 import { HOST_SPEC_DEFAULTS } from "../api/defaults.js";
-import { autoMinFreePages, defaultOverheadPages, sharesValue } from "./formulas.js";
+import { autoMinFreePages, autoVmkernelReservedPages, defaultOverheadPages, sharesValue } from "./formulas.js";
 import { resolveField } from "./spec-problems.js";
 
 const quantityToPages = memoise(parseQuantityPages);
@@ -71,7 +71,10 @@ export function resolveHost(spec: DeepReadonly<HostSpec>): ResolvedHost {
   const capacity = resolveField("spec.capacity", quantityToPages, spec.capacity);
   return {
     capacity,
-    vmkernelReserved: resolveField("spec.vmkernelReserved", quantityToPages, spec.vmkernelReserved),
+    vmkernelReserved:
+      spec.vmkernelReserved === "auto" || spec.vmkernelReserved === undefined
+        ? autoVmkernelReservedPages(capacity)
+        : resolveField("spec.vmkernelReserved", quantityToPages, spec.vmkernelReserved),
     minFree: spec.minFree === "auto" ? autoMinFreePages(capacity) : resolveField("spec.minFree", quantityToPages, spec.minFree),
     states: { ...spec.memoryStates },
     idleTax: spec.idleTax,

@@ -11,7 +11,7 @@ import type { DeepReadonly, ResourceReader } from "../store/types.js";
 import type { ModelEnvironment } from "./environment.js";
 import type { GuestOsCatalog } from "./guest-os-catalog.js";
 import { type VmRecord, newVmRecord, zeroCounters } from "./ledger.js";
-import { type PowerEvent, emergencyReclaim, release } from "./lifecycle.js";
+import { OOM_KILLED, type PowerEvent, emergencyReclaim, release } from "./lifecycle.js";
 import { type ModelIndex, vmKey } from "./model-index.js";
 import { parseSimTime, resolveHost, resolveVm } from "./resolved.js";
 import type { SpecProblems } from "./spec-problems.js";
@@ -129,6 +129,8 @@ function syncVm(parts: SyncedParts, vm: DeepReadonly<VirtualMachine>): VmRecord 
       existing.spec = spec;
       existing.generation = gen;
       noteRestartRequest(existing, vm);
+      // a VM its host killed starts again once its spec changes (as starting a Down VM in oVirt)
+      if (existing.phase === "Stopped" && existing.admission.reason === OOM_KILLED) existing.admission = { admitted: false, reason: "PoweredOff", message: "restarted after it was killed" };
     }
     if (uid !== undefined) index.byUid.set(uid, existing);
     return existing;

@@ -50,6 +50,7 @@ const DEFINITION_HINTS: Readonly<Record<string, string>> = {
   quantityOrPercent: 'must be a memory quantity (512Mi, 1.5Gi, 8G, bytes) or a percentage of spec.memory from 0% to 100% like "25%"',
   duration: `must be a duration: ${DURATION_HELP}`,
   minFree: 'must be "auto" or a memory quantity such as 512Mi',
+  vmkernelReserved: 'must be "auto" or a memory quantity such as 2Gi (0 for none)',
   swapCapacity: 'must be "unlimited" or a memory quantity such as 64Gi',
   shares: "must be low, normal, high or a positive integer",
 };
@@ -264,7 +265,7 @@ function hostRules(spec: Json): Issue[] {
   const issues: Issue[] = [];
   const capacity = bytesOf(spec.capacity);
   if (capacity === 0n) issues.push({ path: ["spec", "capacity"], message: "must be greater than 0" });
-  const reserved = bytesOf(spec.vmkernelReserved);
+  const reserved = spec.vmkernelReserved === "auto" ? undefined : bytesOf(spec.vmkernelReserved);
   if (capacity !== undefined && capacity > 0n && reserved !== undefined && reserved >= capacity) {
     issues.push({ path: ["spec", "vmkernelReserved"], message: `must be less than spec.capacity (${q(reserved)} ≥ ${q(capacity)})` });
   }

@@ -117,13 +117,47 @@ export interface PageOutVerdict {
   balloonDoneReason: BalloonDoneReason | null;
   /** The log message for a swap target change; built only when the change is logged. */
   message: () => string;
+  /** Whether chosen pages may go to the compression cache first (default true; false: straight to swap, as Linux without zswap). */
+  compress?: boolean;
+  /** Set when the host kills this VM to free memory (the Linux OOM killer): the message of its `PoweredOff`. */
+  oomKill?: string;
 }
 
-/** Compression and hypervisor swapping decided per host, applied by the `swap` controller. */
+/** Compression and host swapping decided per host, applied by the `swap` controller. */
 export interface PageOutRule {
   /** One decision per VM of `vms` (the host's admitted VMs, admission order), index for index. */
   decide(host: HostView, vms: readonly VmView[], reader: PolicyReader): PageOutVerdict[];
 }
+
+/** What ksmd is set to on a host: MOM's decision at one evaluation (policies/mom/ksm-policy.ts). */
+export interface KsmVerdict {
+  /** ksm_run. */
+  run: boolean;
+  /** ksm_pages_to_scan. */
+  pagesToScan: number;
+  /** ksm_sleep_millisecs. */
+  sleepMs: number;
+  /** Why, as a reason code (`KsmIdle`, `KsmCommitted`, `KsmPressure`). */
+  reason: string;
+  /** The log message when ksmd starts or stops. */
+  message: () => string;
+}
+
+/** Kernel same-page merging driven by a policy (KVM hosts under MOM). */
+export interface KsmRule {
+  readonly kind: "ksm";
+  /** Whether the policy re-decides at the tick ending at `timeSeconds`. */
+  evaluatesAt(timeSeconds: number, tickSeconds: number): boolean;
+  /** ksmd's setting from the host and its running VMs; `current` is the host's setting before (undefined: never set). */
+  decide(host: HostView, running: readonly VmView[], current: { run: boolean; pagesToScan: number } | undefined): KsmVerdict;
+}
+
+/**
+ * How a policy's real host shares identical pages: ESXi's transparent page sharing (`tps`, the
+ * host's `pageSharing` settings), the kernel's KSM as a policy drives it, or not at all (`none`,
+ * with the reason in words).
+ */
+export type PageSharingRule = { readonly kind: "tps" } | KsmRule | { readonly kind: "none"; readonly why: string };
 
 /** A reclamation policy a host can run (`spec.policy`): its decision functions, words and sources. */
 export interface PolicyPlugin {
@@ -143,8 +177,10 @@ export interface PolicyPlugin {
   readonly reasons: Readonly<Record<string, string>>;
   /** How it sets balloon targets. */
   readonly balloon: VmBalloonRule | HostBalloonRule;
-  /** How it compresses and swaps, if it does (ESXi); without it nothing is paged out by the hypervisor. */
+  /** How it compresses and swaps, if it does (ESXi; Linux host swap under MOM); without it nothing is paged out by the host. */
   readonly pageOut?: PageOutRule;
+  /** How the policy's real host shares identical pages (docs/policies.md). */
+  readonly pageSharing: PageSharingRule;
 }
 
 /** A policy that decides balloon targets per host: it runs as a controller of its own name. */

@@ -123,8 +123,8 @@ export class StateDirectory {
       removeStaleTempFiles(this.dir);
       this.checkFiles();
       const { shownState, shownLog } = this.files;
-      const file = readStateFile(this.stateFile, shownState);
       const warnings: string[] = [];
+      const file = readStateFile(this.stateFile, shownState, warnings);
       const committed = file?.log ?? { entries: 0, bytes: 0 };
       const repaired = repairLog({ file: this.logFile, shown: shownLog, committed, maxTick: file?.tick ?? 0, warnings });
       log = new LogAppender(this.logFile, shownLog, repaired.fd, repaired.position);

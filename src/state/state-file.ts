@@ -7,12 +7,16 @@ import * as fs from "node:fs";
 import { writeFileAtomicSync } from "./atomic-file.js";
 import { StateCorruptError } from "./errors.js";
 import type { LogPosition } from "./log-file.js";
+import { STATE_FORMAT_V1, migrateV1ToV2 } from "./migrate-state.js";
 import { readRegularFile } from "./regular-file.js";
 
 /** Name of the snapshot file. */
 export const STATE_FILE = "state.json";
-/** Format tag written into `state.json`; a different tag is refused rather than misread. */
-export const STATE_FORMAT = "memplane-state/v1";
+/**
+ * Format tag written into `state.json`. An older tag is migrated as the file is read
+ * (migrate-state.ts, saying what changed); any other tag is refused rather than misread.
+ */
+export const STATE_FORMAT = "memplane-state/v2";
 /** Largest `state.json` read (beyond it, JavaScript cannot hold the text as one string anyway). */
 export const MAX_STATE_BYTES = 512 * 1024 * 1024;
 
@@ -38,8 +42,12 @@ export interface StateFile extends SavedState {
 /** A whole number ≥ 0 that JavaScript counts exactly. */
 const isCount = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
 
-/** Reads and checks `state.json`; undefined when absent. `shown` names it in errors. */
-export function readStateFile(file: string, shown: string): StateFile | undefined {
+/**
+ * Reads and checks `state.json`; undefined when absent. `shown` names it in errors. A file of an
+ * older format is migrated in memory; what the migration changed is added to `notes` (as
+ * `shown: …`), and the next save writes the current format.
+ */
+export function readStateFile(file: string, shown: string, notes?: string[]): StateFile | undefined {
   const text = readRegularFile(file, shown, MAX_STATE_BYTES);
   if (text === undefined) return undefined;
   let value: Partial<StateFile>;
@@ -47,6 +55,10 @@ export function readStateFile(file: string, shown: string): StateFile | undefine
     value = JSON.parse(text) as Partial<StateFile>;
   } catch (err) {
     throw new StateCorruptError(shown, `not valid JSON (${(err as Error).message})`);
+  }
+  if ((value?.format as string | undefined) === STATE_FORMAT_V1) {
+    const note = migrateV1ToV2(value as Record<string, unknown>, STATE_FORMAT);
+    if (note !== undefined) notes?.push(`${shown}: ${note}`);
   }
   if (value?.format !== STATE_FORMAT) {
     throw new StateCorruptError(shown, `unknown format ${JSON.stringify(value?.format)} (expected ${STATE_FORMAT})`);

@@ -6,7 +6,6 @@
 import { jest } from "@jest/globals";
 import { CONTROLLER_ORDER, CUSTOM_CONTROLLERS_SLOT, createEngine, type EngineSnapshot } from "memplane";
 import { esxiBalloonRule } from "../../src/policies/esxi/balloon.js";
-import { esxiPageOutRule } from "../../src/policies/esxi/page-out.js";
 import type { HostBalloonVerdict, PageOutVerdict, VmBalloonVerdict } from "../../src/policies/policy.js";
 import { HOST_SCOPED_POLICIES, POLICY_REGISTRY } from "../../src/policies/registry.js";
 
@@ -23,20 +22,21 @@ export function decisionsFrom(snapshot: EngineSnapshot, run: readonly string[]):
   const disable = CONTROLLER_ORDER.filter((n) => n !== CUSTOM_CONTROLLERS_SLOT && !run.includes(n));
   const clone = createEngine({ controllers: { disable } });
   clone.restore(snapshot);
-  const spies = {
-    balloon: jest.spyOn(esxiBalloonRule, "decide"),
-    pageOut: jest.spyOn(esxiPageOutRule, "decide"),
-  };
+  const spies = { balloon: jest.spyOn(esxiBalloonRule, "decide") };
+  // every policy that pages out (ESXi's compression and swapping, Linux host swap under MOM)
+  const pageOutSpies = Object.values(POLICY_REGISTRY).flatMap((p) => (p.pageOut ? [jest.spyOn(p.pageOut, "decide")] : []));
   // every policy that decides per host, from the registry
   const hostSpies = HOST_SCOPED_POLICIES.map((policy) => jest.spyOn(policy.balloon, "decide"));
   try {
     clone.step(1);
     const decided: Decided = { balloon: new Map(), hostBalloon: new Map(), pageOut: new Map() };
     spies.balloon.mock.calls.forEach(([, vm], i) => decided.balloon.set(vm.key, spies.balloon.mock.results[i]!.value as VmBalloonVerdict));
-    spies.pageOut.mock.calls.forEach(([, vms], i) => {
-      const verdicts = spies.pageOut.mock.results[i]!.value as PageOutVerdict[];
-      vms.forEach((vm, j) => decided.pageOut.set(vm.key, verdicts[j]!));
-    });
+    for (const spy of pageOutSpies) {
+      spy.mock.calls.forEach(([, vms], i) => {
+        const verdicts = spy.mock.results[i]!.value as PageOutVerdict[];
+        vms.forEach((vm, j) => decided.pageOut.set(vm.key, verdicts[j]!));
+      });
+    }
     for (const spy of hostSpies) {
       const seen = new Set<string>();
       (spy.mock.calls as unknown as [unknown, { name: string }, { key: string }][]).forEach(([, host, vm], i) => {
@@ -46,7 +46,7 @@ export function decisionsFrom(snapshot: EngineSnapshot, run: readonly string[]):
     }
     return decided;
   } finally {
-    for (const spy of [...Object.values(spies), ...hostSpies]) spy.mockRestore();
+    for (const spy of [...Object.values(spies), ...pageOutSpies, ...hostSpies]) spy.mockRestore();
   }
 }
 

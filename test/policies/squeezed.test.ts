@@ -1,7 +1,8 @@
 /**
  * The squeezed controller against XenServer squeezed's proportional policy: every VM gets the
- * same fraction γ of its [reservation, memory] range, γ chosen so the host keeps minFree, and
- * targets are set in two phases (free before allocating).
+ * same fraction γ of its [reservation, memory] range, γ chosen so the host keeps squeezed's
+ * 9 MiB free-memory target, balance checked every 10 s, and targets set in two phases (free
+ * before allocating).
  */
 import { proportionalTargets } from "../../src/policies/squeezed/squeezed-policy.js";
 import { clusterYaml, GI, MI, startCluster, vmPages } from "./policy-cluster.js";
@@ -68,6 +69,10 @@ describe("squeezed controller on a host with spec.policy: squeezed", () => {
     engine.apply(clusterYaml("squeezed", [{ name: "y", memory: "2Gi", allocated: "512Mi" }]).split("---\n")[1]!);
     const mark = logs.length;
     engine.step(2);
+    // squeezed checks the balance every 10 s (balance_check_interval): nothing moves before tick 70
+    expect(vmPages(engine, "y", "balloonTarget")).toBe(0);
+    expect(vmPages(engine, "a", "balloonTarget")).toBe(aBefore);
+    engine.step(8);
     const yTarget = vmPages(engine, "y", "balloonTarget");
     expect(yTarget).toBeGreaterThan(64 * MI); // more than one tick of inflation: the freeing phase lasts
     expect(vmPages(engine, "y", "balloon")).toBeLessThan(yTarget);

@@ -17,9 +17,10 @@ import type {
 } from "../../api/types.js";
 import { HOST_SPEC_DEFAULTS } from "../../api/defaults.js";
 import { DEFAULT_NAMESPACE } from "../../api/types.js";
-import { isPercentString, quantityToPages } from "../../api/quantity.js";
+import { formatPagesHuman, isPercentString, quantityToPages } from "../../api/quantity.js";
 import type { DeepReadonly } from "../../store/types.js";
 import { ACTIVE_SAMPLING } from "../../hypervisor/active-memory.js";
+import { autoVmkernelReservedPages } from "../../hypervisor/formulas.js";
 import { paint } from "../terminal.js";
 import { ageSince } from "./age.js";
 import { humanQuantity } from "./columns.js";
@@ -279,6 +280,12 @@ function threshold(pct: number, minFreePages: number | undefined): string {
 }
 
 /** Pages of a quantity, or undefined when absent/unparsable. */
+/** What `vmkernelReserved: auto` comes to on a host of this capacity, in human units. */
+function autoVmkernelReserved(capacity: string): string {
+  const pages = pagesOf(capacity);
+  return pages === undefined ? "?" : formatPagesHuman(autoVmkernelReservedPages(pages));
+}
+
 function pagesOf(q: string | undefined): number | undefined {
   if (q === undefined) return undefined;
   try {
@@ -300,7 +307,7 @@ export function describeHost(host: DeepReadonly<Host>, vms: readonly DeepReadonl
   const minFreePages = pagesOf(st?.memory.minFree);
   w.section(0, "Spec");
   w.field(1, "Capacity", humanQuantity(s.capacity));
-  w.field(1, "VMkernel Reserved", humanQuantity(s.vmkernelReserved));
+  w.field(1, "VMkernel Reserved", s.vmkernelReserved === "auto" ? `auto (${autoVmkernelReserved(s.capacity)})` : humanQuantity(s.vmkernelReserved));
   w.field(1, "Min Free", s.minFree === "auto" ? `auto${st ? ` (${humanQuantity(st.memory.minFree)})` : ""}` : humanQuantity(s.minFree));
   w.field(1, "Idle Tax", `${s.idleTax}%`);
   const b = s.ballooning;

@@ -1,6 +1,7 @@
 /**
- * swap controller — applies the compression and hypervisor swapping decisions of the host's
- * policy (ESXi; docs/memory-model.md §8, SWTGT/ZIP) and pages out.
+ * swap controller — applies the compression and host swapping decisions of the host's policy
+ * (ESXi; docs/memory-model.md §8, SWTGT/ZIP; Linux host swap and the OOM killer on `mom` hosts,
+ * docs/policies.md) and pages out.
  *
  * Why it exists: whatever reclaim need the balloon has not met must still be met, or the host
  * runs out of memory. The rule that decides which VMs page out and how much is the host's
@@ -30,10 +31,16 @@ export class SwapController extends HostRecordController {
     if (!rule) return;
     const vms = ctx.model.vmsOf(host);
     const verdicts = rule.decide(host, vms, ctx.model);
-    const needs: [VmRecord, number][] = [];
+    const needs: [VmRecord, number, boolean][] = [];
     for (let i = 0; i < vms.length; i++) {
       const vm = vms[i]!;
       const verdict = verdicts[i]!;
+      if (verdict.oomKill !== undefined) {
+        ctx.model.killVm(vm, verdict.oomKill);
+        ctx.log({ kind: "VirtualMachine", namespace: vm.namespace, name: vm.name, host: host.name, action: "PoweredOff", from: "Running", to: "Stopped", reason: verdict.reason, message: verdict.oomKill });
+        ctx.store.recordEvent(vmObjectKey(vm), "Warning", "OomKilled", verdict.oomKill);
+        continue;
+      }
       const swapTarget = verdict.swapTarget;
       if (swapTarget !== vm.swapTarget) {
         const from = vm.swapTarget;
@@ -53,14 +60,14 @@ export class SwapController extends HostRecordController {
           });
         }
       }
-      if (verdict.need > 0) needs.push([vm, verdict.need]);
+      if (verdict.need > 0) needs.push([vm, verdict.need, verdict.compress ?? true]);
     }
     const total = needs.reduce((s, [, n]) => s + n, 0);
     const budget = host.pageOutLeft;
-    for (const [vm, need] of needs) {
+    for (const [vm, need, compress] of needs) {
       const share = Math.max(1, Math.floor((budget * need) / total));
       const hadCompressed = compressedOf(vm) > 0;
-      const res = ctx.model.pageOut(vm, need, share);
+      const res = ctx.model.pageOut(vm, need, share, { compress });
       if (!hadCompressed && compressedOf(vm) > 0) {
         const msg = `compressed ${approx(res.compressed)} into the compression cache (max ${host.spec.compression.maxPercent}% of memory)`;
         ctx.log({ kind: "VirtualMachine", namespace: vm.namespace, name: vm.name, host: host.name, action: "CompressionStarted", from: "0", to: q(compressedOf(vm)), reason: "ReclaimNeeded", message: msg });

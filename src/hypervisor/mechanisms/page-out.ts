@@ -36,16 +36,17 @@ export function swapDatastoreLeft(host: HostRecord, index: HostVms): number {
  * Compresses or swaps out a running VM's pages until `hostPages` host pages are freed or a limit
  * is reached, within the host's page-out throughput left this tick and `budget` (the VM's share).
  */
-export function pageOut(v: VmRecord, host: HostRecord, env: ModelEnvironment, hostPages: number, budget: number | undefined, datastoreLeft: number): PageOutResult {
+export function pageOut(v: VmRecord, host: HostRecord, env: ModelEnvironment, hostPages: number, budget: number | undefined, datastoreLeft: number, compress = true): PageOutResult {
   const allowed = Math.min(host.pageOutLeft, budget ?? host.pageOutLeft);
-  return swapOutPages(v, host, env, hostPages, allowed, datastoreLeft, true);
+  return swapOutPages(v, host, env, hostPages, allowed, datastoreLeft, true, compress);
 }
 
 /**
  * Blind page-out: pages are taken from used and free mapped pages in proportion (seeded
  * random rounding); each compresses with probability `compressibility` while the cache has
  * room, otherwise it goes to the swap file. Stops when `want` host pages are freed. With
- * `useBudget` false (an emergency reclaim) the host's page-out throughput is not charged.
+ * `useBudget` false (an emergency reclaim) the host's page-out throughput is not charged; with
+ * `compress` false (Linux host swap) nothing goes to the compression cache.
  */
 export function swapOutPages(
   v: VmRecord,
@@ -55,10 +56,11 @@ export function swapOutPages(
   budget: number,
   datastoreLeft: number,
   useBudget: boolean,
+  compress = true,
 ): PageOutResult {
   const res: PageOutResult = { compressed: 0, swapped: 0, freed: 0 };
   const before = host.free;
-  const comp = host.spec.compression;
+  const comp = compress ? host.spec.compression : { enabled: false, maxPercent: 0 };
   const cacheCap = comp.enabled ? Math.floor((v.memory * comp.maxPercent) / 100) : 0;
   const swapFileLeft = () => Math.max(0, v.memory - v.reservation - swappedOf(v));
   let rounds = 0;

@@ -42,4 +42,5 @@ export const esxiPolicy: PolicyPlugin = {
   },
   balloon: esxiBalloonRule,
   pageOut: esxiPageOutRule,
+  pageSharing: { kind: "tps" },
 };

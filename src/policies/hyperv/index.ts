@@ -152,4 +152,5 @@ export const hypervPolicy: HostScopedPolicy = {
     NoBalloonDriver: "it has no integration services (tools), so it keeps its static memory",
   },
   balloon: hypervBalloonRule,
+  pageSharing: { kind: "none", why: "Hyper-V does not share pages between virtual machines" },
 };

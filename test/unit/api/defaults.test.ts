@@ -25,7 +25,7 @@ describe("applyDefaults", () => {
     const out = applyDefaults(host({ capacity: "64Gi" })) as Host;
     expect(out.spec).toEqual({
       capacity: "64Gi",
-      vmkernelReserved: "0",
+      vmkernelReserved: "auto",
       minFree: "auto",
       memoryStates: { clear: 100, soft: 64, hard: 32, low: 16, largePageBreak: 400, hysteresis: 5, holdSeconds: 15 },
       idleTax: 75,

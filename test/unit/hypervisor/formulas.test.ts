@@ -1,5 +1,6 @@
 import {
   autoMinFreePages,
+  autoVmkernelReservedPages,
   balloonMaximum,
   climbTarget,
   defaultOverheadPages,
@@ -26,6 +27,18 @@ describe("minFree sliding scale (memory-model §4)", () => {
 
   it("takes 6 % of a host smaller than 4 GiB", () => {
     expect(autoMinFreePages(2 * PAGES_PER_GIB)).toBe(Math.ceil(0.06 * 2 * PAGES_PER_GIB));
+  });
+});
+
+describe("vmkernelReserved: auto (docs/memory-model.md, The ledgers)", () => {
+  it.each([
+    [2, 512], // a quarter of a small host
+    [4, 1024], // min(1 GiB + 41 MiB, 1 GiB)
+    [16, 1187], // 1 GiB + 163.84 MiB
+    [64, 1679], // 1 GiB + 655.36 MiB
+    [1024, 11509], // 1 GiB + 10 GiB 245.76 MiB
+  ])("%i GiB host → %i MiB, whole MiB", (gib, expectedMib) => {
+    expect(autoVmkernelReservedPages(gib * PAGES_PER_GIB)).toBe(expectedMib * PAGES_PER_MIB);
   });
 });
 

@@ -1,0 +1,76 @@
+/**
+ * A state saved before fidelity v2 (`memplane-state/v1`) stores `vmkernelReserved: "0"` as the
+ * written default: loading it migrates those hosts to the new `auto` default explicitly — one
+ * warning line naming them — and a host that asks for 0 afterwards keeps 0.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { FIXTURES, memplane, requireBuild, tempDir } from "./cli-harness.js";
+
+const CLUSTER = path.join(FIXTURES, "cluster");
+const PAGE = 4096;
+
+requireBuild();
+
+interface Saved {
+  format: string;
+  engine: {
+    store: { objects: { kind: string; metadata: { name: string; generation: number }; spec: Record<string, unknown> }[] };
+    model: { hosts: { name: string; free: number; spec: { vmkernelReserved: number } }[] };
+  };
+}
+
+const read = (state: string): Saved => JSON.parse(fs.readFileSync(path.join(state, "state.json"), "utf8")) as Saved;
+
+/** Rewrites a saved state as the v1 code wrote it: the format tag and the old default of 0 everywhere. */
+function makeV1(state: string): void {
+  const saved = read(state);
+  saved.format = "memplane-state/v1";
+  for (const o of saved.engine.store.objects) if (o.kind === "Host") o.spec.vmkernelReserved = "0";
+  for (const h of saved.engine.model.hosts) {
+    h.free += h.spec.vmkernelReserved;
+    h.spec.vmkernelReserved = 0;
+  }
+  fs.writeFileSync(path.join(state, "state.json"), JSON.stringify(saved));
+}
+
+const hostFree = (state: string): number => read(state).engine.model.hosts.find((h) => h.name === "esx-01")!.free;
+
+test("a v1 state is migrated to the auto vmkernel reservation, saying so in one line; an explicit 0 stays possible", async () => {
+  const { state } = tempDir();
+  expect((await memplane(["apply", "-f", CLUSTER, "--state", state])).code).toBe(0);
+  expect((await memplane(["step", "--ticks", "3", "--state", state])).code).toBe(0);
+  makeV1(state);
+  const before = hostFree(state);
+
+  const r = await memplane(["step", "--ticks", "2", "--state", state]);
+  expect(r.code).toBe(0);
+  const warnings = r.stderr.split("\n").filter((l) => l.startsWith("warning:"));
+  expect(warnings).toHaveLength(1);
+  expect(warnings[0]).toMatch(/migrated memplane-state\/v1 to memplane-state\/v2: host esx-01 had vmkernelReserved 0, the old default/);
+  expect(warnings[0]).toMatch(/apply vmkernelReserved: 0 to a host that should keep none/);
+
+  const saved = read(state);
+  expect(saved.format).toBe("memplane-state/v2");
+  const host = saved.engine.store.objects.find((o) => o.kind === "Host")!;
+  expect(host.spec.vmkernelReserved).toBe("auto");
+  // 8 GiB host: auto = 1 GiB + 1 % of 8 GiB = 1105.9 MiB → 1105 MiB, taken from free memory at the next tick
+  const reserved = 1105 * 256;
+  expect(saved.engine.model.hosts[0]!.spec.vmkernelReserved).toBe(reserved);
+  expect(before - hostFree(state)).toBeGreaterThanOrEqual(reserved - 64 * 256); // guests moved a little meanwhile
+
+  // saved as v2 now: the next command says nothing more
+  const again = await memplane(["step", "--state", state]);
+  expect(again.stderr).not.toMatch(/migrated/);
+
+  // a host may still ask for no reservation at all
+  const { dir } = tempDir();
+  const zero = path.join(dir, "host.yaml");
+  fs.writeFileSync(zero, "apiVersion: memplane.io/v1alpha1\nkind: Host\nmetadata: {name: esx-01}\nspec: {capacity: 8Gi, vmkernelReserved: 0}\n");
+  expect((await memplane(["apply", "-f", zero, "--state", state])).code).toBe(0);
+  expect((await memplane(["step", "--state", state])).code).toBe(0);
+  const after = read(state);
+  expect(after.engine.store.objects.find((o) => o.kind === "Host")!.spec.vmkernelReserved).toBe("0");
+  expect(after.engine.model.hosts[0]!.spec.vmkernelReserved).toBe(0);
+  expect(hostFree(state) * PAGE).toBeGreaterThan(0);
+});
