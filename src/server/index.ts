@@ -9,3 +9,4 @@ export { parseRoute, resourcePath, GROUP_PREFIX, CORE_PREFIX, type Route, type R
 export { HttpError, failureStatus, type Status } from "./status.js";
 export { isDns1123Label, isDns1123Subdomain } from "./names.js";
 export type { StreamStats } from "./streams.js";
+export { ENDPOINT_FILE, readEndpoint, removeEndpoint, writeEndpoint, type ServerEndpoint } from "./endpoint.js";

@@ -195,7 +195,7 @@ export function readStateToken(file: string): { token?: string; note?: string } 
 }
 
 /** The token from `--token-file` (preferred) or `$MEMPLANE_TOKEN`; undefined when neither. */
-function readToken(tokenFile: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+export function readToken(tokenFile: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
   if (tokenFile !== undefined) {
     try {
       const token = fs.readFileSync(tokenFile, "utf8").trim();
