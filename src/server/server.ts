@@ -43,6 +43,7 @@ import {
 import { parseRoute, type ResourceRoute, type Route } from "./routes.js";
 import { HttpError, badRequest, methodNotAllowed, notFound, successStatus } from "./status.js";
 import { StreamHub, clientKey, type StreamStats } from "./streams.js";
+import { toTable, wantsTable } from "./table.js";
 import { followLogs, watchResources, type StreamTarget } from "./watch.js";
 import { WriteGate, storeOf } from "./writes.js";
 
@@ -213,6 +214,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const selector = params.get("labelSelector") ?? undefined;
     if (READ_METHODS.has(method)) {
       if (booleanParam(params, "watch")) return watchResources(streamTo(req, res), engine, route, selector);
+      if (wantsTable(req.headers.accept)) {
+        const objects = route.name === undefined ? listResources(engine, route, selector) : [getResource(engine, { ...route, name: route.name })];
+        send(res, 200, toTable(route.kind, objects, engine.timeSeconds, String(store.resourceVersion)));
+        return;
+      }
       if (route.name === undefined) send(res, 200, listResponse(route.kind, listResources(engine, route, selector), store.resourceVersion));
       else send(res, 200, getResource(engine, { ...route, name: route.name }));
       return;

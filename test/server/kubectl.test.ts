@@ -106,6 +106,18 @@ kubectlTest("kubectl explain prints the schemas' field documentation", async () 
   expect(host.stdout).toContain("Physical memory of the host.");
 });
 
+kubectlTest("kubectl get prints memplane get's columns from the server's Table: default, -o wide, -A, one object", async () => {
+  const env = { MEMPLANE_SERVER: serve!.url };
+  for (const args of [["get", "vms"], ["get", "vms", "-o", "wide"], ["get", "vms", "-A"], ["get", "hosts", "-o", "wide"], ["get", "vm", "app"], ["get", "os"]]) {
+    const [ours, theirs] = await Promise.all([memplane([...args, "--state", state], { env }), kubectl(args)]);
+    expect(ours.code).toBe(0);
+    expect(theirs).toEqual({ code: 0, stdout: ours.stdout, stderr: "" });
+  }
+  const wide = await kubectl(["get", "vms", "-o", "wide"]);
+  expect(wide.stdout.split("\n")[0]).toMatch(/^NAME\s+HOST\s+PHASE\s+MEMORY\s+CONSUMED\s+BALLOON\s+SWAPPED\s+AGE\s+ENTITLEMENT\s+ACTIVE\s+COMPRESSED\s+SHARED\s+OVERHEAD\s+RESERVATION\s+LIMIT\s+SHARES\s+GUESTOS$/);
+  expect(wide.stdout).toMatch(/^app\s+esx-01\s+Running\s+4\.00 GiB\s/m);
+});
+
 kubectlTest("the token is still required: a kubeconfig without it is Unauthorized, and plain HTTP carries memplane's own client", async () => {
   const stripped = path.join(home, "no-token.kubeconfig");
   fs.writeFileSync(stripped, fs.readFileSync(kubeconfig, "utf8").replace(/token: \S+/, "token: wrong-token-0123456789"), { mode: 0o600 });

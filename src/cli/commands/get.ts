@@ -14,12 +14,12 @@ import { matchesFieldSelector, parseFieldSelector, type FieldRequirement } from 
 import { parseResourceArgs, type ResourceRequest } from "../kind-arg.js";
 import { addServerOptions, addStateOption } from "../options.js";
 import { RemoteClient, type RemoteFlags } from "../remote/client.js";
-import { columnsFor, visibleColumns } from "../output/columns.js";
+import { columnsFor, visibleColumns } from "../../printing/columns.js";
 import { kindPlural, objectRef } from "../output/names.js";
 import { asList, toJson, toYaml } from "../output/serialize.js";
 import { parseSortBy, sortObjects, type SortKey } from "../output/sort-by.js";
 import { renderTable } from "../output/table.js";
-import type { Terminal } from "../terminal.js";
+import { paint, type Terminal } from "../terminal.js";
 import { openStateDirectory, readEngine } from "../session.js";
 import { watchObjects } from "./get-watch.js";
 
@@ -173,8 +173,13 @@ function listObjects(engine: Engine, kind: Kind, namespace: string | undefined, 
 /** The table's headers and one row of cells per object (`-o wide` adds columns, `-A` a NAMESPACE column). */
 export function tableOf(term: Terminal, nowSeconds: number, kind: Kind, objects: readonly AnyObject[], opts: GetOptions): { headers: string[]; rows: string[][] } {
   const columns = visibleColumns(columnsFor(kind), { wide: opts.output === "wide", allNamespaces: opts.allNamespaces });
-  const rowCtx = { nowSeconds, color: term.color };
-  return { headers: columns.map((c) => c.header), rows: objects.map((o) => columns.map((c) => c.cell(o as never, rowCtx))) };
+  const rowCtx = { nowSeconds };
+  const cell = (c: (typeof columns)[number], o: AnyObject): string => {
+    const text = c.cell(o as never, rowCtx);
+    const color = term.color ? c.color?.(o as never) : undefined;
+    return color === undefined ? text : paint(text, color, true);
+  };
+  return { headers: columns.map((c) => c.header), rows: objects.map((o) => columns.map((c) => cell(c, o))) };
 }
 
 /** Objects as a table, or `kind/name` lines for `-o name`. */

@@ -19,8 +19,8 @@ import { DEFAULT_NAMESPACE } from "../../api/types.js";
 import { isPercentString, quantityToPages } from "../../api/quantity.js";
 import type { DeepReadonly } from "../../store/types.js";
 import { paint } from "../terminal.js";
-import { ageSince } from "./age.js";
-import { humanQuantity } from "./columns.js";
+import { ageSince } from "../../printing/age.js";
+import { humanQuantity } from "../../printing/columns.js";
 import { EVENT_HEADERS, eventRows } from "./events.js";
 import { renderTable } from "./table.js";
 

@@ -2,8 +2,8 @@
  * AGE and LAST SEEN columns from simulated time: how long before the engine's current time an
  * object was created, rounded the way kubectl rounds (`42s`, `5m10s`, `47m`, `2h5m`, `3d4h`).
  */
-import { parseSimTime } from "../../api/duration.js";
-import { memoise } from "../../api/memo.js";
+import { parseSimTime } from "../api/duration.js";
+import { memoise } from "../api/memo.js";
 
 /** Timestamps repeat (objects applied together share one): parse each text once. */
 const timestampSeconds = memoise(parseSimTime);
