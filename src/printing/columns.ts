@@ -15,7 +15,7 @@ import { HOST_STATE_COLORS, type CellColor } from "./state-colors.js";
 
 /** What a cell may need besides its object. */
 export interface RowContext {
-  /** The engine's simulated time now, in seconds. */
+  /** The simulated time now, in seconds counted from the default epoch (`nowSinceDefaultEpoch`; the simulated time itself with the default epoch). */
   nowSeconds: number;
 }
 

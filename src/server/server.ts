@@ -44,6 +44,7 @@ import { parseRoute, type ResourceRoute, type Route } from "./routes.js";
 import { HttpError, badRequest, methodNotAllowed, notFound, successStatus } from "./status.js";
 import { StreamHub, clientKey, type StreamStats } from "./streams.js";
 import { toTable, wantsTable } from "./table.js";
+import { nowSinceDefaultEpoch } from "../api/timestamps.js";
 import { followLogs, watchResources, type StreamTarget } from "./watch.js";
 import { WriteGate, storeOf } from "./writes.js";
 
@@ -184,7 +185,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }, options.saveIntervalMs ?? 10_000);
   saveTimer.unref();
 
-  const clockHeaders = (): Record<string, string> => ({ "X-Memplane-Tick": String(engine.tick), "X-Memplane-Time-Seconds": String(engine.timeSeconds) });
+  const clockHeaders = (): Record<string, string> => ({
+    "X-Memplane-Tick": String(engine.tick),
+    "X-Memplane-Time-Seconds": String(engine.timeSeconds),
+    "X-Memplane-Epoch": engine.options.epoch,
+  });
 
   const send = (res: http.ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void => {
     const text = typeof body === "string" ? body : JSON.stringify(body) + "\n";
@@ -216,7 +221,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (booleanParam(params, "watch")) return watchResources(streamTo(req, res), engine, route, selector);
       if (wantsTable(req.headers.accept)) {
         const objects = route.name === undefined ? listResources(engine, route, selector) : [getResource(engine, { ...route, name: route.name })];
-        send(res, 200, toTable(route.kind, objects, engine.timeSeconds, String(store.resourceVersion)));
+        send(res, 200, toTable(route.kind, objects, nowSinceDefaultEpoch(engine.timeSeconds, engine.options.epoch), String(store.resourceVersion)));
         return;
       }
       if (route.name === undefined) send(res, 200, listResponse(route.kind, listResources(engine, route, selector), store.resourceVersion));

@@ -118,6 +118,21 @@ kubectlTest("kubectl get prints memplane get's columns from the server's Table: 
   expect(wide.stdout).toMatch(/^app\s+esx-01\s+Running\s+4\.00 GiB\s/m);
 });
 
+kubectlTest("kubectl get -o yaml shows RFC 3339 timestamps: simulated time from the default epoch", async () => {
+  const vm = await kubectl(["get", "vm", "app", "-o", "yaml"]);
+  expect(vm.code).toBe(0);
+  expect(vm.stdout).toContain('creationTimestamp: "2026-01-01T00:00:00Z"');
+  const transitions = [...vm.stdout.matchAll(/lastTransitionTime: "([^"]+)"/g)].map((m) => m[1]);
+  expect(transitions.length).toBeGreaterThan(0);
+  for (const t of transitions) expect(t).toMatch(/^2026-01-01T00:0[01]:\d\dZ$/);
+  const events = await kubectl(["get", "events", "-o", "jsonpath={range .items[*]}{.lastTimestamp}{'\\n'}{end}"]);
+  const times = events.stdout.split("\n").filter((l) => l !== "");
+  expect(times.length).toBeGreaterThan(0);
+  for (const t of times) expect(t).toMatch(/^2026-01-01T00:0[01]:\d\dZ$/);
+  const list = JSON.parse((await kubectl(["get", "vms", "-o", "json"])).stdout);
+  for (const item of list.items) expect(Date.parse(item.metadata.creationTimestamp)).toBe(Date.UTC(2026, 0, 1));
+});
+
 kubectlTest("the token is still required: a kubeconfig without it is Unauthorized, and plain HTTP carries memplane's own client", async () => {
   const stripped = path.join(home, "no-token.kubeconfig");
   fs.writeFileSync(stripped, fs.readFileSync(kubeconfig, "utf8").replace(/token: \S+/, "token: wrong-token-0123456789"), { mode: 0o600 });

@@ -5,6 +5,7 @@
 import { Option, type Command } from "commander";
 import { BUILTIN_GUEST_OS_PROFILES, builtinProfile } from "../../api/builtin-profiles.js";
 import { NAMESPACED_KINDS, DEFAULT_NAMESPACE, type Kind } from "../../api/types.js";
+import { nowSinceDefaultEpoch } from "../../api/timestamps.js";
 import type { Engine } from "../../engine/engine.js";
 import { matchesLabelSelector, parseLabelSelector } from "../../store/label-selector.js";
 import type { CliContext } from "../context.js";
@@ -124,13 +125,13 @@ export async function readKind(source: ObjectSource, request: ResourceRequest, o
   const namespace = namespaceOf(kind, opts);
   const objects: AnyObject[] = [];
   const missing: string[] = [];
-  let nowSeconds = "engine" in source ? source.engine.timeSeconds : 0;
+  let nowSeconds = "engine" in source ? nowSinceDefaultEpoch(source.engine.timeSeconds, source.engine.options.epoch) : 0;
   if (request.names !== undefined) {
     for (const name of request.names) {
       const read = "remote" in source ? await source.remote.get(kind, name, namespace) : { value: getObject(source.engine, kind, name, namespace), nowSeconds };
       if (read.value) {
         objects.push(read.value);
-        nowSeconds = read.nowSeconds;
+        nowSeconds = "epoch" in read ? nowSinceDefaultEpoch(read.nowSeconds, read.epoch) : read.nowSeconds;
       } else {
         const where = NAMESPACED_KINDS.has(kind) ? ` in namespace "${namespace ?? DEFAULT_NAMESPACE}"` : "";
         missing.push(`${kindPlural(kind)} "${name}" not found${where}`);
@@ -138,7 +139,7 @@ export async function readKind(source: ObjectSource, request: ResourceRequest, o
     }
   } else {
     const listed = "remote" in source ? await source.remote.list(kind, namespace, opts.selector) : { value: listObjects(source.engine, kind, namespace, opts.selector), nowSeconds };
-    nowSeconds = listed.nowSeconds;
+    nowSeconds = "epoch" in listed ? nowSinceDefaultEpoch(listed.nowSeconds, listed.epoch) : listed.nowSeconds;
     objects.push(...(fields === undefined ? listed.value : listed.value.filter((o) => matchesFieldSelector(fields, o))));
   }
   return { objects: opts.sortBy === undefined ? objects : sortObjects(objects, kind, opts.sortBy), missing, nowSeconds };

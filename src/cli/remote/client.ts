@@ -10,6 +10,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { kindPath } from "../../api/kinds.js";
+import { epochProblem } from "../../api/timestamps.js";
 import { isLoopback, TOKEN_FILE } from "../../server/auth.js";
 import { DEFAULT_STATE_DIR } from "../../state/index.js";
 import type { Kind, ManifestObject } from "../../api/types.js";
@@ -44,6 +45,8 @@ export interface RemoteRead<T> {
   value: T;
   /** Simulated seconds on the server when it answered. */
   nowSeconds: number;
+  /** The simulation's epoch (`X-Memplane-Epoch`), when the server says. */
+  epoch?: string;
 }
 
 /** The path of a kind's collection, or of one object: the kind registry's {@link kindPath}, shared with the server. */
@@ -128,7 +131,7 @@ export class RemoteClient {
   async get(kind: Kind, name: string, namespace: string | undefined): Promise<RemoteRead<RemoteObject | undefined>> {
     try {
       const { value, headers } = await this.request<RemoteObject>("GET", remotePath(kind, namespace, name));
-      return { value, nowSeconds: simSeconds(headers) };
+      return { value, nowSeconds: simSeconds(headers), epoch: serverEpoch(headers) };
     } catch (err) {
       if (err instanceof CliError && err.message.startsWith("Error from server (NotFound)")) return { value: undefined, nowSeconds: 0 };
       throw err;
@@ -139,7 +142,7 @@ export class RemoteClient {
   async list(kind: Kind, namespace: string | undefined, labelSelector: string | undefined): Promise<RemoteRead<RemoteObject[]>> {
     const query = labelSelector === undefined ? "" : `?labelSelector=${encodeURIComponent(labelSelector)}`;
     const { value, headers } = await this.request<{ items: RemoteObject[] }>("GET", remotePath(kind, namespace) + query);
-    return { value: value.items, nowSeconds: simSeconds(headers) };
+    return { value: value.items, nowSeconds: simSeconds(headers), epoch: serverEpoch(headers) };
   }
 
   /** Why a VM or host is where it is (`memplane explain`), at the newest tick or at `tick`. */
@@ -163,6 +166,12 @@ export class RemoteClient {
 }
 
 /** The server's simulated time from its `X-Memplane-Time-Seconds` header. */
+/** The simulation's epoch from `X-Memplane-Epoch`, when it is a valid one (older servers do not send it). */
+export function serverEpoch(headers: Headers): string | undefined {
+  const epoch = headers.get("x-memplane-epoch") ?? undefined;
+  return epoch !== undefined && epochProblem(epoch) === undefined ? epoch : undefined;
+}
+
 function simSeconds(headers: Headers): number {
   const n = Number(headers.get("x-memplane-time-seconds"));
   return Number.isFinite(n) ? n : 0;
