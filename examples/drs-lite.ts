@@ -17,8 +17,7 @@
  */
 import "reflect-metadata";
 import { pathToFileURL } from "node:url";
-import { parseDuration } from "../src/api/duration.js";
-import { createEngine, quantityToPages, type Controller, type ReconcileContext, type ReconcileRequest } from "../src/index.js";
+import { createEngine, timestampSeconds, quantityToPages, type Controller, type ReconcileContext, type ReconcileRequest } from "../src/index.js";
 
 /** One recommended move. */
 export interface Migration {
@@ -48,7 +47,8 @@ export class DrsLiteController implements Controller {
     const host = ctx.store.get("Host", req.name);
     const pressure = host?.status?.conditions.find((c) => c.type === "MemoryPressure");
     if (!host?.status || (host.status.state !== "hard" && host.status.state !== "low") || pressure?.status !== "True") return;
-    if (ctx.timeSeconds - parseDuration(pressure.lastTransitionTime) < this.holdSeconds) return;
+    // lastTransitionTime is RFC 3339 from the engine's epoch (the default one here)
+    if (ctx.timeSeconds - timestampSeconds(pressure.lastTransitionTime) < this.holdSeconds) return;
     const vms = ctx.store
       .list("VirtualMachine")
       .filter((vm) => vm.spec.hostName === host.metadata.name && vm.status?.phase === "Running")
