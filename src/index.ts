@@ -116,6 +116,7 @@ export {
   canonicalQuantity,
   formatPagesHuman,
 } from "./api/quantity.js";
+export { DEFAULT_EPOCH, formatTimestamp, timestampSeconds } from "./api/timestamps.js";
 export { DurationError, parseDuration, formatSimTime, MAX_DURATION_SECONDS, MIN_TICK_SECONDS, MAX_TICK_SECONDS } from "./api/duration.js";
 export { resolveKind, isKind, kindPath, KIND_INFO, type KindInfo } from "./api/kinds.js";
 export { applyDefaults, type ManifestInput } from "./api/defaults.js";

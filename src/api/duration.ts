@@ -2,8 +2,8 @@
  * Simulated durations and timestamps: one grammar for every duration memplane reads (manifest
  * fields, `--tick`, `--duration`, the engine's `tickSeconds`) and for the simulated time it
  * prints. Durations are written Go-style (`90s`, `5m`, `1h30m`, `250ms`); a bare number is
- * seconds. Simulated time is printed the same way (`1m30s`), which is what logs,
- * `creationTimestamp` and `lastTransitionTime` show.
+ * seconds. Simulated time is printed the same way (`1m30s`), which is what logs and a
+ * Scenario's `startedAt` show (object timestamps are RFC 3339: api/timestamps.ts).
  *
  * Bounds: a duration is a whole number of microseconds (the resolution simulated time is
  * printed at) from 0 to {@link MAX_DURATION_SECONDS} (87600h, ten years of 365 days). Anything
@@ -128,8 +128,8 @@ function tooLong(): string {
 }
 
 /**
- * Parses a simulated timestamp (`creationTimestamp`, `startedAt`: simulated time since the
- * start, as {@link formatSimTime} prints it). The grammar of durations, without the upper bound:
+ * Parses a simulated timestamp (`startedAt`, and `creationTimestamp` in states saved before
+ * RFC 3339 timestamps: simulated time since the start, as {@link formatSimTime} prints it). The grammar of durations, without the upper bound:
  * a simulation may run longer than any one duration in it. Throws {@link DurationError}.
  */
 export function parseSimTime(input: string): number {

@@ -36,6 +36,10 @@ export interface KindInfo {
   storeOrder: number;
   /** The rule object names follow: a DNS-1123 label, or a subdomain (dots allowed: `web-1.admitted`). */
   nameRule: "label" | "subdomain";
+  /** Groups of kinds kubectl can list at once (`kubectl get memplane`), as discovery advertises them. */
+  categories: readonly string[];
+  /** True when controllers write a `status` (the `status` subresource discovery advertises). */
+  hasStatus: boolean;
 }
 
 /** Every kind the store holds: the kind registry. */
@@ -51,6 +55,8 @@ export const KIND_INFO: Readonly<Record<Kind, KindInfo>> = Object.freeze({
     schemaFile: "host.schema.json",
     storeOrder: 1,
     nameRule: "label",
+    categories: ["memplane"],
+    hasStatus: true,
   },
   VirtualMachine: {
     kind: "VirtualMachine",
@@ -63,6 +69,8 @@ export const KIND_INFO: Readonly<Record<Kind, KindInfo>> = Object.freeze({
     schemaFile: "virtualmachine.schema.json",
     storeOrder: 2,
     nameRule: "label",
+    categories: ["memplane"],
+    hasStatus: true,
   },
   GuestOSProfile: {
     kind: "GuestOSProfile",
@@ -75,6 +83,8 @@ export const KIND_INFO: Readonly<Record<Kind, KindInfo>> = Object.freeze({
     schemaFile: "guestosprofile.schema.json",
     storeOrder: 0,
     nameRule: "label",
+    categories: ["memplane"],
+    hasStatus: false,
   },
   Scenario: {
     kind: "Scenario",
@@ -87,6 +97,8 @@ export const KIND_INFO: Readonly<Record<Kind, KindInfo>> = Object.freeze({
     schemaFile: "scenario.schema.json",
     storeOrder: 3,
     nameRule: "label",
+    categories: ["memplane"],
+    hasStatus: true,
   },
   Event: {
     kind: "Event",
@@ -98,6 +110,8 @@ export const KIND_INFO: Readonly<Record<Kind, KindInfo>> = Object.freeze({
     apiPath: CORE_API_PATH,
     storeOrder: 4,
     nameRule: "subdomain",
+    categories: [],
+    hasStatus: false,
   },
 });
 

@@ -7,7 +7,8 @@ import { builtinProfile } from "../api/builtin-profiles.js";
 import type { Kind } from "../api/types.js";
 import type { Engine } from "../engine/engine.js";
 import { CliError } from "./errors.js";
-import { RemoteClient, remotePath } from "./remote/client.js";
+import { RemoteClient, remotePath, serverEpoch } from "./remote/client.js";
+import { nowSinceDefaultEpoch } from "../api/timestamps.js";
 
 /** A read-only view of a simulation. */
 export interface ClusterView {
@@ -17,6 +18,8 @@ export interface ClusterView {
   list(kind: Kind, namespace?: string): Promise<readonly unknown[]>;
   /** Simulated seconds as of the last read. */
   readonly nowSeconds: number;
+  /** The same instant counted from the default epoch: what ages are measured against (printing/age.ts). */
+  readonly ageNow: number;
   /** The tick as of the last read, when known. */
   readonly tick: number | undefined;
 }
@@ -27,6 +30,7 @@ export function engineView(engine: Engine): ClusterView {
     get: async (kind, name, namespace) => engine.store.get(kind, name, namespace) ?? (kind === "GuestOSProfile" ? builtinProfile(name) : undefined),
     list: async (kind, namespace) => engine.store.list(kind, { namespace }),
     nowSeconds: engine.timeSeconds,
+    ageNow: nowSinceDefaultEpoch(engine.timeSeconds, engine.options.epoch),
     tick: engine.tick,
   };
 }
@@ -35,6 +39,7 @@ export function engineView(engine: Engine): ClusterView {
 export function remoteView(client: RemoteClient): ClusterView {
   const view = {
     nowSeconds: 0,
+    ageNow: 0,
     tick: undefined as number | undefined,
     async get(kind: Kind, name: string, namespace?: string): Promise<unknown> {
       try {
@@ -54,7 +59,10 @@ export function remoteView(client: RemoteClient): ClusterView {
     clock(headers: Headers): void {
       const seconds = Number(headers.get("x-memplane-time-seconds"));
       const tick = Number(headers.get("x-memplane-tick"));
-      if (headers.has("x-memplane-time-seconds") && Number.isFinite(seconds)) view.nowSeconds = seconds;
+      if (headers.has("x-memplane-time-seconds") && Number.isFinite(seconds)) {
+        view.nowSeconds = seconds;
+        view.ageNow = nowSinceDefaultEpoch(seconds, serverEpoch(headers));
+      }
       if (headers.has("x-memplane-tick") && Number.isSafeInteger(tick)) view.tick = tick;
     },
   };

@@ -2,6 +2,7 @@
  * Parsers for flag values shared by several commands. A bad value is a usage error (exit 2):
  * commander reports an `InvalidArgumentError` as `error: option '--ticks <n>' argument 'x' is invalid. …`.
  */
+import { epochProblem, normalizeEpoch } from "../api/timestamps.js";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { parseDuration, tickLengthProblem } from "../api/duration.js";
 import { DEFAULT_STATE_DIR } from "../state/index.js";
@@ -37,6 +38,13 @@ export function parseSeed(value: string): number {
     throw new InvalidArgumentError("expected an integer seed, e.g. 42.");
   }
   return Number(value);
+}
+
+/** `--epoch`: an RFC 3339 time in whole seconds (what tick 0 stands for in timestamps), in canonical UTC form. */
+export function parseEpoch(value: string): string {
+  const problem = epochProblem(value);
+  if (problem !== undefined) throw new InvalidArgumentError(`${problem.replace(/^must be/, "expected")}.`);
+  return normalizeEpoch(value);
 }
 
 /** The `--state DIR` option (default `./.memplane`, or `$MEMPLANE_STATE`). */

@@ -18,6 +18,7 @@ import { registerExplain } from "./commands/explain.js";
 import { registerExport } from "./commands/export.js";
 import { registerGenerate } from "./commands/generate.js";
 import { registerGet } from "./commands/get.js";
+import { registerKubeconfig } from "./commands/kubeconfig.js";
 import { registerLogs } from "./commands/logs.js";
 import { registerReport } from "./commands/report.js";
 import { registerRun } from "./commands/run.js";
@@ -30,20 +31,10 @@ import { toCliError } from "./error-report.js";
 import { CliError, EXIT_OK, EXIT_USAGE } from "./errors.js";
 import { ReaderAwareStream } from "./output/reader-aware-stream.js";
 import { paint } from "./terminal.js";
+import { packageVersion as serverPackageVersion } from "../server/version.js";
 
 /** The package version, read from the nearest package.json above this file. */
-export function packageVersion(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const file = path.join(dir, "package.json");
-    if (fs.existsSync(file)) {
-      const pkg = JSON.parse(fs.readFileSync(file, "utf8")) as { name?: string; version?: string };
-      if (pkg.name === "memplane" && pkg.version) return pkg.version;
-    }
-    dir = path.dirname(dir);
-  }
-  return "0.0.0";
-}
+export const packageVersion: () => string = serverPackageVersion;
 
 /** Builds the program with every command registered. */
 export function buildProgram(ctx: CliContext): Command {
@@ -77,6 +68,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerRun(program, ctx);
   registerStep(program, ctx);
   registerServe(program, ctx);
+  registerKubeconfig(program, ctx);
   registerLogs(program, ctx);
   registerTop(program, ctx);
   registerReport(program, ctx);

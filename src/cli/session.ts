@@ -17,6 +17,8 @@ import type { Terminal } from "./terminal.js";
 export interface EngineSettings {
   seed?: number;
   tickSeconds?: number;
+  /** The instant tick 0 stands for in timestamps (RFC 3339; default DEFAULT_EPOCH). */
+  epoch?: string;
 }
 
 /** Defaults of a fresh simulation (docs/library.md). */
@@ -37,7 +39,7 @@ export function openStateDirectory(dir: string, env: NodeJS.ProcessEnv): StateDi
 export async function buildEngine(saved: SavedState | undefined, settings: EngineSettings, stateName: string): Promise<Engine> {
   if (!saved) {
     const { createEngine } = await engineModule();
-    return createEngine({ seed: settings.seed ?? DEFAULT_SEED, tickSeconds: settings.tickSeconds ?? DEFAULT_TICK_SECONDS });
+    return createEngine({ seed: settings.seed ?? DEFAULT_SEED, tickSeconds: settings.tickSeconds ?? DEFAULT_TICK_SECONDS, ...(settings.epoch !== undefined && { epoch: settings.epoch }) });
   }
   if (settings.seed !== undefined && settings.seed !== saved.seed) {
     throw new CliError(
@@ -52,6 +54,11 @@ export async function buildEngine(saved: SavedState | undefined, settings: Engin
   const { createEngine } = await engineModule();
   const engine = createEngine({ seed: saved.seed, tickSeconds: saved.tickSeconds });
   engine.restore(saved.engine as Parameters<Engine["restore"]>[0]);
+  if (settings.epoch !== undefined && settings.epoch !== engine.options.epoch) {
+    throw new CliError(
+      `the simulation saved in ${stateName} runs with --epoch ${engine.options.epoch}; it cannot change to ${settings.epoch} (omit --epoch, or use a new --state directory)`,
+    );
+  }
   return engine;
 }
 

@@ -3,6 +3,7 @@
  * store and controller manager — all singletons. The memory model and the built-in controllers
  * come from their own modules (`hypervisorModule`, `builtinControllersModule`).
  */
+import { formatTimestamp } from "../api/timestamps.js";
 import { ContainerModule } from "inversify";
 import { ManualClock } from "../engine/clock.js";
 import type { Controller } from "../engine/controller.js";
@@ -29,7 +30,7 @@ export function engineModule(options: ResolvedEngineOptions): ContainerModule {
     bind(TOKENS.Store)
       .toDynamicValue((context) => {
         const clock = context.get<ManualClock>(TOKENS.Clock);
-        return new MemoryStore({ now: () => clock.timeSeconds });
+        return new MemoryStore({ now: () => clock.timeSeconds, stamp: (seconds) => formatTimestamp(seconds, options.epoch) });
       })
       .inSingletonScope();
     bind(TOKENS.Manager)
@@ -48,6 +49,8 @@ export function engineModule(options: ResolvedEngineOptions): ContainerModule {
           // resolved at each tick, so an embedder can rebind the model before the first step
           model: () => requireModel(context),
           maxEvents: options.maxEvents,
+          // RFC 3339 times for lastTransitionTime and events, read at each tick (restore may bring another epoch)
+          stamp: (seconds) => formatTimestamp(seconds, options.epoch),
           // only embedders' controllers are timed: built-in logs stay independent of machine load
           reconcileBudgetMs: options.reconcileBudgetMs,
           batch: options.batchReconcile,

@@ -35,7 +35,7 @@ export const ENGINE_SNAPSHOT_VERSION = 1;
 export interface EngineSnapshot {
   version: typeof ENGINE_SNAPSHOT_VERSION;
   /** The options the simulation ran with (controllers by name). */
-  options: { seed: number; tickSeconds: number; controllers: { add: string[]; disable: string[] }; maxEvents: number };
+  options: { seed: number; tickSeconds: number; controllers: { add: string[]; disable: string[] }; maxEvents: number; epoch?: string };
   clock: ClockState;
   random: RandomState;
   store: StoreSnapshot;
@@ -207,6 +207,7 @@ export class SimulationEngine implements Engine {
         tickSeconds: this.#clock.tickSeconds,
         controllers: { add: o.controllers.add.map((c) => c.name), disable: [...o.controllers.disable] },
         maxEvents: o.maxEvents,
+        epoch: o.epoch,
       },
       clock: this.#clock.getState(),
       random: this.#random.getState(),
@@ -244,6 +245,7 @@ export class SimulationEngine implements Engine {
     this.#random.setState(checked.random);
     this.#manager.setState(checked.manager);
     this.#options.seed = checked.seed;
+    this.#options.epoch = checked.epoch;
     this.#options.tickSeconds = checked.clock.tickSeconds;
   }
 

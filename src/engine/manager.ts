@@ -28,6 +28,7 @@
  */
 import { Observable, Subject } from "rxjs";
 import { formatSimTime } from "../api/duration.js";
+import { formatTimestamp } from "../api/timestamps.js";
 import type { Kind } from "../api/types.js";
 import type { MemoryModel } from "../hypervisor/memory-model.js";
 import type { MemoryStore } from "../store/memory-store.js";
@@ -111,6 +112,8 @@ export interface ControllerManagerOptions {
   checkedControllers?: readonly string[];
   /** Events kept in the store (default 1000). */
   maxEvents?: number;
+  /** The text of `lastTransitionTime` and event times for simulated second `seconds` (default: RFC 3339 from the default epoch). */
+  stamp?: (seconds: number) => string;
   /** Whether controllers with a batch path (`reconcileAll`) use it (default true); false reconciles object by object. */
   batch?: boolean;
   /**
@@ -139,6 +142,7 @@ export class ControllerManager {
   readonly #controllers: readonly Controller[];
   readonly #model: () => MemoryModel;
   readonly #maxEvents: number;
+  readonly #stamp: (seconds: number) => string;
   readonly #budgetMs: number;
   readonly #budgeted: ReadonlySet<string>;
   readonly #checked: ReadonlySet<string>;
@@ -162,6 +166,7 @@ export class ControllerManager {
     this.#controllers = options.controllers;
     this.#model = options.model;
     this.#maxEvents = options.maxEvents ?? DEFAULT_MAX_EVENTS;
+    this.#stamp = options.stamp ?? ((seconds) => formatTimestamp(seconds));
     this.#budgetMs = options.reconcileBudgetMs ?? 0;
     this.#budgeted = new Set(options.budgetedControllers ?? this.#controllers.map((c) => c.name));
     this.#checked = new Set(options.checkedControllers ?? this.#controllers.map((c) => c.name));
@@ -217,7 +222,7 @@ export class ControllerManager {
     const tickSeconds = this.#clock.tickSeconds;
     const time = formatSimTime(timeSeconds);
     const model = this.#model();
-    const writes = new TickWrites(this.#store, time, tick, this.#maxEvents);
+    const writes = new TickWrites(this.#store, this.#stamp(timeSeconds), tick, this.#maxEvents);
     const logEntries: LogEntry[] = [];
     let errors = 0;
 

@@ -2,6 +2,7 @@
  * Engine options (docs/library.md) with their defaults, filled in one place
  * (controller-runtime's setOptionsDefaults).
  */
+import { DEFAULT_EPOCH, epochProblem, normalizeEpoch } from "../api/timestamps.js";
 import { ManualClock } from "./clock.js";
 import { isJsonObject } from "./plain-data.js";
 import type { Controller } from "./controller.js";
@@ -35,6 +36,12 @@ export interface EngineOptions {
    * for debugging a controller's batch path.
    */
   batchReconcile?: boolean;
+  /**
+   * The instant tick 0 stands for, RFC 3339 in whole seconds (default `2026-01-01T00:00:00Z`,
+   * never the wall clock): `creationTimestamp`, `lastTransitionTime` and event times are this
+   * plus the simulated time. Recorded in the snapshot; a restored snapshot brings its own.
+   */
+  epoch?: string;
 }
 
 /** Options with every default filled in (bound to TOKENS.EngineOptions). */
@@ -45,6 +52,7 @@ export interface ResolvedEngineOptions {
   maxEvents: number;
   reconcileBudgetMs: number;
   batchReconcile: boolean;
+  epoch: string;
 }
 
 /** The defaults of {@link EngineOptions}. */
@@ -66,7 +74,7 @@ export class EngineOptionError extends RangeError {
 }
 
 /** The options `createEngine` knows. */
-const KNOWN_OPTIONS: readonly string[] = ["seed", "tickSeconds", "controllers", "maxEvents", "reconcileBudgetMs", "batchReconcile"];
+const KNOWN_OPTIONS: readonly string[] = ["seed", "tickSeconds", "controllers", "maxEvents", "reconcileBudgetMs", "batchReconcile", "epoch"];
 
 /** A value in a message: never throws, one short line. */
 function shown(value: unknown): string {
@@ -132,6 +140,9 @@ export function resolveEngineOptions(options: EngineOptions = {}): ResolvedEngin
   }
   const batchReconcile = options.batchReconcile ?? ENGINE_DEFAULTS.batchReconcile;
   if (typeof batchReconcile !== "boolean") throw new EngineOptionError("batchReconcile", `must be true or false, got ${shown(batchReconcile)}`);
+  const epochText: unknown = options.epoch ?? DEFAULT_EPOCH;
+  const badEpoch = epochProblem(epochText);
+  if (badEpoch !== undefined) throw new EngineOptionError("epoch", badEpoch);
   const controllers: unknown = options.controllers ?? {};
   if (!isJsonObject(controllers)) throw new EngineOptionError("controllers", `must be an object { add?, disable? }, got ${shown(controllers)}`);
   for (const key of Object.keys(controllers)) {
@@ -150,5 +161,6 @@ export function resolveEngineOptions(options: EngineOptions = {}): ResolvedEngin
     maxEvents,
     reconcileBudgetMs,
     batchReconcile,
+    epoch: normalizeEpoch(epochText as string),
   };
 }

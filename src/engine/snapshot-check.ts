@@ -13,6 +13,7 @@ import { DEFAULT_NAMESPACE, NAMESPACED_KINDS, type Kind, type StoredObject } fro
 import { formatPath, validateObject } from "../manifest/index.js";
 import { STORE_KINDS, type StoreSnapshot } from "../store/memory-store.js";
 import { checkStatusData } from "./checked-writes.js";
+import { DEFAULT_EPOCH, epochProblem, normalizeEpoch, timestampSeconds } from "../api/timestamps.js";
 import { ManualClock, type ClockState } from "./clock.js";
 import type { ManagerState, RequeueEntry } from "./manager.js";
 import { SeededRandom, type RandomState } from "./random.js";
@@ -40,12 +41,15 @@ function uidCounterOf(uid: string): number | undefined {
 /** Timestamps seen valid in this process (most objects share a few creation times). */
 const validTimestamps = new Set<string>();
 
+/** An RFC 3339 timestamp's start (states before RFC 3339 hold simulated times such as 1m30s). */
+const RFC3339_PREFIX = /^\d{4}-\d{2}-\d{2}T/;
+
 function isTimestamp(value: unknown): boolean {
   if (typeof value !== "string") return false;
   if (validTimestamps.has(value)) return true;
   try {
-    const seconds = parseDuration(value);
-    if (!Number.isFinite(seconds) || seconds < 0) return false;
+    const seconds = RFC3339_PREFIX.test(value) ? timestampSeconds(value, DEFAULT_EPOCH) : parseDuration(value);
+    if (!Number.isFinite(seconds)) return false;
   } catch {
     return false;
   }
@@ -69,7 +73,7 @@ function eventProblems(e: Json, tick: number): string[] {
   if (!isText(e.message)) out.push(`message: must be a string (got ${show(e.message)})`);
   if (!isJsonObject(e.source) || !isText(e.source.component)) out.push("source: must be { component }");
   if (!isCount(e.count) || e.count < 1) out.push(`count: must be a whole number ≥ 1 (got ${show(e.count)})`);
-  for (const f of ["firstTimestamp", "lastTimestamp"]) if (!isTimestamp(e[f])) out.push(`${f}: must be a simulated time such as 1m30s (got ${show(e[f])})`);
+  for (const f of ["firstTimestamp", "lastTimestamp"]) if (!isTimestamp(e[f])) out.push(`${f}: must be an RFC 3339 time such as 2026-01-01T00:01:30Z (or a simulated time such as 1m30s) (got ${show(e[f])})`);
   if (!isCount(e.tick) || e.tick > tick) out.push(`tick: must be a whole number from 0 to the clock's tick ${tick} (got ${show(e.tick)})`);
   return out;
 }
@@ -100,7 +104,7 @@ function managedProblems(metadata: Json, resourceVersion: number): string[] {
     out.push(`metadata.resourceVersion: must be a decimal number from 1 to the store's resourceVersion ${resourceVersion} (got ${show(rv)})`);
   }
   if (metadata.creationTimestamp !== undefined && !isTimestamp(metadata.creationTimestamp)) {
-    out.push(`metadata.creationTimestamp: must be a simulated time such as 1m30s (got ${show(metadata.creationTimestamp)})`);
+    out.push(`metadata.creationTimestamp: must be an RFC 3339 time such as 2026-01-01T00:01:30Z (or a simulated time such as 1m30s) (got ${show(metadata.creationTimestamp)})`);
   }
   return out;
 }
@@ -205,6 +209,8 @@ export interface CheckedSnapshot {
   random: RandomState;
   manager: ManagerState;
   seed: number;
+  /** The instant tick 0 stands for (DEFAULT_EPOCH for states saved before the epoch was recorded). */
+  epoch: string;
 }
 
 /** What {@link checkEngineSnapshot} found: `checked` is set when `problems` is empty. */
@@ -240,6 +246,7 @@ export function checkEngineSnapshot(snapshot: Json): EngineSnapshotCheck {
   } else {
     if (typeof options.seed !== "number" || !Number.isSafeInteger(options.seed)) problems.push(`options.seed: must be an integer (got ${show(options.seed)})`);
     if (isJsonObject(clock) && options.tickSeconds !== clock.tickSeconds) problems.push(`options.tickSeconds: ${show(options.tickSeconds)} differs from clock.tickSeconds ${show(clock.tickSeconds)}`);
+    if (options.epoch !== undefined && epochProblem(options.epoch) !== undefined) problems.push(`options.epoch: ${epochProblem(options.epoch)}`);
     if (!isCount(options.maxEvents)) problems.push(`options.maxEvents: must be a whole number ≥ 0 (got ${show(options.maxEvents)})`);
     const c = options.controllers;
     if (!isJsonObject(c) || ![c.add, c.disable].every((list) => Array.isArray(list) && list.every(isText))) {
@@ -270,6 +277,7 @@ export function checkEngineSnapshot(snapshot: Json): EngineSnapshotCheck {
       random: [...(random as RandomState)],
       manager: { requeues },
       seed: (options as { seed: number }).seed,
+      epoch: normalizeEpoch((options as { epoch?: string }).epoch ?? DEFAULT_EPOCH),
     },
   };
 }

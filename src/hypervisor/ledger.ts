@@ -38,7 +38,7 @@ export interface VmRecord {
   namespace: string;
   name: string;
   generation: number;
-  /** Creation order key (simulated seconds of creationTimestamp). */
+  /** Creation order key: creationTimestamp in Unix seconds (a simulated time such as `36s` in states saved before RFC 3339 timestamps). */
   createdAt: number;
   spec: ResolvedVm;
   /** The host it is admitted on (or wants to be on). */

@@ -6,7 +6,8 @@
 import type { DeepReadonly } from "../store/types.js";
 import type { DynamicMemorySpec, HostSpec, MemoryStatesSpec, VirtualMachineSpec, WorkloadSpec } from "../api/types.js";
 import { percentOrQuantityToPages as parsePercentOrQuantityPages, quantityToPages as parseQuantityPages } from "../api/quantity.js";
-import { parseDuration as parseDurationText, parseSimTime as parseSimTimeText } from "../api/duration.js";
+import { parseDuration as parseDurationText } from "../api/duration.js";
+import { timestampSeconds } from "../api/timestamps.js";
 import { MEMO_LIMIT, memoise } from "../api/memo.js";
 import { HOST_SPEC_DEFAULTS } from "../api/defaults.js";
 import { autoMinFreePages, autoVmkernelReservedPages, defaultOverheadPages, sharesValue } from "./formulas.js";
@@ -33,8 +34,14 @@ function intern(text: string): string {
 /** Parses durations (`90s`, `1m30s`), remembered per text. */
 export const parseDuration = memoise(parseDurationText);
 
-/** Parses simulated timestamps (creation times), remembered per text. */
-export const parseSimTime = memoise(parseSimTimeText);
+/**
+ * Parses creation timestamps to an order key, remembered per text: RFC 3339 as Unix seconds, a
+ * simulated time (`36s`, from a state saved before RFC 3339) as its seconds — smaller than any
+ * Unix time, so VMs of an older state still sort before the ones created after it was loaded.
+ */
+export const parseSimTime = memoise((text: string) => timestampSeconds(text, UNIX_EPOCH));
+
+const UNIX_EPOCH = "1970-01-01T00:00:00Z";
 
 /** Per VM size: its `25%`-or-quantity parses (exact BigInt arithmetic), remembered per text. */
 const percentsOf = new Map<number, (input: string | number) => number>();

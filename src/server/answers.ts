@@ -2,23 +2,15 @@
  * Answers that do not depend on a request: the discovery document of the API group, and the
  * mapping from whatever a handler throws to the HTTP error (a Kubernetes `Status`) it becomes.
  */
-import { ALL_KINDS, KIND_INFO } from "../api/kinds.js";
 import { ManifestValidationError, formatManifestError } from "../manifest/index.js";
 import { StoreError } from "../store/errors.js";
 import { GROUP_PREFIX } from "./routes.js";
 import { HttpError } from "./status.js";
+import { resourceList } from "./discovery.js";
 
-/** What the API group serves, Kubernetes APIResourceList-style. */
+/** What the API group serves, Kubernetes APIResourceList-style (discovery.ts builds it from the kind registry). */
 export function discovery(): object {
-  const resources = ALL_KINDS.filter((kind) => KIND_INFO[kind].apiPath === GROUP_PREFIX).map((kind) => ({
-    name: KIND_INFO[kind].plural,
-    singularName: KIND_INFO[kind].singular,
-    namespaced: KIND_INFO[kind].namespaced,
-    kind,
-    shortNames: [...KIND_INFO[kind].shortNames],
-    verbs: ["create", "delete", "get", "list", "update", "watch"],
-  }));
-  return { kind: "APIResourceList", apiVersion: "v1", groupVersion: GROUP_PREFIX.slice("/apis/".length), resources };
+  return resourceList(GROUP_PREFIX);
 }
 
 /** Maps anything a handler throws to an HTTP error. */

@@ -10,3 +10,4 @@ export { HttpError, failureStatus, type Status } from "./status.js";
 export { isDns1123Label, isDns1123Subdomain } from "./names.js";
 export type { StreamStats } from "./streams.js";
 export { ServerClock, MAX_STEP_TICKS, type ClockStatus, type ClockChange } from "./clock-control.js";
+export { ENDPOINT_FILE, readEndpoint, removeEndpoint, writeEndpoint, type ServerEndpoint } from "./endpoint.js";

@@ -15,6 +15,8 @@ import { createResource, getResource, listResources, listResponse, notFoundMessa
 import type { ResourceRoute } from "./routes.js";
 import { APPLY_PATCH_TYPE, fieldManagerParam, serverSideApply } from "./server-side-apply.js";
 import { HttpError, badRequest, methodNotAllowed, notFound, successStatus } from "./status.js";
+import { nowSinceDefaultEpoch } from "../api/timestamps.js";
+import { toTable, wantsTable } from "./table.js";
 import { watchResources, type StreamTarget } from "./watch.js";
 import type { WatchHistory } from "./watch-history.js";
 import { storeOf, type WriteGate } from "./writes.js";
@@ -67,6 +69,8 @@ export async function handleResource(ctx: ResourceContext, req: http.IncomingMes
   const labelSelector = params.get("labelSelector") ?? undefined;
   if (READ_METHODS.has(method)) {
     const fields = parseFieldSelector(params.get("fieldSelector") ?? "", route.kind);
+    const table = route.subresource === undefined && wantsTable(req.headers.accept);
+    const now = (): number => nowSinceDefaultEpoch(engine.timeSeconds, engine.options.epoch);
     if (route.subresource === undefined && booleanParam(params, "watch")) {
       return watchResources(ctx.streamTo(req, res), engine, ctx.history, route, {
         labelSelector,
@@ -76,12 +80,15 @@ export async function handleResource(ctx: ResourceContext, req: http.IncomingMes
         sendInitialEvents: booleanParam(params, "sendInitialEvents"),
         timeoutMs: timeoutSecondsParam(params),
         bookmarkIntervalMs: limits.watchBookmarkIntervalMs,
+        ...(table && { asTable: (o: unknown) => toTable(route.kind, [o], now(), String(storeOf(engine).resourceVersion)) }),
       });
     }
-    if (route.name === undefined) {
-      const items = listResources(engine, route, labelSelector).filter((o) => matchesFields(fields, o));
-      send(res, 200, listResponse(route.kind, items, storeOf(engine).resourceVersion));
-    } else send(res, 200, getResource(engine, { ...route, name: route.name }));
+    const objects = route.name === undefined ? listResources(engine, route, labelSelector).filter((o) => matchesFields(fields, o)) : undefined;
+    if (table) {
+      // server-side printing: the columns `memplane get` prints (src/printing/)
+      send(res, 200, toTable(route.kind, objects ?? [getResource(engine, { ...route, name: route.name! })], now(), String(storeOf(engine).resourceVersion)));
+    } else if (objects !== undefined) send(res, 200, listResponse(route.kind, objects, storeOf(engine).resourceVersion));
+    else send(res, 200, getResource(engine, { ...route, name: route.name! }));
     return;
   }
   const writable = route.kind !== "Event";

@@ -5,7 +5,9 @@
  * - `/apis/memplane.io/v1alpha1/namespaces/NS/virtualmachines[/NAME]`, `/apis/memplane.io/v1alpha1/virtualmachines`
  * - `…/NAME/status` of every memplane.io kind: the status subresource
  * - `/api/v1/namespaces/NS/events[/NAME]`, `/api/v1/events`
- * - `/apply`, `/logs`, `/metrics`, `/healthz`, and discovery at `/apis/memplane.io/v1alpha1`.
+ * - `/apply`, `/logs`, `/metrics`, `/healthz`.
+ * - discovery: `/version`, `/api`, `/api/v1`, `/apis`, `/apis/memplane.io`, `/apis/memplane.io/v1alpha1`;
+ *   OpenAPI: `/openapi/v2`, `/openapi/v3`, `/openapi/v3/apis/memplane.io/v1alpha1`, `/openapi/v3/api/v1`.
  * - `/clock` (GET, PATCH: pause, resume, speed) and `/clock/step` (POST `?ticks=N`): the simulated clock.
  * - `/explain/namespaces/NS/virtualmachines/NAME` and `/explain/hosts/NAME` (`?tick=N`): `memplane explain`.
  *
@@ -15,7 +17,9 @@
  */
 import { ALL_KINDS, CORE_API_PATH, GROUP_API_PATH, KIND_INFO, kindPath } from "../api/kinds.js";
 import type { Kind } from "../api/types.js";
+import { discoveryDocument, type DiscoveryDocument } from "./discovery.js";
 import { checkName, nameRule } from "./names.js";
+import { openApiDocument, type OpenApiDocument } from "./openapi.js";
 import { badRequest } from "./status.js";
 
 /** The memplane API group prefix. */
@@ -36,7 +40,19 @@ export interface ResourceRoute {
 
 /** A fixed endpoint. */
 export interface SpecialRoute {
-  type: "apply" | "logs" | "metrics" | "healthz" | "discovery" | "clock" | "clockStep";
+  type: "apply" | "logs" | "metrics" | "healthz" | "clock" | "clockStep";
+}
+
+/** A discovery document (discovery.ts). */
+export interface DiscoveryRoute {
+  type: "discovery";
+  document: DiscoveryDocument;
+}
+
+/** An OpenAPI document (openapi.ts). */
+export interface OpenApiRoute {
+  type: "openapi";
+  document: OpenApiDocument;
 }
 
 /** Why a VM or host is where it is (`memplane explain`). */
@@ -48,7 +64,7 @@ export interface ExplainRoute {
 }
 
 /** What a path names. */
-export type Route = ResourceRoute | SpecialRoute | ExplainRoute;
+export type Route = ResourceRoute | SpecialRoute | ExplainRoute | DiscoveryRoute | OpenApiRoute;
 
 /** The kinds served under a path prefix, by plural: cluster-scoped and namespaced (from the kind registry). */
 function pluralsUnder(apiPath: string, namespaced: boolean): ReadonlyMap<string, Kind> {
@@ -85,9 +101,11 @@ export function parseRoute(pathname: string): Route | undefined {
     case "/readyz":
     case "/livez":
       return { type: "healthz" };
-    case GROUP_PREFIX:
-      return { type: "discovery" };
   }
+  const document = discoveryDocument(trimmed);
+  if (document !== undefined) return { type: "discovery", document };
+  const openapi = openApiDocument(trimmed);
+  if (openapi !== undefined) return { type: "openapi", document: openapi };
   const raw = trimmed.split("/").slice(1);
   if (raw.some((s) => s === "" || s === "." || s === "..")) return undefined;
   const segments = raw.map(decode);

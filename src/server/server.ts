@@ -20,8 +20,12 @@ import { ExplainError, explainHost, explainVm } from "../explain/index.js";
 import { isLoopback, requireToken } from "./auth.js";
 import { readBody } from "./body.js";
 import { ServerClock, parseStepTicks } from "./clock-control.js";
-import { discovery, toHttpError } from "./answers.js";
+import { toHttpError } from "./answers.js";
+import { discoveryAnswer } from "./discovery.js";
+import { acceptsJson, openApiAnswer } from "./openapi.js";
 import { hostAllowed, invalidAllowedHost } from "./host-check.js";
+import { closeListener, createListener, listen } from "./listeners.js";
+import { selfSignedCertificate } from "./tls-cert.js";
 import { resolveLimits, type ServerLimits } from "./limits.js";
 import { LogBuffer } from "./log-buffer.js";
 import { PROMETHEUS_CONTENT_TYPE, renderMetrics } from "./metrics.js";
@@ -59,6 +63,10 @@ export interface ServerOptions {
   logHistory?: readonly LogEntry[];
   /** Size, time and count limits. */
   limits?: Partial<ServerLimits>;
+  /** Also serve HTTPS with a fresh self-signed certificate (default true): kubectl and client-go send a token only over TLS. */
+  https?: boolean;
+  /** Port of the HTTPS listener (default 0: a free port), on the same address as `host`. */
+  httpsPort?: number;
   /** Told about a tick that threw, a failed save (the server carries on), or a rolled-back write. */
   onError?: (message: string) => void;
 }
@@ -69,8 +77,12 @@ export interface RunningServer {
   readonly url: string;
   readonly host: string;
   readonly port: number;
-  /** The underlying Node server. */
+  /** The underlying Node server (plain HTTP). */
   readonly httpServer: http.Server;
+  /** `https://HOST:PORT`: the same API over TLS, for Kubernetes clients (they send tokens only over TLS); undefined with `https: false`. */
+  readonly httpsUrl?: string;
+  /** The HTTPS listener's self-signed certificate (PEM), for a kubeconfig's `certificate-authority-data`. */
+  readonly certificate?: string;
   /** How many watches and log follows are open, and how many bytes they hold unsent. */
   streamStats(): StreamStats;
   /** The simulated clock: status, pause/resume/speed (`change`), `step(ticks)` — what `/clock` serves. */
@@ -161,7 +173,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }, options.saveIntervalMs ?? 10_000);
   saveTimer.unref();
 
-  const clockHeaders = (): Record<string, string> => ({ "X-Memplane-Tick": String(engine.tick), "X-Memplane-Time-Seconds": String(engine.timeSeconds) });
+  const clockHeaders = (): Record<string, string> => ({
+    "X-Memplane-Tick": String(engine.tick),
+    "X-Memplane-Time-Seconds": String(engine.timeSeconds),
+    "X-Memplane-Epoch": engine.options.epoch,
+  });
 
   const send = (res: http.ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void => {
     const text = typeof body === "string" ? body : JSON.stringify(body) + "\n";
@@ -243,7 +259,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const route = parseRoute(pathname);
     if (!route) throw notFound(`the server could not find the requested resource (${pathname})`);
     const method = req.method ?? "GET";
-    if (route.type !== "healthz" && !hostAllowed(req.headers.host, { port: listeningPort, bindHost: host, allowedHosts })) {
+    if (route.type !== "healthz" && !hostAllowed(req.headers.host, { port: req.socket.localPort ?? listeningPort, bindHost: host, allowedHosts })) {
       throw forbiddenHost(req.headers.host);
     }
     if (needsToken(method, route.type)) requireToken(req, options.token);
@@ -263,7 +279,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       case "apply":
         return handleApply(req, res, params);
       case "discovery":
-        send(res, 200, discovery());
+        send(res, 200, discoveryAnswer(route.document, req.headers.host ?? `${host}:${listeningPort}`));
+        return;
+      case "openapi":
+        if (!acceptsJson(req.headers.accept)) throw new HttpError(406, "NotAcceptable", `${pathname} is served as application/json only`);
+        send(res, 200, openApiAnswer(route.document));
         return;
       case "resource":
         return handleResource(resourceContext, req, res, route, params);
@@ -275,51 +295,43 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
   };
 
-  const server = http.createServer(
-    {
-      headersTimeout: limits.headersTimeoutMs,
-      requestTimeout: limits.requestTimeoutMs,
-      keepAliveTimeout: limits.keepAliveTimeoutMs,
-      connectionsCheckingInterval: limits.connectionsCheckingIntervalMs,
-    },
-    (req, res) => {
-      handle(req, res).catch((err: unknown) => {
-        const error = toHttpError(err);
-        if (error.code === 500) onError(`${req.method} ${req.url}: ${(err as Error).message}`);
-        if (res.headersSent) {
-          res.destroy();
-          return;
-        }
-        send(res, error.code, error.toStatus(), { ...error.headers });
-        if (error.code === 413) req.resume();
-      });
-    },
-  );
-  server.timeout = 0; // watches may be quiet for long; the header/request/keep-alive timeouts guard the rest
-  server.maxConnections = limits.maxConnections;
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    handle(req, res).catch((err: unknown) => {
+      const error = toHttpError(err);
+      if (error.code === 500) onError(`${req.method} ${req.url}: ${(err as Error).message}`);
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      send(res, error.code, error.toStatus(), { ...error.headers });
+      if (error.code === 413) req.resume();
+    });
+  };
+  const server = createListener(limits, handler);
+  const certificate = options.https === false ? undefined : selfSignedCertificate([host]);
+  const secure = certificate === undefined ? undefined : createListener(limits, handler, certificate);
 
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(options.port ?? 0, host, () => {
-        server.off("error", reject);
-        resolve();
-      });
-    });
+    await listen(server, options.port ?? 0, host);
+    if (secure) await listen(secure, options.httpsPort ?? 0, host);
   } catch (err) {
     clearInterval(saveTimer);
     logSubscription.unsubscribe();
     history.close();
+    await closeListener(server);
     throw err;
   }
   clock.start();
   const address = server.address() as AddressInfo;
   listeningPort = address.port;
   const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const securePort = secure ? (secure.address() as AddressInfo).port : undefined;
 
   let closed: Promise<void> | undefined;
   return {
     url: `http://${shownHost}:${address.port}`,
+    httpsUrl: securePort === undefined ? undefined : `https://${shownHost}:${securePort}`,
+    certificate: certificate?.cert,
     host: address.address,
     port: address.port,
     httpServer: server,
@@ -334,11 +346,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         history.close();
         logs.close();
         hub.endAll();
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-          setTimeout(() => server.closeAllConnections(), 1000).unref();
-        });
+        await Promise.all([closeListener(server), secure ? closeListener(secure) : undefined]);
         options.persist?.();
       })()),
   };

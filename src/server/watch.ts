@@ -67,6 +67,8 @@ export interface WatchOptions {
   timeoutMs?: number;
   /** Real milliseconds between bookmarks. */
   bookmarkIntervalMs: number;
+  /** Server-side printing (kubectl's `Accept: …;as=Table`): each event's object becomes a one-row Table. */
+  asTable?: (object: ApiObject) => unknown;
 }
 
 /**
@@ -93,17 +95,20 @@ export function watchResources(target: StreamTarget, engine: Engine, history: Wa
     if (initialEventsEnd) metadata.annotations = { "k8s.io/initial-events-end": "true" };
     stream.send(JSON.stringify({ type: "BOOKMARK", object: { kind: route.kind, apiVersion: KIND_INFO[route.kind].apiVersion, metadata } }));
   };
+  const table = options.asTable;
+  const line = (event: { type: string; object: unknown }): string =>
+    table === undefined ? watchLine(event) : JSON.stringify({ type: event.type, object: table(event.object as ApiObject) });
   if (resume) {
-    for (const kept of replay) if (matches(kept.event.object as ApiObject)) stream.send(watchLine(kept.event));
+    for (const kept of replay) if (matches(kept.event.object as ApiObject)) stream.send(line(kept.event));
   } else {
     for (const o of engine.store.list(route.kind, { namespace: route.namespace }) as readonly ApiObject[]) {
-      if (matches(o)) stream.send(JSON.stringify({ type: "ADDED", object: o }));
+      if (matches(o)) stream.send(line({ type: "ADDED", object: o }));
     }
     if (options.sendInitialEvents) bookmark(true);
   }
   const subscription = engine.store.watch(route.kind).subscribe({
     next: (event) => {
-      if (matches(event.object as ApiObject)) stream.send(watchLine(event));
+      if (matches(event.object as ApiObject)) stream.send(line(event));
     },
     complete: () => stream.end(),
   });

@@ -14,7 +14,7 @@ import {
   type StoredMeta,
   type StoredObject,
 } from "../api/types.js";
-import { formatSimTime } from "../api/duration.js";
+import { formatTimestamp } from "../api/timestamps.js";
 import { STORE_ORDER } from "../api/kinds.js";
 import { AlreadyExistsError, ConflictError, InvalidObjectError, NotFoundError } from "./errors.js";
 import { adoptFrozen, cloneFrozen, cloneFrozenSharing, deepEqual, freezeShallow } from "./immutable.js";
@@ -28,6 +28,8 @@ export const STORE_KINDS: readonly Kind[] = STORE_ORDER;
 export interface MemoryStoreOptions {
   /** Current simulated seconds, for `creationTimestamp` (default: always 0). */
   now?: () => number;
+  /** The `creationTimestamp` text of simulated second `seconds` (default: RFC 3339 from the default epoch). */
+  stamp?: (seconds: number) => string;
 }
 
 /** Everything the store holds, JSON-serialisable (part of the engine snapshot). */
@@ -92,6 +94,7 @@ export class MemoryStore implements ResourceStore {
   readonly #tables = new Map<Kind, KindTable>();
   readonly #changes = new Subject<WatchEvent>();
   readonly #now: () => number;
+  readonly #stamp: (seconds: number) => string;
   /** Inside `apply(objects, { adopt: true })`: the objects are the store's to freeze in place. */
   #adopting = false;
   #resourceVersion = 0;
@@ -99,6 +102,7 @@ export class MemoryStore implements ResourceStore {
 
   constructor(options: MemoryStoreOptions = {}) {
     this.#now = options.now ?? (() => 0);
+    this.#stamp = options.stamp ?? ((seconds) => formatTimestamp(seconds));
     for (const kind of STORE_KINDS) this.#tables.set(kind, newTable());
   }
 
@@ -153,7 +157,7 @@ export class MemoryStore implements ResourceStore {
       uid: uidFor(++this.#uidCounter),
       generation: 1,
       resourceVersion: String(++this.#resourceVersion),
-      creationTimestamp: formatSimTime(this.#now()),
+      creationTimestamp: this.#stamp(this.#now()),
     });
     const nsKey = namespace ?? "";
     let byName = table.cells.get(nsKey);

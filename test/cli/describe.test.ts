@@ -50,7 +50,7 @@ describe("describe", () => {
     expect(field(page, "Name")).toBe("with-tools");
     expect(field(page, "Namespace")).toBe("default");
     expect(field(page, "Host")).toMatch(/^esx-01 \((high|clear|soft|hard|low)\)$/);
-    expect(field(page, "Created")).toBe("0s (3m20s ago)");
+    expect(field(page, "Created")).toBe("2026-01-01T00:00:00Z (3m20s ago)");
     expect(field(page, "Guest OS")).toBe("other (minimum 256.0 MiB)");
     expect(field(page, "Tools")).toBe("installed (balloon driver healthy)");
     expect(field(page, "Memory")).toBe("3.00 GiB");

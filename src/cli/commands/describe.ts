@@ -90,7 +90,7 @@ async function listObjects(view: ClusterView, kind: Kind, namespace: string | un
 /** The describe page of one object. */
 async function describeObject(view: ClusterView, kind: Kind, object: unknown, color: boolean): Promise<string> {
   const allEvents = (await view.list("Event")) as readonly DeepReadonly<MemplaneEvent>[];
-  const nowSeconds = view.nowSeconds;
+  const nowSeconds = view.ageNow;
   const context = (ref: Parameters<typeof eventsAbout>[1]): DescribeContext => ({ nowSeconds, color, events: eventsAbout(allEvents, ref) });
   const allVms = async (): Promise<readonly DeepReadonly<VirtualMachine>[]> =>
     [...((await view.list("VirtualMachine")) as readonly DeepReadonly<VirtualMachine>[])].sort(

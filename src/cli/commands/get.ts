@@ -5,6 +5,7 @@
 import { Option, type Command } from "commander";
 import { BUILTIN_GUEST_OS_PROFILES, builtinProfile } from "../../api/builtin-profiles.js";
 import { NAMESPACED_KINDS, DEFAULT_NAMESPACE, type Kind } from "../../api/types.js";
+import { nowSinceDefaultEpoch } from "../../api/timestamps.js";
 import type { Engine } from "../../engine/engine.js";
 import { matchesLabelSelector, parseLabelSelector } from "../../store/label-selector.js";
 import type { CliContext } from "../context.js";
@@ -14,12 +15,12 @@ import { matchesFieldSelector, parseFieldSelector, type FieldRequirement } from 
 import { parseResourceArgs, type ResourceRequest } from "../kind-arg.js";
 import { addServerOptions, addStateOption } from "../options.js";
 import { RemoteClient, type RemoteFlags } from "../remote/client.js";
-import { columnsFor, visibleColumns } from "../output/columns.js";
+import { columnsFor, visibleColumns } from "../../printing/columns.js";
 import { kindPlural, objectRef } from "../output/names.js";
 import { asList, toJson, toYaml } from "../output/serialize.js";
 import { parseSortBy, sortObjects, type SortKey } from "../output/sort-by.js";
 import { renderTable } from "../output/table.js";
-import type { Terminal } from "../terminal.js";
+import { paint, type Terminal } from "../terminal.js";
 import { openStateDirectory, readEngine } from "../session.js";
 import { watchObjects } from "./get-watch.js";
 
@@ -124,13 +125,13 @@ export async function readKind(source: ObjectSource, request: ResourceRequest, o
   const namespace = namespaceOf(kind, opts);
   const objects: AnyObject[] = [];
   const missing: string[] = [];
-  let nowSeconds = "engine" in source ? source.engine.timeSeconds : 0;
+  let nowSeconds = "engine" in source ? nowSinceDefaultEpoch(source.engine.timeSeconds, source.engine.options.epoch) : 0;
   if (request.names !== undefined) {
     for (const name of request.names) {
       const read = "remote" in source ? await source.remote.get(kind, name, namespace) : { value: getObject(source.engine, kind, name, namespace), nowSeconds };
       if (read.value) {
         objects.push(read.value);
-        nowSeconds = read.nowSeconds;
+        nowSeconds = "epoch" in read ? nowSinceDefaultEpoch(read.nowSeconds, read.epoch) : read.nowSeconds;
       } else {
         const where = NAMESPACED_KINDS.has(kind) ? ` in namespace "${namespace ?? DEFAULT_NAMESPACE}"` : "";
         missing.push(`${kindPlural(kind)} "${name}" not found${where}`);
@@ -138,7 +139,7 @@ export async function readKind(source: ObjectSource, request: ResourceRequest, o
     }
   } else {
     const listed = "remote" in source ? await source.remote.list(kind, namespace, opts.selector) : { value: listObjects(source.engine, kind, namespace, opts.selector), nowSeconds };
-    nowSeconds = listed.nowSeconds;
+    nowSeconds = "epoch" in listed ? nowSinceDefaultEpoch(listed.nowSeconds, listed.epoch) : listed.nowSeconds;
     objects.push(...(fields === undefined ? listed.value : listed.value.filter((o) => matchesFieldSelector(fields, o))));
   }
   return { objects: opts.sortBy === undefined ? objects : sortObjects(objects, kind, opts.sortBy), missing, nowSeconds };
@@ -173,8 +174,13 @@ function listObjects(engine: Engine, kind: Kind, namespace: string | undefined, 
 /** The table's headers and one row of cells per object (`-o wide` adds columns, `-A` a NAMESPACE column). */
 export function tableOf(term: Terminal, nowSeconds: number, kind: Kind, objects: readonly AnyObject[], opts: GetOptions): { headers: string[]; rows: string[][] } {
   const columns = visibleColumns(columnsFor(kind), { wide: opts.output === "wide", allNamespaces: opts.allNamespaces });
-  const rowCtx = { nowSeconds, color: term.color };
-  return { headers: columns.map((c) => c.header), rows: objects.map((o) => columns.map((c) => c.cell(o as never, rowCtx))) };
+  const rowCtx = { nowSeconds };
+  const cell = (c: (typeof columns)[number], o: AnyObject): string => {
+    const text = c.cell(o as never, rowCtx);
+    const color = term.color ? c.color?.(o as never) : undefined;
+    return color === undefined ? text : paint(text, color, true);
+  };
+  return { headers: columns.map((c) => c.header), rows: objects.map((o) => columns.map((c) => cell(c, o))) };
 }
 
 /** Objects as a table, or `kind/name` lines for `-o name`. */

@@ -1,5 +1,5 @@
 /**
- * `memplane serve [--state DIR] [--listen 127.0.0.1:PORT] [--speed X] [--token-file F]
+ * `memplane serve [--state DIR] [--listen 127.0.0.1:PORT] [--https-port N] [--speed X] [--token-file F]
  * [--allow-remote] [--allowed-hosts H,…] [--max-watches N] [--max-watches-per-client N]
  * [--max-connections N]` — the live control plane: loads the saved simulation (or starts an
  * empty one), ticks it in real time scaled by `--speed`, and serves the Kubernetes-like HTTP API
@@ -29,6 +29,7 @@ interface ServeOptions {
   maxWatches?: number;
   maxWatchesPerClient?: number;
   maxConnections?: number;
+  httpsPort: number;
 }
 
 /** `HOST:PORT`, `[IPv6]:PORT`, `:PORT` or `PORT` (host 127.0.0.1); port 0 picks a free one. */
@@ -47,6 +48,13 @@ export function parseSpeed(value: string): number {
   if (value.trim() === "" || !Number.isFinite(n) || n < 0 || n > 1e6 || (n > 0 && n < 0.001)) {
     throw new InvalidArgumentError("expected a number of simulated seconds per real second from 0.001 to 1000000, e.g. 1, 10 or 0.5 (0 pauses).");
   }
+  return n;
+}
+
+/** A port: 0 (a free one) to 65535. */
+export function parsePort(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n > 65535) throw new InvalidArgumentError("expected a port from 0 to 65535 (0 picks a free port).");
   return n;
 }
 
@@ -83,6 +91,11 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .command("serve")
     .description("run the live control plane: tick in (scaled) real time and serve the Kubernetes-like HTTP API")
     .addOption(new Option("--listen <host:port>", "address to listen on (port 0 picks a free one)").default(DEFAULT_LISTEN).argParser(parseListen))
+    .addOption(
+      new Option("--https-port <port>", "port of the HTTPS listener on the same address, for kubectl and k9s (they send a token only over TLS; see memplane kubeconfig); 0 picks a free one")
+        .default(0)
+        .argParser(parsePort),
+    )
     .addOption(new Option("--speed <x>", "simulated seconds per real second (10 = ten times faster; 0 pauses)").default(1).argParser(parseSpeed))
     .option("--token-file <file>", "read the bearer token from FILE instead of generating one into <state>/token (warns when others can read FILE)")
     .option("--allow-remote", "allow listening on a non-loopback address (prints a warning; traffic is not encrypted)", false)
@@ -140,6 +153,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
             token,
             host: listen.host,
             port: listen.port,
+            httpsPort: opts.httpsPort,
             allowRemote: opts.allowRemote,
             allowedHosts: opts.allowedHosts,
             limits: { maxWatches: opts.maxWatches, maxWatchesPerClient: opts.maxWatchesPerClient, maxConnections: opts.maxConnections },
@@ -158,9 +172,12 @@ export function registerServe(program: Command, ctx: CliContext): void {
         if (!server.isLoopback(listen.host)) {
           term.warn(`listening on ${listen.host}, reachable from other machines: traffic is not encrypted (put a TLS proxy in front); clients must send a Host the server answers to (an IP address, or a name from --allowed-hosts)`);
         }
+        if (running.httpsUrl !== undefined && running.certificate !== undefined) {
+          server.writeEndpoint(state.dir, { url: running.url, httpsUrl: running.httpsUrl, certificate: running.certificate, pid: process.pid });
+        }
         term.out(`memplane serving on ${running.url}\n`);
         term.err(
-          `state ${state.displayName} at tick ${session.engine.tick} (${formatSimTime(session.engine.timeSeconds)}); speed ${opts.speed}x; bearer token (for every request but /healthz) in ${tokenWhere}; Ctrl-C to stop\n`,
+          `state ${state.displayName} at tick ${session.engine.tick} (${formatSimTime(session.engine.timeSeconds)}); speed ${opts.speed}x; bearer token (for every request but /healthz) in ${tokenWhere}; ${running.httpsUrl === undefined ? "" : `kubectl: memplane kubeconfig --state ${state.displayName} (${running.httpsUrl}); `}Ctrl-C to stop\n`,
         );
         const signal = await untilSignal();
         const stopping = running;
@@ -177,6 +194,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
         try {
           if (running) await running.close();
         } finally {
+          server.removeEndpoint(state.dir);
           session.close();
         }
       }

@@ -22,8 +22,8 @@ import type { DeepReadonly } from "../../store/types.js";
 import { ACTIVE_SAMPLING } from "../../hypervisor/active-memory.js";
 import { autoVmkernelReservedPages } from "../../hypervisor/formulas.js";
 import { paint } from "../terminal.js";
-import { ageSince } from "./age.js";
-import { humanQuantity } from "./columns.js";
+import { ageSince } from "../../printing/age.js";
+import { humanQuantity } from "../../printing/columns.js";
 import { EVENT_HEADERS, eventRows } from "./events.js";
 import { renderTable } from "./table.js";
 

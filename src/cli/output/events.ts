@@ -5,7 +5,7 @@
 import type { ManifestKind, MemplaneEvent } from "../../api/types.js";
 import { DEFAULT_NAMESPACE } from "../../api/types.js";
 import type { DeepReadonly } from "../../store/types.js";
-import { ageSince } from "./age.js";
+import { ageSince } from "../../printing/age.js";
 
 /** The object whose events are wanted. */
 export interface InvolvedObjectRef {

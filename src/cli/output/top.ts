@@ -9,7 +9,7 @@ import { DEFAULT_NAMESPACE } from "../../api/types.js";
 import { quantityToPages } from "../../api/quantity.js";
 import type { DeepReadonly } from "../../store/types.js";
 import { paint } from "../terminal.js";
-import { HOST_STATE_COLORS } from "./state-colors.js";
+import { HOST_STATE_COLORS } from "../../printing/state-colors.js";
 import { visibleWidth } from "./table.js";
 
 /** The numeric columns of a VM row, in esxtop's order, with the status field each shows. */

@@ -10,6 +10,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { kindPath } from "../../api/kinds.js";
+import { epochProblem } from "../../api/timestamps.js";
 import { isLoopback, TOKEN_FILE } from "../../server/auth.js";
 import { DEFAULT_STATE_DIR } from "../../state/index.js";
 import type { Kind, ManifestObject } from "../../api/types.js";
@@ -46,6 +47,8 @@ export interface RemoteRead<T> {
   value: T;
   /** Simulated seconds on the server when it answered. */
   nowSeconds: number;
+  /** The simulation's epoch (`X-Memplane-Epoch`), when the server says. */
+  epoch?: string;
 }
 
 /** The path of a kind's collection, or of one object: the kind registry's {@link kindPath}, shared with the server. */
@@ -130,7 +133,7 @@ export class RemoteClient {
   async get(kind: Kind, name: string, namespace: string | undefined): Promise<RemoteRead<RemoteObject | undefined>> {
     try {
       const { value, headers } = await this.request<RemoteObject>("GET", remotePath(kind, namespace, name));
-      return { value, nowSeconds: simSeconds(headers) };
+      return { value, nowSeconds: simSeconds(headers), epoch: serverEpoch(headers) };
     } catch (err) {
       if (err instanceof CliError && err.message.startsWith("Error from server (NotFound)")) return { value: undefined, nowSeconds: 0 };
       throw err;
@@ -141,7 +144,7 @@ export class RemoteClient {
   async list(kind: Kind, namespace: string | undefined, labelSelector: string | undefined): Promise<RemoteRead<RemoteObject[]>> {
     const query = labelSelector === undefined ? "" : `?labelSelector=${encodeURIComponent(labelSelector)}`;
     const { value, headers } = await this.request<{ items: RemoteObject[] }>("GET", remotePath(kind, namespace) + query);
-    return { value: value.items, nowSeconds: simSeconds(headers) };
+    return { value: value.items, nowSeconds: simSeconds(headers), epoch: serverEpoch(headers) };
   }
 
   /** Why a VM or host is where it is (`memplane explain`), at the newest tick or at `tick`. */
@@ -207,6 +210,12 @@ export class RemoteClient {
 }
 
 /** The server's simulated time from its `X-Memplane-Time-Seconds` header. */
+/** The simulation's epoch from `X-Memplane-Epoch`, when it is a valid one (older servers do not send it). */
+export function serverEpoch(headers: Headers): string | undefined {
+  const epoch = headers.get("x-memplane-epoch") ?? undefined;
+  return epoch !== undefined && epochProblem(epoch) === undefined ? epoch : undefined;
+}
+
 function simSeconds(headers: Headers): number {
   const n = Number(headers.get("x-memplane-time-seconds"));
   return Number.isFinite(n) ? n : 0;
@@ -239,7 +248,7 @@ export function readStateToken(file: string): { token?: string; note?: string } 
 }
 
 /** The token from `--token-file` (preferred) or `$MEMPLANE_TOKEN`; undefined when neither. */
-function readToken(tokenFile: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+export function readToken(tokenFile: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
   if (tokenFile !== undefined) {
     try {
       const token = fs.readFileSync(tokenFile, "utf8").trim();

@@ -188,7 +188,7 @@ describe("engine snapshot/restore", () => {
     const snapshot = engine.snapshot();
     expect(JSON.parse(JSON.stringify(snapshot))).toEqual(snapshot);
     expect(Object.keys(snapshot)).toEqual(["version", "options", "clock", "random", "store", "model", "manager"]);
-    expect(snapshot.options).toEqual({ seed: 3, tickSeconds: 1, controllers: { add: ["busy"], disable: [] }, maxEvents: 1000 });
+    expect(snapshot.options).toEqual({ seed: 3, tickSeconds: 1, controllers: { add: ["busy"], disable: [] }, maxEvents: 1000, epoch: "2026-01-01T00:00:00Z" });
   });
 
   it("rejects a snapshot of another version or a damaged one, leaving the engine as it was", () => {

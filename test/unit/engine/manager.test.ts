@@ -189,7 +189,7 @@ describe("ControllerManager status writes", () => {
       phase: "Running",
       observedGeneration: 1,
       memoryStallPercent: 3,
-      conditions: [{ type: "Ballooning", status: "True", reason: "HostSoft", message: "inflating", lastTransitionTime: "1s" }],
+      conditions: [{ type: "Ballooning", status: "True", reason: "HostSoft", message: "inflating", lastTransitionTime: "2026-01-01T00:00:01Z" }],
     });
     expect(store.get("VirtualMachine", "web-1")!.metadata.generation).toBe(1);
     manager.runTick(); // same status again: no write at all
@@ -224,12 +224,12 @@ describe("ControllerManager status writes", () => {
     manager.runTick();
     reason = "StillIdle";
     manager.runTick();
-    expect(conditions()[0]).toMatchObject({ status: "False", reason: "StillIdle", lastTransitionTime: "1s" });
+    expect(conditions()[0]).toMatchObject({ status: "False", reason: "StillIdle", lastTransitionTime: "2026-01-01T00:00:01Z" });
     status = "True";
     manager.runTick();
-    expect(conditions()[0]).toMatchObject({ status: "True", lastTransitionTime: "3s" });
+    expect(conditions()[0]).toMatchObject({ status: "True", lastTransitionTime: "2026-01-01T00:00:03Z" });
     expect(conditions().map((c) => c.type)).toEqual(["Ballooning", "Compressing"]);
-    expect(conditions()[1]!.lastTransitionTime).toBe("1s");
+    expect(conditions()[1]!.lastTransitionTime).toBe("2026-01-01T00:00:01Z");
   });
 
   it("never changes a conditions array a controller handed over, and keeps interleaved objects apart", () => {
@@ -286,8 +286,8 @@ describe("ControllerManager events", () => {
       reason: "AdmissionDenied",
       message: "not enough memory at tick 3",
       source: { component: "reservation" },
-      firstTimestamp: "1s",
-      lastTimestamp: "3s",
+      firstTimestamp: "2026-01-01T00:00:01Z",
+      lastTimestamp: "2026-01-01T00:00:03Z",
       tick: 3,
     });
     const host01 = store.get("Host", "esx-01")!;

@@ -19,7 +19,7 @@ function hostStatus(state: HostStatus["state"] = "high"): HostStatus {
 }
 
 describe("MemoryStore metadata", () => {
-  it("sets uid, generation 1, resourceVersion and creationTimestamp in simulated time on create", () => {
+  it("sets uid, generation 1, resourceVersion and creationTimestamp (RFC 3339 from simulated time) on create", () => {
     let now = 0;
     const store = new MemoryStore({ now: () => now });
     store.create(host("esx-01"));
@@ -27,7 +27,7 @@ describe("MemoryStore metadata", () => {
     const created = store.create(vm("web-1"));
     expect(created.metadata.generation).toBe(1);
     expect(created.metadata.resourceVersion).toBe("2");
-    expect(created.metadata.creationTimestamp).toBe("1m30s");
+    expect(created.metadata.creationTimestamp).toBe("2026-01-01T00:01:30Z");
     expect(created.metadata.uid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-8[0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(store.get("Host", "esx-01")!.metadata.uid).not.toBe(created.metadata.uid);
   });

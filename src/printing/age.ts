@@ -2,11 +2,11 @@
  * AGE and LAST SEEN columns from simulated time: how long before the engine's current time an
  * object was created, rounded the way kubectl rounds (`42s`, `5m10s`, `47m`, `2h5m`, `3d4h`).
  */
-import { parseSimTime } from "../../api/duration.js";
-import { memoise } from "../../api/memo.js";
+import { memoise } from "../api/memo.js";
+import { timestampSeconds as readTimestamp } from "../api/timestamps.js";
 
-/** Timestamps repeat (objects applied together share one): parse each text once. */
-const timestampSeconds = memoise(parseSimTime);
+/** Timestamps repeat (objects applied together share one): parse each text once (seconds since the default epoch). */
+const timestampSeconds = memoise((text: string) => readTimestamp(text));
 
 /** Formats a span of seconds like kubectl's HumanDuration. */
 export function formatAge(seconds: number): string {
@@ -24,7 +24,12 @@ export function formatAge(seconds: number): string {
   return `${Math.floor(days / 365)}y`;
 }
 
-/** The age of something stamped at simulated time `timestamp` (e.g. `1m30s`) when the clock reads `nowSeconds`; `<unknown>` when unstamped. */
+/**
+ * The age of something stamped at `timestamp` (RFC 3339, or a simulated time such as `1m30s`
+ * from an older state) when the clock reads `nowSeconds` — counted from the default epoch
+ * (`nowSinceDefaultEpoch` in api/timestamps.ts; the simulated time itself for the default
+ * epoch); `<unknown>` when unstamped.
+ */
 export function ageSince(timestamp: string | undefined, nowSeconds: number): string {
   if (timestamp === undefined) return "<unknown>";
   try {

@@ -1,22 +1,22 @@
 /**
  * The `get` table columns per kind, in kubectl's spirit: a few useful columns by default, more
  * with `-o wide`, NAMESPACE first with `--all-namespaces`. Memory is shown human-readable
- * (`3.50 GiB`); `-o json|yaml` carry the exact quantities.
+ * (`3.50 GiB`); `-o json|yaml` carry the exact quantities. The one definition behind both
+ * `memplane get` (cli/commands/get.ts) and the server's Kubernetes `Table` answers
+ * (server/table.ts), so `kubectl get vms` prints what `memplane get vms` prints. Cells are plain
+ * text; a column's `color` says how a terminal may colour it.
  */
-import type { GuestOSProfile, Host, Kind, MemplaneEvent, Scenario, VirtualMachine, VmPhase } from "../../api/types.js";
-import { BUILTIN_LABEL } from "../../api/builtin-profiles.js";
-import { formatPagesHuman, quantityToPages } from "../../api/quantity.js";
-import type { DeepReadonly } from "../../store/types.js";
-import { paint } from "../terminal.js";
+import type { GuestOSProfile, Host, Kind, MemplaneEvent, Scenario, VirtualMachine, VmPhase } from "../api/types.js";
+import { BUILTIN_LABEL } from "../api/builtin-profiles.js";
+import { formatPagesHuman, quantityToPages } from "../api/quantity.js";
+import type { DeepReadonly } from "../store/types.js";
 import { ageSince } from "./age.js";
-import { HOST_STATE_COLORS } from "./state-colors.js";
+import { HOST_STATE_COLORS, type CellColor } from "./state-colors.js";
 
 /** What a cell may need besides its object. */
 export interface RowContext {
-  /** The engine's simulated time now, in seconds. */
+  /** The simulated time now, in seconds counted from the default epoch (`nowSinceDefaultEpoch`; the simulated time itself with the default epoch). */
   nowSeconds: number;
-  /** May cells be coloured? */
-  color: boolean;
 }
 
 /** One table column. */
@@ -27,6 +27,8 @@ export interface Column<T> {
   /** Shown only with `--all-namespaces`. */
   allNamespaces?: boolean;
   cell(object: DeepReadonly<T>, ctx: RowContext): string;
+  /** The colour a terminal may give the cell (undefined: none). */
+  color?(object: DeepReadonly<T>): CellColor | undefined;
 }
 
 /** What kubectl prints for an absent value. */
@@ -61,7 +63,7 @@ const ageColumn = <T extends { metadata: { creationTimestamp?: string } }>(): Co
 export const HOST_COLUMNS: readonly Column<Host>[] = [
   nameColumn(),
   { header: "CAPACITY", cell: (h) => humanQuantity(h.spec.capacity) },
-  { header: "STATE", cell: (h, ctx) => (h.status ? paint(h.status.state, HOST_STATE_COLORS[h.status.state] ?? "bold", ctx.color) : NONE) },
+  { header: "STATE", cell: (h) => h.status?.state ?? NONE, color: (h) => (h.status ? (HOST_STATE_COLORS[h.status.state] ?? "bold") : undefined) },
   { header: "FREE", cell: (h) => humanQuantity(h.status?.memory.free) },
   { header: "MINFREE", cell: (h) => humanQuantity(h.status?.memory.minFree) },
   { header: "OVERCOMMIT", cell: (h) => (h.status ? `${h.status.overcommit.toFixed(2)}x` : NONE) },
@@ -82,7 +84,7 @@ export const VM_COLUMNS: readonly Column<VirtualMachine>[] = [
   namespaceColumn(),
   nameColumn(),
   { header: "HOST", cell: (v) => v.spec.hostName },
-  { header: "PHASE", cell: (v, ctx) => (v.status ? paint(v.status.phase, PHASE_COLORS[v.status.phase] ?? "bold", ctx.color) : NONE) },
+  { header: "PHASE", cell: (v) => v.status?.phase ?? NONE, color: (v) => (v.status ? (PHASE_COLORS[v.status.phase] ?? "bold") : undefined) },
   { header: "MEMORY", cell: (v) => humanQuantity(v.spec.memory) },
   { header: "CONSUMED", cell: (v) => humanQuantity(v.status?.memory.consumed) },
   { header: "BALLOON", cell: (v) => humanQuantity(v.status?.memory.balloon) },
@@ -126,7 +128,7 @@ export const SCENARIO_COLUMNS: readonly Column<Scenario>[] = [
 export const EVENT_COLUMNS: readonly Column<MemplaneEvent>[] = [
   namespaceColumn(),
   { header: "LAST SEEN", cell: (e, ctx) => ageSince(e.lastTimestamp, ctx.nowSeconds) },
-  { header: "TYPE", cell: (e, ctx) => (e.type === "Warning" ? paint(e.type, "yellow", ctx.color) : e.type) },
+  { header: "TYPE", cell: (e) => e.type, color: (e) => (e.type === "Warning" ? "yellow" : undefined) },
   { header: "REASON", cell: (e) => e.reason },
   { header: "OBJECT", cell: (e) => `${e.involvedObject.kind.toLowerCase()}/${e.involvedObject.name}` },
   { header: "SOURCE", wide: true, cell: (e) => e.source.component },
