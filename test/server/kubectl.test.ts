@@ -85,7 +85,7 @@ kubectlTest("kubectl api-resources lists memplane's kinds with short names, scop
   expect(plain.stdout).toMatch(/^hosts\s+memplane\.io\/v1alpha1\s+false\s+Host$/m);
   expect(plain.stdout).toMatch(/^events\s+ev\s+v1\s+true\s+Event$/m);
   const wide = await kubectl(["api-resources", "-o", "wide", "--api-group", "memplane.io"]);
-  expect(wide.stdout).toMatch(/^virtualmachines\s+vm,vms\s+memplane\.io\/v1alpha1\s+true\s+VirtualMachine\s+create,delete,get,list,update,watch\s+memplane$/m);
+  expect(wide.stdout).toMatch(/^virtualmachines\s+vm,vms\s+memplane\.io\/v1alpha1\s+true\s+VirtualMachine\s+create,delete,get,list,patch,update,watch\s+memplane$/m);
   const category = await kubectl(["api-resources", "--categories", "memplane", "-o", "name"]);
   expect(category.stdout.split("\n").filter((l) => l !== "").sort()).toEqual(["guestosprofiles.memplane.io", "hosts.memplane.io", "scenarios.memplane.io", "virtualmachines.memplane.io"]);
   const raw = JSON.parse((await kubectl(["get", "--raw", "/apis/memplane.io/v1alpha1"])).stdout);
