@@ -89,7 +89,7 @@ const SPECS: readonly BuiltinSpec[] = [
     touchAllOnBoot: false,
     description:
       "Red Hat Enterprise Linux 7: 512 MB, the figure the seed article gives (balloons down to 528 MB with the default 16 MB slack). Red Hat's own RHEL 7 documentation asks for at least 1 GB on x86_64.",
-    source: "Seed article \"How does memory ballooning work\" (shared/seed/how-memory-ballooning-works.txt)",
+    source: "Seed article \"How does memory ballooning work\" (http://blog.jgriffiths.org/how-does-memory-ballooning-work/)",
     confidence: "seed",
   },
   {

@@ -20,7 +20,7 @@ export const esxiPolicy: PolicyPlugin = {
     "docs/memory-model.md §5–§8 (memory states, entitlement, ballooning, compression and swapping)",
     "VMware: the vSphere Resource Management guide, esxtop's MCTLTGT, MCTLMAX and SWTGT, Mem.CtlMaxPercent and Mem.AppBalloonMaxSlack",
     "C. Waldspurger, Memory Resource Management in VMware ESX Server, OSDI 2002",
-    "the seed article, How does memory ballooning work",
+    "the seed article, How does memory ballooning work (http://blog.jgriffiths.org/how-does-memory-ballooning-work/)",
   ],
   guestTools: "VMware Tools",
   withoutBalloonDriver: "any reclaim need goes straight to compression and hypervisor swapping, which pick pages blindly",

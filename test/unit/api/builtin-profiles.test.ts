@@ -13,7 +13,7 @@ const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const CANONICAL_BINARY_QUANTITY = /^(0|[1-9][0-9]*)(Ki|Mi|Gi|Ti)?$/;
 const SUFFIX_BYTES: Record<string, number> = { "": 1, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
 
-/** Bytes of a canonical binary quantity, by this test's own reading of api.md. */
+/** Bytes of a canonical binary quantity, by this test's own reading of docs/manifests.md. */
 function bytesOf(quantity: string): number {
   const match = CANONICAL_BINARY_QUANTITY.exec(quantity);
   if (!match) throw new Error(`not a canonical binary quantity: ${quantity}`);
@@ -42,7 +42,7 @@ describe("BUILTIN_GUEST_OS_PROFILES", () => {
       );
       expect(typeof profile.spec.touchAllOnBoot).toBe("boolean");
       expect(profile.spec.description?.length ?? 0).toBeGreaterThan(0);
-      // Canonical form: the largest binary suffix that divides the value (api.md "Quantities").
+      // Canonical form: the largest binary suffix that divides the value (docs/manifests.md).
       expect(profile.spec.minimumMemory).toMatch(CANONICAL_BINARY_QUANTITY);
       const bytes = bytesOf(profile.spec.minimumMemory);
       expect(bytes).toBeGreaterThanOrEqual(128 * 2 ** 20);

@@ -21,7 +21,7 @@ const vm = (spec: Record<string, unknown>, metadata: ManifestInput["metadata"] =
 });
 
 describe("applyDefaults", () => {
-  it("fills every Host default of api.md §1", () => {
+  it("fills every Host default of docs/manifests.md", () => {
     const out = applyDefaults(host({ capacity: "64Gi" })) as Host;
     expect(out.spec).toEqual({
       capacity: "64Gi",

@@ -59,7 +59,7 @@ describe("formatLogJson", () => {
     fc.assert(fc.property(entry, (e) => expect(formatLogJson(e as LogEntry)).toBe(referenceJson(e as LogEntry))), { numRuns: 2000 });
   });
 
-  it("prints api.md §3's example byte for byte, whatever the key order of the entry", () => {
+  it("prints docs/cli.md's log line format byte for byte, whatever the key order of the entry", () => {
     expect(formatLogJson(balloon)).toBe(
       '{"tick":42,"time":"42s","controller":"balloon","kind":"VirtualMachine","namespace":"default","name":"web-1","host":"esx-01","action":"BalloonTargetChanged","from":"0","to":"512Mi","reason":"HostStateSoft","message":"host esx-01 is soft: free 700Mi < 813Mi"}',
     );

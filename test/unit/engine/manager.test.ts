@@ -317,7 +317,7 @@ describe("ControllerManager events", () => {
 });
 
 describe("ControllerManager observables", () => {
-  it("streams log entries in api.md field order as they are logged, then a tick summary", () => {
+  it("streams log entries in the JSON log's field order as they are logged, then a tick summary", () => {
     const { store, manager } = managerFixture([
       controller("balloon", "VirtualMachine", (req, ctx) => {
         ctx.log({ message: "host esx-01 is soft", to: "512Mi", from: "0", action: "BalloonTargetChanged", host: "esx-01", kind: "VirtualMachine", namespace: "default", name: req.name, reason: "HostStateSoft" });
