@@ -154,7 +154,8 @@ function notRunningText(vm: VmRecord, adm: AdmissionDecision | undefined, ts: nu
 
 /** Entitlement and reclaim need (docs/memory-model.md §6). */
 export function entitlementText(e: EntitlementDecision, hostName: string, ts: number, live = false): string {
-  const hi = `min(memory ${size(e.memory)}, limit ${size(e.limit)}, max(touched ${size(e.touched)}, active ${size(e.active)}))`;
+  const ceiling = e.demand === undefined ? `touched ${size(e.touched)}` : `demand ${size(e.demand)}`;
+  const hi = `min(memory ${size(e.memory)}, limit ${size(e.limit)}, max(${ceiling}, active ${size(e.active)}))`;
   const k = e.idleTax >= 100 ? "∞" : `${Math.round((100 / (100 - e.idleTax)) * 100) / 100}×`;
   let why: string;
   switch (e.bound) {

@@ -18,7 +18,7 @@ export const DECISION_RETENTION = 8;
 export const HOST_DECISION_RETENTION = 16;
 
 /** Which bound decided a VM's entitlement. */
-export type EntitlementBound = "uncontended" | "reservation" | "limit" | "memory" | "touched" | "active" | "water-level";
+export type EntitlementBound = "uncontended" | "reservation" | "limit" | "memory" | "demand" | "touched" | "active" | "water-level";
 
 /** Inputs and outcome of an entitlement decision (docs/memory-model.md, *Entitlement*). Sizes in pages. */
 export interface EntitlementDecision {
@@ -31,6 +31,12 @@ export interface EntitlementDecision {
   sharesLabel: string;
   active: number;
   touched: number;
+  /**
+   * Demand: touched + balloon + guest-swapped + growth waiting, capped at memory (the ceiling's
+   * input since balloons deflate after contention). Absent in records saved before it existed,
+   * whose ceiling was max(touched, active) — bound `touched`.
+   */
+  demand?: number;
   reservation: number;
   limit: number | null;
   memory: number;
