@@ -187,7 +187,7 @@ export function capText(b: BalloonDecision, memory: number): string {
     case "maxPercent":
       return `Mem.CtlMaxPercent (${pct(b.maxPercent)}) of ${size(memory)} = ${size(b.caps.maxPercent)}`;
     case "osFloor":
-      return `the guest OS minimum (${b.guestOS}, ${size(b.osMinimum)}) plus AppBalloonMaxSlack (${size(b.slack)}) leaves ${size(b.caps.osFloor)} of ${size(memory)}`;
+      return `the guest OS minimum (${b.guestOS}, ${size(b.osMinimum)}) plus AppBalloonMaxSlack (${size(b.slack)}) leaves ${size(Math.max(0, b.caps.osFloor ?? 0))} of ${size(memory)} (floor: the seed article's rule — VMware's documents name only Mem.CtlMaxPercent and sched.mem.maxmemctl; a host switches it off with spec.ballooning.guestFloor: off)`;
     case "reservation":
       return `memory ${size(memory)} − reservation ${size(memory - b.caps.reservation)} = ${size(b.caps.reservation)} (a reservation is never ballooned)`;
     case "maxBalloon":
@@ -206,7 +206,7 @@ export function balloonText(b: BalloonDecision, recorded: BalloonDecision | unde
   const memory = vm.memory;
   const others = (["maxPercent", "osFloor", "reservation", "maxBalloon"] as const)
     .filter((c) => c !== b.binding)
-    .map((c) => `${c} ${size(b.caps[c])}`)
+    .map((c) => (c === "osFloor" && b.caps.osFloor === null ? "osFloor off (guestFloor: off)" : `${c} ${size(b.caps[c])}`))
     .join(", ");
   const atMax = b.target >= b.balloonMax && b.balloonMax > 0;
   const head = `Balloon ${size(b.balloon)}, target ${size(b.target)}${atMax ? " = its maximum" : `, maximum ${size(b.balloonMax)}`} — binding cap: ${b.binding}: ${capText(b, memory)} (other caps: ${others}).`;
@@ -215,7 +215,12 @@ export function balloonText(b: BalloonDecision, recorded: BalloonDecision | unde
   else if (b.reason.startsWith("HostState"))
     why = `The target is min(maximum, balloon + reclaim ${size(b.reclaim)}) because its host is ${b.hostState} (consumed ${size(b.consumed)} − entitlement ${size(b.entitlement)}).`;
   else if (b.reason === "PressureRelieved")
-    why = b.target > 0 ? `Its host is ${b.hostState}: the balloon only deflates, by what it is entitled to beyond what it has, so reclamation does not oscillate.` : `Its host is ${b.hostState} and it is owed nothing back: no balloon.`;
+    why =
+      b.hostState === "high"
+        ? `Its host is high: it has memory to give, so the target is 0 and the balloon deflates at the driver's deflate rate; the pages go back to the guest untouched (docs/memory-model.md §7).`
+        : b.target > 0
+          ? `Its host is ${b.hostState}: the balloon only deflates, by what it is entitled to (from its demand) beyond what it holds, so reclamation does not oscillate.`
+          : `Its host is ${b.hostState} and its entitlement covers everything it asks for: no balloon.`;
   else why = `Reason: ${b.reason}.`;
   let gave = "";
   if (recorded && (recorded.gave.free + recorded.gave.untouched + recorded.gave.used + recorded.gave.stalled > 0)) {

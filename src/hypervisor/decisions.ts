@@ -63,7 +63,8 @@ export interface BalloonDecision {
   entitlement: number;
   consumed: number;
   balloonMax: number;
-  caps: { maxPercent: number; osFloor: number; reservation: number; maxBalloon: number | null };
+  /** Each cap in pages; null for no cap (no maxBalloon, or the guest-OS floor switched off). */
+  caps: { maxPercent: number; osFloor: number | null; reservation: number; maxBalloon: number | null };
   binding: BalloonCapName | "noDriver";
   guestOS: string;
   osMinimum: number;
@@ -142,5 +143,5 @@ export function decisionAt<T extends DecisionRecord["type"]>(
 
 /** Caps with Infinity replaced by null (JSON-safe). */
 export function jsonCaps(caps: BalloonCaps): BalloonDecision["caps"] {
-  return { ...caps, maxBalloon: Number.isFinite(caps.maxBalloon) ? caps.maxBalloon : null };
+  return { ...caps, osFloor: Number.isFinite(caps.osFloor) ? caps.osFloor : null, maxBalloon: Number.isFinite(caps.maxBalloon) ? caps.maxBalloon : null };
 }

@@ -31,6 +31,7 @@ export function esxiBalloonCaps(vm: BalloonCapInput, host: Pick<HostView, "spec"
     slackPages: host.spec.ballooning.slack,
     reservationPages: vm.reservation,
     maxBalloonPages: vm.spec.maxBalloon,
+    guestFloor: host.spec.ballooning.guestFloor === "seed",
   });
 }
 
