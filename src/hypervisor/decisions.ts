@@ -83,8 +83,8 @@ export interface SwapDecision {
   need: number;
   reason: string;
   balloonDone: boolean;
-  /** Why the balloon could do no more: noDriver, atMaximum, stalled, unresponsive (or null). */
-  balloonDoneReason?: "noDriver" | "atMaximum" | "stalled" | "unresponsive" | null;
+  /** Why the balloon could do no more: noDriver, atMaximum, stalled, unresponsive, paced (or null). */
+  balloonDoneReason?: "noDriver" | "atMaximum" | "stalled" | "unresponsive" | "paced" | null;
   compressed: number;
   swapped: number;
   limitedBy?: string;

@@ -96,9 +96,7 @@ describe("no-tools", () => {
     expect(without.compressed + without.swapped).toBeGreaterThan(0);
     expect(peakBalloon).toBeGreaterThan(0);
     expect(withToolsPagedOut).toBe(0);
-    // once the host is high again the balloon is given back; hypervisor-swapped pages stay out until touched
-    expect(engine.store.get("Host", "esx-01")?.status?.state).toBe("high");
-    expect(withTools.balloon).toBe(0);
+    expect(withTools.swapped + withTools.compressed).toBe(0);
   });
 });
 
