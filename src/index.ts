@@ -64,6 +64,7 @@ export type {
   BallooningSpec,
   BalloonDriverHealth,
   CompressionSpec,
+  GuestFloor,
   Condition,
   DurationString,
   GuestOSProfile,

@@ -87,7 +87,7 @@ function churnSetup(work: string): void {
 
 /** Every case, in a fixed order. */
 export const CASES: readonly FingerprintCase[] = [
-  ...["admission", "balloon-floor", "hyperv-dynamic-memory", "idle-tax", "no-tools", "over-limit", "reservation-shield", "seed-story", "states-ladder", "classroom-lesson"].map(
+  ...["admission", "balloon-floor", "hyperv-dynamic-memory", "idle-tax", "no-tools", "over-limit", "relief", "reservation-shield", "seed-story", "states-ladder", "classroom-lesson"].map(
     (dir): FingerprintCase => ({ name: dir, steps: [runExample(dir, "15m")] }),
   ),
   { name: "overcommit-datacenter", steps: [runExample("overcommit-datacenter", "5m")] },

@@ -62,6 +62,7 @@ export const DEFAULT_BALLOONING: DeepReadonly<BallooningSpec> = deepFreeze({
   enabled: true,
   maxPercent: 65,
   appBalloonMaxSlack: "16Mi",
+  guestFloor: "seed",
   inflateRate: "64Mi",
   deflateRate: "64Mi",
 });
@@ -242,6 +243,7 @@ export function defaultHostSpec(spec: Input): HostSpec {
       enabled: pick(ballooning.enabled, d.ballooning.enabled),
       maxPercent: pick(ballooning.maxPercent, d.ballooning.maxPercent),
       appBalloonMaxSlack: quantity(ballooning.appBalloonMaxSlack, d.ballooning.appBalloonMaxSlack),
+      guestFloor: pick(ballooning.guestFloor, d.ballooning.guestFloor),
       inflateRate: quantity(ballooning.inflateRate, d.ballooning.inflateRate),
       deflateRate: quantity(ballooning.deflateRate, d.ballooning.deflateRate),
     },

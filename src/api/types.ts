@@ -80,11 +80,19 @@ export interface MemoryStatesSpec {
   holdSeconds: number;
 }
 
+/**
+ * Whether the balloon stops at the guest OS minimum plus AppBalloonMaxSlack (`seed`, the seed
+ * article's rule) or not at all (`off`: only Mem.CtlMaxPercent, the reservation and
+ * sched.mem.maxmemctl cap it, as VMware's documents name them).
+ */
+export type GuestFloor = "seed" | "off";
+
 /** Host ballooning settings (docs/memory-model.md §7). Rates are per second per VM. */
 export interface BallooningSpec {
   enabled: boolean;
   maxPercent: number;
   appBalloonMaxSlack: Quantity;
+  guestFloor: GuestFloor;
   inflateRate: Quantity;
   deflateRate: Quantity;
 }

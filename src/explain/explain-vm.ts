@@ -159,7 +159,8 @@ function notRunningText(vm: VmRecord, adm: AdmissionDecision | undefined, ts: nu
 
 /** Entitlement and reclaim need (docs/memory-model.md §6). */
 export function entitlementText(e: EntitlementDecision, hostName: string, ts: number, live = false): string {
-  const hi = `min(memory ${size(e.memory)}, limit ${size(e.limit)}, max(touched ${size(e.touched)}, active ${size(e.active)}))`;
+  const ceiling = e.demand === undefined ? `touched ${size(e.touched)}` : `demand ${size(e.demand)}`;
+  const hi = `min(memory ${size(e.memory)}, limit ${size(e.limit)}, max(${ceiling}, active ${size(e.active)}))`;
   const k = e.idleTax >= 100 ? "∞" : `${Math.round((100 / (100 - e.idleTax)) * 100) / 100}×`;
   let why: string;
   switch (e.bound) {
@@ -191,7 +192,7 @@ export function capText(b: BalloonDecision, memory: number): string {
     case "maxPercent":
       return `Mem.CtlMaxPercent (${pct(b.maxPercent)}) of ${size(memory)} = ${size(b.caps.maxPercent)}`;
     case "osFloor":
-      return `the guest OS minimum (${b.guestOS}, ${size(b.osMinimum)}) plus AppBalloonMaxSlack (${size(b.slack)}) leaves ${size(b.caps.osFloor)} of ${size(memory)}`;
+      return `the guest OS minimum (${b.guestOS}, ${size(b.osMinimum)}) plus AppBalloonMaxSlack (${size(b.slack)}) leaves ${size(Math.max(0, b.caps.osFloor ?? 0))} of ${size(memory)} (floor: the seed article's rule — VMware's documents name only Mem.CtlMaxPercent and sched.mem.maxmemctl; a host switches it off with spec.ballooning.guestFloor: off)`;
     case "reservation":
       return `memory ${size(memory)} − reservation ${size(memory - b.caps.reservation)} = ${size(b.caps.reservation)} (a reservation is never ballooned)`;
     case "maxBalloon":
@@ -210,8 +211,8 @@ export function balloonText(b: BalloonDecision, recorded: BalloonDecision | unde
   const memory = vm.memory;
   // caps that limit nothing are not caps: no reservation (memory − 0), no maxBalloon set
   const others = (["maxPercent", "osFloor", "reservation", "maxBalloon"] as const)
-    .filter((c) => c !== b.binding && b.caps[c] !== null && !(c === "reservation" && b.caps.reservation >= memory))
-    .map((c) => `${c} ${size(b.caps[c])}`)
+    .filter((c) => c !== b.binding && (b.caps[c] !== null || c === "osFloor") && !(c === "reservation" && b.caps.reservation !== null && b.caps.reservation >= memory))
+    .map((c) => (c === "osFloor" && b.caps.osFloor === null ? "osFloor off (guestFloor: off)" : `${c} ${size(b.caps[c])}`))
     .join(", ");
   const otherCaps = others === "" ? "" : ` (other caps: ${others})`;
   // the lowest cap binds only when the balloon or its target reaches it (or it allows no balloon at all)
@@ -224,7 +225,12 @@ export function balloonText(b: BalloonDecision, recorded: BalloonDecision | unde
   else if (b.reason.startsWith("HostState"))
     why = `The target is min(maximum, balloon + reclaim ${size(b.reclaim)}) because its host is ${b.hostState} (consumed ${size(b.consumed)} − entitlement ${size(b.entitlement)}).`;
   else if (b.reason === "PressureRelieved")
-    why = b.target > 0 ? `Its host is ${b.hostState}: the balloon only deflates, by what it is entitled to beyond what it has, so reclamation does not oscillate.` : `Its host is ${b.hostState} and it is owed nothing back: no balloon.`;
+    why =
+      b.hostState === "high"
+        ? `Its host is high: it has memory to give, so the target is 0 and the balloon deflates at the driver's deflate rate; the pages go back to the guest untouched (docs/memory-model.md §7).`
+        : b.target > 0
+          ? `Its host is ${b.hostState}: the balloon only deflates, by what it is entitled to (from its demand) beyond what it holds, so reclamation does not oscillate.`
+          : `Its host is ${b.hostState} and its entitlement covers everything it asks for: no balloon.`;
   else why = `Reason: ${b.reason}.`;
   let gave = "";
   if (recorded && (recorded.gave.free + recorded.gave.untouched + recorded.gave.used + recorded.gave.stalled > 0)) {

@@ -18,7 +18,7 @@ export const DECISION_RETENTION = 8;
 export const HOST_DECISION_RETENTION = 16;
 
 /** Which bound decided a VM's entitlement. */
-export type EntitlementBound = "uncontended" | "reservation" | "limit" | "memory" | "touched" | "active" | "water-level";
+export type EntitlementBound = "uncontended" | "reservation" | "limit" | "memory" | "demand" | "touched" | "active" | "water-level";
 
 /** Inputs and outcome of an entitlement decision (docs/memory-model.md, *Entitlement*). Sizes in pages. */
 export interface EntitlementDecision {
@@ -31,6 +31,12 @@ export interface EntitlementDecision {
   sharesLabel: string;
   active: number;
   touched: number;
+  /**
+   * Demand: touched + balloon + guest-swapped + growth waiting, capped at memory (the ceiling's
+   * input since balloons deflate after contention). Absent in records saved before it existed,
+   * whose ceiling was max(touched, active) — bound `touched`.
+   */
+  demand?: number;
   reservation: number;
   limit: number | null;
   memory: number;
@@ -57,7 +63,8 @@ export interface BalloonDecision {
   entitlement: number;
   consumed: number;
   balloonMax: number;
-  caps: { maxPercent: number; osFloor: number; reservation: number; maxBalloon: number | null };
+  /** Each cap in pages; null for no cap (no maxBalloon, or the guest-OS floor switched off). */
+  caps: { maxPercent: number; osFloor: number | null; reservation: number; maxBalloon: number | null };
   binding: BalloonCapName | "noDriver";
   guestOS: string;
   osMinimum: number;
@@ -76,8 +83,8 @@ export interface SwapDecision {
   need: number;
   reason: string;
   balloonDone: boolean;
-  /** Why the balloon could do no more: noDriver, atMaximum, stalled, unresponsive (or null). */
-  balloonDoneReason?: "noDriver" | "atMaximum" | "stalled" | "unresponsive" | null;
+  /** Why the balloon could do no more: noDriver, atMaximum, stalled, unresponsive, paced (or null). */
+  balloonDoneReason?: "noDriver" | "atMaximum" | "stalled" | "unresponsive" | "paced" | null;
   compressed: number;
   swapped: number;
   limitedBy?: string;
@@ -136,5 +143,5 @@ export function decisionAt<T extends DecisionRecord["type"]>(
 
 /** Caps with Infinity replaced by null (JSON-safe). */
 export function jsonCaps(caps: BalloonCaps): BalloonDecision["caps"] {
-  return { ...caps, maxBalloon: Number.isFinite(caps.maxBalloon) ? caps.maxBalloon : null };
+  return { ...caps, osFloor: Number.isFinite(caps.osFloor) ? caps.osFloor : null, maxBalloon: Number.isFinite(caps.maxBalloon) ? caps.maxBalloon : null };
 }

@@ -131,7 +131,7 @@ export function sharesValue(shares: Shares, memoryPages: number): number {
 export interface BalloonCaps {
   /** maxPercent of configured memory (Mem.CtlMaxPercent). */
   maxPercent: number;
-  /** Configured memory minus the guest OS minimum and AppBalloonMaxSlack (the seed's rule). */
+  /** Configured memory minus the guest OS minimum and AppBalloonMaxSlack (the seed's rule); Infinity with the floor off. */
   osFloor: number;
   /** Configured memory minus the reservation (a reservation is never ballooned). */
   reservation: number;
@@ -150,11 +150,13 @@ export function balloonMaximum(input: {
   slackPages: number;
   reservationPages: number;
   maxBalloonPages?: number;
+  /** Whether the seed's guest-OS floor applies (`spec.ballooning.guestFloor: seed`); default true. */
+  guestFloor?: boolean;
 }): { max: number; caps: BalloonCaps; binding: BalloonCapName } {
   const M = input.memoryPages;
   const caps: BalloonCaps = {
     maxPercent: Math.floor((M * input.maxPercent) / 100),
-    osFloor: M - (input.osMinimumPages + input.slackPages),
+    osFloor: input.guestFloor === false ? Number.POSITIVE_INFINITY : M - (input.osMinimumPages + input.slackPages),
     reservation: M - input.reservationPages,
     maxBalloon: input.maxBalloonPages ?? Number.POSITIVE_INFINITY,
   };

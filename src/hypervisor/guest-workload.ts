@@ -148,8 +148,11 @@ function rebalanceNegativeFree(v: VmRecord, host: HostRecord, env: ModelEnvironm
   recharge(v, host, env.compressionRatio);
 }
 
-/** The share of the tick the guest's vCPUs spent waiting for faults and stalled allocations, percent. */
-function updateStall(v: VmRecord, host: HostRecord, dt: number): void {
+/**
+ * The share of the tick the guest's vCPUs spent waiting for faults, paging and stalled
+ * allocations, percent, from this tick's counters (recomputed when the balloon makes the guest page).
+ */
+export function updateStall(v: VmRecord, host: HostRecord, dt: number): void {
   const c = v.counters;
   const wait =
     c.swapIns * host.spec.swap.swapInLatency +

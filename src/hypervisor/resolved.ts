@@ -4,7 +4,7 @@
  * (overhead, guestSwap, touchAllOnBoot) are filled in here.
  */
 import type { DeepReadonly } from "../store/types.js";
-import type { DynamicMemorySpec, HostSpec, MemoryStatesSpec, VirtualMachineSpec, WorkloadSpec } from "../api/types.js";
+import type { DynamicMemorySpec, GuestFloor, HostSpec, MemoryStatesSpec, VirtualMachineSpec, WorkloadSpec } from "../api/types.js";
 import { percentOrQuantityToPages as parsePercentOrQuantityPages, quantityToPages as parseQuantityPages } from "../api/quantity.js";
 import { parseDuration as parseDurationText } from "../api/duration.js";
 import { timestampSeconds } from "../api/timestamps.js";
@@ -64,7 +64,7 @@ export interface ResolvedHost {
   minFree: number;
   states: MemoryStatesSpec;
   idleTax: number;
-  ballooning: { enabled: boolean; maxPercent: number; slack: number; inflatePerSecond: number; deflatePerSecond: number };
+  ballooning: { enabled: boolean; maxPercent: number; slack: number; guestFloor: GuestFloor; inflatePerSecond: number; deflatePerSecond: number };
   compression: { enabled: boolean; maxPercent: number };
   swap: { capacity: number; writePerSecond: number; readPerSecond: number; swapInLatency: number };
   pageSharing: { enabled: boolean; salting: boolean; largePages: boolean; scanMinutes: number };
@@ -89,6 +89,7 @@ export function resolveHost(spec: DeepReadonly<HostSpec>): ResolvedHost {
       enabled: spec.ballooning.enabled,
       maxPercent: spec.ballooning.maxPercent,
       slack: resolveField("spec.ballooning.appBalloonMaxSlack", quantityToPages, spec.ballooning.appBalloonMaxSlack),
+      guestFloor: spec.ballooning.guestFloor ?? HOST_SPEC_DEFAULTS.ballooning.guestFloor, // states saved before the field existed
       inflatePerSecond: resolveField("spec.ballooning.inflateRate", quantityToPages, spec.ballooning.inflateRate),
       deflatePerSecond: resolveField("spec.ballooning.deflateRate", quantityToPages, spec.ballooning.deflateRate),
     },

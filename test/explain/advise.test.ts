@@ -12,7 +12,7 @@ const fixture = (name: string): string => readFileSync(join(process.cwd(), "test
 const find = (findings: Finding[], check: string, object: string): Finding | undefined => findings.find((f) => f.check === check && f.object === object);
 
 describe("advise on manifests", () => {
-  const planted = adviseManifests(fixture("planted"), { ticks: 200, whatIf: 2 });
+  const planted = adviseManifests(fixture("planted"), { ticks: 400, whatIf: 2 }); // long enough for thin-swap's balloon, paced by guest paging, to fill its swap
 
   it.each([
     ["NoBalloonDriver", "vm/default/legacy"],

@@ -74,25 +74,28 @@ describe("fault injection", () => {
     expect(readyAt[90]).toBe("False/Unresponsive");
     // its ~2Gi over the limit went to compression and the swap file instead
     expect(stuck.pages("swapped") + stuck.pages("compressed")).toBeGreaterThan(1.5 * GiB);
-    // the healthy twin was ballooned and swapped far less
-    expect(healthy.pages("balloon")).toBeGreaterThan(1.5 * GiB);
+    // the healthy twin was ballooned (past its untouched pages into used memory, at the guest's
+    // paging rate) and swapped far less
+    expect(healthy.pages("balloon")).toBeGreaterThan(1 * GiB);
     expect(healthy.pages("swapped")).toBeLessThan(stuck.pages("swapped"));
   });
 
   test("balloonDriver: slow — inflates at a tenth of the healthy rate (6.4Mi/s vs 64Mi/s)", () => {
     const run = start("balloon-slow");
-    const violations = stepChecked(run, 20);
+    // at tick 10 both balloons are still taking untouched pages (at the driver's rate; used
+    // memory would go at the guest's paging rate)
+    const violations = stepChecked(run, 10);
     expect(violations).toEqual([]);
-    const at20 = { slow: vm(run.engine, "fault-slow", "slow").pages("balloon"), healthy: vm(run.engine, "fault-slow", "healthy").pages("balloon") };
+    const at10 = { slow: vm(run.engine, "fault-slow", "slow").pages("balloon"), healthy: vm(run.engine, "fault-slow", "healthy").pages("balloon") };
     run.engine.step(1);
-    const slowStep = vm(run.engine, "fault-slow", "slow").pages("balloon") - at20.slow;
-    const healthyStep = vm(run.engine, "fault-slow", "healthy").pages("balloon") - at20.healthy;
+    const slowStep = vm(run.engine, "fault-slow", "slow").pages("balloon") - at10.slow;
+    const healthyStep = vm(run.engine, "fault-slow", "healthy").pages("balloon") - at10.healthy;
     expect(healthyStep).toBe(64 * MiB);
     expect(slowStep).toBeGreaterThanOrEqual(Math.floor(6.4 * MiB));
     expect(slowStep).toBeLessThanOrEqual(Math.ceil(6.4 * MiB));
-    // both still short of their targets at tick 21, the slow one ten times further behind
-    expect(at20.healthy / at20.slow).toBeGreaterThan(9);
-    expect(at20.healthy / at20.slow).toBeLessThan(11);
+    // both still short of their targets at tick 11, the slow one ten times further behind
+    expect(at10.healthy / at10.slow).toBeGreaterThan(9);
+    expect(at10.healthy / at10.slow).toBeLessThan(11);
     const s = vm(run.engine, "fault-slow", "slow").cond("BalloonDriverReady");
     expect([s?.status, s?.reason]).toEqual(["True", "Slow"]);
     expect(run.failures()).toBe(0);

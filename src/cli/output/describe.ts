@@ -315,7 +315,7 @@ export function describeHost(host: DeepReadonly<Host>, vms: readonly DeepReadonl
     1,
     "Ballooning",
     b.enabled
-      ? `enabled, max ${b.maxPercent}% of VM memory, app slack ${b.appBalloonMaxSlack}, inflate ${b.inflateRate}/s, deflate ${b.deflateRate}/s`
+      ? `enabled, max ${b.maxPercent}% of VM memory, app slack ${b.appBalloonMaxSlack}${b.guestFloor === "off" ? ", guest-OS floor off" : ""}, inflate ${b.inflateRate}/s, deflate ${b.deflateRate}/s`
       : "disabled",
   );
   w.field(1, "Compression", s.compression.enabled ? `enabled, cache up to ${s.compression.maxPercent}% of VM memory` : "disabled");

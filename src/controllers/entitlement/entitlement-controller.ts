@@ -3,17 +3,30 @@
  *
  * Why it exists: under contention ESXi divides the memory available to VMs by shares, but taxes
  * idle memory (Waldspurger's idle memory tax) so it is taken from idle VMs first. Each host's
- * VMs are water-filled between their reservation and min(memory, limit, max(touched, active));
+ * VMs are water-filled between their reservation and min(memory, limit, max(demand, active)),
+ * where demand counts the pages the guest gave up only under pressure (balloon, guest swap) and
+ * the growth it is waiting for, so a ballooned VM stays entitled to its memory back;
  * the reclaim need every other controller works from is consumed − entitlement.
  */
 import { injectable } from "inversify";
 import type { ReconcileContext } from "../../engine/controller.js";
 import { type EntitlementInput, type EntitlementResult, waterFill } from "../../hypervisor/formulas.js";
-import { touchedOf, type HostRecord, type VmRecord } from "../../hypervisor/ledger.js";
+import { touchedOf, usedOf, type HostRecord, type VmRecord } from "../../hypervisor/ledger.js";
 import type { MemoryModelReader } from "../../hypervisor/memory-model.js";
 import { approx, q, significantChange } from "../shared/context.js";
 import { HostRecordController } from "../shared/record-controller.js";
 import type { EntitlementBound, EntitlementDecision } from "../../hypervisor/decisions.js";
+
+/**
+ * What a VM's guest is using or asking for, in pages (docs/memory-model.md, *Entitlement*): the
+ * pages it has touched, those the balloon holds and those in its own swap, plus the growth its
+ * workload is still waiting for — never more than its memory. Unlike `touched`, this does not
+ * shrink when the balloon takes pages, so a ballooned VM is still entitled to get them back.
+ */
+export function demandOf(v: VmRecord): number {
+  const waiting = Math.max(0, v.wantAllocated - usedOf(v) - v.guestSwapped);
+  return Math.min(v.memory, touchedOf(v) + v.balloon + v.guestSwapped + waiting);
+}
 
 /** One host's water-filling: its running VMs, their entitlement inputs, the memory available and the result. */
 export interface HostEntitlements {
@@ -30,7 +43,7 @@ export function computeEntitlements(model: MemoryModelReader, host: HostRecord):
   const inputs: EntitlementInput[] = vms.map((v) => {
     overhead += v.overhead;
     const active = model.active(v);
-    return { shares: v.spec.shares, active, lo: v.reservation, hi: Math.min(v.memory, v.spec.limit, Math.max(touchedOf(v), active)) };
+    return { shares: v.spec.shares, active, lo: v.reservation, hi: Math.min(v.memory, v.spec.limit, Math.max(demandOf(v), active)) };
   });
   const available = host.spec.capacity - host.spec.vmkernelReserved - overhead - host.spec.minFree;
   return { vms, inputs, available, result: waterFill(inputs, available, host.spec.idleTax) };
@@ -42,7 +55,8 @@ export function entitlementDecision(model: MemoryModelReader, host: HostRecord, 
   const inp = h.inputs[i]!;
   const e = h.result.pages[i]!;
   const touched = touchedOf(v);
-  const hiBound: EntitlementBound = inp.hi === v.spec.limit ? "limit" : inp.hi === v.memory ? "memory" : inp.hi === touched ? "touched" : "active";
+  const demand = demandOf(v);
+  const hiBound: EntitlementBound = inp.hi === v.spec.limit ? "limit" : inp.hi === v.memory ? "memory" : inp.hi === demand ? "demand" : "active";
   const bound: EntitlementBound = !h.result.contended ? hiBound : e >= inp.hi ? hiBound : e <= inp.lo && inp.lo > 0 ? "reservation" : "water-level";
   return {
     type: "entitlement",
@@ -54,6 +68,7 @@ export function entitlementDecision(model: MemoryModelReader, host: HostRecord, 
     sharesLabel: v.spec.sharesLabel,
     active: inp.active,
     touched,
+    demand,
     reservation: v.reservation,
     limit: Number.isFinite(v.spec.limit) ? v.spec.limit : null,
     memory: v.memory,
@@ -95,7 +110,7 @@ export class EntitlementController extends HostRecordController {
           reason: result.contended ? "Contention" : "NoContention",
           message: result.contended
             ? `host ${host.name} is contended: Σ demand exceeds ${approx(Math.max(0, available))} available; active ${approx(inputs[i]!.active)}, idle tax ${host.spec.idleTax}%`
-            : `no contention on ${host.name}: entitled to min(memory, limit, max(touched, active)) = ${approx(e)}`,
+            : `no contention on ${host.name}: entitled to min(memory, limit, max(demand, active)) = ${approx(e)}`,
         });
       }
     });

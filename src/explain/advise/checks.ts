@@ -76,7 +76,9 @@ export function vmFindings(model: MemoryModelReader, store: ResourceReader, obs:
       });
     }
     if (host && canBalloon(v, host)) {
-      const balloonMax = balloonCaps(store, v, host).max;
+      const caps = balloonCaps(store, v, host);
+      const balloonMax = caps.max;
+      if (host.spec.policy === "esxi" && caps.binding === "osFloor" && balloonMax === 0) out.push(guestFloorFinding(v, host, caps.osMinimum));
       if (v.spec.guestSwap < balloonMax) {
         const stalled = o?.balloonStalled === true;
         out.push({
@@ -137,6 +139,23 @@ export function vmFindings(model: MemoryModelReader, store: ResourceReader, obs:
   }
   out.push(...dynamicMemoryFindings(model));
   return out;
+}
+
+/**
+ * A VM the seed's guest-OS floor keeps from ballooning at all: its guest OS minimum plus
+ * AppBalloonMaxSlack is at least its memory (a 2Gi Windows Server 2022 Desktop VM), so MCTLMAX
+ * is 0 and any reclaim need goes to compression and swapping.
+ */
+function guestFloorFinding(v: VmRecord, host: HostRecord, osMinimum: number): Finding {
+  const floor = osMinimum + host.spec.ballooning.slack;
+  return {
+    severity: "warning",
+    check: "GuestFloorBlocksBalloon",
+    object: vmObject(v),
+    message: `its guest OS minimum (${v.spec.guestOS}, ${size(osMinimum)}) plus AppBalloonMaxSlack (${size(host.spec.ballooning.slack)}) is ${size(floor)}, not below its memory ${size(v.spec.memory)}: the guest-OS floor leaves the balloon nothing (MCTLMAX 0), so any reclaim need goes straight to compression and hypervisor swapping, as if it had no tools. The floor is the seed article's rule; VMware's documents name only Mem.CtlMaxPercent and sched.mem.maxmemctl.`,
+    fix: `give it more memory than the floor (spec.memory above ${size(floor)}, e.g. ${size(roundUp64Mi(floor + 256 * MIB))}), or, if you do not follow the seed article's floor, set spec.ballooning.guestFloor: off on host ${host.name}`,
+    source: "seed (the balloon stops at the guest OS minimum plus Mem.AppBalloonMaxSlack); docs/memory-model.md §7",
+  };
 }
 
 /** ` (largest: a 10Gi, b 8Gi)` for a host's admitted VMs other than `except`. */

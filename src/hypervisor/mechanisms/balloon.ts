@@ -2,13 +2,24 @@
  * The balloon driver (docs/memory-model.md, *Ballooning*): moves a VM's balloon toward the
  * target a controller set, at the driver's rate. The guest gives its free pages first (each
  * returns a host page), then untouched pages, and only then pages used memory out to its own
- * swap. Deflating hands pages back untouched.
+ * swap — at the guest's paging rate, not the driver's, and the paging is charged to the VM's
+ * stall. Deflating hands pages back untouched.
  */
 import type { ModelEnvironment } from "../environment.js";
+import { FAULT_LATENCY, updateStall } from "../guest-workload.js";
 import { type HostRecord, type VmRecord, freeOf, recharge, releaseGuestPages, usedOf } from "../ledger.js";
 
 /** Seconds a stuck balloon driver is given before it is reported Unresponsive. */
 export const BALLOON_DRIVER_TIMEOUT_SECONDS = 30;
+
+/**
+ * The guest's paging rate, pages per second: one page per guest paging latency (1 ms, so about
+ * 3.9 MiB/s). Inflating into used memory needs an allocation that must sleep while the guest
+ * pages a used page out, so it goes no faster than this — inside the 512–2048 pages/s window of
+ * the Linux vmw_balloon driver's sleeping allocations (VMW_BALLOON_RATE_ALLOC_MIN/MAX), against
+ * 16384 pages/s (64 MiB/s, the default inflate rate) without memory pressure.
+ */
+export const GUEST_PAGING_PAGES_PER_SECOND = Math.round(1 / FAULT_LATENCY.guestPageIn);
 
 /** What a balloon move did this tick. */
 export interface BalloonMove {
@@ -18,11 +29,13 @@ export interface BalloonMove {
   deflated: number;
   /** Pages the guest could not give (guest swap full). */
   stalled: number;
+  /** Pages left for later ticks because the guest pages no faster than its paging rate. */
+  paced: number;
 }
 
 /** Moves a running VM's balloon toward `balloonTarget` for `dt` seconds (nothing without its host). */
 export function moveBalloon(v: VmRecord, host: HostRecord | undefined, env: ModelEnvironment, dt: number): BalloonMove {
-  const move: BalloonMove = { fromFree: 0, fromUntouched: 0, fromUsed: 0, deflated: 0, stalled: 0 };
+  const move: BalloonMove = { fromFree: 0, fromUntouched: 0, fromUsed: 0, deflated: 0, stalled: 0, paced: 0 };
   if (!host || v.phase !== "Running") return move;
   const driver = v.spec.balloonDriver;
   const slow = driver === "slow" ? 10 : 1;
@@ -55,10 +68,14 @@ export function moveBalloon(v: VmRecord, host: HostRecord | undefined, env: Mode
   v.balloon += u;
   left -= u;
   move.fromUntouched = u;
-  // 3. used pages: the guest pages them out to its own swap first
+  // 3. used pages: the guest pages them out to its own swap first, at its paging rate (what its
+  //    own paging already used this tick counts), and the vCPUs wait for it (stall)
   if (left > 0) {
     const room = Math.max(0, v.spec.guestSwap - v.guestSwapped);
-    const g = Math.min(left, room, usedOf(v));
+    const possible = Math.min(left, room, usedOf(v));
+    const pagedThisTick = v.counters.guestPageOuts + v.counters.guestPageIns;
+    const pace = Math.max(0, Math.floor((GUEST_PAGING_PAGES_PER_SECOND * dt) / slow) - pagedThisTick);
+    const g = Math.min(possible, pace);
     if (g > 0) {
       releaseGuestPages(v, g, "used");
       v.guestSwapped += g;
@@ -66,8 +83,10 @@ export function moveBalloon(v: VmRecord, host: HostRecord | undefined, env: Mode
       v.counters.guestPageOuts += g;
       move.fromUsed = g;
     }
-    move.stalled = left - g;
+    move.paced = possible - g;
+    move.stalled = left - possible;
   }
   recharge(v, host, env.compressionRatio);
+  if (move.fromUsed > 0) updateStall(v, host, dt);
   return move;
 }

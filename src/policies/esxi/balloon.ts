@@ -4,12 +4,13 @@
  * The maximum is the smallest of Mem.CtlMaxPercent, memory − (guest OS minimum +
  * Mem.AppBalloonMaxSlack), memory − reservation and the VM's maxBalloon. In soft, hard and low,
  * and for a VM over its limit in any state, the target is min(maximum, balloon + reclaim). In
- * high and clear the balloon only deflates, by what the VM is entitled to beyond what it already
- * has, so reclamation does not oscillate. A VM without tools, or on a host with ballooning
- * disabled, has no balloon.
+ * high the host has memory to give and the target is 0; in clear the balloon only deflates, by
+ * what the VM is entitled to (from its demand) beyond what it already holds, so reclamation does
+ * not oscillate. A VM without tools, or on a host with ballooning disabled, has no balloon.
  */
 import { approx } from "../../hypervisor/format.js";
 import { balloonMaximum } from "../../hypervisor/formulas.js";
+import { usedOf } from "../../hypervisor/ledger.js";
 import { canBalloon } from "../balloon.js";
 import { describeState, hostStateReason, underPressure } from "../host-state.js";
 import type { HostView, PolicyReader, VmBalloonRule, VmBalloonVerdict, VmView } from "../policy.js";
@@ -30,6 +31,7 @@ export function esxiBalloonCaps(vm: BalloonCapInput, host: Pick<HostView, "spec"
     slackPages: host.spec.ballooning.slack,
     reservationPages: vm.reservation,
     maxBalloonPages: vm.spec.maxBalloon,
+    guestFloor: host.spec.ballooning.guestFloor === "seed",
   });
 }
 
@@ -56,11 +58,19 @@ export function esxiBalloonDecision(host: HostView, vm: VmView, reader: PolicyRe
       overLimitOnly
         ? `consumed ${approx(consumed)} is over the limit ${approx(vm.spec.limit)}`
         : `${describeState(host)}; reclaim ${approx(vm.reclaim)} (consumed ${approx(consumed)} − entitlement ${approx(vm.entitlement)})`;
+  } else if (host.state === "high") {
+    target = 0;
+    reason = "PressureRelieved";
+    message = () => `host ${host.name} is high: it has memory to give, so the balloon deflates to 0`;
   } else {
-    const give = Math.max(0, vm.entitlement - consumed - vm.untouched);
+    // Clear: give back what the VM is entitled to beyond what it holds. Pages already handed
+    // back untouched that the guest will fill (its guest-swapped pages, the growth it waits for)
+    // count as held, so the target does not chase itself down while they are refilled.
+    const refill = Math.min(vm.untouched, vm.guestSwapped + Math.max(0, vm.wantAllocated - usedOf(vm) - vm.guestSwapped));
+    const give = Math.max(0, vm.entitlement - consumed - refill);
     target = Math.min(balloonMax, Math.max(0, vm.balloon - give));
     reason = "PressureRelieved";
-    message = () => `host ${host.name} is ${host.state}: deflating toward entitlement ${approx(vm.entitlement)}`;
+    message = () => `host ${host.name} is clear: deflating toward entitlement ${approx(vm.entitlement)} (consumed ${approx(consumed)})`;
   }
   return { balloonMax, target, reason, message, log: "significantOrMax", caps: cap.caps, binding: able ? cap.binding : "noDriver", osMinimum, consumed };
 }

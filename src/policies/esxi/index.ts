@@ -39,6 +39,7 @@ export const esxiPolicy: PolicyPlugin = {
     unresponsive: "its balloon driver is stuck (unresponsive)",
     stalled: "its balloon stalled (guest swap full)",
     atMaximum: "its balloon is at its maximum",
+    paced: "it is over its limit and its balloon has reached used memory, which the guest pages out only at its paging rate",
   },
   balloon: esxiBalloonRule,
   pageOut: esxiPageOutRule,

@@ -5,10 +5,12 @@
  * Whatever reclaim need the balloon has not met (no driver, at its maximum, stalled, or a driver
  * stuck for 30 s) must still be met, or the host runs out of memory. Hard and low page out
  * whatever the balloon has not met yet; soft and a VM over its limit only once its balloon can
- * do no more. The need is min(consumed − entitlement, consumed − reservation).
+ * do no more — for a VM over its limit that includes a balloon too slow this tick because it has
+ * reached used memory, which the guest pages out only at its paging rate (spec §7, "too slow
+ * this tick"). The need is min(consumed − entitlement, consumed − reservation).
  */
 import { approx } from "../../hypervisor/format.js";
-import { swappedOf } from "../../hypervisor/ledger.js";
+import { freeOf, swappedOf, usedOf } from "../../hypervisor/ledger.js";
 import { BALLOON_DRIVER_TIMEOUT_SECONDS } from "../../hypervisor/memory-model.js";
 import { canBalloon } from "../balloon.js";
 import { hostStateReason } from "../host-state.js";
@@ -28,12 +30,20 @@ export function balloonDoneReason(vm: VmView, host: HostView): BalloonDoneReason
   return null;
 }
 
+/**
+ * Whether a VM's balloon is paced by guest paging: it still has to grow, and the guest has no
+ * free or untouched page left, so every further page is a used page the guest must page out first.
+ */
+export function balloonPaced(vm: VmView): boolean {
+  return vm.balloon < vm.balloonTarget && freeOf(vm) === 0 && vm.untouched === 0 && usedOf(vm) > 0;
+}
+
 /** One VM's compression and swapping decision under ESXi's rule. */
 export function esxiPageOutDecision(host: HostView, vm: VmView, reader: PolicyReader): PageOutVerdict {
   const state = host.state;
   const consumed = reader.consumed(vm);
   const overLimit = consumed > vm.spec.limit;
-  const doneReason = balloonDoneReason(vm, host);
+  const doneReason = balloonDoneReason(vm, host) ?? (overLimit && balloonPaced(vm) ? "paced" : null);
   const balloonDone = doneReason !== null;
   const eligible = state === "hard" || state === "low" || ((state === "soft" || overLimit) && balloonDone);
   const need = eligible ? Math.max(0, Math.min(consumed - vm.entitlement, consumed - vm.reservation)) : 0;

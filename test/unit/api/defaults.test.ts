@@ -29,7 +29,7 @@ describe("applyDefaults", () => {
       minFree: "auto",
       memoryStates: { clear: 100, soft: 64, hard: 32, low: 16, largePageBreak: 400, hysteresis: 5, holdSeconds: 15 },
       idleTax: 75,
-      ballooning: { enabled: true, maxPercent: 65, appBalloonMaxSlack: "16Mi", inflateRate: "64Mi", deflateRate: "64Mi" },
+      ballooning: { enabled: true, maxPercent: 65, appBalloonMaxSlack: "16Mi", guestFloor: "seed", inflateRate: "64Mi", deflateRate: "64Mi" },
       compression: { enabled: true, maxPercent: 10 },
       swap: { capacity: "unlimited", writeRate: "256Mi", readRate: "256Mi", swapInLatency: "1ms" },
       pageSharing: { enabled: true, salting: true, largePages: true, scanMinutes: 60 },
