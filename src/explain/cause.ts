@@ -5,7 +5,8 @@
  * or powered on in the {@link GREW_WINDOW_SECONDS} before: "ballooned since 8m35s because esx-01
  * went soft when batch-1 and batch-2 grew". The numbers follow in explain's other paragraphs.
  */
-import { formatSimTime, parseSimTime } from "../api/duration.js";
+import { formatSimTime } from "../api/duration.js";
+import { timestampSeconds } from "../api/timestamps.js";
 import type { Condition } from "../api/types.js";
 import type { HostStateDecision } from "../hypervisor/decisions.js";
 import { HOST_DECISION_RETENTION } from "../hypervisor/decisions.js";
@@ -32,9 +33,9 @@ const RECLAIMED: readonly (readonly [string, string])[] = [
 ];
 
 /** Seconds of a stored timestamp, or undefined when it cannot be read. */
-function secondsOf(timestamp: string): number | undefined {
+function secondsOf(timestamp: string, epoch: string | undefined): number | undefined {
   try {
-    return parseSimTime(timestamp);
+    return timestampSeconds(timestamp, epoch);
   } catch {
     return undefined;
   }
@@ -58,11 +59,12 @@ export function reclaimCause(
   host: HostRecord,
   vm: VmRecord,
   tickSeconds: number,
+  epoch?: string,
 ): string | undefined {
   const since = new Map<number, string[]>();
   for (const [type, word] of RECLAIMED) {
     const c = conditions?.find((x) => x.type === type && x.status === "True");
-    const at = c === undefined ? undefined : secondsOf(c.lastTransitionTime);
+    const at = c === undefined ? undefined : secondsOf(c.lastTransitionTime, epoch);
     if (at === undefined) continue;
     since.set(at, [...(since.get(at) ?? []), word]);
   }
@@ -72,7 +74,7 @@ export function reclaimCause(
   const start = times[0]!;
 
   const overLimit = conditions?.find((x) => x.type === "OverLimit" && x.status === "True");
-  const overSince = overLimit === undefined ? undefined : secondsOf(overLimit.lastTransitionTime);
+  const overSince = overLimit === undefined ? undefined : secondsOf(overLimit.lastTransitionTime, epoch);
   if (overSince !== undefined && overSince <= start + tickSeconds) {
     return `${what} because it went over its limit (${size(vm.spec.limit)}) at ${formatSimTime(overSince)}`;
   }

@@ -88,7 +88,7 @@ export function explainVm(engine: Engine, name: string, namespace = "default", t
   const swap = liveSwap(reader, model, policy, host, vm, at);
   const numbers = `Running; consumes ${size(model.consumed(vm))} of ${size(vm.memory)}, entitlement ${size(vm.entitlement)}, balloon ${size(vm.balloon)}, compressed ${size(compressedOf(vm))}, swapped ${size(swappedOf(vm))}, stall ${pct(vm.stallPercent)}.`;
   // the cause in time first, then the numbers
-  const cause = reclaimCause(engine.store.get("VirtualMachine", name, namespace)?.status?.conditions, model, policy, host, vm, ts);
+  const cause = reclaimCause(engine.store.get("VirtualMachine", name, namespace)?.status?.conditions, model, policy, host, vm, ts, engine.options.epoch);
   if (cause === undefined) lines[0] = `${header}: ${numbers}`;
   else lines.splice(0, 1, `${header}: ${cause}.`, numbers);
   if (adm) lines.push(admissionText(adm, ts));

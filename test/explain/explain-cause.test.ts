@@ -6,10 +6,15 @@
  */
 import { explainVm, explainHost } from "../../src/explain/index.js";
 import type { BalloonDecision } from "../../src/hypervisor/decisions.js";
+import { formatSimTime } from "../../src/api/duration.js";
+import { timestampSeconds } from "../../src/api/timestamps.js";
 import { runExample } from "../integration/scenario-harness.js";
 
-const transition = (engine: ReturnType<typeof runExample>["engine"], name: string, type: string): string | undefined =>
-  engine.store.get("VirtualMachine", name, "default")?.status?.conditions?.find((c) => c.type === type && c.status === "True")?.lastTransitionTime;
+const transition = (engine: ReturnType<typeof runExample>["engine"], name: string, type: string): string | undefined => {
+  // the condition's RFC 3339 time as the simulated time explain prints ("8m35s")
+  const t = engine.store.get("VirtualMachine", name, "default")?.status?.conditions?.find((c) => c.type === type && c.status === "True")?.lastTransitionTime;
+  return t === undefined ? undefined : formatSimTime(timestampSeconds(t, engine.options.epoch));
+};
 
 describe("explain vm: the cause in time first", () => {
   const { engine } = runExample("seed-story");
