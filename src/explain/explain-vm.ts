@@ -175,7 +175,9 @@ export function entitlementText(e: EntitlementDecision, hostName: string, ts: nu
   const bound = !e.contended && e.bound !== "limit" ? `uncontended (${e.bound})` : e.bound;
   const reclaim =
     e.reclaim > 0
-      ? `Reclaim need ${size(e.reclaim)}: it consumed ${size(e.consumed)}, more than its entitlement${e.limit !== null && e.consumed > e.limit ? ` and its limit ${size(e.limit)}` : ""}.`
+      ? e.consumed - e.entitlement >= e.reclaim || e.limit === null
+        ? `Reclaim need ${size(e.reclaim)}: it consumed ${size(e.consumed)}, more than its entitlement${e.limit !== null && e.consumed > e.limit ? ` and its limit ${size(e.limit)}` : ""}.`
+        : `Reclaim need ${size(e.reclaim)}: it wants more than its limit ${size(e.limit)}, and the host holds ${size(e.touched)} of its pages (in RAM, compressed or swapped); the balloon takes what is beyond the limit so the guest chooses the pages.`
       : `No reclaim need: it consumes ${size(e.consumed)}, within its entitlement.`;
   return `Entitlement ${size(e.entitlement)} (${live ? "now" : `decided at ${tickAt(e.tick, ts)}`}) — bound: ${bound}. ${why} ${reclaim}`;
 }
@@ -210,7 +212,7 @@ export function balloonText(b: BalloonDecision, recorded: BalloonDecision | unde
   const atMax = b.target >= b.balloonMax && b.balloonMax > 0;
   const head = `Balloon ${size(b.balloon)}, target ${size(b.target)}${atMax ? " = its maximum" : `, maximum ${size(b.balloonMax)}`} — binding cap: ${b.binding}: ${capText(b, memory)} (other caps: ${others}).`;
   let why: string;
-  if (b.reason === "OverLimit") why = `The target is min(maximum, balloon + reclaim ${size(b.reclaim)}) because it consumes more than its limit — reclaimed even though host is ${b.hostState}.`;
+  if (b.reason === "OverLimit") why = `The target is min(maximum, balloon + reclaim ${size(b.reclaim)}) because it wants more than its limit (the host backs no more than the limit, so the guest is asked to give the pages) — reclaimed even though host is ${b.hostState}.`;
   else if (b.reason.startsWith("HostState"))
     why = `The target is min(maximum, balloon + reclaim ${size(b.reclaim)}) because its host is ${b.hostState} (consumed ${size(b.consumed)} − entitlement ${size(b.entitlement)}).`;
   else if (b.reason === "PressureRelieved")

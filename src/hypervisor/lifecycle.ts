@@ -114,6 +114,9 @@ function admit(index: ModelIndex, catalog: GuestOsCatalog, env: ModelEnvironment
     v.untouched -= n;
     v.freeMapped += n;
     recharge(v, host, env.compressionRatio);
+    // the VMkernel backs no more than the limit: zeroed pages beyond it are paged out at once
+    const over = consumedOf(v, env.compressionRatio) - v.spec.limit;
+    if (over > 0) swapOutPages(v, host, env, over, over, swapDatastoreLeft(host, index), false);
   }
 }
 

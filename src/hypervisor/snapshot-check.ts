@@ -21,6 +21,7 @@ export type { InvariantViolation } from "./invariants.js";
 const VM_PAGES = [
   "memory", "reservation", "overhead",
   "usedMapped", "usedCompressed", "usedSwapped", "freeMapped", "freeCompressed", "freeSwapped", "untouched", "balloon", "guestSwapped",
+  "hotMapped", "hotCompressed", "hotSwapped",
   "sharedZero", "sharedCommon", "sharedSavings", "charged", "workingSet", "wantAllocated",
   "entitlement", "reclaim", "balloonTarget", "balloonMax", "swapTarget", "loggedEntitlement",
 ] as const;

@@ -33,11 +33,19 @@ export function fromSnapshot(snapshot: unknown, consumed: (vm: VmRecord) => numb
   } catch (e) {
     throw new ModelSnapshotError([`model: not JSON data (${e instanceof Error ? e.message : String(e)})`]);
   }
-  // Snapshots from before decision records existed restore with empty rings.
+  // Snapshots from before decision records existed restore with empty rings; from before
+  // working-set locality, with every used page cold (the working set is found again on the next tick).
   const s = decoded as Partial<MemoryModelSnapshot> | null;
   if (s !== null && typeof s === "object") {
     for (const r of [...(Array.isArray(s.hosts) ? s.hosts : []), ...(Array.isArray(s.vms) ? s.vms : [])]) {
       if (r !== null && typeof r === "object") r.decisions ??= [];
+    }
+    for (const v of Array.isArray(s.vms) ? s.vms : []) {
+      if (v === null || typeof v !== "object") continue;
+      v.hotMapped ??= 0;
+      v.hotCompressed ??= 0;
+      v.hotSwapped ??= 0;
+      if (v.counters !== null && typeof v.counters === "object") v.counters.doublePagings ??= 0;
     }
   }
   const check = modelSnapshotProblems(decoded, consumed);

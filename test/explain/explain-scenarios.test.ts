@@ -34,7 +34,7 @@ describe("explainVm names the binding cap or cause", () => {
     const r = explainVm(engine, "limited");
     expect(liveOf(r, "entitlement")!.bound).toBe("limit");
     expect(r.text).toContain("bound: limit");
-    expect(r.text).toContain("consumes more than its limit");
+    expect(r.text).toContain("wants more than its limit");
     expect(r.text).toMatch(/Host esx-01 is high/);
   });
 
