@@ -246,7 +246,9 @@ export function swapText(s: SwapDecision, doneBecause: string | undefined, ts: n
   const need = s.need > 0 ? ` Need ${size(s.need)} = min(consumed − entitlement, consumed − reservation).` : "";
   const reason = s.reason.toLowerCase();
   let why: string;
-  if (reason === "overlimit") why = `it is over its limit and ${doneBecause ?? "its balloon can do no more"}, so the rest is compressed and swapped even though host is ${s.hostState}`;
+  if (reason === "overlimit" && s.need <= 0)
+    why = `it wants more than its limit and the host backs no more than the limit: what it allocated beyond it was compressed and swapped as it allocated it, even though host is ${s.hostState}; those pages come back only when the working set touches them${doneBecause ? `; ${doneBecause}` : ""}`;
+  else if (reason === "overlimit") why = `it is over its limit and ${doneBecause ?? "its balloon can do no more"}, so the rest is compressed and swapped even though host is ${s.hostState}`;
   else if (reason === "cannotballoon") why = `host is soft and ${doneBecause ?? "its balloon is done (no driver, at its maximum, stalled or stuck)"}`;
   else if (reason.startsWith("hoststate")) why = `host is ${s.hostState}: compression and swapping run alongside the balloon for the whole remaining need`;
   else why = s.swapped + s.compressed > 0 ? "no reclaim need is left; swapped pages come back only when the working set touches them" : "nothing needs compressing or swapping";
