@@ -181,7 +181,9 @@ export function entitlementText(e: EntitlementDecision, hostName: string, ts: nu
   const bound = !e.contended && e.bound !== "limit" ? `uncontended (${e.bound})` : e.bound;
   const reclaim =
     e.reclaim > 0
-      ? `Reclaim need ${size(e.reclaim)}: it consumed ${size(e.consumed)}, more than its entitlement${e.limit !== null && e.consumed > e.limit ? ` and its limit ${size(e.limit)}` : ""}.`
+      ? e.consumed - e.entitlement >= e.reclaim || e.limit === null
+        ? `Reclaim need ${size(e.reclaim)}: it consumed ${size(e.consumed)}, more than its entitlement${e.limit !== null && e.consumed > e.limit ? ` and its limit ${size(e.limit)}` : ""}.`
+        : `Reclaim need ${size(e.reclaim)}: it wants more than its limit ${size(e.limit)}, and the host holds ${size(e.touched)} of its pages (in RAM, compressed or swapped); the balloon takes what is beyond the limit so the guest chooses the pages.`
       : `No reclaim need: it consumes ${size(e.consumed)}, within its entitlement.`;
   return `Entitlement ${size(e.entitlement)} (${live ? "now" : `decided at ${tickAt(e.tick, ts)}`}) — bound: ${bound}. ${why} ${reclaim}`;
 }
@@ -221,7 +223,7 @@ export function balloonText(b: BalloonDecision, recorded: BalloonDecision | unde
     ? `Balloon ${size(b.balloon)}, target ${size(b.target)}${b.balloonMax > 0 ? " = its maximum" : ""} — binding cap: ${b.binding}: ${capText(b, memory)}${otherCaps}.`
     : `Balloon ${size(b.balloon)}, target ${size(b.target)}, maximum ${size(b.balloonMax)} — below every cap, so no cap binds; the lowest is ${b.binding}: ${capText(b, memory)}${otherCaps}.`;
   let why: string;
-  if (b.reason === "OverLimit") why = `The target is min(maximum, balloon + reclaim ${size(b.reclaim)}) because it consumes more than its limit — reclaimed even though host is ${b.hostState}.`;
+  if (b.reason === "OverLimit") why = `The target is min(maximum, balloon + reclaim ${size(b.reclaim)}) because it wants more than its limit (the host backs no more than the limit, so the guest is asked to give the pages) — reclaimed even though host is ${b.hostState}.`;
   else if (b.reason.startsWith("HostState"))
     why = `The target is min(maximum, balloon + reclaim ${size(b.reclaim)}) because its host is ${b.hostState} (consumed ${size(b.consumed)} − entitlement ${size(b.entitlement)}).`;
   else if (b.reason === "PressureRelieved")
@@ -260,7 +262,9 @@ export function swapText(s: SwapDecision, doneBecause: string | undefined, ts: n
   const need = s.need > 0 ? ` Need ${size(s.need)} = min(consumed − entitlement, consumed − reservation).` : "";
   const reason = s.reason.toLowerCase();
   let why: string;
-  if (reason === "overlimit") why = `it is over its limit and ${doneBecause ?? "its balloon can do no more"}, so the rest is compressed and swapped even though host is ${s.hostState}`;
+  if (reason === "overlimit" && s.need <= 0)
+    why = `it wants more than its limit and the host backs no more than the limit: what it allocated beyond it was compressed and swapped as it allocated it, even though host is ${s.hostState}; those pages come back only when the working set touches them${doneBecause ? `; ${doneBecause}` : ""}`;
+  else if (reason === "overlimit") why = `it is over its limit and ${doneBecause ?? "its balloon can do no more"}, so the rest is compressed and swapped even though host is ${s.hostState}`;
   else if (reason === "cannotballoon") why = `host is soft and ${doneBecause ?? "its balloon is done (no driver, at its maximum, stalled or stuck)"}`;
   else if (reason.startsWith("hoststate")) why = `host is ${s.hostState}: compression and swapping run alongside the balloon for the whole remaining need`;
   else why = s.swapped + s.compressed > 0 ? "no reclaim need is left; swapped pages come back only when the working set touches them" : "nothing needs compressing or swapping";

@@ -35,7 +35,7 @@ export function invariantViolations(index: ModelIndex, consumed: (v: VmRecord) =
 /**
  * The identities and sign rules over `hosts`: for every admitted VM the guest ledger,
  * `backed = mapped + compressed + swapped`, no negative number, consumed as charged, guest
- * swap within capacity and boot-zeroed pages within the guest-free mapped ones; for every host `capacity = vmkernelReserved + Σ(consumed + overhead) +
+ * swap within capacity, boot-zeroed pages within the guest-free mapped ones and hot pages within the used pages that hold them; for every host `capacity = vmkernelReserved + Σ(consumed + overhead) +
  * free` with `free ≥ 0`. Used on the live model and on a snapshot before it is restored
  * (snapshot-check.ts).
  */
@@ -59,6 +59,9 @@ export function ledgerViolations(
       if (c !== v.charged) out.push({ object: v.key, message: `consumed ${c} ≠ charged ${v.charged}` });
       if (v.guestSwapped > v.spec.guestSwap) out.push({ object: v.key, message: "guest swap over capacity" });
       if (v.zeroed > v.freeMapped) out.push({ object: v.key, message: `zeroed ${v.zeroed} > guest-free mapped ${v.freeMapped}` });
+      if (v.hotMapped > v.usedMapped || v.hotCompressed > v.usedCompressed || v.hotSwapped > v.usedSwapped) {
+        out.push({ object: v.key, message: "working set (hot pages) larger than the used pages that hold it" });
+      }
     }
     const identity = host.spec.vmkernelReserved + sum + host.free;
     if (identity !== host.spec.capacity) {

@@ -23,6 +23,8 @@ export interface TickCounters {
   stalledPages: number;
   /** Growth the guest wanted but could not get this tick. */
   stalledGrowth: number;
+  /** Double paging: pages the guest paged out that the host had swapped or compressed, so the host read them back first (also counted in swapIns or decompressions). */
+  doublePagings: number;
 }
 
 /** Admission outcome shown as the `Admitted` condition. */
@@ -66,6 +68,14 @@ export interface VmRecord {
    * host-mapped, so `zeroed ≤ freeMapped`. The sharing scan collapses them (docs/memory-model.md §9).
    */
   zeroed: number;
+  /**
+   * The working set resident in guest RAM, by where the host keeps it (docs/memory-model.md,
+   * *Working-set locality*): how many of `usedMapped`, `usedCompressed` and `usedSwapped` are
+   * hot. The rest of each bucket is cold (not touched this sample period).
+   */
+  hotMapped: number;
+  hotCompressed: number;
+  hotSwapped: number;
 
   /** Pages of the VM scanned for sharing (coverage = scanned / memory). */
   scanned: number;
@@ -146,7 +156,7 @@ export interface KsmState {
 
 /** Fresh per-tick counters. */
 export function zeroCounters(): TickCounters {
-  return { swapIns: 0, swapOuts: 0, compressions: 0, decompressions: 0, guestPageIns: 0, guestPageOuts: 0, stalledPages: 0, stalledGrowth: 0 };
+  return { swapIns: 0, swapOuts: 0, compressions: 0, decompressions: 0, guestPageIns: 0, guestPageOuts: 0, stalledPages: 0, stalledGrowth: 0, doublePagings: 0 };
 }
 
 /** Guest pages in use by the guest OS and applications. */
@@ -293,6 +303,9 @@ export function newVmRecord(key: string, namespace: string, name: string, genera
     balloon: 0,
     guestSwapped: 0,
     zeroed: 0,
+    hotMapped: 0,
+    hotCompressed: 0,
+    hotSwapped: 0,
     scanned: 0,
     sharedZero: 0,
     sharedCommon: 0,

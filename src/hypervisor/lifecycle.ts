@@ -121,11 +121,11 @@ function admit(index: ModelIndex, catalog: GuestOsCatalog, env: ModelEnvironment
   host.free -= v.overhead;
   host.vms.push(v.key);
   v.charged = 0;
-  zeroAtBoot(catalog, env, v, host);
+  zeroAtBoot(index, catalog, env, v, host);
 }
 
 /** A guest that zeroes its memory at boot (Windows) backs every page it can once and leaves it free, and zero. */
-function zeroAtBoot(catalog: GuestOsCatalog, env: ModelEnvironment, v: VmRecord, host: HostRecord): void {
+function zeroAtBoot(index: ModelIndex, catalog: GuestOsCatalog, env: ModelEnvironment, v: VmRecord, host: HostRecord): void {
   const touchAll = v.spec.workload.touchAllOnBoot ?? catalog.touchesAllOnBoot(v.spec.guestOS);
   if (!touchAll) return;
   const n = Math.min(v.untouched, Math.max(0, host.free));
@@ -133,6 +133,9 @@ function zeroAtBoot(catalog: GuestOsCatalog, env: ModelEnvironment, v: VmRecord,
   v.freeMapped += n;
   v.zeroed = v.freeMapped; // every free page in RAM is zero after the boot's zeroing
   recharge(v, host, env.compressionRatio);
+  // the VMkernel backs no more than the limit: zeroed pages beyond it are paged out at once
+  const over = consumedOf(v, env.compressionRatio) - v.spec.limit;
+  if (over > 0) swapOutPages(v, host, env, over, over, swapDatastoreLeft(host, index), false);
 }
 
 /**
@@ -150,6 +153,9 @@ function restartGuest(index: ModelIndex, catalog: GuestOsCatalog, env: ModelEnvi
   v.usedMapped = 0;
   v.usedCompressed = 0;
   v.usedSwapped = 0;
+  v.hotMapped = 0;
+  v.hotCompressed = 0;
+  v.hotSwapped = 0;
   v.guestSwapped = 0;
   v.poweredOnAt = timeSeconds;
   v.restartedAt = timeSeconds;
@@ -159,7 +165,7 @@ function restartGuest(index: ModelIndex, catalog: GuestOsCatalog, env: ModelEnvi
   v.workingSet = 0;
   v.activeSample = 0;
   v.wantAllocated = 0;
-  zeroAtBoot(catalog, env, v, host);
+  zeroAtBoot(index, catalog, env, v, host);
 }
 
 /** Releases everything a VM holds: pages, reservation, swap file (power-off, delete, move). */

@@ -134,7 +134,8 @@ export class HypervisorMemoryModel implements MemoryModel {
   }
 
   stepGuest(vm: VmRecord, timeSeconds: number, tickSeconds: number): void {
-    stepGuest(vm, this.#index.hosts.get(vm.hostName), this.#env, timeSeconds, tickSeconds);
+    const host = this.#index.hosts.get(vm.hostName);
+    stepGuest(vm, host, this.#env, timeSeconds, tickSeconds, () => (host ? swapDatastoreLeft(host, this.#index) : 0));
   }
 
   scanSharing(host: HostRecord, tickSeconds: number, mode?: SharingMode): void {

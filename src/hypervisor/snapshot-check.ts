@@ -21,6 +21,7 @@ export type { InvariantViolation } from "./invariants.js";
 const VM_PAGES = [
   "memory", "reservation", "overhead",
   "usedMapped", "usedCompressed", "usedSwapped", "freeMapped", "freeCompressed", "freeSwapped", "untouched", "balloon", "guestSwapped", "zeroed",
+  "hotMapped", "hotCompressed", "hotSwapped",
   "sharedZero", "sharedCommon", "sharedSavings", "charged", "workingSet", "activeSample", "wantAllocated",
   "entitlement", "reclaim", "balloonTarget", "balloonMax", "swapTarget", "loggedEntitlement", "smartPaging", "smartPaged",
 ] as const;

@@ -36,14 +36,20 @@ export function fromSnapshot(snapshot: unknown, consumed: (vm: VmRecord) => numb
     throw new ModelSnapshotError([`model: not JSON data (${e instanceof Error ? e.message : String(e)})`]);
   }
   // Snapshots from before decision records existed restore with empty rings; from before guest
-  // restarts, with no restart asked for or done.
+  // restarts, with no restart asked for or done; from before working-set locality, with every
+  // used page cold (the working set is found again on the next tick).
   const s = decoded as Partial<MemoryModelSnapshot> | null;
   if (s !== null && typeof s === "object") {
     for (const r of [...(Array.isArray(s.hosts) ? s.hosts : []), ...(Array.isArray(s.vms) ? s.vms : [])]) {
       if (r !== null && typeof r === "object") r.decisions ??= [];
     }
     for (const v of Array.isArray(s.vms) ? s.vms : []) {
-      if (v !== null && typeof v === "object" && !("restartSeen" in v)) Object.assign(v, { restartSeen: "", restartRequested: false, restartedAt: null, smartPaging: 0, smartPaged: 0 });
+      if (v === null || typeof v !== "object") continue;
+      if (!("restartSeen" in v)) Object.assign(v, { restartSeen: "", restartRequested: false, restartedAt: null, smartPaging: 0, smartPaged: 0 });
+      v.hotMapped ??= 0;
+      v.hotCompressed ??= 0;
+      v.hotSwapped ??= 0;
+      if (v.counters !== null && typeof v.counters === "object") v.counters.doublePagings ??= 0;
     }
     // Snapshots from before boot-zeroed pages were tracked: none are known to be zero.
     for (const r of Array.isArray(s.vms) ? s.vms : []) if (r !== null && typeof r === "object") r.zeroed ??= 0;

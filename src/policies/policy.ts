@@ -102,7 +102,7 @@ export interface HostBalloonRule<Plan = unknown> {
 
 /** Why a VM's balloon can do no more, in the order the swap decision checks (docs/memory-model.md §8). */
 /** `paced`: over its limit, the balloon reaches used memory, which it takes only at the guest's paging rate. */
-export type BalloonDoneReason = "noDriver" | "unresponsive" | "stalled" | "atMaximum" | "paced";
+export type BalloonDoneReason = "noDriver" | "unresponsive" | "stalled" | "atMaximum";
 
 /** One VM's compression and hypervisor swapping decision. */
 export interface PageOutVerdict {

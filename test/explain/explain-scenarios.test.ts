@@ -34,7 +34,8 @@ describe("explainVm names the binding cap or cause", () => {
     const r = explainVm(engine, "limited");
     expect(liveOf(r, "entitlement")!.bound).toBe("limit");
     expect(r.text).toContain("bound: limit");
-    expect(r.text).toContain("consumes more than its limit");
+    expect(r.text).toContain("wants more than its limit");
+    expect(r.text).toContain("what it allocated beyond it was compressed and swapped as it allocated it, even though host is high");
     expect(r.text).toMatch(/Host esx-01 is high/);
   });
 

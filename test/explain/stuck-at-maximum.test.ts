@@ -9,12 +9,15 @@ import type { SwapDecision } from "../../src/hypervisor/decisions.js";
 import { BALLOON_DRIVER_TIMEOUT_SECONDS, type MemoryModel } from "../../src/hypervisor/memory-model.js";
 import { decisionsFrom } from "./controller-decisions.js";
 
-// An idle host; the VM is over its limit, and the host pages out so slowly (4Ki/s, no
-// compression) that the need stays: the swap decision keeps asking why the balloon is done.
-const CLUSTER = `apiVersion: memplane.io/v1alpha1
+// An idle host; the VM is over its limit (held there by paging out at allocation), then its
+// limit drops while the host pages out so slowly (4Ki/s, no compression) that the need stays:
+// the swap decision keeps asking why the balloon is done.
+const HOST = (writeRate: string): string => `apiVersion: memplane.io/v1alpha1
 kind: Host
 metadata: {name: h1}
-spec: {capacity: 8Gi, swap: {writeRate: 4Ki}, compression: {enabled: false}}
+spec: {capacity: 8Gi, swap: {writeRate: ${writeRate}}, compression: {enabled: false}}
+`;
+const CLUSTER = `${HOST("256Mi")}
 ---
 apiVersion: memplane.io/v1alpha1
 kind: VirtualMachine
@@ -32,6 +35,7 @@ describe("a VM both stuck and at its balloon maximum", () => {
     // the driver sticks, and the maximum drops below the balloon it already has
     const spec = { ...o.spec, limit: "1Gi", tools: { installed: true, balloonDriver: "stuck" }, maxBalloon: "256Mi" };
     engine.apply({ apiVersion: o.apiVersion, kind: "VirtualMachine", metadata: { name: "jammed" }, spec } as VirtualMachine);
+    engine.apply(HOST("4Ki"));
     engine.step(BALLOON_DRIVER_TIMEOUT_SECONDS + 10);
 
     const vm = model.vm("default", "jammed")!;

@@ -1,7 +1,8 @@
 /**
  * Property test (memory-model §2): random clusters and workloads, run tick by tick; after every
  * tick the ledger identities hold, nothing is negative, balloons stay within their maximum,
- * nothing is reclaimed below a reservation, and host free memory is never negative.
+ * nothing is reclaimed below a reservation, host free memory is never negative, and no VM ever
+ * consumes more than its limit (the VMkernel never backs more: docs/memory-model.md, *Limits*).
  */
 import fc from "fast-check";
 import { TOKENS, createEngine, quantityToPages } from "memplane";
@@ -21,6 +22,9 @@ describe("memory-model §2 invariants on random clusters", () => {
         for (let t = 0; t < 90; t++) {
           engine.step(1);
           expect(model.invariantViolations()).toEqual([]);
+          for (const v of model.allVms()) {
+            if (v.phase === "Running" && model.consumed(v) > v.spec.limit) expect(`${v.key} consumed ${model.consumed(v)} > limit ${v.spec.limit}`).toBe("within its limit");
+          }
           for (const h of engine.store.list("Host")) expect(pages(h.status?.memory.free)).toBeGreaterThanOrEqual(0);
           for (const vm of engine.store.list("VirtualMachine")) {
             const m = vm.status?.memory;

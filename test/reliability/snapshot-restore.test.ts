@@ -83,6 +83,8 @@ const DAMAGE: [string, (s: Snap) => unknown, string][] = [
   ["a negative ledger", (s) => void (model(s).vms[0]!.usedMapped = -5), "usedMapped must be a whole number of pages ≥ 0 (got -5)"],
   ["a ledger that breaks §2", (s) => void (model(s).vms[0]!.usedMapped += 1), "guest ledger"],
   ["boot-zeroed pages beyond the guest-free mapped ones", (s) => void (model(s).vms[0]!.zeroed = model(s).vms[0]!.freeMapped + 1), "zeroed"],
+  ["a working set larger than the pages that hold it", (s) => void (model(s).vms[0]!.hotSwapped = model(s).vms[0]!.usedSwapped + 1), "working set (hot pages) larger"],
+  ["a fractional hot count", (s) => void (model(s).vms[0]!.hotMapped = 0.5), "hotMapped must be a whole number of pages ≥ 0 (got 0.5)"],
   ["a fractional page count", (s) => void (model(s).hosts[0]!.free = 1.5), "free must be a whole number of pages ≥ 0 (got 1.5)"],
   ["model memory: banana", (s) => void (model(s).vms[0]!.memory = "banana"), 'memory must be a whole number of pages ≥ 0 (got "banana")'],
   ["a VM listed twice in the model", (s) => void model(s).vms.push(structuredClone(model(s).vms[0]!)), "is listed twice"],
@@ -149,6 +151,23 @@ describe("restoring damaged snapshots", () => {
     const resumed = engineAt(3, OTHER);
     resumed.restore(structuredClone(GOOD));
     expect(observe(resumed, true)).toEqual(observe(straight, true));
+  });
+
+  test("a snapshot from before working-set locality (no hot counts) restores with every used page cold", () => {
+    const old = structuredClone(GOOD);
+    for (const v of model(old).vms) {
+      delete v.hotMapped;
+      delete v.hotCompressed;
+      delete v.hotSwapped;
+      delete v.counters.doublePagings;
+    }
+    const target = engineAt(3, OTHER);
+    target.restore(old as EngineSnapshot);
+    const restored = model(target.snapshot() as Snap).vms;
+    expect(restored.length).toBeGreaterThan(0);
+    expect(restored.every((v) => v.hotMapped === 0 && v.hotCompressed === 0 && v.hotSwapped === 0 && v.counters.doublePagings === 0)).toBe(true);
+    target.step(5); // the working set is found again
+    expect(model(target.snapshot() as Snap).vms.some((v) => v.hotMapped > 0)).toBe(true);
   });
 
   test.each(DAMAGE)("%s: refused with SnapshotError, the engine unchanged", (_name, damage, fragment) => {

@@ -12,6 +12,7 @@ import { injectable } from "inversify";
 import type { ReconcileContext } from "../../engine/controller.js";
 import { type EntitlementInput, type EntitlementResult, waterFill } from "../../hypervisor/formulas.js";
 import { touchedOf, usedOf, type HostRecord, type VmRecord } from "../../hypervisor/ledger.js";
+import { isOverLimit, limitReclaimOf } from "../../hypervisor/limit.js";
 import type { MemoryModelReader } from "../../hypervisor/memory-model.js";
 import { approx, q, significantChange } from "../shared/context.js";
 import { HostRecordController } from "../shared/record-controller.js";
@@ -93,8 +94,11 @@ export class EntitlementController extends HostRecordController {
     vms.forEach((v, i) => {
       const e = result.pages[i]!;
       const consumed = ctx.model.consumed(v);
-      const overLimit = consumed > v.spec.limit;
-      ctx.model.setEntitlement(v, e, Math.max(0, consumed - e, overLimit ? consumed - v.spec.limit : 0), overLimit);
+      const overLimit = isOverLimit(v, consumed);
+      // a VM over its limit is also asked for what the host holds for it beyond the limit, but
+      // never for pages within its reservation
+      const limitReclaim = overLimit ? Math.min(limitReclaimOf(v), consumed - v.reservation) : 0;
+      ctx.model.setEntitlement(v, e, Math.max(0, consumed - e, limitReclaim), overLimit);
       if (significantChange(v.loggedEntitlement, e)) {
         const from = v.loggedEntitlement;
         ctx.model.setLoggedEntitlement(v, e);

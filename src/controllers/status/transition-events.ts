@@ -8,6 +8,7 @@
 import type { Condition } from "../../api/types.js";
 import type { VmRecord } from "../../hypervisor/ledger.js";
 import { swappedOf } from "../../hypervisor/ledger.js";
+import { limitDemandOf } from "../../hypervisor/limit.js";
 import { approx } from "../shared/context.js";
 
 /** One Event a condition flip records. */
@@ -35,7 +36,7 @@ export function transitionEvent(vm: VmRecord, condition: Pick<Condition, "type" 
         ? { type: "Warning", reason: "HypervisorSwapping", message: `hypervisor swapping: ${approx(swappedOf(vm))} in the VM's swap file, swap target ${approx(vm.swapTarget)}` }
         : { type: "Normal", reason: "SwapReclaimed", message: "hypervisor swap file empty again: every swapped page was read back" };
     case "OverLimit":
-      return on ? undefined : { type: "Normal", reason: "WithinLimit", message: `back within its limit: consumed ${approx(vm.phase === "Running" ? vm.charged : 0)} vs limit ${approx(vm.spec.limit)}` };
+      return on ? undefined : { type: "Normal", reason: "WithinLimit", message: `back within its limit: demand ${approx(vm.phase === "Running" ? limitDemandOf(vm) : 0)} vs limit ${approx(vm.spec.limit)} (consumed ${approx(vm.phase === "Running" ? vm.charged : 0)})` };
     default:
       return undefined;
   }

@@ -13,6 +13,7 @@ import type { DeepReadonly } from "../../store/types.js";
 import type { ReconcileContext } from "../../engine/controller.js";
 import { compressedOf, freeOf, mappedOf, swappedOf, usedOf } from "../../hypervisor/ledger.js";
 import type { VmRecord } from "../../hypervisor/ledger.js";
+import { limitDemandOf } from "../../hypervisor/limit.js";
 import { BALLOON_DRIVER_TIMEOUT_SECONDS } from "../../hypervisor/memory-model.js";
 import { approx, q, vmObjectKey } from "../shared/context.js";
 import { VmRecordController } from "../shared/record-controller.js";
@@ -257,8 +258,10 @@ export class VmStatusController extends VmRecordController {
         cond(
           "OverLimit",
           vm.overLimit,
-          vm.overLimit ? "ConsumedOverLimit" : Number.isFinite(limit) ? "WithinLimit" : "NoLimit",
-          Number.isFinite(limit) ? `consumed ${approx(vm.phase === "Running" ? vm.charged : 0)} vs limit ${approx(limit)}` : "no limit set",
+          vm.overLimit ? "DemandOverLimit" : Number.isFinite(limit) ? "WithinLimit" : "NoLimit",
+          Number.isFinite(limit)
+            ? `demand ${approx(vm.phase === "Running" ? limitDemandOf(vm) : 0)} vs limit ${approx(limit)}; consumed ${approx(vm.phase === "Running" ? vm.charged : 0)}`
+            : "no limit set",
         ),
     ];
   }
@@ -295,7 +298,7 @@ const COMPRESSED_SLOTS: readonly number[] = [12];
 const SWAPPED_SLOTS: readonly number[] = [10];
 const GUEST_SWAP_SLOTS: readonly number[] = [17];
 /** Phase, over limit, limit, charged. */
-const OVER_LIMIT_SLOTS: readonly number[] = [0, 29, 30, 31];
+const OVER_LIMIT_SLOTS: readonly number[] = [0, 14, 17, 29, 30, 31];
 
 function sameSlots(a: Float64Array, b: Float64Array, slots: readonly number[]): boolean {
   for (let i = 0; i < slots.length; i++) if (a[slots[i]!] !== b[slots[i]!]) return false;

@@ -2,12 +2,14 @@
  * The balloon driver (docs/memory-model.md, *Ballooning*): moves a VM's balloon toward the
  * target a controller set, at the driver's rate. The guest gives its free pages first (each
  * returns a host page), then untouched pages, and only then pages used memory out to its own
- * swap — at the guest's paging rate, not the driver's, and the paging is charged to the VM's
- * stall. Deflating hands pages back untouched.
+ * swap — its coldest pages first, at the guest's paging rate, not the driver's, and the paging is
+ * charged to the VM's stall; one the host had already swapped or compressed is read back first
+ * (double paging). Deflating hands pages back untouched.
  */
 import type { ModelEnvironment } from "../environment.js";
 import { FAULT_LATENCY, updateStall } from "../guest-workload.js";
 import { type HostRecord, type VmRecord, freeOf, recharge, releaseGuestPages, usedOf } from "../ledger.js";
+import { chooseColdFirst } from "../working-set.js";
 
 /** Seconds a stuck balloon driver is given before it is reported Unresponsive. */
 export const BALLOON_DRIVER_TIMEOUT_SECONDS = 30;
@@ -77,7 +79,7 @@ export function moveBalloon(v: VmRecord, host: HostRecord | undefined, env: Mode
     const pace = Math.max(0, Math.floor((GUEST_PAGING_PAGES_PER_SECOND * dt) / slow) - pagedThisTick);
     const g = Math.min(possible, pace);
     if (g > 0) {
-      releaseGuestPages(v, g, "used");
+      releaseColdUsed(v, host, env, g);
       v.guestSwapped += g;
       v.balloon += g;
       v.counters.guestPageOuts += g;
@@ -89,4 +91,22 @@ export function moveBalloon(v: VmRecord, host: HostRecord | undefined, env: Mode
   recharge(v, host, env.compressionRatio);
   if (move.fromUsed > 0) updateStall(v, host, dt);
   return move;
+}
+
+/**
+ * The guest pages `n` of its coldest used pages out to its own swap and hands their frames to
+ * the balloon. Victims the host had swapped or compressed must be read back first — double
+ * paging (Waldspurger 2002 §3.3): counted as swap-ins or decompressions (charged to the stall)
+ * and as `doublePagings`, and charged to the host's page-in throughput; their host backing is
+ * released like the rest.
+ */
+function releaseColdUsed(v: VmRecord, host: HostRecord, env: ModelEnvironment, n: number): void {
+  const victims = chooseColdFirst(v, n, env.rng);
+  v.usedMapped -= victims.mapped;
+  v.usedCompressed -= victims.compressed;
+  v.usedSwapped -= victims.swapped;
+  v.counters.swapIns += victims.swapped;
+  v.counters.decompressions += victims.compressed;
+  v.counters.doublePagings += victims.swapped + victims.compressed;
+  host.pageInLeft = Math.max(0, host.pageInLeft - victims.swapped);
 }

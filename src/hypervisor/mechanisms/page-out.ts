@@ -7,6 +7,7 @@
  */
 import { type ModelEnvironment, roundRandom } from "../environment.js";
 import { type HostRecord, type VmRecord, compressedOf, mappedOf, recharge, swappedOf, takeFreeMapped } from "../ledger.js";
+import { hotAmong, splitRandom } from "../working-set.js";
 
 /** What a swap-controller page-out did this tick. */
 export interface PageOutResult {
@@ -43,7 +44,7 @@ export function pageOut(v: VmRecord, host: HostRecord, env: ModelEnvironment, ho
 
 /**
  * Blind page-out: pages are taken from used and free mapped pages in proportion (seeded
- * random rounding); each compresses with probability `compressibility` while the cache has
+ * random rounding), working-set (hot) and cold pages alike; each compresses with probability `compressibility` while the cache has
  * room, otherwise it goes to the swap file. Stops when `want` host pages are freed. With
  * `useBudget` false (an emergency reclaim) the host's page-out throughput is not charged; with
  * `compress` false (Linux host swap) nothing goes to the compression cache.
@@ -97,6 +98,12 @@ export function swapOutPages(
     const cFree = compressible - cUsed;
     const sUsed = Math.min(fromUsed - cUsed, Math.round(toSwap * usedShare));
     const sFree = toSwap - sUsed;
+    // blind: the used pages taken are hot and cold in proportion; hot ones stay hot where they go
+    const hot = hotAmong(cUsed + sUsed, v.usedMapped, v.hotMapped, env.rng);
+    const [hotC, hotS] = splitRandom(hot, [cUsed, sUsed], env.rng);
+    v.hotMapped -= hot;
+    v.hotCompressed += hotC!;
+    v.hotSwapped += hotS!;
     v.usedMapped -= cUsed + sUsed;
     takeFreeMapped(v, cFree + sFree);
     v.usedCompressed += cUsed;

@@ -75,8 +75,10 @@ export function scanSharing(host: HostRecord, vms: readonly VmRecord[], env: Mod
     let savings = Math.min(zeroSavings + commonSavings, room, mapped);
     // Savings that disappear are copy-on-write breaks: each needs a free host page. With none
     // left, the pages stay shared until memory is reclaimed (free never goes negative).
+    // Within the VM's limit too: the VMkernel never backs more than the limit.
     const drop = v.sharedSavings - savings;
-    if (drop > Math.max(0, host.free)) savings = v.sharedSavings - Math.max(0, host.free);
+    const headroom = Math.max(0, Math.min(host.free, v.spec.limit - v.charged));
+    if (drop > headroom) savings = v.sharedSavings - headroom;
     v.sharedSavings = savings;
     recharge(v, host, env.compressionRatio);
   }

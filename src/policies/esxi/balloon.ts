@@ -11,6 +11,7 @@
 import { approx } from "../../hypervisor/format.js";
 import { balloonMaximum } from "../../hypervisor/formulas.js";
 import { usedOf } from "../../hypervisor/ledger.js";
+import { limitDemandOf } from "../../hypervisor/limit.js";
 import { canBalloon } from "../balloon.js";
 import { describeState, hostStateReason, underPressure } from "../host-state.js";
 import type { HostView, PolicyReader, VmBalloonRule, VmBalloonVerdict, VmView } from "../policy.js";
@@ -56,7 +57,7 @@ export function esxiBalloonDecision(host: HostView, vm: VmView, reader: PolicyRe
     reason = overLimitOnly ? "OverLimit" : hostStateReason(host.state);
     message = () =>
       overLimitOnly
-        ? `consumed ${approx(consumed)} is over the limit ${approx(vm.spec.limit)}`
+        ? `demand ${approx(limitDemandOf(vm))} is over the limit ${approx(vm.spec.limit)} (consumed ${approx(consumed)}); reclaim ${approx(vm.reclaim)}`
         : `${describeState(host)}; reclaim ${approx(vm.reclaim)} (consumed ${approx(consumed)} − entitlement ${approx(vm.entitlement)})`;
   } else if (host.state === "high") {
     target = 0;

@@ -27,7 +27,7 @@ export const esxiPolicy: PolicyPlugin = {
   reasons: {
     NoBalloonDriver: "VMware Tools are not installed, so there is no balloon driver",
     BallooningDisabled: "ballooning is disabled on its host",
-    OverLimit: "it consumes more than its limit",
+    OverLimit: "it wants more than its limit (the host backs no more than the limit)",
     HostStateSoft: "its host is soft",
     HostStateHard: "its host is hard",
     HostStateLow: "its host is low",

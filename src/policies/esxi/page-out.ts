@@ -5,9 +5,8 @@
  * Whatever reclaim need the balloon has not met (no driver, at its maximum, stalled, or a driver
  * stuck for 30 s) must still be met, or the host runs out of memory. Hard and low page out
  * whatever the balloon has not met yet; soft and a VM over its limit only once its balloon can
- * do no more — for a VM over its limit that includes a balloon too slow this tick because it has
- * reached used memory, which the guest pages out only at its paging rate (spec §7, "too slow
- * this tick"). The need is min(consumed − entitlement, consumed − reservation).
+ * do no more. The need is min(consumed − entitlement, consumed − reservation). A VM over its
+ * limit is held there by the model at allocation (limit.ts); its SWTGT is what that swapped.
  */
 import { approx } from "../../hypervisor/format.js";
 import { freeOf, swappedOf, usedOf } from "../../hypervisor/ledger.js";
@@ -30,33 +29,32 @@ export function balloonDoneReason(vm: VmView, host: HostView): BalloonDoneReason
   return null;
 }
 
-/**
- * Whether a VM's balloon is paced by guest paging: it still has to grow, and the guest has no
- * free or untouched page left, so every further page is a used page the guest must page out first.
- */
-export function balloonPaced(vm: VmView): boolean {
-  return vm.balloon < vm.balloonTarget && freeOf(vm) === 0 && vm.untouched === 0 && usedOf(vm) > 0;
-}
-
 /** One VM's compression and swapping decision under ESXi's rule. */
 export function esxiPageOutDecision(host: HostView, vm: VmView, reader: PolicyReader): PageOutVerdict {
   const state = host.state;
   const consumed = reader.consumed(vm);
-  const overLimit = consumed > vm.spec.limit;
-  const doneReason = balloonDoneReason(vm, host) ?? (overLimit && balloonPaced(vm) ? "paced" : null);
+  const overLimit = vm.overLimit;
+  const doneReason = balloonDoneReason(vm, host);
   const balloonDone = doneReason !== null;
   const eligible = state === "hard" || state === "low" || ((state === "soft" || overLimit) && balloonDone);
   const need = eligible ? Math.max(0, Math.min(consumed - vm.entitlement, consumed - vm.reservation)) : 0;
   const swapped = swappedOf(vm);
-  // with no need the target falls back: to 0 in high and clear, to what is swapped otherwise
-  const swapTarget = need > 0 ? swapped + need : state === "high" || state === "clear" ? 0 : Math.min(vm.swapTarget, swapped);
+  // with no need the target falls back: for a VM over its limit to what is swapped (the limit
+  // holds it out: the host paged it out at allocation), else to 0 in high and clear and to what
+  // is swapped otherwise
+  const swapTarget = need > 0 ? swapped + need : overLimit ? swapped : state === "high" || state === "clear" ? 0 : Math.min(vm.swapTarget, swapped);
   return {
     swapTarget,
     need,
     reason: overLimit ? "OverLimit" : need > 0 ? (state === "soft" ? "CannotBalloon" : hostStateReason(state)) : "PressureRelieved",
     balloonDone,
     balloonDoneReason: doneReason,
-    message: () => (need > 0 ? `balloon left ${approx(need)} of reclaim unmet; compressing and swapping` : `no reclaim left on ${host.name}; swapped pages return when touched`),
+    message: () =>
+      need > 0
+        ? `balloon left ${approx(need)} of reclaim unmet; compressing and swapping`
+        : overLimit
+          ? `the host backs no more than the limit ${approx(vm.spec.limit)}: pages beyond it were compressed or swapped as the guest allocated them; they return when touched`
+          : `no reclaim left on ${host.name}; swapped pages return when touched`,
   };
 }
 

@@ -44,7 +44,7 @@ describe("transitionEvent", () => {
     expect(transitionEvent(vm({ charged: 1500 * MI }), off("OverLimit"), true)).toEqual({
       type: "Normal",
       reason: "WithinLimit",
-      message: expect.stringMatching(/consumed 1500Mi vs limit 2Gi/),
+      message: expect.stringMatching(/vs limit 2Gi \(consumed 1500Mi\)/),
     });
     expect(transitionEvent(vm(), on("OverLimit"), false)).toBeUndefined();
   });
