@@ -352,17 +352,16 @@ export interface ScenarioObjectRef {
 }
 
 /**
- * One timed change: `after` (simulated time since the Scenario was applied) and exactly one of
- * `apply` (a Host, VirtualMachine or GuestOSProfile, validated and defaulted like any manifest),
- * `delete` (an object reference), `patch` (a reference plus a JSON merge patch of its spec) or
- * `restart` (a VM whose guest OS restarts, as `memplane restart vm`).
+ * One timed change: `after` (simulated time since the Scenario was applied) and exactly one of `apply` (a Host, VirtualMachine
+ * or GuestOSProfile, validated and defaulted like any manifest), `delete` (an object reference), `patch` (a reference plus a
+ * JSON merge patch of its spec) or `restart` (a VM whose guest OS restarts, as `memplane restart vm`).
  */
 export interface ScenarioStep {
   after: DurationString;
   apply?: Host | VirtualMachine | GuestOSProfile;
   delete?: ScenarioObjectRef;
   patch?: ScenarioObjectRef & { spec: Record<string, unknown> };
-  restart?: { name: string; namespace?: string };
+  restart?: Omit<ScenarioObjectRef, "kind">;
 }
 
 /** Desired state of a Scenario: its steps in the order given (applied in order of `after`, ties in list order). */

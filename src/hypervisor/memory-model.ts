@@ -33,6 +33,7 @@ import { OOM_KILLED, type PowerEvent, release, runAdmission } from "./lifecycle.
 import { type BalloonMove, moveBalloon } from "./mechanisms/balloon.js";
 import { type PageOutResult, pageOut, swapDatastoreLeft } from "./mechanisms/page-out.js";
 import { type SharingMode, scanSharing } from "./mechanisms/page-sharing.js";
+import { drainSmartPaging } from "./mechanisms/smart-paging.js";
 import type { MemoryModel } from "./model-api.js";
 import { ModelIndex } from "./model-index.js";
 import { type MemoryModelSnapshot, fromSnapshot, toSnapshot } from "./snapshot.js";
@@ -188,6 +189,8 @@ export class HypervisorMemoryModel implements MemoryModel {
   setSmartPaging(vm: VmRecord, pages: number): void {
     vm.smartPaging = pages;
     vm.smartPaged = Math.min(vm.smartPaged, vm.usedSwapped + vm.freeSwapped);
+    const host = this.#index.hosts.get(vm.hostName);
+    if (pages === 0 && vm.smartPaged > 0 && host) drainSmartPaging(vm, host, this.#env);
   }
 
   setSwapTarget(vm: VmRecord, pages: number): void {

@@ -144,6 +144,9 @@ const SCENARIO_FIELDS = [
   "spec.steps[].patch.name",
   "spec.steps[].patch.namespace",
   "spec.steps[].patch.spec",
+  "spec.steps[].restart",
+  "spec.steps[].restart.name",
+  "spec.steps[].restart.namespace",
 ] as const satisfies readonly FieldPaths<Authored<Scenario>>[];
 
 /** Compiles only when the inventory names every TS field (the error shows the missing ones). */
