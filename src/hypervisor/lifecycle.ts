@@ -8,6 +8,7 @@ import { approx as fmt } from "./format.js";
 import type { GuestOsCatalog } from "./guest-os-catalog.js";
 import { type AdmissionState, type HostRecord, type VmRecord, consumedOf, newVmRecord, recharge } from "./ledger.js";
 import { swapDatastoreLeft, swapOutPages } from "./mechanisms/page-out.js";
+import { enforcesLimits } from "./limit.js";
 import type { ModelIndex } from "./model-index.js";
 
 /** The admission reason of a VM its host killed (the Linux OOM killer): it stays down until its spec changes. */
@@ -135,7 +136,7 @@ function zeroAtBoot(index: ModelIndex, catalog: GuestOsCatalog, env: ModelEnviro
   recharge(v, host, env.compressionRatio);
   // the VMkernel backs no more than the limit: zeroed pages beyond it are paged out at once
   const over = consumedOf(v, env.compressionRatio) - v.spec.limit;
-  if (over > 0) swapOutPages(v, host, env, over, over, swapDatastoreLeft(host, index), false);
+  if (over > 0 && enforcesLimits(host)) swapOutPages(v, host, env, over, over, swapDatastoreLeft(host, index), false);
 }
 
 /**

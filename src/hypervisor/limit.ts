@@ -3,6 +3,8 @@
  * VM's limit. A VM that needs a new host page while at its limit gets it only by giving one of
  * its own up first (blind compression or swap, within the host's page-out throughput), so its
  * consumption never exceeds the limit; the balloon then lets the guest choose what to give.
+ * ESXi hosts only (docs/policies.md): the other policies' hosts have no per-VM limit enforced by
+ * compressing or swapping the VM's own pages.
  */
 import type { ModelEnvironment } from "./environment.js";
 import { type HostRecord, type VmRecord, consumedOf, touchedOf, usedOf } from "./ledger.js";
@@ -19,7 +21,7 @@ export type SwapRoom = () => number;
 export function roomFor(v: VmRecord, host: HostRecord, env: ModelEnvironment, n: number, swapRoom: SwapRoom): number {
   if (n <= 0) return 0;
   const limit = v.spec.limit;
-  if (!Number.isFinite(limit)) return Math.max(0, Math.min(n, host.free));
+  if (!Number.isFinite(limit) || !enforcesLimits(host)) return Math.max(0, Math.min(n, host.free));
   const short = n - (limit - consumedOf(v, env.compressionRatio));
   if (short > 0 && host.pageOutLeft > 0) swapOutPages(v, host, env, short, host.pageOutLeft, swapRoom(), true);
   return Math.max(0, Math.min(n, limit - consumedOf(v, env.compressionRatio), host.free));
@@ -27,9 +29,13 @@ export function roomFor(v: VmRecord, host: HostRecord, env: ModelEnvironment, n:
 
 /** A limit lowered at run time: pages out what the VM holds above it, within the host's page-out throughput. */
 export function enforceLimit(v: VmRecord, host: HostRecord, env: ModelEnvironment, swapRoom: SwapRoom): void {
+  if (!enforcesLimits(host)) return;
   const over = consumedOf(v, env.compressionRatio) - v.spec.limit;
   if (over > 0 && host.pageOutLeft > 0) swapOutPages(v, host, env, over, host.pageOutLeft, swapRoom(), true);
 }
+
+/** Whether the host enforces VM limits at allocation (ESXi's VMkernel does; docs/policies.md). */
+export const enforcesLimits = (host: HostRecord): boolean => host.spec.policy === "esxi";
 
 /** What the guest's applications hold or ask for (resident or in guest swap), pages. */
 export const limitDemandOf = (v: VmRecord): number => usedOf(v) + v.guestSwapped;
