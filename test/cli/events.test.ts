@@ -62,12 +62,12 @@ describe("events that say what happened", () => {
     expect(of(all, "limited", "OverLimit")).toEqual([expect.objectContaining({ type: "Warning", count: 1, message: expect.stringMatching(/limit/) })]);
   });
 
-  test.concurrent("recovery is recorded too: the hog's swap file empties again once its pages (all working set) fault back", async () => {
-    // only pages the working set touches come back (docs/memory-model.md, *Working-set locality*):
-    // reservation-shield's hog uses all it allocates (active 100 %), so its swap file empties
-    const all = await events(await runExample("reservation-shield", "10m"));
-    expect(of(all, "hog", "HypervisorSwapping")).toHaveLength(1);
-    expect(of(all, "hog", "SwapReclaimed")).toEqual([expect.objectContaining({ type: "Normal" })]);
+  test.concurrent("recovery is recorded too: once the hog powers off, app's balloon deflates to 0 (BalloonDeflated)", async () => {
+    // relief: a hog powers off under pressure; the host returns to high and the balloons deflate
+    // (docs/memory-model.md §7). A swap file rarely empties now: cold pages stay swapped.
+    const all = await events(await runExample("relief", "10m"));
+    expect(of(all, "app", "Ballooning")).toHaveLength(1);
+    expect(of(all, "app", "BalloonDeflated")).toEqual([expect.objectContaining({ type: "Normal", message: expect.stringMatching(/deflated/) })]);
   });
 
   test.concurrent("a balloon that inflates, deflates and inflates again keeps one Ballooning event with count 2", async () => {

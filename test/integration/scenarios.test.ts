@@ -18,13 +18,21 @@ describe("seed-story", () => {
     expect(Math.abs(freed.guestFree - 2 * GiB)).toBeLessThanOrEqual(64 * MiB);
     expect(freed.consumed).toBeGreaterThan(2.8 * GiB); // the host still backs the freed 2Gi
     expect(engine.store.get("Host", "esx-01")?.status?.state).toBe("high");
-    engine.step(680); // to 1000s: batch VMs grow from 400s
+    let peakBalloon = 0;
+    let guestSwappedEver = 0;
+    for (let t = 0; t < 680; t++) {
+      engine.step(1); // to 1000s: batch VMs grow from 400s
+      const m = vmMemory(engine, "app");
+      peakBalloon = Math.max(peakBalloon, m.balloon);
+      guestSwappedEver = Math.max(guestSwappedEver, m.guestSwapped);
+    }
     const after = vmMemory(engine, "app");
     const states = logs.filter((l) => l.action === "StateChanged").map((l) => l.to);
     expect(states).toContain("soft");
     expect(logs.some((l) => l.action === "BalloonTargetChanged" && l.name === "app")).toBe(true);
-    expect(after.guestSwapped).toBe(0);
-    expect(after.balloon).toBeGreaterThan(1.5 * GiB);
+    expect(guestSwappedEver).toBe(0);
+    expect(peakBalloon).toBeGreaterThan(1.5 * GiB);
+    // once the host is back in high the balloon deflates; the pages come back untouched, so consumption stays down
     // the balloon took guest-free pages first: its consumption fell by about 2Gi
     expect(freed.consumed - after.consumed).toBeGreaterThan(1.5 * GiB);
     expect(after.guestFree).toBeLessThan(freed.guestFree);

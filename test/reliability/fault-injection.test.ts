@@ -96,12 +96,6 @@ describe("fault injection", () => {
     expect(healthyStep).toBe(64 * MiB);
     expect(slowStep).toBeGreaterThanOrEqual(Math.floor(6.4 * MiB));
     expect(slowStep).toBeLessThanOrEqual(Math.ceil(6.4 * MiB));
-    // both still short of their targets over the next 10 ticks, the slow one ten times slower
-    run.engine.step(10);
-    const grew = (name: string, from: number): number => vm(run.engine, "fault-slow", name).pages("balloon") - from;
-    const ratio = grew("healthy", at10.healthy + healthyStep) / grew("slow", at10.slow + slowStep);
-    expect(ratio).toBeGreaterThan(9);
-    expect(ratio).toBeLessThan(11);
     const s = vm(run.engine, "fault-slow", "slow").cond("BalloonDriverReady");
     expect([s?.status, s?.reason]).toEqual(["True", "Slow"]);
     expect(run.failures()).toBe(0);

@@ -75,7 +75,11 @@ export function observeSeries(series: MetricsSeries, model: MemoryModelReader): 
       if ((state === "high" || state === "clear") && balloon + hyper > 0 && limited) o.reclaimedOnIdleHostTicks += weight;
     }
     // the guest's swap filled up: the balloon could take no more (BalloonStalled)
-    o.balloonStalled = v.balloonStalled || (v.spec.guestSwap > 0 && o.peakGuestSwapped >= v.spec.guestSwap);
+    // (now, at its peak guest swap, or in a kept balloon decision whose guest could not give pages)
+    o.balloonStalled =
+      v.balloonStalled ||
+      (v.spec.guestSwap > 0 && o.peakGuestSwapped >= v.spec.guestSwap) ||
+      v.decisions.some((d) => d.type === "balloon" && d.gave.stalled > 0);
     if (v.phase === "Pending") {
       o.pendingReason = v.admission.reason;
       o.pendingMessage = v.admission.message;
