@@ -75,6 +75,7 @@ kubectlTest("kubectl explain prints the schemas' field documentation", async () 
   const spec = await kubectl(["explain", "vm.spec"]);
   expect(spec.code).toBe(0);
   expect(spec.stdout).toContain("KIND:       VirtualMachine");
+  expect(spec.stdout).toMatch(/DESCRIPTION:\n\s+Desired state of the VirtualMachine: what you declare and apply\./);
   expect(spec.stdout).toMatch(/hostName\s+<string> -required-/);
   expect(spec.stdout).toMatch(/memory\s+<Quantity> -required-/);
   expect(spec.stdout).toMatch(/reservation\s+<Quantity>\n\s+Guaranteed memory/);
