@@ -51,7 +51,14 @@ kubectlTest("apply -f creates, a second apply is accepted; patch, label, annotat
   expect(first.stderr).toBe("");
   expect(first.stdout).toMatch(/host\.memplane\.io\/esx-01 created/);
   expect(first.stdout).toMatch(/virtualmachine\.memplane\.io\/app created/);
-  expect((await kubectl("apply", "-f", SEED)).code).toBe(0);
+  const versions = async (): Promise<string> => (await kubectl("get", "hosts,vms", "-o", "jsonpath={.items[*].metadata.resourceVersion}")).stdout;
+  const before = await versions();
+  expect(before).toMatch(/^\d+( \d+){3}$/); // the host and the three VMs
+  // the stored objects hold canonical quantities ("0", not 0; 10, not "10%"): kubectl patches again, and nothing changes
+  const again = await kubectl("apply", "-f", SEED);
+  expect(again).toMatchObject({ code: 0, stderr: "" });
+  expect(again.stdout).toMatch(/virtualmachine\.memplane\.io\/app (configured|unchanged)/);
+  expect(await versions()).toBe(before);
   const patched = await kubectl("patch", "vm", "app", "--type", "merge", "-p", '{"spec":{"memory":"3Gi"}}');
   expect(patched.stdout.trim()).toBe("virtualmachine.memplane.io/app patched");
   const json = await kubectl("patch", "virtualmachines", "app", "--type", "json", "-p", '[{"op":"replace","path":"/spec/memory","value":"4Gi"}]');
