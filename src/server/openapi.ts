@@ -111,11 +111,29 @@ function convert(node: JsonSchema, file: string, named: NamedTypes, prefix: RefP
   return out;
 }
 
+/**
+ * Descriptions of the top-level fields every kind has, for those its schema leaves undescribed
+ * (`kubectl explain vm.spec` printed `DESCRIPTION: <empty>`): Kubernetes' own words for
+ * `apiVersion` and `kind`, memplane's for `spec`.
+ */
+function standardFieldDescriptions(kind: ManifestKind): Record<string, string> {
+  return {
+    apiVersion: "APIVersion defines the versioned schema of this representation of an object: memplane.io/v1alpha1 for every memplane kind.",
+    kind: `Kind is a string value representing the REST resource this object represents: ${kind}.`,
+    spec: `Desired state of the ${kind}: what you declare and apply. Defaults are filled in by the server (docs/manifests.md).`,
+  };
+}
+
 /** A kind's schema as an OpenAPI definition, tagged with its group, version and kind. */
 function kindDefinition(kind: ManifestKind, named: NamedTypes, prefix: RefPrefix): JsonSchema {
   const file = KIND_INFO[kind].schemaFile!;
   const schema = convert(readSchema(file), file, named, prefix);
-  return { ...schema, "x-kubernetes-group-version-kind": [{ group: API_GROUP, version: GROUP_VERSION.split("/")[1], kind }] };
+  const properties = { ...(schema.properties as Record<string, JsonSchema> | undefined) };
+  for (const [field, description] of Object.entries(standardFieldDescriptions(kind))) {
+    const property = properties[field];
+    if (property !== undefined && typeof property.description !== "string") properties[field] = { ...property, description };
+  }
+  return { ...schema, properties, "x-kubernetes-group-version-kind": [{ group: API_GROUP, version: GROUP_VERSION.split("/")[1], kind }] };
 }
 
 let cached: { v2: object; v3Group: object; v3Index: object } | undefined;

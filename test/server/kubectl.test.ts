@@ -4,27 +4,12 @@
  * client keeps working next to it. Fails (not skips) without kubectl when `CI` is set
  * (test/helpers/find-kubectl.ts).
  */
-import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ROOT, exitOf, memplane, requireBuild, startServe, tempDir } from "../cli/cli-harness.js";
-import { kubectlTestPlan } from "../helpers/find-kubectl.js";
+import { kubectlEnv, kubectlRuns, kubectlTest, runKubectl, warnIfSkipped, type KubectlResult } from "./kubectl-harness.js";
 
-const PLAN = kubectlTestPlan();
-if (!PLAN.run && PLAN.skip) console.warn(`kubectl.test.ts: the kubectl tests are SKIPPED: ${PLAN.why}`);
-
-/** A kubectl test: run, skipped with the reason in its name, or (CI without kubectl) run to fail in beforeAll. */
-function kubectlTest(name: string, body: () => Promise<void>): void {
-  if (!PLAN.run && PLAN.skip) test.skip(`${name} [skipped: ${PLAN.why}]`, body);
-  else test(name, body, 60_000);
-}
-
-/** What one kubectl run printed. */
-interface KubectlResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+warnIfSkipped("kubectl.test.ts");
 
 let state = "";
 let home = "";
@@ -33,17 +18,11 @@ let serve: Awaited<ReturnType<typeof startServe>> | undefined;
 
 /** Runs kubectl with the kubeconfig `memplane kubeconfig --write` made (or `config`), a private HOME (its discovery cache). */
 function kubectl(args: readonly string[], config = kubeconfig): Promise<KubectlResult> {
-  if (!PLAN.run) throw new Error(PLAN.why);
-  return new Promise((resolve) => {
-    execFile(PLAN.executable, args, { env: { PATH: process.env.PATH, HOME: home, KUBECONFIG: config }, timeout: 30_000 }, (err, stdout, stderr) => {
-      resolve({ code: err === null ? 0 : typeof err.code === "number" ? err.code : 1, stdout, stderr });
-    });
-  });
+  return runKubectl(args, kubectlEnv(home, config));
 }
 
 beforeAll(async () => {
-  if (!PLAN.run && !PLAN.skip) throw new Error(PLAN.why);
-  if (!PLAN.run) return;
+  if (!kubectlRuns()) return;
   requireBuild();
   ({ state, dir: home } = tempDir());
   const applied = await memplane(["apply", "--state", state, "-f", path.join(ROOT, "manifests/examples/seed-story")]);
@@ -96,6 +75,7 @@ kubectlTest("kubectl explain prints the schemas' field documentation", async () 
   const spec = await kubectl(["explain", "vm.spec"]);
   expect(spec.code).toBe(0);
   expect(spec.stdout).toContain("KIND:       VirtualMachine");
+  expect(spec.stdout).toMatch(/DESCRIPTION:\n\s+Desired state of the VirtualMachine: what you declare and apply\./);
   expect(spec.stdout).toMatch(/hostName\s+<string> -required-/);
   expect(spec.stdout).toMatch(/memory\s+<Quantity> -required-/);
   expect(spec.stdout).toMatch(/reservation\s+<Quantity>\n\s+Guaranteed memory/);
