@@ -18,9 +18,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type ConsoleExample, extractExamples, outputMatches, replaceOutputs, rewriteOutput } from "./doc-examples-parse.js";
+import { REPO_ROOT } from "./repo-root.js";
 
 /** The repository root (this file is tools/doc-examples.ts, built to dist/tools/doc-examples.js). */
-export const REPO_ROOT = findRepoRoot(path.dirname(fileURLToPath(import.meta.url)));
+export { REPO_ROOT };
 
 /** The built CLI the examples run. */
 const CLI = path.join(REPO_ROOT, "dist/src/cli/main.js");
@@ -50,15 +51,6 @@ export interface CheckResult {
   updated: string[];
 }
 
-function findRepoRoot(from: string): string {
-  let dir = from;
-  while (!fs.existsSync(path.join(dir, "package.json"))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error(`no package.json above ${from}`);
-    dir = up;
-  }
-  return dir;
-}
 
 /** README.md and docs/*.md, repository-relative, in a stable order. */
 export function docFiles(): string[] {

@@ -17,9 +17,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as yaml from "js-yaml";
+import { REPO_ROOT } from "./repo-root.js";
 
 /** The repository root (this file is tools/fingerprint.ts, built to dist/tools/fingerprint.js). */
-export const REPO_ROOT = findRepoRoot(path.dirname(fileURLToPath(import.meta.url)));
+export { REPO_ROOT };
 
 /** Where the golden hashes are committed. */
 export const GOLDEN_FILE = path.join(REPO_ROOT, "test/fixtures/fingerprints.json");
@@ -48,15 +49,6 @@ export interface Fingerprint {
   model: string;
 }
 
-function findRepoRoot(from: string): string {
-  let dir = from;
-  while (!fs.existsSync(path.join(dir, "package.json"))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error(`no package.json above ${from}`);
-    dir = up;
-  }
-  return dir;
-}
 
 const EXAMPLES = path.join(REPO_ROOT, "manifests/examples");
 
