@@ -87,3 +87,15 @@ describe("the clock through the CLI", () => {
     expect((await memplane(["clock", "pause", "--server", server.url], { env })).code).toBe(0);
   });
 });
+
+describe("memplane logs --server", () => {
+  test("sends the token like every other request and prints the server's log", async () => {
+    const r = await memplane(["logs", "--server", server.url, "--action", "Admitted"], { env });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Admitted/);
+    const denied = await memplane(["logs", "--server", server.url], { env: { MEMPLANE_TOKEN: "wrong-token-0123456789" } });
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toContain("Error from server (Unauthorized)");
+  });
+});

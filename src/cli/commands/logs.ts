@@ -302,24 +302,11 @@ async function remoteLogs(
   process.on("SIGTERM", stop);
   const out: string[] = [];
   try {
-    let res: Response;
-    try {
-      res = await fetch(`${client.baseUrl}/logs?sinceTick=${sinceTick}${follow ? "&follow=true" : ""}`, {
-        headers: { Accept: "application/x-ndjson" },
-        signal: abort.signal,
-      });
-    } catch (err) {
-      if (abort.signal.aborted) return out;
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      throw new CliError(`cannot reach the memplane server at ${client.baseUrl} (${cause?.code ?? cause?.message ?? (err as Error).message}); is \`memplane serve\` running?`);
-    }
-    if (!res.ok || !res.body) {
-      const status = (await res.json().catch(() => ({}))) as { reason?: string; message?: string };
-      throw serverError(status.reason ?? `HTTP ${res.status}`, status.message ?? "no message");
-    }
+    const res = await client.openLogs(sinceTick, follow, abort.signal);
+    if (res === undefined) return out;
     const decoder = new TextDecoder();
     let pending = "";
-    const reader = res.body.getReader();
+    const reader = res.body!.getReader();
     try {
       for (;;) {
         const { done, value } = await reader.read();

@@ -96,9 +96,7 @@ export class RemoteClient {
         signal: AbortSignal.timeout(REMOTE_TIMEOUT_MS),
       });
     } catch (err) {
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      const why = cause?.code ?? cause?.message ?? (err as Error).message;
-      throw new CliError(`cannot reach the memplane server at ${this.baseUrl} (${why}); is \`memplane serve\` running?`);
+      throw this.unreachable(err);
     }
     const text = await res.text();
     let value: unknown;
@@ -171,31 +169,39 @@ export class RemoteClient {
     return (await this.request<ClockStatus>("POST", `/clock/step?ticks=${ticks}`)).value;
   }
 
-  /** The log entries of ticks ≥ `sinceTick` the server still holds (`GET /logs`). */
-  async logsSince(sinceTick: number): Promise<LogEntry[]> {
+  /**
+   * Opens `GET /logs` from `sinceTick` (streaming with `follow`), with the token like every request;
+   * undefined when `signal` aborted it first. An unreachable server or an error answer throws a CliError.
+   */
+  async openLogs(sinceTick: number, follow: boolean, signal: AbortSignal): Promise<Response | undefined> {
     const headers: Record<string, string> = { Accept: "application/x-ndjson" };
     if (this.token !== undefined) headers.Authorization = `Bearer ${this.token}`;
     let res: Response;
     try {
-      res = await fetch(`${this.baseUrl}/logs?sinceTick=${sinceTick}`, { headers, signal: AbortSignal.timeout(REMOTE_TIMEOUT_MS) });
+      res = await fetch(`${this.baseUrl}/logs?sinceTick=${sinceTick}${follow ? "&follow=true" : ""}`, { headers, signal });
     } catch (err) {
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      throw new CliError(`cannot reach the memplane server at ${this.baseUrl} (${cause?.code ?? cause?.message ?? (err as Error).message}); is \`memplane serve\` running?`);
+      if (signal.aborted) return undefined;
+      throw this.unreachable(err);
     }
-    const text = await res.text();
-    if (!res.ok) {
-      let status: unknown;
-      try {
-        status = JSON.parse(text);
-      } catch {
-        status = undefined;
-      }
-      throw this.failure(res.status, status);
-    }
-    return text
+    if (!res.ok || !res.body) throw this.failure(res.status, await res.json().catch(() => undefined));
+    return res;
+  }
+
+  /** The log entries of ticks ≥ `sinceTick` the server still holds (`GET /logs`). */
+  async logsSince(sinceTick: number): Promise<LogEntry[]> {
+    const res = await this.openLogs(sinceTick, false, AbortSignal.timeout(REMOTE_TIMEOUT_MS));
+    if (res === undefined) throw new CliError(`the memplane server at ${this.baseUrl} did not answer GET /logs within ${REMOTE_TIMEOUT_MS / 1000} s`);
+    return (await res.text())
       .split("\n")
       .filter((l) => l.trim() !== "")
       .map((l) => JSON.parse(l) as LogEntry);
+  }
+
+  /** The CliError for a server that could not be reached. */
+  private unreachable(err: unknown): CliError {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    const why = cause?.code ?? cause?.message ?? (err as Error).message;
+    return new CliError(`cannot reach the memplane server at ${this.baseUrl} (${why}); is \`memplane serve\` running?`);
   }
 
   async delete(kind: Kind, name: string, namespace: string | undefined): Promise<boolean> {
