@@ -9,6 +9,7 @@ import type { GuestOsCatalog } from "./guest-os-catalog.js";
 import { type AdmissionState, type HostRecord, type VmRecord, consumedOf, newVmRecord, recharge } from "./ledger.js";
 import { swapDatastoreLeft, swapOutPages } from "./mechanisms/page-out.js";
 import { enforcesLimits } from "./limit.js";
+import { runsVmkernel } from "./resolved.js";
 import type { ModelIndex } from "./model-index.js";
 
 /** The admission reason of a VM its host killed (the Linux OOM killer): it stays down until its spec changes. */
@@ -91,7 +92,7 @@ function admissionVerdict(index: ModelIndex, v: VmRecord): AdmissionState {
   }
   const swapFile = spec.memory - spec.reservation;
   // only ESXi creates a swap file per VM at power-on (.vswp); KVM, Xen and Hyper-V hosts do not
-  if (host.spec.policy === "esxi" && host.swapFiles + swapFile > host.spec.swap.capacity) {
+  if (runsVmkernel(host) && host.swapFiles + swapFile > host.spec.swap.capacity) {
     return {
       admitted: false,
       reason: "InsufficientSwap",

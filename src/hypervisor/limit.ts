@@ -9,6 +9,7 @@
 import type { ModelEnvironment } from "./environment.js";
 import { type HostRecord, type VmRecord, consumedOf, touchedOf, usedOf } from "./ledger.js";
 import { swapOutPages } from "./mechanisms/page-out.js";
+import { runsVmkernel } from "./resolved.js";
 
 /** Pages left in the VM's host's swap datastore (re-read after each page-out). */
 export type SwapRoom = () => number;
@@ -35,7 +36,7 @@ export function enforceLimit(v: VmRecord, host: HostRecord, env: ModelEnvironmen
 }
 
 /** Whether the host enforces VM limits at allocation (ESXi's VMkernel does; docs/policies.md). */
-export const enforcesLimits = (host: HostRecord): boolean => host.spec.policy === "esxi";
+export const enforcesLimits = runsVmkernel;
 
 /** What the guest's applications hold or ask for (resident or in guest swap), pages. */
 export const limitDemandOf = (v: VmRecord): number => usedOf(v) + v.guestSwapped;

@@ -189,8 +189,11 @@ export class HypervisorMemoryModel implements MemoryModel {
   setSmartPaging(vm: VmRecord, pages: number): void {
     vm.smartPaging = pages;
     vm.smartPaged = Math.min(vm.smartPaged, vm.usedSwapped + vm.freeSwapped);
+  }
+
+  drainSmartPaging(vm: VmRecord): number {
     const host = this.#index.hosts.get(vm.hostName);
-    if (pages === 0 && vm.smartPaged > 0 && host) drainSmartPaging(vm, host, this.#env);
+    return host && vm.phase === "Running" ? drainSmartPaging(vm, host, this.#env) : 0;
   }
 
   setSwapTarget(vm: VmRecord, pages: number): void {

@@ -85,8 +85,10 @@ export interface MemoryModelVerbs {
   setBalloonTarget(vm: VmRecord, pages: number): void;
   /** Notes whether the guest has stalled the balloon (guest swap full). */
   setBalloonStalled(vm: VmRecord, stalled: boolean): void;
-  /** Sets the pages Hyper-V's Smart Paging may back on disk (restart boot only); at 0, brings Smart Paging pages back into RAM as the host allows. */
+  /** Sets the pages Hyper-V's Smart Paging may back on disk (restart boot only), and forgets Smart Paging pages no longer swapped. */
   setSmartPaging(vm: VmRecord, pages: number): void;
+  /** After the boot, brings Smart Paging pages back into RAM as the host's free memory and page-in rate allow; returns how many. */
+  drainSmartPaging(vm: VmRecord): number;
   /** Sets the swap target (SWTGT). */
   setSwapTarget(vm: VmRecord, pages: number): void;
   /** Sets a host's memory state. */

@@ -57,6 +57,12 @@ function percentOrQuantityToPages(input: string | number, basePages: number): nu
   return parse(input);
 }
 
+/**
+ * Whether a host runs ESXi's VMkernel rules that other hypervisors lack: a per-VM swap file
+ * checked at power-on and limits enforced at allocation (docs/policies.md, per-host table).
+ */
+export const runsVmkernel = (host: { spec: Pick<ResolvedHost, "policy"> }): boolean => host.spec.policy === "esxi";
+
 /** A host's parameters in pages and seconds. */
 export interface ResolvedHost {
   capacity: number;

@@ -41,11 +41,12 @@ export class PolicyBalloonController extends HostRecordController {
   }
 }
 
-/** Sets a VM's Smart Paging allowance and logs when Smart Paging starts and ends (Hyper-V, restart boot only). */
+/** Sets a VM's Smart Paging allowance, empties the file after the boot, and logs when Smart Paging starts and ends (Hyper-V, restart boot only). */
 function applySmartPaging(ctx: ReconcileContext, vm: VmRecord, host: HostRecord, pages: number): void {
   const before = vm.smartPaging;
   if (pages === before && (pages > 0 || vm.smartPaged === 0)) return;
   ctx.model.setSmartPaging(vm, pages);
+  if (pages === 0) ctx.model.drainSmartPaging(vm); // booted: the file empties as the host allows
   if ((before > 0) === (pages > 0)) return;
   const started = pages > 0;
   ctx.log({
@@ -59,6 +60,6 @@ function applySmartPaging(ctx: ReconcileContext, vm: VmRecord, host: HostRecord,
     reason: started ? "HypervSmartPaging" : "HypervBooted",
     message: started
       ? `restarting with less than its startup memory available on ${host.name}: up to ${approx(pages)} backed by the Smart Paging file until the guest has booted`
-      : `booted: Smart Paging ends (${approx(vm.smartPaged)} still in the Smart Paging file comes back as the guest touches it or is ballooned away)`,
+      : `booted: Smart Paging ends (${approx(vm.smartPaged)} still in the Smart Paging file comes back into RAM as the host's free memory allows)`,
   });
 }
