@@ -29,6 +29,26 @@ export interface ClockStatus {
   paused: boolean;
 }
 
+/** An engine's clock as `GET /clock` shows it, at `speed` (0: moves only when stepped, so paused). */
+export function clockStatus(engine: Pick<Engine, "tick" | "timeSeconds" | "options">, speed: number, paused: boolean): ClockStatus {
+  return {
+    apiVersion: "memplane.io/v1alpha1",
+    kind: "Clock",
+    tick: engine.tick,
+    time: formatSimTime(engine.timeSeconds),
+    timeSeconds: engine.timeSeconds,
+    tickSeconds: engine.options.tickSeconds,
+    speed,
+    paused: paused || speed === 0,
+  };
+}
+
+/** Why `value` is not a speed an operator may set (0, or SPEED_RANGE.min–max), or undefined when it is one; `shown` is what the user wrote. */
+export function speedProblem(value: unknown, shown: unknown = value): string | undefined {
+  if (typeof value === "number" && (value === 0 || (value >= SPEED_RANGE.min && value <= SPEED_RANGE.max))) return undefined;
+  return `speed must be 0 (step by hand) or a number from ${SPEED_RANGE.min} to ${SPEED_RANGE.max} (simulated seconds per real second), got ${JSON.stringify(shown)}`;
+}
+
 /** What `PATCH /clock` may change. */
 export interface ClockChange {
   paused?: boolean;
@@ -65,17 +85,7 @@ export class ServerClock {
 
   /** The clock's state now. */
   status(): ClockStatus {
-    const e = this.engine;
-    return {
-      apiVersion: "memplane.io/v1alpha1",
-      kind: "Clock",
-      tick: e.tick,
-      time: formatSimTime(e.timeSeconds),
-      timeSeconds: e.timeSeconds,
-      tickSeconds: e.options.tickSeconds,
-      speed: this.#speed,
-      paused: this.#paused || this.#speed === 0,
-    };
+    return clockStatus(this.engine, this.#speed, this.#paused);
   }
 
   /** Applies a change from `PATCH /clock` (validated first: a bad body changes nothing). */
@@ -110,10 +120,9 @@ export function parseClockChange(body: unknown): ClockChange {
       if (typeof value !== "boolean") throw badRequest(`paused must be true or false, got ${JSON.stringify(value)}`);
       out.paused = value;
     } else if (key === "speed") {
-      if (typeof value !== "number" || !(value === 0 || (value >= SPEED_RANGE.min && value <= SPEED_RANGE.max))) {
-        throw badRequest(`speed must be 0 (step by hand) or a number from ${SPEED_RANGE.min} to ${SPEED_RANGE.max} (simulated seconds per real second), got ${JSON.stringify(value)}`);
-      }
-      out.speed = value;
+      const problem = speedProblem(value);
+      if (problem !== undefined) throw badRequest(problem);
+      out.speed = value as number;
     } else if (key !== "apiVersion" && key !== "kind") {
       throw badRequest(`unknown field ${JSON.stringify(key)}: a clock change has paused and speed`);
     }

@@ -7,7 +7,7 @@
  */
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { formatSimTime } from "../../api/duration.js";
-import { SPEED_RANGE, type ClockStatus } from "../../server/clock-control.js";
+import { clockStatus, speedProblem, type ClockStatus } from "../../server/clock-control.js";
 import type { CliContext } from "../context.js";
 import { UsageError } from "../errors.js";
 import { addServerOptions, addStateOption } from "../options.js";
@@ -26,10 +26,9 @@ interface ClockOptions {
 
 /** `speed N`: 0 (step by hand) or SPEED_RANGE.min–max. */
 export function parseSpeed(value: string): number {
-  const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n) || !(n === 0 || (n >= SPEED_RANGE.min && n <= SPEED_RANGE.max))) {
-    throw new UsageError(`speed must be 0 (step by hand) or a number from ${SPEED_RANGE.min} to ${SPEED_RANGE.max} (simulated seconds per real second), got ${JSON.stringify(value)}`);
-  }
+  const n = value.trim() === "" ? Number.NaN : Number(value);
+  const problem = speedProblem(n, value);
+  if (problem !== undefined) throw new UsageError(problem);
   return n;
 }
 
@@ -64,7 +63,7 @@ export function registerClock(program: Command, ctx: CliContext): void {
           throw new UsageError(`clock ${what} drives a running server (--server URL): a saved state's clock stands still between commands and moves only with memplane step or memplane top --advance`);
         }
         const engine = await readEngine(openStateDirectory(opts.state, ctx.env));
-        status = { apiVersion: "memplane.io/v1alpha1", kind: "Clock", tick: engine.tick, time: formatSimTime(engine.timeSeconds), timeSeconds: engine.timeSeconds, tickSeconds: engine.options.tickSeconds, speed: 0, paused: true };
+        status = clockStatus(engine, 0, true); // a saved state's clock moves only when stepped
       }
       if (opts.output === "json") return term.out(JSON.stringify(status, null, 2) + "\n");
       const state = remote === undefined ? "saved (moves with step)" : status.paused ? "paused" : "running";
