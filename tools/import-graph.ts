@@ -19,7 +19,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ["engine"],
   ["controllers", "scenario"],
   ["composition"],
-  ["state", "explain", "compare", "metrics", "generate", "printing", "etcd"],
+  ["state", "etcd", "explain", "compare", "metrics", "generate", "printing"],
   ["report"],
   ["server"],
   ["cli"],

@@ -18,7 +18,8 @@ export function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
   if (err instanceof ManifestValidationError) return new HttpError(422, "Invalid", err.errors.map(formatManifestError).join("\n"));
   if (err instanceof StoreError) {
-    const code = err.reason === "NotFound" ? 404 : err.reason === "AlreadyExists" || err.reason === "Conflict" ? 409 : 400;
+    const code =
+      err.reason === "NotFound" ? 404 : err.reason === "AlreadyExists" || err.reason === "Conflict" ? 409 : err.reason === "ServiceUnavailable" ? 503 : 400;
     return new HttpError(code, err.reason, err.message);
   }
   return new HttpError(500, "InternalError", `internal error: ${(err as Error)?.message ?? String(err)}`);
