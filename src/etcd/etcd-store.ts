@@ -5,14 +5,18 @@
  * only after its transaction commits, and every `statusPeriodMs` for what the ticks wrote
  * (status and events) — checkpoints the engine every `checkpointPeriodMs`, and serves lists and
  * watches from etcd itself, so `resourceVersion` is etcd's mod revision and a watch resumes from
- * any revision etcd has not compacted.
+ * any revision etcd has not compacted. Every etcd call goes through the connection's guard: while
+ * etcd is down, calls fail at once with EtcdUnavailableError (HTTP 503) and the guard reconnects
+ * with back-off; what was not committed stays pending and goes with the next commit.
  */
-import type { Etcd3, IKeyValue } from "etcd3";
+import type { IKeyValue } from "etcd3";
 import type { Kind, StoredObject } from "../api/types.js";
 import type { Engine } from "../engine/engine.js";
 import { storeOf } from "../engine/apply-validated.js";
 import { checkpointOf, loadFromEtcd, restoreFromEtcd } from "./checkpoint.js";
-import { DEFAULT_ETCD_PREFIX, KeyLayout, decodeObject } from "./keys.js";
+import { DEFAULT_ETCD_PREFIX, etcdTarget, type EtcdConnection } from "./connection.js";
+import { connectionProblem } from "./errors.js";
+import { KeyLayout, decodeObject } from "./keys.js";
 import { EtcdWriteThrough, type FlushResult } from "./write-through.js";
 
 /** Default real milliseconds between publications of tick-written status to etcd. */
@@ -55,7 +59,7 @@ export class EtcdStore {
   #closed?: Promise<void>;
 
   private constructor(
-    private readonly client: Etcd3,
+    private readonly etcd: EtcdConnection,
     private readonly engine: Engine,
     readonly keys: KeyLayout,
     private readonly writes: EtcdWriteThrough,
@@ -83,12 +87,12 @@ export class EtcdStore {
    * Loads `engine` from etcd (the checkpoint and every object under the prefix; a first start
    * leaves it as it is) and starts writing it through. The client is the caller's.
    */
-  static async open(client: Etcd3, engine: Engine, options: EtcdStoreOptions = {}): Promise<EtcdStore> {
-    const keys = new KeyLayout(options.prefix ?? DEFAULT_ETCD_PREFIX);
-    const loaded = await loadFromEtcd(client, keys);
+  static async open(etcd: EtcdConnection, engine: Engine, options: EtcdStoreOptions = {}): Promise<EtcdStore> {
+    const keys = new KeyLayout(options.prefix ?? etcd.options.prefix ?? DEFAULT_ETCD_PREFIX);
+    const loaded = await etcd.guard.call("load the cluster", () => loadFromEtcd(etcd.client, keys));
     if (loaded.checkpoint !== undefined || loaded.objects.length > 0) restoreFromEtcd(engine, loaded);
-    const writes = new EtcdWriteThrough(client, storeOf(engine), keys, { revision: loaded.revision, modRevisions: loaded.modRevisions, maxOpsPerTxn: options.maxOpsPerTxn });
-    return new EtcdStore(client, engine, keys, writes, options);
+    const writes = new EtcdWriteThrough(etcd, storeOf(engine), keys, { revision: loaded.revision, modRevisions: loaded.modRevisions, maxOpsPerTxn: options.maxOpsPerTxn });
+    return new EtcdStore(etcd, engine, keys, writes, options);
   }
 
   /** The revision of the last commit this server made or read. */
@@ -106,19 +110,19 @@ export class EtcdStore {
     const tick = this.engine.tick;
     const text = checkpointOf(this.engine);
     await this.writes.flush();
-    await this.client.put(this.keys.checkpoint).value(text).exec();
+    await this.etcd.guard.call("write the checkpoint", () => this.etcd.client.put(this.keys.checkpoint).value(text).exec());
     this.#checkpointedTick = tick;
   }
 
   /** The objects of a kind (in one namespace) as etcd holds them, in list order, and the revision read at. */
   async list(kind: Kind, namespace?: string): Promise<{ objects: StoredObject[]; revision: number }> {
-    const range = await this.client.getAll().prefix(this.keys.kindPrefix(kind, namespace)).exec();
+    const range = await this.etcd.guard.call("list objects", () => this.etcd.client.getAll().prefix(this.keys.kindPrefix(kind, namespace)).exec());
     return { objects: range.kvs.map((kv) => decodeObject(kv.value, kv.mod_revision)), revision: Number(range.header.revision) };
   }
 
   /** One object as etcd holds it. */
   async get(kind: Kind, name: string, namespace?: string): Promise<StoredObject | undefined> {
-    const range = await this.client.get(this.keys.objectKey(kind, name, namespace)).exec();
+    const range = await this.etcd.guard.call("read an object", () => this.etcd.client.get(this.keys.objectKey(kind, name, namespace)).exec());
     const kv = range.kvs[0];
     return kv === undefined ? undefined : decodeObject(kv.value, kv.mod_revision);
   }
@@ -138,17 +142,24 @@ export class EtcdStore {
   ): Promise<{ cancel: () => void; revision: () => number }> {
     const prefix = this.keys.kindPrefix(kind, namespace);
     try {
-      await this.client.getAll().prefix(prefix).revision(afterRevision).limit(1).keys();
+      await this.etcd.guard.call("start a watch", () => this.etcd.client.getAll().prefix(prefix).revision(afterRevision).limit(1).keys());
     } catch (err) {
       if (/compacted/.test((err as Error).message)) throw new CompactedRevisionError(afterRevision);
       if (!/future revision/.test((err as Error).message)) throw err;
     }
-    const watcher = await this.client.watch().prefix(prefix).startRevision(String(afterRevision + 1)).withPreviousKV().create();
+    const watcher = await this.etcd.guard.call("start a watch", () => this.etcd.client.watch().prefix(prefix).startRevision(String(afterRevision + 1)).withPreviousKV().create());
     watcher.on("put", (kv: IKeyValue) => onEvent({ type: kv.version === "1" ? "ADDED" : "MODIFIED", object: decodeObject(kv.value, kv.mod_revision) }));
     watcher.on("delete", (kv: IKeyValue, previous?: IKeyValue) => {
       if (previous !== undefined) onEvent({ type: "DELETED", object: decodeObject(previous.value, kv.mod_revision) });
     });
     watcher.on("error", (err: Error) => onEnd(err));
+    // etcd going away ends the watch: the client re-lists and resumes from its last resourceVersion, as from a restarted apiserver
+    watcher.on("disconnected", (err: Error) => {
+      const problem = connectionProblem(err, etcdTarget(this.etcd.options), "while watching");
+      if (problem !== undefined) this.etcd.guard.markDown(problem);
+      void watcher.cancel().catch(() => undefined);
+      onEnd(err);
+    });
     watcher.on("end", () => onEnd());
     return { cancel: () => void watcher.cancel().catch(() => undefined), revision: () => Math.max(afterRevision, watcher.lastRevision() ?? 0) };
   }

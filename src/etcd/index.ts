@@ -8,5 +8,5 @@ export * from "./connection.js";
 export * from "./errors.js";
 export * from "./guard.js";
 export { CompactedRevisionError, DEFAULT_CHECKPOINT_PERIOD_MS, DEFAULT_STATUS_PERIOD_MS, EtcdStore, type EtcdStoreOptions, type EtcdWatchEvent } from "./etcd-store.js";
-export { DEFAULT_ETCD_PREFIX, KeyLayout } from "./keys.js";
+export { KeyLayout } from "./keys.js";
 export { DEFAULT_MAX_TXN_OPS, EtcdConflictError, type FlushResult } from "./write-through.js";

@@ -15,9 +15,6 @@ import { KIND_INFO } from "../api/kinds.js";
 import { NAMESPACED_KINDS, type Kind, type StoredObject } from "../api/types.js";
 import { MemoryStore } from "../store/memory-store.js";
 
-/** The default `--etcd-prefix`. */
-export const DEFAULT_ETCD_PREFIX = "/memplane";
-
 /** The segment that stands for "no namespace" in a cluster-scoped object's key. */
 const CLUSTER_SCOPE = "-";
 

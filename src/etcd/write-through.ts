@@ -10,7 +10,7 @@
  * restamped in the cache with the transaction's revision, so `resourceVersion` is etcd's mod
  * revision everywhere. Flushes run one at a time, in order.
  */
-import type { Etcd3 } from "etcd3";
+import type { EtcdConnection } from "./connection.js";
 import type { Subscription } from "rxjs";
 import type { Kind } from "../api/types.js";
 import type { MemoryStore } from "../store/memory-store.js";
@@ -47,7 +47,7 @@ export class EtcdWriteThrough {
   readonly #subscription: Subscription;
 
   constructor(
-    private readonly client: Etcd3,
+    private readonly etcd: EtcdConnection,
     private readonly store: MemoryStore,
     private readonly keys: KeyLayout,
     options: { revision: number; modRevisions: ReadonlyMap<string, number>; maxOpsPerTxn?: number },
@@ -117,8 +117,15 @@ export class EtcdWriteThrough {
     const success = written.map(({ key, object }) =>
       object === undefined ? { request_delete_range: { key: Buffer.from(key) } } : { request_put: { key: Buffer.from(key), value: Buffer.from(encodeObject(object)) } },
     );
-    const answer = await this.client.kv.txn({ compare, success, failure: [] });
-    if (!answer.succeeded) throw new EtcdConflictError(await this.#changedKey(written.map((w) => w.key)));
+    let answer = await this.etcd.guard.call("commit a transaction", () => this.etcd.client.kv.txn({ compare, success, failure: [] }));
+    if (!answer.succeeded) {
+      // a transaction whose answer was lost (etcd went away after committing) left our own values: adopt their revisions and retry once
+      const changed = await this.#adoptOwn(written.map((w) => ({ key: w.key, value: success.find((op) => op.request_put?.key.toString() === w.key)?.request_put?.value })));
+      if (changed !== undefined) throw new EtcdConflictError(changed);
+      compare.forEach((c) => (c.mod_revision = String(this.#modRevisions.get(c.key.toString()) ?? 0)));
+      answer = await this.etcd.guard.call("commit a transaction", () => this.etcd.client.kv.txn({ compare, success, failure: [] }));
+      if (!answer.succeeded) throw new EtcdConflictError(written[0]!.key);
+    }
     const revision = Number(answer.header.revision);
     this.#revision = revision;
     for (const { key, ident, object, version } of written) {
@@ -130,13 +137,22 @@ export class EtcdWriteThrough {
     }
   }
 
-  /** The first key whose mod revision is not the one this writer saw (for the conflict message). */
-  async #changedKey(keys: readonly string[]): Promise<string> {
-    for (const key of keys) {
-      const found = await this.client.get(key).exec();
-      const now = found.kvs.length === 0 ? 0 : Number(found.kvs[0]!.mod_revision);
-      if (now !== (this.#modRevisions.get(key) ?? 0)) return key;
+  /**
+   * Reads each key: one that holds what this writer meant to write (or is absent where it meant to
+   * delete) is adopted at its current mod revision; the first key that holds anything else is
+   * returned (someone else changed it).
+   */
+  async #adoptOwn(intended: readonly { key: string; value?: Buffer }[]): Promise<string | undefined> {
+    for (const { key, value } of intended) {
+      const found = await this.etcd.guard.call("read a key", () => this.etcd.client.get(key).exec());
+      const kv = found.kvs[0];
+      const now = kv === undefined ? 0 : Number(kv.mod_revision);
+      if (now === (this.#modRevisions.get(key) ?? 0)) continue;
+      const ours = value === undefined ? kv === undefined : kv !== undefined && Buffer.compare(kv.value, value) === 0;
+      if (!ours) return key;
+      if (now === 0) this.#modRevisions.delete(key);
+      else this.#modRevisions.set(key, now);
     }
-    return keys[0]!;
+    return undefined;
   }
 }

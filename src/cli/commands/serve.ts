@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { formatSimTime } from "../../api/duration.js";
 import type { CliContext } from "../context.js";
-import { CliError } from "../errors.js";
+import { CliError, UsageError } from "../errors.js";
 import { addStateOption } from "../options.js";
 import { openStateDirectory } from "../session.js";
 import { openEtcdBacking, openStateBacking, type ServeBacking } from "./serve-backing.js";
@@ -33,6 +33,11 @@ interface ServeOptions {
   httpsPort: number;
   store?: string;
   etcdPrefix?: string;
+  etcdCa?: string;
+  etcdCert?: string;
+  etcdKey?: string;
+  etcdUser?: string;
+  etcdPasswordFile?: string;
 }
 
 /** `HOST:PORT`, `[IPv6]:PORT`, `:PORT` or `PORT` (host 127.0.0.1); port 0 picks a free one. */
@@ -110,8 +115,13 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .addOption(new Option("--max-watches <n>", "open watches and log follows, all clients together (default 256)").argParser(parseLimit))
     .addOption(new Option("--max-watches-per-client <n>", "open watches and log follows per client address (default 64)").argParser(parseLimit))
     .addOption(new Option("--max-connections <n>", "open connections; more are closed at once (default 1024)").argParser(parseLimit))
-    .option("--store <url>", "keep the cluster in etcd instead of <state>/state.json: etcd://HOST:PORT[,HOST:PORT…] (docs/scale-out.md); <state> then holds only the token")
-    .option("--etcd-prefix <prefix>", "with --store: the etcd key prefix everything is kept under (default /memplane)");
+    .option("--store <url>", "keep the cluster in etcd instead of <state>/state.json: etcd://HOST:PORT[,HOST:PORT…], etcds://… for TLS (docs/scale-out.md); <state> then holds only the token")
+    .option("--etcd-prefix <prefix>", "with --store: the etcd key prefix everything is kept under (default /memplane)")
+    .option("--etcd-ca <file>", "with etcds://: the CA certificate that signed etcd's (default: the system's CAs)")
+    .option("--etcd-cert <file>", "with etcds://: the client certificate (with --etcd-key)")
+    .option("--etcd-key <file>", "with etcds://: the client certificate's private key")
+    .option("--etcd-user <name>", "etcd user; the password comes from MEMPLANE_ETCD_PASSWORD or --etcd-password-file, never the command line")
+    .option("--etcd-password-file <file>", "with --etcd-user: read the password from the first line of FILE");
   addStateOption(cmd, ctx.env)
     .addHelpText(
       "after",
@@ -127,10 +137,13 @@ export function registerServe(program: Command, ctx: CliContext): void {
       }
       const badHost = server.invalidAllowedHost(opts.allowedHosts);
       if (badHost !== undefined) throw new CliError(`--allowed-hosts: ${badHost}`);
-      if (opts.etcdPrefix !== undefined && opts.store === undefined) throw new CliError("--etcd-prefix needs --store etcd://HOST:PORT");
+      const etcdFlags = (["etcdPrefix", "etcdCa", "etcdCert", "etcdKey", "etcdUser", "etcdPasswordFile"] as const).filter((f) => opts[f] !== undefined);
+      if (opts.store === undefined && etcdFlags.length > 0) {
+        throw new UsageError(`${etcdFlags.map((f) => "--" + f.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())).join(", ")} need${etcdFlags.length === 1 ? "s" : ""} --store etcd://HOST:PORT`);
+      }
       const state = openStateDirectory(opts.state, ctx.env);
       const backing: ServeBacking =
-        opts.store === undefined ? await openStateBacking(state, ctx, term) : await openEtcdBacking(state, { store: opts.store, etcdPrefix: opts.etcdPrefix }, term);
+        opts.store === undefined ? await openStateBacking(state, ctx, term) : await openEtcdBacking(state, { ...opts, store: opts.store }, term, ctx.env);
       const engine = backing.engine;
       let running: Awaited<ReturnType<typeof server.startServer>> | undefined;
       try {
