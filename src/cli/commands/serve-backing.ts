@@ -44,7 +44,12 @@ export async function openStateBacking(state: StateDirectory, ctx: CliContext, t
 }
 
 /** The etcd-backed simulation: the state directory for the token only, the cluster loaded from etcd. */
-export async function openEtcdBacking(state: StateDirectory, flags: EtcdFlags, term: Terminal, env: NodeJS.ProcessEnv): Promise<ServeBacking> {
+export async function openEtcdBacking(
+  state: StateDirectory,
+  flags: EtcdFlags & { statusPeriod?: number; checkpointPeriod?: number },
+  term: Terminal,
+  env: NodeJS.ProcessEnv,
+): Promise<ServeBacking> {
   const etcdModule = await import("../../etcd/index.js");
   let options: EtcdConnectionOptions;
   try {
@@ -68,7 +73,11 @@ export async function openEtcdBacking(state: StateDirectory, flags: EtcdFlags, t
   try {
     const { createEngine } = await import("../../composition/create-engine.js");
     const engine = createEngine({ seed: DEFAULT_SEED, tickSeconds: DEFAULT_TICK_SECONDS });
-    const etcd = await etcdModule.EtcdStore.open(connection, engine, { onError: (message) => term.warn(message) });
+    const etcd = await etcdModule.EtcdStore.open(connection, engine, {
+      statusPeriodMs: flags.statusPeriod,
+      checkpointPeriodMs: flags.checkpointPeriod,
+      onError: (message) => term.warn(message),
+    });
     return {
       engine,
       etcd,

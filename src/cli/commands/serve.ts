@@ -12,7 +12,7 @@ import { InvalidArgumentError, Option, type Command } from "commander";
 import { formatSimTime } from "../../api/duration.js";
 import type { CliContext } from "../context.js";
 import { CliError, UsageError } from "../errors.js";
-import { addStateOption } from "../options.js";
+import { addStateOption, parseDurationOption } from "../options.js";
 import { openStateDirectory } from "../session.js";
 import { openEtcdBacking, openStateBacking, type ServeBacking } from "./serve-backing.js";
 
@@ -38,6 +38,8 @@ interface ServeOptions {
   etcdKey?: string;
   etcdUser?: string;
   etcdPasswordFile?: string;
+  statusPeriod?: number;
+  checkpointPeriod?: number;
 }
 
 /** `HOST:PORT`, `[IPv6]:PORT`, `:PORT` or `PORT` (host 127.0.0.1); port 0 picks a free one. */
@@ -78,6 +80,13 @@ function collectAllowedHosts(value: string, previous: string[]): string[] {
   const entries = value.split(",").map((v) => v.trim()).filter((v) => v !== "");
   if (entries.length === 0) throw new InvalidArgumentError("expected NAME, NAME:PORT or *, comma-separated.");
   return [...previous, ...entries];
+}
+
+/** A real period such as `1s`, `500ms` or `1m`: 10 ms to 1 h, in milliseconds. */
+export function parseRealPeriod(value: string): number {
+  const ms = Math.round(parseDurationOption(value) * 1000);
+  if (ms < 10 || ms > 3_600_000) throw new InvalidArgumentError("expected a period from 10ms to 1h, e.g. 1s or 10s.");
+  return ms;
 }
 
 /** Resolves when the process gets SIGINT or SIGTERM. */
@@ -121,7 +130,9 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .option("--etcd-cert <file>", "with etcds://: the client certificate (with --etcd-key)")
     .option("--etcd-key <file>", "with etcds://: the client certificate's private key")
     .option("--etcd-user <name>", "etcd user; the password comes from MEMPLANE_ETCD_PASSWORD or --etcd-password-file, never the command line")
-    .option("--etcd-password-file <file>", "with --etcd-user: read the password from the first line of FILE");
+    .option("--etcd-password-file <file>", "with --etcd-user: read the password from the first line of FILE")
+    .addOption(new Option("--status-period <duration>", "with --store: real time between publications of status to etcd (default 1s; docs/scale-out.md has the write budget)").argParser(parseRealPeriod))
+    .addOption(new Option("--checkpoint-period <duration>", "with --store: real time between engine checkpoints in etcd (default 10s)").argParser(parseRealPeriod));
   addStateOption(cmd, ctx.env)
     .addHelpText(
       "after",
@@ -137,7 +148,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
       }
       const badHost = server.invalidAllowedHost(opts.allowedHosts);
       if (badHost !== undefined) throw new CliError(`--allowed-hosts: ${badHost}`);
-      const etcdFlags = (["etcdPrefix", "etcdCa", "etcdCert", "etcdKey", "etcdUser", "etcdPasswordFile"] as const).filter((f) => opts[f] !== undefined);
+      const etcdFlags = (["etcdPrefix", "etcdCa", "etcdCert", "etcdKey", "etcdUser", "etcdPasswordFile", "statusPeriod", "checkpointPeriod"] as const).filter((f) => opts[f] !== undefined);
       if (opts.store === undefined && etcdFlags.length > 0) {
         throw new UsageError(`${etcdFlags.map((f) => "--" + f.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())).join(", ")} need${etcdFlags.length === 1 ? "s" : ""} --store etcd://HOST:PORT`);
       }
