@@ -13,6 +13,7 @@ import {
   isRecoverableError,
 } from "etcd3";
 import { StoreError } from "../store/errors.js";
+import { describeTarget, redact, type EtcdTarget } from "./options.js";
 
 /** Why etcd cannot serve memplane right now. */
 export type EtcdProblem = "unreachable" | "timeout" | "tls" | "auth" | "permission" | "closed";
@@ -34,32 +35,6 @@ export class EtcdUnavailableError extends StoreError {
     super(message);
     this.name = "EtcdUnavailableError";
   }
-}
-
-/** `text` with every secret replaced by `***` (secrets shorter than 1 character are ignored). */
-export function redact(text: string, secrets: readonly (string | undefined)[]): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret === undefined || secret === "") continue;
-    out = out.split(secret).join("***");
-  }
-  return out;
-}
-
-/** Where and as whom memplane talks to etcd — what error messages name (never a password). */
-export interface EtcdTarget {
-  /** `host:port` of each endpoint. */
-  endpoints: readonly string[];
-  tls: boolean;
-  user?: string;
-  prefix: string;
-  /** Secrets to scrub from every message (the password). */
-  secrets: readonly (string | undefined)[];
-}
-
-/** `etcd://a:2379,b:2379` (or `etcds://…`) as the user wrote it, without credentials. */
-export function describeTarget(target: EtcdTarget): string {
-  return `${target.tls ? "etcds" : "etcd"}://${target.endpoints.join(",")}`;
 }
 
 const TLS_WORDS = /certificate|ssl|tls|handshake|self[- ]signed|unable to (get|verify)|wrong version number|alert|x509|EPROTO/i;

@@ -5,7 +5,8 @@
  * the problem and no password; and a connection that lives through an etcd restart — calls fail
  * fast with the clear error while etcd is down and go through again after it is back.
  */
-import { connectEtcd, etcdConnectionOptions, type EtcdConnection, type EtcdConnectionOptions } from "../../src/etcd/connection.js";
+import { connectEtcd } from "../../src/etcd/connection.js";
+import { etcdConnectionOptions, type EtcdConnectionOptions } from "../../src/etcd/options.js";
 import { EtcdUnavailableError } from "../../src/etcd/errors.js";
 import { describeWithEtcd, freePort, startEtcd, type TestEtcd } from "../helpers/etcd-server.js";
 
@@ -40,7 +41,6 @@ describeWithEtcd("etcd connection (plain)", () => {
   test("nobody listening: a bounded, clear 'cannot reach' error", async () => {
     const port = await freePort();
     const err = await failure(connectEtcd({ ...etcdConnectionOptions({ store: `etcd://127.0.0.1:${port}` }, {}), probeTimeoutMs: 3000 }));
-    console.log(err.message);
     expect(err).toBeInstanceOf(EtcdUnavailableError);
     expect((err as EtcdUnavailableError).problem).toMatch(/unreachable|timeout/);
     expect(err.message).toContain(`etcd://127.0.0.1:${port}`);
@@ -56,7 +56,6 @@ describeWithEtcd("etcd connection (plain)", () => {
       await conn.guard.call("write", () => conn.client.put("/memplane/a").value("1").exec());
       await etcd.stop();
       const first = await failure(conn.guard.call("read /memplane/a", () => conn.client.get("/memplane/a").string()));
-      console.log(first.message);
       expect(first).toBeInstanceOf(EtcdUnavailableError);
       expect(first.message).toContain(etcd.url);
       expect(conn.guard.up).toBe(false);
@@ -68,7 +67,6 @@ describeWithEtcd("etcd connection (plain)", () => {
           return "";
         }),
       );
-      console.log(second.message);
       expect(touched).toBe(false);
       expect(second.message).toMatch(/^etcd at etcd:\/\/127\.0\.0\.1:\d+ is unavailable \(.+\): cannot read \/memplane\/a until it is back; memplane reconnects with back-off up to 5 s$/);
       await etcd.start();
@@ -106,7 +104,6 @@ describeWithEtcd("etcd connection (TLS)", () => {
 
   test("a CA that did not sign the server's certificate fails the handshake, named as TLS", async () => {
     const err = await failure(connectEtcd(tlsOptions(etcd.certificates!.otherCa)));
-    console.log(err.message);
     expect(err).toBeInstanceOf(EtcdUnavailableError);
     expect((err as EtcdUnavailableError).problem).toBe("tls");
     expect(err.message).toMatch(/^the TLS handshake with etcd at etcds:\/\/127\.0\.0\.1:\d+ failed at start-up \(.+\); check .*--etcd-ca/);
@@ -114,7 +111,6 @@ describeWithEtcd("etcd connection (TLS)", () => {
 
   test("a plain etcd:// client against the TLS server fails clearly", async () => {
     const err = await failure(connectEtcd({ ...etcdConnectionOptions({ store: `etcd://${etcd.endpoint}` }, {}), probeTimeoutMs: 3000 }));
-    console.log(err.message);
     expect(err).toBeInstanceOf(EtcdUnavailableError);
     expect(err.message).toMatch(/etcds:\/\/ for TLS/);
   });
@@ -141,7 +137,6 @@ describeWithEtcd("etcd connection (user and password)", () => {
   test("a wrong password fails as a refused login, and no message carries the password", async () => {
     const wrongPassword = `${password}-typo`;
     const err = await failure(connectEtcd(etcdConnectionOptions({ store: etcd.url, etcdUser: "memplane" }, { MEMPLANE_ETCD_PASSWORD: wrongPassword })));
-    console.log(err.message);
     expect(err).toBeInstanceOf(EtcdUnavailableError);
     expect((err as EtcdUnavailableError).problem).toBe("auth");
     expect(err.message).toMatch(/refused the login as user "memplane" at start-up: wrong user name or password/);
@@ -150,14 +145,12 @@ describeWithEtcd("etcd connection (user and password)", () => {
 
   test("no user at all: told that etcd requires authentication", async () => {
     const err = await failure(connectEtcd(etcdConnectionOptions({ store: etcd.url }, {})));
-    console.log(err.message);
     expect(err).toBeInstanceOf(EtcdUnavailableError);
     expect((err as EtcdUnavailableError).problem).toBe("auth");
   });
 
   test("a prefix outside the user's role: permission denied, with the etcdctl fix", async () => {
     const err = await failure(connectEtcd(etcdConnectionOptions({ store: etcd.url, etcdUser: "memplane", etcdPrefix: "/other" }, { MEMPLANE_ETCD_PASSWORD: password })));
-    console.log(err.message);
     expect((err as EtcdUnavailableError).problem).toBe("permission");
     expect(err.message).toMatch(/grant-permission ROLE --prefix=true readwrite \/other/);
     expect(err.message).not.toContain(password);
