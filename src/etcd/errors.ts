@@ -16,7 +16,7 @@ import { StoreError } from "../store/errors.js";
 import { describeTarget, redact, type EtcdTarget } from "./options.js";
 
 /** Why etcd cannot serve memplane right now. */
-export type EtcdProblem = "unreachable" | "timeout" | "tls" | "auth" | "permission" | "closed";
+export type EtcdProblem = "unreachable" | "timeout" | "tls" | "auth" | "permission" | "quota" | "closed";
 
 /**
  * etcd cannot serve the request: it is down or unreachable, the TLS handshake or the login
@@ -88,6 +88,13 @@ export function connectionProblem(err: unknown, target: EtcdTarget, when: string
       "permission",
       `etcd at ${where} denied user "${target.user ?? "(none)"}" access to keys under ${target.prefix} ${when}; grant its role read and write on the prefix ` +
         `(etcdctl role grant-permission ROLE --prefix=true readwrite ${target.prefix})`,
+    );
+  }
+  if (/database space exceeded/i.test(detail)) {
+    return make(
+      "quota",
+      `etcd at ${where} is out of space ${when}: its database reached --quota-backend-bytes and it refuses writes until an operator compacts and defragments it ` +
+        `and disarms the NOSPACE alarm (etcdctl compact, etcdctl defrag, etcdctl alarm disarm; see docs/scale-out.md, "Compaction and quota")`,
     );
   }
   if (err instanceof ClientClosedError) return make("closed", `the etcd client for ${where} is closed ${when}`);

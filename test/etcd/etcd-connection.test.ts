@@ -156,3 +156,33 @@ describeWithEtcd("etcd connection (user and password)", () => {
     expect(err.message).not.toContain(password);
   });
 });
+
+describeWithEtcd("etcd connection (quota)", () => {
+  let etcd: TestEtcd;
+  beforeAll(async () => {
+    etcd = await startEtcd({ extraArgs: ["--quota-backend-bytes=1048576"] });
+  });
+  afterAll(async () => etcd?.destroy());
+
+  test("a full etcd (NOSPACE alarm) is named as such, with the operator's fix", async () => {
+    const conn = await connectEtcd(etcdConnectionOptions({ store: etcd.url }, {}));
+    try {
+      const value = "x".repeat(100_000);
+      let err: Error | undefined;
+      for (let i = 0; i < 40 && err === undefined; i++) {
+        err = await conn.guard.call("write a status", () => conn.client.put(`/memplane/big-${i}`).value(value).exec()).then(
+          () => undefined,
+          (e: Error) => e,
+        );
+      }
+      expect(err).toBeInstanceOf(EtcdUnavailableError);
+      expect((err as EtcdUnavailableError).problem).toBe("quota");
+      expect(err!.message).toMatch(/is out of space while trying to write a status: .*etcdctl alarm disarm/);
+      // Not a connection problem: the guard does not start reconnecting, reads still work.
+      expect(conn.guard.up).toBe(true);
+      expect(await conn.guard.call("read", () => conn.client.get("/memplane/big-0").string())).toBe(value);
+    } finally {
+      conn.close();
+    }
+  });
+});
