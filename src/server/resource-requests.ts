@@ -11,7 +11,7 @@ import { matchesFields, parseFieldSelector } from "./field-selector.js";
 import type { ServerLimits } from "./limits.js";
 import { PATCH_TYPES, mediaType, patchResource, storedObject, unsupportedPatch } from "./patch-resource.js";
 import { booleanParam, dryRunParam, resourceVersionParam, timeoutSecondsParam } from "./query.js";
-import { createResource, getResource, listResources, listResponse, notFoundMessage, objectFromBody, replaceResource } from "./resources.js";
+import { builtinOrNotFound, createResource, getResource, listResources, listResponse, notFoundMessage, objectFromBody, replaceResource, withBuiltins, type ApiObject } from "./resources.js";
 import type { ResourceRoute } from "./routes.js";
 import { APPLY_PATCH_TYPE, fieldManagerParam, serverSideApply } from "./server-side-apply.js";
 import { HttpError, badRequest, methodNotAllowed, notFound, successStatus } from "./status.js";
@@ -20,12 +20,17 @@ import { toTable, wantsTable } from "./table.js";
 import { watchResources, type StreamTarget } from "./watch.js";
 import type { WatchHistory } from "./watch-history.js";
 import { storeOf, type WriteGate } from "./writes.js";
+import type { EtcdStore } from "../etcd/index.js";
+import { matchesLabelSelector, parseLabelSelector } from "../store/label-selector.js";
+import { watchFromEtcd } from "./etcd-watch.js";
 
 /** What the resource handler needs from the server around it. */
 export interface ResourceContext {
   engine: Engine;
   writes: WriteGate;
   history: WatchHistory;
+  /** The etcd store backend: lists, gets and watches are served from etcd. Undefined for the file-backed server. */
+  etcd?: EtcdStore;
   limits: ServerLimits;
   /** Answers `code` with `body` as JSON (a string as text). */
   send: (res: http.ServerResponse, code: number, body: unknown) => void;
@@ -72,7 +77,8 @@ export async function handleResource(ctx: ResourceContext, req: http.IncomingMes
     const table = route.subresource === undefined && wantsTable(req.headers.accept);
     const now = (): number => nowSinceDefaultEpoch(engine.timeSeconds, engine.options.epoch);
     if (route.subresource === undefined && booleanParam(params, "watch")) {
-      return watchResources(ctx.streamTo(req, res), engine, ctx.history, route, {
+      const watch = ctx.etcd === undefined ? watchResources.bind(undefined, ctx.streamTo(req, res), engine, ctx.history) : watchFromEtcd.bind(undefined, ctx.streamTo(req, res), ctx.etcd);
+      return watch(route, {
         labelSelector,
         fields,
         resourceVersion: resourceVersionParam(params),
@@ -83,12 +89,13 @@ export async function handleResource(ctx: ResourceContext, req: http.IncomingMes
         ...(table && { asTable: (o: unknown) => toTable(route.kind, [o], now(), String(storeOf(engine).resourceVersion)) }),
       });
     }
-    const objects = route.name === undefined ? listResources(engine, route, labelSelector).filter((o) => matchesFields(fields, o)) : undefined;
+    const read = ctx.etcd === undefined ? memoryRead(engine, route, labelSelector) : await etcdRead(ctx.etcd, route, labelSelector);
+    const objects = read.objects?.filter((o) => matchesFields(fields, o));
     if (table) {
       // server-side printing: the columns `memplane get` prints (src/printing/)
-      send(res, 200, toTable(route.kind, objects ?? [getResource(engine, { ...route, name: route.name! })], now(), String(storeOf(engine).resourceVersion)));
-    } else if (objects !== undefined) send(res, 200, listResponse(route.kind, objects, storeOf(engine).resourceVersion));
-    else send(res, 200, getResource(engine, { ...route, name: route.name! }));
+      send(res, 200, toTable(route.kind, objects ?? [read.object!], now(), String(read.resourceVersion)));
+    } else if (objects !== undefined) send(res, 200, listResponse(route.kind, objects, read.resourceVersion));
+    else send(res, 200, read.object);
     return;
   }
   const writable = route.kind !== "Event";
@@ -101,14 +108,14 @@ export async function handleResource(ctx: ResourceContext, req: http.IncomingMes
     if (method !== "POST" || !writable) throw methodNotAllowed(method, path, writable ? ["GET", "POST"] : ["GET"]);
     const dryRun = dryRunParam(params);
     const object = objectFromBody(await readBody(req, limits.maxBodyBytes), route);
-    send(res, 201, writes.run(dryRun, (e) => createResource(storeOf(e), object, route)));
+    send(res, 201, await writes.run(dryRun, (e) => createResource(storeOf(e), object, route)));
     return;
   }
   const named = { ...route, name: route.name };
   if (method === "PUT" && writable) {
     const dryRun = dryRunParam(params);
     const object = objectFromBody(await readBody(req, limits.maxBodyBytes), route);
-    send(res, 200, writes.run(dryRun, (e) => replaceResource(storeOf(e), object)));
+    send(res, 200, await writes.run(dryRun, (e) => replaceResource(storeOf(e), object)));
     return;
   }
   if (method === "PATCH" && writable) {
@@ -121,16 +128,16 @@ export async function handleResource(ctx: ResourceContext, req: http.IncomingMes
       const force = booleanParam(params, "force");
       const text = await readBody(req, limits.maxBodyBytes);
       const existed = engine.store.get(route.kind, named.name, route.namespace) !== undefined;
-      send(res, existed ? 200 : 201, writes.run(dryRun, (e) => serverSideApply(storeOf(e), named, text, { name: fieldManager, force })));
+      send(res, existed ? 200 : 201, await writes.run(dryRun, (e) => serverSideApply(storeOf(e), named, text, { name: fieldManager, force })));
       return;
     }
     const text = await readBody(req, limits.maxBodyBytes);
-    send(res, 200, writes.run(dryRun, (e) => patchResource(storeOf(e), named, type, text, fieldManager)));
+    send(res, 200, await writes.run(dryRun, (e) => patchResource(storeOf(e), named, type, text, fieldManager)));
     return;
   }
   if (method === "DELETE") {
     const options = deleteOptions(await readBody(req, limits.maxBodyBytes));
-    const deleted = writes.run(dryRunParam(params) || options.dryRun, (e) => {
+    const deleted = await writes.run(dryRunParam(params) || options.dryRun, (e) => {
       const store = storeOf(e);
       if (options.uid !== undefined || options.resourceVersion !== undefined) {
         const current = storedObject(store, named) as { metadata: { uid?: string; resourceVersion?: string } };
@@ -148,4 +155,30 @@ export async function handleResource(ctx: ResourceContext, req: http.IncomingMes
     return;
   }
   throw methodNotAllowed(method, path, writable ? ["GET", "PUT", "PATCH", "DELETE"] : ["GET", "DELETE"]);
+}
+
+/** What a read found: the list (for a collection) or the object, and the resourceVersion of the answer. */
+interface ReadResult {
+  objects?: readonly ApiObject[];
+  object?: ApiObject;
+  resourceVersion: number;
+}
+
+/** A read from the engine's store (the file-backed server). */
+function memoryRead(engine: Engine, route: ResourceRoute, labelSelector: string | undefined): ReadResult {
+  const resourceVersion = storeOf(engine).resourceVersion;
+  if (route.name === undefined) return { objects: listResources(engine, route, labelSelector), resourceVersion };
+  return { object: getResource(engine, { ...route, name: route.name }), resourceVersion };
+}
+
+/** A read from etcd: the objects as committed, stamped with their mod revisions. */
+async function etcdRead(etcd: EtcdStore, route: ResourceRoute, labelSelector: string | undefined): Promise<ReadResult> {
+  if (route.name === undefined) {
+    const listed = await etcd.list(route.kind, route.namespace);
+    const selector = labelSelector === undefined || labelSelector.trim() === "" ? undefined : parseLabelSelector(labelSelector);
+    const objects = (listed.objects as unknown as ApiObject[]).filter((o) => selector === undefined || matchesLabelSelector(selector, o.metadata.labels));
+    return { objects: withBuiltins(route, objects, labelSelector), resourceVersion: listed.revision };
+  }
+  const found = (await etcd.get(route.kind, route.name, route.namespace)) as unknown as ApiObject | undefined;
+  return { object: found ?? builtinOrNotFound({ ...route, name: route.name }), resourceVersion: etcd.revision };
 }

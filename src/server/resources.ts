@@ -33,7 +33,15 @@ export function notFoundMessage(kind: Kind, name: string, namespace: string | un
 
 /** Objects of a collection: namespace and selector applied; built-in profiles merged; events by tick. */
 export function listResources(engine: Engine, route: ResourceRoute, labelSelector: string | undefined): readonly ApiObject[] {
-  const stored = engine.store.list(route.kind, { namespace: route.namespace, labelSelector }) as readonly ApiObject[];
+  return withBuiltins(route, engine.store.list(route.kind, { namespace: route.namespace, labelSelector }) as readonly ApiObject[], labelSelector);
+}
+
+/**
+ * A list as served from `stored` (the route's kind and namespace, label selector applied, in
+ * store order): Events by tick, GuestOSProfiles with the built-in ones the selector picks and
+ * no applied profile overrides.
+ */
+export function withBuiltins(route: ResourceRoute, stored: readonly ApiObject[], labelSelector: string | undefined): readonly ApiObject[] {
   if (route.kind === "Event") return [...stored].sort((a, b) => (a.tick ?? 0) - (b.tick ?? 0));
   if (route.kind !== "GuestOSProfile") return stored;
   const parsed = labelSelector === undefined || labelSelector.trim() === "" ? undefined : parseLabelSelector(labelSelector);
@@ -47,7 +55,12 @@ export function listResources(engine: Engine, route: ResourceRoute, labelSelecto
 /** One object (a GuestOSProfile falls back to the built-in of that name), or 404. */
 export function getResource(engine: Engine, route: ResourceRoute & { name: string }): ApiObject {
   const found = engine.store.get(route.kind, route.name, route.namespace) as ApiObject | undefined;
-  const object = found ?? (route.kind === "GuestOSProfile" ? (builtinProfile(route.name) as ApiObject | undefined) : undefined);
+  return found ?? builtinOrNotFound(route);
+}
+
+/** The built-in GuestOSProfile `route` names, or the 404 for an object that is not there. */
+export function builtinOrNotFound(route: ResourceRoute & { name: string }): ApiObject {
+  const object = route.kind === "GuestOSProfile" ? (builtinProfile(route.name) as ApiObject | undefined) : undefined;
   if (!object) throw notFound(notFoundMessage(route.kind, route.name, route.namespace));
   return object;
 }

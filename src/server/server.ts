@@ -38,6 +38,7 @@ import { followLogs, type StreamTarget } from "./watch.js";
 import { WatchHistory } from "./watch-history.js";
 import { handleResource, type ResourceContext } from "./resource-requests.js";
 import { WriteGate, storeOf } from "./writes.js";
+import type { EtcdStore } from "../etcd/index.js";
 
 /** Options of {@link startServer}. */
 export interface ServerOptions {
@@ -69,6 +70,12 @@ export interface ServerOptions {
   httpsPort?: number;
   /** Told about a tick that threw, a failed save (the server carries on), or a rolled-back write. */
   onError?: (message: string) => void;
+  /**
+   * The etcd store backend the engine was loaded from (`serve --store etcd://…`): writes are
+   * acknowledged once committed to etcd; lists, gets and watches are served from etcd. The
+   * caller closes it after the server.
+   */
+  etcd?: EtcdStore;
 }
 
 /** A server listening. */
@@ -144,8 +151,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         savedTick = engine.tick;
       }
     : undefined;
+  const etcd = options.etcd;
   const writes = new WriteGate(engine, {
     persist,
+    durable: etcd === undefined ? undefined : () => etcd.commit(),
     closing: () => closing,
     rolledBack: (reason) => {
       onError(`a write was rolled back because saving it failed: ${reason}`);
@@ -201,14 +210,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     res.end(body);
   };
 
-  const resourceContext: ResourceContext = { engine, writes, history, limits, send: (res, code, body) => send(res, code, body), streamTo };
+  const resourceContext: ResourceContext = { engine, writes, history, etcd, limits, send: (res, code, body) => send(res, code, body), streamTo };
 
   const handleApply = async (req: http.IncomingMessage, res: http.ServerResponse, params: URLSearchParams): Promise<void> => {
     if (req.method !== "POST") throw methodNotAllowed(req.method ?? "", "/apply", ["POST"]);
     const dryRun = dryRunParam(params);
     const objects = parseBodyManifests(await readBody(req, limits.maxBodyBytes));
     if (objects.length === 0) throw badRequest("the request body holds no objects");
-    const items = writes.run(dryRun, (e) => applyValidated(e, objects));
+    const items = await writes.run(dryRun, (e) => applyValidated(e, objects));
     send(res, 200, { apiVersion: "memplane.io/v1alpha1", kind: "ApplyResult", dryRun, items });
   };
 
@@ -237,6 +246,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         persist?.();
       } catch (err) {
         onError(`saving the state failed (retrying in ${options.saveIntervalMs ?? 10_000} ms): ${(err as Error).message}`);
+      }
+      if (etcd !== undefined) {
+        try {
+          await etcd.commit(); // what the ticks wrote is in etcd before the answer, so a read after the step sees it
+        } catch (err) {
+          throw new HttpError(503, "ServiceUnavailable", `stepped ${ticks} tick${ticks === 1 ? "" : "s"}, but committing their status to etcd failed (retried with the next status period): ${(err as Error).message}`);
+        }
       }
       send(res, 200, clock.status());
       return;

@@ -79,25 +79,13 @@ export interface WatchOptions {
  * resumes from there even when nothing it watches changed.
  */
 export function watchResources(target: StreamTarget, engine: Engine, history: WatchHistory, route: ResourceRoute, options: WatchOptions): void {
-  const parsed = options.labelSelector === undefined || options.labelSelector.trim() === "" ? undefined : parseLabelSelector(options.labelSelector);
-  const matches = (o: ApiObject): boolean =>
-    o.kind === route.kind &&
-    (route.namespace === undefined || o.metadata.namespace === route.namespace) &&
-    (route.name === undefined || o.metadata.name === route.name) &&
-    (parsed === undefined || matchesLabelSelector(parsed, o.metadata.labels)) &&
-    matchesFields(options.fields, o);
+  const matches = watchMatcher(route, options);
   const resume = options.resourceVersion !== undefined && options.resourceVersion > 0 && !options.sendInitialEvents;
   const replay = resume ? history.since(options.resourceVersion!) : []; // 410 before the 200 goes out
   const stream = target.hub.open(target.res, target.client, "watch", { ...target.headers, "Content-Type": "application/json" });
   const store = engine.store as EngineStore & { readonly resourceVersion: number };
-  const bookmark = (initialEventsEnd = false): void => {
-    const metadata: Record<string, unknown> = { resourceVersion: String(store.resourceVersion) };
-    if (initialEventsEnd) metadata.annotations = { "k8s.io/initial-events-end": "true" };
-    stream.send(JSON.stringify({ type: "BOOKMARK", object: { kind: route.kind, apiVersion: KIND_INFO[route.kind].apiVersion, metadata } }));
-  };
-  const table = options.asTable;
-  const line = (event: { type: string; object: unknown }): string =>
-    table === undefined ? watchLine(event) : JSON.stringify({ type: event.type, object: table(event.object as ApiObject) });
+  const bookmark = (initialEventsEnd = false): void => stream.send(bookmarkLine(route, store.resourceVersion, initialEventsEnd));
+  const line = eventLiner(options);
   if (resume) {
     for (const kept of replay) if (matches(kept.event.object as ApiObject)) stream.send(line(kept.event));
   } else {
@@ -112,6 +100,36 @@ export function watchResources(target: StreamTarget, engine: Engine, history: Wa
     },
     complete: () => stream.end(),
   });
+  startWatchTimers(stream, options, bookmark);
+  stream.onEnd(() => subscription.unsubscribe());
+}
+
+/** Whether an object belongs to a watch of `route` with the options' selectors. */
+export function watchMatcher(route: ResourceRoute, options: Pick<WatchOptions, "labelSelector" | "fields">): (o: ApiObject) => boolean {
+  const parsed = options.labelSelector === undefined || options.labelSelector.trim() === "" ? undefined : parseLabelSelector(options.labelSelector);
+  return (o) =>
+    o.kind === route.kind &&
+    (route.namespace === undefined || o.metadata.namespace === route.namespace) &&
+    (route.name === undefined || o.metadata.name === route.name) &&
+    (parsed === undefined || matchesLabelSelector(parsed, o.metadata.labels)) &&
+    matchesFields(options.fields, o);
+}
+
+/** A BOOKMARK event's line at `resourceVersion` (marking the end of the initial events when asked). */
+export function bookmarkLine(route: ResourceRoute, resourceVersion: number, initialEventsEnd = false): string {
+  const metadata: Record<string, unknown> = { resourceVersion: String(resourceVersion) };
+  if (initialEventsEnd) metadata.annotations = { "k8s.io/initial-events-end": "true" };
+  return JSON.stringify({ type: "BOOKMARK", object: { kind: route.kind, apiVersion: KIND_INFO[route.kind].apiVersion, metadata } });
+}
+
+/** How a watch writes an event: as is, or as a one-row Table. */
+export function eventLiner(options: Pick<WatchOptions, "asTable">): (event: { type: string; object: unknown }) => string {
+  const table = options.asTable;
+  return (event) => (table === undefined ? watchLine(event) : JSON.stringify({ type: event.type, object: table(event.object as ApiObject) }));
+}
+
+/** Bookmarks every interval (when asked) and the timeout that ends the watch cleanly; cleared when the stream ends. */
+export function startWatchTimers(stream: { end(): void; onEnd(listener: () => void): void }, options: WatchOptions, bookmark: () => void): void {
   const timers: NodeJS.Timeout[] = [];
   if (options.bookmarks) timers.push(setInterval(() => bookmark(), options.bookmarkIntervalMs));
   if (options.timeoutMs !== undefined) {
@@ -124,7 +142,6 @@ export function watchResources(target: StreamTarget, engine: Engine, history: Wa
   }
   for (const t of timers) t.unref();
   stream.onEnd(() => {
-    subscription.unsubscribe();
     for (const t of timers) clearTimeout(t);
   });
 }

@@ -249,6 +249,21 @@ export class MemoryStore implements ResourceStore {
     return true;
   }
 
+  /**
+   * Gives the object at resourceVersion `from` the version `to`, with no watch event: for a
+   * backend that hands out versions itself (etcd's mod revisions) and stamps what it committed.
+   * False when the object has moved on or is gone. The counter never falls below `to` again.
+   */
+  restamp(kind: Kind, name: string, namespace: string | undefined, from: string, to: number): boolean {
+    if (to > this.#resourceVersion) this.#resourceVersion = to;
+    const table = this.#tables.get(kind);
+    const cell = table === undefined ? undefined : this.#cell(table, kind, name, namespace);
+    if (cell === undefined || cell.object.metadata.resourceVersion !== from) return false;
+    cell.object = freezeShallow({ ...cell.object, metadata: freezeShallow({ ...cell.object.metadata, resourceVersion: String(to) }) }) as Frozen;
+    table!.listCache = undefined;
+    return true;
+  }
+
   apply(objects: readonly ManifestObject[], options: ApplyOptions = {}): ApplyOutcome[] {
     for (const object of objects) this.#checkKind(object); // all-or-nothing for malformed input
     this.#adopting = options.adopt === true;

@@ -11,9 +11,10 @@ import * as path from "node:path";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { formatSimTime } from "../../api/duration.js";
 import type { CliContext } from "../context.js";
-import { CliError } from "../errors.js";
+import { CliError, UsageError } from "../errors.js";
 import { addStateOption } from "../options.js";
-import { WriteSession, openStateDirectory } from "../session.js";
+import { openStateDirectory } from "../session.js";
+import { openEtcdBacking, openStateBacking, type ServeBacking } from "./serve-backing.js";
 
 /** Where `serve` listens by default: loopback, a free port. */
 export const DEFAULT_LISTEN = "127.0.0.1:0";
@@ -30,6 +31,13 @@ interface ServeOptions {
   maxWatchesPerClient?: number;
   maxConnections?: number;
   httpsPort: number;
+  store?: string;
+  etcdPrefix?: string;
+  etcdCa?: string;
+  etcdCert?: string;
+  etcdKey?: string;
+  etcdUser?: string;
+  etcdPasswordFile?: string;
 }
 
 /** `HOST:PORT`, `[IPv6]:PORT`, `:PORT` or `PORT` (host 127.0.0.1); port 0 picks a free one. */
@@ -106,11 +114,18 @@ export function registerServe(program: Command, ctx: CliContext): void {
     )
     .addOption(new Option("--max-watches <n>", "open watches and log follows, all clients together (default 256)").argParser(parseLimit))
     .addOption(new Option("--max-watches-per-client <n>", "open watches and log follows per client address (default 64)").argParser(parseLimit))
-    .addOption(new Option("--max-connections <n>", "open connections; more are closed at once (default 1024)").argParser(parseLimit));
+    .addOption(new Option("--max-connections <n>", "open connections; more are closed at once (default 1024)").argParser(parseLimit))
+    .option("--store <url>", "keep the cluster in etcd instead of <state>/state.json: etcd://HOST:PORT[,HOST:PORT…], etcds://… for TLS (docs/scale-out.md); <state> then holds only the token")
+    .option("--etcd-prefix <prefix>", "with --store: the etcd key prefix everything is kept under (default /memplane)")
+    .option("--etcd-ca <file>", "with etcds://: the CA certificate that signed etcd's (default: the system's CAs)")
+    .option("--etcd-cert <file>", "with etcds://: the client certificate (with --etcd-key)")
+    .option("--etcd-key <file>", "with etcds://: the client certificate's private key")
+    .option("--etcd-user <name>", "etcd user; the password comes from MEMPLANE_ETCD_PASSWORD or --etcd-password-file, never the command line")
+    .option("--etcd-password-file <file>", "with --etcd-user: read the password from the first line of FILE");
   addStateOption(cmd, ctx.env)
     .addHelpText(
       "after",
-      "\nExamples:\n  memplane serve --state ./.memplane\n  memplane serve --listen 127.0.0.1:8080 --speed 10\n  MEMPLANE_SERVER=http://127.0.0.1:8080 MEMPLANE_TOKEN=$(cat .memplane/token) memplane apply -f web.yaml\n  memplane get vms --server http://127.0.0.1:8080   # in the same directory: reads the token from ./.memplane/token\n",
+      "\nExamples:\n  memplane serve --state ./.memplane\n  memplane serve --listen 127.0.0.1:8080 --speed 10\n  memplane serve --store etcd://127.0.0.1:2379 --etcd-prefix /memplane --state ./.memplane\n  MEMPLANE_SERVER=http://127.0.0.1:8080 MEMPLANE_TOKEN=$(cat .memplane/token) memplane apply -f web.yaml\n  memplane get vms --server http://127.0.0.1:8080   # in the same directory: reads the token from ./.memplane/token\n",
     )
     .action(async (rawOpts: Omit<ServeOptions, "listen"> & { listen: string | { host: string; port: number } }) => {
       const opts = rawOpts;
@@ -122,8 +137,14 @@ export function registerServe(program: Command, ctx: CliContext): void {
       }
       const badHost = server.invalidAllowedHost(opts.allowedHosts);
       if (badHost !== undefined) throw new CliError(`--allowed-hosts: ${badHost}`);
+      const etcdFlags = (["etcdPrefix", "etcdCa", "etcdCert", "etcdKey", "etcdUser", "etcdPasswordFile"] as const).filter((f) => opts[f] !== undefined);
+      if (opts.store === undefined && etcdFlags.length > 0) {
+        throw new UsageError(`${etcdFlags.map((f) => "--" + f.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())).join(", ")} need${etcdFlags.length === 1 ? "s" : ""} --store etcd://HOST:PORT`);
+      }
       const state = openStateDirectory(opts.state, ctx.env);
-      const session = await WriteSession.open(state, ctx.commandLine, {}, term, ctx.env);
+      const backing: ServeBacking =
+        opts.store === undefined ? await openStateBacking(state, ctx, term) : await openEtcdBacking(state, { ...opts, store: opts.store }, term, ctx.env);
+      const engine = backing.engine;
       let running: Awaited<ReturnType<typeof server.startServer>> | undefined;
       try {
         let token: string;
@@ -146,10 +167,9 @@ export function registerServe(program: Command, ctx: CliContext): void {
           }
           tokenWhere = path.join(state.displayName, server.TOKEN_FILE);
         }
-        const history = state.readLog();
         try {
           running = await server.startServer({
-            engine: session.engine,
+            engine,
             token,
             host: listen.host,
             port: listen.port,
@@ -158,8 +178,9 @@ export function registerServe(program: Command, ctx: CliContext): void {
             allowedHosts: opts.allowedHosts,
             limits: { maxWatches: opts.maxWatches, maxWatchesPerClient: opts.maxWatchesPerClient, maxConnections: opts.maxConnections },
             speed: opts.speed,
-            persist: () => session.save(),
-            logHistory: history.entries,
+            persist: backing.persist,
+            etcd: backing.etcd,
+            logHistory: backing.logHistory,
             onError: (message) => term.warn(message),
           });
         } catch (err) {
@@ -177,25 +198,26 @@ export function registerServe(program: Command, ctx: CliContext): void {
         }
         term.out(`memplane serving on ${running.url}\n`);
         term.err(
-          `state ${state.displayName} at tick ${session.engine.tick} (${formatSimTime(session.engine.timeSeconds)}); speed ${opts.speed}x; bearer token (for every request but /healthz) in ${tokenWhere}; ${running.httpsUrl === undefined ? "" : `kubectl: memplane kubeconfig --state ${state.displayName} (${running.httpsUrl}); `}Ctrl-C to stop\n`,
+          `${backing.where} at tick ${engine.tick} (${formatSimTime(engine.timeSeconds)}); speed ${opts.speed}x; bearer token (for every request but /healthz) in ${tokenWhere}; ${running.httpsUrl === undefined ? "" : `kubectl: memplane kubeconfig --state ${state.displayName} (${running.httpsUrl}); `}Ctrl-C to stop\n`,
         );
         const signal = await untilSignal();
         const stopping = running;
         running = undefined;
         try {
           await stopping.close(); // stops ticking and saves
+          await backing.close(); // etcd: commits and checkpoints
         } catch (err) {
           throw new CliError(
-            `${signal}: stopped at tick ${session.engine.tick}, but saving the state to ${state.displayName} failed: ${(err as Error).message} (the state there is the last successful save)`,
+            `${signal}: stopped at tick ${engine.tick}, but saving to ${backing.where} failed: ${(err as Error).message} (what is there is the last successful save)`,
           );
         }
-        term.err(`${signal}: stopped at tick ${session.engine.tick} (${formatSimTime(session.engine.timeSeconds)}); state saved to ${state.displayName}\n`);
+        term.err(`${signal}: stopped at tick ${engine.tick} (${formatSimTime(engine.timeSeconds)}); ${backing.saved}\n`);
       } finally {
         try {
           if (running) await running.close();
         } finally {
           server.removeEndpoint(state.dir);
-          session.close();
+          await backing.close().catch(() => undefined);
         }
       }
     });

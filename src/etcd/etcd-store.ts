@@ -1,0 +1,175 @@
+/**
+ * The etcd store backend of `memplane serve --store etcd://…` (docs/scale-out.md). The engine
+ * ticks on its in-memory store as always; this backend loads it from etcd at start, writes its
+ * changes through ({@link EtcdWriteThrough}) — at once for an API write, which is acknowledged
+ * only after its transaction commits, and every `statusPeriodMs` for what the ticks wrote
+ * (status and events) — checkpoints the engine every `checkpointPeriodMs`, and serves lists and
+ * watches from etcd itself, so `resourceVersion` is etcd's mod revision and a watch resumes from
+ * any revision etcd has not compacted. Every etcd call goes through the connection's guard: while
+ * etcd is down, calls fail at once with EtcdUnavailableError (HTTP 503) and the guard reconnects
+ * with back-off; what was not committed stays pending and goes with the next commit.
+ */
+import type { IKeyValue } from "etcd3";
+import type { Kind, StoredObject } from "../api/types.js";
+import type { Engine } from "../engine/engine.js";
+import { storeOf } from "../engine/apply-validated.js";
+import { checkpointOf, loadFromEtcd, restoreFromEtcd } from "./checkpoint.js";
+import { DEFAULT_ETCD_PREFIX, etcdTarget, type EtcdConnection } from "./connection.js";
+import { connectionProblem } from "./errors.js";
+import { KeyLayout, decodeObject } from "./keys.js";
+import { EtcdWriteThrough, type FlushResult } from "./write-through.js";
+
+/** Default real milliseconds between publications of tick-written status to etcd. */
+export const DEFAULT_STATUS_PERIOD_MS = 1_000;
+/** Default real milliseconds between engine checkpoints (when ticks ran). */
+export const DEFAULT_CHECKPOINT_PERIOD_MS = 10_000;
+
+/** Options of {@link EtcdStore.open}. */
+export interface EtcdStoreOptions {
+  /** Key prefix (default `/memplane`). */
+  prefix?: string;
+  /** Operations per transaction (default 128, etcd's `--max-txn-ops`). */
+  maxOpsPerTxn?: number;
+  /** Real ms between status publications (default 1 000). */
+  statusPeriodMs?: number;
+  /** Real ms between checkpoints (default 10 000). */
+  checkpointPeriodMs?: number;
+  /** Told about a periodic publication or checkpoint that failed (retried at the next period). */
+  onError?: (message: string) => void;
+}
+
+/** A watch asked to resume from a revision etcd has compacted away. */
+export class CompactedRevisionError extends Error {
+  constructor(readonly resourceVersion: number) {
+    super(`too old resource version: ${resourceVersion} (etcd has compacted its history past it)`);
+    this.name = "CompactedRevisionError";
+  }
+}
+
+/** One change a watch sees. */
+export interface EtcdWatchEvent {
+  type: "ADDED" | "MODIFIED" | "DELETED";
+  object: StoredObject;
+}
+
+/** An engine kept in etcd. */
+export class EtcdStore {
+  readonly #timers: NodeJS.Timeout[] = [];
+  #checkpointedTick: number;
+  #closed?: Promise<void>;
+
+  private constructor(
+    private readonly etcd: EtcdConnection,
+    private readonly engine: Engine,
+    readonly keys: KeyLayout,
+    private readonly writes: EtcdWriteThrough,
+    options: EtcdStoreOptions,
+  ) {
+    this.#checkpointedTick = engine.tick;
+    const onError = options.onError ?? (() => undefined);
+    const every = (ms: number, job: () => Promise<unknown>, what: string): void => {
+      let running = false;
+      const timer = setInterval(() => {
+        if (running) return;
+        running = true;
+        job()
+          .catch((err: unknown) => onError(`${what} failed (retrying in ${ms} ms): ${(err as Error).message}`))
+          .finally(() => (running = false));
+      }, ms);
+      timer.unref();
+      this.#timers.push(timer);
+    };
+    every(options.statusPeriodMs ?? DEFAULT_STATUS_PERIOD_MS, () => (this.writes.pending > 0 ? this.writes.flush() : Promise.resolve()), "publishing status to etcd");
+    every(options.checkpointPeriodMs ?? DEFAULT_CHECKPOINT_PERIOD_MS, () => (this.engine.tick !== this.#checkpointedTick ? this.checkpoint() : Promise.resolve()), "checkpointing to etcd");
+  }
+
+  /**
+   * Loads `engine` from etcd (the checkpoint and every object under the prefix; a first start
+   * leaves it as it is) and starts writing it through. The client is the caller's.
+   */
+  static async open(etcd: EtcdConnection, engine: Engine, options: EtcdStoreOptions = {}): Promise<EtcdStore> {
+    const keys = new KeyLayout(options.prefix ?? etcd.options.prefix ?? DEFAULT_ETCD_PREFIX);
+    const loaded = await etcd.guard.call("load the cluster", () => loadFromEtcd(etcd.client, keys));
+    if (loaded.checkpoint !== undefined || loaded.objects.length > 0) restoreFromEtcd(engine, loaded);
+    const writes = new EtcdWriteThrough(etcd, storeOf(engine), keys, { revision: loaded.revision, modRevisions: loaded.modRevisions, maxOpsPerTxn: options.maxOpsPerTxn });
+    return new EtcdStore(etcd, engine, keys, writes, options);
+  }
+
+  /** The revision of the last commit this server made or read. */
+  get revision(): number {
+    return this.writes.revision;
+  }
+
+  /** Writes every pending change now; resolves once committed (an API write awaits this before answering). */
+  commit(): Promise<FlushResult> {
+    return this.writes.flush();
+  }
+
+  /** Commits pending changes, then writes the engine checkpoint. */
+  async checkpoint(): Promise<void> {
+    const tick = this.engine.tick;
+    const text = checkpointOf(this.engine);
+    await this.writes.flush();
+    await this.etcd.guard.call("write the checkpoint", () => this.etcd.client.put(this.keys.checkpoint).value(text).exec());
+    this.#checkpointedTick = tick;
+  }
+
+  /** The objects of a kind (in one namespace) as etcd holds them, in list order, and the revision read at. */
+  async list(kind: Kind, namespace?: string): Promise<{ objects: StoredObject[]; revision: number }> {
+    const range = await this.etcd.guard.call("list objects", () => this.etcd.client.getAll().prefix(this.keys.kindPrefix(kind, namespace)).exec());
+    return { objects: range.kvs.map((kv) => decodeObject(kv.value, kv.mod_revision)), revision: Number(range.header.revision) };
+  }
+
+  /** One object as etcd holds it. */
+  async get(kind: Kind, name: string, namespace?: string): Promise<StoredObject | undefined> {
+    const range = await this.etcd.guard.call("read an object", () => this.etcd.client.get(this.keys.objectKey(kind, name, namespace)).exec());
+    const kv = range.kvs[0];
+    return kv === undefined ? undefined : decodeObject(kv.value, kv.mod_revision);
+  }
+
+  /**
+   * Watches a kind (in one namespace) for changes after `afterRevision`. Throws
+   * {@link CompactedRevisionError} before watching when etcd no longer has that revision.
+   * `onEnd` is told when etcd cancels the watch (compaction overtook it, the client closed).
+   * The answer cancels the watch and tells the revision up to which it has delivered everything.
+   */
+  async watch(
+    kind: Kind,
+    namespace: string | undefined,
+    afterRevision: number,
+    onEvent: (event: EtcdWatchEvent) => void,
+    onEnd: (err?: Error) => void,
+  ): Promise<{ cancel: () => void; revision: () => number }> {
+    const prefix = this.keys.kindPrefix(kind, namespace);
+    try {
+      await this.etcd.guard.call("start a watch", () => this.etcd.client.getAll().prefix(prefix).revision(afterRevision).limit(1).keys());
+    } catch (err) {
+      if (/compacted/.test((err as Error).message)) throw new CompactedRevisionError(afterRevision);
+      if (!/future revision/.test((err as Error).message)) throw err;
+    }
+    const watcher = await this.etcd.guard.call("start a watch", () => this.etcd.client.watch().prefix(prefix).startRevision(String(afterRevision + 1)).withPreviousKV().create());
+    watcher.on("put", (kv: IKeyValue) => onEvent({ type: kv.version === "1" ? "ADDED" : "MODIFIED", object: decodeObject(kv.value, kv.mod_revision) }));
+    watcher.on("delete", (kv: IKeyValue, previous?: IKeyValue) => {
+      if (previous !== undefined) onEvent({ type: "DELETED", object: decodeObject(previous.value, kv.mod_revision) });
+    });
+    watcher.on("error", (err: Error) => onEnd(err));
+    // etcd going away ends the watch: the client re-lists and resumes from its last resourceVersion, as from a restarted apiserver
+    watcher.on("disconnected", (err: Error) => {
+      const problem = connectionProblem(err, etcdTarget(this.etcd.options), "while watching");
+      if (problem !== undefined) this.etcd.guard.markDown(problem);
+      void watcher.cancel().catch(() => undefined);
+      onEnd(err);
+    });
+    watcher.on("end", () => onEnd());
+    return { cancel: () => void watcher.cancel().catch(() => undefined), revision: () => Math.max(afterRevision, watcher.lastRevision() ?? 0) };
+  }
+
+  /** Stops the timers, commits what is pending and writes a last checkpoint. Safe to call twice. */
+  close(): Promise<void> {
+    return (this.#closed ??= (async () => {
+      for (const t of this.#timers) clearInterval(t);
+      await this.checkpoint();
+      this.writes.close();
+    })());
+  }
+}
