@@ -4,14 +4,14 @@
  * `--etcd-user` and `--etcd-password-file` (the password is never a flag: it comes from that file
  * or `MEMPLANE_ETCD_PASSWORD`). Parsing them loads no gRPC code.
  */
-import { Option, type Command } from "commander";
+import type { Command } from "commander";
 import { DEFAULT_ETCD_PREFIX, EtcdOptionsError, PASSWORD_VARIABLE, etcdConnectionOptions, type EtcdConnectionOptions, type EtcdFlags } from "../etcd/options.js";
 import { UsageError } from "./errors.js";
 
 /** Adds the `--etcd-*` flags to `cmd` (see the module comment). */
 export function addEtcdOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option("--etcd-prefix <key>", "etcd key prefix every memplane key lives under").default(DEFAULT_ETCD_PREFIX))
+    .option("--etcd-prefix <key>", `etcd key prefix every memplane key lives under (default ${DEFAULT_ETCD_PREFIX})`)
     .option("--etcd-ca <file>", "PEM CA certificate that signed etcd's server certificate (etcds:// only; default: the system's CAs)")
     .option("--etcd-cert <file>", "PEM client certificate to present to etcd (etcds:// only; with --etcd-key)")
     .option("--etcd-key <file>", "PEM private key of --etcd-cert")
