@@ -85,15 +85,21 @@ export class EtcdStore {
   }
 
   /**
-   * Loads `engine` from etcd (the checkpoint and every object under the prefix; a first start
-   * leaves it as it is) and starts writing it through. The client is the caller's.
+   * Loads `engine` from etcd (the checkpoint and every object under the prefix) and starts
+   * writing it through. On an empty prefix the engine stays as given and is written to etcd
+   * first. The connection is the caller's to close.
    */
   static async open(etcd: EtcdConnection, engine: Engine, options: EtcdStoreOptions = {}): Promise<EtcdStore> {
     const keys = new KeyLayout(options.prefix ?? etcd.options.prefix ?? DEFAULT_ETCD_PREFIX);
     const loaded = await etcd.guard.call("load the cluster", () => loadFromEtcd(etcd.client, keys));
     if (loaded.checkpoint !== undefined || loaded.objects.length > 0) restoreFromEtcd(engine, loaded);
     const writes = new EtcdWriteThrough(etcd, storeOf(engine), keys, { revision: loaded.revision, modRevisions: loaded.modRevisions, maxOpsPerTxn: options.maxOpsPerTxn });
-    return new EtcdStore(etcd, engine, keys, writes, options);
+    const store = new EtcdStore(etcd, engine, keys, writes, options);
+    if (loaded.checkpoint === undefined && loaded.objects.length === 0) {
+      writes.markAll(); // an empty prefix starts with the engine as given (an embedder's, already applied)
+      await store.checkpoint();
+    }
+    return store;
   }
 
   /** The revision of the last commit this server made or read. */
@@ -162,7 +168,8 @@ export class EtcdStore {
       onEnd(err);
     });
     watcher.on("end", () => onEnd());
-    return { cancel: () => void watcher.cancel().catch(() => undefined), revision: () => Math.max(afterRevision, watcher.lastRevision() ?? 0) };
+    // etcd3 keeps the revision to resume from (the last seen header's + 1) as lastRevision()
+    return { cancel: () => void watcher.cancel().catch(() => undefined), revision: () => Math.max(afterRevision, (watcher.lastRevision() ?? 1) - 1) };
   }
 
   /** Stops the timers, commits what is pending and writes a last checkpoint. Safe to call twice. */

@@ -13,7 +13,7 @@
 import type { EtcdConnection } from "./connection.js";
 import type { Subscription } from "rxjs";
 import type { Kind } from "../api/types.js";
-import type { MemoryStore } from "../store/memory-store.js";
+import { STORE_KINDS, type MemoryStore } from "../store/memory-store.js";
 import { encodeObject, type KeyLayout, type ObjectIdent } from "./keys.js";
 
 /** etcd's default `--max-txn-ops`: operations per list (compares, then-ops) of one transaction. */
@@ -81,6 +81,13 @@ export class EtcdWriteThrough {
     const run = this.#queue.then(() => this.#flushOnce());
     this.#queue = run.catch(() => undefined);
     return run;
+  }
+
+  /** Marks every object of the store dirty (a first start on an empty prefix writes the engine's objects). */
+  markAll(): void {
+    for (const kind of STORE_KINDS) {
+      for (const o of this.store.list(kind)) this.#dirty.set(this.keys.keyOf(o), { kind, name: o.metadata.name, namespace: o.metadata.namespace });
+    }
   }
 
   /** Stops marking keys dirty (a flush already queued still runs). */

@@ -3,12 +3,14 @@
  * (`?watch=1&resourceVersion=N`), `410 Gone` when that version is too old, bookmarks with
  * `allowWatchBookmarks=true`, `timeoutSeconds`, `sendInitialEvents`, field selectors (what
  * `kubectl get vm app -w` and `kubectl delete --wait` send), and events that name their object
- * by uid, found with the field selector `kubectl describe` sends.
+ * by uid, found with the field selector `kubectl describe` sends. Every test runs against both
+ * store backends: the file-backed engine and etcd (store-backends.ts).
  */
 import { type Engine } from "../../src/engine/engine.js";
 import { createEngine } from "../../src/composition/create-engine.js";
-import { startServer, type RunningServer } from "../../src/server/index.js";
+import type { RunningServer } from "../../src/server/index.js";
 import { AUTH, G, TEST_TOKEN, openStream, until, type OpenStream } from "./server-harness.js";
+import { describeEachBackend } from "./store-backends.js";
 
 let engine: Engine;
 let server: RunningServer;
@@ -36,19 +38,17 @@ metadata: {name: db, labels: {app: db}}
 spec: {hostName: esx-01, memory: 2Gi}
 `;
 
+describeEachBackend("kube watch", (backend) => {
 beforeEach(async () => {
   engine = createEngine({ seed: 5 });
   engine.apply(CLUSTER);
   engine.step(2);
 });
 
-afterEach(async () => {
-  await server.close();
-});
-
 const start = async (limits: Record<string, number> = {}): Promise<void> => {
-  server = await startServer({ engine, token: TEST_TOKEN, speed: 0, limits });
+  server = await backend().start(engine, { token: TEST_TOKEN, speed: 0, limits });
 };
+const settle = (): Promise<void> => backend().settle();
 
 async function get(path: string): Promise<{ code: number; json: any }> {
   const res = await fetch(server.url + path, { headers: AUTH, signal: AbortSignal.timeout(20_000) });
@@ -68,8 +68,10 @@ test("a watch from a list's resourceVersion sends only what changed after it, DE
   const list = (await get(VMS)).json;
   const rv = list.metadata.resourceVersion;
   engine.apply("apiVersion: memplane.io/v1alpha1\nkind: VirtualMachine\nmetadata: {name: cache}\nspec: {hostName: esx-01, memory: 1Gi}\n");
+  await settle();
   engine.delete("VirtualMachine", "db", "default");
-  // the changes above happened before the watch: it replays them from the server's history
+  await settle();
+  // the changes above happened before the watch: it replays them from the server's history (or etcd's)
   const s = await openStream(server.port, `${VMS}?watch=1&resourceVersion=${rv}`);
   expect(s.code).toBe(200);
   await until(() => events(s).some((e) => e.type === "DELETED"), 5000, "the replayed DELETED");
@@ -87,7 +89,11 @@ test("a watch from a list's resourceVersion sends only what changed after it, DE
 test("a resourceVersion older than the history kept is 410 Gone (Expired), so the client re-lists", async () => {
   await start({ watchHistoryEvents: 4 });
   const rv = (await get(VMS)).json.metadata.resourceVersion;
-  for (const memory of ["3Gi", "4Gi", "5Gi", "6Gi", "7Gi"]) resize("app", memory); // more than 4 changes
+  for (const memory of ["3Gi", "4Gi", "5Gi", "6Gi", "7Gi"]) {
+    resize("app", memory); // more than 4 changes
+    await settle();
+  }
+  await backend().expireHistory(); // etcd: compacted up to now
   const s = await openStream(server.port, `${VMS}?watch=true&resourceVersion=${rv}`);
   expect(s.code).toBe(410);
   await s.finished;
@@ -110,14 +116,16 @@ test("allowWatchBookmarks sends BOOKMARKs carrying the current resourceVersion; 
   expect(s.code).toBe(200);
   await until(() => events(s).some((e) => e.type === "BOOKMARK"), 5000, "a bookmark");
   resize("app", "3Gi");
+  await settle();
   engine.step(1); // changes the host and events too: bookmarks move past them
+  await settle();
   const result = await s.finished;
   expect(result).toBe("end");
   const seen = events(s);
   const bookmarks = seen.filter((e) => e.type === "BOOKMARK");
   expect(bookmarks[0]!.object).toEqual({ kind: "VirtualMachine", apiVersion: "memplane.io/v1alpha1", metadata: { resourceVersion: expect.any(String) } });
   const last = bookmarks[bookmarks.length - 1]!;
-  expect(last.object.metadata.resourceVersion).toBe(String((engine as any).resources.resourceVersion));
+  expect(last.object.metadata.resourceVersion).toBe(String(backend().resourceVersion(engine)));
   expect(seen.filter((e) => e.type === "MODIFIED").length).toBeGreaterThan(0);
 });
 
@@ -143,6 +151,7 @@ test("fieldSelector=metadata.name picks one object in lists and watches (kubectl
   const s = await openStream(server.port, `${VMS}?fieldSelector=metadata.name%3Dapp&resourceVersion=${list.metadata.resourceVersion}&watch=true`);
   engine.delete("VirtualMachine", "db", "default");
   engine.delete("VirtualMachine", "app", "default");
+  await settle();
   await until(() => events(s).length > 0, 5000, "the DELETED of app");
   expect(events(s).map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(["DELETED app"]);
   s.close();
@@ -163,9 +172,11 @@ test("events carry involvedObject kind, namespace, name, uid and apiVersion, and
   engine.step(1);
   engine.apply("apiVersion: memplane.io/v1alpha1\nkind: VirtualMachine\nmetadata: {name: app}\nspec: {hostName: esx-01, memory: 1Gi}\n");
   engine.step(2);
+  await settle();
   const again = (await get(`/api/v1/namespaces/default/events?fieldSelector=${encodeURIComponent(selector)}`)).json;
   expect(again.items.map((e: any) => e.metadata.name)).toEqual(found.items.map((e: any) => e.metadata.name));
   const all = (await get(`/api/v1/events?fieldSelector=involvedObject.name%3Dapp`)).json.items;
   expect(new Set(all.map((e: any) => e.involvedObject.uid)).size).toBe(2);
   expect((await get(`/api/v1/events?fieldSelector=type%3DWarning,source%3Dnothing`)).json.items).toEqual([]);
+});
 });
