@@ -13,9 +13,10 @@ import {
   isRecoverableError,
 } from "etcd3";
 import { StoreError } from "../store/errors.js";
+import { describeTarget, redact, type EtcdTarget } from "./options.js";
 
 /** Why etcd cannot serve memplane right now. */
-export type EtcdProblem = "unreachable" | "timeout" | "tls" | "auth" | "permission" | "closed";
+export type EtcdProblem = "unreachable" | "timeout" | "tls" | "auth" | "permission" | "quota" | "closed";
 
 /**
  * etcd cannot serve the request: it is down or unreachable, the TLS handshake or the login
@@ -34,32 +35,6 @@ export class EtcdUnavailableError extends StoreError {
     super(message);
     this.name = "EtcdUnavailableError";
   }
-}
-
-/** `text` with every secret replaced by `***` (secrets shorter than 1 character are ignored). */
-export function redact(text: string, secrets: readonly (string | undefined)[]): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret === undefined || secret === "") continue;
-    out = out.split(secret).join("***");
-  }
-  return out;
-}
-
-/** Where and as whom memplane talks to etcd — what error messages name (never a password). */
-export interface EtcdTarget {
-  /** `host:port` of each endpoint. */
-  endpoints: readonly string[];
-  tls: boolean;
-  user?: string;
-  prefix: string;
-  /** Secrets to scrub from every message (the password). */
-  secrets: readonly (string | undefined)[];
-}
-
-/** `etcd://a:2379,b:2379` (or `etcds://…`) as the user wrote it, without credentials. */
-export function describeTarget(target: EtcdTarget): string {
-  return `${target.tls ? "etcds" : "etcd"}://${target.endpoints.join(",")}`;
 }
 
 const TLS_WORDS = /certificate|ssl|tls|handshake|self[- ]signed|unable to (get|verify)|wrong version number|alert|x509|EPROTO/i;
@@ -113,6 +88,13 @@ export function connectionProblem(err: unknown, target: EtcdTarget, when: string
       "permission",
       `etcd at ${where} denied user "${target.user ?? "(none)"}" access to keys under ${target.prefix} ${when}; grant its role read and write on the prefix ` +
         `(etcdctl role grant-permission ROLE --prefix=true readwrite ${target.prefix})`,
+    );
+  }
+  if (/database space exceeded/i.test(detail)) {
+    return make(
+      "quota",
+      `etcd at ${where} is out of space ${when}: its database reached --quota-backend-bytes and it refuses writes until an operator compacts and defragments it ` +
+        `and disarms the NOSPACE alarm (etcdctl compact, etcdctl defrag, etcdctl alarm disarm; see docs/scale-out.md, "Compaction and quota")`,
     );
   }
   if (err instanceof ClientClosedError) return make("closed", `the etcd client for ${where} is closed ${when}`);

@@ -6,7 +6,8 @@
  * {@link EtcdUnavailableError} (HTTP 503) naming the endpoints and the cause; the first
  * successful probe marks etcd up again and calls go through.
  */
-import { EtcdUnavailableError, connectionProblem, describeTarget, isTransient, redact, type EtcdTarget } from "./errors.js";
+import { EtcdUnavailableError, connectionProblem, isTransient } from "./errors.js";
+import { describeTarget, redact, type EtcdTarget } from "./options.js";
 
 /** Exponential back-off: the first delay, the factor, and the cap, in milliseconds. */
 export interface Backoff {

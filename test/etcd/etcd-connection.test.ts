@@ -5,7 +5,8 @@
  * the problem and no password; and a connection that lives through an etcd restart — calls fail
  * fast with the clear error while etcd is down and go through again after it is back.
  */
-import { connectEtcd, etcdConnectionOptions, type EtcdConnection, type EtcdConnectionOptions } from "../../src/etcd/connection.js";
+import { connectEtcd } from "../../src/etcd/connection.js";
+import { etcdConnectionOptions, type EtcdConnectionOptions } from "../../src/etcd/options.js";
 import { EtcdUnavailableError } from "../../src/etcd/errors.js";
 import { describeWithEtcd, freePort, startEtcd, type TestEtcd } from "../helpers/etcd-server.js";
 
@@ -40,7 +41,6 @@ describeWithEtcd("etcd connection (plain)", () => {
   test("nobody listening: a bounded, clear 'cannot reach' error", async () => {
     const port = await freePort();
     const err = await failure(connectEtcd({ ...etcdConnectionOptions({ store: `etcd://127.0.0.1:${port}` }, {}), probeTimeoutMs: 3000 }));
-    console.log(err.message);
     expect(err).toBeInstanceOf(EtcdUnavailableError);
     expect((err as EtcdUnavailableError).problem).toMatch(/unreachable|timeout/);
     expect(err.message).toContain(`etcd://127.0.0.1:${port}`);
@@ -56,7 +56,6 @@ describeWithEtcd("etcd connection (plain)", () => {
       await conn.guard.call("write", () => conn.client.put("/memplane/a").value("1").exec());
       await etcd.stop();
       const first = await failure(conn.guard.call("read /memplane/a", () => conn.client.get("/memplane/a").string()));
-      console.log(first.message);
       expect(first).toBeInstanceOf(EtcdUnavailableError);
       expect(first.message).toContain(etcd.url);
       expect(conn.guard.up).toBe(false);
@@ -68,7 +67,6 @@ describeWithEtcd("etcd connection (plain)", () => {
           return "";
         }),
       );
-      console.log(second.message);
       expect(touched).toBe(false);
       expect(second.message).toMatch(/^etcd at etcd:\/\/127\.0\.0\.1:\d+ is unavailable \(.+\): cannot read \/memplane\/a until it is back; memplane reconnects with back-off up to 5 s$/);
       await etcd.start();
@@ -106,7 +104,6 @@ describeWithEtcd("etcd connection (TLS)", () => {
 
   test("a CA that did not sign the server's certificate fails the handshake, named as TLS", async () => {
     const err = await failure(connectEtcd(tlsOptions(etcd.certificates!.otherCa)));
-    console.log(err.message);
     expect(err).toBeInstanceOf(EtcdUnavailableError);
     expect((err as EtcdUnavailableError).problem).toBe("tls");
     expect(err.message).toMatch(/^the TLS handshake with etcd at etcds:\/\/127\.0\.0\.1:\d+ failed at start-up \(.+\); check .*--etcd-ca/);
@@ -114,7 +111,6 @@ describeWithEtcd("etcd connection (TLS)", () => {
 
   test("a plain etcd:// client against the TLS server fails clearly", async () => {
     const err = await failure(connectEtcd({ ...etcdConnectionOptions({ store: `etcd://${etcd.endpoint}` }, {}), probeTimeoutMs: 3000 }));
-    console.log(err.message);
     expect(err).toBeInstanceOf(EtcdUnavailableError);
     expect(err.message).toMatch(/etcds:\/\/ for TLS/);
   });
@@ -141,7 +137,6 @@ describeWithEtcd("etcd connection (user and password)", () => {
   test("a wrong password fails as a refused login, and no message carries the password", async () => {
     const wrongPassword = `${password}-typo`;
     const err = await failure(connectEtcd(etcdConnectionOptions({ store: etcd.url, etcdUser: "memplane" }, { MEMPLANE_ETCD_PASSWORD: wrongPassword })));
-    console.log(err.message);
     expect(err).toBeInstanceOf(EtcdUnavailableError);
     expect((err as EtcdUnavailableError).problem).toBe("auth");
     expect(err.message).toMatch(/refused the login as user "memplane" at start-up: wrong user name or password/);
@@ -150,16 +145,45 @@ describeWithEtcd("etcd connection (user and password)", () => {
 
   test("no user at all: told that etcd requires authentication", async () => {
     const err = await failure(connectEtcd(etcdConnectionOptions({ store: etcd.url }, {})));
-    console.log(err.message);
     expect(err).toBeInstanceOf(EtcdUnavailableError);
     expect((err as EtcdUnavailableError).problem).toBe("auth");
   });
 
   test("a prefix outside the user's role: permission denied, with the etcdctl fix", async () => {
     const err = await failure(connectEtcd(etcdConnectionOptions({ store: etcd.url, etcdUser: "memplane", etcdPrefix: "/other" }, { MEMPLANE_ETCD_PASSWORD: password })));
-    console.log(err.message);
     expect((err as EtcdUnavailableError).problem).toBe("permission");
     expect(err.message).toMatch(/grant-permission ROLE --prefix=true readwrite \/other/);
     expect(err.message).not.toContain(password);
+  });
+});
+
+describeWithEtcd("etcd connection (quota)", () => {
+  let etcd: TestEtcd;
+  beforeAll(async () => {
+    etcd = await startEtcd({ extraArgs: ["--quota-backend-bytes=1048576"] });
+  });
+  afterAll(async () => etcd?.destroy());
+
+  test("a full etcd (NOSPACE alarm) is named as such, with the operator's fix", async () => {
+    const conn = await connectEtcd(etcdConnectionOptions({ store: etcd.url }, {}));
+    try {
+      const value = "x".repeat(100_000);
+      let err: Error | undefined;
+      // etcd checks the quota against the database size it last committed, so it may take a few more writes than 1 MiB.
+      for (let i = 0; i < 300 && err === undefined; i++) {
+        err = await conn.guard.call("write a status", () => conn.client.put(`/memplane/big-${i}`).value(value).exec()).then(
+          () => undefined,
+          (e: Error) => e,
+        );
+      }
+      expect(err).toBeInstanceOf(EtcdUnavailableError);
+      expect((err as EtcdUnavailableError).problem).toBe("quota");
+      expect(err!.message).toMatch(/is out of space while trying to write a status: .*etcdctl alarm disarm/);
+      // Not a connection problem: the guard does not start reconnecting, reads still work.
+      expect(conn.guard.up).toBe(true);
+      expect(await conn.guard.call("read", () => conn.client.get("/memplane/big-0").string())).toBe(value);
+    } finally {
+      conn.close();
+    }
   });
 });

@@ -6,10 +6,13 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { EtcdOptionsError, etcdConnectionOptions, normalisePrefix, parseEtcdUrl } from "../../src/etcd/connection.js";
+import { EtcdOptionsError, etcdConnectionOptions, normalisePrefix, parseEtcdUrl, redact } from "../../src/etcd/options.js";
 import { backoffDelay } from "../../src/etcd/guard.js";
-import { EtcdUnavailableError, redact } from "../../src/etcd/errors.js";
+import { EtcdUnavailableError } from "../../src/etcd/errors.js";
 import { toHttpError } from "../../src/server/answers.js";
+import { Command } from "commander";
+import { addEtcdOptions, etcdOptionsFromFlags } from "../../src/cli/etcd-options.js";
+import { UsageError } from "../../src/cli/errors.js";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "memplane-etcd-opts-"));
 const file = (name: string, text: string): string => {
@@ -95,4 +98,20 @@ test("redact replaces every occurrence of every secret", () => {
 test("the API server answers an etcd outage with 503 ServiceUnavailable and the message as is", () => {
   const err = toHttpError(new EtcdUnavailableError("unreachable", "cannot reach etcd at etcd://127.0.0.1:2379 while trying to list hosts", "connect ECONNREFUSED"));
   expect(err.toStatus()).toMatchObject({ code: 503, reason: "ServiceUnavailable", message: "cannot reach etcd at etcd://127.0.0.1:2379 while trying to list hosts" });
+});
+
+test("the CLI's --etcd-* flags become connection options; a wrong combination is a usage error (exit 2)", () => {
+  const pw = file("cli-pw", "from-file\n");
+  const cmd = addEtcdOptions(new Command("x").exitOverride()).option("--store <url>");
+  cmd.parse(["--store", "etcd://127.0.0.1:2379", "--etcd-user", "memplane", "--etcd-password-file", pw], { from: "user" });
+  const { store, ...flags } = cmd.opts<{ store: string }>();
+  expect(etcdOptionsFromFlags(store, flags, {})).toEqual({ endpoints: ["127.0.0.1:2379"], tls: false, prefix: "/memplane", user: "memplane", password: "from-file" });
+  let caught: unknown;
+  try {
+    etcdOptionsFromFlags("etcd://127.0.0.1:2379", { etcdPrefix: "/memplane", etcdUser: "memplane" }, {});
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught).toBeInstanceOf(UsageError);
+  expect((caught as UsageError).exitCode).toBe(2);
 });

@@ -9,7 +9,8 @@ import type { EtcdConnection, EtcdConnectionOptions, EtcdFlags, EtcdStore } from
 import { ensureDirectory } from "../../state/state-files.js";
 import type { StateDirectory } from "../../state/index.js";
 import type { CliContext } from "../context.js";
-import { CliError, UsageError } from "../errors.js";
+import { CliError } from "../errors.js";
+import { etcdOptionsFromFlags } from "../etcd-options.js";
 import { DEFAULT_SEED, DEFAULT_TICK_SECONDS, WriteSession } from "../session.js";
 import type { Terminal } from "../terminal.js";
 
@@ -50,14 +51,8 @@ export async function openEtcdBacking(
   term: Terminal,
   env: NodeJS.ProcessEnv,
 ): Promise<ServeBacking> {
+  const options: EtcdConnectionOptions = etcdOptionsFromFlags(flags.store, flags, env); // a bad combination: exit 2 before loading gRPC
   const etcdModule = await import("../../etcd/index.js");
-  let options: EtcdConnectionOptions;
-  try {
-    options = etcdModule.etcdConnectionOptions(flags, env);
-  } catch (err) {
-    if (err instanceof etcdModule.EtcdOptionsError) throw new UsageError(err.message);
-    throw err;
-  }
   try {
     ensureDirectory(state.dir, state.displayName);
   } catch (err) {

@@ -12,6 +12,7 @@ import { InvalidArgumentError, Option, type Command } from "commander";
 import { formatSimTime } from "../../api/duration.js";
 import type { CliContext } from "../context.js";
 import { CliError, UsageError } from "../errors.js";
+import { addEtcdOptions } from "../etcd-options.js";
 import { addStateOption, parseDurationOption } from "../options.js";
 import { openStateDirectory } from "../session.js";
 import { openEtcdBacking, openStateBacking, type ServeBacking } from "./serve-backing.js";
@@ -125,14 +126,9 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .addOption(new Option("--max-watches-per-client <n>", "open watches and log follows per client address (default 64)").argParser(parseLimit))
     .addOption(new Option("--max-connections <n>", "open connections; more are closed at once (default 1024)").argParser(parseLimit))
     .option("--store <url>", "keep the cluster in etcd instead of <state>/state.json: etcd://HOST:PORT[,HOST:PORT…], etcds://… for TLS (docs/scale-out.md); <state> then holds only the token")
-    .option("--etcd-prefix <prefix>", "with --store: the etcd key prefix everything is kept under (default /memplane)")
-    .option("--etcd-ca <file>", "with etcds://: the CA certificate that signed etcd's (default: the system's CAs)")
-    .option("--etcd-cert <file>", "with etcds://: the client certificate (with --etcd-key)")
-    .option("--etcd-key <file>", "with etcds://: the client certificate's private key")
-    .option("--etcd-user <name>", "etcd user; the password comes from MEMPLANE_ETCD_PASSWORD or --etcd-password-file, never the command line")
-    .option("--etcd-password-file <file>", "with --etcd-user: read the password from the first line of FILE")
     .addOption(new Option("--status-period <duration>", "with --store: real time between publications of status to etcd (default 1s; docs/scale-out.md has the write budget)").argParser(parseRealPeriod))
     .addOption(new Option("--checkpoint-period <duration>", "with --store: real time between engine checkpoints in etcd (default 10s)").argParser(parseRealPeriod));
+  addEtcdOptions(cmd);
   addStateOption(cmd, ctx.env)
     .addHelpText(
       "after",
