@@ -117,7 +117,8 @@ export class EtcdStore {
     const tick = this.engine.tick;
     const text = checkpointOf(this.engine);
     await this.writes.flush();
-    await this.etcd.guard.call("write the checkpoint", () => this.etcd.client.put(this.keys.checkpoint).value(text).exec());
+    const put = await this.etcd.guard.call("write the checkpoint", () => this.etcd.client.put(this.keys.checkpoint).value(text).exec());
+    this.writes.noteRevision(Number(put.header.revision));
     this.#checkpointedTick = tick;
   }
 

@@ -71,6 +71,11 @@ export class EtcdWriteThrough {
     return this.#revision;
   }
 
+  /** Takes note of a revision this writer made outside a flush (the checkpoint's put). */
+  noteRevision(revision: number): void {
+    if (revision > this.#revision) this.#revision = revision;
+  }
+
   /** How many keys wait for the next flush. */
   get pending(): number {
     return this.#dirty.size;

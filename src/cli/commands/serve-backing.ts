@@ -9,7 +9,8 @@ import type { EtcdConnection, EtcdConnectionOptions, EtcdFlags, EtcdStore } from
 import { ensureDirectory } from "../../state/state-files.js";
 import type { StateDirectory } from "../../state/index.js";
 import type { CliContext } from "../context.js";
-import { CliError, UsageError } from "../errors.js";
+import { CliError } from "../errors.js";
+import { etcdOptionsFromFlags } from "../etcd-options.js";
 import { DEFAULT_SEED, DEFAULT_TICK_SECONDS, WriteSession } from "../session.js";
 import type { Terminal } from "../terminal.js";
 
@@ -44,15 +45,14 @@ export async function openStateBacking(state: StateDirectory, ctx: CliContext, t
 }
 
 /** The etcd-backed simulation: the state directory for the token only, the cluster loaded from etcd. */
-export async function openEtcdBacking(state: StateDirectory, flags: EtcdFlags, term: Terminal, env: NodeJS.ProcessEnv): Promise<ServeBacking> {
+export async function openEtcdBacking(
+  state: StateDirectory,
+  flags: EtcdFlags & { statusPeriod?: number; checkpointPeriod?: number },
+  term: Terminal,
+  env: NodeJS.ProcessEnv,
+): Promise<ServeBacking> {
+  const options: EtcdConnectionOptions = etcdOptionsFromFlags(flags.store, flags, env); // a bad combination: exit 2 before loading gRPC
   const etcdModule = await import("../../etcd/index.js");
-  let options: EtcdConnectionOptions;
-  try {
-    options = etcdModule.etcdConnectionOptions(flags, env);
-  } catch (err) {
-    if (err instanceof etcdModule.EtcdOptionsError) throw new UsageError(err.message);
-    throw err;
-  }
   try {
     ensureDirectory(state.dir, state.displayName);
   } catch (err) {
@@ -68,7 +68,11 @@ export async function openEtcdBacking(state: StateDirectory, flags: EtcdFlags, t
   try {
     const { createEngine } = await import("../../composition/create-engine.js");
     const engine = createEngine({ seed: DEFAULT_SEED, tickSeconds: DEFAULT_TICK_SECONDS });
-    const etcd = await etcdModule.EtcdStore.open(connection, engine, { onError: (message) => term.warn(message) });
+    const etcd = await etcdModule.EtcdStore.open(connection, engine, {
+      statusPeriodMs: flags.statusPeriod,
+      checkpointPeriodMs: flags.checkpointPeriod,
+      onError: (message) => term.warn(message),
+    });
     return {
       engine,
       etcd,

@@ -13,7 +13,7 @@ import { formatSimTime } from "../../api/duration.js";
 import type { CliContext } from "../context.js";
 import { CliError, UsageError } from "../errors.js";
 import { addEtcdOptions } from "../etcd-options.js";
-import { addStateOption } from "../options.js";
+import { addStateOption, parseDurationOption } from "../options.js";
 import { openStateDirectory } from "../session.js";
 import { openEtcdBacking, openStateBacking, type ServeBacking } from "./serve-backing.js";
 
@@ -39,6 +39,8 @@ interface ServeOptions {
   etcdKey?: string;
   etcdUser?: string;
   etcdPasswordFile?: string;
+  statusPeriod?: number;
+  checkpointPeriod?: number;
 }
 
 /** `HOST:PORT`, `[IPv6]:PORT`, `:PORT` or `PORT` (host 127.0.0.1); port 0 picks a free one. */
@@ -81,6 +83,13 @@ function collectAllowedHosts(value: string, previous: string[]): string[] {
   return [...previous, ...entries];
 }
 
+/** A real period such as `1s`, `500ms` or `1m`: 10 ms to 1 h, in milliseconds. */
+export function parseRealPeriod(value: string): number {
+  const ms = Math.round(parseDurationOption(value) * 1000);
+  if (ms < 10 || ms > 3_600_000) throw new InvalidArgumentError("expected a period from 10ms to 1h, e.g. 1s or 10s.");
+  return ms;
+}
+
 /** Resolves when the process gets SIGINT or SIGTERM. */
 function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
@@ -116,7 +125,9 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .addOption(new Option("--max-watches <n>", "open watches and log follows, all clients together (default 256)").argParser(parseLimit))
     .addOption(new Option("--max-watches-per-client <n>", "open watches and log follows per client address (default 64)").argParser(parseLimit))
     .addOption(new Option("--max-connections <n>", "open connections; more are closed at once (default 1024)").argParser(parseLimit))
-    .option("--store <url>", "keep the cluster in etcd instead of <state>/state.json: etcd://HOST:PORT[,HOST:PORT…], etcds://… for TLS (docs/scale-out.md); <state> then holds only the token");
+    .option("--store <url>", "keep the cluster in etcd instead of <state>/state.json: etcd://HOST:PORT[,HOST:PORT…], etcds://… for TLS (docs/scale-out.md); <state> then holds only the token")
+    .addOption(new Option("--status-period <duration>", "with --store: real time between publications of status to etcd (default 1s; docs/scale-out.md has the write budget)").argParser(parseRealPeriod))
+    .addOption(new Option("--checkpoint-period <duration>", "with --store: real time between engine checkpoints in etcd (default 10s)").argParser(parseRealPeriod));
   addEtcdOptions(cmd);
   addStateOption(cmd, ctx.env)
     .addHelpText(
@@ -133,7 +144,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
       }
       const badHost = server.invalidAllowedHost(opts.allowedHosts);
       if (badHost !== undefined) throw new CliError(`--allowed-hosts: ${badHost}`);
-      const etcdFlags = (["etcdPrefix", "etcdCa", "etcdCert", "etcdKey", "etcdUser", "etcdPasswordFile"] as const).filter((f) => opts[f] !== undefined);
+      const etcdFlags = (["etcdPrefix", "etcdCa", "etcdCert", "etcdKey", "etcdUser", "etcdPasswordFile", "statusPeriod", "checkpointPeriod"] as const).filter((f) => opts[f] !== undefined);
       if (opts.store === undefined && etcdFlags.length > 0) {
         throw new UsageError(`${etcdFlags.map((f) => "--" + f.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())).join(", ")} need${etcdFlags.length === 1 ? "s" : ""} --store etcd://HOST:PORT`);
       }
