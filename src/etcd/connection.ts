@@ -38,6 +38,7 @@ export function createEtcdClient(options: EtcdConnectionOptions): Etcd3 {
       watchBackoff: new ExponentialBackoff({ initialDelay: 250, maxDelay: 5000 }) as unknown as IBackoff<unknown>,
     },
   };
+  if (options.tls) quietIpServerNameWarning();
   if (options.tls && (options.caFile !== undefined || options.certFile !== undefined)) {
     config.credentials = {
       // Without --etcd-ca, gRPC trusts the system's CAs (a null root certificate).
@@ -47,6 +48,25 @@ export function createEtcdClient(options: EtcdConnectionOptions): Etcd3 {
   }
   if (options.user !== undefined) config.auth = { username: options.user, password: options.password ?? "" };
   return new Etcd3(config);
+}
+
+let quieted = false;
+
+/**
+ * gRPC sets the TLS server name to the endpoint's host even when it is an IP address (etcds://
+ * 127.0.0.1:2379), and Node then prints deprecation DEP0123 ("Setting the TLS ServerName to an IP
+ * address is not permitted") on every start — noise an operator can do nothing about (Node
+ * ignores that name anyway and checks the certificate's IP SAN). This drops that one warning.
+ */
+function quietIpServerNameWarning(): void {
+  if (quieted) return;
+  quieted = true;
+  const emit = process.emitWarning.bind(process);
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const code = typeof rest[0] === "object" && rest[0] !== null ? (rest[0] as { code?: string }).code : rest[1];
+    if (code === "DEP0123") return;
+    (emit as (...args: unknown[]) => void)(warning, ...rest);
+  }) as typeof process.emitWarning;
 }
 
 /**

@@ -70,8 +70,9 @@ export class EtcdGuard {
     } catch (err) {
       const problem = connectionProblem(err, this.options.target, `while trying to ${what}`);
       if (problem === undefined) throw err;
-      if (isTransient(problem)) this.markDown(problem);
-      throw problem;
+      if (!isTransient(problem)) throw problem;
+      this.markDown(problem, what);
+      throw this.stillDown(what);
     } finally {
       clearTimeout(timer);
     }
@@ -83,13 +84,30 @@ export class EtcdGuard {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
-  /** Marks etcd down (as a failed watch or call outside {@link call} found it) and starts reconnecting. */
-  markDown(error: EtcdUnavailableError): void {
+  /**
+   * Marks etcd down (as a failed watch or call outside {@link call} found it, while trying to
+   * `what`) and starts reconnecting; `onChange` hears one line saying so.
+   */
+  markDown(error: EtcdUnavailableError, what?: string): void {
     if (this.closed || this.down) return;
     this.down = error;
     this.attempt = 0;
-    this.options.onChange?.(false, error);
+    const during = what === undefined ? "" : ` while trying to ${what}`;
+    const note = new EtcdUnavailableError(
+      error.problem,
+      redact(
+        `etcd at ${describeTarget(this.options.target)} became unavailable${during} (${error.detail || error.problem}); ` +
+          `memplane reconnects with back-off up to ${this.capSeconds()} s and answers what needs etcd with 503 ServiceUnavailable until then`,
+        this.options.target.secrets,
+      ),
+      error.detail,
+    );
+    this.options.onChange?.(false, note);
     this.schedule();
+  }
+
+  private capSeconds(): number {
+    return (this.options.backoff ?? DEFAULT_BACKOFF).maxMs / 1000;
   }
 
   /** Stops reconnecting; later calls fail with a "closed" error. */
@@ -101,7 +119,7 @@ export class EtcdGuard {
 
   private stillDown(what: string): EtcdUnavailableError {
     const cause = this.down!;
-    const cap = (this.options.backoff ?? DEFAULT_BACKOFF).maxMs / 1000;
+    const cap = this.capSeconds();
     return new EtcdUnavailableError(
       cause.problem,
       redact(
