@@ -349,3 +349,21 @@ describe("MemoryStore snapshot/restore", () => {
     expect(next.metadata.uid).toBe(store.create(vm("web-3")).metadata.uid);
   });
 });
+
+describe("MemoryStore.restamp (a backend that hands out versions: etcd's mod revisions)", () => {
+  it("gives the object at the expected version the new one, with no watch event, and keeps the counter at or above it", () => {
+    const store = new MemoryStore();
+    const created = store.create(vm("web-1"));
+    const seen: WatchEvent[] = [];
+    store.watch().subscribe((e) => seen.push(e));
+    expect(store.restamp("VirtualMachine", "web-1", "default", created.metadata.resourceVersion!, 40)).toBe(true);
+    expect(store.get("VirtualMachine", "web-1")!.metadata.resourceVersion).toBe("40");
+    expect(store.list("VirtualMachine")[0]!.metadata.resourceVersion).toBe("40");
+    expect(seen).toEqual([]);
+    expect(store.resourceVersion).toBe(40);
+    // a stale restamp (the object moved on) changes nothing; a write after it counts from 40
+    expect(store.restamp("VirtualMachine", "web-1", "default", created.metadata.resourceVersion!, 41)).toBe(false);
+    expect(store.restamp("VirtualMachine", "gone", "default", "1", 42)).toBe(false);
+    expect(store.update(vm("web-1", { memory: "8Gi" }, { resourceVersion: "40" })).metadata.resourceVersion).toBe("43");
+  });
+});
