@@ -110,6 +110,10 @@ export interface TestEtcd {
   stop(): Promise<void>;
   /** Starts a stopped etcd again on the same ports and data dir and waits until it is healthy. */
   start(): Promise<void>;
+  /** Freezes etcd (SIGSTOP): it keeps its port open but answers nothing, like a hung member. */
+  freeze(): void;
+  /** Lets a frozen etcd run again (SIGCONT). */
+  thaw(): void;
   /** {@link stop} then {@link start}. */
   restart(): Promise<void>;
   /** Stops etcd and removes its temp dirs. Safe to call twice. */
@@ -259,6 +263,7 @@ export async function startEtcd(options: TestEtcdOptions = {}): Promise<TestEtcd
     const running = child;
     if (!running || running.exitCode !== null || running.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => running.once("exit", () => resolve()));
+    running.kill("SIGCONT");
     running.kill("SIGTERM");
     const timer = setTimeout(() => running.kill("SIGKILL"), 5000);
     await exited;
@@ -300,6 +305,8 @@ export async function startEtcd(options: TestEtcdOptions = {}): Promise<TestEtcd
     etcdctl: (commandArgs) => etcdctl(commandArgs),
     stop,
     start: launch,
+    freeze: () => void child?.kill("SIGSTOP"),
+    thaw: () => void child?.kill("SIGCONT"),
     restart: async () => {
       await stop();
       await launch();
