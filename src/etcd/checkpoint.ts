@@ -6,8 +6,15 @@
  * etcd's and time and model continue from the checkpoint (after a clean stop, from the last
  * tick; after a crash, from the last periodic checkpoint — the model re-derives whatever
  * objects changed after it at the next tick's sync).
+ *
+ * A checkpoint is larger than one etcd request may be (≈2 MB per 1 000 VMs), so it is written as
+ * parts of ≤ 1 MiB under `<prefix>/engine/checkpoint-parts/<generation>/<n>`, then the head key
+ * `<prefix>/engine/checkpoint` names the new generation (the switch is that one put), then the
+ * previous generation's parts are deleted. A crash in between leaves the previous checkpoint
+ * whole.
  */
 import type { Etcd3 } from "etcd3";
+import { rangePrefix, splitValue, type EtcdCall } from "./ranges.js";
 import type { StoredObject } from "../api/types.js";
 import type { Engine, EngineSnapshot } from "../engine/engine.js";
 import { decodeObject, type KeyLayout } from "./keys.js";
@@ -24,10 +31,16 @@ export interface LoadedState {
   checkpoint?: EngineSnapshot;
 }
 
-/** Reads every object and the checkpoint, at one revision. */
-export async function loadFromEtcd(client: Etcd3, keys: KeyLayout): Promise<LoadedState> {
-  const range = await client.getAll().prefix(keys.objects).exec();
-  const revision = Number(range.header.revision);
+/** The head key's value: which generation of parts holds the checkpoint. */
+interface CheckpointHead {
+  generation: number;
+  parts: number;
+}
+
+/** Reads every object and the checkpoint, at one revision (in pages: see ranges.ts). */
+export async function loadFromEtcd(client: Etcd3, call: EtcdCall, keys: KeyLayout): Promise<LoadedState> {
+  const range = await rangePrefix(client, call, keys.objects);
+  const revision = range.revision;
   const objects: StoredObject[] = [];
   const modRevisions = new Map<string, number>();
   for (const kv of range.kvs) {
@@ -36,9 +49,31 @@ export async function loadFromEtcd(client: Etcd3, keys: KeyLayout): Promise<Load
     objects.push(decodeObject(kv.value, kv.mod_revision));
     modRevisions.set(key, Number(kv.mod_revision));
   }
-  const saved = await client.get(keys.checkpoint).revision(revision).string();
-  const checkpoint = saved === null ? undefined : (JSON.parse(saved) as EngineSnapshot);
-  return { objects, modRevisions, revision, checkpoint };
+  const head = await call("read the checkpoint", () => client.get(keys.checkpoint).revision(revision).string());
+  if (head === null) return { objects, modRevisions, revision };
+  const { generation, parts } = JSON.parse(head) as CheckpointHead;
+  const found = await rangePrefix(client, call, keys.checkpointParts(generation), revision);
+  const bytes = Buffer.concat(found.kvs.map((kv) => kv.value));
+  if (found.kvs.length !== parts) throw new Error(`the checkpoint in etcd is incomplete: ${found.kvs.length} of its ${parts} parts under ${keys.checkpointParts(generation)}`);
+  return { objects, modRevisions, revision, checkpoint: JSON.parse(bytes.toString()) as EngineSnapshot };
+}
+
+/**
+ * Writes `text` as the checkpoint (see the module comment); `generation` must grow from one
+ * checkpoint to the next (the engine's tick, or the revision). Returns the revision of the switch.
+ */
+export async function writeCheckpoint(client: Etcd3, call: EtcdCall, keys: KeyLayout, text: string, generation: number): Promise<number> {
+  const previous = await call("read the checkpoint", () => client.get(keys.checkpoint).string());
+  const parts = splitValue(text);
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    await call("write the checkpoint", () => client.put(keys.checkpointPart(generation, i)).value(part).exec());
+  }
+  const head: CheckpointHead = { generation, parts: parts.length };
+  const put = await call("write the checkpoint", () => client.put(keys.checkpoint).value(JSON.stringify(head)).exec());
+  const old = previous === null ? undefined : (JSON.parse(previous) as CheckpointHead).generation;
+  if (old !== undefined && old !== generation) await call("delete the old checkpoint", () => client.delete().prefix(keys.checkpointParts(old)).exec());
+  return Number(put.header.revision);
 }
 
 /** The highest uid counter among objects with the store's own uids. */

@@ -13,7 +13,8 @@ import type { IKeyValue } from "etcd3";
 import type { Kind, StoredObject } from "../api/types.js";
 import type { Engine } from "../engine/engine.js";
 import { storeOf } from "../engine/apply-validated.js";
-import { checkpointOf, loadFromEtcd, restoreFromEtcd } from "./checkpoint.js";
+import { checkpointOf, loadFromEtcd, restoreFromEtcd, writeCheckpoint } from "./checkpoint.js";
+import { rangePrefix, type EtcdCall } from "./ranges.js";
 import type { EtcdConnection } from "./connection.js";
 import { DEFAULT_ETCD_PREFIX, etcdTarget } from "./options.js";
 import { connectionProblem } from "./errors.js";
@@ -57,6 +58,9 @@ export interface EtcdWatchEvent {
 export class EtcdStore {
   readonly #timers: NodeJS.Timeout[] = [];
   #checkpointedTick: number;
+  /** The generation of the last checkpoint written (grows with every one). */
+  #generation = 0;
+  readonly #call: EtcdCall = (what, fn) => this.etcd.guard.call(what, fn);
   #closed?: Promise<void>;
 
   private constructor(
@@ -91,7 +95,7 @@ export class EtcdStore {
    */
   static async open(etcd: EtcdConnection, engine: Engine, options: EtcdStoreOptions = {}): Promise<EtcdStore> {
     const keys = new KeyLayout(options.prefix ?? etcd.options.prefix ?? DEFAULT_ETCD_PREFIX);
-    const loaded = await etcd.guard.call("load the cluster", () => loadFromEtcd(etcd.client, keys));
+    const loaded = await loadFromEtcd(etcd.client, (what, fn) => etcd.guard.call(what, fn), keys);
     if (loaded.checkpoint !== undefined || loaded.objects.length > 0) restoreFromEtcd(engine, loaded);
     const writes = new EtcdWriteThrough(etcd, storeOf(engine), keys, { revision: loaded.revision, modRevisions: loaded.modRevisions, maxOpsPerTxn: options.maxOpsPerTxn });
     const store = new EtcdStore(etcd, engine, keys, writes, options);
@@ -117,15 +121,15 @@ export class EtcdStore {
     const tick = this.engine.tick;
     const text = checkpointOf(this.engine);
     await this.writes.flush();
-    const put = await this.etcd.guard.call("write the checkpoint", () => this.etcd.client.put(this.keys.checkpoint).value(text).exec());
-    this.writes.noteRevision(Number(put.header.revision));
+    this.#generation = Math.max(this.#generation + 1, this.writes.revision);
+    this.writes.noteRevision(await writeCheckpoint(this.etcd.client, this.#call, this.keys, text, this.#generation));
     this.#checkpointedTick = tick;
   }
 
   /** The objects of a kind (in one namespace) as etcd holds them, in list order, and the revision read at. */
   async list(kind: Kind, namespace?: string): Promise<{ objects: StoredObject[]; revision: number }> {
-    const range = await this.etcd.guard.call("list objects", () => this.etcd.client.getAll().prefix(this.keys.kindPrefix(kind, namespace)).exec());
-    return { objects: range.kvs.map((kv) => decodeObject(kv.value, kv.mod_revision)), revision: Number(range.header.revision) };
+    const range = await rangePrefix(this.etcd.client, this.#call, this.keys.kindPrefix(kind, namespace));
+    return { objects: range.kvs.map((kv) => decodeObject(kv.value, kv.mod_revision)), revision: range.revision };
   }
 
   /** One object as etcd holds it. */

@@ -5,8 +5,9 @@
  *   `<prefix>/objects/<plural>/-/<name>` for a cluster-scoped one (`-` is no DNS-1123 name, so
  *   it cannot collide with a namespace). The value is the object as JSON — spec and status —
  *   without `metadata.resourceVersion`: that is the key's mod revision, stamped on read.
- * - `<prefix>/engine/checkpoint`: the engine snapshot minus the store's objects (clock, random
- *   generator, manager, memory model), written on a period (checkpoint.ts).
+ * - `<prefix>/engine/checkpoint`: names the generation of the engine checkpoint — the engine
+ *   snapshot minus the store's objects (clock, random generator, manager, memory model) — whose
+ *   parts of ≤ 1 MiB are `<prefix>/engine/checkpoint-parts/<generation>/<n>` (checkpoint.ts).
  *
  * etcd returns a prefix range in byte order, which is the store's list order (namespace, then
  * name). Per-host keys for sharded workers (issue 17) go beside these, under `<prefix>/hosts/`.
@@ -42,6 +43,16 @@ export class KeyLayout {
   /** The key of the engine checkpoint. */
   get checkpoint(): string {
     return `${this.prefix}/engine/checkpoint`;
+  }
+
+  /** The prefix of one generation's checkpoint parts. */
+  checkpointParts(generation: number): string {
+    return `${this.prefix}/engine/checkpoint-parts/${String(generation).padStart(12, "0")}/`;
+  }
+
+  /** The key of part `n` of a checkpoint generation (zero-padded: parts read back in byte order). */
+  checkpointPart(generation: number, n: number): string {
+    return `${this.checkpointParts(generation)}${String(n).padStart(6, "0")}`;
   }
 
   /** The prefix of one kind's keys, or of one namespace's objects of that kind. */

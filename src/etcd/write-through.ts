@@ -4,7 +4,8 @@
  * object's key dirty, and {@link EtcdWriteThrough.flush} writes the dirty keys as they are *now*
  * (the latest version, or a delete when the object is gone), so an object changed twice between
  * flushes costs one put. The puts go in transactions of at most `maxOpsPerTxn` operations
- * (etcd's `--max-txn-ops`, 128 by default), each guarded by comparing every key's mod revision
+ * (etcd's `--max-txn-ops`, 128 by default) and of at most 1 MiB of values (under its
+ * `--max-request-bytes`), each guarded by comparing every key's mod revision
  * with the one this writer last saw: a key someone else changed fails the transaction
  * ({@link EtcdConflictError}) instead of being overwritten. After each commit the objects are
  * restamped in the cache with the transaction's revision, so `resourceVersion` is etcd's mod
@@ -15,6 +16,7 @@ import type { Subscription } from "rxjs";
 import type { Kind } from "../api/types.js";
 import { STORE_KINDS, type MemoryStore } from "../store/memory-store.js";
 import { encodeObject, type KeyLayout, type ObjectIdent } from "./keys.js";
+import { MAX_REQUEST_VALUE_BYTES } from "./ranges.js";
 
 /** etcd's default `--max-txn-ops`: operations per list (compares, then-ops) of one transaction. */
 export const DEFAULT_MAX_TXN_OPS = 128;
@@ -107,8 +109,7 @@ export class EtcdWriteThrough {
     let done = 0;
     try {
       for (let i = 0; i < batch.length; i += this.maxOpsPerTxn) {
-        await this.#commit(batch.slice(i, i + this.maxOpsPerTxn));
-        transactions++;
+        transactions += await this.#commit(batch.slice(i, i + this.maxOpsPerTxn));
         done = i + this.maxOpsPerTxn;
       }
     } catch (err) {
@@ -120,19 +121,25 @@ export class EtcdWriteThrough {
   }
 
   /** One transaction: every key compared with its last seen mod revision, then put or deleted. */
-  async #commit(chunk: readonly [string, ObjectIdent][]): Promise<void> {
+  async #commit(chunk: readonly [string, ObjectIdent][]): Promise<number> {
     const written = chunk.map(([key, ident]) => {
       const object = this.store.get(ident.kind, ident.name, ident.namespace);
-      return { key, ident, object, version: object?.metadata.resourceVersion };
+      return { key, ident, object, version: object?.metadata.resourceVersion, value: object === undefined ? undefined : Buffer.from(encodeObject(object)) };
     });
+    const bytes = written.reduce((sum, w) => sum + w.key.length + (w.value?.length ?? 0), 0);
+    if (bytes > MAX_REQUEST_VALUE_BYTES && chunk.length > 1) {
+      // under etcd's request size limit too: halves, each its own transaction
+      const half = Math.ceil(chunk.length / 2);
+      return (await this.#commit(chunk.slice(0, half))) + (await this.#commit(chunk.slice(half)));
+    }
     const compare = written.map(({ key }) => ({ key: Buffer.from(key), target: "Mod" as const, result: "Equal" as const, mod_revision: String(this.#modRevisions.get(key) ?? 0) }));
-    const success = written.map(({ key, object }) =>
-      object === undefined ? { request_delete_range: { key: Buffer.from(key) } } : { request_put: { key: Buffer.from(key), value: Buffer.from(encodeObject(object)) } },
+    const success = written.map(({ key, value }) =>
+      value === undefined ? { request_delete_range: { key: Buffer.from(key) } } : { request_put: { key: Buffer.from(key), value } },
     );
     let answer = await this.etcd.guard.call("commit a transaction", () => this.etcd.client.kv.txn({ compare, success, failure: [] }));
     if (!answer.succeeded) {
       // a transaction whose answer was lost (etcd went away after committing) left our own values: adopt their revisions and retry once
-      const changed = await this.#adoptOwn(written.map((w) => ({ key: w.key, value: success.find((op) => op.request_put?.key.toString() === w.key)?.request_put?.value })));
+      const changed = await this.#adoptOwn(written);
       if (changed !== undefined) throw new EtcdConflictError(changed);
       compare.forEach((c) => (c.mod_revision = String(this.#modRevisions.get(c.key.toString()) ?? 0)));
       answer = await this.etcd.guard.call("commit a transaction", () => this.etcd.client.kv.txn({ compare, success, failure: [] }));
@@ -147,6 +154,7 @@ export class EtcdWriteThrough {
         this.store.restamp(ident.kind, ident.name, ident.namespace, version!, revision);
       }
     }
+    return 1;
   }
 
   /**

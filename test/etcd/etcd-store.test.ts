@@ -3,8 +3,9 @@
  * per object, as `etcdctl get --prefix` shows them, with resourceVersion = the key's mod
  * revision; a tick that writes more than 128 objects, committed in transactions under etcd's
  * per-transaction limit; a stop and a start on the same etcd that continue the simulation
- * exactly where an uninterrupted one would be; and a key changed by another writer, which the
- * next commit refuses to overwrite.
+ * exactly where an uninterrupted one would be; a cluster whose checkpoint and lists exceed one
+ * etcd request or answer; and a key changed by another writer, which the next commit refuses
+ * to overwrite.
  */
 import { createEngine } from "../../src/composition/create-engine.js";
 import type { Engine, EngineSnapshot } from "../../src/engine/engine.js";
@@ -79,7 +80,8 @@ describeWithEtcd("etcd store", () => {
     expect(keys.filter((k) => !k.includes("/events/"))).toEqual(objectKeys);
     expect(keys.filter((k) => k.includes("/events/")).length).toBe(engine.store.list("Event").length);
     expect(keys.length).toBe(3 + engine.store.list("Event").length);
-    expect(etcd.etcdctl(["get", "--prefix", `${prefix}/engine/`, "--keys-only"]).trim()).toBe(`${prefix}/engine/checkpoint`);
+    const engineKeys = etcd.etcdctl(["get", "--prefix", `${prefix}/engine/`, "--keys-only"]).split("\n").filter((l) => l !== "");
+    expect(engineKeys).toEqual([`${prefix}/engine/checkpoint`, expect.stringMatching(new RegExp(`^${prefix}/engine/checkpoint-parts/\\d+/000000$`))]);
 
     const answer = JSON.parse(etcd.etcdctl(["get", `${prefix}/objects/virtualmachines/default/web-1`, "-w", "json"]));
     const kv = answer.kvs[0];
@@ -144,6 +146,27 @@ describeWithEtcd("etcd store", () => {
     expect(second.options.seed).toBe(9);
     second.step(15);
     expect(comparable(second.snapshot())).toEqual(comparable(reference.snapshot()));
+    await closeStore(reopened);
+  });
+
+  test("a cluster bigger than one etcd request or answer: the checkpoint goes in parts, lists and the load read in pages", async () => {
+    const prefix = freshPrefix();
+    const first = createEngine({ seed: 6 });
+    first.apply(generateCluster({ hosts: 8, vmsPerHost: 100, seed: 6 }));
+    const store = await openOn(first, prefix);
+    first.step(3);
+    await closeStore(store);
+    const parts = etcd.etcdctl(["get", "--prefix", `${prefix}/engine/checkpoint-parts/`, "--keys-only"]).split("\n").filter((l) => l !== "");
+    expect(parts.length).toBeGreaterThan(1); // > 1.5 MiB, etcd's default request limit
+    expect(new Set(parts.map((k) => k.split("/").slice(0, -1).join("/"))).size).toBe(1); // only the newest generation is kept
+
+    const second = createEngine({ seed: 6 });
+    const reopened = await openOn(second, prefix);
+    expect(JSON.stringify(comparable(second.snapshot()))).toBe(JSON.stringify(comparable(first.snapshot())));
+    const listed = await reopened.list("VirtualMachine");
+    expect(listed.objects).toHaveLength(800);
+    expect(listed.objects.map((o) => o.metadata.name)).toEqual(second.store.list("VirtualMachine").map((o) => o.metadata.name));
+    second.step(1);
     await closeStore(reopened);
   });
 

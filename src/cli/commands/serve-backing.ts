@@ -47,7 +47,7 @@ export async function openStateBacking(state: StateDirectory, ctx: CliContext, t
 /** The etcd-backed simulation: the state directory for the token only, the cluster loaded from etcd. */
 export async function openEtcdBacking(
   state: StateDirectory,
-  flags: EtcdFlags & { statusPeriod?: number; checkpointPeriod?: number },
+  flags: EtcdFlags & { statusPeriod?: number; checkpointPeriod?: number; etcdMaxTxnOps?: number },
   term: Terminal,
   env: NodeJS.ProcessEnv,
 ): Promise<ServeBacking> {
@@ -71,6 +71,7 @@ export async function openEtcdBacking(
     const etcd = await etcdModule.EtcdStore.open(connection, engine, {
       statusPeriodMs: flags.statusPeriod,
       checkpointPeriodMs: flags.checkpointPeriod,
+      maxOpsPerTxn: flags.etcdMaxTxnOps,
       onError: (message) => term.warn(message),
     });
     return {

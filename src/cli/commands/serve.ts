@@ -41,6 +41,7 @@ interface ServeOptions {
   etcdPasswordFile?: string;
   statusPeriod?: number;
   checkpointPeriod?: number;
+  etcdMaxTxnOps?: number;
 }
 
 /** `HOST:PORT`, `[IPv6]:PORT`, `:PORT` or `PORT` (host 127.0.0.1); port 0 picks a free one. */
@@ -127,7 +128,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .addOption(new Option("--max-connections <n>", "open connections; more are closed at once (default 1024)").argParser(parseLimit))
     .option("--store <url>", "keep the cluster in etcd instead of <state>/state.json: etcd://HOST:PORT[,HOST:PORT…], etcds://… for TLS (docs/scale-out.md); <state> then holds only the token")
     .addOption(new Option("--status-period <duration>", "with --store: real time between publications of status to etcd (default 1s; docs/scale-out.md has the write budget)").argParser(parseRealPeriod))
-    .addOption(new Option("--checkpoint-period <duration>", "with --store: real time between engine checkpoints in etcd (default 10s)").argParser(parseRealPeriod));
+    .addOption(new Option("--checkpoint-period <duration>", "with --store: real time between engine checkpoints in etcd (default 10s)").argParser(parseRealPeriod))
+    .addOption(new Option("--etcd-max-txn-ops <n>", "with --store: operations per etcd transaction, at most etcd's --max-txn-ops (default 128, etcd's default)").argParser(parseLimit));
   addEtcdOptions(cmd);
   addStateOption(cmd, ctx.env)
     .addHelpText(
@@ -144,7 +146,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
       }
       const badHost = server.invalidAllowedHost(opts.allowedHosts);
       if (badHost !== undefined) throw new CliError(`--allowed-hosts: ${badHost}`);
-      const etcdFlags = (["etcdPrefix", "etcdCa", "etcdCert", "etcdKey", "etcdUser", "etcdPasswordFile", "statusPeriod", "checkpointPeriod"] as const).filter((f) => opts[f] !== undefined);
+      const etcdFlags = (["etcdPrefix", "etcdCa", "etcdCert", "etcdKey", "etcdUser", "etcdPasswordFile", "statusPeriod", "checkpointPeriod", "etcdMaxTxnOps"] as const).filter((f) => opts[f] !== undefined);
       if (opts.store === undefined && etcdFlags.length > 0) {
         throw new UsageError(`${etcdFlags.map((f) => "--" + f.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())).join(", ")} need${etcdFlags.length === 1 ? "s" : ""} --store etcd://HOST:PORT`);
       }

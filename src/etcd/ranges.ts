@@ -1,0 +1,41 @@
+/**
+ * etcd's size limits, and reads and writes that stay under them: a request may carry at most
+ * `--max-request-bytes` (1.5 MiB by default) and an answer at most the client's 4 MiB gRPC
+ * message, so large prefixes are read in pages at one revision and large values are split.
+ */
+import { Range, type Etcd3, type IKeyValue } from "etcd3";
+
+/** Bytes of values one transaction or put carries at most: under etcd's default 1.5 MiB request limit. */
+export const MAX_REQUEST_VALUE_BYTES = 1024 * 1024;
+/** Keys per page of a prefix read (≈2 KB per object: ≈1 MB per answer, under gRPC's 4 MiB). */
+export const PAGE_KEYS = 500;
+
+/** Runs one etcd call (through the connection's guard). */
+export type EtcdCall = <T>(what: string, fn: () => Promise<T>) => Promise<T>;
+
+/** Every key under `prefix` at one revision (the current one unless given), read in pages. */
+export async function rangePrefix(client: Etcd3, call: EtcdCall, prefix: string, at?: number): Promise<{ kvs: IKeyValue[]; revision: number }> {
+  const end = Range.prefix(prefix).end;
+  let start = Buffer.from(prefix);
+  let revision = at;
+  const kvs: IKeyValue[] = [];
+  for (;;) {
+    const from = start;
+    const page = await call("read keys", () => {
+      const builder = client.getAll().inRange({ start: from, end }).limit(PAGE_KEYS);
+      return (revision === undefined ? builder : builder.revision(revision)).exec();
+    });
+    revision ??= Number(page.header.revision);
+    kvs.push(...page.kvs);
+    if (!page.more || page.kvs.length === 0) return { kvs, revision };
+    start = Buffer.concat([page.kvs[page.kvs.length - 1]!.key, Buffer.from([0])]);
+  }
+}
+
+/** `text` as bytes cut into parts of at most {@link MAX_REQUEST_VALUE_BYTES} (joined again as bytes before decoding). */
+export function splitValue(text: string, maxBytes = MAX_REQUEST_VALUE_BYTES): Buffer[] {
+  const bytes = Buffer.from(text);
+  const parts: Buffer[] = [];
+  for (let i = 0; i < bytes.length; i += maxBytes) parts.push(bytes.subarray(i, i + maxBytes));
+  return parts.length === 0 ? [Buffer.alloc(0)] : parts;
+}
