@@ -121,14 +121,16 @@ export interface TestEtcd {
 }
 
 const live = new Set<ChildProcess>();
+const liveDirs = new Set<string>();
 let exitHookInstalled = false;
 
-/** Kills every etcd this process started when it exits, whatever the tests did. */
+/** Kills every etcd this process started, and removes its temp dirs, when it exits, whatever the tests did. */
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.on("exit", () => {
     for (const child of live) child.kill("SIGKILL");
+    for (const dir of liveDirs) fs.rmSync(dir, { recursive: true, force: true });
   });
 }
 
@@ -207,7 +209,9 @@ export async function startEtcd(options: TestEtcdOptions = {}): Promise<TestEtcd
   const etcdctlBinary = found.etcdctl;
   installExitHook();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "memplane-etcd-data-"));
+  liveDirs.add(dataDir);
   const certificates = options.tls ? makeCertificates() : undefined;
+  if (certificates) liveDirs.add(certificates.dir);
   const clientPort = await freePort();
   const peerPort = await freePort();
   const scheme = certificates ? "https" : "http";
@@ -271,8 +275,11 @@ export async function startEtcd(options: TestEtcdOptions = {}): Promise<TestEtcd
   };
 
   const removeDirs = (): void => {
-    fs.rmSync(dataDir, { recursive: true, force: true });
-    if (certificates) fs.rmSync(certificates.dir, { recursive: true, force: true });
+    for (const dir of [dataDir, certificates?.dir]) {
+      if (dir === undefined) continue;
+      fs.rmSync(dir, { recursive: true, force: true });
+      liveDirs.delete(dir);
+    }
   };
 
   try {
