@@ -109,6 +109,6 @@ export function connectionProblem(err: unknown, target: EtcdTarget, when: string
   if (err instanceof GRPCDeadlineExceededError || /deadline exceeded|timed out/i.test(detail)) {
     return make("timeout", `etcd at ${where} did not answer in time ${when} (${detail}); is it running and reachable, and is the URL scheme right (etcds:// for TLS, etcd:// for plain)?`);
   }
-  const scheme = target.tls ? "" : " (if it serves TLS, write etcds:// for TLS)";
+  const scheme = target.tls ? " (if it serves plain gRPC, write etcd:// instead of etcds://)" : " (if it serves TLS, write etcds:// for TLS)";
   return make("unreachable", `cannot reach etcd at ${where} ${when} (${detail}); is etcd running and listening there${scheme}?`);
 }

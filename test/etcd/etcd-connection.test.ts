@@ -79,6 +79,45 @@ describeWithEtcd("etcd connection (plain)", () => {
   });
 });
 
+describeWithEtcd("etcd connection (endpoints and hangs)", () => {
+  let etcd: TestEtcd;
+  beforeAll(async () => {
+    etcd = await startEtcd();
+  });
+  afterAll(async () => {
+    etcd?.thaw();
+    await etcd?.destroy();
+  });
+
+  test("with several endpoints, one dead member does not stop the connection", async () => {
+    const dead = await freePort();
+    const conn = await connectEtcd(etcdConnectionOptions({ store: `etcd://127.0.0.1:${dead},${etcd.endpoint}` }, {}));
+    try {
+      for (let i = 0; i < 5; i++) await conn.guard.call("write", () => conn.client.put(`/memplane/multi-${i}`).value("ok").exec());
+      expect(etcd.etcdctl(["get", "--prefix", "/memplane/multi-", "--keys-only"]).split("\n").filter((k) => k !== "")).toHaveLength(5);
+    } finally {
+      conn.close();
+    }
+  });
+
+  test("a hung etcd (frozen, port still open): the call ends at its deadline with a timeout, it does not hang", async () => {
+    const conn = await connectEtcd({ ...etcdConnectionOptions({ store: etcd.url }, {}), callTimeoutMs: 1000 });
+    try {
+      etcd.freeze();
+      const err = await failure(conn.guard.call("read /memplane/x", () => conn.client.get("/memplane/x").string()));
+      expect(err).toBeInstanceOf(EtcdUnavailableError);
+      expect((err as EtcdUnavailableError).problem).toBe("timeout");
+      expect(err.message).toMatch(/^etcd at etcd:\/\/127\.0\.0\.1:\d+ is unavailable \(.*\): cannot read \/memplane\/x until it is back/);
+      etcd.thaw();
+      await conn.guard.whenUp();
+      expect(await conn.guard.call("read", () => conn.client.get("/memplane/x").string())).toBeNull();
+    } finally {
+      etcd.thaw();
+      conn.close();
+    }
+  });
+});
+
 describeWithEtcd("etcd connection (TLS)", () => {
   let etcd: TestEtcd;
   beforeAll(async () => {

@@ -110,6 +110,10 @@ export interface TestEtcd {
   stop(): Promise<void>;
   /** Starts a stopped etcd again on the same ports and data dir and waits until it is healthy. */
   start(): Promise<void>;
+  /** Freezes etcd (SIGSTOP): it keeps its port open but answers nothing, like a hung member. */
+  freeze(): void;
+  /** Lets a frozen etcd run again (SIGCONT). */
+  thaw(): void;
   /** {@link stop} then {@link start}. */
   restart(): Promise<void>;
   /** Stops etcd and removes its temp dirs. Safe to call twice. */
@@ -117,14 +121,16 @@ export interface TestEtcd {
 }
 
 const live = new Set<ChildProcess>();
+const liveDirs = new Set<string>();
 let exitHookInstalled = false;
 
-/** Kills every etcd this process started when it exits, whatever the tests did. */
+/** Kills every etcd this process started, and removes its temp dirs, when it exits, whatever the tests did. */
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.on("exit", () => {
     for (const child of live) child.kill("SIGKILL");
+    for (const dir of liveDirs) fs.rmSync(dir, { recursive: true, force: true });
   });
 }
 
@@ -203,7 +209,9 @@ export async function startEtcd(options: TestEtcdOptions = {}): Promise<TestEtcd
   const etcdctlBinary = found.etcdctl;
   installExitHook();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "memplane-etcd-data-"));
+  liveDirs.add(dataDir);
   const certificates = options.tls ? makeCertificates() : undefined;
+  if (certificates) liveDirs.add(certificates.dir);
   const clientPort = await freePort();
   const peerPort = await freePort();
   const scheme = certificates ? "https" : "http";
@@ -259,6 +267,7 @@ export async function startEtcd(options: TestEtcdOptions = {}): Promise<TestEtcd
     const running = child;
     if (!running || running.exitCode !== null || running.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => running.once("exit", () => resolve()));
+    running.kill("SIGCONT");
     running.kill("SIGTERM");
     const timer = setTimeout(() => running.kill("SIGKILL"), 5000);
     await exited;
@@ -266,8 +275,11 @@ export async function startEtcd(options: TestEtcdOptions = {}): Promise<TestEtcd
   };
 
   const removeDirs = (): void => {
-    fs.rmSync(dataDir, { recursive: true, force: true });
-    if (certificates) fs.rmSync(certificates.dir, { recursive: true, force: true });
+    for (const dir of [dataDir, certificates?.dir]) {
+      if (dir === undefined) continue;
+      fs.rmSync(dir, { recursive: true, force: true });
+      liveDirs.delete(dir);
+    }
   };
 
   try {
@@ -300,6 +312,8 @@ export async function startEtcd(options: TestEtcdOptions = {}): Promise<TestEtcd
     etcdctl: (commandArgs) => etcdctl(commandArgs),
     stop,
     start: launch,
+    freeze: () => void child?.kill("SIGSTOP"),
+    thaw: () => void child?.kill("SIGCONT"),
     restart: async () => {
       await stop();
       await launch();
