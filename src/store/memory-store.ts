@@ -118,8 +118,9 @@ export class MemoryStore implements ResourceStore {
   }
 
   /**
-   * Changes of one kind (or every kind). While a watch is open, stale statuses of its kind are
-   * built once per tick ({@link settleWatched}), so watchers see every tick's status changes.
+   * Changes of one kind (or every kind). Opening a watch builds the stale statuses of its kind
+   * (the watcher sees them as changes), and while it is open they are built once per tick
+   * ({@link settleWatched}), so watchers see every tick's status changes.
    */
   watch<K extends Kind>(kind?: K): Observable<WatchEvent<K>> {
     const all = this.#changes.asObservable();
@@ -128,6 +129,7 @@ export class MemoryStore implements ResourceStore {
     return new Observable<WatchEvent<K>>((subscriber) => {
       this.#watches.add(key, 1);
       const subscription = changes.subscribe(subscriber);
+      for (const [k, table] of this.#tables) if (table.stale > 0 && (kind === undefined || k === kind)) this.#listBuilt(table);
       return () => {
         subscription.unsubscribe();
         this.#watches.add(key, -1);
