@@ -254,7 +254,10 @@ export class MemoryStore implements ResourceStore {
     byName.delete(name);
     if (byName.size === 0) table.cells.delete(cell.namespace);
     table.size--;
-    if (cell.stale === true) table.stale--;
+    if (cell.stale === true) {
+      table.stale--;
+      cell.stale = false; // a build under way (a watcher deleting it) skips it
+    }
     table.sortedCells = undefined;
     table.listCache = undefined;
     const resourceVersion = String(++this.#resourceVersion);
@@ -395,11 +398,8 @@ export class MemoryStore implements ResourceStore {
     const currentStatus = (current as { status?: unknown }).status;
     const nextStatus = cloneFrozenSharing(cell.source!.statusOf(currentStatus), currentStatus);
     if (nextStatus === currentStatus) return;
-    this.#replace(
-      table,
-      cell,
-      freezeShallow({ ...current, metadata: freezeShallow({ ...current.metadata, resourceVersion: String(++this.#resourceVersion) }), status: nextStatus }) as Frozen,
-    );
+    const metadata = freezeShallow({ ...current.metadata, resourceVersion: String(++this.#resourceVersion) });
+    this.#replace(table, cell, freezeShallow({ ...current, metadata, status: nextStatus }) as Frozen);
   }
 
   /** Every object of a kind in list order, stale statuses built first. */

@@ -116,6 +116,23 @@ describe("status on demand in the store", () => {
     expect(source.builds).toBe(1); // no longer stale
   });
 
+  it("keeps building the rest when a watcher deletes a stale object while statuses are built", () => {
+    const store = storeWithVms("a", "b", "c");
+    const sources = [new Counter(), new Counter(), new Counter()];
+    ["a", "b", "c"].forEach((name, i) => store.deferStatus("VirtualMachine", name, "default", sources[i]!));
+    store.changes().subscribe((e) => {
+      if (e.type === "MODIFIED" && e.object.metadata.name === "a") store.delete("VirtualMachine", "b");
+    });
+    expect(store.list("VirtualMachine").map((o) => [o.metadata.name, statusOf(o)])).toEqual([
+      ["a", { phase: "Running", observedGeneration: 0 }],
+      ["c", { phase: "Running", observedGeneration: 0 }],
+    ]);
+    expect(sources[1]!.builds).toBe(0);
+    store.deferStatus("VirtualMachine", "a", "default", sources[0]!);
+    expect(store.snapshot().objects).toHaveLength(3); // host, a, c: the stale count stayed right
+    expect(sources[0]!.builds).toBe(2);
+  });
+
   it("forgets a stale object that is deleted", () => {
     const store = storeWithVms("web-1");
     const source = new Counter();
