@@ -32,7 +32,7 @@ import { formatTimestamp } from "../api/timestamps.js";
 import type { Kind } from "../api/types.js";
 import type { MemoryModel } from "../hypervisor/memory-model.js";
 import type { MemoryStore } from "../store/memory-store.js";
-import type { DeepReadonly } from "../store/types.js";
+import type { DeepReadonly, ResourceReader } from "../store/types.js";
 import type { StoredObject } from "../api/types.js";
 import type { ManualClock } from "./clock.js";
 import type { Controller, ReconcileContext, ReconcileRequest } from "./controller.js";
@@ -154,6 +154,8 @@ export class ControllerManager {
   readonly #requeues = new Map<string, Map<string, RequeueEntry>>();
   readonly #logs = new Subject<LogEntry>();
   readonly #ticks = new Subject<TickSummary>();
+  /** The store as the model's sync reads it: specs and metadata, no status built. */
+  readonly #specReader: ResourceReader;
 
   /** Every log entry as it is emitted. */
   readonly logs$: Observable<LogEntry> = this.#logs.asObservable();
@@ -173,8 +175,10 @@ export class ControllerManager {
     this.#beforeControllers = options.beforeControllers;
     this.#batch = options.batch ?? true;
     for (const c of this.#controllers) this.#requeues.set(c.name, new Map());
+    const store = this.#store;
+    this.#specReader = { get: (kind, name, namespace) => store.peek(kind, name, namespace), list: (kind, options) => store.peekList(kind, options) };
     // forget retry state of deleted objects
-    this.#store.watch().subscribe((e) => {
+    this.#store.changes().subscribe((e) => {
       if (e.type !== "DELETED" || e.object.metadata.uid === undefined) return;
       for (const pending of this.#requeues.values()) pending.delete(e.object.metadata.uid);
     });
@@ -252,7 +256,7 @@ export class ControllerManager {
     // the model follows the store once, before any controller: new, changed and deleted objects
     // (a stand-in model an embedder bound for its own controllers may have no sync at all)
     try {
-      if (typeof model.sync === "function") model.sync(tick, timeSeconds, tickSeconds, this.#store);
+      if (typeof model.sync === "function") model.sync(tick, timeSeconds, tickSeconds, this.#specReader);
     } catch (e) {
       errors++;
       emit("engine", { kind: "Host", name: "-", action: "ReconcileError", reason: "ReconcileFailed", message: `the memory model could not sync with the store: ${errorMessage(e)}` });
@@ -274,7 +278,8 @@ export class ControllerManager {
             }
           : (input) => emit(controller.name, input),
       };
-      const objects = this.#store.list(controller.forKind) as readonly DeepReadonly<StoredObject>[];
+      // embedders' controllers see statuses as of the last tick; built-in ones read no status (none is built for them)
+      const objects = (checked ? this.#store.list(controller.forKind) : this.#store.peekList(controller.forKind)) as readonly DeepReadonly<StoredObject>[];
       if (controller.prepare !== undefined && objects.length > 0) errors += this.#prepare(controller, ctx, emit);
       const timed = this.#budgetMs > 0 && this.#budgeted.has(controller.name);
       if (this.#batch && controller.reconcileAll !== undefined && pending.size === 0 && !timed) {

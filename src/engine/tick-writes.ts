@@ -91,13 +91,14 @@ export class TickWrites {
   forController(component: string, checked = false): ControllerStore {
     const event = (key: ObjectKey, type: "Normal" | "Warning", reason: string, message: string): void => {
       this.checkOpen();
-      this.#pending(key); // the object must exist
+      this.#mustExist(key);
       this.#events.push({ kind: key.kind as ManifestKind, name: key.name, namespace: key.namespace, type, reason, message, component });
     };
     if (!checked) {
+      // the built-in controllers read metadata and spec, never status: no status is built for them
       return {
-        get: (kind, name, namespace) => this.store.get(kind, name, namespace),
-        list: (kind, options?: ListOptions) => this.store.list(kind, options),
+        get: (kind, name, namespace) => this.store.peek(kind, name, namespace),
+        list: (kind, options?: ListOptions) => this.store.peekList(kind, options),
         patchStatus: (key, patch) => this.#patch(key, patch as Record<string, unknown>),
         setCondition: (key, condition) => this.#setCondition(key, condition),
         recordEvent: event,
@@ -131,9 +132,16 @@ export class TickWrites {
     }
     this.#statuses.clear();
     this.#lastKey = this.#lastPending = undefined;
+    this.store.settleWatched(); // open watches see this tick's derived statuses (status on demand)
     for (const e of this.#events) this.#writeEvent(e);
     this.#events.length = 0;
     this.#trimEvents();
+  }
+
+  /** Throws NotFoundError unless the object exists. */
+  #mustExist(key: ObjectKey): void {
+    const namespace = namespaceOf(key.kind, key.namespace);
+    if (this.store.peek(key.kind, key.name, namespace) === undefined) throw new NotFoundError(key.kind, key.name, namespace);
   }
 
   #pending(key: ObjectKey): PendingStatus {
@@ -184,7 +192,7 @@ export class TickWrites {
     const namespace = e.namespace !== undefined && NAMESPACED_KINDS.has(e.kind) ? e.namespace : DEFAULT_NAMESPACE;
     const involved = namespaceOf(e.kind, e.namespace);
     const base = `${e.name}.${e.reason.toLowerCase().replace(/[^a-z0-9-]+/g, "-")}`;
-    const about = this.store.get(e.kind, e.name, involved);
+    const about = this.store.peek(e.kind, e.name, involved);
     const uid = about?.metadata.uid;
     const involvedObject: MemplaneEvent["involvedObject"] = { kind: e.kind, name: e.name };
     if (involved !== undefined) involvedObject.namespace = involved;

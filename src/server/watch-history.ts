@@ -5,8 +5,8 @@
  * the answer is `410 Gone` (reason `Expired`), and the client re-lists, as with Kubernetes' watch
  * cache. The ring holds references to the store's frozen objects, so it costs no copies.
  */
-import type { Subscription } from "rxjs";
-import type { ResourceStore, WatchEvent } from "../store/types.js";
+import type { Observable, Subscription } from "rxjs";
+import type { WatchEvent } from "../store/types.js";
 import { HttpError } from "./status.js";
 
 /** One kept change and the resourceVersion it made. */
@@ -28,12 +28,13 @@ export class WatchHistory {
   readonly #subscription: Subscription;
 
   constructor(
-    private readonly store: ResourceStore & { readonly resourceVersion: number },
+    private readonly store: { readonly resourceVersion: number; changes(): Observable<WatchEvent> },
     size: number = DEFAULT_WATCH_HISTORY_EVENTS,
   ) {
     this.#ring = new Array<KeptEvent | undefined>(size);
     this.#reachesBack = store.resourceVersion;
-    this.#subscription = store.watch().subscribe((event) => this.#keep(event));
+    // every change, without counting as a watch: statuses nobody observes stay unbuilt
+    this.#subscription = store.changes().subscribe((event) => this.#keep(event));
   }
 
   /** The oldest resourceVersion a watch may resume from. */

@@ -19,6 +19,8 @@ import { STORE_ORDER } from "../api/kinds.js";
 import { AlreadyExistsError, ConflictError, InvalidObjectError, NotFoundError } from "./errors.js";
 import { adoptFrozen, cloneFrozen, cloneFrozenSharing, deepEqual, freezeShallow } from "./immutable.js";
 import { matchesLabelSelector, parseLabelSelector } from "./label-selector.js";
+import { addCell, compareCells, desiredContent, newTable, uidFor, type Cell, type Frozen, type KindTable } from "./kind-table.js";
+import { WatchCounts, type StatusSource } from "./status-source.js";
 import type { ApplyOptions, ApplyOutcome, DeepReadonly, ListOptions, ResourceStore, WatchEvent } from "./types.js";
 
 /** Every kind the store holds, in its order (from the kind registry; profiles first, events last). */
@@ -42,57 +44,11 @@ export interface StoreSnapshot {
   objects: StoredObject[];
 }
 
-type Frozen = DeepReadonly<StoredObject>;
-
-/** One stored object's slot: a new version replaces `object`, the cell stays. */
-interface Cell {
-  readonly namespace: string;
-  readonly name: string;
-  object: Frozen;
-}
-
-interface KindTable {
-  /** namespace ("" for cluster-scoped kinds) → name → cell: lookups without building keys. */
-  cells: Map<string, Map<string, Cell>>;
-  size: number;
-  /** Cells in list order; dropped when an object is created or deleted. */
-  sortedCells?: Cell[];
-  /** Objects in list order; dropped on any write of this kind. */
-  listCache?: readonly Frozen[];
-}
-
-function newTable(): KindTable {
-  return { cells: new Map(), size: 0 };
-}
-
-function compareCells(a: Cell, b: Cell): number {
-  if (a.namespace !== b.namespace) return a.namespace < b.namespace ? -1 : 1;
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
-}
-
-/** The fields `apply` and `update` compare: everything but status and store-managed metadata. */
-function desiredContent(object: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const metadata = (object.metadata ?? {}) as Readonly<Record<string, unknown>>;
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(object)) {
-    if (key !== "metadata" && key !== "status") out[key] = object[key];
-  }
-  out.labels = metadata.labels ?? {};
-  out.annotations = metadata.annotations ?? {};
-  out.managedFields = metadata.managedFields ?? [];
-  return out;
-}
-
-/** A deterministic uid shaped like a UUID (version 4 layout) from a counter: no randomness, no clock. */
-function uidFor(counter: number): string {
-  const hex = counter.toString(16).padStart(12, "0");
-  return `00000000-0000-4000-8000-${hex}`;
-}
-
 /** The in-memory {@link ResourceStore}, with snapshot/restore for engine snapshots. */
 export class MemoryStore implements ResourceStore {
   readonly #tables = new Map<Kind, KindTable>();
   readonly #changes = new Subject<WatchEvent>();
+  readonly #watches = new WatchCounts();
   readonly #now: () => number;
   readonly #stamp: (seconds: number) => string;
   /** Inside `apply(objects, { adopt: true })`: the objects are the store's to freeze in place. */
@@ -119,12 +75,32 @@ export class MemoryStore implements ResourceStore {
   get<K extends Kind>(kind: K, name: string, namespace?: string): DeepReadonly<KindMap[K]> | undefined {
     const table = this.#tables.get(kind);
     if (table === undefined) return undefined;
-    return this.#cell(table, kind, name, namespace)?.object as DeepReadonly<KindMap[K]> | undefined;
+    const cell = this.#cell(table, kind, name, namespace);
+    if (cell?.stale === true) this.#build(table, cell);
+    return cell?.object as DeepReadonly<KindMap[K]> | undefined;
+  }
+
+  /**
+   * The stored object as it is, without building a stale status (status-source.ts): for the
+   * engine's own reads of metadata and spec (the model's sync, the controllers' object lists).
+   */
+  peek<K extends Kind>(kind: K, name: string, namespace?: string): DeepReadonly<KindMap[K]> | undefined {
+    const table = this.#tables.get(kind);
+    return table === undefined ? undefined : (this.#cell(table, kind, name, namespace)?.object as DeepReadonly<KindMap[K]> | undefined);
+  }
+
+  /** {@link list} without building stale statuses (see {@link peek}). */
+  peekList<K extends Kind>(kind: K, options: ListOptions = {}): readonly DeepReadonly<KindMap[K]>[] {
+    return this.#list(kind, this.#listAll(this.#table(kind)), options);
   }
 
   list<K extends Kind>(kind: K, options: ListOptions = {}): readonly DeepReadonly<KindMap[K]>[] {
     const table = this.#table(kind);
-    let items = this.#listAll(table);
+    return this.#list(kind, this.#listBuilt(table), options);
+  }
+
+  #list<K extends Kind>(kind: K, all: readonly Frozen[], options: ListOptions): readonly DeepReadonly<KindMap[K]>[] {
+    let items = all;
     if (options.namespace !== undefined && NAMESPACED_KINDS.has(kind)) {
       const ns = options.namespace;
       items = items.filter((o) => o.metadata.namespace === ns);
@@ -141,9 +117,49 @@ export class MemoryStore implements ResourceStore {
     return this.#table(kind).size;
   }
 
+  /**
+   * Changes of one kind (or every kind). Opening a watch builds the stale statuses of its kind
+   * (the watcher sees them as changes), and while it is open they are built once per tick
+   * ({@link settleWatched}), so watchers see every tick's status changes.
+   */
   watch<K extends Kind>(kind?: K): Observable<WatchEvent<K>> {
     const all = this.#changes.asObservable();
-    return (kind === undefined ? all : all.pipe(filter((e) => e.object.kind === kind))) as Observable<WatchEvent<K>>;
+    const changes = (kind === undefined ? all : all.pipe(filter((e) => e.object.kind === kind))) as Observable<WatchEvent<K>>;
+    const key = kind ?? "*";
+    return new Observable<WatchEvent<K>>((subscriber) => {
+      this.#watches.add(key, 1);
+      const subscription = changes.subscribe(subscriber);
+      for (const [k, table] of this.#tables) if (table.stale > 0 && (kind === undefined || k === kind)) this.#listBuilt(table);
+      return () => {
+        subscription.unsubscribe();
+        this.#watches.add(key, -1);
+      };
+    });
+  }
+
+  /** Every change as it is made, not counted as a watch (for listeners like a watch history: no status is built for them). */
+  changes(): Observable<WatchEvent> {
+    return this.#changes.asObservable();
+  }
+
+  /**
+   * Marks an object's status stale: `source` builds it when the object is next observed. The
+   * source stays the object's (a status written later is passed through it too).
+   */
+  deferStatus(kind: Kind, name: string, namespace: string | undefined, source: StatusSource): void {
+    const table = this.#table(kind);
+    const cell = this.#cell(table, kind, name, namespace);
+    if (cell === undefined) throw new NotFoundError(kind, name, MemoryStore.namespaceFor(kind, namespace));
+    cell.source = source;
+    if (cell.stale !== true) {
+      cell.stale = true;
+      table.stale++;
+    }
+  }
+
+  /** Builds the stale statuses of every kind with an open watch (in store order), once per tick. */
+  settleWatched(): void {
+    for (const [kind, table] of this.#tables) if (table.stale > 0 && this.#watches.watched(kind)) this.#listBuilt(table);
   }
 
   create<K extends Kind>(object: KindMap[K]): DeepReadonly<KindMap[K]> {
@@ -159,13 +175,7 @@ export class MemoryStore implements ResourceStore {
       resourceVersion: String(++this.#resourceVersion),
       creationTimestamp: this.#stamp(this.#now()),
     });
-    const nsKey = namespace ?? "";
-    let byName = table.cells.get(nsKey);
-    if (byName === undefined) table.cells.set(nsKey, (byName = new Map()));
-    byName.set(name, { namespace: nsKey, name, object: stored });
-    table.size++;
-    table.sortedCells = undefined;
-    table.listCache = undefined;
+    addCell(table, namespace ?? "", name, stored);
     this.#emit("ADDED", stored);
     return stored as DeepReadonly<KindMap[K]>;
   }
@@ -218,8 +228,14 @@ export class MemoryStore implements ResourceStore {
       throw new ConflictError(kind, name, ns, options.resourceVersion, current.metadata.resourceVersion!);
     }
     const currentStatus = (current as { status?: unknown }).status;
+    // a derived status stays derived: the source's fields are laid over what is written
+    if (cell.stale === true) {
+      cell.stale = false;
+      table.stale--;
+    }
+    const written = cell.source === undefined ? status : cell.source.statusOf(status);
     // structural sharing: only metadata and the changed parts of status are new
-    const nextStatus = cloneFrozenSharing(status, currentStatus);
+    const nextStatus = cloneFrozenSharing(written, currentStatus);
     if (nextStatus === currentStatus) return current as DeepReadonly<KindMap[K]>;
     const next = freezeShallow({
       ...current,
@@ -238,6 +254,10 @@ export class MemoryStore implements ResourceStore {
     byName.delete(name);
     if (byName.size === 0) table.cells.delete(cell.namespace);
     table.size--;
+    if (cell.stale === true) {
+      table.stale--;
+      cell.stale = false; // a build under way (a watcher deleting it) skips it
+    }
     table.sortedCells = undefined;
     table.listCache = undefined;
     const resourceVersion = String(++this.#resourceVersion);
@@ -300,7 +320,7 @@ export class MemoryStore implements ResourceStore {
   snapshot(): StoreSnapshot {
     const objects: StoredObject[] = [];
     for (const kind of STORE_KINDS) {
-      for (const o of this.#listAll(this.#table(kind))) objects.push(o as StoredObject);
+      for (const o of this.#listBuilt(this.#table(kind))) objects.push(o as StoredObject);
     }
     // frozen objects are safe to share with JSON.stringify; callers that mutate must clone
     return { resourceVersion: this.#resourceVersion, uidCounter: this.#uidCounter, objects };
@@ -332,11 +352,7 @@ export class MemoryStore implements ResourceStore {
       const stored = cloneFrozen(object) as Frozen;
       const table = tables.get(kind)!;
       const nsKey = MemoryStore.namespaceFor(kind, stored.metadata.namespace) ?? "";
-      let byName = table.cells.get(nsKey);
-      if (byName === undefined) table.cells.set(nsKey, (byName = new Map()));
-      if (byName.has(stored.metadata.name)) throw new InvalidObjectError(`a store snapshot holds ${kind} "${stored.metadata.name}" twice`);
-      table.size++;
-      byName.set(stored.metadata.name, { namespace: nsKey, name: stored.metadata.name, object: stored });
+      if (!addCell(table, nsKey, stored.metadata.name, stored)) throw new InvalidObjectError(`a store snapshot holds ${kind} "${stored.metadata.name}" twice`);
     }
     return () => {
       for (const [kind, table] of tables) this.#tables.set(kind, table);
@@ -387,6 +403,27 @@ export class MemoryStore implements ResourceStore {
     for (const key in out) if (key !== "apiVersion" && key !== "kind") ordered[key] = out[key];
     if (status !== undefined) ordered.status = status;
     return freezeShallow(ordered) as Frozen;
+  }
+
+  /** Builds a stale cell's status (a new version only when the status moved). */
+  #build(table: KindTable, cell: Cell): void {
+    cell.stale = false;
+    table.stale--;
+    const current = cell.object;
+    const currentStatus = (current as { status?: unknown }).status;
+    const nextStatus = cloneFrozenSharing(cell.source!.statusOf(currentStatus), currentStatus);
+    if (nextStatus === currentStatus) return;
+    const metadata = freezeShallow({ ...current.metadata, resourceVersion: String(++this.#resourceVersion) });
+    this.#replace(table, cell, freezeShallow({ ...current, metadata, status: nextStatus }) as Frozen);
+  }
+
+  /** Every object of a kind in list order, stale statuses built first. */
+  #listBuilt(table: KindTable): readonly Frozen[] {
+    if (table.stale > 0) {
+      this.#listAll(table);
+      for (const cell of table.sortedCells!) if (cell.stale === true) this.#build(table, cell);
+    }
+    return this.#listAll(table);
   }
 
   #listAll(table: KindTable): readonly Frozen[] {

@@ -6,101 +6,178 @@
  * OverLimit) are what users look at. Condition flips that matter are also logged
  * (GuestSwapping, OverLimit) and recorded as Events; the balloon, hypervisor swap and limit
  * flips each way are recorded as Events too (transition-events.ts).
+ *
+ * Status on demand (docs/library.md): every tick it records, per VM, the numbers the status is
+ * built from and which conditions flipped (with their transition times, Events and log
+ * entries, exactly when they happen), and marks the VM's status stale in the store; the status
+ * object itself is built from those numbers ({@link VmStatusSource}) only when someone observes
+ * the VM — a read, a list, a watch, a snapshot.
  */
-import { injectable } from "inversify";
+import { inject, injectable } from "inversify";
+import { formatTimestamp } from "../../api/timestamps.js";
 import type { Condition, VirtualMachine, VirtualMachineStatus } from "../../api/types.js";
-import type { DeepReadonly } from "../../store/types.js";
+import { TOKENS } from "../../di/tokens.js";
 import type { ReconcileContext } from "../../engine/controller.js";
+import type { ResolvedEngineOptions } from "../../engine/options.js";
 import { compressedOf, freeOf, mappedOf, swappedOf, usedOf } from "../../hypervisor/ledger.js";
 import type { VmRecord } from "../../hypervisor/ledger.js";
 import { limitDemandOf } from "../../hypervisor/limit.js";
 import { BALLOON_DRIVER_TIMEOUT_SECONDS } from "../../hypervisor/memory-model.js";
-import { approx, q, vmObjectKey } from "../shared/context.js";
+import type { MemoryStore } from "../../store/memory-store.js";
+import type { DeepReadonly } from "../../store/types.js";
+import { vmObjectKey } from "../shared/context.js";
 import { VmRecordController } from "../shared/record-controller.js";
 import { transitionEvent } from "./transition-events.js";
-
-type CondInput = Omit<Condition, "lastTransitionTime">;
-
-const cond = (type: string, on: boolean, reason: string, message: string): CondInput => ({ type, status: on ? "True" : "False", reason, message });
-
-/** Numbers a VM's status is built from; equal numbers (and admission, driver mode, status object) ⇒ equal status. */
-const FINGERPRINT_LENGTH = 34;
-
-/** What vm-status wrote (or saw) last for one VM: lets an unchanged VM skip building its status. */
-interface LastProjection {
-  fingerprint: Float64Array;
-  admission: VmRecord["admission"];
-  balloonDriver: string;
-  /** The stored status object the fingerprint was checked against. */
-  status: unknown;
-  /** The stored conditions array then. */
-  conditions: unknown;
-  /** The `memory` and `rates` objects the last projection handed to the store (their texts are those of `fingerprint`). */
-  memory: unknown;
-  rates: unknown;
-}
+import { cond, FINGERPRINT_LENGTH, PHASE_CODE, VM_CONDITIONS, VmStatusSource, type CondInput } from "./vm-status-source.js";
 
 /** Fingerprint slots the conditions are built from (phase, balloon, max, swapped, compressed, guest swap, driver, limit, charged). */
 const CONDITION_SLOTS = [0, 7, 9, 10, 12, 17, 26, 27, 28, 29, 30, 31];
+/** Per condition of VM_CONDITIONS: the slots it is rebuilt on (Admitted: on a new admission). */
+const SLOTS_OF: readonly (readonly number[])[] = [
+  [],
+  [0, 26, 27, 28], // phase, tools installed, stuck-driver idle seconds, past the timeout
+  [7, 9], // balloon and its maximum
+  [12],
+  [10],
+  [17],
+  [0, 14, 17, 29, 30, 31], // phase, used, guest swap, over limit, limit, charged
+];
 
-const PHASE_CODE: Readonly<Record<VmRecord["phase"], number>> = { Pending: 0, Running: 1, Stopped: 2 };
-
-/** Writes VirtualMachine status from the model. */
+/** Records VirtualMachine status inputs from the model and marks the status stale. */
 @injectable()
 export class VmStatusController extends VmRecordController {
   readonly name = "vm-status";
   protected override readonly reportsSpecProblems = true;
   /**
-   * Per model record: the projection inputs last seen. A pure cache: it only lets a VM whose
-   * numbers and stored status are exactly as last tick skip the (equal) status rebuild, so
-   * snapshots need not carry it (a restored model has new records).
+   * Per model record: what its status is built from. A restored model has new records, whose
+   * conditions start from the stored (restored) status, as they would from any stored status.
    */
-  readonly #last = new WeakMap<VmRecord, LastProjection>();
+  readonly #sources = new WeakMap<VmRecord, VmStatusSource>();
   readonly #scratch = new Float64Array(FINGERPRINT_LENGTH);
-  /** The fingerprint of the previous projection, while the new one is built. */
+  /** The fingerprint of the previous projection, while the new one is recorded. */
   readonly #previous = new Float64Array(FINGERPRINT_LENGTH);
+  /** The timestamp text of the tick being run (for transition times), made on first need. */
+  #stamp: { seconds: number; text: string } | undefined;
 
-  /** Projects one VM's status unless nothing it is built from changed. */
+  constructor(
+    @inject(TOKENS.Store) private readonly store: MemoryStore,
+    @inject(TOKENS.EngineOptions) private readonly options: ResolvedEngineOptions,
+  ) {
+    super();
+  }
+
+  /** Records one VM's status inputs unless nothing they hold changed. */
   protected reconcileVm(vm: VmRecord, obj: DeepReadonly<VirtualMachine>, ctx: ReconcileContext): void {
+    const f = this.#fingerprint(vm, ctx, obj.metadata.generation ?? 0);
+    let s = this.#sources.get(vm);
+    if (s === undefined) {
+      s = new VmStatusSource(vm.namespace, vm.name);
+      this.#sources.set(vm, s);
+      s.f.set(f);
+      this.#conditions(vm, s, undefined, ctx);
+      this.store.deferStatus("VirtualMachine", vm.name, vm.namespace, s);
+      return;
+    }
+    const sameAdmission = s.admission === vm.admission;
+    const sameDriver = s.balloonDriver === vm.spec.balloonDriver;
+    // the conditions are looked at when their inputs moved, or when the last projection changed them
+    const moved = s.conditionsMoved;
+    s.conditionsMoved = false;
+    if (sameAdmission && sameDriver && sameNumbers(s.f, f)) return; // nothing the status is built from has changed
+    const previous = this.#previous;
+    previous.set(s.f);
+    s.f.set(f);
+    if (moved || !sameAdmission || !sameDriver || !sameSlots(previous, f, CONDITION_SLOTS)) this.#conditions(vm, s, previous, ctx);
+    this.store.deferStatus("VirtualMachine", vm.name, vm.namespace, s);
+  }
+
+  /**
+   * Rebuilds the conditions whose inputs moved since `previous` (all of them without one, from
+   * the stored status): a flip sets its transition time and records its Events and log
+   * entries, as it happens. Notes whether a condition changed (`conditionsMoved`), which for a
+   * VM with a limit takes comparing the messages (the OverLimit message follows the guest's
+   * used pages only on ticks that look at the conditions).
+   */
+  #conditions(vm: VmRecord, s: VmStatusSource, previous: Float64Array | undefined, ctx: ReconcileContext): void {
+    const stored = previous === undefined ? this.#storedConditions(vm, s) : undefined;
+    const exact = Number.isFinite(s.f[30]);
     const running = vm.phase === "Running";
-    const f = this.#fingerprint(vm, ctx, running, obj.metadata.generation ?? 0);
-    const last = this.#last.get(vm);
-    if (
-      last !== undefined &&
-      last.status === obj.status &&
-      last.admission === vm.admission &&
-      last.balloonDriver === vm.spec.balloonDriver &&
-      sameNumbers(last.fingerprint, f)
-    ) {
-      return; // nothing the status is built from has changed: the stored status is already right
+    for (let i = 0; i < VM_CONDITIONS.length; i++) {
+      if (previous !== undefined) {
+        const same = i === 0 ? s.admission === vm.admission : i === 1 ? s.balloonDriver === vm.spec.balloonDriver && sameSlots(previous, s.f, SLOTS_OF[1]!) : sameSlots(previous, s.f, SLOTS_OF[i]!);
+        if (same) continue; // kept as last built
+      }
+      const before: CondInput | undefined = !exact ? undefined : previous === undefined ? stored!.find((c) => c.type === VM_CONDITIONS[i]) : s.condition(i, previous);
+      const bit = 1 << i;
+      const wasTrue = (s.on & bit) !== 0;
+      const on = this.#rebuild(i, vm, s, running);
+      s.on = on ? s.on | bit : s.on & ~bit;
+      if (exact) {
+        const after = s.condition(i);
+        if (before === undefined || before.status !== after.status || before.reason !== after.reason || before.message !== after.message) s.conditionsMoved = true;
+      } else s.conditionsMoved = true; // (only OverLimit's message needs the exact answer, and without a limit it is fixed)
+      if (on === wasTrue && s.since[i] !== undefined) continue;
+      s.since[i] = this.#now(ctx);
+      s.conditionsMoved = true;
+      if (on === wasTrue) continue;
+      const key = vmObjectKey(vm);
+      const type = VM_CONDITIONS[i];
+      const after = s.condition(i);
+      if (on && (type === "GuestSwapping" || type === "OverLimit")) {
+        ctx.log({ kind: "VirtualMachine", namespace: vm.namespace, name: vm.name, host: vm.hostName, action: type, reason: after.reason, message: after.message });
+        ctx.store.recordEvent(key, "Warning", type, after.message);
+      }
+      const event = transitionEvent(vm, after, wasTrue);
+      if (event !== undefined) ctx.store.recordEvent(key, event.type, event.reason, event.message);
     }
-    const storedConditions = (obj as { status?: VirtualMachineStatus }).status?.conditions;
-    // conditions stay as stored when their inputs and the stored array are as last seen
-    const conditionsUnchanged =
-      last !== undefined &&
-      storedConditions !== undefined &&
-      last.conditions === storedConditions &&
-      last.admission === vm.admission &&
-      last.balloonDriver === vm.spec.balloonDriver &&
-      sameSlots(last.fingerprint, f, CONDITION_SLOTS);
-    let projection: LastProjection;
-    let previous: Float64Array | undefined;
-    const lastAdmission = last?.admission;
-    const lastDriver = last?.balloonDriver;
-    if (last === undefined) {
-      projection = { fingerprint: f.slice(), admission: vm.admission, balloonDriver: vm.spec.balloonDriver, status: obj.status, conditions: storedConditions, memory: undefined, rates: undefined };
-      this.#last.set(vm, projection);
-    } else {
-      previous = this.#previous;
-      previous.set(last.fingerprint);
-      last.fingerprint.set(f);
-      last.admission = vm.admission;
-      last.balloonDriver = vm.spec.balloonDriver;
-      last.status = obj.status;
-      last.conditions = storedConditions;
-      projection = last;
+    s.admission = vm.admission;
+    s.balloonDriver = vm.spec.balloonDriver;
+  }
+
+  /** A new VM's conditions as the stored (e.g. restored) status has them: which are True, and since when. */
+  #storedConditions(vm: VmRecord, s: VmStatusSource): readonly Readonly<Condition>[] {
+    const object = this.store.get("VirtualMachine", vm.name, vm.namespace) as { status?: VirtualMachineStatus } | undefined;
+    const stored = (object?.status?.conditions ?? []) as readonly Readonly<Condition>[];
+    for (let i = 0; i < VM_CONDITIONS.length; i++) {
+      const c = stored.find((x) => x.type === VM_CONDITIONS[i]);
+      if (c === undefined) continue;
+      if (c.status === "True") s.on |= 1 << i;
+      s.since[i] = c.lastTransitionTime;
     }
-    this.#project(vm, obj, running, ctx, conditionsUnchanged, projection, previous, lastAdmission === vm.admission, lastDriver === vm.spec.balloonDriver);
+    return stored;
+  }
+
+  /** Records condition `i`'s inputs from the model; returns whether it is True. */
+  #rebuild(i: number, vm: VmRecord, s: VmStatusSource, running: boolean): boolean {
+    switch (i) {
+      case 0: {
+        const a = vm.admission;
+        s.admitted = cond("Admitted", a.admitted, a.reason, a.message);
+        return a.admitted;
+      }
+      case 1:
+        s.driver = driverCondition(vm);
+        return s.driver.status === "True";
+      case 2:
+        return vm.balloon > 0;
+      case 3:
+        return compressedOf(vm) > 0;
+      case 4:
+        return swappedOf(vm) > 0;
+      case 5:
+        return vm.guestSwapped > 0;
+      default:
+        s.demand = running ? limitDemandOf(vm) : 0;
+        s.charged = running ? vm.charged : 0;
+        return vm.overLimit;
+    }
+  }
+
+  #now(ctx: ReconcileContext): string {
+    if (this.#stamp === undefined || this.#stamp.seconds !== ctx.timeSeconds) {
+      this.#stamp = { seconds: ctx.timeSeconds, text: formatTimestamp(ctx.timeSeconds, this.options.epoch) };
+    }
+    return this.#stamp.text;
   }
 
   /**
@@ -108,7 +185,8 @@ export class VmStatusController extends VmRecordController {
    * pages as status and messages show them (an active estimate drifting by a fraction of a
    * page changes nothing the user sees), other numbers as they are.
    */
-  #fingerprint(vm: VmRecord, ctx: ReconcileContext, running: boolean, generation: number): Float64Array {
+  #fingerprint(vm: VmRecord, ctx: ReconcileContext, generation: number): Float64Array {
+    const running = vm.phase === "Running";
     const f = this.#scratch;
     const c = vm.counters;
     f[0] = PHASE_CODE[vm.phase];
@@ -144,135 +222,9 @@ export class VmStatusController extends VmRecordController {
     f[30] = vm.spec.limit;
     f[31] = Math.round(vm.charged);
     f[32] = Math.round(running ? vm.balloonMax : 0);
-    f[33] = vm.phase === "Running" ? 1 : 0;
+    f[33] = running ? 1 : 0;
     return f;
   }
-
-  /**
-   * Builds and patches the status. A quantity whose number is as at the last projection keeps
-   * the stored text (`memory` and `rates` of the last projection are still the stored objects);
-   * parts equal to the stored ones are handed back as they are (no copy, no write).
-   */
-  #project(
-    vm: VmRecord,
-    obj: DeepReadonly<VirtualMachine>,
-    running: boolean,
-    ctx: ReconcileContext,
-    conditionsUnchanged: boolean,
-    projection: LastProjection,
-    lastNumbers: Float64Array | undefined,
-    sameAdmission: boolean,
-    sameDriver: boolean,
-  ): void {
-    const key = vmObjectKey(vm);
-    const stored = (obj as { status?: VirtualMachineStatus }).status;
-    const f = projection.fingerprint;
-    // the quantity in slot i as text: the stored text when the number is as last projected
-    const m = stored?.memory === projection.memory ? stored?.memory : undefined;
-    const r = stored?.rates === projection.rates ? stored?.rates : undefined;
-    const text = (i: number, old: string | undefined): string => (old !== undefined && lastNumbers !== undefined && lastNumbers[i] === f[i] ? old : q(f[i]!));
-    // memory (and rates) whose numbers all stayed are the stored object itself
-    const memory: VirtualMachineStatus["memory"] = m !== undefined && lastNumbers !== undefined && sameSlots(lastNumbers, f, MEMORY_SLOTS) ? m : {
-      configured: text(1, m?.configured),
-      granted: text(2, m?.granted),
-      consumed: text(3, m?.consumed),
-      active: text(4, m?.active),
-      entitlement: text(5, m?.entitlement),
-      overhead: text(6, m?.overhead),
-      balloon: text(7, m?.balloon),
-      balloonTarget: text(8, m?.balloonTarget),
-      balloonMax: text(32, m?.balloonMax),
-      swapped: text(10, m?.swapped),
-      swapTarget: text(11, m?.swapTarget),
-      compressed: text(12, m?.compressed),
-      shared: text(13, m?.shared),
-      guestUsed: text(14, m?.guestUsed),
-      guestFree: text(15, m?.guestFree),
-      guestUntouched: text(16, m?.guestUntouched),
-      guestSwapped: text(17, m?.guestSwapped),
-    };
-    const rates: VirtualMachineStatus["rates"] = r !== undefined && lastNumbers !== undefined && sameSlots(lastNumbers, f, RATE_SLOTS) ? r : {
-      swapIn: text(18, r?.swapIn),
-      swapOut: text(19, r?.swapOut),
-      decompress: text(20, r?.decompress),
-      guestPageIn: text(21, r?.guestPageIn),
-      guestPageOut: text(22, r?.guestPageOut),
-    };
-    const status: Partial<VirtualMachineStatus> = {
-      phase: vm.phase,
-      memory: shareIfEqual(memory, stored?.memory),
-      rates: shareIfEqual(rates, stored?.rates),
-      memoryStallPercent: running ? vm.stallPercent : 0,
-      observedGeneration: obj.metadata.generation ?? 0,
-    };
-    projection.memory = status.memory;
-    projection.rates = status.rates;
-    const unchanged =
-      stored !== undefined &&
-      stored.phase === status.phase &&
-      stored.memory === status.memory &&
-      stored.rates === status.rates &&
-      stored.memoryStallPercent === status.memoryStallPercent &&
-      stored.observedGeneration === status.observedGeneration;
-    if (!unchanged) ctx.store.patchStatus(key, status);
-    if (conditionsUnchanged) return;
-    const previous = stored?.conditions ?? [];
-    // a condition whose inputs are as at the last projection is the stored one (built from them)
-    const keep = (index: number, type: string, slots: readonly number[], same: boolean): Readonly<Condition> | undefined =>
-      same && lastNumbers !== undefined && sameSlots(lastNumbers, f, slots) ? conditionOfType(previous, index, type) : undefined;
-    const conditions = this.conditions(vm, keep, sameAdmission, sameDriver);
-    if (sameConditions(conditions, previous)) return; // no condition moves: nothing to set, log or record
-    const was = (type: string): boolean => previous.some((c) => c.type === type && c.status === "True");
-    for (const c of conditions) {
-      if (previous.includes(c as Condition)) continue; // kept as stored
-      ctx.store.setCondition(key, c);
-      if (c.status === "True" && !was(c.type) && (c.type === "GuestSwapping" || c.type === "OverLimit")) {
-        ctx.log({ kind: "VirtualMachine", namespace: vm.namespace, name: vm.name, host: vm.hostName, action: c.type, reason: c.reason, message: c.message });
-        ctx.store.recordEvent(key, "Warning", c.type, c.message);
-      }
-      const event = transitionEvent(vm, c, was(c.type));
-      if (event !== undefined) ctx.store.recordEvent(key, event.type, event.reason, event.message);
-    }
-  }
-
-  /**
-   * The seven conditions in their fixed order; `keep(type, slots)` hands back the stored
-   * condition (expected at `index`) when the fingerprint slots it is built from did not move.
-   */
-  private conditions(
-    vm: VmRecord,
-    keep: (index: number, type: string, slots: readonly number[], same: boolean) => Readonly<Condition> | undefined,
-    sameAdmission: boolean,
-    sameDriver: boolean,
-  ): (CondInput | Readonly<Condition>)[] {
-    const a = vm.admission;
-    const limit = vm.spec.limit;
-    return [
-      keep(0, "Admitted", NO_SLOTS, sameAdmission) ?? cond("Admitted", a.admitted, a.reason, a.message),
-      keep(1, "BalloonDriverReady", DRIVER_SLOTS, sameDriver) ?? driverCondition(vm),
-      keep(2, "Ballooning", BALLOON_SLOTS, true) ?? cond("Ballooning", vm.balloon > 0, vm.balloon > 0 ? "BalloonInflated" : "NoBalloon", `balloon ${approx(vm.balloon)} of max ${approx(vm.balloonMax)}`),
-      keep(3, "Compressing", COMPRESSED_SLOTS, true) ?? cond("Compressing", compressedOf(vm) > 0, compressedOf(vm) > 0 ? "PagesCompressed" : "NoCompressedPages", `${approx(compressedOf(vm))} in the compression cache`),
-      keep(4, "HypervisorSwapping", SWAPPED_SLOTS, true) ?? cond("HypervisorSwapping", swappedOf(vm) > 0, swappedOf(vm) > 0 ? "PagesSwapped" : "NoSwappedPages", `${approx(swappedOf(vm))} in the hypervisor swap file`),
-      keep(5, "GuestSwapping", GUEST_SWAP_SLOTS, true) ?? cond("GuestSwapping", vm.guestSwapped > 0, vm.guestSwapped > 0 ? "GuestPagedOut" : "NoGuestSwap", `guest has ${approx(vm.guestSwapped)} in its own swap`),
-      keep(6, "OverLimit", OVER_LIMIT_SLOTS, true) ??
-        cond(
-          "OverLimit",
-          vm.overLimit,
-          vm.overLimit ? "DemandOverLimit" : Number.isFinite(limit) ? "WithinLimit" : "NoLimit",
-          Number.isFinite(limit)
-            ? `demand ${approx(vm.phase === "Running" ? limitDemandOf(vm) : 0)} vs limit ${approx(limit)}; consumed ${approx(vm.phase === "Running" ? vm.charged : 0)}`
-            : "no limit set",
-        ),
-    ];
-  }
-}
-
-/** The stored condition of a type: at `index` (where vm-status puts it) or wherever a custom controller's conditions moved it. */
-function conditionOfType(conditions: readonly Readonly<Condition>[], index: number, type: string): Readonly<Condition> | undefined {
-  const at = conditions[index];
-  if (at !== undefined && at.type === type) return at;
-  for (let i = 0; i < conditions.length; i++) if (conditions[i]!.type === type) return conditions[i];
-  return undefined;
 }
 
 /** The BalloonDriverReady condition: not running, no tools, a stuck driver past the timeout, or running (slow or not). */
@@ -286,20 +238,6 @@ function driverCondition(vm: VmRecord): CondInput {
   return cond("BalloonDriverReady", true, slow ? "Slow" : "Ready", slow ? "balloon driver runs at a tenth of the rate" : "balloon driver is running");
 }
 
-const NO_SLOTS: readonly number[] = [];
-/** The slots of the status `memory` quantities, and of the `rates`. */
-const MEMORY_SLOTS: readonly number[] = [1, 2, 3, 4, 5, 6, 7, 8, 32, 10, 11, 12, 13, 14, 15, 16, 17];
-const RATE_SLOTS: readonly number[] = [18, 19, 20, 21, 22];
-/** Phase, tools installed, stuck-driver idle seconds, past the timeout. */
-const DRIVER_SLOTS: readonly number[] = [0, 26, 27, 28];
-/** Balloon and its maximum. */
-const BALLOON_SLOTS: readonly number[] = [7, 9];
-const COMPRESSED_SLOTS: readonly number[] = [12];
-const SWAPPED_SLOTS: readonly number[] = [10];
-const GUEST_SWAP_SLOTS: readonly number[] = [17];
-/** Phase, over limit, limit, charged. */
-const OVER_LIMIT_SLOTS: readonly number[] = [0, 14, 17, 29, 30, 31];
-
 function sameSlots(a: Float64Array, b: Float64Array, slots: readonly number[]): boolean {
   for (let i = 0; i < slots.length; i++) if (a[slots[i]!] !== b[slots[i]!]) return false;
   return true;
@@ -307,30 +245,5 @@ function sameSlots(a: Float64Array, b: Float64Array, slots: readonly number[]): 
 
 function sameNumbers(a: Float64Array, b: Float64Array): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) return false;
-  return true;
-}
-
-/**
- * `next` frozen, or `previous` itself when every field is equal: the store then shares the
- * stored part instead of comparing and copying it.
- */
-function shareIfEqual<T extends object>(next: T, previous: Readonly<T> | undefined): T {
-  if (next === previous) return next;
-  if (previous !== undefined) {
-    let equal = Object.keys(previous).length === Object.keys(next).length;
-    if (equal) for (const k in next) if (next[k] !== (previous as T)[k]) { equal = false; break; }
-    if (equal) return previous as T;
-  }
-  return Object.freeze(next);
-}
-
-/** Whether the conditions to set are exactly the stored ones (same order, type, status, reason, message). */
-function sameConditions(next: readonly (CondInput | Readonly<Condition>)[], stored: readonly Readonly<Condition>[]): boolean {
-  if (next.length !== stored.length) return false;
-  for (let i = 0; i < next.length; i++) {
-    const a = next[i]!;
-    const b = stored[i]!;
-    if (a.type !== b.type || a.status !== b.status || a.reason !== b.reason || a.message !== b.message) return false;
-  }
   return true;
 }

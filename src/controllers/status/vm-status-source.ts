@@ -1,0 +1,123 @@
+/**
+ * What a VM's status is built from, recorded by vm-status every tick as numbers (status on
+ * demand, docs/library.md): the fingerprint of the projection, which conditions are True and
+ * since when, and the few inputs a condition message keeps from the tick it was last rebuilt.
+ * The store asks it for the status only when someone observes the VM ({@link VmStatusSource.statusOf}).
+ */
+import type { Condition, VirtualMachineStatus } from "../../api/types.js";
+import type { VmRecord } from "../../hypervisor/ledger.js";
+import type { StatusSource } from "../../store/status-source.js";
+import { approx, q } from "../shared/context.js";
+
+/** A condition without its transition time. */
+export type CondInput = Omit<Condition, "lastTransitionTime">;
+
+/** A condition from its parts. */
+export const cond = (type: string, on: boolean, reason: string, message: string): CondInput => ({ type, status: on ? "True" : "False", reason, message });
+
+/** The seven conditions vm-status owns, in their order. */
+export const VM_CONDITIONS = ["Admitted", "BalloonDriverReady", "Ballooning", "Compressing", "HypervisorSwapping", "GuestSwapping", "OverLimit"] as const;
+
+/** Slots of the fingerprint (see vm-status-controller.ts `fingerprint`). */
+export const FINGERPRINT_LENGTH = 34;
+
+/** Phase codes of fingerprint slot 0. */
+export const PHASE_CODE: Readonly<Record<VmRecord["phase"], number>> = { Pending: 0, Running: 1, Stopped: 2 };
+const PHASES: readonly VmRecord["phase"][] = ["Pending", "Running", "Stopped"];
+
+/** The recorded inputs of one VM's status. */
+export class VmStatusSource implements StatusSource {
+  /** The fingerprint of the last projection (page counts rounded as status shows them). */
+  readonly f = new Float64Array(FINGERPRINT_LENGTH);
+  /** Bit i: condition i of {@link VM_CONDITIONS} is True. */
+  on = 0;
+  /** When each condition last changed status (the tick's timestamp text). */
+  readonly since: string[] = new Array<string>(VM_CONDITIONS.length);
+  /** Admitted and BalloonDriverReady as last rebuilt (they change rarely). */
+  admitted: CondInput = cond("Admitted", false, "", "");
+  driver: CondInput = cond("BalloonDriverReady", false, "", "");
+  /** What they were rebuilt from. */
+  admission: VmRecord["admission"] | undefined;
+  balloonDriver = "";
+  /** OverLimit's message inputs as last rebuilt: demand and consumed (0 unless running). */
+  demand = 0;
+  charged = 0;
+  /** Whether the last projection changed a condition (today's write path reread them then). */
+  conditionsMoved = false;
+
+  constructor(
+    readonly namespace: string,
+    readonly name: string,
+  ) {}
+
+  /** Condition `i` as the stored status shows it (without its transition time). */
+  condition(i: number, f: Float64Array = this.f): CondInput {
+    const on = (this.on & (1 << i)) !== 0;
+    switch (i) {
+      case 0:
+        return this.admitted;
+      case 1:
+        return this.driver;
+      case 2:
+        return cond("Ballooning", on, on ? "BalloonInflated" : "NoBalloon", `balloon ${approx(f[7]!)} of max ${approx(f[9]!)}`);
+      case 3:
+        return cond("Compressing", on, on ? "PagesCompressed" : "NoCompressedPages", `${approx(f[12]!)} in the compression cache`);
+      case 4:
+        return cond("HypervisorSwapping", on, on ? "PagesSwapped" : "NoSwappedPages", `${approx(f[10]!)} in the hypervisor swap file`);
+      case 5:
+        return cond("GuestSwapping", on, on ? "GuestPagedOut" : "NoGuestSwap", `guest has ${approx(f[17]!)} in its own swap`);
+      default: {
+        const limit = f[30]!;
+        const limited = Number.isFinite(limit);
+        return cond(
+          "OverLimit",
+          on,
+          on ? "DemandOverLimit" : limited ? "WithinLimit" : "NoLimit",
+          limited ? `demand ${approx(this.demand)} vs limit ${approx(limit)}; consumed ${approx(this.charged)}` : "no limit set",
+        );
+      }
+    }
+  }
+
+  /** The VM's status: the stored one with the projected fields and the seven conditions laid over it. */
+  statusOf(stored: unknown): Record<string, unknown> {
+    const f = this.f;
+    const base = (stored ?? {}) as Partial<VirtualMachineStatus>;
+    const memory: VirtualMachineStatus["memory"] = {
+      configured: q(f[1]!),
+      granted: q(f[2]!),
+      consumed: q(f[3]!),
+      active: q(f[4]!),
+      entitlement: q(f[5]!),
+      overhead: q(f[6]!),
+      balloon: q(f[7]!),
+      balloonTarget: q(f[8]!),
+      balloonMax: q(f[32]!),
+      swapped: q(f[10]!),
+      swapTarget: q(f[11]!),
+      compressed: q(f[12]!),
+      shared: q(f[13]!),
+      guestUsed: q(f[14]!),
+      guestFree: q(f[15]!),
+      guestUntouched: q(f[16]!),
+      guestSwapped: q(f[17]!),
+    };
+    const rates: VirtualMachineStatus["rates"] = { swapIn: q(f[18]!), swapOut: q(f[19]!), decompress: q(f[20]!), guestPageIn: q(f[21]!), guestPageOut: q(f[22]!) };
+    const status: Record<string, unknown> = { ...base };
+    status.phase = PHASES[f[0]!];
+    status.memory = memory;
+    status.rates = rates;
+    status.memoryStallPercent = f[33] === 1 ? f[24] : 0;
+    status.observedGeneration = f[25];
+    const conditions: Condition[] = [...((base.conditions ?? []) as Condition[])];
+    for (let i = 0; i < VM_CONDITIONS.length; i++) {
+      const c = this.condition(i);
+      const condition: Condition = { type: c.type, status: c.status, reason: c.reason, message: c.message, lastTransitionTime: this.since[i]! };
+      const at = conditions.findIndex((x) => x.type === c.type);
+      if (at >= 0) conditions[at] = condition;
+      else conditions.push(condition);
+    }
+    status.conditions = conditions;
+    return status;
+  }
+}
