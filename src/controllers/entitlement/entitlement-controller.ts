@@ -14,7 +14,8 @@ import { type EntitlementInput, type EntitlementResult, waterFill } from "../../
 import { touchedOf, usedOf, type HostRecord, type VmRecord } from "../../hypervisor/ledger.js";
 import { isOverLimit, limitReclaimOf } from "../../hypervisor/limit.js";
 import type { MemoryModelReader } from "../../hypervisor/memory-model.js";
-import { approx, q, significantChange } from "../shared/context.js";
+import type { LogBuilder } from "../../engine/tick-log.js";
+import { approx, logLazily, q, significantChange } from "../shared/context.js";
 import { HostRecordController } from "../shared/record-controller.js";
 import type { EntitlementBound, EntitlementDecision } from "../../hypervisor/decisions.js";
 
@@ -83,6 +84,25 @@ export function entitlementDecision(model: MemoryModelReader, host: HostRecord, 
   };
 }
 
+/**
+ * The EntitlementChanged entry of `vm` on host `hostName`, from the numbers of the decision
+ * (built only when the log is read: docs/performance.md, *Messages only when logged*).
+ */
+const entitlementChanged: LogBuilder<VmRecord> = (vm, hostName, from, to, contended, available, active, idleTax) => ({
+  kind: "VirtualMachine",
+  namespace: vm.namespace,
+  name: vm.name,
+  host: hostName,
+  action: "EntitlementChanged",
+  from: q(from),
+  to: q(to),
+  reason: contended === 1 ? "Contention" : "NoContention",
+  message:
+    contended === 1
+      ? `host ${hostName} is contended: Σ demand exceeds ${approx(Math.max(0, available))} available; active ${approx(active)}, idle tax ${idleTax}%`
+      : `no contention on ${hostName}: entitled to min(memory, limit, max(demand, active)) = ${approx(to)}`,
+});
+
 /** Computes entitlement and reclaim need per VM, per host. */
 @injectable()
 export class EntitlementController extends HostRecordController {
@@ -103,19 +123,7 @@ export class EntitlementController extends HostRecordController {
         const from = v.loggedEntitlement;
         ctx.model.setLoggedEntitlement(v, e);
         ctx.model.recordDecision(v, entitlementDecision(ctx.model, host, h, i, ctx.tick));
-        ctx.log({
-          kind: "VirtualMachine",
-          namespace: v.namespace,
-          name: v.name,
-          host: host.name,
-          action: "EntitlementChanged",
-          from: q(from),
-          to: q(e),
-          reason: result.contended ? "Contention" : "NoContention",
-          message: result.contended
-            ? `host ${host.name} is contended: Σ demand exceeds ${approx(Math.max(0, available))} available; active ${approx(inputs[i]!.active)}, idle tax ${host.spec.idleTax}%`
-            : `no contention on ${host.name}: entitled to min(memory, limit, max(demand, active)) = ${approx(e)}`,
-        });
+        logLazily(ctx, entitlementChanged, v, host.name, from, e, result.contended ? 1 : 0, available, inputs[i]!.active, host.spec.idleTax);
       }
     });
   }
