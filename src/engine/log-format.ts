@@ -61,6 +61,19 @@ export function formatLogJson(entry: LogEntry): string {
   return `${line},"message":${jsonString(e.message)}}`;
 }
 
+/**
+ * Entries as JSON lines ({@link formatLogJson}), each ending in "\n": one string for one write,
+ * which is how sinks write a tick's log (a write per entry costs a system call per entry).
+ */
+export function toJsonLines(entries: readonly LogEntry[]): string {
+  let out = "";
+  for (let i = 0; i < entries.length; i++) {
+    out += formatLogJson(entries[i]!);
+    out += "\n";
+  }
+  return out;
+}
+
 /** Column widths of the text format (longer values push the line, they are never cut). */
 export const LOG_TEXT_COLUMNS = { time: 8, host: 16, controller: 12, object: 28, action: 21 } as const;
 

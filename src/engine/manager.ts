@@ -73,6 +73,8 @@ export interface TickSummary {
    * received on `logs$`) are built on the first read, and the same objects are returned after.
    */
   readonly logEntries: readonly LogEntry[];
+  /** How many entries `logEntries` holds (read without building them). */
+  logEntryCount: number;
   /** How many reconciles failed (each also logged as a ReconcileError). */
   errors: number;
 }
@@ -130,8 +132,10 @@ export interface ControllerManagerOptions {
 
 /** A summary whose `logEntries` are built on first read (an own enumerable property, as a plain summary's). */
 function tickSummary(tick: number, timeSeconds: number, log: TickLog, errors: number): TickSummary {
-  const summary = { tick, timeSeconds, errors } as TickSummary;
+  const summary = { tick, timeSeconds } as TickSummary;
   Object.defineProperty(summary, "logEntries", { enumerable: true, get: () => log.entries() });
+  summary.logEntryCount = log.length;
+  summary.errors = errors;
   return summary;
 }
 
