@@ -51,8 +51,11 @@ export function computeEntitlements(model: MemoryModelReader, host: HostRecord):
   return { vms, inputs, available, result: waterFill(inputs, available, host.spec.idleTax) };
 }
 
-/** The decision record of VM number `i` of a host's water-filling: its inputs and the bound that set it. */
-export function entitlementDecision(model: MemoryModelReader, host: HostRecord, h: HostEntitlements, i: number, tick: number): EntitlementDecision {
+/**
+ * The decision record of VM number `i` of a host's water-filling: its inputs and the bound that
+ * set it. Written into `into` when given (the controller reuses one object: the model copies it).
+ */
+export function entitlementDecision(model: MemoryModelReader, host: HostRecord, h: HostEntitlements, i: number, tick: number, into?: EntitlementDecision): EntitlementDecision {
   const v = h.vms[i]!;
   const inp = h.inputs[i]!;
   const e = h.result.pages[i]!;
@@ -60,29 +63,33 @@ export function entitlementDecision(model: MemoryModelReader, host: HostRecord, 
   const demand = demandOf(v);
   const hiBound: EntitlementBound = inp.hi === v.spec.limit ? "limit" : inp.hi === v.memory ? "memory" : inp.hi === demand ? "demand" : "active";
   const bound: EntitlementBound = !h.result.contended ? hiBound : e >= inp.hi ? hiBound : e <= inp.lo && inp.lo > 0 ? "reservation" : "water-level";
-  return {
-    type: "entitlement",
-    tick,
-    entitlement: e,
-    consumed: model.consumed(v),
-    reclaim: v.reclaim,
-    shares: v.spec.shares,
-    sharesLabel: v.spec.sharesLabel,
-    active: inp.active,
-    touched,
-    demand,
-    reservation: v.reservation,
-    limit: Number.isFinite(v.spec.limit) ? v.spec.limit : null,
-    memory: v.memory,
-    idleTax: host.spec.idleTax,
-    available: h.available,
-    contended: h.result.contended,
-    lambda: h.result.contended ? h.result.lambda : null,
-    bound,
-    hostState: host.state,
-    hostFree: host.free,
-  };
+  // field by field, in the record's key order (a fresh object gets the order of the JSON)
+  const r = into ?? ({} as EntitlementDecision);
+  r.type = "entitlement";
+  r.tick = tick;
+  r.entitlement = e;
+  r.consumed = model.consumed(v);
+  r.reclaim = v.reclaim;
+  r.shares = v.spec.shares;
+  r.sharesLabel = v.spec.sharesLabel;
+  r.active = inp.active;
+  r.touched = touched;
+  r.demand = demand;
+  r.reservation = v.reservation;
+  r.limit = Number.isFinite(v.spec.limit) ? v.spec.limit : null;
+  r.memory = v.memory;
+  r.idleTax = host.spec.idleTax;
+  r.available = h.available;
+  r.contended = h.result.contended;
+  r.lambda = h.result.contended ? h.result.lambda : null;
+  r.bound = bound;
+  r.hostState = host.state;
+  r.hostFree = host.free;
+  return r;
 }
+
+/** The one record object the controller fills for each entitlement decision. */
+const scratch = {} as EntitlementDecision;
 
 /**
  * The EntitlementChanged entry of `vm` on host `hostName`, from the numbers of the decision
@@ -122,7 +129,7 @@ export class EntitlementController extends HostRecordController {
       if (significantChange(v.loggedEntitlement, e)) {
         const from = v.loggedEntitlement;
         ctx.model.setLoggedEntitlement(v, e);
-        ctx.model.recordDecision(v, entitlementDecision(ctx.model, host, h, i, ctx.tick));
+        ctx.model.recordDecision(v, entitlementDecision(ctx.model, host, h, i, ctx.tick, scratch));
         logLazily(ctx, entitlementChanged, v, host.name, from, e, result.contended ? 1 : 0, available, inputs[i]!.active, host.spec.idleTax);
       }
     });
