@@ -9,7 +9,7 @@ import { formatSimTime, parseDuration } from "../api/duration.js";
 import type { Engine } from "../engine/engine.js";
 import { formatLogJson, formatLogText } from "../engine/log-format.js";
 import type { LogEntry } from "../engine/log-entry.js";
-import { toJsonLines } from "../engine/log-format.js";
+import { writeJsonLines } from "../engine/log-format.js";
 import { LogStory } from "./output/log-story.js";
 import { ProgressBar } from "./output/progress.js";
 import type { Terminal } from "./terminal.js";
@@ -114,7 +114,7 @@ export class LogStream {
     if (this.options.quiet === true || this.term.outputClosed || entries.length === 0) return;
     this.beforePrint();
     if (this.options.logFormat === "json") {
-      this.term.out(toJsonLines(entries));
+      writeJsonLines(entries, (lines) => this.term.out(lines));
       return;
     }
     for (const entry of entries) this.term.out(logLine(entry, this.engine, this.options.logFormat, this.term.color) + "\n");

@@ -13,7 +13,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { LogEntry } from "../engine/log-entry.js";
-import { formatLogJson, toJsonLines } from "../engine/log-format.js";
+import { formatLogJson, writeJsonLines } from "../engine/log-format.js";
 import { fsyncDirectory, tempPathFor } from "./atomic-file.js";
 import { crashPoint } from "./crash-point.js";
 import { copyRange, startOfLastLines, writeAll } from "./log-lines.js";
@@ -69,7 +69,7 @@ export class LogAppender {
 
   /** Queues a batch of entries (a tick's) as one string; writes the queue once it is {@link LOG_FLUSH_BYTES} long. Never throws. */
   appendAll(entries: readonly LogEntry[]): void {
-    if (entries.length > 0) this.queue(toJsonLines(entries), entries.length);
+    writeJsonLines(entries, (lines, count) => this.queue(lines, count));
   }
 
   private queue(lines: string, entries: number): void {
