@@ -11,6 +11,7 @@ import * as v8 from "node:v8";
 import * as vm from "node:vm";
 import * as yaml from "js-yaml";
 import { createEngine, parseManifestTextOrThrow, type LogEntry } from "../src/index.js";
+import { LOG_WRITE_CHUNK } from "../src/engine/log-format.js";
 import { toLogLines } from "../src/state/log-file.js";
 import { busyCluster, jsonChunks, steadyCluster, yamlChunks } from "./clusters.js";
 import { buildKernelCluster, kernelTick } from "./kernel.js";
@@ -118,8 +119,8 @@ function gc(): void {
   collect();
 }
 
-/** Log entries per write in {@link measureLogWriting} (≈ 64 KiB of JSON lines). */
-const LOG_WRITE_BATCH = 256;
+/** Log entries per write in {@link measureLogWriting}: as the CLI's sinks write (≈ 256 KiB of JSON lines). */
+const LOG_WRITE_BATCH = LOG_WRITE_CHUNK;
 
 /**
  * Writes `n` log entries (cycling through `sample`) to a temp file the way a state directory's
@@ -198,11 +199,17 @@ function measureBusy(holder: { texts: string[] }, options: SizeOptions, progress
   });
   const { ms: firstTickMs, cpuMs: firstTickCpuMs } = timed(() => engine.step(1));
   progress(`  first tick ${firstTickMs.toFixed(0)} ms`);
+  logSample.length = 0; // the log of busy ticks (mostly EntitlementChanged), not of admission
   const busySamples: Sample[] = [];
   const logsBefore = logs;
   for (let i = 0; i < ticks; i++) busySamples.push(timed(() => engine.step(1)));
   const busyLogs = logs - logsBefore;
   sub.unsubscribe();
+  // log lines are written while the simulation that made them is alive, as in `memplane run`,
+  // and before the forced collection below: right after a full GC of a large heap, V8's
+  // concurrent sweepers work through all of its pages on the machine's cores while the writer
+  // runs (at 100k VMs ≈ 0.5 s of CPU, which halved the measured rate; docs/performance.md)
+  const logRates = measureLogWriting(logSample, options.logEntries ?? 200_000);
   gc(); // live memory, not the garbage of the last tick
   const mem = process.memoryUsage();
   const hostsUnderPressure = engine.store
@@ -210,8 +217,6 @@ function measureBusy(holder: { texts: string[] }, options: SizeOptions, progress
     .filter((h) => ["soft", "hard", "low"].includes((h.status as { state?: string } | undefined)?.state ?? "high")).length;
   const busy = figures(busySamples, vms, busyLogs);
   progress(`  busy median ${busy.medianMs.toFixed(1)} ms, p95 ${busy.p95Ms.toFixed(1)} ms, ${hostsUnderPressure} hosts under pressure`);
-  // log lines are written while the simulation that made them is alive, as in `memplane run`
-  const logRates = measureLogWriting(logSample, options.logEntries ?? 200_000);
   progress(`  JSON log ${(logRates.wall / 1000).toFixed(0)}k entries/s`);
   return { applyJsonMs, applyJsonCpuMs, firstTickMs, firstTickCpuMs, busy, hostsUnderPressure, mem, logRates };
 }

@@ -85,7 +85,7 @@ async function openMetrics(state: StateDirectory, engine: Engine, term: Terminal
   return MetricsRecorder.attach(engine, { series });
 }
 
-/** A locked state directory with its engine; its log entries go to the state's log as they come, committed by {@link WriteSession.save}. */
+/** A locked state directory with its engine; its log entries go to the state's log a tick at a time, committed by {@link WriteSession.save}. */
 export class WriteSession {
   private readonly subscription: { unsubscribe(): void };
 
@@ -101,7 +101,8 @@ export class WriteSession {
     readonly metrics: MetricsRecorder,
     private readonly dir: string,
   ) {
-    this.subscription = engine.logs$.subscribe((entry) => writer.append(entry));
+    // a tick's entries at its end, as one batch (entries nobody else reads are built only here)
+    this.subscription = engine.ticks$.subscribe((summary) => writer.appendAll(summary.logEntries));
   }
 
   /** Locks and loads the state directory, printing load warnings (a dropped torn log line…). */

@@ -9,6 +9,7 @@ import { formatSimTime, parseDuration } from "../api/duration.js";
 import type { Engine } from "../engine/engine.js";
 import { formatLogJson, formatLogText } from "../engine/log-format.js";
 import type { LogEntry } from "../engine/log-entry.js";
+import { writeJsonLines } from "../engine/log-format.js";
 import { LogStory } from "./output/log-story.js";
 import { ProgressBar } from "./output/progress.js";
 import type { Terminal } from "./terminal.js";
@@ -82,11 +83,20 @@ export class LogStream {
     private readonly beforePrint: () => void = () => {},
   ) {
     this.story = options.logFormat === "text" && options.verbose !== true && options.quiet !== true ? new LogStory(engine.model) : undefined;
-    this.subscription = engine.logs$.subscribe((entry) => {
-      this.entries++;
-      if (this.story === undefined) this.print([entry]);
-      else this.story.entry(entry, entrySeconds(entry));
-    });
+    if (options.logFormat === "json" || options.quiet === true) {
+      // JSON lines go out one write per tick, from the tick's summary: no entry is built for a
+      // quiet run, and stdout (a file: one system call per write) is written once a tick
+      this.subscription = engine.ticks$.subscribe((summary) => {
+        this.entries += summary.logEntryCount;
+        if (options.quiet !== true) this.print(summary.logEntries);
+      });
+    } else {
+      this.subscription = engine.logs$.subscribe((entry) => {
+        this.entries++;
+        if (this.story === undefined) this.print([entry]);
+        else this.story.entry(entry, entrySeconds(entry));
+      });
+    }
   }
 
   /** After each tick: the story's lines for it. */
@@ -103,6 +113,10 @@ export class LogStream {
   private print(entries: readonly LogEntry[]): void {
     if (this.options.quiet === true || this.term.outputClosed || entries.length === 0) return;
     this.beforePrint();
+    if (this.options.logFormat === "json") {
+      writeJsonLines(entries, (lines) => this.term.out(lines));
+      return;
+    }
     for (const entry of entries) this.term.out(logLine(entry, this.engine, this.options.logFormat, this.term.color) + "\n");
   }
 }

@@ -9,6 +9,7 @@ import type { Condition, HostStatus, Kind, ObjectKey, StoredObject, VirtualMachi
 import type { DeepReadonly, ResourceReader } from "../store/types.js";
 import type { MemoryModel } from "../hypervisor/memory-model.js";
 import type { LogEntryInput } from "./log-entry.js";
+import type { LogBuilder } from "./tick-log.js";
 import { HOST_SCOPED_POLICIES } from "../policies/registry.js";
 
 /** Which object to reconcile. */
@@ -54,6 +55,15 @@ export interface ReconcileContext {
   readonly model: MemoryModel;
   /** Emits a reconciliation log entry; tick, time and controller are filled in. */
   log(entry: LogEntryInput): void;
+  /**
+   * Emits a log entry that is built only when someone reads it (a `logs$` subscriber, or the
+   * tick summary's `logEntries`): `build(subject, text, a, …, f)` makes it from the arguments,
+   * now or ticks later, so it must read nothing that moves (names of `subject`, not its page
+   * counts — pass those as numbers). A tick nobody reads then costs no entry objects and no
+   * message texts. Optional, so contexts made by hand need not have it: `logLazily` in
+   * controllers/shared/context.ts falls back to `log(build(…))`.
+   */
+  logLazily?<S>(build: LogBuilder<S>, subject: S, text: string, a?: number, b?: number, c?: number, d?: number, e?: number, f?: number): void;
 }
 
 /** A controller: reconciles every object of `forKind` once per tick, in the manager's fixed order. */

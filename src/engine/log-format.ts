@@ -61,6 +61,34 @@ export function formatLogJson(entry: LogEntry): string {
   return `${line},"message":${jsonString(e.message)}}`;
 }
 
+/**
+ * Entries `[start, end)` as JSON lines ({@link formatLogJson}), each ending in "\n": one string
+ * for one write, which is how sinks write a tick's log (a write per entry costs a system call
+ * per entry; see {@link LOG_WRITE_CHUNK} for how many to put in one string).
+ */
+export function toJsonLines(entries: readonly LogEntry[], start = 0, end = entries.length): string {
+  let out = "";
+  for (let i = start; i < end; i++) {
+    out += formatLogJson(entries[i]!);
+    out += "\n";
+  }
+  return out;
+}
+
+/**
+ * Entries per string a sink writes (≈ 256 KiB of JSON): a busy tick of 100 000 VMs logs ≈ 80 000
+ * entries, and one 24 MiB string for them would be allocated among the old objects, not the young.
+ */
+export const LOG_WRITE_CHUNK = 1024;
+
+/** Calls `write` with entries as JSON lines, {@link LOG_WRITE_CHUNK} entries at a time. */
+export function writeJsonLines(entries: readonly LogEntry[], write: (lines: string, count: number) => void): void {
+  for (let i = 0; i < entries.length; i += LOG_WRITE_CHUNK) {
+    const end = Math.min(entries.length, i + LOG_WRITE_CHUNK);
+    write(toJsonLines(entries, i, end), end - i);
+  }
+}
+
 /** Column widths of the text format (longer values push the line, they are never cut). */
 export const LOG_TEXT_COLUMNS = { time: 8, host: 16, controller: 12, object: 28, action: 21 } as const;
 

@@ -38,6 +38,7 @@ import type { ManualClock } from "./clock.js";
 import type { Controller, ReconcileContext, ReconcileRequest } from "./controller.js";
 import { checkLogEntry } from "./checked-writes.js";
 import type { LogEntry, LogEntryInput } from "./log-entry.js";
+import { type LogBuilder, orderedEntry, TickLog } from "./tick-log.js";
 import { errorMessage, judgeResult, swallowRejection } from "./reconcile-outcome.js";
 import { DEFAULT_MAX_EVENTS, TickWrites } from "./tick-writes.js";
 
@@ -67,8 +68,13 @@ export const MAX_BACKOFF_TICKS = 64;
 export interface TickSummary {
   tick: number;
   timeSeconds: number;
-  /** Every log entry of the tick, in emission order. */
-  logEntries: readonly LogEntry[];
+  /**
+   * Every log entry of the tick, in emission order. Entries controllers logged lazily (and nobody
+   * received on `logs$`) are built on the first read, and the same objects are returned after.
+   */
+  readonly logEntries: readonly LogEntry[];
+  /** How many entries `logEntries` holds (read without building them). */
+  logEntryCount: number;
   /** How many reconciles failed (each also logged as a ReconcileError). */
   errors: number;
 }
@@ -122,6 +128,15 @@ export interface ControllerManagerOptions {
    * are part of the tick. A hook that throws is logged as a ReconcileError and the tick goes on.
    */
   beforeControllers?: (start: { tick: number; timeSeconds: number; tickSeconds: number; emit: (controller: string, entry: LogEntryInput) => void }) => void;
+}
+
+/** A summary whose `logEntries` are built on first read (an own enumerable property, as a plain summary's). */
+function tickSummary(tick: number, timeSeconds: number, log: TickLog, errors: number): TickSummary {
+  const summary = { tick, timeSeconds } as TickSummary;
+  Object.defineProperty(summary, "logEntries", { enumerable: true, get: () => log.entries() });
+  summary.logEntryCount = log.length;
+  summary.errors = errors;
+  return summary;
 }
 
 /** The object fields of a log entry about `object` (kind, namespace, name, host). */
@@ -227,22 +242,18 @@ export class ControllerManager {
     const time = formatSimTime(timeSeconds);
     const model = this.#model();
     const writes = new TickWrites(this.#store, this.#stamp(timeSeconds), tick, this.#maxEvents);
-    const logEntries: LogEntry[] = [];
+    const log = new TickLog(tick, time);
     let errors = 0;
 
     const emit = (controller: string, input: LogEntryInput): void => {
-      // rebuilt in docs/library.md, *Log formats* field order, optional fields only when present
-      const ordered = { tick, time, controller, kind: String(input.kind) } as LogEntry;
-      if (input.namespace !== undefined) ordered.namespace = input.namespace;
-      ordered.name = String(input.name);
-      if (input.host !== undefined) ordered.host = input.host;
-      ordered.action = String(input.action);
-      if (input.from !== undefined) ordered.from = String(input.from);
-      if (input.to !== undefined) ordered.to = String(input.to);
-      if (input.reason !== undefined) ordered.reason = input.reason;
-      ordered.message = String(input.message ?? "");
-      logEntries.push(ordered);
-      this.#logs.next(ordered);
+      const entry = orderedEntry(tick, time, controller, input);
+      log.add(entry);
+      this.#logs.next(entry);
+    };
+    // built now when someone listens on logs$, else when (if ever) the summary's entries are read
+    const emitLazily = <S>(controller: string, build: LogBuilder<S>, subject: S, text: string, a = 0, b = 0, c = 0, d = 0, e = 0, f = 0): void => {
+      if (this.#logs.observed) emit(controller, build(subject, text, a, b, c, d, e, f));
+      else log.defer(controller, build, subject, text, a, b, c, d, e, f);
     };
 
     if (this.#beforeControllers) {
@@ -277,6 +288,12 @@ export class ControllerManager {
               emit(controller.name, checkLogEntry(input));
             }
           : (input) => emit(controller.name, input),
+        logLazily: checked
+          ? (build, subject, text, a = 0, b = 0, c = 0, d = 0, e = 0, f = 0) => {
+              writes.checkOpen();
+              emit(controller.name, checkLogEntry(build(subject, text, a, b, c, d, e, f)));
+            }
+          : (build, subject, text, a, b, c, d, e, f) => emitLazily(controller.name, build, subject, text, a, b, c, d, e, f),
       };
       // embedders' controllers see statuses as of the last tick; built-in ones read no status (none is built for them)
       const objects = (checked ? this.#store.list(controller.forKind) : this.#store.peekList(controller.forKind)) as readonly DeepReadonly<StoredObject>[];
@@ -317,7 +334,7 @@ export class ControllerManager {
     }
 
     writes.flush();
-    return { tick, timeSeconds, logEntries, errors };
+    return tickSummary(tick, timeSeconds, log, errors);
   }
 
   /** Runs a controller's per-tick `prepare`; a throw or a returned promise is one `ReconcileError` named `-` (returns 1), else 0. */

@@ -82,7 +82,7 @@ export function reclaimCause(
 
   const change = stateAt(host, Math.round(start / tickSeconds));
   if (change === "unknown") {
-    return `${what} because host ${host.name} came under memory pressure (its state changes before tick ${host.decisions[0]!.tick} are no longer kept)`;
+    return `${what} because host ${host.name} came under memory pressure (its state changes before tick ${host.decisions.list()[0]!.tick} are no longer kept)`;
   }
   if (change === undefined || stateRank(change.to) < stateRank("soft")) return `${what}, while host ${host.name} was ${change?.to ?? "high"}`;
   const onset = change.tick * tickSeconds;
@@ -93,7 +93,7 @@ export function reclaimCause(
 
 /** The newest host state change at or before `tick`; "unknown" when the kept changes do not reach back. */
 function stateAt(host: HostRecord, tick: number): HostStateDecision | "unknown" | undefined {
-  const ring = host.decisions.filter((d): d is HostStateDecision => d.type === "hostState");
+  const ring = host.decisions.list().filter((d): d is HostStateDecision => d.type === "hostState");
   for (let i = ring.length - 1; i >= 0; i--) if (ring[i]!.tick <= tick) return ring[i];
   return ring.length >= HOST_DECISION_RETENTION ? "unknown" : undefined;
 }

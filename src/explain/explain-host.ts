@@ -55,7 +55,7 @@ export function explainHost(engine: Engine, name: string, tick?: number): Explan
         (reclaimed.length ? ` Reclaimed from ${plural(reclaimed.length, "VM")}; most: ${worst}.` : " Nothing is reclaimed from them."),
     );
   }
-  const kept = host.decisions;
+  const kept = host.decisions.list();
   if (kept.length > 0) lines.push(`${plural(kept.length, "state change")} kept (oldest at ${tickAt(kept[0]!.tick, ts)}); use --tick N to see an earlier one.`);
   return { text: lines.join("\n") + "\n", records, live: [], tick: at };
 }

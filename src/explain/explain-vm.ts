@@ -61,7 +61,7 @@ export function explainVm(engine: Engine, name: string, namespace = "default", t
 
   const header = `vm ${namespace}/${name} on host ${vm.hostName}, ${tickAt(at, ts)}`;
   if (!now) {
-    const oldest = ring[0]?.tick;
+    const oldest = ring.list()[0]?.tick;
     const truncated = ring.length >= DECISION_RETENTION && oldest !== undefined && oldest > at;
     const lines = [`${header}, from its decision records (the newest at or before that tick):`];
     if (truncated) lines.push(boundedNote(`vm ${name}`, oldest, at));

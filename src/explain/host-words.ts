@@ -45,7 +45,7 @@ export function hostStateSentence(host: HostRecord, rec: HostStateDecision | und
     return `${capital(describeState(host))}; ${actionsOn(host, host.state)}${stillHeld(host, vms)}${rec ? ` (last change ${stateChangeText(host, rec, ts)})` : ""}.`;
   }
   if (rec) return `Host ${host.name} was ${rec.to} at ${tickAt(at, ts)} (${stateChangeText(host, rec, ts)}): ${actionsOn(host, rec.to)}.`;
-  const ring = host.decisions;
+  const ring = host.decisions.list();
   if (ring.length >= HOST_DECISION_RETENTION) {
     return `Host ${host.name}'s state at tick ${at} is not known: it keeps only its newest ${HOST_DECISION_RETENTION} state changes and the oldest kept is at tick ${ring[0]!.tick}.`;
   }

@@ -9,7 +9,7 @@
  */
 import type { HostMemoryState } from "../api/types.js";
 import type { ResolvedHost, ResolvedVm } from "./resolved.js";
-import type { DecisionRecord } from "./decisions.js";
+import { DecisionRing } from "./decisions.js";
 
 /** Per-tick counters of page movements, reset at the start of each tick. */
 export interface TickCounters {
@@ -118,8 +118,8 @@ export interface VmRecord {
   smartPaging: number;
   /** Pages now in the Smart Paging file (a subset of the hypervisor-swapped pages). */
   smartPaged: number;
-  /** Newest decision records (entitlement, balloon, swap, admission), bounded. */
-  decisions: DecisionRecord[];
+  /** Newest decision records (entitlement, balloon, swap, admission), bounded, kept in typed arrays (`decisions.ts`). */
+  decisions: DecisionRing;
 }
 
 /** One host as the hypervisor tracks it. */
@@ -142,7 +142,7 @@ export interface HostRecord {
   /** Admitted VM keys in admission order. */
   vms: string[];
   /** Newest state-change decision records, bounded. */
-  decisions: DecisionRecord[];
+  decisions: DecisionRing;
   /** The kernel's same-page merging daemon as its policy last set it (KVM hosts under MOM; absent elsewhere). */
   ksm?: KsmState;
 }
@@ -333,7 +333,7 @@ export function newVmRecord(key: string, namespace: string, name: string, genera
     restartedAt: null,
     smartPaging: 0,
     smartPaged: 0,
-    decisions: [],
+    decisions: new DecisionRing(),
   };
 }
 

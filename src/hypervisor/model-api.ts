@@ -95,7 +95,10 @@ export interface MemoryModelVerbs {
   setHostState(host: HostRecord, state: HostMemoryState): void;
   /** Sets the simulated second since which a host could climb to a better state (-1: it cannot). */
   setClimbSince(host: HostRecord, seconds: number): void;
-  /** Keeps a decision record in a VM's or host's bounded ring (what `explain` reads). */
+  /**
+   * Keeps a decision record in a VM's or host's bounded ring (what `explain` reads). The ring
+   * copies the record's fields: a caller may reuse the object (the entitlement controller does).
+   */
   recordDecision(object: VmRecord | HostRecord, record: DecisionRecord): void;
 }
 

@@ -4,6 +4,7 @@
  * `state.json` (docs/library.md, *Snapshots*).
  */
 import { HOST_SPEC_DEFAULTS } from "../api/defaults.js";
+import { type DecisionRecord, DecisionRing } from "./decisions.js";
 import type { HostRecord, VmRecord } from "./ledger.js";
 import { ModelSnapshotError, modelSnapshotProblems } from "./snapshot-check.js";
 
@@ -41,7 +42,7 @@ export function fromSnapshot(snapshot: unknown, consumed: (vm: VmRecord) => numb
   const s = decoded as Partial<MemoryModelSnapshot> | null;
   if (s !== null && typeof s === "object") {
     for (const r of [...(Array.isArray(s.hosts) ? s.hosts : []), ...(Array.isArray(s.vms) ? s.vms : [])]) {
-      if (r !== null && typeof r === "object") r.decisions ??= [];
+      if (r !== null && typeof r === "object") (r as { decisions?: unknown }).decisions ??= [];
     }
     for (const v of Array.isArray(s.vms) ? s.vms : []) {
       if (v === null || typeof v !== "object") continue;
@@ -61,5 +62,7 @@ export function fromSnapshot(snapshot: unknown, consumed: (vm: VmRecord) => numb
   }
   const check = modelSnapshotProblems(decoded, consumed);
   if (check.hosts === undefined || check.vms === undefined) throw new ModelSnapshotError(check.problems);
+  // the saved lists of decision records become rings again
+  for (const r of [...check.hosts, ...check.vms]) r.decisions = DecisionRing.from(r.decisions as unknown as DecisionRecord[]);
   return { version: 1, syncedTick: (decoded as MemoryModelSnapshot).syncedTick, hosts: check.hosts, vms: check.vms };
 }

@@ -6,6 +6,7 @@
  * and each VM's counters start afresh.
  */
 import { RESTART_ANNOTATION } from "../api/restart.js";
+import { DecisionRing } from "./decisions.js";
 import type { GuestOSProfile, Host, VirtualMachine } from "../api/types.js";
 import type { DeepReadonly, ResourceReader } from "../store/types.js";
 import type { ModelEnvironment } from "./environment.js";
@@ -98,7 +99,7 @@ function syncHost(parts: SyncedParts, h: DeepReadonly<Host>): void {
       pageOutLeft: 0,
       pageInLeft: 0,
       vms: [],
-      decisions: [],
+      decisions: new DecisionRing(),
     });
     return;
   }

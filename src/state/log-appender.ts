@@ -13,7 +13,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { LogEntry } from "../engine/log-entry.js";
-import { formatLogJson } from "../engine/log-format.js";
+import { formatLogJson, writeJsonLines } from "../engine/log-format.js";
 import { fsyncDirectory, tempPathFor } from "./atomic-file.js";
 import { crashPoint } from "./crash-point.js";
 import { copyRange, startOfLastLines, writeAll } from "./log-lines.js";
@@ -25,9 +25,11 @@ export const LOG_FLUSH_BYTES = 256 * 1024;
 
 /** The open log of a {@link StateWriter}. */
 export class LogAppender {
-  /** Lines waiting to be written. */
+  /** Lines waiting to be written (one string per entry or per batch of entries). */
   private pending: string[] = [];
   private pendingBytes = 0;
+  /** Entries in {@link pending}. */
+  private pendingEntries = 0;
   /** Bytes of a write that failed (disk full…), with the number of lines in them: retried first. */
   private unwritten: { data: Buffer; entries: number } | undefined;
   /** End of the file: the base plus what was written since. */
@@ -62,9 +64,18 @@ export class LogAppender {
 
   /** Queues one entry; writes the queue once it is {@link LOG_FLUSH_BYTES} long. Never throws. */
   append(entry: LogEntry): void {
-    const line = formatLogJson(entry) + "\n";
-    this.pending.push(line);
-    this.pendingBytes += Buffer.byteLength(line);
+    this.queue(formatLogJson(entry) + "\n", 1);
+  }
+
+  /** Queues a batch of entries (a tick's) as one string; writes the queue once it is {@link LOG_FLUSH_BYTES} long. Never throws. */
+  appendAll(entries: readonly LogEntry[]): void {
+    writeJsonLines(entries, (lines, count) => this.queue(lines, count));
+  }
+
+  private queue(lines: string, entries: number): void {
+    this.pending.push(lines);
+    this.pendingEntries += entries;
+    this.pendingBytes += Buffer.byteLength(lines);
     if (this.pendingBytes < LOG_FLUSH_BYTES) return;
     try {
       this.flush();
@@ -78,12 +89,13 @@ export class LogAppender {
     if (this.baseUncommitted) return; // nothing past a trimmed log until state.json records it
     if (this.pending.length > 0) {
       const data = Buffer.from(this.pending.join(""), "utf8");
-      const entries = this.pending.length;
+      const entries = this.pendingEntries;
       this.unwritten = this.unwritten
         ? { data: Buffer.concat([this.unwritten.data, data]), entries: this.unwritten.entries + entries }
         : { data, entries };
       this.pending = [];
       this.pendingBytes = 0;
+      this.pendingEntries = 0;
     }
     if (!this.unwritten) return;
     const fd = this.open();
@@ -173,6 +185,7 @@ export class LogAppender {
   rollback(): void {
     this.pending = [];
     this.pendingBytes = 0;
+    this.pendingEntries = 0;
     this.unwritten = undefined;
     if (this.fd !== undefined && this.end.bytes !== this.base.bytes) {
       try {

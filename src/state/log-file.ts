@@ -5,7 +5,7 @@
  * protocol of `StateWriter`.
  */
 import type { LogEntry } from "../engine/log-entry.js";
-import { formatLogJson } from "../engine/log-format.js";
+import { toJsonLines } from "../engine/log-format.js";
 
 /** How many log entries a state directory keeps: the newest ones. */
 export const DEFAULT_LOG_RETENTION = 100_000;
@@ -65,9 +65,7 @@ export function parseLogLines(text: string, maxTick = Number.POSITIVE_INFINITY):
 
 /** Serialises entries as JSON lines (docs/library.md, *Log formats* field order, as `formatLogJson`), each ending in "\n". */
 export function toLogLines(entries: readonly LogEntry[]): string {
-  let out = "";
-  for (const e of entries) out += formatLogJson(e) + "\n";
-  return out;
+  return toJsonLines(entries);
 }
 
 /** What a reader or writer dropped from the log, for {@link describeDropped}. */

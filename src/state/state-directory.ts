@@ -151,7 +151,7 @@ export class StateDirectory {
 
 /**
  * A locked, loaded state directory that can save. Log entries are handed to
- * {@link StateWriter.append} as they come and written past the committed length in batches;
+ * {@link StateWriter.appendAll} a tick at a time and written past the committed length in batches;
  * {@link StateWriter.save} fsyncs them and commits them with the snapshot.
  */
 export class StateWriter {
@@ -184,6 +184,12 @@ export class StateWriter {
     this.log.append(entry);
   }
 
+  /** Adds a tick's entries to the log as one batch (committed by the next {@link save}). Never throws, as {@link append}. */
+  appendAll(entries: readonly LogEntry[]): void {
+    if (this.closed) throw new Error("state writer is closed");
+    this.log.appendAll(entries);
+  }
+
   /**
    * Saves: appends `newEntries` (if any) after the entries already appended, fsyncs the log,
    * then replaces `state.json` atomically, which commits both. When the log has outgrown its
@@ -193,7 +199,7 @@ export class StateWriter {
   save(state: SavedState, newEntries: readonly LogEntry[] = []): void {
     if (this.closed) throw new Error("state writer is closed");
     if (this.trimToCommit) this.commitTrim(this.trimToCommit.state, this.trimToCommit.position);
-    for (const entry of newEntries) this.log.append(entry);
+    this.log.appendAll(newEntries);
     const position = this.log.sync();
     writeStateFile(this.directory.stateFile, state, position);
     this.log.markCommitted(position);

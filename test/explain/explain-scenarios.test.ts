@@ -84,7 +84,7 @@ describe("explainVm names the binding cap or cause", () => {
     engine.step(1000);
     const now = explainVm(engine, "app");
     expect(liveOf(now, "balloon")!.binding).toBe("maxPercent");
-    const ring = engine.container.get<MemoryModel>(TOKENS.MemoryModel).vm("default", "app")!.decisions;
+    const ring = engine.container.get<MemoryModel>(TOKENS.MemoryModel).vm("default", "app")!.decisions.list();
     // bounded per type: no type keeps more than DECISION_RETENTION records
     for (const type of new Set(ring.map((r) => r.type))) expect(ring.filter((r) => r.type === type).length).toBeLessThanOrEqual(DECISION_RETENTION);
     expect(ring.filter((r) => r.type === "balloon").length).toBe(DECISION_RETENTION);

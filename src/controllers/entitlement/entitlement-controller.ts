@@ -14,7 +14,8 @@ import { type EntitlementInput, type EntitlementResult, waterFill } from "../../
 import { touchedOf, usedOf, type HostRecord, type VmRecord } from "../../hypervisor/ledger.js";
 import { isOverLimit, limitReclaimOf } from "../../hypervisor/limit.js";
 import type { MemoryModelReader } from "../../hypervisor/memory-model.js";
-import { approx, q, significantChange } from "../shared/context.js";
+import type { LogBuilder } from "../../engine/tick-log.js";
+import { approx, logLazily, q, significantChange } from "../shared/context.js";
 import { HostRecordController } from "../shared/record-controller.js";
 import type { EntitlementBound, EntitlementDecision } from "../../hypervisor/decisions.js";
 
@@ -50,8 +51,11 @@ export function computeEntitlements(model: MemoryModelReader, host: HostRecord):
   return { vms, inputs, available, result: waterFill(inputs, available, host.spec.idleTax) };
 }
 
-/** The decision record of VM number `i` of a host's water-filling: its inputs and the bound that set it. */
-export function entitlementDecision(model: MemoryModelReader, host: HostRecord, h: HostEntitlements, i: number, tick: number): EntitlementDecision {
+/**
+ * The decision record of VM number `i` of a host's water-filling: its inputs and the bound that
+ * set it. Written into `into` when given (the controller reuses one object: the model copies it).
+ */
+export function entitlementDecision(model: MemoryModelReader, host: HostRecord, h: HostEntitlements, i: number, tick: number, into?: EntitlementDecision): EntitlementDecision {
   const v = h.vms[i]!;
   const inp = h.inputs[i]!;
   const e = h.result.pages[i]!;
@@ -59,29 +63,52 @@ export function entitlementDecision(model: MemoryModelReader, host: HostRecord, 
   const demand = demandOf(v);
   const hiBound: EntitlementBound = inp.hi === v.spec.limit ? "limit" : inp.hi === v.memory ? "memory" : inp.hi === demand ? "demand" : "active";
   const bound: EntitlementBound = !h.result.contended ? hiBound : e >= inp.hi ? hiBound : e <= inp.lo && inp.lo > 0 ? "reservation" : "water-level";
-  return {
-    type: "entitlement",
-    tick,
-    entitlement: e,
-    consumed: model.consumed(v),
-    reclaim: v.reclaim,
-    shares: v.spec.shares,
-    sharesLabel: v.spec.sharesLabel,
-    active: inp.active,
-    touched,
-    demand,
-    reservation: v.reservation,
-    limit: Number.isFinite(v.spec.limit) ? v.spec.limit : null,
-    memory: v.memory,
-    idleTax: host.spec.idleTax,
-    available: h.available,
-    contended: h.result.contended,
-    lambda: h.result.contended ? h.result.lambda : null,
-    bound,
-    hostState: host.state,
-    hostFree: host.free,
-  };
+  // field by field, in the record's key order (a fresh object gets the order of the JSON)
+  const r = into ?? ({} as EntitlementDecision);
+  r.type = "entitlement";
+  r.tick = tick;
+  r.entitlement = e;
+  r.consumed = model.consumed(v);
+  r.reclaim = v.reclaim;
+  r.shares = v.spec.shares;
+  r.sharesLabel = v.spec.sharesLabel;
+  r.active = inp.active;
+  r.touched = touched;
+  r.demand = demand;
+  r.reservation = v.reservation;
+  r.limit = Number.isFinite(v.spec.limit) ? v.spec.limit : null;
+  r.memory = v.memory;
+  r.idleTax = host.spec.idleTax;
+  r.available = h.available;
+  r.contended = h.result.contended;
+  r.lambda = h.result.contended ? h.result.lambda : null;
+  r.bound = bound;
+  r.hostState = host.state;
+  r.hostFree = host.free;
+  return r;
 }
+
+/** The one record object the controller fills for each entitlement decision. */
+const scratch = {} as EntitlementDecision;
+
+/**
+ * The EntitlementChanged entry of `vm` on host `hostName`, from the numbers of the decision
+ * (built only when the log is read: docs/performance.md, *Messages only when logged*).
+ */
+const entitlementChanged: LogBuilder<VmRecord> = (vm, hostName, from, to, contended, available, active, idleTax) => ({
+  kind: "VirtualMachine",
+  namespace: vm.namespace,
+  name: vm.name,
+  host: hostName,
+  action: "EntitlementChanged",
+  from: q(from),
+  to: q(to),
+  reason: contended === 1 ? "Contention" : "NoContention",
+  message:
+    contended === 1
+      ? `host ${hostName} is contended: Σ demand exceeds ${approx(Math.max(0, available))} available; active ${approx(active)}, idle tax ${idleTax}%`
+      : `no contention on ${hostName}: entitled to min(memory, limit, max(demand, active)) = ${approx(to)}`,
+});
 
 /** Computes entitlement and reclaim need per VM, per host. */
 @injectable()
@@ -102,20 +129,8 @@ export class EntitlementController extends HostRecordController {
       if (significantChange(v.loggedEntitlement, e)) {
         const from = v.loggedEntitlement;
         ctx.model.setLoggedEntitlement(v, e);
-        ctx.model.recordDecision(v, entitlementDecision(ctx.model, host, h, i, ctx.tick));
-        ctx.log({
-          kind: "VirtualMachine",
-          namespace: v.namespace,
-          name: v.name,
-          host: host.name,
-          action: "EntitlementChanged",
-          from: q(from),
-          to: q(e),
-          reason: result.contended ? "Contention" : "NoContention",
-          message: result.contended
-            ? `host ${host.name} is contended: Σ demand exceeds ${approx(Math.max(0, available))} available; active ${approx(inputs[i]!.active)}, idle tax ${host.spec.idleTax}%`
-            : `no contention on ${host.name}: entitled to min(memory, limit, max(demand, active)) = ${approx(e)}`,
-        });
+        ctx.model.recordDecision(v, entitlementDecision(ctx.model, host, h, i, ctx.tick, scratch));
+        logLazily(ctx, entitlementChanged, v, host.name, from, e, result.contended ? 1 : 0, available, inputs[i]!.active, host.spec.idleTax);
       }
     });
   }

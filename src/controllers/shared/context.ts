@@ -7,6 +7,7 @@ import type { ObjectKey, StoredObject, VirtualMachine } from "../../api/types.js
 import type { DeepReadonly } from "../../store/types.js";
 import { pagesToQuantity } from "../../api/quantity.js";
 import type { ReconcileContext, ReconcileRequest } from "../../engine/controller.js";
+import type { LogBuilder } from "../../engine/tick-log.js";
 import type { HostRecord, VmRecord } from "../../hypervisor/ledger.js";
 
 
@@ -99,4 +100,13 @@ export function significantChange(from: number, to: number): boolean {
   if (from === 0 || to === 0) return true;
   const d = Math.abs(to - from);
   return d >= 256 && d * 100 >= Math.abs(from);
+}
+
+/**
+ * Logs an entry built only when someone reads the log (`ReconcileContext.logLazily`), or at
+ * once through `ctx.log` when the context has no lazy path (a context made by hand).
+ */
+export function logLazily<S>(ctx: ReconcileContext, build: LogBuilder<S>, subject: S, text: string, a = 0, b = 0, c = 0, d = 0, e = 0, f = 0): void {
+  if (ctx.logLazily !== undefined) ctx.logLazily(build, subject, text, a, b, c, d, e, f);
+  else ctx.log(build(subject, text, a, b, c, d, e, f));
 }

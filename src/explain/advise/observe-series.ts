@@ -79,7 +79,7 @@ export function observeSeries(series: MetricsSeries, model: MemoryModelReader): 
     o.balloonStalled =
       v.balloonStalled ||
       (v.spec.guestSwap > 0 && o.peakGuestSwapped >= v.spec.guestSwap) ||
-      v.decisions.some((d) => d.type === "balloon" && d.gave.stalled > 0);
+      v.decisions.list().some((d) => d.type === "balloon" && d.gave.stalled > 0);
     if (v.phase === "Pending") {
       o.pendingReason = v.admission.reason;
       o.pendingMessage = v.admission.message;

@@ -123,7 +123,7 @@ export function observeSaved(model: MemoryModelReader, now: number): Observation
   for (const h of model.hosts()) {
     const o = obs.host(h.name);
     for (const s of HOST_STATES) o.ticksIn[s] = 0;
-    const changes = h.decisions.filter((d): d is HostStateDecision => d.type === "hostState");
+    const changes = h.decisions.list().filter((d): d is HostStateDecision => d.type === "hostState");
     let state: HostMemoryState = changes[0]?.from ?? h.state;
     let since = 0;
     for (const c of changes) {

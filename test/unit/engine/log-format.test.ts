@@ -1,4 +1,4 @@
-import { formatLogJson, formatLogObject, formatLogText } from "../../../src/engine/log-format.js";
+import { formatLogJson, formatLogObject, formatLogText, LOG_WRITE_CHUNK, toJsonLines, writeJsonLines } from "../../../src/engine/log-format.js";
 import type { LogEntry } from "../../../src/engine/log-entry.js";
 import fc from "fast-check";
 
@@ -112,5 +112,19 @@ describe("formatLogObject", () => {
     expect(formatLogObject({ kind: "VirtualMachine", namespace: "default", name: "web-1" })).toBe("vm/default/web-1");
     expect(formatLogObject({ kind: "Host", name: "esx-01" })).toBe("host/esx-01");
     expect(formatLogObject({ kind: "GuestOSProfile", name: "rhel7" })).toBe("os/rhel7");
+  });
+});
+
+describe("JSON lines in batches", () => {
+  it("writes a tick's entries in chunks whose concatenation is one formatLogJson line per entry", () => {
+    const entries = Array.from({ length: LOG_WRITE_CHUNK * 2 + 3 }, (_, i) => ({ ...balloon, tick: i, message: i % 7 === 0 ? `Σ demand ${i}` : `line ${i}` }));
+    const chunks: [string, number][] = [];
+    writeJsonLines(entries, (lines, count) => chunks.push([lines, count]));
+    expect(chunks.map(([, count]) => count)).toEqual([LOG_WRITE_CHUNK, LOG_WRITE_CHUNK, 3]);
+    expect(chunks.map(([lines]) => lines).join("")).toBe(entries.map((e) => formatLogJson(e) + "\n").join(""));
+    expect(toJsonLines(entries, 5, 7)).toBe(formatLogJson(entries[5]!) + "\n" + formatLogJson(entries[6]!) + "\n");
+    writeJsonLines([], () => {
+      throw new Error("no write for no entries");
+    });
   });
 });

@@ -338,7 +338,7 @@ describe("ControllerManager observables", () => {
     manager.runTick();
     expect(order).toEqual(["log", "tick"]);
     expect(Object.keys(logs[0]!)).toEqual(["tick", "time", "controller", "kind", "namespace", "name", "host", "action", "from", "to", "reason", "message"]);
-    expect(ticks[0]).toEqual({ tick: 1, timeSeconds: 1, logEntries: logs, errors: 0 });
+    expect(ticks[0]).toEqual({ tick: 1, timeSeconds: 1, logEntries: logs, logEntryCount: logs.length, errors: 0 });
   });
 });
 
