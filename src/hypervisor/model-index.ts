@@ -10,7 +10,7 @@
 import type { VirtualMachine } from "../api/types.js";
 import type { DeepReadonly } from "../store/types.js";
 import { type HostColumns, type VmColumns, newHostColumns, newVmColumns } from "./columns.js";
-import { type HostRecord, type VmRecord, newVmRecord } from "./ledger.js";
+import { type HostRecord, type VmRecord, resetVmRecord } from "./ledger.js";
 import { HostView, VmView } from "./record-views.js";
 import type { ResolvedHost, ResolvedVm } from "./resolved.js";
 
@@ -19,6 +19,15 @@ const COUNTER_COLUMNS = ["swapIns", "swapOuts", "compressions", "decompressions"
 
 /** The key of a VM record: `namespace/name`. */
 export const vmKey = (namespace: string, name: string): string => `${namespace}/${name}`;
+
+/** A host's admitted records as of (its `vms` array, that array's length, the VM set's version), and their slots. */
+interface HostEntry {
+  keys: readonly string[];
+  length: number;
+  version: number;
+  vms: VmRecord[];
+  slots?: Int32Array;
+}
 
 /** Host and VM records with their lookup caches. */
 export class ModelIndex {
@@ -39,7 +48,7 @@ export class ModelIndex {
   /** namespace → name → record, rebuilt lazily after `vms` changes (lookups without building keys). */
   #byName: Map<string, Map<string, VmRecord>> | undefined;
   /** Per host: its admitted records as of (host.vms array, its length, version). */
-  #hostVms = new WeakMap<HostRecord, { keys: readonly string[]; length: number; version: number; vms: VmRecord[]; slots?: Int32Array }>();
+  #hostVms = new WeakMap<HostRecord, HostEntry>();
   /** Every record in admission order (creation time, then key), as of version. */
   #admissionOrder: { version: number; vms: VmRecord[] } | undefined;
 
@@ -69,7 +78,7 @@ export class ModelIndex {
   /** A new VM record with empty ledgers in the lowest free slot, added to `vms`. */
   addVm(key: string, namespace: string, name: string, generation: number, createdAt: number, spec: ResolvedVm): VmView {
     const view = new VmView(this.vmColumns.allocate(), this.vmColumns, key, namespace, name, generation, createdAt, spec);
-    Object.assign(view, newVmRecord(key, namespace, name, generation, createdAt, spec));
+    resetVmRecord(view);
     this.vms.set(key, view);
     this.vmsChanged();
     return view;
@@ -120,24 +129,39 @@ export class ModelIndex {
 
   /** Admitted VMs of a host, in admission order (a fresh array the caller may keep). */
   vmsOf(host: HostRecord): VmRecord[] {
-    const cached = this.#hostVms.get(host);
-    if (cached !== undefined && cached.keys === host.vms && cached.length === host.vms.length && cached.version === this.version) {
-      return cached.vms.slice();
-    }
-    const out: VmRecord[] = [];
-    for (const k of host.vms) {
-      const v = this.vms.get(k);
-      if (v) out.push(v);
-    }
-    this.#hostVms.set(host, { keys: host.vms, length: host.vms.length, version: this.version, vms: out.slice() });
-    return out;
+    return this.#hostEntry(host).vms.slice();
   }
 
   /** The slots of a host's admitted VMs, in admission order (cached with {@link vmsOf}; do not change it). */
   slotsOf(host: HostRecord): Int32Array {
-    this.vmsOf(host);
-    const cached = this.#hostVms.get(host)!;
-    return (cached.slots ??= Int32Array.from(cached.vms, (v) => (v as VmView).slot));
+    const entry = this.#hostEntry(host);
+    return (entry.slots ??= Int32Array.from(entry.vms, (v) => (v as VmView).slot));
+  }
+
+  /** Σ hypervisor-swapped pages (used + free) of a host's admitted VMs: a loop over the swap columns. */
+  swappedOn(host: HostRecord): number {
+    const slots = this.slotsOf(host);
+    const { usedSwapped, freeSwapped } = this.vmColumns.f64;
+    let pages = 0;
+    for (let i = 0; i < slots.length; i++) {
+      const s = slots[i]!;
+      pages += usedSwapped[s]! + freeSwapped[s]!;
+    }
+    return pages;
+  }
+
+  /** The cached admitted records of a host, rebuilt when its list or the VM set changed. */
+  #hostEntry(host: HostRecord): HostEntry {
+    const cached = this.#hostVms.get(host);
+    if (cached !== undefined && cached.keys === host.vms && cached.length === host.vms.length && cached.version === this.version) return cached;
+    const vms: VmRecord[] = [];
+    for (const k of host.vms) {
+      const v = this.vms.get(k);
+      if (v) vms.push(v);
+    }
+    const entry: HostEntry = { keys: host.vms, length: host.vms.length, version: this.version, vms };
+    this.#hostVms.set(host, entry);
+    return entry;
   }
 
   /** Every VM record in admission order: creation time, then key. */

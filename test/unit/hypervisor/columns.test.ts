@@ -70,12 +70,19 @@ describe("record views", () => {
     expect(b.counters.swapIns).toBe(0);
   });
 
-  it("lists a host's VMs as slots in admission order", () => {
+  it("lists a host's VMs as slots in admission order, and sums their swap over the columns", () => {
     const index = new ModelIndex();
     const host = index.addHost("esx-01", 1, hostSpec(1000));
     for (const n of ["a", "b", "c"]) index.addVm(`default/${n}`, "default", n, 1, 0, vmSpec("esx-01", 10));
     host.vms = ["default/c", "default/a"];
     expect([...index.slotsOf(host)]).toEqual([2, 0]);
+    index.vm("default", "a")!.usedSwapped = 5;
+    index.vm("default", "b")!.usedSwapped = 100; // not admitted on the host
+    index.vm("default", "c")!.freeSwapped = 7;
+    expect(index.swappedOn(host)).toBe(12);
+    host.vms = [...host.vms, "default/b"];
+    expect([...index.slotsOf(host)]).toEqual([2, 0, 1]);
+    expect(index.swappedOn(host)).toBe(112);
   });
 
   it("detach a dropped record: it keeps its last values, and its slot goes to the next VM", () => {
