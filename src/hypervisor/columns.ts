@@ -104,6 +104,27 @@ export class ColumnTable<N extends string, B extends string> {
     this.#freeSorted = false;
   }
 
+  /** What another thread needs to see these columns: post it to a worker and {@link ColumnTable.attach} there. */
+  layout(): ColumnLayout {
+    return { capacity: this.capacity, layoutVersion: this.layoutVersion, numbers: this.numbers, bytes: this.bytes };
+  }
+
+  /**
+   * Columns over buffers another thread allocated (a worker's view of the model's table: the
+   * same memory, no copy). It must not allocate or release slots; when the owner's
+   * `layoutVersion` moves past `layout.layoutVersion`, attach again to the new buffers.
+   */
+  static attach<N extends string, B extends string>(numberFields: readonly N[], byteFields: readonly B[], layout: ColumnLayout): ColumnTable<N, B> {
+    const t = new ColumnTable(numberFields, byteFields, 1, false);
+    numberFields.forEach((f, i) => (t.f64[f] = new Float64Array(layout.numbers, i * layout.capacity * 8, layout.capacity)));
+    byteFields.forEach((f, i) => (t.u8[f] = new Uint8Array(layout.bytes, i * layout.capacity, layout.capacity)));
+    t.numbers = layout.numbers;
+    t.bytes = layout.bytes;
+    t.capacity = layout.capacity;
+    t.layoutVersion = layout.layoutVersion;
+    return t;
+  }
+
   /** Copies one slot's columns into another table's slot (the same fields). */
   copySlot(slot: number, to: ColumnTable<N, B>, toSlot: number): void {
     for (const f of this.numberFields) to.f64[f][toSlot] = this.f64[f][slot]!;
@@ -131,6 +152,14 @@ export class ColumnTable<N extends string, B extends string> {
   }
 }
 
+/** A table's buffers and shape, as {@link ColumnTable.layout} gives them to another thread. */
+export interface ColumnLayout {
+  capacity: number;
+  layoutVersion: number;
+  numbers: SharedArrayBuffer | ArrayBuffer;
+  bytes: SharedArrayBuffer | ArrayBuffer;
+}
+
 /** The VM columns. */
 export type VmColumns = ColumnTable<(typeof VM_NUMBER_COLUMNS)[number], (typeof VM_BYTE_COLUMNS)[number]>;
 /** The host columns. */
@@ -138,5 +167,9 @@ export type HostColumns = ColumnTable<(typeof HOST_NUMBER_COLUMNS)[number], (typ
 
 /** An empty VM table (shared memory unless `shared` is false). */
 export const newVmColumns = (capacity?: number, shared?: boolean): VmColumns => new ColumnTable(VM_NUMBER_COLUMNS, VM_BYTE_COLUMNS, capacity, shared);
+/** The VM columns over another thread's buffers (see {@link ColumnTable.attach}). */
+export const attachVmColumns = (layout: ColumnLayout): VmColumns => ColumnTable.attach(VM_NUMBER_COLUMNS, VM_BYTE_COLUMNS, layout);
+/** The host columns over another thread's buffers. */
+export const attachHostColumns = (layout: ColumnLayout): HostColumns => ColumnTable.attach(HOST_NUMBER_COLUMNS, HOST_BYTE_COLUMNS, layout);
 /** An empty host table. */
 export const newHostColumns = (capacity?: number, shared?: boolean): HostColumns => new ColumnTable(HOST_NUMBER_COLUMNS, HOST_BYTE_COLUMNS, capacity, shared);

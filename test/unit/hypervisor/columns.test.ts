@@ -5,7 +5,8 @@
  * snapshot of the version before the columns (1) restores.
  */
 import { createEngine } from "../../../src/index.js";
-import { newVmColumns } from "../../../src/hypervisor/columns.js";
+import { Worker } from "node:worker_threads";
+import { attachVmColumns, newVmColumns } from "../../../src/hypervisor/columns.js";
 import { ModelIndex } from "../../../src/hypervisor/model-index.js";
 import type { ResolvedHost, ResolvedVm } from "../../../src/hypervisor/resolved.js";
 
@@ -42,6 +43,27 @@ describe("ColumnTable", () => {
     expect(t.numbers).toBeInstanceOf(SharedArrayBuffer);
     expect(t.f64.balloon.buffer).toBe(t.numbers);
     expect(t.numbers.byteLength).toBe(t.numberFields.length * 4 * 8);
+  });
+});
+
+describe("ColumnTable.attach", () => {
+  it("sees the same memory from another table and from a worker thread", async () => {
+    const t = newVmColumns(8);
+    const slot = t.allocate();
+    t.f64.balloon[slot] = 11;
+    const other = attachVmColumns(t.layout());
+    expect(other.f64.balloon[slot]).toBe(11);
+    other.f64.balloon[slot] = 12;
+    expect(t.f64.balloon[slot]).toBe(12);
+    // a worker writes through the layout it was posted; the owner reads it
+    const index = t.numberFields.indexOf("balloon");
+    const code = `const { workerData, parentPort } = require("node:worker_threads");
+      const column = new Float64Array(workerData.numbers, ${index} * workerData.capacity * 8, workerData.capacity);
+      column[${slot}] += 30; parentPort.postMessage("done");`;
+    const worker = new Worker(code, { eval: true, workerData: t.layout() });
+    await new Promise((resolve) => worker.once("message", resolve));
+    await worker.terminate();
+    expect(t.f64.balloon[slot]).toBe(42);
   });
 });
 
