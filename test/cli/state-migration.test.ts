@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { FIXTURES, memplane, requireBuild, tempDir } from "./cli-harness.js";
+import { FIXTURES, ROOT, memplane, requireBuild, tempDir } from "./cli-harness.js";
 
 const CLUSTER = path.join(FIXTURES, "cluster");
 const PAGE = 4096;
@@ -51,7 +51,7 @@ test("a v1 state is migrated to the auto vmkernel reservation, saying so in one 
   expect(warnings[0]).toMatch(/apply vmkernelReserved: 0 to a host that should keep none/);
 
   const saved = read(state);
-  expect(saved.format).toBe("memplane-state/v2");
+  expect(saved.format).toBe("memplane-state/v3");
   const host = saved.engine.store.objects.find((o) => o.kind === "Host")!;
   expect(host.spec.vmkernelReserved).toBe("auto");
   // 8 GiB host: auto = 1 GiB + 1 % of 8 GiB = 1105.9 MiB → 1105 MiB, taken from free memory at the next tick
@@ -59,7 +59,7 @@ test("a v1 state is migrated to the auto vmkernel reservation, saying so in one 
   expect(saved.engine.model.hosts[0]!.spec.vmkernelReserved).toBe(reserved);
   expect(before - hostFree(state)).toBeGreaterThanOrEqual(reserved - 64 * 256); // guests moved a little meanwhile
 
-  // saved as v2 now: the next command says nothing more
+  // saved in the current format now: the next command says nothing more
   const again = await memplane(["step", "--state", state]);
   expect(again.stderr).not.toMatch(/migrated/);
 
@@ -73,4 +73,43 @@ test("a v1 state is migrated to the auto vmkernel reservation, saying so in one 
   expect(after.engine.store.objects.find((o) => o.kind === "Host")!.spec.vmkernelReserved).toBe("0");
   expect(after.engine.model.hosts[0]!.spec.vmkernelReserved).toBe(0);
   expect(hostFree(state) * PAGE).toBeGreaterThan(0);
+});
+
+const STATE_V2 = path.join(ROOT, "test/fixtures/state-v2");
+
+test("a state saved before the columnar model (memplane-state/v2, model version 1) loads and continues exactly as a fresh run does", async () => {
+  const { state: migrated } = tempDir();
+  fs.mkdirSync(migrated);
+  for (const f of ["state.json", "log.jsonl"]) fs.copyFileSync(path.join(STATE_V2, f), path.join(migrated, f));
+  expect(read(migrated).format).toBe("memplane-state/v2");
+
+  const r = await memplane(["step", "--ticks", "5", "--state", migrated]);
+  expect(r.code).toBe(0);
+  expect(r.stderr).not.toMatch(/warning|error/); // nothing a user sees changed
+
+  const { state: fresh } = tempDir();
+  expect((await memplane(["apply", "-f", path.join(FIXTURES, "overcommit.yaml"), "--state", fresh])).code).toBe(0);
+  expect((await memplane(["step", "--ticks", "20", "--state", fresh])).code).toBe(0);
+  expect((await memplane(["step", "--ticks", "5", "--state", fresh])).code).toBe(0);
+
+  const saved = JSON.parse(fs.readFileSync(path.join(migrated, "state.json"), "utf8")) as { format: string; engine: { model: { version: number } } };
+  expect(saved.format).toBe("memplane-state/v3");
+  expect(saved.engine.model.version).toBe(2);
+  expect(fs.readFileSync(path.join(migrated, "state.json"), "utf8")).toBe(fs.readFileSync(path.join(fresh, "state.json"), "utf8"));
+  expect(fs.readFileSync(path.join(migrated, "log.jsonl"), "utf8")).toBe(fs.readFileSync(path.join(fresh, "log.jsonl"), "utf8"));
+});
+
+test("a state of a newer format is refused in one paragraph naming the file and both versions", async () => {
+  const { state } = tempDir();
+  fs.mkdirSync(state);
+  const saved = JSON.parse(fs.readFileSync(path.join(STATE_V2, "state.json"), "utf8")) as { format: string };
+  saved.format = "memplane-state/v9";
+  fs.writeFileSync(path.join(state, "state.json"), JSON.stringify(saved));
+  fs.copyFileSync(path.join(STATE_V2, "log.jsonl"), path.join(state, "log.jsonl"));
+
+  const r = await memplane(["step", "--state", state]);
+  expect(r.code).toBe(1);
+  expect(r.stderr.trim().split("\n")).toHaveLength(1);
+  expect(r.stderr).toMatch(/^error: cannot read saved state .*state\.json: unknown format "memplane-state\/v9" \(this memplane reads memplane-state\/v3 and migrates memplane-state\/v1 and memplane-state\/v2/);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
 });
