@@ -8,6 +8,7 @@
 import { describe, expect, test } from "@jest/globals";
 import { parseManifestTextOrThrow } from "../../src/index.js";
 import { serializeCluster } from "../../src/cli/commands/generate.js";
+import { generateCluster, generateHostGroups } from "../../src/generate/cluster-generator.js";
 import { busyCluster, steadyCluster, yamlChunks } from "../../bench/clusters.js";
 import { notMeasured, runSize, type SizeResult } from "../../bench/harness.js";
 import { measureRunCli, parseRunCliArgs } from "../../bench/run-cli.js";
@@ -175,6 +176,14 @@ describe("memplane run, timed on a generated cluster", () => {
 });
 
 describe("memplane generate", () => {
+  test("one host at a time gives the same objects as the whole cluster", () => {
+    const options = { hosts: 7, vmsPerHost: 13, overcommit: 2, seed: 5 };
+    const groups = [...generateHostGroups(options)];
+    expect(groups.map((g) => g[0]!.kind)).toEqual(Array(7).fill("Host"));
+    expect(groups.every((g) => g.length === 14 && g.slice(1).every((o) => o.kind === "VirtualMachine"))).toBe(true);
+    expect(groups.flat()).toEqual(generateCluster(options));
+  });
+
   test.concurrent("writes a deterministic cluster that validates; rejects a bad count", async () => {
     requireBuild();
     const [a, b, bad] = await Promise.all([
