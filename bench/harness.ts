@@ -11,9 +11,9 @@ import * as path from "node:path";
 import * as v8 from "node:v8";
 import * as vm from "node:vm";
 import * as yaml from "js-yaml";
-import { parseManifestTextOrThrow, type Engine, type LogEntry } from "../src/index.js";
+import { parseManifestTextOrThrow, type Engine, type LogEntry, type ManifestObject } from "../src/index.js";
 import { toLogLines } from "../src/state/log-file.js";
-import { busyCluster, jsonChunks, steadyCluster, yamlChunks } from "./clusters.js";
+import { BENCH_VMS_PER_HOST, busyCluster, busyHostGroups, jsonChunks, steadyCluster, yamlChunks } from "./clusters.js";
 import { buildKernelCluster, kernelTick } from "./kernel.js";
 import { median, quantile, timed } from "./stats.js";
 import { checkShards, createBenchEngine, releaseEngine, workerShards, type ShardCheck, type WorkerShard } from "./workers.js";
@@ -196,7 +196,7 @@ function measureEngine(engine: Engine, objects: ReturnType<typeof busyCluster>, 
 }
 
 /** The raw kernel's tick times (wall and CPU ms) over `ticks` ticks after its first. */
-function measureKernel(objects: ReturnType<typeof busyCluster>, ticks: number): { kernelSamples: number[]; kernelCpu: number[] } {
+function measureKernel(objects: Iterable<ManifestObject>, ticks: number): { kernelSamples: number[]; kernelCpu: number[] } {
   const kernel = buildKernelCluster(objects);
   const kernelSamples: number[] = [];
   const kernelCpu: number[] = [];
@@ -276,16 +276,19 @@ export function runSize(options: SizeOptions, progress: (line: string) => void =
   const { vms, ticks, seed } = options;
   const full = options.full ?? vms <= FULL_PHASES_MAX_VMS;
   const workerCounts = [...new Set(options.workers ?? [1, 2])].sort((a, b) => a - b);
-  gc();
-  let busyObjects = busyCluster(vms, seed);
-  const hosts = busyObjects.filter((o) => o.kind === "Host").length;
-  let jsonTexts = jsonChunks(busyObjects);
-  const jsonChunkTotal = jsonTexts.length;
+  // the cluster streams from the generator, host by host: at 1M VMs it is never held as objects
+  const hosts = Math.ceil(vms / BENCH_VMS_PER_HOST);
+  const busyObjects = function* (): Generator<ManifestObject> {
+    for (const group of busyHostGroups(vms, seed)) yield* group;
+  };
   const mib = (chunks: readonly string[]): string => (chunks.reduce((s, t) => s + t.length, 0) / 2 ** 20).toFixed(1);
 
   // the kernel first, on a quiet heap
-  const { kernelSamples, kernelCpu } = measureKernel(busyObjects, ticks);
-  busyObjects = [];
+  gc();
+  const { kernelSamples, kernelCpu } = measureKernel(busyObjects(), ticks);
+  gc();
+  let jsonTexts = jsonChunks(busyHostGroups(vms, seed));
+  const jsonChunkTotal = jsonTexts.length;
   progress(`${vms} VMs: ${jsonTexts.length} JSON chunk(s), ${mib(jsonTexts)} MiB`);
   progress(`  kernel median ${median(kernelSamples).toFixed(2)} ms`);
 
@@ -309,7 +312,7 @@ export function runSize(options: SizeOptions, progress: (line: string) => void =
     if (workers === 1) workerRuns.push(main.run);
     else if (!main.run.supported) workerRuns.push({ workers, supported: false });
     else {
-      const extra = measureBusyEngine({ texts: jsonChunks(busyCluster(vms, seed)) }, workers, options, progress);
+      const extra = measureBusyEngine({ texts: jsonChunks(busyHostGroups(vms, seed)) }, workers, options, progress);
       workerRuns.push(extra.run);
       stoppedEarly ??= extra.stoppedEarly;
     }
