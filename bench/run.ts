@@ -74,6 +74,11 @@ export function machine(): { cpu: string; cores: number; node: string; platform:
   return { cpu: os.cpus()[0]?.model ?? "unknown", cores: os.availableParallelism(), node: process.version, platform: `${os.type()} ${os.release()}`, loadAverage: os.loadavg() };
 }
 
+/** A ratio as `12.3×`; "—" when a side was not measured. */
+function times(ratio: number, digits = 1): string {
+  return Number.isFinite(ratio) ? ratio.toFixed(digits) + "×" : "—";
+}
+
 /** The results table, one column per size. */
 export function renderTable(results: readonly SizeResult[]): string {
   const rows: [string, (r: SizeResult) => string][] = [
@@ -92,12 +97,12 @@ export function renderTable(results: readonly SizeResult[]): string {
     ["steady tick median ms wall / cpu", (r) => `${ms(r.steady.medianMs)} / ${ms(r.steady.medianCpuMs)}`],
     ["steady tick p95 ms wall / cpu", (r) => `${ms(r.steady.p95Ms)} / ${ms(r.steady.p95CpuMs)}`],
     ["steady VM-ticks/s", (r) => count(r.steady.vmTicksPerSecond)],
-    ["busy ÷ steady (cpu)", (r) => (1 / r.steadyOverBusy).toFixed(1) + "×"],
+    ["busy ÷ steady (cpu)", (r) => times(1 / r.steadyOverBusy)],
     ["kernel tick median ms wall / cpu", (r) => `${ms(r.kernel.medianMs)} / ${ms(r.kernel.medianCpuMs)}`],
-    ["engine ÷ kernel (busy, 1 worker, cpu)", (r) => r.ratio.toFixed(1) + "×"],
+    ["engine ÷ kernel (busy, 1 worker, cpu)", (r) => times(r.ratio)],
     ...workerRows(results),
     ["busy without status projection ms wall / cpu", (r) => `${ms(r.busyWithoutStatus.medianMs)} / ${ms(r.busyWithoutStatus.medianCpuMs)}`],
-    ["  ÷ kernel (cpu)", (r) => (r.busyWithoutStatus.medianCpuMs / r.kernel.medianCpuMs).toFixed(1) + "×"],
+    ["  ÷ kernel (cpu)", (r) => times(r.busyWithoutStatus.medianCpuMs / r.kernel.medianCpuMs)],
     ["RSS MiB (after busy ticks)", (r) => r.rssMiB.toFixed(0)],
     ["heap used MiB", (r) => r.heapMiB.toFixed(0)],
     ["JSON log entries/s wall / cpu", (r) => `${count(r.logEntriesPerSecond)} / ${count(r.logEntriesPerCpuSecond)}`],
@@ -126,8 +131,8 @@ function workerRows(results: readonly SizeResult[]): [string, (r: SizeResult) =>
     rows.push([`  shards (hosts/VMs per worker)`, (r) => formatShards(run(r)?.shards, count)]);
     rows.push([`  shards disjoint, non-empty`, (r) => (run(r)?.shardCheck === undefined ? "n/a" : `${run(r)!.shardCheck!.disjoint ? "yes" : "NO"}, ${run(r)!.shardCheck!.nonEmpty ? "yes" : "NO"}`)]);
     if (n === 1) continue;
-    rows.push([`  wall ÷ 1 worker`, (r) => (measured(r) ? (run(r)!.busy!.medianMs / r.busy.medianMs).toFixed(2) + "×" : "n/a")]);
-    rows.push([`  wall ÷ kernel wall`, (r) => (measured(r) ? (run(r)!.busy!.medianMs / r.kernel.medianMs).toFixed(1) + "×" : "n/a")]);
+    rows.push([`  wall ÷ 1 worker`, (r) => (measured(r) ? times(run(r)!.busy!.medianMs / r.busy.medianMs, 2) : "n/a")]);
+    rows.push([`  wall ÷ kernel wall`, (r) => (measured(r) ? times(run(r)!.busy!.medianMs / r.kernel.medianMs) : "n/a")]);
   }
   return rows;
 }

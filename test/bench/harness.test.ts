@@ -63,6 +63,7 @@ describe("benchmark harness", () => {
     expect(r.steady.ticks).toBe(0);
     expect(r.busyWithoutStatus.ticks).toBe(0);
     expect(renderTable([r])).toMatch(/validate YAML ms wall \/ cpu +— \/ —/);
+    expect(renderTable([r])).toMatch(/busy ÷ steady \(cpu\) +—\n/);
     expect(checkTargets([r]).some((c) => c.target.includes("steady"))).toBe(false); // not measured, not judged
   });
 
