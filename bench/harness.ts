@@ -258,7 +258,7 @@ function measureBusyEngine(holder: { texts: string[] }, workers: number, options
   const hostsUnderPressure = hostList.filter((h) => ["soft", "hard", "low"].includes((h.status as { state?: string } | undefined)?.state ?? "high")).length;
   const busy = figures(busySamples, vms, busyLogs);
   const shards = workerShards(engine);
-  const shardCheck = shards === undefined ? undefined : checkShards(shards, hostList.length, vms, busySamples.length + 1);
+  const shardCheck = shards === undefined ? undefined : checkShards(shards, hostList.length, vms, busySamples.length + 1, workers);
   progress(`  ${label}: busy median ${busy.medianMs.toFixed(1)} ms, p95 ${busy.p95Ms.toFixed(1)} ms, ${hostsUnderPressure} hosts under pressure`);
   onAlive(logSample);
   releaseEngine(engine);

@@ -120,6 +120,14 @@ function workerRun(r: SizeResult, workers: number): WorkerRun | undefined {
   return r.workerRuns.find((w) => w.workers === workers);
 }
 
+/** `yes, yes` (disjoint, non-empty), with a note when fewer shards than workers came back. */
+function shardVerdict(run: WorkerRun | undefined, workers: number): string {
+  const c = run?.shardCheck;
+  if (c === undefined) return "n/a";
+  const verdict = `${c.disjoint ? "yes" : "NO"}, ${c.nonEmpty ? "yes" : "NO"}`;
+  return c.everyWorker ? verdict : `${verdict} (${run!.shards!.length} shard(s) for ${workers})`;
+}
+
 /** Rows for every worker count that was run: busy median, shards, and the ratios to 1 worker and to the kernel. */
 function workerRows(results: readonly SizeResult[]): [string, (r: SizeResult) => string][] {
   const counts = [...new Set(results.flatMap((r) => r.workerRuns.map((w) => w.workers)))].sort((a, b) => a - b);
@@ -129,7 +137,7 @@ function workerRows(results: readonly SizeResult[]): [string, (r: SizeResult) =>
     const measured = (r: SizeResult): boolean => run(r)?.busy !== undefined && (n === 1 || run(r)!.supported);
     rows.push([`${n} worker${n === 1 ? "" : "s"}: busy median ms wall / cpu`, (r) => (measured(r) ? `${ms(run(r)!.busy!.medianMs)} / ${ms(run(r)!.busy!.medianCpuMs)}` : "n/a")]);
     rows.push([`  shards (hosts/VMs per worker)`, (r) => formatShards(run(r)?.shards, count)]);
-    rows.push([`  shards disjoint, non-empty`, (r) => (run(r)?.shardCheck === undefined ? "n/a" : `${run(r)!.shardCheck!.disjoint ? "yes" : "NO"}, ${run(r)!.shardCheck!.nonEmpty ? "yes" : "NO"}`)]);
+    rows.push([`  shards disjoint, non-empty`, (r) => shardVerdict(run(r), n)]);
     if (n === 1) continue;
     rows.push([`  wall ÷ 1 worker`, (r) => (measured(r) ? times(run(r)!.busy!.medianMs / r.busy.medianMs, 2) : "n/a")]);
     rows.push([`  wall ÷ kernel wall`, (r) => (measured(r) ? times(run(r)!.busy!.medianMs / r.kernel.medianMs) : "n/a")]);

@@ -34,7 +34,13 @@ export function checkTargets(results: readonly SizeResult[], runCli?: RunCliResu
     const two = at100k.workerRuns.find((w) => w.workers === 2);
     if (measured(two)) {
       const c = two.shardCheck;
-      add(true, "100k VMs, 2 workers: shards disjoint and non-empty", c === undefined ? "no shard counters" : `disjoint ${c.disjoint}, non-empty ${c.nonEmpty}`, c !== undefined && c.disjoint && c.nonEmpty);
+      const shards = two.shards?.length ?? 0;
+      add(
+        true,
+        "100k VMs, 2 workers: shards disjoint and non-empty",
+        c === undefined ? "no shard counters" : `${shards} shard(s), disjoint ${c.disjoint}, non-empty ${c.nonEmpty}`,
+        c !== undefined && c.disjoint && c.nonEmpty && c.everyWorker,
+      );
       const factor = two.busy.medianMs / b.medianMs;
       add(true, "100k VMs: 2-worker busy wall < 0.7× 1-worker", `${factor.toFixed(2)}× (${two.busy.medianMs.toFixed(0)} ÷ ${b.medianMs.toFixed(0)} ms)`, factor < 0.7);
       const overKernel = two.busy.medianMs / at100k.kernel.medianMs;

@@ -58,16 +58,19 @@ export interface ShardCheck {
   disjoint: boolean;
   /** Every worker stepped every measured tick. */
   everyTick: boolean;
+  /** One shard per worker asked for (an engine that runs fewer threads than asked reports fewer). */
+  everyWorker: boolean;
 }
 
-/** Checks shard counters against the cluster (`hosts`, `vms`) and the ticks the engine ran. */
-export function checkShards(shards: readonly WorkerShard[], hosts: number, vms: number, ticks: number): ShardCheck {
+/** Checks shard counters against the cluster (`hosts`, `vms`), the ticks the engine ran and the `workers` it was asked for. */
+export function checkShards(shards: readonly WorkerShard[], hosts: number, vms: number, ticks: number, workers: number): ShardCheck {
   const sum = (f: (s: WorkerShard) => number): number => shards.reduce((s, x) => s + f(x), 0);
-  const workers = new Set(shards.map((s) => s.worker));
+  const ids = new Set(shards.map((s) => s.worker));
   return {
     nonEmpty: shards.length > 0 && shards.every((s) => s.hosts > 0 && s.vms > 0),
-    disjoint: workers.size === shards.length && sum((s) => s.hosts) === hosts && sum((s) => s.vms) === vms,
+    disjoint: ids.size === shards.length && sum((s) => s.hosts) === hosts && sum((s) => s.vms) === vms,
     everyTick: shards.every((s) => s.ticks >= ticks),
+    everyWorker: shards.length === workers,
   };
 }
 

@@ -47,7 +47,7 @@ describe("benchmark harness", () => {
     if (two.supported) {
       expect(two.busy!.ticks).toBe(5);
       expect(two.shards!.length).toBeGreaterThanOrEqual(1);
-      expect(two.shardCheck).toMatchObject({ disjoint: true, nonEmpty: true });
+      expect(two.shardCheck).toMatchObject({ disjoint: true, nonEmpty: true, everyTick: true });
     } else {
       expect(two.busy).toBeUndefined();
       expect(table).toMatch(/2 workers: busy median ms wall \/ cpu +n\/a/);
@@ -79,10 +79,12 @@ describe("benchmark harness", () => {
       { worker: 0, hosts: 5, vms: 500, ticks: 6 },
       { worker: 1, hosts: 5, vms: 500, ticks: 6 },
     ];
-    expect(checkShards(halves, 10, 1000, 6)).toEqual({ disjoint: true, nonEmpty: true, everyTick: true });
-    expect(checkShards([halves[0]!, { ...halves[0]!, worker: 1 }], 10, 1000, 6).disjoint).toBe(true); // counts alone cannot tell
-    expect(checkShards([halves[0]!, { ...halves[1]!, hosts: 6 }], 10, 1000, 6).disjoint).toBe(false); // a host counted twice
-    expect(checkShards([{ ...halves[0]!, hosts: 10, vms: 1000 }, { worker: 1, hosts: 0, vms: 0, ticks: 6 }], 10, 1000, 6)).toMatchObject({ disjoint: true, nonEmpty: false });
+    expect(checkShards(halves, 10, 1000, 6, 2)).toEqual({ disjoint: true, nonEmpty: true, everyTick: true, everyWorker: true });
+    expect(checkShards([halves[0]!, { ...halves[0]!, worker: 1 }], 10, 1000, 6, 2).disjoint).toBe(true); // counts alone cannot tell
+    expect(checkShards([halves[0]!, { ...halves[1]!, hosts: 6 }], 10, 1000, 6, 2).disjoint).toBe(false); // a host counted twice
+    expect(checkShards([{ ...halves[0]!, hosts: 10, vms: 1000 }, { worker: 1, hosts: 0, vms: 0, ticks: 6 }], 10, 1000, 6, 2)).toMatchObject({ disjoint: true, nonEmpty: false });
+    // an engine that accepts 2 workers but runs one thread reports one shard with everything
+    expect(checkShards([{ worker: 0, hosts: 10, vms: 1000, ticks: 6 }], 10, 1000, 6, 2)).toMatchObject({ disjoint: true, nonEmpty: true, everyWorker: false });
     expect(formatShards(halves, String)).toBe("w0 5h/500, w1 5h/500");
     expect(formatShards(undefined, String)).toBe("n/a");
   });
@@ -90,6 +92,7 @@ describe("benchmark harness", () => {
   test("issue 13's targets: hard minimums at 100k, the 2-worker ratio, 1M apply", () => {
     const tick = (medianMs: number, ticks = 10) => ({ ...notMeasured(), ticks, medianMs, medianCpuMs: medianMs, p95Ms: medianMs, p95CpuMs: medianMs });
     const base = runSize({ vms: 100, ticks: 1, seed: 1, logEntries: 10, full: false, workers: [1] });
+    const halves2 = [0, 1].map((worker) => ({ worker, hosts: 500, vms: 50_000, ticks: 11 }));
     const at = (vms: number, busyMs: number, twoMs: number | undefined, rssMiB: number): SizeResult => ({
       ...base,
       vms,
@@ -100,7 +103,7 @@ describe("benchmark harness", () => {
       applyJsonMs: 20_000,
       workerRuns: [
         { workers: 1, supported: true, busy: tick(busyMs) },
-        ...(twoMs === undefined ? [] : [{ workers: 2, supported: true, busy: tick(twoMs), shards: [], shardCheck: { disjoint: true, nonEmpty: true, everyTick: true } }]),
+        ...(twoMs === undefined ? [] : [{ workers: 2, supported: true, busy: tick(twoMs), shards: halves2, shardCheck: { disjoint: true, nonEmpty: true, everyTick: true, everyWorker: true } }]),
       ],
     });
     const checks = checkTargets([at(100_000, 380, 240, 900), at(1_000_000, 5000, undefined, 5000)]);
