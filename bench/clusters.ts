@@ -8,7 +8,7 @@
  * Both are deterministic for a seed.
  */
 import type { ManifestObject } from "../src/api/types.js";
-import { generateCluster } from "../src/generate/cluster-generator.js";
+import { generateCluster, generateHostGroups } from "../src/generate/cluster-generator.js";
 import { serializeCluster } from "../src/cli/commands/generate.js";
 
 /** VMs per host in every benchmark cluster (see docs/performance.md for the choice). */
@@ -21,17 +21,25 @@ type Workload = { allocated: string; active: number; phases?: { after: string; a
 
 /** A cluster of `vms` VMs (rounded up to whole hosts) whose workloads ramp during the first minute. */
 export function busyCluster(vms: number, seed: number, overcommit = 1.5): ManifestObject[] {
-  const objects = generateCluster({ hosts: Math.ceil(vms / BENCH_VMS_PER_HOST), vmsPerHost: BENCH_VMS_PER_HOST, overcommit, seed });
-  let i = 0;
-  for (const o of objects) {
-    const w = (o as unknown as { spec: { workload?: Workload } }).spec.workload;
-    if (o.kind !== "VirtualMachine" || w?.phases === undefined) continue;
-    const up = w.phases[0]!;
-    up.after = `${1 + (i % 20)}s`;
-    up.rampSeconds = 20 + (i % 41);
-    i++;
-  }
+  const objects: ManifestObject[] = [];
+  for (const group of busyHostGroups(vms, seed, overcommit)) for (const o of group) objects.push(o);
   return objects;
+}
+
+/** {@link busyCluster} one host (and its VMs) at a time, for sizes that should not be held as objects. */
+export function* busyHostGroups(vms: number, seed: number, overcommit = 1.5): Generator<ManifestObject[]> {
+  let i = 0;
+  for (const group of generateHostGroups({ hosts: Math.ceil(vms / BENCH_VMS_PER_HOST), vmsPerHost: BENCH_VMS_PER_HOST, overcommit, seed })) {
+    for (const o of group) {
+      const w = (o as unknown as { spec: { workload?: Workload } }).spec.workload;
+      if (o.kind !== "VirtualMachine" || w?.phases === undefined) continue;
+      const up = w.phases[0]!;
+      up.after = `${1 + (i % 20)}s`;
+      up.rampSeconds = 20 + (i % 41);
+      i++;
+    }
+    yield group;
+  }
 }
 
 /** The same cluster with constant workloads (no phases). */
@@ -51,10 +59,23 @@ export function steadyCluster(vms: number, seed: number, overcommit = 1.5): Mani
  */
 export const JSON_OBJECTS_PER_CHUNK = 1_000;
 
-/** The cluster as JSON `kind: List` texts (`generate -o json`) of at most {@link JSON_OBJECTS_PER_CHUNK} objects each. */
-export function jsonChunks(objects: readonly ManifestObject[]): string[] {
+/**
+ * The cluster as JSON `kind: List` texts (`generate -o json`) of at most
+ * {@link JSON_OBJECTS_PER_CHUNK} objects each — the files `generate --output DIR/` writes.
+ * Takes objects or host groups (from {@link busyHostGroups}), so a large cluster streams.
+ */
+export function jsonChunks(objects: Iterable<ManifestObject | ManifestObject[]>): string[] {
   const chunks: string[] = [];
-  for (let i = 0; i < objects.length; i += JSON_OBJECTS_PER_CHUNK) chunks.push(serializeCluster(objects.slice(i, i + JSON_OBJECTS_PER_CHUNK), "json"));
+  const part: ManifestObject[] = [];
+  const push = (o: ManifestObject): void => {
+    part.push(o);
+    if (part.length === JSON_OBJECTS_PER_CHUNK) chunks.push(serializeCluster(part.splice(0), "json"));
+  };
+  for (const item of objects) {
+    if (Array.isArray(item)) for (const o of item) push(o);
+    else push(item);
+  }
+  if (part.length > 0) chunks.push(serializeCluster(part, "json"));
   return chunks;
 }
 

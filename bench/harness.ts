@@ -1,8 +1,9 @@
 /**
  * One benchmark size: parses and validates the cluster's manifests as YAML and as JSON (and times
  * js-yaml alone on the YAML, the floor of any YAML reading), applies them through the public
- * library API, times busy and steady ticks, runs the raw typed-array kernel over the same
- * cluster in the same process, and times JSON log writing. Returns plain numbers.
+ * library API, times busy and steady ticks with 1 worker and busy ticks with more (when the
+ * engine has worker threads), runs the raw typed-array kernel over the same cluster in the same
+ * process, and times JSON log writing. Returns plain numbers; a phase that was not run is NaN.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -10,12 +11,16 @@ import * as path from "node:path";
 import * as v8 from "node:v8";
 import * as vm from "node:vm";
 import * as yaml from "js-yaml";
-import { createEngine, parseManifestTextOrThrow, type LogEntry } from "../src/index.js";
+import { parseManifestTextOrThrow, type Engine, type LogEntry, type ManifestObject } from "../src/index.js";
 import { LOG_WRITE_CHUNK } from "../src/engine/log-format.js";
 import { toLogLines } from "../src/state/log-file.js";
-import { busyCluster, jsonChunks, steadyCluster, yamlChunks } from "./clusters.js";
+import { BENCH_VMS_PER_HOST, busyCluster, busyHostGroups, jsonChunks, steadyCluster, yamlChunks } from "./clusters.js";
 import { buildKernelCluster, kernelTick } from "./kernel.js";
 import { median, quantile, timed } from "./stats.js";
+import { checkShards, createBenchEngine, releaseEngine, workerShards, type ShardCheck, type WorkerShard } from "./workers.js";
+
+/** Sizes above this skip the YAML, steady and without-status phases unless `full` is set (a 1M-VM YAML read alone takes minutes). */
+export const FULL_PHASES_MAX_VMS = 100_000;
 
 /** Options of {@link runSize}. */
 export interface SizeOptions {
@@ -27,6 +32,24 @@ export interface SizeOptions {
   steadyWarmup?: number;
   /** Log entries to format and write for the JSON-log figure (default 200 000). */
   logEntries?: number;
+  /** Worker counts to time busy ticks with (default 1 and 2); 1 is the main busy engine. */
+  workers?: readonly number[];
+  /** Run the YAML, steady and without-status phases (default: only up to {@link FULL_PHASES_MAX_VMS} VMs). */
+  full?: boolean;
+  /** Stop stepping an engine whose process RSS goes over this many MiB after a tick (default: no limit). */
+  maxRssMiB?: number;
+}
+
+/** Busy ticks with a number of worker threads. */
+export interface WorkerRun {
+  workers: number;
+  /** False when the engine has no worker threads (then only the 1-worker run is measured, on the main thread). */
+  supported: boolean;
+  /** Busy figures; undefined when not measured. */
+  busy?: TickFigures;
+  /** Per-worker shard counters after the busy ticks (`engine.workerShards()`), and what they show. */
+  shards?: readonly WorkerShard[];
+  shardCheck?: ShardCheck;
 }
 
 /** Per-tick timing of one phase. */
@@ -89,6 +112,17 @@ export interface SizeResult {
   logEntriesPerSecond: number;
   /** The same per CPU second of this process. */
   logEntriesPerCpuSecond: number;
+  /** Busy ticks per worker count (the 1-worker run is the busy engine above). */
+  workerRuns: WorkerRun[];
+  /** Whether the YAML, steady and without-status phases ran (see {@link SizeOptions.full}). */
+  full: boolean;
+  /** Set when stepping stopped early because RSS went over `maxRssMiB`. */
+  stoppedEarly?: string;
+}
+
+/** Figures of a phase that was not run: NaN everywhere (shown as "—"). */
+export function notMeasured(): TickFigures {
+  return { ticks: 0, medianMs: Number.NaN, p95Ms: Number.NaN, medianCpuMs: Number.NaN, p95CpuMs: Number.NaN, vmTicksPerSecond: Number.NaN, logsPerTick: Number.NaN };
 }
 
 type Sample = { ms: number; cpuMs: number };
@@ -149,7 +183,7 @@ export function measureLogWriting(sample: readonly LogEntry[], n: number): { wal
 }
 
 /** Applies `objects` to a fresh engine, runs `warmup` ticks, then times `ticks` ticks one by one. */
-function measureEngine(engine: ReturnType<typeof createEngine>, objects: ReturnType<typeof busyCluster>, warmup: number, ticks: number, vms: number): TickFigures {
+function measureEngine(engine: Engine, objects: ReturnType<typeof busyCluster>, warmup: number, ticks: number, vms: number): TickFigures {
   gc();
   engine.apply(objects);
   engine.step(warmup);
@@ -158,11 +192,12 @@ function measureEngine(engine: ReturnType<typeof createEngine>, objects: ReturnT
   const samples: Sample[] = [];
   for (let i = 0; i < ticks; i++) samples.push(timed(() => engine.step(1)));
   sub.unsubscribe();
+  releaseEngine(engine);
   return figures(samples, vms, logs);
 }
 
 /** The raw kernel's tick times (wall and CPU ms) over `ticks` ticks after its first. */
-function measureKernel(objects: ReturnType<typeof busyCluster>, ticks: number): { kernelSamples: number[]; kernelCpu: number[] } {
+function measureKernel(objects: Iterable<ManifestObject>, ticks: number): { kernelSamples: number[]; kernelCpu: number[] } {
   const kernel = buildKernelCluster(objects);
   const kernelSamples: number[] = [];
   const kernelCpu: number[] = [];
@@ -175,19 +210,25 @@ function measureKernel(objects: ReturnType<typeof busyCluster>, ticks: number): 
   return { kernelSamples, kernelCpu };
 }
 
+/** Process RSS in MiB. */
+const rssMiB = (): number => process.memoryUsage.rss() / 2 ** 20;
+
 /**
- * The busy engine: applies the JSON texts (timed), runs the first and the busy ticks, reads RSS
- * and heap, and times log writing while it is alive. The engine is dropped on return; the texts
- * are dropped (from `holder`) before memory is read.
+ * A busy engine with `workers` worker threads: applies the JSON texts (timed), runs the first
+ * and the busy ticks (stopping early past `maxRssMiB`), reads RSS and heap after a full GC.
+ * The texts are dropped (from `holder`) before memory is read. `onAlive` runs while the engine
+ * is still alive (log writing is timed there, as in `memplane run`).
  */
-function measureBusy(holder: { texts: string[] }, options: SizeOptions, progress: (line: string) => void) {
+function measureBusyEngine(holder: { texts: string[] }, workers: number, options: SizeOptions, progress: (line: string) => void, onAlive: (logSample: readonly LogEntry[]) => void = () => {}) {
   const { vms, ticks, seed } = options;
+  const maxRss = options.maxRssMiB ?? Number.POSITIVE_INFINITY;
+  const label = `${workers} worker${workers === 1 ? "" : "s"}`;
   gc();
-  const engine = createEngine({ seed });
+  const { engine, workersSupported } = createBenchEngine({ seed }, workers);
   const { ms: applyJsonMs, cpuMs: applyJsonCpuMs } = timed(() => {
     for (const text of holder.texts) engine.apply(text);
   });
-  progress(`  apply JSON ${applyJsonMs.toFixed(0)} ms`);
+  progress(`  ${label}: apply JSON ${applyJsonMs.toFixed(0)} ms, RSS ${rssMiB().toFixed(0)} MiB`);
   holder.texts = []; // only the engine's own memory counts toward RSS below
   gc();
 
@@ -198,46 +239,62 @@ function measureBusy(holder: { texts: string[] }, options: SizeOptions, progress
     if (logSample.length < 10_000) logSample.push(e);
   });
   const { ms: firstTickMs, cpuMs: firstTickCpuMs } = timed(() => engine.step(1));
-  progress(`  first tick ${firstTickMs.toFixed(0)} ms`);
+  progress(`  ${label}: first tick ${firstTickMs.toFixed(0)} ms, RSS ${rssMiB().toFixed(0)} MiB`);
   logSample.length = 0; // the log of busy ticks (mostly EntitlementChanged), not of admission
   const busySamples: Sample[] = [];
   const logsBefore = logs;
-  for (let i = 0; i < ticks; i++) busySamples.push(timed(() => engine.step(1)));
+  let stoppedEarly: string | undefined;
+  for (let i = 0; i < ticks; i++) {
+    if (rssMiB() > maxRss) {
+      stoppedEarly = `${label}: stopped after ${i} busy tick(s): RSS ${rssMiB().toFixed(0)} MiB is over --max-rss-mib ${maxRss}`;
+      progress(`  ${stoppedEarly}`);
+      break;
+    }
+    busySamples.push(timed(() => engine.step(1)));
+  }
   const busyLogs = logs - logsBefore;
   sub.unsubscribe();
   // log lines are written while the simulation that made them is alive, as in `memplane run`,
   // and before the forced collection below: right after a full GC of a large heap, V8's
   // concurrent sweepers work through all of its pages on the machine's cores while the writer
   // runs (at 100k VMs ≈ 0.5 s of CPU, which halved the measured rate; docs/performance.md)
-  const logRates = measureLogWriting(logSample, options.logEntries ?? 200_000);
+  onAlive(logSample);
   gc(); // live memory, not the garbage of the last tick
   const mem = process.memoryUsage();
-  const hostsUnderPressure = engine.store
-    .list("Host")
-    .filter((h) => ["soft", "hard", "low"].includes((h.status as { state?: string } | undefined)?.state ?? "high")).length;
+  const hostList = engine.store.list("Host");
+  const hostsUnderPressure = hostList.filter((h) => ["soft", "hard", "low"].includes((h.status as { state?: string } | undefined)?.state ?? "high")).length;
   const busy = figures(busySamples, vms, busyLogs);
-  progress(`  busy median ${busy.medianMs.toFixed(1)} ms, p95 ${busy.p95Ms.toFixed(1)} ms, ${hostsUnderPressure} hosts under pressure`);
-  progress(`  JSON log ${(logRates.wall / 1000).toFixed(0)}k entries/s`);
-  return { applyJsonMs, applyJsonCpuMs, firstTickMs, firstTickCpuMs, busy, hostsUnderPressure, mem, logRates };
+  const shards = workerShards(engine);
+  const shardCheck = shards === undefined ? undefined : checkShards(shards, hostList.length, vms, busySamples.length + 1, workers);
+  progress(`  ${label}: busy median ${busy.medianMs.toFixed(1)} ms, p95 ${busy.p95Ms.toFixed(1)} ms, ${hostsUnderPressure} hosts under pressure`);
+  releaseEngine(engine);
+  const run: WorkerRun = { workers, supported: workersSupported, busy, shards, shardCheck };
+  return { applyJsonMs, applyJsonCpuMs, firstTickMs, firstTickCpuMs, busy, hostsUnderPressure, mem, run, stoppedEarly };
 }
 
 /**
  * Measures one cluster size. `progress` gets a line per phase (for stderr). The busy engine runs
  * first, applied from JSON on a clean heap, so that RSS and heap describe the simulation and
- * not the garbage of the YAML phases; those run after it is dropped.
+ * not the garbage of the YAML phases; those run after it is dropped. Busy engines with more
+ * workers follow, each applied from freshly generated texts.
  */
 export function runSize(options: SizeOptions, progress: (line: string) => void = () => {}): SizeResult {
   const { vms, ticks, seed } = options;
-  gc();
-  let busyObjects = busyCluster(vms, seed);
-  const hosts = busyObjects.filter((o) => o.kind === "Host").length;
-  let jsonTexts = jsonChunks(busyObjects);
-  const jsonChunkTotal = jsonTexts.length;
+  const full = options.full ?? vms <= FULL_PHASES_MAX_VMS;
+  const workerCounts = [...new Set(options.workers ?? [1, 2])].sort((a, b) => a - b);
+  // the cluster streams from the generator, host by host: at 1M VMs it is never held as objects
+  const hosts = Math.ceil(vms / BENCH_VMS_PER_HOST);
+  const busyObjects = function* (): Generator<ManifestObject> {
+    for (const group of busyHostGroups(vms, seed)) yield* group;
+  };
   const mib = (chunks: readonly string[]): string => (chunks.reduce((s, t) => s + t.length, 0) / 2 ** 20).toFixed(1);
 
   // the kernel first, on a quiet heap
-  const { kernelSamples, kernelCpu } = measureKernel(busyObjects, ticks);
-  busyObjects = [];
+  gc();
+  const { kernelSamples, kernelCpu } = measureKernel(busyObjects(), ticks);
+  gc();
+  let jsonTexts = jsonChunks(busyHostGroups(vms, seed));
+  const jsonChunkTotal = jsonTexts.length;
   progress(`${vms} VMs: ${jsonTexts.length} JSON chunk(s), ${mib(jsonTexts)} MiB`);
   progress(`  kernel median ${median(kernelSamples).toFixed(2)} ms`);
 
@@ -249,11 +306,75 @@ export function runSize(options: SizeOptions, progress: (line: string) => void =
 
   const holder = { texts: jsonTexts };
   jsonTexts = [];
-  const { applyJsonMs, applyJsonCpuMs, firstTickMs, firstTickCpuMs, busy, hostsUnderPressure, mem, logRates } = measureBusy(holder, options, progress);
+  let logRates = { wall: Number.NaN, cpu: Number.NaN };
+  const main = measureBusyEngine(holder, 1, options, progress, (sample) => {
+    logRates = measureLogWriting(sample, options.logEntries ?? 200_000);
+    progress(`  JSON log ${(logRates.wall / 1000).toFixed(0)}k entries/s`);
+  });
+  const { applyJsonMs, applyJsonCpuMs, firstTickMs, firstTickCpuMs, busy, hostsUnderPressure, mem } = main;
+  let stoppedEarly = main.stoppedEarly;
+  const workerRuns: WorkerRun[] = [];
+  for (const workers of workerCounts) {
+    if (workers === 1) workerRuns.push(main.run);
+    else if (!main.run.supported) workerRuns.push({ workers, supported: false });
+    else {
+      const extra = measureBusyEngine({ texts: jsonChunks(busyHostGroups(vms, seed)) }, workers, options, progress);
+      workerRuns.push(extra.run);
+      stoppedEarly ??= extra.stoppedEarly;
+    }
+  }
 
+  const yamlPhases = full ? measureYaml(vms, seed, progress) : undefined;
+  const steady = full ? measureEngine(createBenchEngine({ seed }, 1).engine, steadyCluster(vms, seed), options.steadyWarmup ?? 20, ticks, vms) : notMeasured();
+  if (full) progress(`  steady median ${steady.medianMs.toFixed(2)} ms`);
+  // the simulation without status projection: what an embedder that reads the model pays
+  const busyWithoutStatus = full
+    ? measureEngine(createBenchEngine({ seed, controllers: { disable: ["vm-status", "host-status"] } }, 1).engine, busyCluster(vms, seed), 1, ticks, vms)
+    : notMeasured();
+  if (full) progress(`  busy without status projection median ${busyWithoutStatus.medianMs.toFixed(1)} ms`);
+
+  const kernelMedian = median(kernelSamples);
+  const nan = Number.NaN;
+  return {
+    vms,
+    hosts,
+    validateMs: yamlPhases?.validateMs ?? nan,
+    applyMs: yamlPhases?.applyMs ?? nan,
+    firstTickMs,
+    validateCpuMs: yamlPhases?.validateCpuMs ?? nan,
+    applyCpuMs: yamlPhases?.applyCpuMs ?? nan,
+    firstTickCpuMs,
+    validateJsonMs,
+    validateJsonCpuMs,
+    applyJsonMs,
+    applyJsonCpuMs,
+    yamlLoadAllMs: yamlPhases?.yamlLoadAllMs ?? nan,
+    yamlLoadAllCpuMs: yamlPhases?.yamlLoadAllCpuMs ?? nan,
+    yamlChunks: yamlPhases?.yamlChunks ?? 0,
+    jsonChunks: jsonChunkTotal,
+    busy,
+    steady,
+    busyWithoutStatus,
+    hostsUnderPressure,
+    kernel: { medianMs: kernelMedian, p95Ms: quantile(kernelSamples, 0.95), medianCpuMs: median(kernelCpu) },
+    ratio: busy.medianCpuMs / median(kernelCpu),
+    steadyOverBusy: steady.medianCpuMs / busy.medianCpuMs,
+    rssMiB: mem.rss / 2 ** 20,
+    heapMiB: mem.heapUsed / 2 ** 20,
+    logEntriesPerSecond: logRates.wall,
+    logEntriesPerCpuSecond: logRates.cpu,
+    workerRuns,
+    full,
+    ...(stoppedEarly === undefined ? {} : { stoppedEarly }),
+  };
+}
+
+/** The YAML phases: validate, js-yaml's loadAll alone, and apply into a fresh engine. */
+function measureYaml(vms: number, seed: number, progress: (line: string) => void) {
   gc();
   let texts = yamlChunks(busyCluster(vms, seed));
-  progress(`  ${texts.length} YAML chunk(s), ${mib(texts)} MiB`);
+  const mib = (texts.reduce((s, t) => s + t.length, 0) / 2 ** 20).toFixed(1);
+  progress(`  ${texts.length} YAML chunk(s), ${mib} MiB`);
   const { ms: validateMs, cpuMs: validateCpuMs } = timed(() => {
     for (const [i, text] of texts.entries()) parseManifestTextOrThrow(text, `chunk-${i}.yaml`);
   });
@@ -266,49 +387,13 @@ export function runSize(options: SizeOptions, progress: (line: string) => void =
   progress(`  js-yaml loadAll alone ${yamlLoadAllMs.toFixed(0)} ms`);
 
   gc();
-  let yamlEngine: ReturnType<typeof createEngine> | undefined = createEngine({ seed });
+  const { engine } = createBenchEngine({ seed }, 1);
   const { ms: applyMs, cpuMs: applyCpuMs } = timed(() => {
-    for (const text of texts) yamlEngine!.apply(text);
+    for (const text of texts) engine.apply(text);
   });
   progress(`  apply YAML ${applyMs.toFixed(0)} ms`);
-  const chunkCounts = { yamlChunks: texts.length, jsonChunks: jsonChunkTotal };
-  yamlEngine = undefined;
+  const yamlChunkCount = texts.length;
+  releaseEngine(engine);
   texts = [];
-
-  const steady = measureEngine(createEngine({ seed }), steadyCluster(vms, seed), options.steadyWarmup ?? 20, ticks, vms);
-  progress(`  steady median ${steady.medianMs.toFixed(2)} ms`);
-
-  // the simulation without status projection: what an embedder that reads the model pays
-  const busyWithoutStatus = measureEngine(createEngine({ seed, controllers: { disable: ["vm-status", "host-status"] } }), busyCluster(vms, seed), 1, ticks, vms);
-  progress(`  busy without status projection median ${busyWithoutStatus.medianMs.toFixed(1)} ms`);
-
-  const kernelMedian = median(kernelSamples);
-  return {
-    vms,
-    hosts,
-    validateMs,
-    applyMs,
-    firstTickMs,
-    validateCpuMs,
-    applyCpuMs,
-    firstTickCpuMs,
-    validateJsonMs,
-    validateJsonCpuMs,
-    applyJsonMs,
-    applyJsonCpuMs,
-    yamlLoadAllMs,
-    yamlLoadAllCpuMs,
-    ...chunkCounts,
-    busy,
-    steady,
-    busyWithoutStatus,
-    hostsUnderPressure,
-    kernel: { medianMs: kernelMedian, p95Ms: quantile(kernelSamples, 0.95), medianCpuMs: median(kernelCpu) },
-    ratio: busy.medianCpuMs / median(kernelCpu),
-    steadyOverBusy: steady.medianCpuMs / busy.medianCpuMs,
-    rssMiB: mem.rss / 2 ** 20,
-    heapMiB: mem.heapUsed / 2 ** 20,
-    logEntriesPerSecond: logRates.wall,
-    logEntriesPerCpuSecond: logRates.cpu,
-  };
+  return { validateMs, validateCpuMs, yamlLoadAllMs, yamlLoadAllCpuMs, applyMs, applyCpuMs, yamlChunks: yamlChunkCount };
 }

@@ -50,9 +50,15 @@ export interface KernelCluster {
 
 const pct = (s: unknown, fallback: number): number => (typeof s === "string" && s.endsWith("%") ? Number(s.slice(0, -1)) / 100 : fallback);
 
-/** Builds the kernel's arrays from generated manifests (hosts before their VMs, as generateCluster emits them). */
-export function buildKernelCluster(objects: readonly ManifestObject[]): KernelCluster {
-  const hosts = objects.filter((o) => o.kind === "Host") as unknown as { metadata: { name: string }; spec: { capacity: string; vmkernelReserved?: string } }[];
+/** Per-VM inputs of the kernel, one number per field, in the order the VMs were read. */
+const VM_FIELDS = ["memory", "overhead", "shares", "reservation", "limit", "balloonMax", "baseFrac", "peakFrac", "activeFrac", "upAt", "upRamp", "downAt", "downRamp"] as const;
+
+/**
+ * Builds the kernel's arrays from generated manifests, in one pass over any iterable (so a
+ * million VMs can stream from a generator without being held as objects): each VM's spec is
+ * reduced to numbers as it is read, and VMs are grouped by host (in host order) at the end.
+ */
+export function buildKernelCluster(objects: Iterable<ManifestObject>): KernelCluster {
   type VmSpec = {
     hostName: string;
     memory: string;
@@ -62,77 +68,90 @@ export function buildKernelCluster(objects: readonly ManifestObject[]): KernelCl
     limit?: string;
     workload?: { allocated?: string; active?: number; phases?: { after: string; allocated: string; rampSeconds?: number }[] };
   };
-  const vmsByHost = new Map<string, VmSpec[]>();
+  const hostIndex = new Map<string, number>();
+  const hostCapacity: number[] = [];
+  const vmHost: number[] = [];
+  const columns = Object.fromEntries(VM_FIELDS.map((f) => [f, [] as number[]])) as Record<(typeof VM_FIELDS)[number], number[]>;
+  const pendingHost: string[] = []; // VMs read before their host (not how generateCluster emits them, but allowed)
   for (const o of objects) {
+    if (o.kind === "Host") {
+      const host = o as unknown as { metadata: { name: string }; spec: { capacity: string; vmkernelReserved?: string } };
+      hostIndex.set(host.metadata.name, hostCapacity.length);
+      hostCapacity.push(pages(host.spec.capacity) - pages(host.spec.vmkernelReserved ?? "0"));
+      continue;
+    }
     if (o.kind !== "VirtualMachine") continue;
     const spec = (o as unknown as { spec: VmSpec }).spec;
-    let list = vmsByHost.get(spec.hostName);
-    if (list === undefined) vmsByHost.set(spec.hostName, (list = []));
-    list.push(spec);
+    const h = hostIndex.get(spec.hostName);
+    if (h === undefined) pendingHost[vmHost.length] = spec.hostName;
+    vmHost.push(h ?? -1);
+    const mem = pages(spec.memory);
+    const reservation = spec.reservation ? pages(spec.reservation) : 0;
+    const w = spec.workload ?? {};
+    const [up, down] = w.phases ?? [];
+    const baseFrac = pct(w.allocated, 0.5);
+    columns.memory.push(mem);
+    columns.overhead.push(defaultOverheadPages(mem, spec.vcpus ?? 1));
+    columns.shares.push(sharesValue(spec.shares ?? "normal", mem));
+    columns.reservation.push(reservation);
+    columns.limit.push(spec.limit ? pages(spec.limit) : Number.POSITIVE_INFINITY);
+    columns.balloonMax.push(Math.max(0, Math.min(Math.floor(mem * 0.65), mem - reservation)));
+    columns.baseFrac.push(baseFrac);
+    columns.activeFrac.push((w.active ?? 20) / 100);
+    columns.upAt.push(up ? parseDuration(up.after) : Number.POSITIVE_INFINITY);
+    columns.upRamp.push(up?.rampSeconds ?? 0);
+    columns.peakFrac.push(up ? pct(up.allocated, baseFrac) : baseFrac);
+    columns.downAt.push(down ? parseDuration(down.after) : Number.POSITIVE_INFINITY);
+    columns.downRamp.push(down?.rampSeconds ?? 0);
   }
-  const hostCount = hosts.length;
-  const vmCount = [...vmsByHost.values()].reduce((s, l) => s + l.length, 0);
+  for (const [v, name] of pendingHost.entries()) if (name !== undefined) vmHost[v] = hostIndex.get(name) ?? -1;
+  const hostCount = hostCapacity.length;
+  // counting sort of the VMs by host (stable: a host's VMs keep their order); VMs of unknown hosts are dropped
+  const hostStart = new Int32Array(hostCount + 1);
+  for (const h of vmHost) if (h >= 0) hostStart[h + 1]!++;
+  let widest = 0;
+  for (let h = 0; h < hostCount; h++) {
+    widest = Math.max(widest, hostStart[h + 1]!);
+    hostStart[h + 1]! += hostStart[h]!;
+  }
+  const vmCount = hostStart[hostCount]!;
+  const slot = new Int32Array(vmHost.length);
+  const next = hostStart.slice(0, hostCount);
+  for (const [v, h] of vmHost.entries()) slot[v] = h >= 0 ? next[h]!++ : -1;
   const f = (): Float64Array => new Float64Array(vmCount);
+  const placed = (values: readonly number[]): Float64Array => {
+    const out = f();
+    for (let v = 0; v < values.length; v++) if (slot[v]! >= 0) out[slot[v]!] = values[v]!;
+    return out;
+  };
   const c: KernelCluster = {
     hostCount,
     vmCount,
-    hostStart: new Int32Array(hostCount + 1),
-    capacity: new Float64Array(hostCount),
-    minFree: new Float64Array(hostCount),
+    hostStart,
+    capacity: Float64Array.from(hostCapacity),
+    minFree: Float64Array.from(hostCapacity, (cap) => autoMinFreePages(cap)),
     hostState: new Uint8Array(hostCount),
-    memory: f(),
-    overhead: f(),
-    shares: f(),
-    reservation: f(),
-    limit: f(),
-    balloonMax: f(),
-    baseFrac: f(),
-    peakFrac: f(),
-    activeFrac: f(),
-    upAt: f(),
-    upRamp: f(),
-    downAt: f(),
-    downRamp: f(),
+    memory: placed(columns.memory),
+    overhead: placed(columns.overhead),
+    shares: placed(columns.shares),
+    reservation: placed(columns.reservation),
+    limit: placed(columns.limit),
+    balloonMax: placed(columns.balloonMax),
+    baseFrac: placed(columns.baseFrac),
+    peakFrac: placed(columns.peakFrac),
+    activeFrac: placed(columns.activeFrac),
+    upAt: placed(columns.upAt),
+    upRamp: placed(columns.upRamp),
+    downAt: placed(columns.downAt),
+    downRamp: placed(columns.downRamp),
     touched: f(),
     fastAvg: f(),
     slowAvg: f(),
     entitlement: f(),
     balloonTarget: f(),
     swapTarget: f(),
-    scratchX: new Float64Array(0),
+    scratchX: new Float64Array(widest * 3 + 1),
   };
-  let v = 0;
-  let widest = 0;
-  for (let h = 0; h < hostCount; h++) {
-    const host = hosts[h]!;
-    c.hostStart[h] = v;
-    const cap = pages(host.spec.capacity) - pages(host.spec.vmkernelReserved ?? "0");
-    c.capacity[h] = cap;
-    c.minFree[h] = autoMinFreePages(cap);
-    const list = vmsByHost.get(host.metadata.name) ?? [];
-    widest = Math.max(widest, list.length);
-    for (const spec of list) {
-      const mem = pages(spec.memory);
-      c.memory[v] = mem;
-      c.overhead[v] = defaultOverheadPages(mem, spec.vcpus ?? 1);
-      c.shares[v] = sharesValue(spec.shares ?? "normal", mem);
-      c.reservation[v] = spec.reservation ? pages(spec.reservation) : 0;
-      c.limit[v] = spec.limit ? pages(spec.limit) : Number.POSITIVE_INFINITY;
-      c.balloonMax[v] = Math.max(0, Math.min(Math.floor(mem * 0.65), mem - c.reservation[v]!));
-      const w = spec.workload ?? {};
-      c.baseFrac[v] = pct(w.allocated, 0.5);
-      c.activeFrac[v] = (w.active ?? 20) / 100;
-      const [up, down] = w.phases ?? [];
-      c.upAt[v] = up ? parseDuration(up.after) : Number.POSITIVE_INFINITY;
-      c.upRamp[v] = up?.rampSeconds ?? 0;
-      c.peakFrac[v] = up ? pct(up.allocated, c.baseFrac[v]!) : c.baseFrac[v]!;
-      c.downAt[v] = down ? parseDuration(down.after) : Number.POSITIVE_INFINITY;
-      c.downRamp[v] = down?.rampSeconds ?? 0;
-      v++;
-    }
-  }
-  c.hostStart[hostCount] = v;
-  c.scratchX = new Float64Array(widest * 3 + 1);
   return c;
 }
 

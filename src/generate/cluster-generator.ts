@@ -23,11 +23,21 @@ const SHARES = ["normal", "normal", "normal", "normal", "high", "low"] as const;
 
 /** Generates hosts and VMs as manifest objects (input form: defaults are applied on apply). */
 export function generateCluster(options: GenerateOptions): ManifestObject[] {
+  const out: ManifestObject[] = [];
+  for (const group of generateHostGroups(options)) for (const o of group) out.push(o);
+  return out;
+}
+
+/**
+ * The same cluster one host at a time: each group is a Host followed by its VMs, in the order
+ * (and with the same random draws) of {@link generateCluster}. A million VMs written this way
+ * never need to be in memory at once.
+ */
+export function* generateHostGroups(options: GenerateOptions): Generator<ManifestObject[]> {
   const { hosts, vmsPerHost } = options;
   const overcommit = options.overcommit ?? 1.5;
   const rng = new SeededRandom(options.seed ?? 1);
   const pick = <T>(list: readonly T[]): T => list[rng.nextInt(list.length)]!;
-  const out: ManifestObject[] = [];
   const width = String(Math.max(1, hosts)).length;
   for (let h = 0; h < hosts; h++) {
     const hostName = `esx-${String(h + 1).padStart(Math.max(2, width), "0")}`;
@@ -73,13 +83,12 @@ export function generateCluster(options: GenerateOptions): ManifestObject[] {
     // come from the workloads' peaks, not from powering on).
     const bootFloorGiB = Math.ceil((bootGiB * 1.25 + 4) / 16) * 16;
     const capacityGiB = Math.max(16, Math.round(configuredGiB / overcommit / 16) * 16, bootFloorGiB);
-    out.push({
+    const host = {
       apiVersion: API_VERSION,
       kind: "Host",
       metadata: { name: hostName, labels: { rack: `r${(h % 8) + 1}` } },
       spec: { capacity: `${capacityGiB}Gi`, vmkernelReserved: `${Math.max(1, Math.round(capacityGiB / 64))}Gi` },
-    } as unknown as Host);
-    out.push(...vmObjects);
+    } as unknown as Host;
+    yield [host, ...vmObjects];
   }
-  return out;
 }

@@ -11,7 +11,7 @@ import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import type { ManifestObject } from "../../api/types.js";
-import { generateCluster } from "../../generate/cluster-generator.js";
+import { generateCluster, generateHostGroups, type GenerateOptions } from "../../generate/cluster-generator.js";
 import type { CliContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { cannotWrite, writeOutputFile } from "../output/files.js";
@@ -86,13 +86,14 @@ export function registerGenerate(program: Command, ctx: CliContext): void {
       if (flags.hosts * flags.vmsPerHost > GENERATE_MAX_VMS) {
         throw new CliError(`--hosts ${flags.hosts} × --vms-per-host ${flags.vmsPerHost} is more than ${GENERATE_MAX_VMS} VMs; generate a smaller cluster.`);
       }
-      const objects = generateCluster({ hosts: flags.hosts, vmsPerHost: flags.vmsPerHost, overcommit: flags.overcommit, seed: flags.seed });
+      const cluster: GenerateOptions = { hosts: flags.hosts, vmsPerHost: flags.vmsPerHost, overcommit: flags.overcommit, seed: flags.seed };
       const what = `${flags.hosts} hosts and ${flags.hosts * flags.vmsPerHost} VMs`;
       if (flags.file !== undefined && isDirectoryTarget(flags.file)) {
-        const files = writeDirectory(flags.file, objects, flags.output);
+        const files = writeDirectory(flags.file, cluster, flags.output);
         ctx.terminal().err(`wrote ${what} to ${files} files in ${flags.file} (apply them with: memplane apply -f ${flags.file})\n`);
         return;
       }
+      const objects = generateCluster(cluster);
       const text = serializeCluster(objects, flags.output);
       const warning = applyLimitWarning(text, objects.length, flags.output, flags.file ?? "the output");
       if (warning !== undefined) ctx.terminal().err(warning);
@@ -115,8 +116,12 @@ function isDirectoryTarget(target: string): boolean {
   }
 }
 
-/** Writes `cluster-0001.yaml`… of {@link OBJECTS_PER_FILE} objects each into `dir` (created if missing); returns how many. */
-function writeDirectory(dir: string, objects: readonly ManifestObject[], format: "yaml" | "json"): number {
+/**
+ * Writes `cluster-0001.yaml`… of {@link OBJECTS_PER_FILE} objects each into `dir` (created if
+ * missing), generating one host at a time so that only one file's objects are in memory;
+ * returns how many files.
+ */
+function writeDirectory(dir: string, cluster: GenerateOptions, format: "yaml" | "json"): number {
   try {
     fs.mkdirSync(dir, { recursive: true });
   } catch (e) {
@@ -127,13 +132,19 @@ function writeDirectory(dir: string, objects: readonly ManifestObject[], format:
   if (existing.length > 0) {
     throw new CliError(`${dir} already holds ${existing.length} manifest file(s) (${existing.slice(0, 3).join(", ")}${existing.length > 3 ? ", …" : ""}); apply -f would read them too: choose an empty or new directory`);
   }
-  const files = Math.max(1, Math.ceil(objects.length / OBJECTS_PER_FILE));
+  const files = Math.max(1, Math.ceil((cluster.hosts * (cluster.vmsPerHost + 1)) / OBJECTS_PER_FILE));
   const width = Math.max(4, String(files).length);
-  for (let i = 0; i < files; i++) {
-    const part = objects.slice(i * OBJECTS_PER_FILE, (i + 1) * OBJECTS_PER_FILE);
-    writeOutputFile(path.join(dir, `cluster-${String(i + 1).padStart(width, "0")}.${format}`), serializeCluster(part, format));
+  let written = 0;
+  const part: ManifestObject[] = [];
+  const flush = (): void => {
+    writeOutputFile(path.join(dir, `cluster-${String(++written).padStart(width, "0")}.${format}`), serializeCluster(part.splice(0, OBJECTS_PER_FILE), format));
+  };
+  for (const group of generateHostGroups(cluster)) {
+    for (const o of group) part.push(o);
+    while (part.length >= OBJECTS_PER_FILE) flush();
   }
-  return files;
+  if (part.length > 0 || written === 0) flush();
+  return written;
 }
 
 /**
