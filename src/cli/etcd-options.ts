@@ -5,7 +5,15 @@
  * or `MEMPLANE_ETCD_PASSWORD`). Parsing them loads no gRPC code.
  */
 import type { Command } from "commander";
-import { DEFAULT_ETCD_PREFIX, EtcdOptionsError, PASSWORD_VARIABLE, etcdConnectionOptions, type EtcdConnectionOptions, type EtcdFlags } from "../etcd/options.js";
+import {
+  DEFAULT_ETCD_PREFIX,
+  EtcdOptionsError,
+  PASSWORD_VARIABLE,
+  etcdConnectionOptions,
+  passwordFileWarning,
+  type EtcdConnectionOptions,
+  type EtcdFlags,
+} from "../etcd/options.js";
 import { UsageError } from "./errors.js";
 
 /** Adds the `--etcd-*` flags to `cmd` (see the module comment). */
@@ -21,13 +29,18 @@ export function addEtcdOptions(cmd: Command): Command {
 
 /**
  * The connection options for `store` and the parsed `--etcd-*` flags (as {@link addEtcdOptions}
- * named them); a wrong combination is a usage error (exit 2).
+ * named them); a wrong combination is a usage error (exit 2). `warn` hears about a password file
+ * others can read.
  */
-export function etcdOptionsFromFlags(store: string, flags: Omit<EtcdFlags, "store">, env: NodeJS.ProcessEnv): EtcdConnectionOptions {
+export function etcdOptionsFromFlags(store: string, flags: Omit<EtcdFlags, "store">, env: NodeJS.ProcessEnv, warn?: (message: string) => void): EtcdConnectionOptions {
+  let options: EtcdConnectionOptions;
   try {
-    return etcdConnectionOptions({ ...flags, store }, env);
+    options = etcdConnectionOptions({ ...flags, store }, env);
   } catch (err) {
     if (err instanceof EtcdOptionsError) throw new UsageError(err.message);
     throw err;
   }
+  const warning = flags.etcdPasswordFile === undefined ? undefined : passwordFileWarning(flags.etcdPasswordFile);
+  if (warning !== undefined) warn?.(warning);
+  return options;
 }

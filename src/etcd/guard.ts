@@ -155,8 +155,3 @@ export class EtcdGuard {
     for (const resolve of waiters) resolve();
   }
 }
-
-/** Whether `err` came from an {@link EtcdGuard} or the connection module (the server answers it with 503). */
-export function isEtcdUnavailable(err: unknown): err is EtcdUnavailableError {
-  return err instanceof EtcdUnavailableError;
-}

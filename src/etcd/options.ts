@@ -139,6 +139,23 @@ export function etcdConnectionOptions(flags: EtcdFlags, env: NodeJS.ProcessEnv =
   };
 }
 
+/**
+ * A warning when group or others can read the password file (`chmod 600` fixes it), or
+ * undefined; never the password itself.
+ */
+export function passwordFileWarning(file: string): string | undefined {
+  if (process.platform === "win32") return undefined;
+  let mode: number;
+  try {
+    mode = fs.statSync(file).mode & 0o777;
+  } catch {
+    return undefined;
+  }
+  if ((mode & 0o044) === 0) return undefined;
+  const who = mode & 0o004 ? "other users" : "its group";
+  return `etcd password file ${file} is readable by ${who} (mode ${mode.toString(8).padStart(4, "0")}): whoever can read it can log in to etcd as this user; chmod 600 ${file}`;
+}
+
 function isReadableFile(file: string): boolean {
   try {
     fs.accessSync(file, fs.constants.R_OK);

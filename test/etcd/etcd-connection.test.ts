@@ -103,7 +103,7 @@ describeWithEtcd("etcd connection (endpoints and hangs)", () => {
   test("a hung etcd (frozen, port still open): the call ends at its deadline with a timeout, it does not hang", async () => {
     const conn = await connectEtcd({ ...etcdConnectionOptions({ store: etcd.url }, {}), callTimeoutMs: 1000 });
     try {
-      etcd.freeze();
+      await etcd.freeze();
       const err = await failure(conn.guard.call("read /memplane/x", () => conn.client.get("/memplane/x").string()));
       expect(err).toBeInstanceOf(EtcdUnavailableError);
       expect((err as EtcdUnavailableError).problem).toBe("timeout");

@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { EtcdOptionsError, etcdConnectionOptions, normalisePrefix, parseEtcdUrl, redact } from "../../src/etcd/options.js";
+import { EtcdOptionsError, etcdConnectionOptions, normalisePrefix, parseEtcdUrl, passwordFileWarning, redact } from "../../src/etcd/options.js";
 import { backoffDelay } from "../../src/etcd/guard.js";
 import { EtcdUnavailableError } from "../../src/etcd/errors.js";
 import { toHttpError } from "../../src/server/answers.js";
@@ -114,4 +114,14 @@ test("the CLI's --etcd-* flags become connection options; a wrong combination is
   }
   expect(caught).toBeInstanceOf(UsageError);
   expect((caught as UsageError).exitCode).toBe(2);
+});
+
+test("a password file others can read is warned about (chmod 600), without the password", () => {
+  const pw = file("open-pw", "hunter2-open\n");
+  fs.chmodSync(pw, 0o644);
+  const warnings: string[] = [];
+  etcdOptionsFromFlags("etcd://127.0.0.1:2379", { etcdUser: "memplane", etcdPasswordFile: pw }, {}, (m) => warnings.push(m));
+  expect(warnings).toEqual([`etcd password file ${pw} is readable by other users (mode 0644): whoever can read it can log in to etcd as this user; chmod 600 ${pw}`]);
+  fs.chmodSync(pw, 0o600);
+  expect(passwordFileWarning(pw)).toBeUndefined();
 });

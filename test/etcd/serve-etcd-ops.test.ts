@@ -55,14 +55,16 @@ describeWithEtcd("serve --store: etcd operations", () => {
     test("a wrong password: exit 1, the login named, no password in the output", async () => {
       const { dir, state } = tempDir();
       const passwordFile = path.join(dir, "etcd-password");
-      fs.writeFileSync(passwordFile, `${password}-wrong\n`, { mode: 0o600 });
+      fs.writeFileSync(passwordFile, `${password}-wrong\n`);
+      fs.chmodSync(passwordFile, 0o640);
       const certs = etcd.certificates!;
       const result = await bounded(
         ["serve", "--store", etcd.url, "--etcd-ca", certs.ca, "--etcd-cert", certs.clientCert, "--etcd-key", certs.clientKey, "--etcd-user", "memplane", "--etcd-password-file", passwordFile, "--state", state],
         {},
       );
       expect(result.code).toBe(1);
-      expect(result.stderr).toMatch(/^error: etcd at etcds:\/\/127\.0\.0\.1:\d+ refused the login as user "memplane" at start-up: wrong user name or password/);
+      expect(result.stderr).toMatch(/^warning: etcd password file .* is readable by its group \(mode 0640\): .*chmod 600/);
+      expect(result.stderr).toMatch(/\nerror: etcd at etcds:\/\/127\.0\.0\.1:\d+ refused the login as user "memplane" at start-up: wrong user name or password/);
       expect(result.stdout + result.stderr).not.toContain(password);
     });
 

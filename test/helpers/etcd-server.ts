@@ -110,8 +110,11 @@ export interface TestEtcd {
   stop(): Promise<void>;
   /** Starts a stopped etcd again on the same ports and data dir and waits until it is healthy. */
   start(): Promise<void>;
-  /** Freezes etcd (SIGSTOP): it keeps its port open but answers nothing, like a hung member. */
-  freeze(): void;
+  /**
+   * Freezes etcd (SIGSTOP): it keeps its port open but answers nothing, like a hung member.
+   * Resolves once every thread has stopped (a group stop is not instant on a loaded machine).
+   */
+  freeze(): Promise<void>;
   /** Lets a frozen etcd run again (SIGCONT). */
   thaw(): void;
   /** {@link stop} then {@link start}. */
@@ -312,7 +315,16 @@ export async function startEtcd(options: TestEtcdOptions = {}): Promise<TestEtcd
     etcdctl: (commandArgs) => etcdctl(commandArgs),
     stop,
     start: launch,
-    freeze: () => void child?.kill("SIGSTOP"),
+    freeze: async () => {
+      const frozen = child;
+      if (!frozen?.pid) return;
+      frozen.kill("SIGSTOP");
+      const stopped = (): boolean =>
+        fs
+          .readdirSync(`/proc/${frozen.pid}/task`)
+          .every((task) => /^\d+ \(.*\) [tT] /.test(fs.readFileSync(`/proc/${frozen.pid}/task/${task}/stat`, "utf8")));
+      for (let i = 0; i < 100 && process.platform === "linux" && !stopped(); i++) await new Promise((r) => setTimeout(r, 50));
+    },
     thaw: () => void child?.kill("SIGCONT"),
     restart: async () => {
       await stop();

@@ -51,7 +51,7 @@ export async function openEtcdBacking(
   term: Terminal,
   env: NodeJS.ProcessEnv,
 ): Promise<ServeBacking> {
-  const options: EtcdConnectionOptions = etcdOptionsFromFlags(flags.store, flags, env); // a bad combination: exit 2 before loading gRPC
+  const options: EtcdConnectionOptions = etcdOptionsFromFlags(flags.store, flags, env, (m) => term.warn(m)); // a bad combination: exit 2 before loading gRPC
   const etcdModule = await import("../../etcd/index.js");
   try {
     ensureDirectory(state.dir, state.displayName);
