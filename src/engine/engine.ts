@@ -24,7 +24,7 @@ import type { ControllerManager, ManagerState, TickSummary } from "./manager.js"
 import { requireModel } from "./model-binding.js";
 import { isJsonObject } from "./plain-data.js";
 import type { ResolvedEngineOptions } from "./options.js";
-import { SeededRandom, type RandomState } from "./random.js";
+import { SeededRandom, SimulationRandom, type RandomState, type StreamStates } from "./random.js";
 import { errorMessage } from "./reconcile-outcome.js";
 import { checkEngineSnapshot, type CheckedSnapshot } from "./snapshot-check.js";
 
@@ -38,6 +38,11 @@ export interface EngineSnapshot {
   options: { seed: number; tickSeconds: number; controllers: { add: string[]; disable: string[] }; maxEvents: number; epoch?: string };
   clock: ClockState;
   random: RandomState;
+  /**
+   * Each host's random stream, by host name (docs/memory-model.md §1). Absent in snapshots
+   * saved before per-host streams: they restore with every stream started afresh from the seed.
+   */
+  randomStreams?: StreamStates;
   store: StoreSnapshot;
   /** The memory model's own snapshot (`model.snapshot()`). */
   model: unknown;
@@ -211,6 +216,7 @@ export class SimulationEngine implements Engine {
       },
       clock: this.#clock.getState(),
       random: this.#random.getState(),
+      ...(this.#random instanceof SimulationRandom && { randomStreams: this.#random.getStreamStates() }),
       store: this.#store.snapshot(),
       model: this.#model().snapshot(),
       manager: this.#manager.getState(),
@@ -243,6 +249,7 @@ export class SimulationEngine implements Engine {
     commitStore();
     this.#clock.setState(checked.clock);
     this.#random.setState(checked.random);
+    if (this.#random instanceof SimulationRandom) this.#random.setStreamStates(checked.seed, checked.randomStreams);
     this.#manager.setState(checked.manager);
     this.#options.seed = checked.seed;
     this.#options.epoch = checked.epoch;
