@@ -12,7 +12,7 @@ import { InvalidArgumentError, Option, type Command } from "commander";
 import { formatSimTime } from "../../api/duration.js";
 import type { CliContext } from "../context.js";
 import { CliError } from "../errors.js";
-import { addStateOption } from "../options.js";
+import { addStateOption, workersOption } from "../options.js";
 import { WriteSession, openStateDirectory } from "../session.js";
 
 /** Where `serve` listens by default: loopback, a free port. */
@@ -21,6 +21,7 @@ export const DEFAULT_LISTEN = "127.0.0.1:0";
 /** Parsed flags of `serve`. */
 interface ServeOptions {
   state: string;
+  workers?: number;
   listen: string;
   speed: number;
   tokenFile?: string;
@@ -106,7 +107,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
     )
     .addOption(new Option("--max-watches <n>", "open watches and log follows, all clients together (default 256)").argParser(parseLimit))
     .addOption(new Option("--max-watches-per-client <n>", "open watches and log follows per client address (default 64)").argParser(parseLimit))
-    .addOption(new Option("--max-connections <n>", "open connections; more are closed at once (default 1024)").argParser(parseLimit));
+    .addOption(new Option("--max-connections <n>", "open connections; more are closed at once (default 1024)").argParser(parseLimit))
+    .addOption(workersOption());
   addStateOption(cmd, ctx.env)
     .addHelpText(
       "after",
@@ -123,7 +125,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
       const badHost = server.invalidAllowedHost(opts.allowedHosts);
       if (badHost !== undefined) throw new CliError(`--allowed-hosts: ${badHost}`);
       const state = openStateDirectory(opts.state, ctx.env);
-      const session = await WriteSession.open(state, ctx.commandLine, {}, term, ctx.env);
+      const session = await WriteSession.open(state, ctx.commandLine, { workers: opts.workers }, term, ctx.env);
       let running: Awaited<ReturnType<typeof server.startServer>> | undefined;
       try {
         let token: string;
