@@ -12,7 +12,7 @@ import { DEFAULT_MAX_EVENTS } from "./tick-writes.js";
 
 /** What `createEngine` takes; every field is optional. */
 export interface EngineOptions {
-  /** Seed of the simulation's one random generator (default 1). */
+  /** Seed of the simulation's random generator and of each host's stream (default 1). */
   seed?: number;
   /** Simulated seconds per tick (default 1). */
   tickSeconds?: number;
