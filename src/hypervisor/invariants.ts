@@ -32,6 +32,16 @@ export function invariantViolations(index: ModelIndex, consumed: (v: VmRecord) =
   return out;
 }
 
+/** The number fields of a VM record, in the record's field order (records are views: no Object.entries). */
+const VM_NUMBERS = [
+  "generation", "createdAt", "poweredOnAt", "memory", "reservation", "overhead",
+  "usedMapped", "usedCompressed", "usedSwapped", "freeMapped", "freeCompressed", "freeSwapped", "untouched", "balloon", "guestSwapped", "zeroed",
+  "hotMapped", "hotCompressed", "hotSwapped", "scanned", "sharedZero", "sharedCommon", "sharedSavings", "charged",
+  "activeFast", "activeSlow", "activeSample", "touchCarry", "workingSet", "wantAllocated",
+  "entitlement", "reclaim", "balloonTarget", "balloonMax", "swapTarget", "loggedEntitlement", "driverIdleSeconds",
+  "stallPercent", "restartedAt", "smartPaging", "smartPaged",
+] as const satisfies readonly (keyof VmRecord)[];
+
 /**
  * The identities and sign rules over `hosts`: for every admitted VM the guest ledger,
  * `backed = mapped + compressed + swapped`, no negative number, consumed as charged, guest
@@ -53,7 +63,8 @@ export function ledgerViolations(
       const ledger = usedOf(v) + freeOf(v) + v.untouched + v.balloon;
       if (ledger !== v.memory) out.push({ object: v.key, message: `guest ledger ${ledger} ≠ memory ${v.memory}` });
       if (touchedOf(v) !== mappedOf(v) + compressedOf(v) + swappedOf(v)) out.push({ object: v.key, message: "backed ≠ mapped + compressed + swapped" });
-      for (const [k, val] of Object.entries(v)) {
+      for (const k of VM_NUMBERS) {
+        const val = v[k];
         if (typeof val === "number" && val < 0) out.push({ object: v.key, message: `${k} is negative (${val})` });
       }
       if (c !== v.charged) out.push({ object: v.key, message: `consumed ${c} ≠ charged ${v.charged}` });

@@ -277,6 +277,37 @@ export function releaseGuestPages(v: VmRecord, n: number, from: "free" | "used")
   }
 }
 
+/**
+ * Empties a record's ledgers in place, as {@link newVmRecord} makes them (Pending, on its spec's
+ * host, nothing admitted or touched); keeps key, names, generation, createdAt, spec, decisions
+ * and restartSeen. Field by field, so a view's accessors are called by name (lifecycle.ts).
+ */
+export function resetVmRecord(v: VmRecord): void {
+  const spec = v.spec;
+  v.hostName = spec.hostName;
+  v.phase = "Pending";
+  v.admission = { admitted: false, reason: "Pending", message: "waiting for admission" };
+  v.poweredOnAt = 0;
+  v.memory = spec.memory;
+  v.reservation = spec.reservation;
+  v.overhead = spec.overhead;
+  v.usedMapped = v.usedCompressed = v.usedSwapped = 0;
+  v.freeMapped = v.freeCompressed = v.freeSwapped = 0;
+  v.untouched = v.balloon = v.guestSwapped = v.zeroed = 0;
+  v.hotMapped = v.hotCompressed = v.hotSwapped = 0;
+  v.scanned = v.sharedZero = v.sharedCommon = v.sharedSavings = v.charged = 0;
+  v.activeFast = v.activeSlow = v.activeSample = v.touchCarry = v.workingSet = v.wantAllocated = 0;
+  v.entitlement = v.reclaim = v.balloonTarget = v.balloonMax = v.swapTarget = v.loggedEntitlement = 0;
+  v.balloonStalled = false;
+  v.driverIdleSeconds = 0;
+  v.overLimit = false;
+  v.counters = zeroCounters();
+  v.stallPercent = 0;
+  v.restartRequested = false;
+  v.restartedAt = null;
+  v.smartPaging = v.smartPaged = 0;
+}
+
 /** A VM record with empty ledgers (field order is the snapshot's JSON order). */
 export function newVmRecord(key: string, namespace: string, name: string, generation: number, createdAt: number, spec: VmRecord["spec"]): VmRecord {
   return {

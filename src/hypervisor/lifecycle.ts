@@ -6,7 +6,7 @@
 import type { ModelEnvironment } from "./environment.js";
 import { approx as fmt } from "./format.js";
 import type { GuestOsCatalog } from "./guest-os-catalog.js";
-import { type AdmissionState, type HostRecord, type VmRecord, consumedOf, newVmRecord, recharge } from "./ledger.js";
+import { type AdmissionState, type HostRecord, type VmRecord, consumedOf, recharge, resetVmRecord } from "./ledger.js";
 import { swapDatastoreLeft, swapOutPages } from "./mechanisms/page-out.js";
 import { enforcesLimits } from "./limit.js";
 import { runsVmkernel } from "./resolved.js";
@@ -106,10 +106,7 @@ function admissionVerdict(index: ModelIndex, v: VmRecord): AdmissionState {
 function admit(index: ModelIndex, catalog: GuestOsCatalog, envOf: (host: HostRecord) => ModelEnvironment, v: VmRecord, timeSeconds: number): void {
   const host = index.hosts.get(v.spec.hostName)!;
   const s = v.spec;
-  const { decisions, restartSeen } = v;
-  Object.assign(v, newVmRecord(v.key, v.namespace, v.name, v.generation, v.createdAt, s));
-  v.decisions = decisions;
-  v.restartSeen = restartSeen;
+  resetVmRecord(v);
   v.phase = "Running";
   v.hostName = host.name;
   v.admission = { admitted: true, reason: "Admitted", message: `running on ${host.name}` };
@@ -179,10 +176,7 @@ export function release(index: ModelIndex, v: VmRecord, phase: VmRecord["phase"]
     host.swapFiles -= v.memory - v.reservation;
     host.vms = host.vms.filter((k) => k !== v.key);
   }
-  const { decisions, restartSeen } = v;
-  Object.assign(v, newVmRecord(v.key, v.namespace, v.name, v.generation, v.createdAt, v.spec));
-  v.decisions = decisions;
-  v.restartSeen = restartSeen;
+  resetVmRecord(v);
   v.phase = phase;
   v.admission = admission;
   v.hostName = v.spec.hostName;

@@ -3,20 +3,42 @@
  * 100 000-VM tick cheap (by namespace and name, by stored uid, the VM list of the last sync, a
  * host's admitted VMs, admission order). Every change to the VM set goes through
  * {@link ModelIndex.vmsChanged}, which drops the caches that depend on it.
+ *
+ * The records are views of the index's columns (columns.ts, record-views.ts): records are
+ * created, dropped and restored here, so slots are handed out and given back in one place.
  */
 import type { VirtualMachine } from "../api/types.js";
 import type { DeepReadonly } from "../store/types.js";
-import type { HostRecord, VmRecord } from "./ledger.js";
+import { type HostColumns, type VmColumns, newHostColumns, newVmColumns } from "./columns.js";
+import { type HostRecord, type VmRecord, resetVmRecord } from "./ledger.js";
+import { HostView, VmView } from "./record-views.js";
+import type { ResolvedHost, ResolvedVm } from "./resolved.js";
+
+/** The per-tick counter columns, zeroed at the start of each tick. */
+const COUNTER_COLUMNS = ["swapIns", "swapOuts", "compressions", "decompressions", "guestPageIns", "guestPageOuts", "stalledPages", "stalledGrowth", "doublePagings"] as const;
 
 /** The key of a VM record: `namespace/name`. */
 export const vmKey = (namespace: string, name: string): string => `${namespace}/${name}`;
 
+/** A host's admitted records as of (its `vms` array, that array's length, the VM set's version), and their slots. */
+interface HostEntry {
+  keys: readonly string[];
+  length: number;
+  version: number;
+  vms: VmRecord[];
+  slots?: Int32Array;
+}
+
 /** Host and VM records with their lookup caches. */
 export class ModelIndex {
   /** Host records by name, in the order the store first listed them. */
-  hosts = new Map<string, HostRecord>();
+  hosts = new Map<string, HostView>();
   /** VM records by key, in the order they were created (the snapshot's order). */
-  vms = new Map<string, VmRecord>();
+  vms = new Map<string, VmView>();
+  /** The VM columns (replaced by a restore; grows in place otherwise). */
+  vmColumns: VmColumns = newVmColumns();
+  /** The host columns (same). */
+  hostColumns: HostColumns = newHostColumns();
   /** Bumped whenever `vms` gains, loses or replaces a record: the lookup caches follow it. */
   version = 0;
   /** Stored object uid → record, valid until `vms` changes (sync without building keys). */
@@ -26,7 +48,7 @@ export class ModelIndex {
   /** namespace → name → record, rebuilt lazily after `vms` changes (lookups without building keys). */
   #byName: Map<string, Map<string, VmRecord>> | undefined;
   /** Per host: its admitted records as of (host.vms array, its length, version). */
-  #hostVms = new WeakMap<HostRecord, { keys: readonly string[]; length: number; version: number; vms: VmRecord[] }>();
+  #hostVms = new WeakMap<HostRecord, HostEntry>();
   /** Every record in admission order (creation time, then key), as of version. */
   #admissionOrder: { version: number; vms: VmRecord[] } | undefined;
 
@@ -39,11 +61,59 @@ export class ModelIndex {
     this.#admissionOrder = undefined;
   }
 
-  /** Replaces every record (a restore). */
+  /** Replaces every record with views of fresh columns holding the given plain records (a restore). */
   replace(hosts: readonly HostRecord[], vms: readonly VmRecord[]): void {
-    this.hosts = new Map(hosts.map((h) => [h.name, h]));
-    this.vms = new Map(vms.map((v) => [v.key, v]));
+    this.hostColumns = newHostColumns(Math.max(64, hosts.length));
+    this.vmColumns = newVmColumns(Math.max(64, vms.length));
+    this.hosts = new Map();
+    this.vms = new Map();
+    for (const h of hosts) Object.assign(this.addHost(h.name, h.generation, h.spec), h);
+    for (const v of vms) {
+      const view = new VmView(this.vmColumns.allocate(), this.vmColumns, v.key, v.namespace, v.name, v.generation, v.createdAt, v.spec);
+      this.vms.set(v.key, Object.assign(view, v));
+    }
     this.vmsChanged();
+  }
+
+  /** A new VM record with empty ledgers in the lowest free slot, added to `vms`. */
+  addVm(key: string, namespace: string, name: string, generation: number, createdAt: number, spec: ResolvedVm): VmView {
+    const view = new VmView(this.vmColumns.allocate(), this.vmColumns, key, namespace, name, generation, createdAt, spec);
+    resetVmRecord(view);
+    this.vms.set(key, view);
+    this.vmsChanged();
+    return view;
+  }
+
+  /** Removes a VM record; the record keeps its last values (detached) and its slot is reused. */
+  dropVm(v: VmView): void {
+    const slot = v.slot;
+    this.vms.delete(v.key);
+    v.detach(this.vmColumns);
+    this.vmColumns.release(slot);
+    this.vmsChanged();
+  }
+
+  /** A new host record in the lowest free slot (state high, all free memory not reserved for the vmkernel), added to `hosts`. */
+  addHost(name: string, generation: number, spec: ResolvedHost): HostView {
+    const view = new HostView(this.hostColumns.allocate(), this.hostColumns, name, generation, spec);
+    view.free = Math.max(0, spec.capacity - spec.vmkernelReserved);
+    view.state = "high";
+    view.climbSince = -1;
+    this.hosts.set(name, view);
+    return view;
+  }
+
+  /** Removes a host record (detached, its slot reused). */
+  dropHost(host: HostView): void {
+    const slot = host.slot;
+    this.hosts.delete(host.name);
+    host.detach(this.hostColumns);
+    this.hostColumns.release(slot);
+  }
+
+  /** Starts every VM's per-tick counters afresh (a fill over the counter columns). */
+  zeroCounters(): void {
+    for (const c of COUNTER_COLUMNS) this.vmColumns.f64[c].fill(0);
   }
 
   /** The record of a VM by namespace and name. */
@@ -59,17 +129,39 @@ export class ModelIndex {
 
   /** Admitted VMs of a host, in admission order (a fresh array the caller may keep). */
   vmsOf(host: HostRecord): VmRecord[] {
-    const cached = this.#hostVms.get(host);
-    if (cached !== undefined && cached.keys === host.vms && cached.length === host.vms.length && cached.version === this.version) {
-      return cached.vms.slice();
+    return this.#hostEntry(host).vms.slice();
+  }
+
+  /** The slots of a host's admitted VMs, in admission order (cached with {@link vmsOf}; do not change it). */
+  slotsOf(host: HostRecord): Int32Array {
+    const entry = this.#hostEntry(host);
+    return (entry.slots ??= Int32Array.from(entry.vms, (v) => (v as VmView).slot));
+  }
+
+  /** Σ hypervisor-swapped pages (used + free) of a host's admitted VMs: a loop over the swap columns. */
+  swappedOn(host: HostRecord): number {
+    const slots = this.slotsOf(host);
+    const { usedSwapped, freeSwapped } = this.vmColumns.f64;
+    let pages = 0;
+    for (let i = 0; i < slots.length; i++) {
+      const s = slots[i]!;
+      pages += usedSwapped[s]! + freeSwapped[s]!;
     }
-    const out: VmRecord[] = [];
+    return pages;
+  }
+
+  /** The cached admitted records of a host, rebuilt when its list or the VM set changed. */
+  #hostEntry(host: HostRecord): HostEntry {
+    const cached = this.#hostVms.get(host);
+    if (cached !== undefined && cached.keys === host.vms && cached.length === host.vms.length && cached.version === this.version) return cached;
+    const vms: VmRecord[] = [];
     for (const k of host.vms) {
       const v = this.vms.get(k);
-      if (v) out.push(v);
+      if (v) vms.push(v);
     }
-    this.#hostVms.set(host, { keys: host.vms, length: host.vms.length, version: this.version, vms: out.slice() });
-    return out;
+    const entry: HostEntry = { keys: host.vms, length: host.vms.length, version: this.version, vms };
+    this.#hostVms.set(host, entry);
+    return entry;
   }
 
   /** Every VM record in admission order: creation time, then key. */

@@ -75,7 +75,7 @@ export interface ModelSnapshotCheck {
 export function modelSnapshotProblems(snapshot: unknown, consumed: (vm: VmRecord) => number): ModelSnapshotCheck {
   const problems: string[] = [];
   if (!isObject(snapshot)) return { problems: [`model: must be an object (got ${show(snapshot)})`] };
-  if (snapshot.version !== 1) return { problems: [`model.version: this model reads version 1 (got ${show(snapshot.version)})`] };
+  if (snapshot.version !== 2) return { problems: [`model.version: this model reads version 2 and migrates version 1 (got ${show(snapshot.version)})`] };
   const syncedTick = snapshot.syncedTick;
   if (typeof syncedTick !== "number" || !Number.isSafeInteger(syncedTick) || syncedTick < -1) problems.push(`model.syncedTick must be a whole number ≥ -1 (got ${show(syncedTick)})`);
   if (!Array.isArray(snapshot.hosts) || !Array.isArray(snapshot.vms)) return { problems: [...problems, "model: needs hosts and vms lists"] };

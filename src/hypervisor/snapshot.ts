@@ -7,9 +7,15 @@ import { HOST_SPEC_DEFAULTS } from "../api/defaults.js";
 import type { HostRecord, VmRecord } from "./ledger.js";
 import { ModelSnapshotError, modelSnapshotProblems } from "./snapshot-check.js";
 
+/**
+ * The model snapshot format: 2 since the columnar model (docs/architecture.md, *The columnar
+ * model*). Version 1 snapshots hold the same records and are read as they are.
+ */
+export const MODEL_SNAPSHOT_VERSION = 2;
+
 /** The JSON form of the model's state. */
 export interface MemoryModelSnapshot {
-  version: 1;
+  version: typeof MODEL_SNAPSHOT_VERSION;
   syncedTick: number;
   hosts: HostRecord[];
   vms: VmRecord[];
@@ -18,7 +24,7 @@ export interface MemoryModelSnapshot {
 /** A deep, JSON-safe copy of the records (record field order is the JSON order). */
 export function toSnapshot(syncedTick: number, hosts: Iterable<HostRecord>, vms: Iterable<VmRecord>): MemoryModelSnapshot {
   return JSON.parse(
-    JSON.stringify({ version: 1, syncedTick, hosts: [...hosts], vms: [...vms] }, (_k, val) => (val === Number.POSITIVE_INFINITY ? "Infinity" : val)),
+    JSON.stringify({ version: MODEL_SNAPSHOT_VERSION, syncedTick, hosts: [...hosts], vms: [...vms] }, (_k, val) => (val === Number.POSITIVE_INFINITY ? "Infinity" : val)),
   ) as MemoryModelSnapshot;
 }
 
@@ -40,6 +46,8 @@ export function fromSnapshot(snapshot: unknown, consumed: (vm: VmRecord) => numb
   // used page cold (the working set is found again on the next tick).
   const s = decoded as Partial<MemoryModelSnapshot> | null;
   if (s !== null && typeof s === "object") {
+    // version 1 (before the columnar model) saved the same records
+    if ((s.version as number) === 1) s.version = MODEL_SNAPSHOT_VERSION;
     for (const r of [...(Array.isArray(s.hosts) ? s.hosts : []), ...(Array.isArray(s.vms) ? s.vms : [])]) {
       if (r !== null && typeof r === "object") r.decisions ??= [];
     }
@@ -61,5 +69,5 @@ export function fromSnapshot(snapshot: unknown, consumed: (vm: VmRecord) => numb
   }
   const check = modelSnapshotProblems(decoded, consumed);
   if (check.hosts === undefined || check.vms === undefined) throw new ModelSnapshotError(check.problems);
-  return { version: 1, syncedTick: (decoded as MemoryModelSnapshot).syncedTick, hosts: check.hosts, vms: check.vms };
+  return { version: MODEL_SNAPSHOT_VERSION, syncedTick: (decoded as MemoryModelSnapshot).syncedTick, hosts: check.hosts, vms: check.vms };
 }

@@ -10,7 +10,7 @@ import type { GuestOSProfile, Host, VirtualMachine } from "../api/types.js";
 import type { DeepReadonly, ResourceReader } from "../store/types.js";
 import type { ModelEnvironment } from "./environment.js";
 import type { GuestOsCatalog } from "./guest-os-catalog.js";
-import { type HostRecord, type VmRecord, newVmRecord, zeroCounters } from "./ledger.js";
+import type { HostRecord, VmRecord } from "./ledger.js";
 import { OOM_KILLED, type PowerEvent, emergencyReclaim, release } from "./lifecycle.js";
 import { type ModelIndex, vmKey } from "./model-index.js";
 import { parseSimTime, resolveHost, resolveVm } from "./resolved.js";
@@ -42,7 +42,7 @@ export function syncWithStore(parts: SyncedParts, tickSeconds: number, store: Re
   for (const [name, host] of index.hosts) {
     if (!seenHosts.has(name)) {
       for (const v of index.vmsOf(host)) release(index, v, "Pending", { admitted: false, reason: "HostNotFound", message: `host ${name} was deleted` });
-      index.hosts.delete(name);
+      index.dropHost(host);
       parts.hostDeleted(name);
     }
   }
@@ -59,11 +59,10 @@ export function syncWithStore(parts: SyncedParts, tickSeconds: number, store: Re
   if (index.vms.size !== list.length) {
     // store keys are unique, so the records left over are the deleted VMs
     const seen = new Set(aligned);
-    for (const [key, v] of index.vms) {
+    for (const v of index.vms.values()) {
       if (!seen.has(v)) {
         release(index, v, "Stopped", { admitted: false, reason: "Deleted", message: "virtual machine deleted" });
-        index.vms.delete(key);
-        index.vmsChanged();
+        index.dropVm(v);
       }
     }
   }
@@ -72,7 +71,7 @@ export function syncWithStore(parts: SyncedParts, tickSeconds: number, store: Re
     host.pageOutLeft = Math.floor(host.spec.swap.writePerSecond * tickSeconds);
     host.pageInLeft = Math.floor(host.spec.swap.readPerSecond * tickSeconds);
   }
-  for (const v of index.vms.values()) v.counters = zeroCounters();
+  index.zeroCounters();
 }
 
 /** Creates or updates a host's record; capacity or vmkernel changes move free memory (a failed DIMM shrinks it). */
@@ -90,20 +89,7 @@ function syncHost(parts: SyncedParts, h: DeepReadonly<Host>): void {
     return;
   }
   if (!existing) {
-    index.hosts.set(h.metadata.name, {
-      name: h.metadata.name,
-      generation: gen,
-      spec,
-      free: Math.max(0, spec.capacity - spec.vmkernelReserved),
-      state: "high",
-      climbSince: -1,
-      reserved: 0,
-      swapFiles: 0,
-      pageOutLeft: 0,
-      pageInLeft: 0,
-      vms: [],
-      decisions: [],
-    });
+    index.addHost(h.metadata.name, gen, spec);
     return;
   }
   const before = existing.spec.capacity - existing.spec.vmkernelReserved;
@@ -142,10 +128,8 @@ function syncVm(parts: SyncedParts, vm: DeepReadonly<VirtualMachine>): VmRecord 
   const spec = resolveVmSpec(parts.specProblems, vm);
   if (spec === undefined) return undefined;
   const createdAt = vm.metadata.creationTimestamp ? safeDuration(vm.metadata.creationTimestamp) : 0;
-  const record = newVmRecord(key, vm.metadata.namespace ?? "default", vm.metadata.name, gen, createdAt, spec);
+  const record = index.addVm(key, vm.metadata.namespace ?? "default", vm.metadata.name, gen, createdAt, spec);
   record.restartSeen = vm.metadata.annotations?.[RESTART_ANNOTATION] ?? "";
-  index.vms.set(key, record);
-  index.vmsChanged();
   return record;
 }
 

@@ -22,15 +22,25 @@ export interface UsedSplit {
   swapped: number;
 }
 
-const USED = { mapped: "usedMapped", compressed: "usedCompressed", swapped: "usedSwapped" } as const;
-const HOT = { mapped: "hotMapped", compressed: "hotCompressed", swapped: "hotSwapped" } as const;
-const BUCKETS: readonly UsedBucket[] = ["mapped", "compressed", "swapped"];
-
+// Records are views of the columns (record-views.ts): the buckets are named fields, not keyed
+// lookups (a keyed load of an accessor is several times slower than a named one).
 /** Hot (working-set) pages resident in guest RAM, wherever the host keeps them. */
 export const hotOf = (v: VmRecord): number => v.hotMapped + v.hotCompressed + v.hotSwapped;
 
 /** Cold used pages of a bucket. */
-const coldIn = (v: VmRecord, b: UsedBucket): number => v[USED[b]] - v[HOT[b]];
+const coldIn = (v: VmRecord, b: UsedBucket): number =>
+  b === "mapped" ? v.usedMapped - v.hotMapped : b === "compressed" ? v.usedCompressed - v.hotCompressed : v.usedSwapped - v.hotSwapped;
+/** Cold used pages of each bucket (mapped, compressed, swapped). */
+const colds = (v: VmRecord): number[] => [v.usedMapped - v.hotMapped, v.usedCompressed - v.hotCompressed, v.usedSwapped - v.hotSwapped];
+/** Hot pages of each bucket. */
+const hots = (v: VmRecord): number[] => [v.hotMapped, v.hotCompressed, v.hotSwapped];
+
+/** Takes `k[i]` hot pages out of bucket i (mapped, compressed, swapped). */
+function coolHot(v: VmRecord, k: readonly number[]): void {
+  v.hotMapped -= k[0]!;
+  v.hotCompressed -= k[1]!;
+  v.hotSwapped -= k[2]!;
+}
 
 /**
  * Splits `n` over `buckets` blindly (seeded): each bucket's share is drawn in proportion to its
@@ -59,19 +69,20 @@ export function hotAmong(n: number, size: number, hot: number, rng: RandomSource
 
 /** The guest's coldest used pages first (LRU): `n` used pages, cold ones spread over the buckets, then hot ones. Forgets the hot ones chosen. */
 export function chooseColdFirst(v: VmRecord, n: number, rng: RandomSource): UsedSplit {
-  const cold = splitRandom(n, BUCKETS.map((b) => coldIn(v, b)), rng);
-  const rest = n - cold.reduce((s, k) => s + k, 0);
-  const hot = splitRandom(rest, BUCKETS.map((b) => v[HOT[b]]), rng);
-  BUCKETS.forEach((b, i) => (v[HOT[b]] -= hot[i]!));
+  const cold = splitRandom(n, colds(v), rng);
+  const rest = n - (cold[0]! + cold[1]! + cold[2]!);
+  const hot = splitRandom(rest, hots(v), rng);
+  coolHot(v, hot);
   return { mapped: cold[0]! + hot[0]!, compressed: cold[1]! + hot[1]!, swapped: cold[2]! + hot[2]! };
 }
 
 /** Used pages the application frees (shrink): blind over buckets and over hot and cold. Forgets the hot ones chosen. */
 export function chooseBlind(v: VmRecord, n: number, rng: RandomSource): UsedSplit {
-  const [m, c, s] = splitRandom(n, BUCKETS.map((b) => v[USED[b]]), rng);
-  const split: UsedSplit = { mapped: m!, compressed: c!, swapped: s! };
-  for (const b of BUCKETS) v[HOT[b]] -= hotAmong(split[b], v[USED[b]], v[HOT[b]], rng);
-  return split;
+  const [m, c, s] = splitRandom(n, [v.usedMapped, v.usedCompressed, v.usedSwapped], rng);
+  v.hotMapped -= hotAmong(m!, v.usedMapped, v.hotMapped, rng);
+  v.hotCompressed -= hotAmong(c!, v.usedCompressed, v.hotCompressed, rng);
+  v.hotSwapped -= hotAmong(s!, v.usedSwapped, v.hotSwapped, rng);
+  return { mapped: m!, compressed: c!, swapped: s! };
 }
 
 /**
@@ -82,8 +93,7 @@ export function chooseBlind(v: VmRecord, n: number, rng: RandomSource): UsedSpli
 export function resizeWorkingSet(v: VmRecord, target: number, rng: RandomSource): void {
   const hot = hotOf(v);
   if (hot > target) {
-    const drop = splitRandom(hot - target, BUCKETS.map((b) => v[HOT[b]]), rng);
-    BUCKETS.forEach((b, i) => (v[HOT[b]] -= drop[i]!));
+    coolHot(v, splitRandom(hot - target, hots(v), rng));
   } else if (hot < target) {
     let add = target - hot;
     const fromMapped = Math.min(add, coldIn(v, "mapped"));
@@ -105,7 +115,9 @@ export function driftWorkingSet(v: VmRecord, dt: number, samplePeriod: number, r
   const cold = v.usedMapped + v.usedCompressed + v.usedSwapped - hot;
   const d = Math.min(cold, hot, roundRandom((hot * WORKING_SET_DRIFT * dt) / samplePeriod, rng));
   if (d <= 0) return;
-  const warm = splitRandom(d, BUCKETS.map((b) => coldIn(v, b)), rng);
-  const cool = splitRandom(d, BUCKETS.map((b) => v[HOT[b]]), rng);
-  BUCKETS.forEach((b, i) => (v[HOT[b]] += warm[i]! - cool[i]!));
+  const warm = splitRandom(d, colds(v), rng);
+  const cool = splitRandom(d, hots(v), rng);
+  v.hotMapped += warm[0]! - cool[0]!;
+  v.hotCompressed += warm[1]! - cool[1]!;
+  v.hotSwapped += warm[2]! - cool[2]!;
 }

@@ -10,10 +10,16 @@
  *   (generation + 1: the model re-syncs the host at the next tick and its free memory drops by
  *   the reservation). A v1 state cannot tell a written default from an explicit 0, so the line
  *   names the hosts and says how to keep 0 (apply `vmkernelReserved: 0`, which v2 keeps as asked).
+ * - `memplane-state/v2` → `v3` (the columnar model): the model keeps its numbers in typed-array
+ *   columns (docs/architecture.md, *The columnar model*) and its snapshot says `version: 2`. The
+ *   records it saves have the same fields, so the migration only moves the model snapshot's
+ *   version from 1 to 2; nothing a user sees changes, and nothing is printed.
  */
 
-/** The format tag of the previous version of `state.json`. */
+/** The format tag of the first version of `state.json`. */
 export const STATE_FORMAT_V1 = "memplane-state/v1";
+/** The format tag of the second version of `state.json` (before the columnar model). */
+export const STATE_FORMAT_V2 = "memplane-state/v2";
 
 type Json = Record<string, unknown>;
 
@@ -70,4 +76,31 @@ export function migrateV1ToV2(file: Json, format: string): string | undefined {
     `now it is the new default auto (1 GiB + 1 % of capacity, at most a quarter; docs/memory-model.md), so free memory drops by it at the next tick; ` +
     `apply vmkernelReserved: 0 to a host that should keep none`
   );
+}
+
+/**
+ * Migrates a parsed v2 `state.json` (changed in place) to v3: the model snapshot's version 1
+ * becomes 2 (the same records; the columnar model reads them as they are). Says nothing.
+ */
+export function migrateV2ToV3(file: Json, format: string): undefined {
+  file.format = format;
+  const engine = file.engine;
+  const model = isObject(engine) ? engine.model : undefined;
+  if (isObject(model) && model.version === 1) model.version = 2;
+  return undefined;
+}
+
+/**
+ * Migrates a parsed `state.json` of an older format (changed in place) to `format`, one version
+ * after the other; returns the lines that say what changed. A file of the current or an
+ * unknown format is left alone.
+ */
+export function migrateStateFile(file: Json, format: string): string[] {
+  const notes: string[] = [];
+  if (file.format === STATE_FORMAT_V1) {
+    const note = migrateV1ToV2(file, STATE_FORMAT_V2);
+    if (note !== undefined) notes.push(note);
+  }
+  if (file.format === STATE_FORMAT_V2) migrateV2ToV3(file, format);
+  return notes;
 }

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import { writeFileAtomicSync } from "./atomic-file.js";
 import { StateCorruptError } from "./errors.js";
 import type { LogPosition } from "./log-file.js";
-import { STATE_FORMAT_V1, migrateV1ToV2 } from "./migrate-state.js";
+import { STATE_FORMAT_V1, STATE_FORMAT_V2, migrateStateFile } from "./migrate-state.js";
 import { readRegularFile } from "./regular-file.js";
 
 /** Name of the snapshot file. */
@@ -16,7 +16,7 @@ export const STATE_FILE = "state.json";
  * Format tag written into `state.json`. An older tag is migrated as the file is read
  * (migrate-state.ts, saying what changed); any other tag is refused rather than misread.
  */
-export const STATE_FORMAT = "memplane-state/v2";
+export const STATE_FORMAT = "memplane-state/v3";
 /** Largest `state.json` read (beyond it, JavaScript cannot hold the text as one string anyway). */
 export const MAX_STATE_BYTES = 512 * 1024 * 1024;
 
@@ -56,12 +56,14 @@ export function readStateFile(file: string, shown: string, notes?: string[]): St
   } catch (err) {
     throw new StateCorruptError(shown, `not valid JSON (${(err as Error).message})`);
   }
-  if ((value?.format as string | undefined) === STATE_FORMAT_V1) {
-    const note = migrateV1ToV2(value as Record<string, unknown>, STATE_FORMAT);
-    if (note !== undefined) notes?.push(`${shown}: ${note}`);
+  if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+    for (const note of migrateStateFile(value as Record<string, unknown>, STATE_FORMAT)) notes?.push(`${shown}: ${note}`);
   }
   if (value?.format !== STATE_FORMAT) {
-    throw new StateCorruptError(shown, `unknown format ${JSON.stringify(value?.format)} (expected ${STATE_FORMAT})`);
+    throw new StateCorruptError(
+      shown,
+      `unknown format ${JSON.stringify(value?.format)} (this memplane reads ${STATE_FORMAT} and migrates ${STATE_FORMAT_V1} and ${STATE_FORMAT_V2}; a newer format needs a newer memplane)`,
+    );
   }
   if (typeof value.tick !== "number" || typeof value.seed !== "number" || typeof value.tickSeconds !== "number" || !value.log) {
     throw new StateCorruptError(shown, "missing tick, seed, tickSeconds or log fields");

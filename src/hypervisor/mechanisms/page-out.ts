@@ -23,13 +23,16 @@ export interface PageOutResult {
 export interface HostVms {
   /** Admitted VMs of a host, in admission order. */
   vmsOf(host: HostRecord): readonly VmRecord[];
+  /** Σ hypervisor-swapped pages of a host's admitted VMs, when the index can sum them faster than its records. */
+  swappedOn?(host: HostRecord): number;
 }
 
 /** Pages left in the host's swap datastore (Infinity when unlimited). */
 export function swapDatastoreLeft(host: HostRecord, index: HostVms): number {
   if (!Number.isFinite(host.spec.swap.capacity)) return Number.POSITIVE_INFINITY;
   let used = 0;
-  for (const v of index.vmsOf(host)) used += swappedOf(v);
+  if (index.swappedOn !== undefined) used = index.swappedOn(host);
+  else for (const v of index.vmsOf(host)) used += swappedOf(v);
   return Math.max(0, host.spec.swap.capacity - used);
 }
 
