@@ -47,8 +47,12 @@ function coolHot(v: VmRecord, k: readonly number[]): void {
  * size with random rounding, never more than it holds; the total is min(n, Σ buckets).
  */
 export function splitRandom(n: number, buckets: readonly number[], rng: RandomSource): number[] {
-  const out = buckets.map(() => 0);
-  let total = buckets.reduce((s, b) => s + b, 0);
+  const out: number[] = [];
+  let total = 0;
+  for (let i = 0; i < buckets.length; i++) {
+    out.push(0);
+    total += buckets[i]!;
+  }
   let left = Math.min(n, total);
   for (let i = 0; i < buckets.length && left > 0; i++) {
     const b = buckets[i]!;
