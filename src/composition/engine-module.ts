@@ -9,7 +9,7 @@ import { ManualClock } from "../engine/clock.js";
 import type { Controller } from "../engine/controller.js";
 import { ControllerManager } from "../engine/manager.js";
 import type { ResolvedEngineOptions } from "../engine/options.js";
-import { SeededRandom } from "../engine/random.js";
+import { SimulationRandom } from "../engine/random.js";
 import { requireModel } from "../engine/model-binding.js";
 import { orderControllers } from "../engine/registry.js";
 import { MemoryStore } from "../store/memory-store.js";
@@ -25,7 +25,7 @@ export function engineModule(options: ResolvedEngineOptions): ContainerModule {
       .toDynamicValue(() => new ManualClock(options.tickSeconds))
       .inSingletonScope();
     bind(TOKENS.Random)
-      .toDynamicValue(() => new SeededRandom(options.seed))
+      .toDynamicValue(() => new SimulationRandom(options.seed))
       .inSingletonScope();
     bind(TOKENS.Store)
       .toDynamicValue((context) => {

@@ -24,7 +24,7 @@ import type { ControllerManager, ManagerState, TickSummary } from "./manager.js"
 import { requireModel } from "./model-binding.js";
 import { isJsonObject } from "./plain-data.js";
 import type { ResolvedEngineOptions } from "./options.js";
-import { SeededRandom, type RandomState } from "./random.js";
+import { SeededRandom, SimulationRandom, type RandomState, type StreamStates } from "./random.js";
 import { errorMessage } from "./reconcile-outcome.js";
 import { checkEngineSnapshot, type CheckedSnapshot } from "./snapshot-check.js";
 
@@ -38,6 +38,11 @@ export interface EngineSnapshot {
   options: { seed: number; tickSeconds: number; controllers: { add: string[]; disable: string[] }; maxEvents: number; epoch?: string };
   clock: ClockState;
   random: RandomState;
+  /**
+   * Each host's random stream, by host name (docs/memory-model.md §1). Absent in snapshots
+   * saved before per-host streams: they restore with every stream started afresh from the seed.
+   */
+  randomStreams?: StreamStates;
   store: StoreSnapshot;
   /** The memory model's own snapshot (`model.snapshot()`). */
   model: unknown;
@@ -110,6 +115,24 @@ export interface Engine {
   readonly model: MemoryModelReader;
   /** The inversify container (e.g. rebind TOKENS.MemoryModel before the first step). */
   readonly container: Container;
+  /**
+   * One row per thread that runs the per-host phases of a tick: the hosts and VMs of its shard
+   * (in the model as of the last sync) and the ticks it ran since the engine was created.
+   * Today one row, worker 0 (the main thread) with every host (docs/library.md, *Worker threads*).
+   */
+  workerShards(): readonly WorkerShard[];
+}
+
+/** A thread's share of the hosts, from {@link Engine.workerShards}. */
+export interface WorkerShard {
+  /** 0 for the main thread. */
+  readonly worker: number;
+  /** Hosts in the shard. */
+  readonly hosts: number;
+  /** VMs in the shard (the VMs of its hosts, pending ones included). */
+  readonly vms: number;
+  /** Ticks the thread ran for the shard since the engine was created. */
+  readonly ticks: number;
 }
 
 /** `e instanceof type`, false for a thrown value that cannot even be inspected (a hostile Proxy). */
@@ -140,6 +163,8 @@ export class SimulationEngine implements Engine {
   readonly #random: SeededRandom;
   readonly #manager: ControllerManager;
   readonly #options: ResolvedEngineOptions;
+  /** Ticks run since the engine was created (all on the main thread). */
+  #ticksRun = 0;
 
   constructor(readonly container: Container) {
     this.#options = container.get<ResolvedEngineOptions>(TOKENS.EngineOptions);
@@ -195,7 +220,15 @@ export class SimulationEngine implements Engine {
   step(ticks = 1): void {
     this.#manager.refuseDuringTick("engine.step()");
     if (!Number.isSafeInteger(ticks) || ticks < 0) throw new RangeError(`step takes a whole number of ticks ≥ 0, got ${String(ticks)}`);
-    for (let i = 0; i < ticks; i++) this.#manager.runTick();
+    for (let i = 0; i < ticks; i++) {
+      this.#manager.runTick();
+      this.#ticksRun++;
+    }
+  }
+
+  workerShards(): readonly WorkerShard[] {
+    const model = this.#model();
+    return [{ worker: 0, hosts: model.hosts().length, vms: model.allVms().length, ticks: this.#ticksRun }];
   }
 
   snapshot(): EngineSnapshot {
@@ -211,6 +244,7 @@ export class SimulationEngine implements Engine {
       },
       clock: this.#clock.getState(),
       random: this.#random.getState(),
+      ...(this.#random instanceof SimulationRandom && { randomStreams: this.#random.getStreamStates() }),
       store: this.#store.snapshot(),
       model: this.#model().snapshot(),
       manager: this.#manager.getState(),
@@ -243,6 +277,7 @@ export class SimulationEngine implements Engine {
     commitStore();
     this.#clock.setState(checked.clock);
     this.#random.setState(checked.random);
+    if (this.#random instanceof SimulationRandom) this.#random.setStreamStates(checked.seed, checked.randomStreams);
     this.#manager.setState(checked.manager);
     this.#options.seed = checked.seed;
     this.#options.epoch = checked.epoch;

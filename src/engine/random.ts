@@ -1,7 +1,9 @@
 /**
- * The simulation's one source of randomness (docs/memory-model.md §1): sfc32 seeded through
+ * The simulation's sources of randomness (docs/memory-model.md §1): sfc32 seeded through
  * splitmix32 from an integer seed. Same seed, same sequence, on every platform; the state is
- * four 32-bit words that go into engine snapshots.
+ * four 32-bit words that go into engine snapshots. The engine's {@link SimulationRandom} adds
+ * one independent stream per host, seeded from the engine seed and the host's name, so what a
+ * host draws never depends on any other host.
  */
 
 /** The generator's state in an engine snapshot. */
@@ -68,4 +70,85 @@ export class SeededRandom {
     this.#c = state[2]! | 0;
     this.#d = state[3]! | 0;
   }
+}
+
+/** The 32-bit FNV-1a hash of a name's UTF-16 code units: stable across platforms and releases. */
+export function nameHash(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/** The seed of a host's stream: splitmix32 of the engine seed, xor the hash of the host's name. */
+export function streamSeed(seed: number, name: string): number {
+  let z = (((seed >>> 0) ^ Math.floor(seed / 2 ** 32)) + 0x9e3779b9) | 0;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+  return ((z ^ (z >>> 16)) ^ nameHash(name)) >>> 0;
+}
+
+/** The states of the per-host streams in an engine snapshot, by host name (sorted). */
+export type StreamStates = Record<string, RandomState>;
+
+/**
+ * The engine's random generator (TOKENS.Random): the main sequence, which embedders'
+ * controllers may draw from, plus one stream per host that the memory model's mechanisms draw
+ * from ({@link SimulationRandom.stream}). A stream starts when a host first draws and ends when
+ * the host is deleted ({@link SimulationRandom.forget}).
+ */
+export class SimulationRandom extends SeededRandom {
+  #seed: number;
+  readonly #streams = new Map<string, SeededRandom>();
+
+  constructor(seed = 1) {
+    super(seed);
+    this.#seed = seed;
+  }
+
+  /** The stream of one host (created from the seed and the name on first use). */
+  stream(name: string): SeededRandom {
+    let s = this.#streams.get(name);
+    if (s === undefined) {
+      s = new SeededRandom(streamSeed(this.#seed, name));
+      this.#streams.set(name, s);
+    }
+    return s;
+  }
+
+  /** Ends a deleted host's stream: a host created again under its name starts afresh. */
+  forget(name: string): void {
+    this.#streams.delete(name);
+  }
+
+  /** The states of the streams started so far, by host name in code-unit order. */
+  getStreamStates(): StreamStates {
+    const out: StreamStates = {};
+    for (const name of [...this.#streams.keys()].sort()) out[name] = this.#streams.get(name)!.getState();
+    return out;
+  }
+
+  /**
+   * Restores the streams of a snapshot taken with `seed`: streams it lists continue where they
+   * were; others start afresh from the seed (a snapshot saved before per-host streams has none).
+   */
+  setStreamStates(seed: number, states: StreamStates = {}): void {
+    this.#seed = seed;
+    this.#streams.clear();
+    for (const name of Object.keys(states).sort()) this.stream(name).setState(states[name]!);
+  }
+}
+
+/** Problems of a snapshot's `randomStreams` section (an object of host name → four 32-bit words). */
+export function streamStateProblems(states: unknown): string[] {
+  if (states === undefined) return [];
+  if (states === null || typeof states !== "object" || Array.isArray(states)) return ["randomStreams: must be an object of host name → random state"];
+  const problems: string[] = [];
+  for (const [name, state] of Object.entries(states)) {
+    try {
+      new SeededRandom().setState(state as never);
+    } catch (e) {
+      problems.push(`randomStreams[${JSON.stringify(name)}]: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  return problems;
 }

@@ -16,7 +16,7 @@ import { checkStatusData } from "./checked-writes.js";
 import { DEFAULT_EPOCH, epochProblem, normalizeEpoch, timestampSeconds } from "../api/timestamps.js";
 import { ManualClock, type ClockState } from "./clock.js";
 import type { ManagerState, RequeueEntry } from "./manager.js";
-import { SeededRandom, type RandomState } from "./random.js";
+import { SeededRandom, type RandomState, type StreamStates, streamStateProblems } from "./random.js";
 import { errorMessage } from "./reconcile-outcome.js";
 
 type Json = Record<string, unknown>;
@@ -207,6 +207,8 @@ export interface CheckedSnapshot {
   store: StoreSnapshot;
   clock: ClockState;
   random: RandomState;
+  /** The per-host random streams (none in snapshots saved before they existed: started afresh). */
+  randomStreams: StreamStates;
   manager: ManagerState;
   seed: number;
   /** The instant tick 0 stands for (DEFAULT_EPOCH for states saved before the epoch was recorded). */
@@ -241,6 +243,7 @@ export function checkEngineSnapshot(snapshot: Json): EngineSnapshotCheck {
   } catch (e) {
     problems.push(`random: ${errorMessage(e)}`);
   }
+  problems.push(...streamStateProblems(snapshot.randomStreams));
   if (!isJsonObject(options)) {
     problems.push("options: must be an object");
   } else {
@@ -275,6 +278,7 @@ export function checkEngineSnapshot(snapshot: Json): EngineSnapshotCheck {
       store: { resourceVersion: store.resourceVersion, uidCounter: store.uidCounter, objects },
       clock: { tick: c.tick, tickSeconds: c.tickSeconds },
       random: [...(random as RandomState)],
+      randomStreams: Object.fromEntries(Object.entries((snapshot.randomStreams ?? {}) as StreamStates).map(([name, state]) => [name, [...state] as RandomState])),
       manager: { requeues },
       seed: (options as { seed: number }).seed,
       epoch: normalizeEpoch((options as { epoch?: string }).epoch ?? DEFAULT_EPOCH),

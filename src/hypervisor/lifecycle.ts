@@ -31,7 +31,7 @@ export interface PowerEvent {
  * first (their room goes to pending VMs this tick), then every VM not running is admitted or
  * denied. `pending` (power-offs forced during this tick's sync) is reported first and emptied.
  */
-export function runAdmission(index: ModelIndex, catalog: GuestOsCatalog, env: ModelEnvironment, pending: PowerEvent[], timeSeconds: number): PowerEvent[] {
+export function runAdmission(index: ModelIndex, catalog: GuestOsCatalog, envOf: (host: HostRecord) => ModelEnvironment, pending: PowerEvent[], timeSeconds: number): PowerEvent[] {
   const events: PowerEvent[] = pending.splice(0);
   const order = index.admissionOrder();
   for (const v of order) {
@@ -44,7 +44,7 @@ export function runAdmission(index: ModelIndex, catalog: GuestOsCatalog, env: Mo
       release(index, v, "Pending", { admitted: false, reason: "Migrating", message: `moving from ${from} to ${v.spec.hostName}` });
       events.push({ vm: v, action: "PoweredOff", from: "Running", to: "Pending", reason: "HostChanged", message: `powered off on ${from} to move to ${v.spec.hostName}` });
     } else if (v.restartRequested) {
-      restartGuest(index, catalog, env, v, timeSeconds);
+      restartGuest(index, catalog, envOf, v, timeSeconds);
       events.push({ vm: v, action: "Restarted", from: "Running", to: "Running", reason: "GuestRestart", message: `guest OS restarted on ${v.hostName} (memplane.io/restartedAt is ${JSON.stringify(v.restartSeen)})` });
     }
     v.restartRequested = false;
@@ -61,7 +61,7 @@ export function runAdmission(index: ModelIndex, catalog: GuestOsCatalog, env: Mo
     const verdict = admissionVerdict(index, v);
     const from = v.phase;
     if (verdict.admitted) {
-      admit(index, catalog, env, v, timeSeconds);
+      admit(index, catalog, envOf, v, timeSeconds);
       events.push({ vm: v, action: "Admitted", from, to: "Running", reason: verdict.reason, message: verdict.message });
     } else {
       const changed = v.admission.reason !== verdict.reason || v.phase !== "Pending";
@@ -103,7 +103,7 @@ function admissionVerdict(index: ModelIndex, v: VmRecord): AdmissionState {
 }
 
 /** Powers a VM on: fresh ledgers, its reservation, overhead and swap file charged to the host. */
-function admit(index: ModelIndex, catalog: GuestOsCatalog, env: ModelEnvironment, v: VmRecord, timeSeconds: number): void {
+function admit(index: ModelIndex, catalog: GuestOsCatalog, envOf: (host: HostRecord) => ModelEnvironment, v: VmRecord, timeSeconds: number): void {
   const host = index.hosts.get(v.spec.hostName)!;
   const s = v.spec;
   resetVmRecord(v);
@@ -120,7 +120,7 @@ function admit(index: ModelIndex, catalog: GuestOsCatalog, env: ModelEnvironment
   host.free -= v.overhead;
   host.vms.push(v.key);
   v.charged = 0;
-  zeroAtBoot(index, catalog, env, v, host);
+  zeroAtBoot(index, catalog, envOf(host), v, host);
 }
 
 /** A guest that zeroes its memory at boot (Windows) backs every page it can once and leaves it free, and zero. */
@@ -144,7 +144,7 @@ function zeroAtBoot(index: ModelIndex, catalog: GuestOsCatalog, env: ModelEnviro
  * estimate start over, and a guest that zeroes memory at boot zeroes its pages again.
  * The balloon is kept (the driver reloads with the guest and the policy sets its target again).
  */
-function restartGuest(index: ModelIndex, catalog: GuestOsCatalog, env: ModelEnvironment, v: VmRecord, timeSeconds: number): void {
+function restartGuest(index: ModelIndex, catalog: GuestOsCatalog, envOf: (host: HostRecord) => ModelEnvironment, v: VmRecord, timeSeconds: number): void {
   const host = index.hosts.get(v.hostName)!;
   v.freeMapped += v.usedMapped;
   v.freeCompressed += v.usedCompressed;
@@ -164,7 +164,7 @@ function restartGuest(index: ModelIndex, catalog: GuestOsCatalog, env: ModelEnvi
   v.workingSet = 0;
   v.activeSample = 0;
   v.wantAllocated = 0;
-  zeroAtBoot(index, catalog, env, v, host);
+  zeroAtBoot(index, catalog, envOf(host), v, host);
 }
 
 /** Releases everything a VM holds: pages, reservation, swap file (power-off, delete, move). */

@@ -24,7 +24,7 @@ import type { HostMemoryState, VirtualMachine } from "../api/types.js";
 import type { DeepReadonly, ResourceReader } from "../store/types.js";
 import { TOKENS } from "../di/tokens.js";
 import { type DecisionRecord, recordDecision } from "./decisions.js";
-import type { ModelEnvironment, RandomSource } from "./environment.js";
+import { HostEnvironments, type ModelEnvironment, type RandomSource } from "./environment.js";
 import { GuestOsCatalog } from "./guest-os-catalog.js";
 import { stepGuest } from "./guest-workload.js";
 import { type InvariantViolation, invariantViolations } from "./invariants.js";
@@ -65,8 +65,9 @@ export class HypervisorMemoryModel implements MemoryModel {
   readonly #index = new ModelIndex();
   /** Guest OS profiles as of the last sync. */
   readonly #catalog = new GuestOsCatalog();
-  /** The random source and configuration the mechanisms share. */
-  readonly #env: ModelEnvironment;
+  /** Each host's environment: its random stream and the model's configuration. */
+  readonly #envs: HostEnvironments;
+  readonly #envOf = (host: HostRecord): ModelEnvironment => this.#envs.of(host.name);
   /** VMs powered off by an emergency reclaim since the last admission pass. */
   readonly #powerOffs: PowerEvent[] = [];
   #syncedTick = -1;
@@ -74,14 +75,7 @@ export class HypervisorMemoryModel implements MemoryModel {
   readonly specProblems = new SpecProblems();
 
   constructor(@inject(TOKENS.Random) rng: RandomSource) {
-    // read through a getter: a subclass's compressionRatio is set after this constructor runs
-    const self = (): HypervisorMemoryModel => this;
-    this.#env = {
-      rng,
-      get compressionRatio(): number {
-        return self().compressionRatio;
-      },
-    };
+    this.#envs = new HostEnvironments(rng, () => this.compressionRatio);
   }
 
   // ------------------------------------------------------------------ reader
@@ -131,16 +125,16 @@ export class HypervisorMemoryModel implements MemoryModel {
   // ------------------------------------------------------------------ verbs: page movements
 
   runAdmission(timeSeconds: number): PowerEvent[] {
-    return runAdmission(this.#index, this.#catalog, this.#env, this.#powerOffs, timeSeconds);
+    return runAdmission(this.#index, this.#catalog, this.#envOf, this.#powerOffs, timeSeconds);
   }
 
   stepGuest(vm: VmRecord, timeSeconds: number, tickSeconds: number): void {
     const host = this.#index.hosts.get(vm.hostName);
-    stepGuest(vm, host, this.#env, timeSeconds, tickSeconds, () => (host ? swapDatastoreLeft(host, this.#index) : 0));
+    if (host) stepGuest(vm, host, this.#envOf(host), timeSeconds, tickSeconds, () => (host ? swapDatastoreLeft(host, this.#index) : 0));
   }
 
   scanSharing(host: HostRecord, tickSeconds: number, mode?: SharingMode): void {
-    scanSharing(host, this.#index.vmsOf(host), this.#env, tickSeconds, mode);
+    scanSharing(host, this.#index.vmsOf(host), this.#envOf(host), tickSeconds, mode);
   }
 
   setKsm(host: HostRecord, ksm: KsmState): void {
@@ -148,13 +142,14 @@ export class HypervisorMemoryModel implements MemoryModel {
   }
 
   moveBalloon(vm: VmRecord, tickSeconds: number): BalloonMove {
-    return moveBalloon(vm, this.#index.hosts.get(vm.hostName), this.#env, tickSeconds);
+    const host = this.#index.hosts.get(vm.hostName);
+    return host ? moveBalloon(vm, host, this.#envOf(host), tickSeconds) : { fromFree: 0, fromUntouched: 0, fromUsed: 0, deflated: 0, stalled: 0, paced: 0 };
   }
 
   pageOut(vm: VmRecord, hostPages: number, budget?: number, options?: { compress?: boolean }): PageOutResult {
     const host = this.#index.hosts.get(vm.hostName);
     if (!host || vm.phase !== "Running" || hostPages <= 0) return { compressed: 0, swapped: 0, freed: 0 };
-    return pageOut(vm, host, this.#env, hostPages, budget, this.swapDatastoreLeft(host), options?.compress ?? true);
+    return pageOut(vm, host, this.#envOf(host), hostPages, budget, this.swapDatastoreLeft(host), options?.compress ?? true);
   }
 
   killVm(vm: VmRecord, message: string): void {
@@ -193,7 +188,7 @@ export class HypervisorMemoryModel implements MemoryModel {
 
   drainSmartPaging(vm: VmRecord): number {
     const host = this.#index.hosts.get(vm.hostName);
-    return host && vm.phase === "Running" ? drainSmartPaging(vm, host, this.#env) : 0;
+    return host && vm.phase === "Running" ? drainSmartPaging(vm, host, this.#envOf(host)) : 0;
   }
 
   setSwapTarget(vm: VmRecord, pages: number): void {
@@ -217,7 +212,8 @@ export class HypervisorMemoryModel implements MemoryModel {
   sync(tick: number, _timeSeconds: number, tickSeconds: number, store: ResourceReader): void {
     if (this.#syncedTick === tick) return;
     this.#syncedTick = tick;
-    syncWithStore({ index: this.#index, catalog: this.#catalog, env: this.#env, powerOffs: this.#powerOffs, specProblems: this.specProblems }, tickSeconds, store);
+    const hostDeleted = (name: string): void => this.#envs.hostDeleted(name);
+    syncWithStore({ index: this.#index, catalog: this.#catalog, envOf: this.#envOf, hostDeleted, powerOffs: this.#powerOffs, specProblems: this.specProblems }, tickSeconds, store);
   }
 
   invariantViolations(): InvariantViolation[] {
@@ -236,6 +232,7 @@ export class HypervisorMemoryModel implements MemoryModel {
     const s = fromSnapshot(snapshot, (v) => this.consumed(v));
     this.#index.replace(s.hosts, s.vms);
     this.#syncedTick = s.syncedTick;
+    this.#envs.clear(); // the engine restores the random streams with the rest of its snapshot
     this.specProblems.clear();
     this.#catalog.clear();
   }

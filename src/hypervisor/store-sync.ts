@@ -11,7 +11,7 @@ import type { GuestOSProfile, Host, VirtualMachine } from "../api/types.js";
 import type { DeepReadonly, ResourceReader } from "../store/types.js";
 import type { ModelEnvironment } from "./environment.js";
 import type { GuestOsCatalog } from "./guest-os-catalog.js";
-import type { VmRecord } from "./ledger.js";
+import type { HostRecord, VmRecord } from "./ledger.js";
 import { OOM_KILLED, type PowerEvent, emergencyReclaim, release } from "./lifecycle.js";
 import { type ModelIndex, vmKey } from "./model-index.js";
 import { parseSimTime, resolveHost, resolveVm } from "./resolved.js";
@@ -21,7 +21,10 @@ import type { SpecProblems } from "./spec-problems.js";
 export interface SyncedParts {
   readonly index: ModelIndex;
   readonly catalog: GuestOsCatalog;
-  readonly env: ModelEnvironment;
+  /** A host's environment (its random stream). */
+  readonly envOf: (host: HostRecord) => ModelEnvironment;
+  /** Called when a host's record is dropped (its random stream ends). */
+  readonly hostDeleted: (name: string) => void;
   /** Power-offs forced by an emergency reclaim, until the next admission pass reports them. */
   readonly powerOffs: PowerEvent[];
   /** Objects whose stored spec does not resolve (left out, or kept on their last usable spec). */
@@ -41,6 +44,7 @@ export function syncWithStore(parts: SyncedParts, tickSeconds: number, store: Re
     if (!seenHosts.has(name)) {
       for (const v of index.vmsOf(host)) release(index, v, "Pending", { admitted: false, reason: "HostNotFound", message: `host ${name} was deleted` });
       index.dropHost(host);
+      parts.hostDeleted(name);
     }
   }
   const list = store.list("VirtualMachine") as readonly DeepReadonly<VirtualMachine>[];
@@ -94,7 +98,7 @@ function syncHost(parts: SyncedParts, h: DeepReadonly<Host>): void {
   existing.spec = spec;
   existing.generation = gen;
   existing.free += after - before;
-  if (existing.free < 0) parts.powerOffs.push(...emergencyReclaim(index, parts.env, existing));
+  if (existing.free < 0) parts.powerOffs.push(...emergencyReclaim(index, parts.envOf(existing), existing));
 }
 
 /**

@@ -62,10 +62,10 @@ test("advise -f and advise --state on the same 600 ticks give the same findings,
   expect(saved.stdout).toMatch(/\n7 findings for the saved simulation at tick 600 \(10m0s\): 1 critical, 3 warning, 3 info\.\n$/);
   expect(findingsOf(saved.stdout)).toBe(findingsOf(simulated.stdout));
   // the averages are averages over the run, not the stall of its last tick (40.2 %)
-  expect(saved.stdout).toContain("WARNING MemoryStall vm/default/batch-1\n  stalled on memory 5 % of the time on average (up to 100 %): peak balloon 785.8Mi");
+  expect(saved.stdout).toContain("WARNING MemoryStall vm/default/batch-1\n  stalled on memory 5 % of the time on average (up to 100 %): peak balloon 785.9Mi");
   // who paid: the stall while the host was hard/low and the peak swapped, over the whole run
   expect(saved.stdout).toContain(
-    "Who paid (stall % while hard/low): batch-2 (stall 60.6 %, balloon 785.9Mi, compressed/swapped 396.8Mi), batch-1 (stall 60.6 %, balloon 785.8Mi, compressed/swapped 396.8Mi), app (stall 0 %, balloon 1555.3Mi, compressed/swapped 0).",
+    "Who paid (stall % while hard/low): batch-1 (stall 60.6 %, balloon 785.9Mi, compressed/swapped 396.8Mi), batch-2 (stall 60.6 %, balloon 785.9Mi, compressed/swapped 396.8Mi), app (stall 0 %, balloon 1555.3Mi, compressed/swapped 0).",
   );
   // the what-if replay IS the saved run, so it is not called a replay
   expect(saved.stdout).not.toContain("replaying");
@@ -86,7 +86,7 @@ test("advise --state says which ticks it read when the saved metrics do not cove
   const [none, part] = await Promise.all([memplane(["advise", "--state", whole, "--what-if", "0"]), memplane(["advise", "--state", half, "--what-if", "0"])]);
   expect(none.stdout).toMatch(/^Note: no metrics series is saved: what happened is read from tick 600 alone/);
   expect(none.stdout).not.toContain("on average");
-  expect(none.stdout).toContain("stalled on memory 40.2 % at tick 600: balloon 785.8Mi");
+  expect(none.stdout).toContain("stalled on memory 40.2 % at tick 600: balloon 785.9Mi");
   expect(none.stdout).toContain("Who paid (stall % at tick 600)");
   expect(part.stdout).toMatch(/^Note: based on the last 300 ticks saved \(ticks 301–600 of 600\)\.\n/);
   expect(part.stdout).toMatch(/spent \d+s in hard\/low .* of 300s\./);

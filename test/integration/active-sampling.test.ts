@@ -47,7 +47,7 @@ describe("active memory sampling (ACTV)", () => {
   it("on, ACTV carries a sampling error around the working set", () => {
     const xs = actv(cluster("  activeMemory: {sampling: true}"), 30);
     expect(spread(xs)).toBeGreaterThan(64 * MiB); // 100 pages of 4 GiB: one sample's SD is ≈ 177 MiB
-    for (const x of xs) expect(Math.abs(x - 1 * GiB)).toBeLessThan(0.4 * GiB);
+    for (const x of xs) expect(Math.abs(x - 1 * GiB)).toBeLessThan(0.55 * GiB); // ≈ 3 SD of one sample
     expect(Math.abs(mean(xs) - 1 * GiB)).toBeLessThan(0.15 * GiB);
   });
 

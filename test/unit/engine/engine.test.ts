@@ -187,7 +187,7 @@ describe("engine snapshot/restore", () => {
     engine.step(2);
     const snapshot = engine.snapshot();
     expect(JSON.parse(JSON.stringify(snapshot))).toEqual(snapshot);
-    expect(Object.keys(snapshot)).toEqual(["version", "options", "clock", "random", "store", "model", "manager"]);
+    expect(Object.keys(snapshot)).toEqual(["version", "options", "clock", "random", "randomStreams", "store", "model", "manager"]);
     expect(snapshot.options).toEqual({ seed: 3, tickSeconds: 1, controllers: { add: ["busy"], disable: [] }, maxEvents: 1000, epoch: "2026-01-01T00:00:00Z" });
   });
 
