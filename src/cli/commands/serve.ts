@@ -23,7 +23,6 @@ export const DEFAULT_LISTEN = "127.0.0.1:0";
 /** Parsed flags of `serve`. */
 interface ServeOptions {
   state: string;
-  workers?: number;
   listen: string;
   speed: number;
   tokenFile?: string;
