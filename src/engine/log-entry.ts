@@ -1,6 +1,8 @@
 /**
  * The reconciliation log entry (docs/library.md, *Log formats*): one per decision that changed something.
  */
+import type { StoredObject } from "../api/types.js";
+import type { DeepReadonly } from "../store/types.js";
 
 /** Actions every implementation logs (more are welcome). */
 export type KnownLogAction =
@@ -38,3 +40,14 @@ export interface LogEntry {
 
 /** What a controller passes to `ctx.log`: the manager fills in tick, time and controller. */
 export type LogEntryInput = Omit<LogEntry, "tick" | "time" | "controller">;
+
+/** The object fields of a log entry about `object` (kind, namespace, name, host). */
+export function aboutObject(object: DeepReadonly<StoredObject>): Pick<LogEntryInput, "kind" | "namespace" | "name" | "host"> {
+  const host = object.kind === "Host" ? object.metadata.name : object.kind === "VirtualMachine" ? object.spec.hostName : undefined;
+  return {
+    kind: object.kind,
+    ...(object.metadata.namespace !== undefined && { namespace: object.metadata.namespace }),
+    name: object.metadata.name,
+    ...(host !== undefined && { host }),
+  };
+}

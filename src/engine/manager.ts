@@ -37,7 +37,7 @@ import type { StoredObject } from "../api/types.js";
 import type { ManualClock } from "./clock.js";
 import type { Controller, ReconcileContext, ReconcileRequest } from "./controller.js";
 import { checkLogEntry } from "./checked-writes.js";
-import type { LogEntry, LogEntryInput } from "./log-entry.js";
+import { type LogEntry, type LogEntryInput, aboutObject } from "./log-entry.js";
 import { type LogBuilder, orderedEntry, TickLog } from "./tick-log.js";
 import { errorMessage, judgeResult, swallowRejection } from "./reconcile-outcome.js";
 import { DEFAULT_MAX_EVENTS, TickWrites } from "./tick-writes.js";
@@ -137,17 +137,6 @@ function tickSummary(tick: number, timeSeconds: number, log: TickLog, errors: nu
   summary.logEntryCount = log.length;
   summary.errors = errors;
   return summary;
-}
-
-/** The object fields of a log entry about `object` (kind, namespace, name, host). */
-function aboutObject(object: DeepReadonly<StoredObject>): Pick<LogEntryInput, "kind" | "namespace" | "name" | "host"> {
-  const host = object.kind === "Host" ? object.metadata.name : object.kind === "VirtualMachine" ? object.spec.hostName : undefined;
-  return {
-    kind: object.kind,
-    ...(object.metadata.namespace !== undefined && { namespace: object.metadata.namespace }),
-    name: object.metadata.name,
-    ...(host !== undefined && { host }),
-  };
 }
 
 /** Runs ticks; exposes the reconciliation log and tick summaries as observables. */

@@ -166,9 +166,14 @@ interface ReadResult {
 
 /** A read from the engine's store (the file-backed server). */
 function memoryRead(engine: Engine, route: ResourceRoute, labelSelector: string | undefined): ReadResult {
-  const resourceVersion = storeOf(engine).resourceVersion;
-  if (route.name === undefined) return { objects: listResources(engine, route, labelSelector), resourceVersion };
-  return { object: getResource(engine, { ...route, name: route.name }), resourceVersion };
+  // the version is read after the objects: reading builds stale statuses (status on demand),
+  // which moves it, and a watch resumed from it must not replay those builds
+  if (route.name === undefined) {
+    const objects = listResources(engine, route, labelSelector);
+    return { objects, resourceVersion: storeOf(engine).resourceVersion };
+  }
+  const object = getResource(engine, { ...route, name: route.name });
+  return { object, resourceVersion: storeOf(engine).resourceVersion };
 }
 
 /** A read from etcd: the objects as committed, stamped with their mod revisions. */

@@ -2,7 +2,9 @@
  * The parts of the in-memory store's tables (memory-store.ts): a cell per object, a table per
  * kind, and the pure helpers the store's writes use.
  */
-import type { StoredObject } from "../api/types.js";
+import type { Kind, StoredMeta, StoredObject } from "../api/types.js";
+import { InvalidObjectError } from "./errors.js";
+import { cloneFrozen, freezeShallow } from "./immutable.js";
 import type { StatusSource } from "./status-source.js";
 import type { DeepReadonly } from "./types.js";
 
@@ -71,4 +73,62 @@ export function addCell(table: KindTable, namespace: string, name: string, objec
   table.sortedCells = undefined;
   table.listCache = undefined;
   return true;
+}
+
+/**
+ * The tables of a store snapshot's objects, one per kind of `kinds`: `kindOf` checks an object
+ * (throwing for one the store cannot hold); the same object twice is an InvalidObjectError.
+ */
+export function tablesOf(
+  objects: readonly StoredObject[],
+  kinds: readonly Kind[],
+  kindOf: (object: StoredObject) => Kind,
+  namespaceFor: (kind: Kind, namespace: string | undefined) => string | undefined,
+): Map<Kind, KindTable> {
+  const tables = new Map<Kind, KindTable>();
+  for (const kind of kinds) tables.set(kind, newTable());
+  for (const object of objects) {
+    const kind = kindOf(object);
+    const stored = cloneFrozen(object) as Frozen;
+    const table = tables.get(kind)!;
+    const nsKey = namespaceFor(kind, stored.metadata.namespace) ?? "";
+    if (!addCell(table, nsKey, stored.metadata.name, stored)) throw new InvalidObjectError(`a store snapshot holds ${kind} "${stored.metadata.name}" twice`);
+  }
+  return tables;
+}
+
+/**
+ * A new frozen version of an object: its content copied with `copy` (a deep clone, or adoption of
+ * freshly parsed objects), store-managed metadata set, status kept.
+ */
+export function assemble(
+  copy: <T>(value: T) => T,
+  object: StoredObject,
+  managed: { namespace?: string; uid?: string; generation: number; resourceVersion: string; creationTimestamp?: string },
+  status?: unknown,
+): Frozen {
+  const out: Record<string, unknown> = {};
+  const source = object as unknown as Record<string, unknown>;
+  for (const key in source) {
+    if (key === "metadata" || key === "status" || !Object.prototype.hasOwnProperty.call(source, key)) continue;
+    if (source[key] !== undefined) out[key] = copy(source[key]);
+  }
+  const { name, labels, annotations, managedFields } = object.metadata as StoredMeta;
+  const metadata: StoredMeta = { name };
+  if (managed.namespace !== undefined) metadata.namespace = managed.namespace;
+  if (labels !== undefined) metadata.labels = copy(labels);
+  if (annotations !== undefined) metadata.annotations = copy(annotations);
+  if (managed.uid !== undefined) metadata.uid = managed.uid;
+  metadata.generation = managed.generation;
+  metadata.resourceVersion = managed.resourceVersion;
+  if (managed.creationTimestamp !== undefined) metadata.creationTimestamp = managed.creationTimestamp;
+  if (managedFields !== undefined && managedFields.length > 0) metadata.managedFields = copy(managedFields);
+  // keep the usual key order: apiVersion, kind, metadata, spec…, status
+  const ordered: Record<string, unknown> = {};
+  if ("apiVersion" in out) ordered.apiVersion = out.apiVersion;
+  if ("kind" in out) ordered.kind = out.kind;
+  ordered.metadata = freezeShallow(metadata);
+  for (const key in out) if (key !== "apiVersion" && key !== "kind") ordered[key] = out[key];
+  if (status !== undefined) ordered.status = status;
+  return freezeShallow(ordered) as Frozen;
 }

@@ -19,7 +19,7 @@ import { STORE_ORDER } from "../api/kinds.js";
 import { AlreadyExistsError, ConflictError, InvalidObjectError, NotFoundError } from "./errors.js";
 import { adoptFrozen, cloneFrozen, cloneFrozenSharing, deepEqual, freezeShallow } from "./immutable.js";
 import { matchesLabelSelector, parseLabelSelector } from "./label-selector.js";
-import { addCell, compareCells, desiredContent, newTable, uidFor, type Cell, type Frozen, type KindTable } from "./kind-table.js";
+import { addCell, assemble, compareCells, desiredContent, newTable, tablesOf, uidFor, type Cell, type Frozen, type KindTable } from "./kind-table.js";
 import { WatchCounts, type StatusSource } from "./status-source.js";
 import type { ApplyOptions, ApplyOutcome, DeepReadonly, ListOptions, ResourceStore, WatchEvent } from "./types.js";
 
@@ -168,7 +168,7 @@ export class MemoryStore implements ResourceStore {
     const namespace = MemoryStore.namespaceFor(kind, object.metadata.namespace);
     const table = this.#table(kind);
     if (this.#cell(table, kind, name, namespace) !== undefined) throw new AlreadyExistsError(kind, name, namespace);
-    const stored = this.#assemble(object, {
+    const stored = assemble(this.#adopting ? adoptFrozen : cloneFrozen, object, {
       namespace,
       uid: uidFor(++this.#uidCounter),
       generation: 1,
@@ -198,7 +198,7 @@ export class MemoryStore implements ResourceStore {
     if (deepEqual(desiredContent(current as Readonly<Record<string, unknown>>), desiredContent(object as unknown as Record<string, unknown>))) {
       return current as DeepReadonly<KindMap[K]>;
     }
-    const next = this.#assemble(
+    const next = assemble(this.#adopting ? adoptFrozen : cloneFrozen, 
       object,
       {
         namespace,
@@ -345,15 +345,7 @@ export class MemoryStore implements ResourceStore {
     if (!Number.isSafeInteger(resourceVersion) || resourceVersion < 0 || !Number.isSafeInteger(uidCounter) || uidCounter < 0) {
       throw new InvalidObjectError("a store snapshot needs whole resourceVersion and uidCounter numbers ≥ 0");
     }
-    const tables = new Map<Kind, KindTable>();
-    for (const kind of STORE_KINDS) tables.set(kind, newTable());
-    for (const object of snapshot.objects) {
-      const kind = this.#checkKind(object);
-      const stored = cloneFrozen(object) as Frozen;
-      const table = tables.get(kind)!;
-      const nsKey = MemoryStore.namespaceFor(kind, stored.metadata.namespace) ?? "";
-      if (!addCell(table, nsKey, stored.metadata.name, stored)) throw new InvalidObjectError(`a store snapshot holds ${kind} "${stored.metadata.name}" twice`);
-    }
+    const tables = tablesOf(snapshot.objects, STORE_KINDS, (o) => this.#checkKind(o), MemoryStore.namespaceFor);
     return () => {
       for (const [kind, table] of tables) this.#tables.set(kind, table);
       this.#resourceVersion = resourceVersion;
@@ -370,39 +362,6 @@ export class MemoryStore implements ResourceStore {
 
   #emit(type: WatchEvent["type"], object: Frozen): void {
     if (this.#changes.observed) this.#changes.next({ type, object });
-  }
-
-  /** A new frozen version of an object: its content copied, store-managed metadata set, status kept. */
-  #assemble(
-    object: StoredObject,
-    managed: { namespace?: string; uid?: string; generation: number; resourceVersion: string; creationTimestamp?: string },
-    status?: unknown,
-  ): Frozen {
-    const copy = this.#adopting ? adoptFrozen : cloneFrozen;
-    const out: Record<string, unknown> = {};
-    const source = object as unknown as Record<string, unknown>;
-    for (const key in source) {
-      if (key === "metadata" || key === "status" || !Object.prototype.hasOwnProperty.call(source, key)) continue;
-      if (source[key] !== undefined) out[key] = copy(source[key]);
-    }
-    const { name, labels, annotations, managedFields } = object.metadata as StoredMeta;
-    const metadata: StoredMeta = { name };
-    if (managed.namespace !== undefined) metadata.namespace = managed.namespace;
-    if (labels !== undefined) metadata.labels = copy(labels);
-    if (annotations !== undefined) metadata.annotations = copy(annotations);
-    if (managed.uid !== undefined) metadata.uid = managed.uid;
-    metadata.generation = managed.generation;
-    metadata.resourceVersion = managed.resourceVersion;
-    if (managed.creationTimestamp !== undefined) metadata.creationTimestamp = managed.creationTimestamp;
-    if (managedFields !== undefined && managedFields.length > 0) metadata.managedFields = copy(managedFields);
-    // keep the usual key order: apiVersion, kind, metadata, spec…, status
-    const ordered: Record<string, unknown> = {};
-    if ("apiVersion" in out) ordered.apiVersion = out.apiVersion;
-    if ("kind" in out) ordered.kind = out.kind;
-    ordered.metadata = freezeShallow(metadata);
-    for (const key in out) if (key !== "apiVersion" && key !== "kind") ordered[key] = out[key];
-    if (status !== undefined) ordered.status = status;
-    return freezeShallow(ordered) as Frozen;
   }
 
   /** Builds a stale cell's status (a new version only when the status moved). */
