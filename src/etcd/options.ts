@@ -12,6 +12,7 @@
  * {@link redact} scrubs it from every message.
  */
 import * as fs from "node:fs";
+import { secretFileExposure } from "../state/secret-file.js";
 
 /** The default key prefix: every memplane key lives under it. */
 export const DEFAULT_ETCD_PREFIX = "/memplane";
@@ -144,16 +145,9 @@ export function etcdConnectionOptions(flags: EtcdFlags, env: NodeJS.ProcessEnv =
  * undefined; never the password itself.
  */
 export function passwordFileWarning(file: string): string | undefined {
-  if (process.platform === "win32") return undefined;
-  let mode: number;
-  try {
-    mode = fs.statSync(file).mode & 0o777;
-  } catch {
-    return undefined;
-  }
-  if ((mode & 0o044) === 0) return undefined;
-  const who = mode & 0o004 ? "other users" : "its group";
-  return `etcd password file ${file} is readable by ${who} (mode ${mode.toString(8).padStart(4, "0")}): whoever can read it can log in to etcd as this user; chmod 600 ${file}`;
+  const exposed = secretFileExposure(file);
+  if (exposed?.readableBy === undefined) return undefined;
+  return `etcd password file ${file} is readable by ${exposed.readableBy} (${exposed.shown}): whoever can read it can log in to etcd as this user; chmod 600 ${file}`;
 }
 
 function isReadableFile(file: string): boolean {

@@ -8,6 +8,7 @@
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import type { IncomingMessage } from "node:http";
+import { secretFileExposure } from "../state/secret-file.js";
 import { HttpError } from "./status.js";
 
 /** Name of the token file inside the state directory. */
@@ -74,22 +75,9 @@ function tokenWriteError(file: string, err: unknown): Error {
  * the owner), undefined when only the owner can; nothing on Windows, where modes mean nothing.
  */
 export function tokenFileWarning(file: string): string | undefined {
-  if (process.platform === "win32") return undefined;
-  let mode: number;
-  try {
-    mode = fs.statSync(file).mode & 0o777;
-  } catch {
-    return undefined;
-  }
-  const shown = `mode ${mode.toString(8).padStart(4, "0")}`;
-  if (mode & 0o044) {
-    const who = mode & 0o004 ? "other users" : "its group";
-    return `token file ${file} is readable by ${who} (${shown}): whoever can read it can change the simulation; chmod 600 ${file}`;
-  }
-  if (mode & 0o022) {
-    const who = mode & 0o002 ? "other users" : "its group";
-    return `token file ${file} is writable by ${who} (${shown}): whoever can write it can choose the token; chmod 600 ${file}`;
-  }
+  const exposed = secretFileExposure(file);
+  if (exposed?.readableBy !== undefined) return `token file ${file} is readable by ${exposed.readableBy} (${exposed.shown}): whoever can read it can change the simulation; chmod 600 ${file}`;
+  if (exposed?.writableBy !== undefined) return `token file ${file} is writable by ${exposed.writableBy} (${exposed.shown}): whoever can write it can choose the token; chmod 600 ${file}`;
   return undefined;
 }
 

@@ -14,6 +14,7 @@ import type { CliContext } from "../context.js";
 import { CliError, UsageError } from "../errors.js";
 import { addEtcdOptions } from "../etcd-options.js";
 import { addStateOption, parseDurationOption } from "../options.js";
+import type { EtcdFlags } from "../../etcd/options.js";
 import { openStateDirectory } from "../session.js";
 import { openEtcdBacking, openStateBacking, type ServeBacking } from "./serve-backing.js";
 
@@ -21,7 +22,7 @@ import { openEtcdBacking, openStateBacking, type ServeBacking } from "./serve-ba
 export const DEFAULT_LISTEN = "127.0.0.1:0";
 
 /** Parsed flags of `serve`. */
-interface ServeOptions {
+interface ServeOptions extends Partial<EtcdFlags> {
   state: string;
   listen: string;
   speed: number;
@@ -32,13 +33,6 @@ interface ServeOptions {
   maxWatchesPerClient?: number;
   maxConnections?: number;
   httpsPort: number;
-  store?: string;
-  etcdPrefix?: string;
-  etcdCa?: string;
-  etcdCert?: string;
-  etcdKey?: string;
-  etcdUser?: string;
-  etcdPasswordFile?: string;
   statusPeriod?: number;
   checkpointPeriod?: number;
   etcdMaxTxnOps?: number;
