@@ -19,7 +19,7 @@ import { compressedOf, swappedOf, type HostRecord } from "../../hypervisor/ledge
 import { describeState, underPressure } from "../../policies/host-state.js";
 import { approx, hostObjectKey } from "../shared/context.js";
 import { HostRecordController } from "../shared/record-controller.js";
-import { HOST_NUMBERS, HostStatusSource, type HostCondition } from "./host-status-source.js";
+import { HN, HOST_NUMBERS, HostStatusSource, type HostCondition } from "./host-status-source.js";
 
 /** Share of the swap datastore below which SwapSpaceLow turns True. */
 export const SWAP_SPACE_LOW_PERCENT = 10;
@@ -74,21 +74,21 @@ export class HostStatusController extends HostRecordController {
       this.#storedConditions(host, s);
     }
     const n = this.#numbers;
-    n[0] = capacity;
-    n[1] = minFree;
-    n[2] = host.free;
-    n[3] = consumed;
-    n[4] = overhead;
-    n[5] = host.reserved;
-    n[6] = capacity - vmkernelReserved - host.reserved;
-    n[7] = ballooned;
-    n[8] = swapped;
-    n[9] = compressed;
-    n[10] = savings;
-    n[11] = Math.round((configured / capacity) * 1000) / 1000;
-    n[12] = vms.length;
-    n[13] = this.pending.get(host.name) ?? 0;
-    n[14] = object.metadata.generation ?? 0;
+    n[HN.capacity] = capacity;
+    n[HN.minFree] = minFree;
+    n[HN.free] = host.free;
+    n[HN.consumed] = consumed;
+    n[HN.overhead] = overhead;
+    n[HN.reserved] = host.reserved;
+    n[HN.unreserved] = capacity - vmkernelReserved - host.reserved;
+    n[HN.ballooned] = ballooned;
+    n[HN.swapped] = swapped;
+    n[HN.compressed] = compressed;
+    n[HN.sharedSavings] = savings;
+    n[HN.overcommit] = Math.round((configured / capacity) * 1000) / 1000;
+    n[HN.running] = vms.length;
+    n[HN.pending] = this.pending.get(host.name) ?? 0;
+    n[HN.observedGeneration] = object.metadata.generation ?? 0;
     let moved = fresh || s.state !== host.state || !sameNumbers(s.n, n);
     s.n.set(n);
     s.state = host.state;

@@ -10,6 +10,25 @@ import { q } from "../shared/context.js";
 /** The numbers of a host's status, in slot order. */
 export const HOST_NUMBERS = ["capacity", "minFree", "free", "consumed", "overhead", "reserved", "unreserved", "ballooned", "swapped", "compressed", "sharedSavings", "overcommit", "running", "pending", "observedGeneration"] as const;
 
+/** The slot of each of {@link HOST_NUMBERS} in a host's recorded numbers. */
+export const HN = {
+  capacity: 0,
+  minFree: 1,
+  free: 2,
+  consumed: 3,
+  overhead: 4,
+  reserved: 5,
+  unreserved: 6,
+  ballooned: 7,
+  swapped: 8,
+  compressed: 9,
+  sharedSavings: 10,
+  overcommit: 11,
+  running: 12,
+  pending: 13,
+  observedGeneration: 14,
+} as const;
+
 /** One of the host's conditions as last projected. */
 export interface HostCondition {
   type: "MemoryPressure" | "SwapSpaceLow";
@@ -37,21 +56,21 @@ export class HostStatusSource implements StatusSource {
     const status: Record<string, unknown> = { ...base };
     status.state = this.state;
     status.memory = {
-      capacity: q(n[0]!),
-      minFree: q(n[1]!),
-      free: q(n[2]!),
-      consumed: q(n[3]!),
-      overhead: q(n[4]!),
-      reserved: q(n[5]!),
-      unreserved: q(n[6]!),
-      ballooned: q(n[7]!),
-      swapped: q(n[8]!),
-      compressed: q(n[9]!),
-      sharedSavings: q(n[10]!),
+      capacity: q(n[HN.capacity]!),
+      minFree: q(n[HN.minFree]!),
+      free: q(n[HN.free]!),
+      consumed: q(n[HN.consumed]!),
+      overhead: q(n[HN.overhead]!),
+      reserved: q(n[HN.reserved]!),
+      unreserved: q(n[HN.unreserved]!),
+      ballooned: q(n[HN.ballooned]!),
+      swapped: q(n[HN.swapped]!),
+      compressed: q(n[HN.compressed]!),
+      sharedSavings: q(n[HN.sharedSavings]!),
     };
-    status.overcommit = n[11];
-    status.vms = { running: n[12], pending: n[13] };
-    status.observedGeneration = n[14];
+    status.overcommit = n[HN.overcommit];
+    status.vms = { running: n[HN.running], pending: n[HN.pending] };
+    status.observedGeneration = n[HN.observedGeneration];
     const conditions: Condition[] = [...((base.conditions ?? []) as Condition[])];
     for (const c of [this.pressure, this.swapLow]) {
       const condition: Condition = { type: c.type, status: c.on ? "True" : "False", reason: c.reason, message: c.message, lastTransitionTime: c.since! };

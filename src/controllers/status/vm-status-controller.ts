@@ -28,19 +28,19 @@ import type { DeepReadonly } from "../../store/types.js";
 import { vmObjectKey } from "../shared/context.js";
 import { VmRecordController } from "../shared/record-controller.js";
 import { transitionEvent } from "./transition-events.js";
-import { cond, FINGERPRINT_LENGTH, PHASE_CODE, VM_CONDITIONS, VmStatusSource, type CondInput } from "./vm-status-source.js";
+import { cond, FINGERPRINT_LENGTH, FP, PHASE_CODE, VM_CONDITIONS, VmStatusSource, type CondInput } from "./vm-status-source.js";
 
-/** Fingerprint slots the conditions are built from (phase, balloon, max, swapped, compressed, guest swap, driver, limit, charged). */
-const CONDITION_SLOTS = [0, 7, 9, 10, 12, 17, 26, 27, 28, 29, 30, 31];
+/** Fingerprint slots the conditions are built from. */
+const CONDITION_SLOTS = [FP.phase, FP.balloon, FP.balloonMax, FP.swapped, FP.compressed, FP.guestSwapped, FP.toolsInstalled, FP.stuckIdleSeconds, FP.driverTimedOut, FP.overLimit, FP.limit, FP.charged];
 /** Per condition of VM_CONDITIONS: the slots it is rebuilt on (Admitted: on a new admission). */
 const SLOTS_OF: readonly (readonly number[])[] = [
   [],
-  [0, 26, 27, 28], // phase, tools installed, stuck-driver idle seconds, past the timeout
-  [7, 9], // balloon and its maximum
-  [12],
-  [10],
-  [17],
-  [0, 14, 17, 29, 30, 31], // phase, used, guest swap, over limit, limit, charged
+  [FP.phase, FP.toolsInstalled, FP.stuckIdleSeconds, FP.driverTimedOut],
+  [FP.balloon, FP.balloonMax],
+  [FP.compressed],
+  [FP.swapped],
+  [FP.guestSwapped],
+  [FP.phase, FP.guestUsed, FP.guestSwapped, FP.overLimit, FP.limit, FP.charged],
 ];
 
 /** Records VirtualMachine status inputs from the model and marks the status stale. */
@@ -100,7 +100,7 @@ export class VmStatusController extends VmRecordController {
    */
   #conditions(vm: VmRecord, s: VmStatusSource, previous: Float64Array | undefined, ctx: ReconcileContext): void {
     const stored = previous === undefined ? this.#storedConditions(vm, s) : undefined;
-    const exact = Number.isFinite(s.f[30]);
+    const exact = Number.isFinite(s.f[FP.limit]);
     const running = vm.phase === "Running";
     for (let i = 0; i < VM_CONDITIONS.length; i++) {
       if (previous !== undefined) {
@@ -189,40 +189,40 @@ export class VmStatusController extends VmRecordController {
     const running = vm.phase === "Running";
     const f = this.#scratch;
     const c = vm.counters;
-    f[0] = PHASE_CODE[vm.phase];
-    f[1] = Math.round(vm.spec.memory);
-    f[2] = Math.round(mappedOf(vm));
-    f[3] = Math.round(running ? ctx.model.consumed(vm) : 0);
-    f[4] = Math.round(running ? ctx.model.active(vm) : 0);
-    f[5] = Math.round(running ? vm.entitlement : 0);
-    f[6] = Math.round(running ? vm.overhead : 0);
-    f[7] = Math.round(vm.balloon);
-    f[8] = Math.round(vm.balloonTarget);
-    f[9] = Math.round(vm.balloonMax);
-    f[10] = Math.round(swappedOf(vm));
-    f[11] = Math.round(vm.swapTarget);
-    f[12] = Math.round(compressedOf(vm));
-    f[13] = Math.round(vm.sharedZero + vm.sharedCommon);
-    f[14] = Math.round(usedOf(vm));
-    f[15] = Math.round(freeOf(vm));
-    f[16] = Math.round(vm.untouched);
-    f[17] = Math.round(vm.guestSwapped);
-    f[18] = Math.round(c.swapIns / ctx.tickSeconds);
-    f[19] = Math.round(c.swapOuts / ctx.tickSeconds);
-    f[20] = Math.round(c.decompressions / ctx.tickSeconds);
-    f[21] = Math.round(c.guestPageIns / ctx.tickSeconds);
-    f[22] = Math.round(c.guestPageOuts / ctx.tickSeconds);
-    f[23] = ctx.tickSeconds;
-    f[24] = vm.stallPercent;
-    f[25] = generation;
-    f[26] = vm.spec.toolsInstalled ? 1 : 0;
-    f[27] = vm.spec.balloonDriver === "stuck" ? Math.round(vm.driverIdleSeconds) : 0;
-    f[28] = vm.driverIdleSeconds >= BALLOON_DRIVER_TIMEOUT_SECONDS ? 1 : 0;
-    f[29] = vm.overLimit ? 1 : 0;
-    f[30] = vm.spec.limit;
-    f[31] = Math.round(vm.charged);
-    f[32] = Math.round(running ? vm.balloonMax : 0);
-    f[33] = running ? 1 : 0;
+    f[FP.phase] = PHASE_CODE[vm.phase];
+    f[FP.configured] = Math.round(vm.spec.memory);
+    f[FP.granted] = Math.round(mappedOf(vm));
+    f[FP.consumed] = Math.round(running ? ctx.model.consumed(vm) : 0);
+    f[FP.active] = Math.round(running ? ctx.model.active(vm) : 0);
+    f[FP.entitlement] = Math.round(running ? vm.entitlement : 0);
+    f[FP.overhead] = Math.round(running ? vm.overhead : 0);
+    f[FP.balloon] = Math.round(vm.balloon);
+    f[FP.balloonTarget] = Math.round(vm.balloonTarget);
+    f[FP.balloonMax] = Math.round(vm.balloonMax);
+    f[FP.swapped] = Math.round(swappedOf(vm));
+    f[FP.swapTarget] = Math.round(vm.swapTarget);
+    f[FP.compressed] = Math.round(compressedOf(vm));
+    f[FP.shared] = Math.round(vm.sharedZero + vm.sharedCommon);
+    f[FP.guestUsed] = Math.round(usedOf(vm));
+    f[FP.guestFree] = Math.round(freeOf(vm));
+    f[FP.guestUntouched] = Math.round(vm.untouched);
+    f[FP.guestSwapped] = Math.round(vm.guestSwapped);
+    f[FP.swapIn] = Math.round(c.swapIns / ctx.tickSeconds);
+    f[FP.swapOut] = Math.round(c.swapOuts / ctx.tickSeconds);
+    f[FP.decompress] = Math.round(c.decompressions / ctx.tickSeconds);
+    f[FP.guestPageIn] = Math.round(c.guestPageIns / ctx.tickSeconds);
+    f[FP.guestPageOut] = Math.round(c.guestPageOuts / ctx.tickSeconds);
+    f[FP.tickSeconds] = ctx.tickSeconds;
+    f[FP.stallPercent] = vm.stallPercent;
+    f[FP.generation] = generation;
+    f[FP.toolsInstalled] = vm.spec.toolsInstalled ? 1 : 0;
+    f[FP.stuckIdleSeconds] = vm.spec.balloonDriver === "stuck" ? Math.round(vm.driverIdleSeconds) : 0;
+    f[FP.driverTimedOut] = vm.driverIdleSeconds >= BALLOON_DRIVER_TIMEOUT_SECONDS ? 1 : 0;
+    f[FP.overLimit] = vm.overLimit ? 1 : 0;
+    f[FP.limit] = vm.spec.limit;
+    f[FP.charged] = Math.round(vm.charged);
+    f[FP.runningBalloonMax] = Math.round(running ? vm.balloonMax : 0);
+    f[FP.running] = running ? 1 : 0;
     return f;
   }
 }

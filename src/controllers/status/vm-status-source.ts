@@ -18,7 +18,48 @@ export const cond = (type: string, on: boolean, reason: string, message: string)
 /** The seven conditions vm-status owns, in their order. */
 export const VM_CONDITIONS = ["Admitted", "BalloonDriverReady", "Ballooning", "Compressing", "HypervisorSwapping", "GuestSwapping", "OverLimit"] as const;
 
-/** Slots of the fingerprint (see vm-status-controller.ts `fingerprint`). */
+/**
+ * Slots of the fingerprint vm-status records per VM (vm-status-controller.ts `#fingerprint`):
+ * page counts rounded as status shows them, rates per second, flags as 0/1.
+ */
+export const FP = {
+  phase: 0,
+  configured: 1,
+  granted: 2,
+  consumed: 3,
+  active: 4,
+  entitlement: 5,
+  overhead: 6,
+  balloon: 7,
+  balloonTarget: 8,
+  balloonMax: 9,
+  swapped: 10,
+  swapTarget: 11,
+  compressed: 12,
+  shared: 13,
+  guestUsed: 14,
+  guestFree: 15,
+  guestUntouched: 16,
+  guestSwapped: 17,
+  swapIn: 18,
+  swapOut: 19,
+  decompress: 20,
+  guestPageIn: 21,
+  guestPageOut: 22,
+  tickSeconds: 23,
+  stallPercent: 24,
+  generation: 25,
+  toolsInstalled: 26,
+  stuckIdleSeconds: 27,
+  driverTimedOut: 28,
+  overLimit: 29,
+  limit: 30,
+  charged: 31,
+  runningBalloonMax: 32,
+  running: 33,
+} as const;
+
+/** Slots of the fingerprint. */
 export const FINGERPRINT_LENGTH = 34;
 
 /** Phase codes of fingerprint slot 0. */
@@ -59,15 +100,15 @@ export class VmStatusSource implements StatusSource {
       case 1:
         return this.driver;
       case 2:
-        return cond("Ballooning", on, on ? "BalloonInflated" : "NoBalloon", `balloon ${approx(f[7]!)} of max ${approx(f[9]!)}`);
+        return cond("Ballooning", on, on ? "BalloonInflated" : "NoBalloon", `balloon ${approx(f[FP.balloon]!)} of max ${approx(f[FP.balloonMax]!)}`);
       case 3:
-        return cond("Compressing", on, on ? "PagesCompressed" : "NoCompressedPages", `${approx(f[12]!)} in the compression cache`);
+        return cond("Compressing", on, on ? "PagesCompressed" : "NoCompressedPages", `${approx(f[FP.compressed]!)} in the compression cache`);
       case 4:
-        return cond("HypervisorSwapping", on, on ? "PagesSwapped" : "NoSwappedPages", `${approx(f[10]!)} in the hypervisor swap file`);
+        return cond("HypervisorSwapping", on, on ? "PagesSwapped" : "NoSwappedPages", `${approx(f[FP.swapped]!)} in the hypervisor swap file`);
       case 5:
-        return cond("GuestSwapping", on, on ? "GuestPagedOut" : "NoGuestSwap", `guest has ${approx(f[17]!)} in its own swap`);
+        return cond("GuestSwapping", on, on ? "GuestPagedOut" : "NoGuestSwap", `guest has ${approx(f[FP.guestSwapped]!)} in its own swap`);
       default: {
-        const limit = f[30]!;
+        const limit = f[FP.limit]!;
         const limited = Number.isFinite(limit);
         return cond(
           "OverLimit",
@@ -84,31 +125,31 @@ export class VmStatusSource implements StatusSource {
     const f = this.f;
     const base = (stored ?? {}) as Partial<VirtualMachineStatus>;
     const memory: VirtualMachineStatus["memory"] = {
-      configured: q(f[1]!),
-      granted: q(f[2]!),
-      consumed: q(f[3]!),
-      active: q(f[4]!),
-      entitlement: q(f[5]!),
-      overhead: q(f[6]!),
-      balloon: q(f[7]!),
-      balloonTarget: q(f[8]!),
-      balloonMax: q(f[32]!),
-      swapped: q(f[10]!),
-      swapTarget: q(f[11]!),
-      compressed: q(f[12]!),
-      shared: q(f[13]!),
-      guestUsed: q(f[14]!),
-      guestFree: q(f[15]!),
-      guestUntouched: q(f[16]!),
-      guestSwapped: q(f[17]!),
+      configured: q(f[FP.configured]!),
+      granted: q(f[FP.granted]!),
+      consumed: q(f[FP.consumed]!),
+      active: q(f[FP.active]!),
+      entitlement: q(f[FP.entitlement]!),
+      overhead: q(f[FP.overhead]!),
+      balloon: q(f[FP.balloon]!),
+      balloonTarget: q(f[FP.balloonTarget]!),
+      balloonMax: q(f[FP.runningBalloonMax]!),
+      swapped: q(f[FP.swapped]!),
+      swapTarget: q(f[FP.swapTarget]!),
+      compressed: q(f[FP.compressed]!),
+      shared: q(f[FP.shared]!),
+      guestUsed: q(f[FP.guestUsed]!),
+      guestFree: q(f[FP.guestFree]!),
+      guestUntouched: q(f[FP.guestUntouched]!),
+      guestSwapped: q(f[FP.guestSwapped]!),
     };
-    const rates: VirtualMachineStatus["rates"] = { swapIn: q(f[18]!), swapOut: q(f[19]!), decompress: q(f[20]!), guestPageIn: q(f[21]!), guestPageOut: q(f[22]!) };
+    const rates: VirtualMachineStatus["rates"] = { swapIn: q(f[FP.swapIn]!), swapOut: q(f[FP.swapOut]!), decompress: q(f[FP.decompress]!), guestPageIn: q(f[FP.guestPageIn]!), guestPageOut: q(f[FP.guestPageOut]!) };
     const status: Record<string, unknown> = { ...base };
-    status.phase = PHASES[f[0]!];
+    status.phase = PHASES[f[FP.phase]!];
     status.memory = memory;
     status.rates = rates;
-    status.memoryStallPercent = f[33] === 1 ? f[24] : 0;
-    status.observedGeneration = f[25];
+    status.memoryStallPercent = f[FP.running] === 1 ? f[FP.stallPercent] : 0;
+    status.observedGeneration = f[FP.generation];
     const conditions: Condition[] = [...((base.conditions ?? []) as Condition[])];
     for (let i = 0; i < VM_CONDITIONS.length; i++) {
       const c = this.condition(i);
