@@ -64,6 +64,13 @@ export interface ReconcileContext {
    * controllers/shared/context.ts falls back to `log(build(…))`.
    */
   logLazily?<S>(build: LogBuilder<S>, subject: S, text: string, a?: number, b?: number, c?: number, d?: number, e?: number, f?: number): void;
+  /**
+   * @internal Called by a `reconcileAll` before it works on `objects[index]`, and with
+   * `objects.length` once it is past them (spec problems reported after the loop). Only a
+   * sharded tick listens (it tags log entries and events with the object they come from, to
+   * merge shards into the canonical order); controllers that do not call it still run right.
+   */
+  reconciling?(index: number): void;
 }
 
 /** A controller: reconciles every object of `forKind` once per tick, in the manager's fixed order. */

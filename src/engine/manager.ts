@@ -41,6 +41,8 @@ import { type LogEntry, type LogEntryInput, aboutObject } from "./log-entry.js";
 import { type LogBuilder, orderedEntry, TickLog } from "./tick-log.js";
 import { errorMessage, judgeResult, swallowRejection } from "./reconcile-outcome.js";
 import { DEFAULT_MAX_EVENTS, TickWrites } from "./tick-writes.js";
+import type { TickPosition, TranscriptSink } from "./tick-transcript.js";
+import type { ObjectKey } from "../api/types.js";
 
 /**
  * `engine.step()` (or `restore()`) called while a tick runs: from a controller's reconcile, the
@@ -127,6 +129,8 @@ export interface ControllerManagerOptions {
    * (docs/memory-model.md §12: scheduled manifest changes, e.g. Scenario steps). Its log entries
    * are part of the tick. A hook that throws is logged as a ReconcileError and the tick goes on.
    */
+  /** Called at each tick after the Scenario hook: a delegate runs the model sync and the controllers instead of this manager. */
+  delegate?: () => TickDelegate | undefined;
   beforeControllers?: (start: { tick: number; timeSeconds: number; tickSeconds: number; emit: (controller: string, entry: LogEntryInput) => void }) => void;
 }
 
@@ -137,6 +141,45 @@ function tickSummary(tick: number, timeSeconds: number, log: TickLog, errors: nu
   summary.logEntryCount = log.length;
   summary.errors = errors;
   return summary;
+}
+
+/** What a {@link TickDelegate} writes a tick through: the tick's log (in order) and Events. */
+export interface DelegatedTick {
+  readonly tick: number;
+  readonly timeSeconds: number;
+  readonly tickSeconds: number;
+  /** Appends a finished entry of `controller` to the tick's log (and logs$). */
+  emit(controller: string, input: LogEntryInput): void;
+  /** Appends a lazily built entry (built now if logs$ is observed). */
+  emitLazily<S>(controller: string, build: LogBuilder<S>, subject: S, text: string, a?: number, b?: number, c?: number, d?: number, e?: number, f?: number): void;
+  /** Records an Event of `component` about `key`, written with the tick's other Events. */
+  event(component: string, key: ObjectKey, type: "Normal" | "Warning", reason: string, message: string): void;
+}
+
+/**
+ * Runs a tick's model sync and controllers somewhere else (worker threads over shards of
+ * hosts: composition/shards/), writing what they did through {@link DelegatedTick} in the
+ * canonical order; returns the number of failed reconciles. The manager still advances the
+ * clock, runs the Scenario hook first and flushes the tick's writes after.
+ */
+export interface TickDelegate {
+  runControllers(tick: DelegatedTick): number;
+}
+
+/** One tick under way: what its phases share. */
+interface TickRun {
+  tick: number;
+  timeSeconds: number;
+  tickSeconds: number;
+  writes: TickWrites;
+  log: TickLog;
+  errors: number;
+  emit: (controller: string, input: LogEntryInput) => void;
+  emitLazily: <S>(controller: string, build: LogBuilder<S>, subject: S, text: string, a?: number, b?: number, c?: number, d?: number, e?: number, f?: number) => void;
+  /** Where the tick is (kept up to date only for a shard's transcript). */
+  at: TickPosition;
+  sink: TranscriptSink | undefined;
+  view: DelegatedTick;
 }
 
 /** Runs ticks; exposes the reconciliation log and tick summaries as observables. */
@@ -160,6 +203,10 @@ export class ControllerManager {
   readonly #ticks = new Subject<TickSummary>();
   /** The store as the model's sync reads it: specs and metadata, no status built. */
   readonly #specReader: ResourceReader;
+  /** Chooses, at each tick, whether the controllers run elsewhere (undefined: here). */
+  readonly #delegate: (() => TickDelegate | undefined) | undefined;
+  /** A shard's tick between beginShardTick and finishShardTick. */
+  #shardRun: TickRun | undefined;
 
   /** Every log entry as it is emitted. */
   readonly logs$: Observable<LogEntry> = this.#logs.asObservable();
@@ -178,6 +225,7 @@ export class ControllerManager {
     this.#checked = new Set(options.checkedControllers ?? this.#controllers.map((c) => c.name));
     this.#beforeControllers = options.beforeControllers;
     this.#batch = options.batch ?? true;
+    this.#delegate = options.delegate;
     for (const c of this.#controllers) this.#requeues.set(c.name, new Map());
     const store = this.#store;
     this.#specReader = { get: (kind, name, namespace) => store.peek(kind, name, namespace), list: (kind, options) => store.peekList(kind, options) };
@@ -224,52 +272,124 @@ export class ControllerManager {
   }
 
   #runTick(): TickSummary {
+    const run = this.#startTick();
+    const delegate = this.#delegate?.();
+    if (delegate !== undefined) run.errors += delegate.runControllers(run.view);
+    else {
+      this.#sync(run);
+      this.#runControllers(run);
+    }
+    run.writes.flush();
+    return tickSummary(run.tick, run.timeSeconds, run.log, run.errors);
+  }
+
+  /**
+   * The first half of a shard's tick (composition/shards/): advances the clock and syncs the
+   * model with the store. Everything the tick logs or records goes to `sink`. Ticks cannot nest:
+   * {@link finishShardTick} ends it.
+   */
+  beginShardTick(sink: TranscriptSink): void {
+    this.refuseDuringTick("beginShardTick()");
+    this.#running = this.#clock.tick + 1;
+    try {
+      const run = this.#startTick(sink);
+      this.#shardRun = run;
+      this.#sync(run);
+    } catch (e) {
+      this.#running = this.#shardRun = undefined;
+      throw e;
+    }
+  }
+
+  /** The second half of a shard's tick: every controller, then the end of the tick; returns the failed reconciles. */
+  finishShardTick(): number {
+    const run = this.#shardRun;
+    if (run === undefined) throw new Error("finishShardTick() without beginShardTick()");
+    try {
+      this.#runControllers(run);
+      run.writes.flush();
+      return run.errors;
+    } finally {
+      this.#running = this.#shardRun = undefined;
+    }
+  }
+
+  /** Advances the clock and sets up the tick's log and writes; runs the Scenario hook. */
+  #startTick(sink?: TranscriptSink): TickRun {
     this.#clock.advance();
     const tick = this.#clock.tick;
     const timeSeconds = this.#clock.timeSeconds;
     const tickSeconds = this.#clock.tickSeconds;
     const time = formatSimTime(timeSeconds);
-    const model = this.#model();
     const writes = new TickWrites(this.#store, this.#stamp(timeSeconds), tick, this.#maxEvents);
     const log = new TickLog(tick, time);
-    let errors = 0;
-
-    const emit = (controller: string, input: LogEntryInput): void => {
-      const entry = orderedEntry(tick, time, controller, input);
-      log.add(entry);
-      this.#logs.next(entry);
-    };
+    const at: TickPosition = { controller: -1, phase: 0, object: undefined };
+    const emit = sink
+      ? (controller: string, input: LogEntryInput): void => sink.entry(at, controller, input)
+      : (controller: string, input: LogEntryInput): void => {
+          const entry = orderedEntry(tick, time, controller, input);
+          log.add(entry);
+          this.#logs.next(entry);
+        };
     // built now when someone listens on logs$, else when (if ever) the summary's entries are read
-    const emitLazily = <S>(controller: string, build: LogBuilder<S>, subject: S, text: string, a = 0, b = 0, c = 0, d = 0, e = 0, f = 0): void => {
-      if (this.#logs.observed) emit(controller, build(subject, text, a, b, c, d, e, f));
-      else log.defer(controller, build, subject, text, a, b, c, d, e, f);
+    const emitLazily = sink
+      ? <S>(controller: string, build: LogBuilder<S>, subject: S, text: string, a = 0, b = 0, c = 0, d = 0, e = 0, f = 0): void =>
+          sink.lazy(at, controller, build as LogBuilder<unknown>, subject, text, a, b, c, d, e, f)
+      : <S>(controller: string, build: LogBuilder<S>, subject: S, text: string, a = 0, b = 0, c = 0, d = 0, e = 0, f = 0): void => {
+          if (this.#logs.observed) emit(controller, build(subject, text, a, b, c, d, e, f));
+          else log.defer(controller, build, subject, text, a, b, c, d, e, f);
+        };
+    const run: TickRun = {
+      tick, timeSeconds, tickSeconds, writes, log, errors: 0, emit, emitLazily, at, sink,
+      view: {
+        tick,
+        timeSeconds,
+        tickSeconds,
+        emit,
+        emitLazily,
+        event: (component, key, type, reason, message) => writes.forController(component).recordEvent(key, type, reason, message),
+      },
     };
-
     if (this.#beforeControllers) {
       try {
         this.#beforeControllers({ tick, timeSeconds, tickSeconds, emit });
       } catch (e) {
-        errors++;
+        run.errors++;
         emit("scenario", { kind: "Scenario", name: "-", action: "ReconcileError", reason: "ReconcileFailed", message: `scheduled changes failed: ${errorMessage(e)}` });
       }
     }
-    // the model follows the store once, before any controller: new, changed and deleted objects
+    return run;
+  }
+
+  /** The model follows the store once, before any controller: new, changed and deleted objects. */
+  #sync(run: TickRun): void {
+    const model = this.#model();
     // (a stand-in model an embedder bound for its own controllers may have no sync at all)
     try {
-      if (typeof model.sync === "function") model.sync(tick, timeSeconds, tickSeconds, this.#specReader);
+      if (typeof model.sync === "function") model.sync(run.tick, run.timeSeconds, run.tickSeconds, this.#specReader);
     } catch (e) {
-      errors++;
-      emit("engine", { kind: "Host", name: "-", action: "ReconcileError", reason: "ReconcileFailed", message: `the memory model could not sync with the store: ${errorMessage(e)}` });
+      run.errors++;
+      run.emit("engine", { kind: "Host", name: "-", action: "ReconcileError", reason: "ReconcileFailed", message: `the memory model could not sync with the store: ${errorMessage(e)}` });
     }
+  }
 
-    for (const controller of this.#controllers) {
+  /** Every controller in order: `prepare`, then its objects (one `reconcileAll`, or one by one). */
+  #runControllers(run: TickRun): void {
+    const { tick, timeSeconds, tickSeconds, writes, emit, emitLazily, at, sink } = run;
+    const model = this.#model();
+    for (let index = 0; index < this.#controllers.length; index++) {
+      const controller = this.#controllers[index]!;
+      at.controller = index;
+      at.phase = 0;
+      at.object = undefined;
       const pending = this.#requeues.get(controller.name)!;
       const checked = this.#checked.has(controller.name);
+      const store = writes.forController(controller.name, checked);
       const ctx: ReconcileContext = {
         tick,
         timeSeconds,
         tickSeconds,
-        store: writes.forController(controller.name, checked),
+        store: sink === undefined ? store : { ...store, recordEvent: (key, type, reason, message) => sink.event(at, controller.name, key, type, reason, message) },
         model,
         log: checked
           ? (input) => {
@@ -286,16 +406,26 @@ export class ControllerManager {
       };
       // embedders' controllers see statuses as of the last tick; built-in ones read no status (none is built for them)
       const objects = (checked ? this.#store.list(controller.forKind) : this.#store.peekList(controller.forKind)) as readonly DeepReadonly<StoredObject>[];
-      if (controller.prepare !== undefined && objects.length > 0) errors += this.#prepare(controller, ctx, emit);
+      if (sink !== undefined) {
+        ctx.reconciling = (i) => {
+          at.phase = i < objects.length ? 1 : 2;
+          at.object = objects[i];
+        };
+      }
+      if (controller.prepare !== undefined && objects.length > 0) run.errors += this.#prepare(controller, ctx, emit);
       const timed = this.#budgetMs > 0 && this.#budgeted.has(controller.name);
       if (this.#batch && controller.reconcileAll !== undefined && pending.size === 0 && !timed) {
-        errors += this.#reconcileAll(controller, objects, ctx, tick, emit);
+        run.errors += this.#reconcileAll(controller, objects, ctx, tick, emit, sink === undefined ? undefined : at);
         continue;
       }
       for (const object of objects) {
         const uid = object.metadata.uid!;
         const waiting = pending.size > 0 ? pending.get(uid) : undefined;
         if (waiting !== undefined && waiting.nextTick > tick) continue;
+        if (sink !== undefined) {
+          at.phase = 1;
+          at.object = object;
+        }
         const request: ReconcileRequest =
           object.metadata.namespace === undefined
             ? { kind: controller.forKind, name: object.metadata.name }
@@ -317,13 +447,10 @@ export class ControllerManager {
           }
           continue;
         }
-        errors++;
+        run.errors++;
         this.#fail(controller, object, waiting, outcome.failure, tick, emit);
       }
     }
-
-    writes.flush();
-    return tickSummary(tick, timeSeconds, log, errors);
   }
 
   /** Runs a controller's per-tick `prepare`; a throw or a returned promise is one `ReconcileError` named `-` (returns 1), else 0. */
@@ -355,6 +482,7 @@ export class ControllerManager {
     ctx: ReconcileContext,
     tick: number,
     emit: (controller: string, input: LogEntryInput) => void,
+    at?: TickPosition,
   ): number {
     const failedIndexes = new Set<number>();
     let failure: string | undefined;
@@ -364,6 +492,7 @@ export class ControllerManager {
           throw new RangeError(`reconcileAll reported a failure for index ${errorMessage(index)}, which is not one of its ${objects.length} objects or was reported already`);
         }
         failedIndexes.add(index);
+        if (at !== undefined) at.object = objects[index];
         this.#fail(controller, objects[index]!, undefined, `reconcile threw: ${errorMessage(e)}`, tick, emit);
       });
       if (result !== undefined && result !== null && (typeof result === "object" || typeof result === "function")) {
@@ -376,9 +505,11 @@ export class ControllerManager {
       failure = `reconcileAll threw: ${errorMessage(e)}`;
     }
     if (failure !== undefined) {
+      if (at !== undefined) at.phase = 2;
       objects.forEach((object, index) => {
         if (!failedIndexes.has(index)) {
           failedIndexes.add(index);
+          if (at !== undefined) at.object = object;
           this.#fail(controller, object, undefined, failure, tick, emit);
         }
       });

@@ -24,9 +24,11 @@ export function forEachVmRecord(
   if (objects.length === 0) return;
   const vms = objects as readonly DeepReadonly<VirtualMachine>[];
   const records = ctx.model.vmRecords(vms);
+  const reconciling = ctx.reconciling;
   for (let i = 0; i < vms.length; i++) {
     const vm = records[i];
     if (vm === undefined) continue;
+    if (reconciling !== undefined) reconciling(i);
     try {
       each(vm, vms[i]!);
     } catch (e) {
@@ -51,6 +53,7 @@ export function throwSpecProblem(req: ReconcileRequest, ctx: ReconcileContext): 
 export function failSpecProblems(objects: readonly DeepReadonly<StoredObject>[], ctx: ReconcileContext, failed: (index: number, error: unknown) => void): void {
   const problems = ctx.model.specProblems;
   if (problems === undefined || problems.size === 0) return;
+  ctx.reconciling?.(objects.length);
   for (let i = 0; i < objects.length; i++) {
     const o = objects[i]!;
     const problem = o.kind === "Host" || o.kind === "VirtualMachine" ? problems.get(o.kind, o.metadata.name, o.metadata.namespace) : undefined;

@@ -59,9 +59,11 @@ export abstract class HostRecordController implements Controller {
 
   reconcileAll(objects: readonly DeepReadonly<StoredObject>[], ctx: ReconcileContext, failed: (index: number, error: unknown) => void): void {
     const hosts = objects as readonly DeepReadonly<Host>[];
+    const reconciling = ctx.reconciling;
     for (let i = 0; i < hosts.length; i++) {
       const host = ctx.model.host(hosts[i]!.metadata.name);
       if (host === undefined) continue;
+      if (reconciling !== undefined) reconciling(i);
       try {
         this.reconcileHost(host, hosts[i]!, ctx);
       } catch (e) {
