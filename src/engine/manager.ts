@@ -535,6 +535,24 @@ export class ControllerManager {
     }
   }
 
+  /** Takes out the retry state of one object (it moves to another shard of hosts). */
+  takeRequeues(uid: string): RequeueEntry[] {
+    const out: RequeueEntry[] = [];
+    for (const pending of this.#requeues.values()) {
+      const e = pending.get(uid);
+      if (e !== undefined) {
+        out.push(e);
+        pending.delete(uid);
+      }
+    }
+    return out;
+  }
+
+  /** Adds retry state {@link takeRequeues} took in another shard. */
+  addRequeues(entries: readonly RequeueEntry[]): void {
+    for (const e of entries) this.#requeues.get(e.controller)?.set(e.uid, { ...e });
+  }
+
   /** Schedules the retry of a failed (controller, object) pair with exponential backoff and logs the `ReconcileError`. */
   #fail(controller: Controller, object: DeepReadonly<StoredObject>, waiting: RequeueEntry | undefined, failure: string, tick: number, emit: (controller: string, input: LogEntryInput) => void): void {
     const failures = (waiting?.failures ?? 0) + 1;

@@ -40,6 +40,7 @@ import { type MemoryModelSnapshot, fromSnapshot, toSnapshot } from "./snapshot.j
 import type { ModelSnapshotError } from "./snapshot-check.js";
 import { SpecProblems } from "./spec-problems.js";
 import { syncWithStore } from "./store-sync.js";
+import { type MovingVm, exportMovingVms, importVm } from "./shard-moves.js";
 
 // Everything this module exported before the split, from its new home.
 export type { MemoryModel, MemoryModelReader, MemoryModelVerbs, MemoryModelEngineOps } from "./model-api.js";
@@ -214,6 +215,14 @@ export class HypervisorMemoryModel implements MemoryModel {
     this.#syncedTick = tick;
     const hostDeleted = (name: string): void => this.#envs.hostDeleted(name);
     syncWithStore({ index: this.#index, catalog: this.#catalog, envOf: this.#envOf, hostDeleted, powerOffs: this.#powerOffs, specProblems: this.specProblems }, tickSeconds, store);
+  }
+
+  exportMovingVms(isLocal: (hostName: string) => boolean): { vm: VmRecord; moving: MovingVm }[] {
+    return exportMovingVms(this.#index, isLocal);
+  }
+
+  importVm(record: Record<string, unknown>): VmRecord {
+    return importVm(this.#index, record);
   }
 
   invariantViolations(): InvariantViolation[] {

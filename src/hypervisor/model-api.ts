@@ -11,6 +11,7 @@
  *
  * {@link MemoryModel} is all three: what TOKENS.MemoryModel resolves to.
  */
+import type { MovingVm } from "./shard-moves.js";
 import type { HostMemoryState, VirtualMachine } from "../api/types.js";
 import type { DeepReadonly, ResourceReader } from "../store/types.js";
 import type { DecisionRecord } from "./decisions.js";
@@ -115,6 +116,14 @@ export interface MemoryModelEngineOps {
   snapshot(): MemoryModelSnapshot;
   /** Replaces the model's state with a snapshot's; a damaged one must throw (ideally a ModelSnapshotError) before anything changes. */
   restore(snapshot: unknown): void;
+  /**
+   * For a model holding one shard of the hosts (worker threads): takes out the VMs this tick's
+   * admission places on a host that is not local, as data for {@link importVm} (shard-moves.ts).
+   * Optional: a model without it runs on one thread.
+   */
+  exportMovingVms?(isLocal: (hostName: string) => boolean): { vm: VmRecord; moving: MovingVm }[];
+  /** Adds a VM another shard's model exported (see {@link exportMovingVms}). */
+  importVm?(record: Record<string, unknown>): VmRecord;
 }
 
 /** The hypervisor memory model service: reader, verbs and engine operations (TOKENS.MemoryModel). */

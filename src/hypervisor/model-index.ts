@@ -68,11 +68,21 @@ export class ModelIndex {
     this.hosts = new Map();
     this.vms = new Map();
     for (const h of hosts) Object.assign(this.addHost(h.name, h.generation, h.spec), h);
-    for (const v of vms) {
-      const view = new VmView(this.vmColumns.allocate(), this.vmColumns, v.key, v.namespace, v.name, v.generation, v.createdAt, v.spec);
-      this.vms.set(v.key, Object.assign(view, v));
-    }
+    for (const v of vms) this.#adopt(v);
     this.vmsChanged();
+  }
+
+  /** Adds a plain VM record (a restore's, or one from another shard) as a view of a new slot. */
+  adoptVm(v: VmRecord): VmView {
+    const view = this.#adopt(v);
+    this.vmsChanged();
+    return view;
+  }
+
+  #adopt(v: VmRecord): VmView {
+    const view = Object.assign(new VmView(this.vmColumns.allocate(), this.vmColumns, v.key, v.namespace, v.name, v.generation, v.createdAt, v.spec), v);
+    this.vms.set(v.key, view);
+    return view;
   }
 
   /** A new VM record with empty ledgers in the lowest free slot, added to `vms`. */

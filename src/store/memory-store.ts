@@ -54,6 +54,7 @@ export class MemoryStore implements ResourceStore {
   /** Inside `apply(objects, { adopt: true })`: the objects are the store's to freeze in place. */
   #adopting = false;
   #resourceVersion = 0;
+  #onStale: ((kind: Kind, namespace: string, name: string, source: StatusSource) => void) | undefined;
   #uidCounter = 0;
 
   constructor(options: MemoryStoreOptions = {}) {
@@ -150,11 +151,40 @@ export class MemoryStore implements ResourceStore {
     const table = this.#table(kind);
     const cell = this.#cell(table, kind, name, namespace);
     if (cell === undefined) throw new NotFoundError(kind, name, MemoryStore.namespaceFor(kind, namespace));
+    this.#onStale?.(kind, cell.namespace, name, source);
     cell.source = source;
     if (cell.stale !== true) {
       cell.stale = true;
       table.stale++;
     }
+  }
+
+  /**
+   * Calls `listener` on every {@link deferStatus} (a shard of a sharded engine reports which
+   * statuses moved to the main thread, which builds them: composition/shards/). One listener.
+   */
+  onDeferStatus(listener: ((kind: Kind, namespace: string, name: string, source: StatusSource) => void) | undefined): void {
+    this.#onStale = listener;
+  }
+
+  /**
+   * Holds a copy of another store's object exactly as it is there — metadata included — with
+   * no watch event and no new version (a shard's replica of the main store, worker threads).
+   * A status this store derives (a status source is set) is kept over the copy's.
+   */
+  replicate(object: StoredObject): void {
+    const kind = this.#checkKind(object);
+    const table = this.#table(kind);
+    const namespace = MemoryStore.namespaceFor(kind, object.metadata.namespace);
+    const cell = this.#cell(table, kind, object.metadata.name, namespace);
+    if (cell === undefined) {
+      addCell(table, namespace ?? "", object.metadata.name, adoptFrozen(object) as Frozen);
+      table.sortedCells = undefined;
+    } else {
+      const kept = cell.source === undefined ? object : ({ ...object, status: (cell.object as { status?: unknown }).status } as StoredObject);
+      cell.object = adoptFrozen(kept) as Frozen;
+    }
+    table.listCache = undefined;
   }
 
   /** Builds the stale statuses of every kind with an open watch (in store order), once per tick. */

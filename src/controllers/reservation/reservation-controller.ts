@@ -24,10 +24,19 @@ export class ReservationController extends VmRecordController {
   readonly name = "reservation";
   /** This tick's admission pass: what happened to each VM, not yet reported. */
   private readonly pass = new Map<VmRecord, PowerEvent[]>();
+  /** Power events of VMs that came from another shard this tick (reported before their admission). */
+  readonly #arrived = new Map<VmRecord, Omit<PowerEvent, "vm">[]>();
+
+  /** A VM that arrived from another shard of hosts with `events` not yet reported (worker threads). */
+  arrived(vm: VmRecord, events: readonly Omit<PowerEvent, "vm">[]): void {
+    if (events.length > 0) this.#arrived.set(vm, [...events]);
+  }
 
   /** Runs admission once per tick, for every VM (creation order is a property of the whole set, not of one VM). */
   prepare(ctx: ReconcileContext): void {
     this.pass.clear();
+    for (const [vm, events] of this.#arrived) this.pass.set(vm, events.map((e) => ({ ...e, vm })));
+    this.#arrived.clear();
     for (const e of ctx.model.runAdmission(ctx.timeSeconds)) {
       const list = this.pass.get(e.vm) ?? [];
       list.push(e);

@@ -39,6 +39,14 @@ export interface HostCondition {
   since: string | undefined;
 }
 
+/** A {@link HostStatusSource}'s state as plain data (structured-cloneable: it crosses threads). */
+export interface HostSourceData {
+  n: Float64Array;
+  state: string;
+  pressure: HostCondition;
+  swapLow: HostCondition;
+}
+
 /** The recorded inputs of one host's status. */
 export class HostStatusSource implements StatusSource {
   /** The numbers, in {@link HOST_NUMBERS} order (pages, except overcommit, counts and generation). */
@@ -48,6 +56,19 @@ export class HostStatusSource implements StatusSource {
   readonly swapLow: HostCondition = { type: "SwapSpaceLow", on: false, reason: "", message: "", since: undefined };
 
   constructor(readonly name: string) {}
+
+  /** This source's state as plain data (a copy: the source goes on changing). */
+  data(): HostSourceData {
+    return { n: this.n.slice(), state: this.state, pressure: { ...this.pressure }, swapLow: { ...this.swapLow } };
+  }
+
+  /** Takes the state of {@link data} (from another thread). */
+  setData(d: HostSourceData): void {
+    this.n.set(d.n);
+    this.state = d.state;
+    Object.assign(this.pressure, d.pressure);
+    Object.assign(this.swapLow, d.swapLow);
+  }
 
   /** The host's status: the stored one with the projected fields and the two conditions laid over it. */
   statusOf(stored: unknown): Record<string, unknown> {

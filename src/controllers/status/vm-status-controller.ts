@@ -28,7 +28,7 @@ import type { DeepReadonly } from "../../store/types.js";
 import { vmObjectKey } from "../shared/context.js";
 import { VmRecordController } from "../shared/record-controller.js";
 import { transitionEvent } from "./transition-events.js";
-import { cond, FINGERPRINT_LENGTH, FP, PHASE_CODE, VM_CONDITIONS, VmStatusSource, type CondInput } from "./vm-status-source.js";
+import { cond, FINGERPRINT_LENGTH, FP, PHASE_CODE, VM_CONDITIONS, VmStatusSource, type CondInput, type VmSourceData } from "./vm-status-source.js";
 
 /** Fingerprint slots the conditions are built from. */
 const CONDITION_SLOTS = [FP.phase, FP.balloon, FP.balloonMax, FP.swapped, FP.compressed, FP.guestSwapped, FP.toolsInstalled, FP.stuckIdleSeconds, FP.driverTimedOut, FP.overLimit, FP.limit, FP.charged];
@@ -64,6 +64,21 @@ export class VmStatusController extends VmRecordController {
     @inject(TOKENS.EngineOptions) private readonly options: ResolvedEngineOptions,
   ) {
     super();
+  }
+
+  /** What this controller keeps of a VM leaving for another shard of hosts (worker threads). */
+  departing(vm: VmRecord): { data: VmSourceData; sameAdmission: boolean } | undefined {
+    const s = this.#sources.get(vm);
+    return s === undefined ? undefined : { data: s.data(), sameAdmission: s.admission === vm.admission };
+  }
+
+  /** Takes what {@link departing} kept, for the VM's record in this shard. */
+  arrived(vm: VmRecord, kept: { data: VmSourceData; sameAdmission: boolean } | undefined): void {
+    if (kept === undefined) return;
+    const s = new VmStatusSource(vm.namespace, vm.name);
+    s.setData(kept.data);
+    if (kept.sameAdmission) s.admission = vm.admission;
+    this.#sources.set(vm, s);
   }
 
   /** Records one VM's status inputs unless nothing they hold changed. */

@@ -66,6 +66,20 @@ export const FINGERPRINT_LENGTH = 34;
 export const PHASE_CODE: Readonly<Record<VmRecord["phase"], number>> = { Pending: 0, Running: 1, Stopped: 2 };
 const PHASES: readonly VmRecord["phase"][] = ["Pending", "Running", "Stopped"];
 
+/** A {@link VmStatusSource}'s state as plain data (structured-cloneable: it crosses threads). */
+export interface VmSourceData {
+  f: Float64Array;
+  on: number;
+  since: (string | undefined)[];
+  admitted: CondInput;
+  driver: CondInput;
+  admission: VmRecord["admission"] | undefined;
+  balloonDriver: string;
+  demand: number;
+  charged: number;
+  conditionsMoved: boolean;
+}
+
 /** The recorded inputs of one VM's status. */
 export class VmStatusSource implements StatusSource {
   /** The fingerprint of the last projection (page counts rounded as status shows them). */
@@ -90,6 +104,26 @@ export class VmStatusSource implements StatusSource {
     readonly namespace: string,
     readonly name: string,
   ) {}
+
+  /** This source's state as plain data (a copy: the source goes on changing). */
+  data(): VmSourceData {
+    const { on, admitted, driver, admission, balloonDriver, demand, charged, conditionsMoved } = this;
+    return { f: this.f.slice(), on, since: [...this.since], admitted, driver, admission, balloonDriver, demand, charged, conditionsMoved };
+  }
+
+  /** Takes the state of {@link data} (from another thread, or a VM moving between shards). */
+  setData(d: VmSourceData): void {
+    this.f.set(d.f);
+    for (let i = 0; i < this.since.length; i++) this.since[i] = d.since[i]!;
+    this.on = d.on;
+    this.admitted = d.admitted;
+    this.driver = d.driver;
+    this.admission = d.admission;
+    this.balloonDriver = d.balloonDriver;
+    this.demand = d.demand;
+    this.charged = d.charged;
+    this.conditionsMoved = d.conditionsMoved;
+  }
 
   /** Condition `i` as the stored status shows it (without its transition time). */
   condition(i: number, f: Float64Array = this.f): CondInput {
