@@ -27,6 +27,7 @@ import type { ResolvedEngineOptions } from "./options.js";
 import { SeededRandom, SimulationRandom, type RandomState, type StreamStates } from "./random.js";
 import { errorMessage } from "./reconcile-outcome.js";
 import { checkEngineSnapshot, type CheckedSnapshot } from "./snapshot-check.js";
+import type { EngineSharding, WorkerShard } from "./sharding-plug.js";
 
 /** The snapshot format version this engine writes and reads. */
 export const ENGINE_SNAPSHOT_VERSION = 1;
@@ -145,6 +146,9 @@ export class SimulationEngine implements Engine {
   readonly #random: SeededRandom;
   readonly #manager: ControllerManager;
   readonly #options: ResolvedEngineOptions;
+  #sharding: EngineSharding | undefined;
+  /** The tick the delegate chosen before it runs (see {@link attachSharding}). */
+  #delegate: ReturnType<EngineSharding["beforeTick"]>;
 
   constructor(readonly container: Container) {
     this.#options = container.get<ResolvedEngineOptions>(TOKENS.EngineOptions);
@@ -200,11 +204,31 @@ export class SimulationEngine implements Engine {
   step(ticks = 1): void {
     this.#manager.refuseDuringTick("engine.step()");
     if (!Number.isSafeInteger(ticks) || ticks < 0) throw new RangeError(`step takes a whole number of ticks ≥ 0, got ${String(ticks)}`);
-    for (let i = 0; i < ticks; i++) this.#manager.runTick();
+    for (let i = 0; i < ticks; i++) {
+      if (this.#sharding !== undefined) this.#delegate = this.#sharding.beforeTick();
+      this.#manager.runTick();
+    }
+  }
+
+  /**
+   * Plugs in worker threads (composition/shards/; createEngine does it for the `workers`
+   * option): before each tick the plug may take the tick's sync and controllers to its shards.
+   */
+  attachSharding(sharding: EngineSharding): void {
+    this.#sharding = sharding;
+    this.#manager.delegateTo(() => this.#delegate);
+  }
+
+  /** The worker threads and the hosts and VMs each holds; one row (worker 0, this thread) when the engine runs on one thread. */
+  workerShards(): readonly WorkerShard[] {
+    if (this.#sharding?.active === true) return this.#sharding.workerShards();
+    const model = this.#model();
+    return [{ worker: 0, hosts: model.hosts().length, vms: model.allVms().length, ticks: this.#clock.tick }];
   }
 
   snapshot(): EngineSnapshot {
     const o = this.#options;
+    const shards = this.#sharding?.active === true ? this.#sharding.snapshotParts() : undefined;
     return {
       version: ENGINE_SNAPSHOT_VERSION,
       options: {
@@ -216,10 +240,10 @@ export class SimulationEngine implements Engine {
       },
       clock: this.#clock.getState(),
       random: this.#random.getState(),
-      ...(this.#random instanceof SimulationRandom && { randomStreams: this.#random.getStreamStates() }),
+      ...(shards !== undefined ? { randomStreams: shards.randomStreams } : this.#random instanceof SimulationRandom && { randomStreams: this.#random.getStreamStates() }),
       store: this.#store.snapshot(),
-      model: this.#model().snapshot(),
-      manager: this.#manager.getState(),
+      model: shards !== undefined ? shards.model : this.#model().snapshot(),
+      manager: shards !== undefined ? { requeues: shards.requeues } : this.#manager.getState(),
     };
   }
 
@@ -254,10 +278,11 @@ export class SimulationEngine implements Engine {
     this.#options.seed = checked.seed;
     this.#options.epoch = checked.epoch;
     this.#options.tickSeconds = checked.clock.tickSeconds;
+    this.#sharding?.reset();
   }
 
   get model(): MemoryModelReader {
-    return this.#model();
+    return this.#sharding?.active === true ? this.#sharding.model() : this.#model();
   }
 
   /**

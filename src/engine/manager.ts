@@ -204,7 +204,7 @@ export class ControllerManager {
   /** The store as the model's sync reads it: specs and metadata, no status built. */
   readonly #specReader: ResourceReader;
   /** Chooses, at each tick, whether the controllers run elsewhere (undefined: here). */
-  readonly #delegate: (() => TickDelegate | undefined) | undefined;
+  #delegate: (() => TickDelegate | undefined) | undefined;
   /** A shard's tick between beginShardTick and finishShardTick. */
   #shardRun: TickRun | undefined;
 
@@ -234,6 +234,11 @@ export class ControllerManager {
       if (e.type !== "DELETED" || e.object.metadata.uid === undefined) return;
       for (const pending of this.#requeues.values()) pending.delete(e.object.metadata.uid);
     });
+  }
+
+  /** Sets who may run the sync and controllers of later ticks (see {@link ControllerManagerOptions.delegate}). */
+  delegateTo(delegate: (() => TickDelegate | undefined) | undefined): void {
+    this.#delegate = delegate;
   }
 
   /** The controllers a tick runs, in order. */

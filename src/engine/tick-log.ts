@@ -97,3 +97,29 @@ export class TickLog {
     return orderedEntry(this.tick, this.time, this.#controllers[j]!, input);
   }
 }
+
+/** Lazy log builders by name, so a shard on another thread can say which one to run (see {@link registerLogBuilder}). */
+const BUILDERS = new Map<string, LogBuilder<never>>();
+const NAMES = new Map<LogBuilder<never>, string>();
+
+/**
+ * Names a lazy {@link LogBuilder} (at module load, in every thread that loads the module): a
+ * sharded tick sends the name and the numbers across threads instead of a built entry. A
+ * builder with no name is built in the shard. Its subject is then seen as `{ namespace, name }`
+ * only — which is all a builder may read anyway (names, never numbers that move).
+ */
+export function registerLogBuilder<S>(name: string, build: LogBuilder<S>): LogBuilder<S> {
+  BUILDERS.set(name, build as LogBuilder<never>);
+  NAMES.set(build as LogBuilder<never>, name);
+  return build;
+}
+
+/** The name {@link registerLogBuilder} gave a builder, if any. */
+export function logBuilderName(build: LogBuilder<never>): string | undefined {
+  return NAMES.get(build);
+}
+
+/** The builder registered under `name`. */
+export function logBuilderNamed(name: string): LogBuilder<unknown> | undefined {
+  return BUILDERS.get(name) as LogBuilder<unknown> | undefined;
+}

@@ -14,7 +14,7 @@ import { type EntitlementInput, type EntitlementResult, waterFill } from "../../
 import { touchedOf, usedOf, type HostRecord, type VmRecord } from "../../hypervisor/ledger.js";
 import { isOverLimit, limitReclaimOf } from "../../hypervisor/limit.js";
 import type { MemoryModelReader } from "../../hypervisor/memory-model.js";
-import type { LogBuilder } from "../../engine/tick-log.js";
+import { type LogBuilder, registerLogBuilder } from "../../engine/tick-log.js";
 import { approx, logLazily, q, significantChange } from "../shared/context.js";
 import { HostRecordController } from "../shared/record-controller.js";
 import type { EntitlementBound, EntitlementDecision } from "../../hypervisor/decisions.js";
@@ -95,7 +95,7 @@ const scratch = {} as EntitlementDecision;
  * The EntitlementChanged entry of `vm` on host `hostName`, from the numbers of the decision
  * (built only when the log is read: docs/performance.md, *Messages only when logged*).
  */
-const entitlementChanged: LogBuilder<VmRecord> = (vm, hostName, from, to, contended, available, active, idleTax) => ({
+const entitlementChanged: LogBuilder<VmRecord> = registerLogBuilder("entitlementChanged", (vm, hostName, from, to, contended, available, active, idleTax) => ({
   kind: "VirtualMachine",
   namespace: vm.namespace,
   name: vm.name,
@@ -108,7 +108,7 @@ const entitlementChanged: LogBuilder<VmRecord> = (vm, hostName, from, to, conten
     contended === 1
       ? `host ${hostName} is contended: Σ demand exceeds ${approx(Math.max(0, available))} available; active ${approx(active)}, idle tax ${idleTax}%`
       : `no contention on ${hostName}: entitled to min(memory, limit, max(demand, active)) = ${approx(to)}`,
-});
+}));
 
 /** Computes entitlement and reclaim need per VM, per host. */
 @injectable()

@@ -73,12 +73,13 @@ export class VmStatusController extends VmRecordController {
   }
 
   /** Takes what {@link departing} kept, for the VM's record in this shard. */
-  arrived(vm: VmRecord, kept: { data: VmSourceData; sameAdmission: boolean } | undefined): void {
-    if (kept === undefined) return;
+  arrived(vm: VmRecord, kept: { data: VmSourceData; sameAdmission: boolean } | undefined): VmStatusSource | undefined {
+    if (kept === undefined) return undefined;
     const s = new VmStatusSource(vm.namespace, vm.name);
     s.setData(kept.data);
     if (kept.sameAdmission) s.admission = vm.admission;
     this.#sources.set(vm, s);
+    return s;
   }
 
   /** Records one VM's status inputs unless nothing they hold changed. */

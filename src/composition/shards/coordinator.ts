@@ -1,0 +1,289 @@
+/**
+ * The main thread's side of a sharded engine (docs/architecture.md, *Worker threads*): the
+ * {@link TickDelegate} that runs each tick's model sync and controllers on the shards and
+ * writes what they did into the main engine's log, Events and statuses, in the canonical order.
+ *
+ * The main store stays the one every reader and writer uses. The coordinator gives each Host,
+ * VirtualMachine and GuestOSProfile an object id, forwards spec changes to the shard that owns
+ * the object (a host's shard is `shardOf(name)`; a VM belongs to the shard of the host its
+ * record is on; profiles go to every shard), moves VMs between shards when their host changes,
+ * and merges the shards' transcripts. A status moved in a shard is marked stale here with a
+ * mirror source that pulls the shard's recorded inputs only when someone observes it.
+ */
+import { type Kind, NAMESPACED_KINDS, type StoredObject } from "../../api/types.js";
+import { HostStatusSource } from "../../controllers/status/host-status-source.js";
+import { VmStatusSource } from "../../controllers/status/vm-status-source.js";
+import type { EngineSnapshot } from "../../engine/engine.js";
+import type { DelegatedTick, RequeueEntry, TickDelegate } from "../../engine/manager.js";
+import type { MemoryStore } from "../../store/memory-store.js";
+import type { StatusSource } from "../../store/status-source.js";
+import type { DeepReadonly, WatchEvent } from "../../store/types.js";
+import type { Subscription } from "rxjs";
+import type { Arrival, Departure, ShardCalls, ShardLink, ShardSnapshot, ShardTickResult } from "./protocol.js";
+import { shardOf } from "./shard-of.js";
+import { splitSnapshot } from "./split-snapshot.js";
+import { replayTranscripts } from "./transcript.js";
+
+/** The kinds the shards hold. */
+const SHARDED_KINDS: ReadonlySet<Kind> = new Set<Kind>(["Host", "VirtualMachine", "GuestOSProfile"]);
+
+/** What the coordinator knows of one object. */
+interface Tracked {
+  kind: Kind;
+  namespace: string | undefined;
+  name: string;
+  /** The shard that holds it; -1 for every shard (GuestOSProfile). */
+  owner: number;
+  generation: number | undefined;
+  annotations: unknown;
+  labels: unknown;
+  /** What lazy log builders see of it. */
+  subject: { namespace: string; name: string };
+}
+
+/** A status source on the main thread built from a shard's recorded inputs, pulled when first needed. */
+class MirrorSource implements StatusSource {
+  constructor(
+    private readonly coordinator: ShardCoordinator,
+    readonly oid: number,
+    readonly local: VmStatusSource | HostStatusSource,
+  ) {}
+
+  statusOf(stored: unknown): Record<string, unknown> {
+    this.coordinator.freshen(this.oid);
+    return this.local.statusOf(stored);
+  }
+}
+
+/** Runs ticks on shards (see the module comment). */
+export class ShardCoordinator implements TickDelegate {
+  readonly #objects: (Tracked | undefined)[] = [];
+  readonly #oids = new Map<string, number>();
+  #nextOid = 0;
+  #changes: { put: { oid: number; object: StoredObject }[]; remove: number[] }[];
+  readonly #subscription: Subscription;
+  /** Rank of each oid in its kind's store order (recomputed when objects come or go). */
+  #ranks = new Int32Array(0);
+  #ranksValid = false;
+  readonly #mirrors: (MirrorSource | undefined)[] = [];
+  /** Per shard: objects whose status inputs moved there and were not pulled yet. */
+  readonly #unpulled: Set<number>[];
+  /** The shard each unpulled object's inputs are in. */
+  readonly #unpulledAt = new Map<number, number>();
+  #ticks = 0;
+
+  constructor(
+    private readonly store: MemoryStore,
+    private readonly links: readonly ShardLink[],
+    snapshot: EngineSnapshot,
+    batch: boolean,
+  ) {
+    const count = links.length;
+    this.#changes = links.map(() => ({ put: [], remove: [] }));
+    this.#unpulled = links.map(() => new Set());
+    const oids = snapshot.store.objects.map((o) => (SHARDED_KINDS.has(o.kind) ? this.#track(o, -1) : -1));
+    const parts = splitSnapshot(snapshot, oids, count);
+    // record hosts decide where VMs are: take the owners the split chose
+    parts.forEach((part, shard) => {
+      for (const oid of part.oids) {
+        const t = this.#objects[oid]!;
+        if (t.kind !== "GuestOSProfile") t.owner = shard;
+      }
+    });
+    parts.forEach((part, index) => links[index]!.post("init", { index, count, batch, snapshot: part.snapshot, oids: part.oids, stamps: part.stamps }));
+    for (const link of links) link.wait<"init">();
+    this.#subscription = store.changes().subscribe((e) => this.#onChange(e));
+  }
+
+  /** Shards, and how many hosts and VMs each holds (for `engine.workerShards()`). */
+  shardCounts(): { hosts: number; vms: number }[] {
+    return this.#callAll("counts", this.links.map(() => null));
+  }
+
+  /** Ticks run on the shards. */
+  get ticks(): number {
+    return this.#ticks;
+  }
+
+  runControllers(tick: DelegatedTick): number {
+    const changes = this.#changes;
+    this.#changes = this.links.map(() => ({ put: [], remove: [] }));
+    const departures = this.#callAll("phase1", changes);
+    const arrivals: Arrival[][] = this.links.map(() => []);
+    departures.forEach((list: Departure[], from) => {
+      for (const d of list) {
+        const to = shardOf((d.moving.record.spec as { hostName: string }).hostName, this.links.length);
+        this.#objects[d.oid]!.owner = to;
+        const t = this.#objects[d.oid]!;
+        arrivals[to]!.push({ ...d, object: this.store.peek(t.kind, t.name, t.namespace) as unknown as StoredObject });
+        if (this.#unpulled[from]!.delete(d.oid)) {
+          this.#unpulled[to]!.add(d.oid);
+          this.#unpulledAt.set(d.oid, to);
+        }
+      }
+    });
+    const results = this.#callAll("phase2", arrivals);
+    this.#ticks++;
+    if (!this.#ranksValid) this.#rankObjects();
+    replayTranscripts(
+      results.map((r: ShardTickResult) => r.transcript),
+      tick,
+      (oid) => this.#ranks[oid] ?? -1,
+      (oid) => this.#objects[oid]!.subject,
+    );
+    let errors = 0;
+    results.forEach((r: ShardTickResult, shard) => {
+      errors += r.errors;
+      for (const oid of r.stale) this.#markStale(oid, shard);
+    });
+    return errors;
+  }
+
+  /** Pulls the status inputs of `oid` (and every other unpulled object of its shard) if they moved since the last pull. */
+  freshen(oid: number): void {
+    const shard = this.#unpulledAt.get(oid);
+    if (shard === undefined) return;
+    const oids = [...this.#unpulled[shard]!];
+    this.#unpulled[shard]!.clear();
+    const link = this.links[shard]!;
+    link.post("pull", oids);
+    const data = link.wait<"pull">();
+    oids.forEach((o, i) => {
+      this.#unpulledAt.delete(o);
+      const d = data[i];
+      if (d !== undefined) (this.#mirrors[o]!.local as { setData(d: unknown): void }).setData(d);
+    });
+  }
+
+  /** Every shard's part of a snapshot, merged as one engine would have written it. */
+  snapshotParts(controllerOrder: readonly string[]): { model: unknown; randomStreams: Record<string, [number, number, number, number]>; requeues: RequeueEntry[] } {
+    const parts = this.#callAll("snapshot", this.links.map(() => null)) as ShardSnapshot[];
+    return mergeSnapshots(parts, controllerOrder);
+  }
+
+  /** Stops following the store and ends the shards. */
+  close(): void {
+    this.#subscription.unsubscribe();
+    for (const link of this.links) link.close();
+  }
+
+  #callAll<M extends keyof ShardCalls>(method: M, requests: readonly ShardCalls[M][0][]): ShardCalls[M][1][] {
+    this.links.forEach((link, i) => link.post(method, requests[i]!));
+    return this.links.map((link) => link.wait<M>());
+  }
+
+  #markStale(oid: number, shard: number): void {
+    const t = this.#objects[oid];
+    if (t === undefined) return;
+    let mirror = this.#mirrors[oid];
+    if (mirror === undefined) {
+      mirror = new MirrorSource(this, oid, t.kind === "Host" ? new HostStatusSource(t.name) : new VmStatusSource(t.namespace ?? "default", t.name));
+      this.#mirrors[oid] = mirror;
+    }
+    const before = this.#unpulledAt.get(oid);
+    if (before !== shard) {
+      if (before !== undefined) this.#unpulled[before]!.delete(oid);
+      this.#unpulled[shard]!.add(oid);
+      this.#unpulledAt.set(oid, shard);
+    }
+    this.store.deferStatus(t.kind, t.name, t.namespace, mirror);
+  }
+
+  #onChange(e: WatchEvent): void {
+    const o = e.object as DeepReadonly<StoredObject>;
+    if (!SHARDED_KINDS.has(o.kind)) return;
+    const key = trackKey(o.kind, o.metadata.namespace, o.metadata.name);
+    const oid = this.#oids.get(key);
+    if (e.type === "DELETED") {
+      if (oid === undefined) return;
+      const t = this.#objects[oid]!;
+      this.#forShards(t.owner, (c) => c.remove.push(oid));
+      this.#objects[oid] = undefined;
+      this.#mirrors[oid] = undefined;
+      const shard = this.#unpulledAt.get(oid);
+      if (shard !== undefined) this.#unpulled[shard]!.delete(oid);
+      this.#unpulledAt.delete(oid);
+      this.#oids.delete(key);
+      this.#ranksValid = false;
+      return;
+    }
+    if (oid === undefined) {
+      const fresh = this.#track(o as StoredObject, o.kind === "GuestOSProfile" ? -1 : shardOf(o.kind === "Host" ? o.metadata.name : (o as { spec: { hostName: string } }).spec.hostName, this.links.length));
+      this.#forShards(this.#objects[fresh]!.owner, (c) => c.put.push({ oid: fresh, object: o as StoredObject }));
+      return;
+    }
+    const t = this.#objects[oid]!;
+    const m = o.metadata;
+    if (m.generation === t.generation && m.annotations === t.annotations && m.labels === t.labels) return; // a status built here: nothing for the shards
+    t.generation = m.generation;
+    t.annotations = m.annotations;
+    t.labels = m.labels;
+    this.#forShards(t.owner, (c) => c.put.push({ oid, object: o as StoredObject }));
+  }
+
+  #forShards(owner: number, f: (changes: { put: { oid: number; object: StoredObject }[]; remove: number[] }) => void): void {
+    if (owner >= 0) f(this.#changes[owner]!);
+    else for (const c of this.#changes) f(c);
+  }
+
+  #track(o: DeepReadonly<StoredObject> | StoredObject, owner: number): number {
+    const oid = this.#nextOid++;
+    const namespace = NAMESPACED_KINDS.has(o.kind) ? (o.metadata.namespace ?? "default") : undefined;
+    this.#objects[oid] = {
+      kind: o.kind,
+      namespace,
+      name: o.metadata.name,
+      owner,
+      generation: o.metadata.generation,
+      annotations: o.metadata.annotations,
+      labels: o.metadata.labels,
+      subject: { namespace: namespace ?? "", name: o.metadata.name },
+    };
+    this.#oids.set(trackKey(o.kind, o.metadata.namespace, o.metadata.name), oid);
+    this.#ranksValid = false;
+    return oid;
+  }
+
+  #rankObjects(): void {
+    const ranks = new Int32Array(this.#nextOid).fill(-1);
+    for (const kind of ["Host", "VirtualMachine"] as const) {
+      this.store.peekList(kind).forEach((o, i) => {
+        const oid = this.#oids.get(trackKey(kind, o.metadata.namespace, o.metadata.name));
+        if (oid !== undefined) ranks[oid] = i;
+      });
+    }
+    this.#ranks = ranks;
+    this.#ranksValid = true;
+  }
+}
+
+function trackKey(kind: string, namespace: string | undefined, name: string): string {
+  return `${kind}\u0000${NAMESPACED_KINDS.has(kind as Kind) ? (namespace ?? "default") : ""}\u0000${name}`;
+}
+
+/** Orders records as one model would hold them: restored ones by their place, then by the tick they were made and the store's order. */
+function byStamp(a: { stamp: readonly [number, number]; key: string }, b: { stamp: readonly [number, number]; key: string }): number {
+  return a.stamp[0] - b.stamp[0] || a.stamp[1] - b.stamp[1] || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+}
+
+/** The shards' snapshot parts as one engine's. */
+function mergeSnapshots(parts: readonly ShardSnapshot[], controllerOrder: readonly string[]): { model: unknown; randomStreams: Record<string, [number, number, number, number]>; requeues: RequeueEntry[] } {
+  const hosts: { stamp: readonly [number, number]; key: string; record: Record<string, unknown> }[] = [];
+  const vms: { stamp: readonly [number, number]; key: string; record: Record<string, unknown> }[] = [];
+  const streams: Record<string, [number, number, number, number]> = {};
+  const requeues: RequeueEntry[] = [];
+  for (const p of parts) {
+    for (const h of p.model.hosts) hosts.push({ stamp: p.stamps[`host/${h.name as string}`]!, key: h.name as string, record: h });
+    for (const v of p.model.vms) vms.push({ stamp: p.stamps[`vm/${v.namespace as string}/${v.name as string}`]!, key: `${v.namespace as string}\u0000${v.name as string}`, record: v });
+    Object.assign(streams, p.randomStreams);
+    requeues.push(...p.requeues);
+  }
+  hosts.sort(byStamp);
+  vms.sort(byStamp);
+  const randomStreams: Record<string, [number, number, number, number]> = {};
+  for (const name of Object.keys(streams).sort()) randomStreams[name] = streams[name]!;
+  const order = new Map(controllerOrder.map((c, i) => [c, i]));
+  requeues.sort((a, b) => order.get(a.controller)! - order.get(b.controller)! || (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
+  const model = { ...parts[0]!.model, hosts: hosts.map((h) => h.record), vms: vms.map((v) => v.record) };
+  return { model, randomStreams, requeues };
+}

@@ -1,0 +1,101 @@
+/**
+ * What the main thread and a shard say to each other (docs/architecture.md, *Worker threads*).
+ * Every message is structured-cloneable. Objects are named by an object id (`oid`) the
+ * coordinator hands out; a shard keeps the same ids.
+ *
+ * A tick is two calls to every shard: `phase1` (the spec changes since the last tick, the
+ * model's sync, the VMs leaving for another shard) and `phase2` (the VMs arriving, every
+ * controller, the tick's end). Between ticks the main thread may `pull` status inputs, or ask
+ * for the shard's part of a snapshot.
+ */
+import type { StoredObject } from "../../api/types.js";
+import type { EngineSnapshot } from "../../engine/engine.js";
+import type { RequeueEntry } from "../../engine/manager.js";
+import type { RandomState } from "../../engine/random.js";
+import type { MovingVm } from "../../hypervisor/shard-moves.js";
+import type { Transcript } from "./transcript.js";
+
+/** An object of the main store and its id. */
+export interface ShardObject {
+  oid: number;
+  object: StoredObject;
+}
+
+/** Where a model record stands in the order records were made (restored ones by their place in the snapshot). */
+export type InsertionStamp = readonly [tick: number, seq: number];
+
+/** The first message: which shard this is, and its part of the simulation. */
+export interface ShardInit {
+  index: number;
+  count: number;
+  /** The engine options the sub-engine runs with (seed, tickSeconds, maxEvents, epoch come from `snapshot`). */
+  batch: boolean;
+  /** The shard's part of the main engine's snapshot (its hosts, their VMs, every GuestOSProfile). */
+  snapshot: EngineSnapshot;
+  /** The ids of the snapshot's store objects, in the same order. */
+  oids: number[];
+  /** Each model record's stamp, by record key (`host/<name>`, `vm/<namespace>/<name>`). */
+  stamps: Record<string, InsertionStamp>;
+}
+
+/** The spec changes of a shard since the last tick. */
+export interface ShardChanges {
+  put: ShardObject[];
+  remove: number[];
+}
+
+/** A VM on its way to another shard. */
+export interface Departure {
+  oid: number;
+  moving: MovingVm;
+  /** vm-status's recorded inputs (undefined before its first projection). */
+  status: unknown;
+  requeues: RequeueEntry[];
+  stamp: InsertionStamp | undefined;
+}
+
+/** A VM arriving from another shard: its departure and its stored object. */
+export interface Arrival extends Departure {
+  object: StoredObject;
+}
+
+/** What a shard's `phase2` answers. */
+export interface ShardTickResult {
+  transcript: Transcript;
+  /** Objects whose status moved this tick (their status sources were marked stale). */
+  stale: Int32Array;
+  /** Failed reconciles. */
+  errors: number;
+}
+
+/** A shard's part of a snapshot. */
+export interface ShardSnapshot {
+  /** `model.snapshot()` of the shard's model. */
+  model: { syncedTick: number; hosts: Record<string, unknown>[]; vms: Record<string, unknown>[] };
+  stamps: Record<string, InsertionStamp>;
+  randomStreams: Record<string, RandomState>;
+  requeues: RequeueEntry[];
+}
+
+/** The calls a shard answers: method name → [request, answer]. */
+export interface ShardCalls {
+  init: [ShardInit, null];
+  phase1: [ShardChanges, Departure[]];
+  phase2: [Arrival[], ShardTickResult];
+  pull: [number[], unknown[]];
+  snapshot: [null, ShardSnapshot];
+  counts: [null, { hosts: number; vms: number }];
+}
+
+/** A way to call one shard: in this thread (tests) or a worker thread. Calls to several shards may overlap: post to each, then wait for each. */
+export interface ShardLink {
+  post<M extends keyof ShardCalls>(method: M, request: ShardCalls[M][0]): void;
+  wait<M extends keyof ShardCalls>(): ShardCalls[M][1];
+  /** Ends the shard (its thread). */
+  close(): void;
+}
+
+/** The record key of a host or VM in {@link ShardInit.stamps}. */
+export const hostStampKey = (name: string): string => `host/${name}`;
+/** The record key of a VM. */
+export const vmStampKey = (namespace: string, name: string): string => `vm/${namespace}/${name}`;

@@ -1,0 +1,217 @@
+/**
+ * One shard of a sharded engine (docs/architecture.md, *Worker threads*): a complete sub-engine
+ * — store, memory model, the built-in controllers — over some of the hosts, the VMs on them and
+ * every GuestOSProfile. It runs where it is created (a worker thread, or the main thread in
+ * tests) and answers the calls of protocol.ts.
+ *
+ * Its store is a replica: objects keep the main store's metadata (uid, generation,
+ * creationTimestamp), so what the sub-engine decides is what one engine holding every host
+ * would decide for these hosts — each host draws from its own random stream, and the admission
+ * order is creation order. Log entries and Events go to a transcript, which the main thread
+ * merges with the other shards' into the canonical order; statuses are built on the main
+ * thread from the status inputs this shard records.
+ */
+import { type Kind, NAMESPACED_KINDS, type StoredObject } from "../../api/types.js";
+import { TOKENS } from "../../di/tokens.js";
+import { SimulationEngine } from "../../engine/engine.js";
+import type { ControllerManager } from "../../engine/manager.js";
+import { requireModel } from "../../engine/model-binding.js";
+import { resolveEngineOptions } from "../../engine/options.js";
+import type { SimulationRandom } from "../../engine/random.js";
+import type { MemoryModel } from "../../hypervisor/memory-model.js";
+import type { VmRecord } from "../../hypervisor/ledger.js";
+import type { MemoryStore } from "../../store/memory-store.js";
+import type { StatusSource } from "../../store/status-source.js";
+import { createEngineContainer, DEFAULT_ENGINE_MODULES } from "../container.js";
+import { type Arrival, type Departure, type InsertionStamp, type ShardChanges, type ShardInit, type ShardSnapshot, type ShardTickResult, hostStampKey, vmStampKey } from "./protocol.js";
+import { shardOf } from "./shard-of.js";
+import { TranscriptBuilder } from "./transcript.js";
+
+/** A status source whose inputs can cross threads (vm-status's and host-status's). */
+interface DataSource extends StatusSource {
+  data(): unknown;
+}
+
+/** The reservation controller's and vm-status's parts in a VM's move between shards. */
+interface ArrivalAware {
+  arrived(vm: VmRecord, kept: never): unknown;
+  departing?(vm: VmRecord): unknown;
+}
+
+/** The identity of an object in the maps below. */
+const objectKey = (kind: string, namespace: string | undefined, name: string): string => `${kind}\u0000${namespace ?? ""}\u0000${name}`;
+
+/** A shard: a sub-engine over some hosts, driven call by call (see protocol.ts). */
+export class ShardRuntime {
+  readonly #index: number;
+  readonly #count: number;
+  readonly #engine: SimulationEngine;
+  readonly #store: MemoryStore;
+  readonly #manager: ControllerManager;
+  readonly #model: MemoryModel;
+  readonly #random: SimulationRandom;
+  readonly #oids = new Map<string, number>();
+  readonly #objects = new Map<number, { kind: Kind; namespace: string | undefined; name: string }>();
+  /** Each model record's stamp, by record key. */
+  readonly #stamps = new Map<string, InsertionStamp>();
+  /** Objects put this tick or before whose record the model has not made yet. */
+  readonly #unstamped = new Set<number>();
+  /** The status source of each object whose status this shard derives. */
+  readonly #sources = new Map<number, DataSource>();
+  #stale: number[] = [];
+  readonly #transcript: TranscriptBuilder;
+  readonly #reservation: ArrivalAware | undefined;
+  readonly #vmStatus: ArrivalAware | undefined;
+  #tick = 0;
+
+  constructor(init: ShardInit) {
+    this.#index = init.index;
+    this.#count = init.count;
+    const s = init.snapshot;
+    const options = resolveEngineOptions({
+      seed: s.options.seed,
+      tickSeconds: s.options.tickSeconds,
+      maxEvents: s.options.maxEvents,
+      epoch: s.options.epoch,
+      controllers: { disable: s.options.controllers.disable },
+      batchReconcile: init.batch,
+      reconcileBudgetMs: 0,
+    });
+    this.#engine = new SimulationEngine(createEngineContainer(options, DEFAULT_ENGINE_MODULES));
+    const c = this.#engine.container;
+    this.#store = c.get<MemoryStore>(TOKENS.Store);
+    this.#manager = c.get<ControllerManager>(TOKENS.Manager);
+    this.#random = c.get<SimulationRandom>(TOKENS.Random);
+    this.#engine.restore(s);
+    this.#model = requireModel(c);
+    s.store.objects.forEach((o, i) => this.#remember(init.oids[i]!, o));
+    for (const [key, stamp] of Object.entries(init.stamps)) this.#stamps.set(key, stamp);
+    // objects the model has no record of yet get theirs at a later sync
+    s.store.objects.forEach((o, i) => {
+      const key = o.kind === "Host" ? hostStampKey(o.metadata.name) : o.kind === "VirtualMachine" ? vmStampKey(o.metadata.namespace ?? "default", o.metadata.name) : undefined;
+      if (key !== undefined && !this.#stamps.has(key)) this.#unstamped.add(init.oids[i]!);
+    });
+    this.#tick = s.clock.tick;
+    const byName = (name: string): ArrivalAware | undefined => this.#manager.controllers.find((x) => x.name === name) as unknown as ArrivalAware | undefined;
+    this.#reservation = byName("reservation");
+    this.#vmStatus = byName("vm-status");
+    this.#store.onDeferStatus((kind, namespace, name, source) => {
+      const oid = this.#oids.get(objectKey(kind, NAMESPACED_KINDS.has(kind) ? namespace : undefined, name));
+      if (oid === undefined) return;
+      this.#sources.set(oid, source as DataSource);
+      this.#stale.push(oid);
+    });
+    this.#transcript = new TranscriptBuilder(
+      (kind, namespace, name) => this.#oids.get(objectKey(kind, namespace, name)) ?? -1,
+      (subject) => {
+        const r = subject as Partial<VmRecord>;
+        return typeof r.name === "string" && typeof r.namespace === "string" ? (this.#oids.get(objectKey("VirtualMachine", r.namespace, r.name)) ?? -1) : -1;
+      },
+    );
+  }
+
+  /** Whether a host belongs to this shard. */
+  readonly #isLocal = (hostName: string): boolean => shardOf(hostName, this.#count) === this.#index;
+
+  /** The spec changes since the last tick, the model's sync, and the VMs that leave. */
+  phase1(changes: ShardChanges): Departure[] {
+    for (const oid of changes.remove) this.#forget(oid);
+    for (const { oid, object } of changes.put) {
+      this.#store.replicate(object);
+      if (!this.#objects.has(oid) && (object.kind === "Host" || object.kind === "VirtualMachine")) this.#unstamped.add(oid);
+      this.#remember(oid, object);
+    }
+    this.#tick++;
+    this.#manager.beginShardTick(this.#transcript);
+    this.#stampNewRecords();
+    const departures: Departure[] = [];
+    for (const { vm, moving } of this.#model.exportMovingVms!(this.#isLocal)) {
+      const oid = this.#oids.get(objectKey("VirtualMachine", vm.namespace, vm.name))!;
+      const object = this.#store.peek("VirtualMachine", vm.name, vm.namespace);
+      const key = vmStampKey(vm.namespace, vm.name);
+      departures.push({
+        oid,
+        moving,
+        status: this.#vmStatus?.departing?.(vm),
+        requeues: object?.metadata.uid === undefined ? [] : this.#manager.takeRequeues(object.metadata.uid),
+        stamp: this.#stamps.get(key),
+      });
+      this.#stamps.delete(key);
+      this.#forget(oid);
+    }
+    return departures;
+  }
+
+  /** The VMs that arrive, then every controller and the end of the tick. */
+  phase2(arrivals: Arrival[]): ShardTickResult {
+    for (const a of arrivals) {
+      this.#store.replicate(a.object);
+      this.#remember(a.oid, a.object);
+      const vm = this.#model.importVm!(a.moving.record);
+      if (a.stamp !== undefined) this.#stamps.set(vmStampKey(vm.namespace, vm.name), a.stamp);
+      this.#reservation?.arrived(vm, a.moving.events as never);
+      const source = this.#vmStatus?.arrived(vm, a.status as never);
+      if (source !== undefined) this.#sources.set(a.oid, source as DataSource);
+      this.#manager.addRequeues(a.requeues);
+    }
+    const errors = this.#manager.finishShardTick();
+    const stale = Int32Array.from(this.#stale);
+    this.#stale = [];
+    return { transcript: this.#transcript.finish(), stale, errors };
+  }
+
+  /** The recorded status inputs of these objects (as of the last tick). */
+  pull(oids: number[]): unknown[] {
+    return oids.map((oid) => this.#sources.get(oid)?.data());
+  }
+
+  /** This shard's part of an engine snapshot. */
+  snapshot(): ShardSnapshot {
+    const model = this.#model.snapshot() as unknown as ShardSnapshot["model"];
+    const stamps: Record<string, InsertionStamp> = {};
+    for (const h of model.hosts) stamps[hostStampKey(h.name as string)] = this.#stamps.get(hostStampKey(h.name as string)) ?? [this.#tick, 0];
+    for (const v of model.vms) {
+      const key = vmStampKey(v.namespace as string, v.name as string);
+      stamps[key] = this.#stamps.get(key) ?? [this.#tick, 0];
+    }
+    return { model, stamps, randomStreams: this.#random.getStreamStates(), requeues: this.#manager.getState().requeues };
+  }
+
+  /** How many hosts and VMs this shard's model holds. */
+  counts(): { hosts: number; vms: number } {
+    return { hosts: this.#model.hosts().length, vms: this.#model.allVms().length };
+  }
+
+  /** Stamps the records the model made in this tick's sync (a record's place in creation order). */
+  #stampNewRecords(): void {
+    for (const oid of this.#unstamped) {
+      const o = this.#objects.get(oid);
+      if (o === undefined) {
+        this.#unstamped.delete(oid);
+        continue;
+      }
+      const made = o.kind === "Host" ? this.#model.host(o.name) !== undefined : this.#model.vm(o.namespace ?? "default", o.name) !== undefined;
+      if (!made) continue; // a spec that does not resolve yet
+      this.#stamps.set(o.kind === "Host" ? hostStampKey(o.name) : vmStampKey(o.namespace ?? "default", o.name), [this.#tick, 0]);
+      this.#unstamped.delete(oid);
+    }
+  }
+
+  #remember(oid: number, o: StoredObject): void {
+    const namespace = NAMESPACED_KINDS.has(o.kind) ? (o.metadata.namespace ?? "default") : undefined;
+    this.#oids.set(objectKey(o.kind, namespace, o.metadata.name), oid);
+    this.#objects.set(oid, { kind: o.kind, namespace, name: o.metadata.name });
+  }
+
+  #forget(oid: number): void {
+    const o = this.#objects.get(oid);
+    if (o === undefined) return;
+    this.#store.delete(o.kind, o.name, o.namespace);
+    this.#oids.delete(objectKey(o.kind, o.namespace, o.name));
+    this.#objects.delete(oid);
+    this.#sources.delete(oid);
+    this.#unstamped.delete(oid);
+    if (o.kind === "Host") this.#stamps.delete(hostStampKey(o.name));
+    else if (o.kind === "VirtualMachine") this.#stamps.delete(vmStampKey(o.namespace ?? "default", o.name));
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * A shard's tick transcript as data that crosses threads, and the merge of several shards'
+ * transcripts into the single-engine order (docs/library.md, *Log formats*: Scenario steps,
+ * then controller order, then the store's object order).
+ *
+ * Each item is tagged with its {@link TickPosition}: controller index, phase, and the object
+ * being reconciled as an object id (`oid`, handed out by the coordinator; -1 for none). Within
+ * one shard the items already come in that order; across shards the coordinator compares
+ * (controller, phase, rank of the object in the main store's order). Lazy log entries travel
+ * as the builder's name, the subject's oid, one text and six numbers (no objects, no message
+ * text), and are built on the main thread only if someone reads the log.
+ */
+import type { ObjectKey } from "../../api/types.js";
+import type { LogEntryInput } from "../../engine/log-entry.js";
+import { type LogBuilder, logBuilderName, logBuilderNamed } from "../../engine/tick-log.js";
+import type { DelegatedTick } from "../../engine/manager.js";
+import type { TickPosition, TranscriptSink } from "../../engine/tick-transcript.js";
+
+/** Item kinds. */
+const ENTRY = 0;
+const LAZY = 1;
+const EVENT = 2;
+
+/** One Event of a transcript. */
+interface EventItem {
+  component: string;
+  key: ObjectKey;
+  type: "Normal" | "Warning";
+  reason: string;
+  message: string;
+}
+
+/** A finished shard transcript (structured-cloneable). */
+export interface Transcript {
+  /** Per item: controller index, phase, object id (3 numbers). */
+  positions: Int32Array;
+  /** Per item: {@link ENTRY}, {@link LAZY} or {@link EVENT}. */
+  kinds: Uint8Array;
+  /** Per item: `[controller, input]` for an entry, an {@link EventItem}, or the lazy item's index. */
+  items: unknown[];
+  /** Names of the controllers and builders lazy items use. */
+  names: string[];
+  /** Per lazy item: controller name index, builder name index, subject oid. */
+  lazyRefs: Int32Array;
+  lazyTexts: string[];
+  /** Per lazy item: six numbers. */
+  lazyNumbers: Float64Array;
+}
+
+/** Collects a shard's tick (a {@link TranscriptSink}); {@link finish} hands it over. */
+export class TranscriptBuilder implements TranscriptSink {
+  #positions: number[] = [];
+  #kinds: number[] = [];
+  #items: unknown[] = [];
+  #names: string[] = [];
+  readonly #nameIndex = new Map<string, number>();
+  #lazyRefs: number[] = [];
+  #lazyTexts: string[] = [];
+  #lazyNumbers: number[] = [];
+  /** The last object looked up and its id (a controller logs several items per object in a row). */
+  #lastObject: unknown;
+  #lastOid = -1;
+
+  constructor(
+    /** The oid of a stored object (by kind, namespace, name), -1 when unknown. */
+    private readonly oidOfObject: (kind: string, namespace: string | undefined, name: string) => number,
+    /** The oid of a lazy entry's subject (a model record), -1 when unknown. */
+    private readonly oidOfSubject: (subject: unknown) => number,
+  ) {}
+
+  entry(at: TickPosition, controller: string, input: LogEntryInput): void {
+    this.#push(at, ENTRY, [controller, input]);
+  }
+
+  lazy(at: TickPosition, controller: string, build: LogBuilder<unknown>, subject: unknown, text: string, a: number, b: number, c: number, d: number, e: number, f: number): void {
+    const name = logBuilderName(build as LogBuilder<never>);
+    const oid = name === undefined ? -1 : this.oidOfSubject(subject);
+    if (name === undefined || oid < 0) {
+      this.entry(at, controller, build(subject, text, a, b, c, d, e, f));
+      return;
+    }
+    this.#push(at, LAZY, this.#lazyTexts.length);
+    this.#lazyRefs.push(this.#name(controller), this.#name(name), oid);
+    this.#lazyTexts.push(text);
+    this.#lazyNumbers.push(a, b, c, d, e, f);
+  }
+
+  event(at: TickPosition, component: string, key: ObjectKey, type: "Normal" | "Warning", reason: string, message: string): void {
+    const item: EventItem = { component, key: { kind: key.kind, name: key.name, ...(key.namespace !== undefined && { namespace: key.namespace }) }, type, reason, message };
+    this.#push(at, EVENT, item);
+  }
+
+  /** The tick's transcript; the builder starts empty again. */
+  finish(): Transcript {
+    const t: Transcript = {
+      positions: Int32Array.from(this.#positions),
+      kinds: Uint8Array.from(this.#kinds),
+      items: this.#items,
+      names: this.#names,
+      lazyRefs: Int32Array.from(this.#lazyRefs),
+      lazyTexts: this.#lazyTexts,
+      lazyNumbers: Float64Array.from(this.#lazyNumbers),
+    };
+    this.#positions = [];
+    this.#kinds = [];
+    this.#items = [];
+    this.#names = [];
+    this.#nameIndex.clear();
+    this.#lazyRefs = [];
+    this.#lazyTexts = [];
+    this.#lazyNumbers = [];
+    this.#lastObject = undefined;
+    return t;
+  }
+
+  #push(at: TickPosition, kind: number, item: unknown): void {
+    const o = at.object;
+    let oid = -1;
+    if (o !== undefined) {
+      if (o !== this.#lastObject) {
+        this.#lastObject = o;
+        this.#lastOid = this.oidOfObject(o.kind, o.metadata.namespace, o.metadata.name);
+      }
+      oid = this.#lastOid;
+    }
+    this.#positions.push(at.controller, at.phase, oid);
+    this.#kinds.push(kind);
+    this.#items.push(item);
+  }
+
+  #name(name: string): number {
+    let i = this.#nameIndex.get(name);
+    if (i === undefined) {
+      i = this.#names.length;
+      this.#names.push(name);
+      this.#nameIndex.set(name, i);
+    }
+    return i;
+  }
+}
+
+/**
+ * Writes the shards' transcripts into the main thread's tick in the canonical order: a k-way
+ * merge by (controller, phase, rank of the object), `rank(oid)` being the object's place in
+ * the main store's list of its kind. `subject(oid)` gives lazy builders their subject's names.
+ */
+export function replayTranscripts(
+  transcripts: readonly Transcript[],
+  tick: DelegatedTick,
+  rank: (oid: number) => number,
+  subject: (oid: number) => { namespace: string; name: string },
+): void {
+  const cursors = transcripts.map(() => 0);
+  const lengths = transcripts.map((t) => t.kinds.length);
+  for (;;) {
+    let best = -1;
+    let bc = 0, bp = 0, br = 0;
+    for (let s = 0; s < transcripts.length; s++) {
+      const i = cursors[s]!;
+      if (i >= lengths[s]!) continue;
+      const pos = transcripts[s]!.positions;
+      const c = pos[i * 3]!, p = pos[i * 3 + 1]!, oid = pos[i * 3 + 2]!;
+      const r = oid < 0 ? -1 : rank(oid);
+      if (best < 0 || c < bc || (c === bc && (p < bp || (p === bp && r < br)))) {
+        best = s;
+        bc = c;
+        bp = p;
+        br = r;
+      }
+    }
+    if (best < 0) return;
+    // every item of the same position (one object) from this shard, in a row
+    const t = transcripts[best]!;
+    let i = cursors[best]!;
+    const oid = t.positions[i * 3 + 2]!;
+    do {
+      replayItem(t, i, tick, subject);
+      i++;
+    } while (i < lengths[best]! && t.positions[i * 3]! === bc && t.positions[i * 3 + 1]! === bp && t.positions[i * 3 + 2]! === oid);
+    cursors[best] = i;
+  }
+}
+
+function replayItem(t: Transcript, i: number, tick: DelegatedTick, subject: (oid: number) => { namespace: string; name: string }): void {
+  const item = t.items[i];
+  switch (t.kinds[i]) {
+    case ENTRY: {
+      const [controller, input] = item as [string, LogEntryInput];
+      tick.emit(controller, input);
+      return;
+    }
+    case EVENT: {
+      const e = item as EventItem;
+      tick.event(e.component, e.key, e.type, e.reason, e.message);
+      return;
+    }
+    default: {
+      const j = item as number;
+      const refs = t.lazyRefs;
+      const build = logBuilderNamed(t.names[refs[j * 3 + 1]!]!)!;
+      const n = t.lazyNumbers;
+      const k = j * 6;
+      tick.emitLazily(t.names[refs[j * 3]!]!, build, subject(refs[j * 3 + 2]!), t.lazyTexts[j]!, n[k]!, n[k + 1]!, n[k + 2]!, n[k + 3]!, n[k + 4]!, n[k + 5]!);
+    }
+  }
+}
