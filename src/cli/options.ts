@@ -40,6 +40,18 @@ export function parseSeed(value: string): number {
   return Number(value);
 }
 
+/** `--workers N`: worker threads, a whole number from 1 to 256. */
+export function parseWorkers(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < 1 || n > 256) throw new InvalidArgumentError("expected a whole number of worker threads from 1 to 256, e.g. 2.");
+  return n;
+}
+
+/** The `--workers <n>` option of the commands that run a simulation (`run`, `step`, `serve`). */
+export function workersOption(): Option {
+  return new Option("--workers <n>", "worker threads for the per-host phases of a tick (accepted and checked; today every simulation runs on one thread)").argParser(parseWorkers);
+}
+
 /** `--epoch`: an RFC 3339 time in whole seconds (what tick 0 stands for in timestamps), in canonical UTC form. */
 export function parseEpoch(value: string): string {
   const problem = epochProblem(value);

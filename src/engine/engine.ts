@@ -115,6 +115,24 @@ export interface Engine {
   readonly model: MemoryModelReader;
   /** The inversify container (e.g. rebind TOKENS.MemoryModel before the first step). */
   readonly container: Container;
+  /**
+   * One row per thread that runs the per-host phases of a tick: the hosts and VMs of its shard
+   * (in the model as of the last sync) and the ticks it ran since the engine was created.
+   * Today one row, worker 0 (the main thread) with every host (docs/library.md, *Worker threads*).
+   */
+  workerShards(): readonly WorkerShard[];
+}
+
+/** A thread's share of the hosts, from {@link Engine.workerShards}. */
+export interface WorkerShard {
+  /** 0 for the main thread. */
+  readonly worker: number;
+  /** Hosts in the shard. */
+  readonly hosts: number;
+  /** VMs in the shard (the VMs of its hosts, pending ones included). */
+  readonly vms: number;
+  /** Ticks the thread ran for the shard since the engine was created. */
+  readonly ticks: number;
 }
 
 /** `e instanceof type`, false for a thrown value that cannot even be inspected (a hostile Proxy). */
@@ -145,6 +163,8 @@ export class SimulationEngine implements Engine {
   readonly #random: SeededRandom;
   readonly #manager: ControllerManager;
   readonly #options: ResolvedEngineOptions;
+  /** Ticks run since the engine was created (all on the main thread). */
+  #ticksRun = 0;
 
   constructor(readonly container: Container) {
     this.#options = container.get<ResolvedEngineOptions>(TOKENS.EngineOptions);
@@ -200,7 +220,15 @@ export class SimulationEngine implements Engine {
   step(ticks = 1): void {
     this.#manager.refuseDuringTick("engine.step()");
     if (!Number.isSafeInteger(ticks) || ticks < 0) throw new RangeError(`step takes a whole number of ticks ≥ 0, got ${String(ticks)}`);
-    for (let i = 0; i < ticks; i++) this.#manager.runTick();
+    for (let i = 0; i < ticks; i++) {
+      this.#manager.runTick();
+      this.#ticksRun++;
+    }
+  }
+
+  workerShards(): readonly WorkerShard[] {
+    const model = this.#model();
+    return [{ worker: 0, hosts: model.hosts().length, vms: model.allVms().length, ticks: this.#ticksRun }];
   }
 
   snapshot(): EngineSnapshot {

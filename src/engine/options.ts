@@ -42,6 +42,13 @@ export interface EngineOptions {
    * plus the simulated time. Recorded in the snapshot; a restored snapshot brings its own.
    */
   epoch?: string;
+  /**
+   * Worker threads for the per-host phases of a tick, a whole number from 1 to 256. **Today
+   * every engine runs on one thread whatever the value** (docs/library.md, *Worker threads*):
+   * the option is checked and kept so scripts can pass it, and `engine.workerShards()` reports
+   * the one shard.
+   */
+  workers?: number;
 }
 
 /** Options with every default filled in (bound to TOKENS.EngineOptions). */
@@ -53,6 +60,8 @@ export interface ResolvedEngineOptions {
   reconcileBudgetMs: number;
   batchReconcile: boolean;
   epoch: string;
+  /** The worker threads asked for (undefined when not given); see {@link EngineOptions.workers}. */
+  workers: number | undefined;
 }
 
 /** The defaults of {@link EngineOptions}. */
@@ -74,7 +83,10 @@ export class EngineOptionError extends RangeError {
 }
 
 /** The options `createEngine` knows. */
-const KNOWN_OPTIONS: readonly string[] = ["seed", "tickSeconds", "controllers", "maxEvents", "reconcileBudgetMs", "batchReconcile", "epoch"];
+const KNOWN_OPTIONS: readonly string[] = ["seed", "tickSeconds", "controllers", "maxEvents", "reconcileBudgetMs", "batchReconcile", "epoch", "workers"];
+
+/** The most worker threads an engine takes. */
+export const MAX_WORKERS = 256;
 
 /** A value in a message: never throws, one short line. */
 function shown(value: unknown): string {
@@ -140,6 +152,10 @@ export function resolveEngineOptions(options: EngineOptions = {}): ResolvedEngin
   }
   const batchReconcile = options.batchReconcile ?? ENGINE_DEFAULTS.batchReconcile;
   if (typeof batchReconcile !== "boolean") throw new EngineOptionError("batchReconcile", `must be true or false, got ${shown(batchReconcile)}`);
+  const workers = options.workers;
+  if (workers !== undefined && (!Number.isSafeInteger(workers) || workers < 1 || workers > MAX_WORKERS)) {
+    throw new EngineOptionError("workers", `must be a whole number of threads from 1 to ${MAX_WORKERS}, got ${shown(workers)}`);
+  }
   const epochText: unknown = options.epoch ?? DEFAULT_EPOCH;
   const badEpoch = epochProblem(epochText);
   if (badEpoch !== undefined) throw new EngineOptionError("epoch", badEpoch);
@@ -162,5 +178,6 @@ export function resolveEngineOptions(options: EngineOptions = {}): ResolvedEngin
     reconcileBudgetMs,
     batchReconcile,
     epoch: normalizeEpoch(epochText as string),
+    workers,
   };
 }

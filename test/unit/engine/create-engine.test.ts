@@ -59,3 +59,35 @@ describe("createEngine with the real model and controllers", () => {
     expect(() => createEngine({ controllers: { disable: ["paging"] } })).toThrow(/known: .*balloon/);
   });
 });
+
+describe("createEngine({ workers })", () => {
+  it("takes a whole number of threads from 1 to 256 and refuses anything else, naming the option", () => {
+    expect(createEngine({ workers: 2 }).options.workers).toBe(2);
+    expect(createEngine().options.workers).toBeUndefined();
+    for (const bad of [0, 257, 1.5, Number.NaN, "2"]) {
+      expect(() => createEngine({ workers: bad as number })).toThrow(/^engine option workers must be a whole number of threads from 1 to 256/);
+    }
+  });
+
+  it("workerShards() reports the one shard that runs today: every host and VM, every tick", () => {
+    const engine = createEngine({ workers: 2 });
+    expect(engine.workerShards()).toEqual([{ worker: 0, hosts: 0, vms: 0, ticks: 0 }]);
+    engine.apply(`apiVersion: memplane.io/v1alpha1
+kind: Host
+metadata: {name: h1}
+spec: {capacity: 8Gi}
+---
+apiVersion: memplane.io/v1alpha1
+kind: Host
+metadata: {name: h2}
+spec: {capacity: 8Gi}
+---
+apiVersion: memplane.io/v1alpha1
+kind: VirtualMachine
+metadata: {name: a}
+spec: {hostName: h1, memory: 1Gi}
+`);
+    engine.step(3);
+    expect(engine.workerShards()).toEqual([{ worker: 0, hosts: 2, vms: 1, ticks: 3 }]);
+  });
+});
