@@ -117,8 +117,8 @@ export interface Engine {
   readonly container: Container;
   /**
    * One row per thread that runs the per-host phases of a tick: the hosts and VMs of its shard
-   * (in the model as of the last sync) and the ticks it ran since the engine was created.
-   * Today one row, worker 0 (the main thread) with every host (docs/library.md, *Worker threads*).
+   * (in the model as of the last sync) and the ticks it ran since the engine was created. On one
+   * thread, one row: worker 0 (the main thread) with every host (docs/library.md, *Worker threads*).
    */
   workerShards(): readonly WorkerShard[];
 }
@@ -227,6 +227,7 @@ export class SimulationEngine implements Engine {
   }
 
   workerShards(): readonly WorkerShard[] {
+    // the single-thread row; the sharded engine (engine/sharding) reports one row per shard
     const model = this.#model();
     return [{ worker: 0, hosts: model.hosts().length, vms: model.allVms().length, ticks: this.#ticksRun }];
   }

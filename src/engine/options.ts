@@ -9,6 +9,7 @@ import type { Controller } from "./controller.js";
 import { errorMessage } from "./reconcile-outcome.js";
 import { ControllerRegistryError } from "./registry.js";
 import { DEFAULT_MAX_EVENTS } from "./tick-writes.js";
+import { workersProblem } from "./workers-option.js";
 
 /** What `createEngine` takes; every field is optional. */
 export interface EngineOptions {
@@ -43,10 +44,11 @@ export interface EngineOptions {
    */
   epoch?: string;
   /**
-   * Worker threads for the per-host phases of a tick, a whole number from 1 to 256. **Today
-   * every engine runs on one thread whatever the value** (docs/library.md, *Worker threads*):
-   * the option is checked and kept so scripts can pass it, and `engine.workerShards()` reports
-   * the one shard.
+   * Worker threads for the per-host phases of a tick, a whole number from 1 to 256. Not given:
+   * the machine's cores for clusters of at least 10 000 VMs, 1 below (`workersFor` in
+   * engine/workers-option.ts, asked when a tick starts). Outputs are byte-identical for any
+   * value; embedders' controllers or a rebound model run the engine on one thread
+   * (docs/library.md, *Worker threads*).
    */
   workers?: number;
 }
@@ -60,7 +62,7 @@ export interface ResolvedEngineOptions {
   reconcileBudgetMs: number;
   batchReconcile: boolean;
   epoch: string;
-  /** The worker threads asked for (undefined when not given); see {@link EngineOptions.workers}. */
+  /** The worker threads asked for (undefined = the default rule); see {@link EngineOptions.workers}. */
   workers: number | undefined;
 }
 
@@ -84,9 +86,6 @@ export class EngineOptionError extends RangeError {
 
 /** The options `createEngine` knows. */
 const KNOWN_OPTIONS: readonly string[] = ["seed", "tickSeconds", "controllers", "maxEvents", "reconcileBudgetMs", "batchReconcile", "epoch", "workers"];
-
-/** The most worker threads an engine takes. */
-export const MAX_WORKERS = 256;
 
 /** A value in a message: never throws, one short line. */
 function shown(value: unknown): string {
@@ -153,9 +152,8 @@ export function resolveEngineOptions(options: EngineOptions = {}): ResolvedEngin
   const batchReconcile = options.batchReconcile ?? ENGINE_DEFAULTS.batchReconcile;
   if (typeof batchReconcile !== "boolean") throw new EngineOptionError("batchReconcile", `must be true or false, got ${shown(batchReconcile)}`);
   const workers = options.workers;
-  if (workers !== undefined && (!Number.isSafeInteger(workers) || workers < 1 || workers > MAX_WORKERS)) {
-    throw new EngineOptionError("workers", `must be a whole number of threads from 1 to ${MAX_WORKERS}, got ${shown(workers)}`);
-  }
+  const badWorkers = workers === undefined ? undefined : workersProblem(workers);
+  if (badWorkers !== undefined) throw new EngineOptionError("workers", `${badWorkers}, got ${shown(workers)}`);
   const epochText: unknown = options.epoch ?? DEFAULT_EPOCH;
   const badEpoch = epochProblem(epochText);
   if (badEpoch !== undefined) throw new EngineOptionError("epoch", badEpoch);
