@@ -1,10 +1,10 @@
 /**
  * Engines for the benchmark with a chosen number of worker threads (issue 13, item 4:
- * `createEngine({ workers })` and `engine.workerShards()`), detected at run time: on an engine
- * without worker threads every engine runs on the main thread, and the rows of 2 and more
- * workers say "n/a". Every engine the benchmark makes goes through {@link createBenchEngine},
- * so the single-thread figures stay single-thread when the engine's default is more workers.
- */
+ * `createEngine({ workers })` and `engine.workerShards()`), detected at run time: an engine
+ * without the `workers` option runs everything on the main thread and the rows of 2 and more
+ * workers say "n/a"; an engine that accepts it but runs fewer threads reports fewer shards, which
+ * the rows and targets show. Every engine the benchmark makes goes through {@link createBenchEngine},
+ * so the single-thread figures stay single-thread when the engine's default is more workers. */
 import { createEngine, EngineOptionError, type Engine, type EngineOptions } from "../src/index.js";
 
 /** One worker's shard, as `engine.workerShards()` reports it. */

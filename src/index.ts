@@ -8,7 +8,7 @@ import "reflect-metadata";
 export { SimulationEngine, SnapshotError, ENGINE_SNAPSHOT_VERSION } from "./engine/engine.js";
 export { createEngine } from "./composition/create-engine.js";
 export { NoMemoryModelError } from "./engine/model-binding.js";
-export type { Engine, EngineSnapshot, EngineStore } from "./engine/engine.js";
+export type { Engine, EngineSnapshot, EngineStore, WorkerShard } from "./engine/engine.js";
 export { ENGINE_DEFAULTS, EngineOptionError, resolveEngineOptions } from "./engine/options.js";
 export type { EngineOptions, ResolvedEngineOptions } from "./engine/options.js";
 export { MAX_BACKOFF_TICKS, TickInProgressError } from "./engine/manager.js";

@@ -6,6 +6,8 @@ import { epochProblem, normalizeEpoch } from "../api/timestamps.js";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { parseDuration, tickLengthProblem } from "../api/duration.js";
 import { DEFAULT_STATE_DIR } from "../state/index.js";
+import { DEFAULT_WORKERS_MIN_VMS, MAX_WORKERS, workersProblem } from "../engine/workers-option.js";
+import { UsageError } from "./errors.js";
 
 /** A whole number of ticks, 0 or more. */
 export function parseTicks(value: string): number {
@@ -38,6 +40,38 @@ export function parseSeed(value: string): number {
     throw new InvalidArgumentError("expected an integer seed, e.g. 42.");
   }
   return Number(value);
+}
+
+/** `--workers N`: worker threads, a whole number from 1 to 256. */
+export function parseWorkers(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || workersProblem(n) !== undefined) {
+    throw new InvalidArgumentError(`expected a whole number of worker threads from 1 to ${MAX_WORKERS}, e.g. 2.`);
+  }
+  return n;
+}
+
+/** The `--workers <n>` option of the commands that run a simulation (`run`, `step`, `serve`); its default comes from {@link workersSetting}. */
+export function workersOption(): Option {
+  return new Option(
+    "--workers <n>",
+    `worker threads for the per-host phases of a tick, 1 to ${MAX_WORKERS}; the log and state are the same for any N (default $MEMPLANE_WORKERS, else the machine's cores for clusters of ${DEFAULT_WORKERS_MIN_VMS} VMs or more, 1 below)`,
+  ).argParser(parseWorkers);
+}
+
+/**
+ * The worker threads a command asks for: `--workers`, else `$MEMPLANE_WORKERS` (checked like the
+ * flag; a bad value is a usage error naming the variable), else undefined — the engine's default.
+ */
+export function workersSetting(flag: number | undefined, env: NodeJS.ProcessEnv): number | undefined {
+  if (flag !== undefined) return flag;
+  const text = env.MEMPLANE_WORKERS;
+  if (text === undefined || text.trim() === "") return undefined;
+  try {
+    return parseWorkers(text);
+  } catch (err) {
+    throw new UsageError(`MEMPLANE_WORKERS=${JSON.stringify(text)} is invalid: ${(err as Error).message}`);
+  }
 }
 
 /** `--epoch`: an RFC 3339 time in whole seconds (what tick 0 stands for in timestamps), in canonical UTC form. */

@@ -19,6 +19,8 @@ export interface EngineSettings {
   tickSeconds?: number;
   /** The instant tick 0 stands for in timestamps (RFC 3339; default DEFAULT_EPOCH). */
   epoch?: string;
+  /** `--workers`: threads for the per-host phases of a tick; not saved (each command chooses). */
+  workers?: number;
 }
 
 /** Defaults of a fresh simulation (docs/library.md). */
@@ -39,7 +41,12 @@ export function openStateDirectory(dir: string, env: NodeJS.ProcessEnv): StateDi
 export async function buildEngine(saved: SavedState | undefined, settings: EngineSettings, stateName: string): Promise<Engine> {
   if (!saved) {
     const { createEngine } = await engineModule();
-    return createEngine({ seed: settings.seed ?? DEFAULT_SEED, tickSeconds: settings.tickSeconds ?? DEFAULT_TICK_SECONDS, ...(settings.epoch !== undefined && { epoch: settings.epoch }) });
+    return createEngine({
+      seed: settings.seed ?? DEFAULT_SEED,
+      tickSeconds: settings.tickSeconds ?? DEFAULT_TICK_SECONDS,
+      ...(settings.epoch !== undefined && { epoch: settings.epoch }),
+      ...(settings.workers !== undefined && { workers: settings.workers }),
+    });
   }
   if (settings.seed !== undefined && settings.seed !== saved.seed) {
     throw new CliError(
@@ -52,7 +59,7 @@ export async function buildEngine(saved: SavedState | undefined, settings: Engin
     );
   }
   const { createEngine } = await engineModule();
-  const engine = createEngine({ seed: saved.seed, tickSeconds: saved.tickSeconds });
+  const engine = createEngine({ seed: saved.seed, tickSeconds: saved.tickSeconds, ...(settings.workers !== undefined && { workers: settings.workers }) });
   engine.restore(saved.engine as Parameters<Engine["restore"]>[0]);
   if (settings.epoch !== undefined && settings.epoch !== engine.options.epoch) {
     throw new CliError(

@@ -27,7 +27,7 @@ import type { ResolvedEngineOptions } from "./options.js";
 import { SeededRandom, SimulationRandom, type RandomState, type StreamStates } from "./random.js";
 import { errorMessage } from "./reconcile-outcome.js";
 import { checkEngineSnapshot, type CheckedSnapshot } from "./snapshot-check.js";
-import type { EngineSharding, WorkerShard } from "./sharding-plug.js";
+import type { EngineSharding } from "./sharding-plug.js";
 
 /** The snapshot format version this engine writes and reads. */
 export const ENGINE_SNAPSHOT_VERSION = 1;
@@ -116,6 +116,24 @@ export interface Engine {
   readonly model: MemoryModelReader;
   /** The inversify container (e.g. rebind TOKENS.MemoryModel before the first step). */
   readonly container: Container;
+  /**
+   * One row per thread that runs the per-host phases of a tick: the hosts and VMs of its shard
+   * (in the model as of the last sync) and the ticks it ran since the engine was created. On one
+   * thread, one row: worker 0 (the main thread) with every host (docs/library.md, *Worker threads*).
+   */
+  workerShards(): readonly WorkerShard[];
+}
+
+/** A thread's share of the hosts, from {@link Engine.workerShards}. */
+export interface WorkerShard {
+  /** 0 for the main thread. */
+  readonly worker: number;
+  /** Hosts in the shard. */
+  readonly hosts: number;
+  /** VMs in the shard (the VMs of its hosts, pending ones included). */
+  readonly vms: number;
+  /** Ticks the thread ran for the shard since the engine was created. */
+  readonly ticks: number;
 }
 
 /** `e instanceof type`, false for a thrown value that cannot even be inspected (a hostile Proxy). */
@@ -149,6 +167,8 @@ export class SimulationEngine implements Engine {
   #sharding: EngineSharding | undefined;
   /** The tick the delegate chosen before it runs (see {@link attachSharding}). */
   #delegate: ReturnType<EngineSharding["beforeTick"]>;
+  /** Ticks run since the engine was created (all on the main thread). */
+  #ticksRun = 0;
 
   constructor(readonly container: Container) {
     this.#options = container.get<ResolvedEngineOptions>(TOKENS.EngineOptions);
@@ -207,6 +227,7 @@ export class SimulationEngine implements Engine {
     for (let i = 0; i < ticks; i++) {
       if (this.#sharding !== undefined) this.#delegate = this.#sharding.beforeTick();
       this.#manager.runTick();
+      this.#ticksRun++;
     }
   }
 
@@ -223,7 +244,7 @@ export class SimulationEngine implements Engine {
   workerShards(): readonly WorkerShard[] {
     if (this.#sharding?.active === true) return this.#sharding.workerShards();
     const model = this.#model();
-    return [{ worker: 0, hosts: model.hosts().length, vms: model.allVms().length, ticks: this.#clock.tick }];
+    return [{ worker: 0, hosts: model.hosts().length, vms: model.allVms().length, ticks: this.#ticksRun }];
   }
 
   snapshot(): EngineSnapshot {

@@ -9,6 +9,7 @@ import type { Controller } from "./controller.js";
 import { errorMessage } from "./reconcile-outcome.js";
 import { ControllerRegistryError } from "./registry.js";
 import { DEFAULT_MAX_EVENTS } from "./tick-writes.js";
+import { workersProblem } from "./workers-option.js";
 
 /** What `createEngine` takes; every field is optional. */
 export interface EngineOptions {
@@ -42,6 +43,14 @@ export interface EngineOptions {
    * plus the simulated time. Recorded in the snapshot; a restored snapshot brings its own.
    */
   epoch?: string;
+  /**
+   * Worker threads for the per-host phases of a tick, a whole number from 1 to 256. Not given:
+   * the machine's cores for clusters of at least 10 000 VMs, 1 below (`workersFor` in
+   * engine/workers-option.ts, asked when a tick starts). Outputs are byte-identical for any
+   * value; embedders' controllers or a rebound model run the engine on one thread
+   * (docs/library.md, *Worker threads*).
+   */
+  workers?: number;
 }
 
 /** Options with every default filled in (bound to TOKENS.EngineOptions). */
@@ -53,6 +62,8 @@ export interface ResolvedEngineOptions {
   reconcileBudgetMs: number;
   batchReconcile: boolean;
   epoch: string;
+  /** The worker threads asked for (undefined = the default rule); see {@link EngineOptions.workers}. */
+  workers: number | undefined;
 }
 
 /** The defaults of {@link EngineOptions}. */
@@ -74,7 +85,7 @@ export class EngineOptionError extends RangeError {
 }
 
 /** The options `createEngine` knows. */
-const KNOWN_OPTIONS: readonly string[] = ["seed", "tickSeconds", "controllers", "maxEvents", "reconcileBudgetMs", "batchReconcile", "epoch"];
+const KNOWN_OPTIONS: readonly string[] = ["seed", "tickSeconds", "controllers", "maxEvents", "reconcileBudgetMs", "batchReconcile", "epoch", "workers"];
 
 /** A value in a message: never throws, one short line. */
 function shown(value: unknown): string {
@@ -140,6 +151,9 @@ export function resolveEngineOptions(options: EngineOptions = {}): ResolvedEngin
   }
   const batchReconcile = options.batchReconcile ?? ENGINE_DEFAULTS.batchReconcile;
   if (typeof batchReconcile !== "boolean") throw new EngineOptionError("batchReconcile", `must be true or false, got ${shown(batchReconcile)}`);
+  const workers = options.workers;
+  const badWorkers = workers === undefined ? undefined : workersProblem(workers);
+  if (badWorkers !== undefined) throw new EngineOptionError("workers", `${badWorkers}, got ${shown(workers)}`);
   const epochText: unknown = options.epoch ?? DEFAULT_EPOCH;
   const badEpoch = epochProblem(epochText);
   if (badEpoch !== undefined) throw new EngineOptionError("epoch", badEpoch);
@@ -162,5 +176,6 @@ export function resolveEngineOptions(options: EngineOptions = {}): ResolvedEngin
     reconcileBudgetMs,
     batchReconcile,
     epoch: normalizeEpoch(epochText as string),
+    workers,
   };
 }

@@ -7,15 +7,7 @@
 import type { MemoryModelReader } from "../hypervisor/model-api.js";
 import type { RequeueEntry, TickDelegate } from "./manager.js";
 import type { StreamStates } from "./random.js";
-
-/** One worker thread's share of the hosts (worker 0 is the main thread when the engine runs on one thread). */
-export interface WorkerShard {
-  worker: number;
-  hosts: number;
-  vms: number;
-  /** Ticks this worker has run. */
-  ticks: number;
-}
+import type { WorkerShard } from "./engine.js";
 
 /** Runs ticks on shards of hosts when the `workers` option and the cluster say so. */
 export interface EngineSharding {

@@ -39,7 +39,13 @@ describe("benchmark harness", () => {
     expect(table).toContain("busy without status projection");
     expect(table).toContain("JSON log entries/s");
     const checks = checkTargets([r]);
-    expect(checks.map((c) => c.target)).toEqual(["200 VMs: steady ≥ 10× cheaper than busy", "JSON log writing ≥ 500k entries/s (200 VMs alive)"]);
+    expect(checks.map((c) => c.target)).toEqual([
+      "200 VMs, 2 workers: shards disjoint and non-empty",
+      "200 VMs: 2-worker busy wall < 0.7× 1-worker",
+      "200 VMs: steady ≥ 10× cheaper than busy",
+      "JSON log writing ≥ 500k entries/s (200 VMs alive)",
+    ]);
+    expect(checks.filter((c) => c.target.includes("2-worker") || c.target.includes("2 workers")).every((c) => !c.hard)).toBe(true); // hard only at 100k
     // 1 and 2 workers: the 1-worker run is the busy engine; 2 workers are measured only when the engine has them
     expect(r.workerRuns.map((w) => w.workers)).toEqual([1, 2]);
     expect(r.workerRuns[0]!.busy).toEqual(r.busy);
@@ -115,6 +121,13 @@ describe("benchmark harness", () => {
     expect(get("100k VMs: RSS ≤ 600 MiB")).toMatchObject({ met: false });
     expect(get("1M VMs: apply ≤ 30 s")).toMatchObject({ met: true });
     expect(get("1M VMs: RSS ≤ 4 GiB")).toMatchObject({ met: false });
+    expect(get("100k VMs, 2 workers: shards disjoint")).toMatchObject({ hard: true, met: true, actual: "2 shard(s) (w0 500h w1 500h), disjoint true, non-empty true" });
+    // an engine that accepted 2 workers but ran one shard: both 2-worker minimums are missed, whatever the clock said
+    const oneShard = at(100_000, 380, 200, 900);
+    oneShard.workerRuns[1] = { ...oneShard.workerRuns[1]!, shards: [{ worker: 0, hosts: 1000, vms: 100_000, ticks: 11 }], shardCheck: { disjoint: true, nonEmpty: true, everyTick: true, everyWorker: false } };
+    const unthreaded = checkTargets([oneShard]);
+    expect(unthreaded.find((c) => c.target.startsWith("100k VMs, 2 workers: shards"))).toMatchObject({ hard: true, met: false });
+    expect(unthreaded.find((c) => c.target.startsWith("100k VMs: 2-worker busy wall < 0.7×"))).toMatchObject({ hard: true, met: false, actual: "0.53× (200 ÷ 380 ms); ran on 1 shard(s), not 2" });
     const slow = checkTargets([at(100_000, 500, 400, 900)]);
     expect(slow.find((c) => c.target.startsWith("100k VMs: 2-worker busy wall < 0.7×"))!.met).toBe(false);
     expect(checkTargets([], { vms: 100_000, duration: "10m", wallMs: 130_000, cpuMs: 140_000, logLines: 1, logBytes: 1 })).toEqual([

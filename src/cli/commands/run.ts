@@ -13,7 +13,7 @@ import { readManifests } from "../manifests.js";
 import { applyValidated } from "../../engine/apply-validated.js";
 import type { ManifestObject } from "../../api/types.js";
 import { CliError, EXIT_INTERRUPTED, UsageError } from "../errors.js";
-import { logFormatOption, parseDurationOption, parseEpoch, parseSeed, parseTickLength, parseTicks, ticksFor } from "../options.js";
+import { logFormatOption, parseDurationOption, parseEpoch, parseSeed, parseTickLength, parseTicks, ticksFor, workersOption, workersSetting } from "../options.js";
 import { DEFAULT_TICK_SECONDS, WriteSession, buildEngine, openStateDirectory } from "../session.js";
 import { simulate, type SimulateResult } from "../simulate.js";
 import type { Terminal } from "../terminal.js";
@@ -33,6 +33,7 @@ interface RunOptions {
   tick?: number;
   seed?: number;
   epoch?: string;
+  workers?: number;
   logFormat: "text" | "json";
   state?: string;
   quiet: boolean;
@@ -52,6 +53,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .addOption(new Option("--duration <d>", "simulated time to run, e.g. 90s, 10m (default 10m)").argParser(parseDurationOption).conflicts("ticks"))
     .addOption(new Option("--tick <d>", "simulated time per tick (default 1s)").argParser(parseTickLength))
     .addOption(new Option("--seed <n>", "random seed (default 1)").argParser(parseSeed))
+    .addOption(workersOption())
     .addOption(new Option("--epoch <time>", "the instant tick 0 stands for in creationTimestamp, lastTransitionTime and event times, RFC 3339 (default 2026-01-01T00:00:00Z)").argParser(parseEpoch))
     .addOption(logFormatOption())
     .option("--state <dir>", "load the simulation from DIR if saved there, and save the final state and log to it")
@@ -67,15 +69,16 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .action(async (opts: RunOptions) => {
       if (opts.speed !== undefined && !opts.watch) throw new UsageError("--speed only applies with --watch (run without --watch simulates as fast as it can)");
       if (opts.report !== undefined && opts.watch) throw new UsageError("--report does not combine with --watch: run with --state DIR and use `memplane report --state DIR -o FILE` whenever you want one");
+      const workers = workersSetting(opts.workers, ctx.env);
       if (opts.watch) {
         const tickSeconds = opts.tick ?? DEFAULT_TICK_SECONDS;
         const ticks = opts.ticks !== undefined || opts.duration !== undefined ? ticksFor(opts, tickSeconds, 0) : undefined;
-        await runWatch({ ...opts, ticks, speed: opts.speed ?? 1, settings: { seed: opts.seed, tickSeconds: opts.tick, epoch: opts.epoch } }, ctx);
+        await runWatch({ ...opts, ticks, speed: opts.speed ?? 1, settings: { seed: opts.seed, tickSeconds: opts.tick, epoch: opts.epoch, workers } }, ctx);
         return;
       }
       const term = ctx.terminal();
       const objects = await readManifests(opts.filename, ctx);
-      const settings = { seed: opts.seed, tickSeconds: opts.tick, epoch: opts.epoch };
+      const settings = { seed: opts.seed, tickSeconds: opts.tick, epoch: opts.epoch, workers };
       if (opts.state === undefined) {
         const engine = await buildEngine(undefined, settings, "");
         const recorder = opts.report === undefined ? undefined : (await import("../../metrics/metrics-recorder.js")).MetricsRecorder.attach(engine);

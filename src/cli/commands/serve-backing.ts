@@ -32,8 +32,8 @@ export interface ServeBacking {
 }
 
 /** The file-backed simulation: the state directory, locked and loaded. */
-export async function openStateBacking(state: StateDirectory, ctx: CliContext, term: Terminal): Promise<ServeBacking> {
-  const session = await WriteSession.open(state, ctx.commandLine, {}, term, ctx.env);
+export async function openStateBacking(state: StateDirectory, ctx: CliContext, term: Terminal, workers?: number): Promise<ServeBacking> {
+  const session = await WriteSession.open(state, ctx.commandLine, { workers }, term, ctx.env);
   return {
     engine: session.engine,
     persist: () => session.save(),
@@ -50,6 +50,7 @@ export async function openEtcdBacking(
   flags: EtcdFlags & { statusPeriod?: number; checkpointPeriod?: number; etcdMaxTxnOps?: number },
   term: Terminal,
   env: NodeJS.ProcessEnv,
+  workers?: number,
 ): Promise<ServeBacking> {
   const options: EtcdConnectionOptions = etcdOptionsFromFlags(flags.store, flags, env, (m) => term.warn(m)); // a bad combination: exit 2 before loading gRPC
   const etcdModule = await import("../../etcd/index.js");
@@ -67,7 +68,7 @@ export async function openEtcdBacking(
   }
   try {
     const { createEngine } = await import("../../composition/create-engine.js");
-    const engine = createEngine({ seed: DEFAULT_SEED, tickSeconds: DEFAULT_TICK_SECONDS });
+    const engine = createEngine({ seed: DEFAULT_SEED, tickSeconds: DEFAULT_TICK_SECONDS, ...(workers !== undefined && { workers }) });
     const etcd = await etcdModule.EtcdStore.open(connection, engine, {
       statusPeriodMs: flags.statusPeriod,
       checkpointPeriodMs: flags.checkpointPeriod,

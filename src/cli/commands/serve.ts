@@ -13,7 +13,7 @@ import { formatSimTime } from "../../api/duration.js";
 import type { CliContext } from "../context.js";
 import { CliError, UsageError } from "../errors.js";
 import { addEtcdOptions } from "../etcd-options.js";
-import { addStateOption, parseDurationOption } from "../options.js";
+import { addStateOption, parseDurationOption, workersOption, workersSetting } from "../options.js";
 import type { EtcdFlags } from "../../etcd/options.js";
 import { openStateDirectory } from "../session.js";
 import { openEtcdBacking, openStateBacking, type ServeBacking } from "./serve-backing.js";
@@ -24,6 +24,7 @@ export const DEFAULT_LISTEN = "127.0.0.1:0";
 /** Parsed flags of `serve`. */
 interface ServeOptions extends Partial<EtcdFlags> {
   state: string;
+  workers?: number;
   listen: string;
   speed: number;
   tokenFile?: string;
@@ -123,7 +124,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .option("--store <url>", "keep the cluster in etcd instead of <state>/state.json: etcd://HOST:PORT[,HOST:PORT…], etcds://… for TLS (docs/scale-out.md); <state> then holds only the token")
     .addOption(new Option("--status-period <duration>", "with --store: real time between publications of status to etcd (default 1s; docs/scale-out.md has the write budget)").argParser(parseRealPeriod))
     .addOption(new Option("--checkpoint-period <duration>", "with --store: real time between engine checkpoints in etcd (default 10s)").argParser(parseRealPeriod))
-    .addOption(new Option("--etcd-max-txn-ops <n>", "with --store: operations per etcd transaction, at most etcd's --max-txn-ops (default 128, etcd's default)").argParser(parseLimit));
+    .addOption(new Option("--etcd-max-txn-ops <n>", "with --store: operations per etcd transaction, at most etcd's --max-txn-ops (default 128, etcd's default)").argParser(parseLimit))
+    .addOption(workersOption());
   addEtcdOptions(cmd);
   addStateOption(cmd, ctx.env)
     .addHelpText(
@@ -144,9 +146,10 @@ export function registerServe(program: Command, ctx: CliContext): void {
       if (opts.store === undefined && etcdFlags.length > 0) {
         throw new UsageError(`${etcdFlags.map((f) => "--" + f.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())).join(", ")} need${etcdFlags.length === 1 ? "s" : ""} --store etcd://HOST:PORT`);
       }
+      const workers = workersSetting(opts.workers, ctx.env);
       const state = openStateDirectory(opts.state, ctx.env);
       const backing: ServeBacking =
-        opts.store === undefined ? await openStateBacking(state, ctx, term) : await openEtcdBacking(state, { ...opts, store: opts.store }, term, ctx.env);
+        opts.store === undefined ? await openStateBacking(state, ctx, term, workers) : await openEtcdBacking(state, { ...opts, store: opts.store }, term, ctx.env, workers);
       const engine = backing.engine;
       let running: Awaited<ReturnType<typeof server.startServer>> | undefined;
       try {

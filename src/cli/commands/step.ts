@@ -7,8 +7,8 @@ import { Option, type Command } from "commander";
 import { formatSimTime } from "../../api/duration.js";
 import { formatLogJson, formatLogText } from "../../engine/log-format.js";
 import type { CliContext } from "../context.js";
-import { CliError, EXIT_INTERRUPTED } from "../errors.js";
-import { addServerOptions, addStateOption, logFormatOption, parseDurationOption, parseTicks, ticksFor } from "../options.js";
+import { CliError, EXIT_INTERRUPTED, UsageError } from "../errors.js";
+import { addServerOptions, addStateOption, logFormatOption, parseDurationOption, parseTicks, ticksFor, workersOption, workersSetting } from "../options.js";
 import { RemoteClient, type RemoteFlags } from "../remote/client.js";
 import type { Terminal } from "../terminal.js";
 import { WriteSession, openStateDirectory } from "../session.js";
@@ -22,6 +22,7 @@ interface StepOptions {
   logFormat: "text" | "json";
   quiet: boolean;
   verbose: boolean;
+  workers?: number;
 }
 
 /** Registers `step` on the program. */
@@ -32,6 +33,7 @@ export function registerStep(program: Command, ctx: CliContext): void {
     .addOption(new Option("--ticks <n>", "ticks to advance").argParser(parseTicks))
     .addOption(new Option("--duration <d>", "simulated time to advance, e.g. 90s, 5m").argParser(parseDurationOption).conflicts("ticks"))
     .addOption(logFormatOption())
+    .addOption(workersOption())
     .option("-q, --quiet", "print nothing but errors", false)
     .option("-v, --verbose", "print every log entry (each target change; else the text log sums up runs of target changes)", false);
   addServerOptions(addStateOption(cmd, ctx.env))
@@ -42,9 +44,12 @@ export function registerStep(program: Command, ctx: CliContext): void {
     .action(async (opts: StepOptions & RemoteFlags) => {
       const term = ctx.terminal();
       const remote = RemoteClient.fromFlags(opts, ctx.env);
-      if (remote) return stepServer(remote, opts, term);
+      if (remote) {
+        if (opts.workers !== undefined) throw new UsageError("--workers applies to a local simulation; with --server the server runs with its own (memplane serve --workers N)");
+        return stepServer(remote, opts, term);
+      }
       const state = openStateDirectory(opts.state, ctx.env);
-      const session = await WriteSession.open(state, ctx.commandLine, {}, term, ctx.env);
+      const session = await WriteSession.open(state, ctx.commandLine, { workers: workersSetting(opts.workers, ctx.env) }, term, ctx.env);
       let result;
       try {
         const ticks = ticksFor(opts, session.tickSeconds, 1);

@@ -59,3 +59,61 @@ describe("createEngine with the real model and controllers", () => {
     expect(() => createEngine({ controllers: { disable: ["paging"] } })).toThrow(/known: .*balloon/);
   });
 });
+
+describe("createEngine({ workers })", () => {
+  const twoHosts = `apiVersion: memplane.io/v1alpha1
+kind: Host
+metadata: {name: h1}
+spec: {capacity: 8Gi}
+---
+apiVersion: memplane.io/v1alpha1
+kind: Host
+metadata: {name: h2}
+spec: {capacity: 8Gi}
+---
+apiVersion: memplane.io/v1alpha1
+kind: VirtualMachine
+metadata: {name: a}
+spec: {hostName: h1, memory: 1Gi}
+`;
+
+  it("takes a whole number of threads from 1 to 256 and refuses anything else, naming the option", () => {
+    expect(createEngine({ workers: 2 }).options.workers).toBe(2);
+    expect(createEngine({ workers: 1 }).options.workers).toBe(1);
+    expect(createEngine({ workers: 256 }).options.workers).toBe(256);
+    expect(createEngine().options.workers).toBeUndefined(); // the default rule decides at each tick
+    for (const bad of [0, -1, 257, 1.5, Number.NaN, Number.POSITIVE_INFINITY, "2", null]) {
+      expect(() => createEngine({ workers: bad as number })).toThrow(/^engine option workers must be a whole number of threads from 1 to 256, got /);
+    }
+  });
+
+  it("keeps what was asked across a restore (a snapshot does not carry a worker count)", () => {
+    const first = createEngine({ workers: 3 });
+    first.apply(twoHosts);
+    first.step(2);
+    const snapshot = JSON.parse(JSON.stringify(first.snapshot())) as ReturnType<typeof first.snapshot>;
+    expect(JSON.stringify(snapshot)).not.toContain("workers");
+    const second = createEngine({ workers: 2 });
+    second.restore(snapshot);
+    expect(second.options.workers).toBe(2);
+  });
+
+  it("workerShards(): the shards cover every host and VM once, and each ran every tick", () => {
+    const engine = createEngine({ workers: 2 });
+    engine.apply(twoHosts);
+    engine.step(3);
+    const shards = engine.workerShards();
+    expect(new Set(shards.map((s) => s.worker)).size).toBe(shards.length);
+    expect(shards.reduce((n, s) => n + s.hosts, 0)).toBe(2);
+    expect(shards.reduce((n, s) => n + s.vms, 0)).toBe(1);
+    for (const s of shards) expect(s.ticks).toBe(3);
+  });
+
+  it("a small cluster without the option runs on the main thread alone: one row, worker 0", () => {
+    const engine = createEngine();
+    expect(engine.workerShards()).toEqual([{ worker: 0, hosts: 0, vms: 0, ticks: 0 }]);
+    engine.apply(twoHosts);
+    engine.step(3);
+    expect(engine.workerShards()).toEqual([{ worker: 0, hosts: 2, vms: 1, ticks: 3 }]);
+  });
+});
