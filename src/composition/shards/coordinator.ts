@@ -43,6 +43,9 @@ interface Tracked {
 
 /** A status source on the main thread built from a shard's recorded inputs, pulled when first needed. */
 class MirrorSource implements StatusSource {
+  /** Whether the main store holds this object's status as stale (marked, not built since). */
+  stale = false;
+
   constructor(
     private readonly coordinator: ShardCoordinator,
     readonly oid: number,
@@ -50,6 +53,7 @@ class MirrorSource implements StatusSource {
   ) {}
 
   statusOf(stored: unknown): Record<string, unknown> {
+    this.stale = false;
     this.coordinator.freshen(this.oid);
     return this.local.statusOf(stored);
   }
@@ -186,6 +190,8 @@ export class ShardCoordinator implements TickDelegate {
       this.#unpulled[shard]!.add(oid);
       this.#unpulledAt.set(oid, shard);
     }
+    if (mirror.stale) return; // still stale in the store since the last mark: nothing to add
+    mirror.stale = true;
     this.store.deferStatus(t.kind, t.name, t.namespace, mirror);
   }
 

@@ -95,9 +95,15 @@ export class ShardRuntime {
     const byName = (name: string): ArrivalAware | undefined => this.#manager.controllers.find((x) => x.name === name) as unknown as ArrivalAware | undefined;
     this.#reservation = byName("reservation");
     this.#vmStatus = byName("vm-status");
+    const oidOfSource = new WeakMap<StatusSource, number>();
+    const oidOfSubject = new WeakMap<object, number>();
     this.#store.onDeferStatus((kind, namespace, name, source) => {
-      const oid = this.#oids.get(objectKey(kind, NAMESPACED_KINDS.has(kind) ? namespace : undefined, name));
-      if (oid === undefined) return;
+      let oid = oidOfSource.get(source);
+      if (oid === undefined || this.#objects.get(oid)?.name !== name) {
+        oid = this.#oids.get(objectKey(kind, NAMESPACED_KINDS.has(kind) ? namespace : undefined, name));
+        if (oid === undefined) return;
+        oidOfSource.set(source, oid);
+      }
       this.#sources.set(oid, source as DataSource);
       this.#stale.push(oid);
     });
@@ -105,7 +111,12 @@ export class ShardRuntime {
       (kind, namespace, name) => this.#oids.get(objectKey(kind, namespace, name)) ?? -1,
       (subject) => {
         const r = subject as Partial<VmRecord>;
-        return typeof r.name === "string" && typeof r.namespace === "string" ? (this.#oids.get(objectKey("VirtualMachine", r.namespace, r.name)) ?? -1) : -1;
+        let oid = oidOfSubject.get(subject as object);
+        if (oid === undefined || this.#objects.get(oid)?.name !== r.name) {
+          oid = typeof r.name === "string" && typeof r.namespace === "string" ? (this.#oids.get(objectKey("VirtualMachine", r.namespace, r.name)) ?? -1) : -1;
+          if (oid >= 0) oidOfSubject.set(subject as object, oid);
+        }
+        return oid;
       },
     );
   }

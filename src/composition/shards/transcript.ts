@@ -36,13 +36,12 @@ export interface Transcript {
   positions: Int32Array;
   /** Per item: {@link ENTRY}, {@link LAZY} or {@link EVENT}. */
   kinds: Uint8Array;
-  /** Per item: `[controller, input]` for an entry, an {@link EventItem}, or the lazy item's index. */
+  /** Per entry or Event item, in order: `[controller, input]` or an {@link EventItem} (lazy items have none). */
   items: unknown[];
-  /** Names of the controllers and builders lazy items use. */
+  /** The controller names, builder names and texts lazy items use. */
   names: string[];
-  /** Per lazy item: controller name index, builder name index, subject oid. */
+  /** Per lazy item: controller name, builder name and text (indexes into `names`), subject oid. */
   lazyRefs: Int32Array;
-  lazyTexts: string[];
   /** Per lazy item: six numbers. */
   lazyNumbers: Float64Array;
 }
@@ -55,11 +54,12 @@ export class TranscriptBuilder implements TranscriptSink {
   #names: string[] = [];
   readonly #nameIndex = new Map<string, number>();
   #lazyRefs: number[] = [];
-  #lazyTexts: string[] = [];
   #lazyNumbers: number[] = [];
   /** The last object looked up and its id (a controller logs several items per object in a row). */
   #lastObject: unknown;
   #lastOid = -1;
+  /** Object ids by stored object (a replica's objects stay the same until replaced). */
+  readonly #oidOf = new WeakMap<object, number>();
 
   constructor(
     /** The oid of a stored object (by kind, namespace, name), -1 when unknown. */
@@ -79,9 +79,8 @@ export class TranscriptBuilder implements TranscriptSink {
       this.entry(at, controller, build(subject, text, a, b, c, d, e, f));
       return;
     }
-    this.#push(at, LAZY, this.#lazyTexts.length);
-    this.#lazyRefs.push(this.#name(controller), this.#name(name), oid);
-    this.#lazyTexts.push(text);
+    this.#push(at, LAZY, undefined);
+    this.#lazyRefs.push(this.#name(controller), this.#name(name), this.#name(text), oid);
     this.#lazyNumbers.push(a, b, c, d, e, f);
   }
 
@@ -98,7 +97,6 @@ export class TranscriptBuilder implements TranscriptSink {
       items: this.#items,
       names: this.#names,
       lazyRefs: Int32Array.from(this.#lazyRefs),
-      lazyTexts: this.#lazyTexts,
       lazyNumbers: Float64Array.from(this.#lazyNumbers),
     };
     this.#positions = [];
@@ -107,7 +105,6 @@ export class TranscriptBuilder implements TranscriptSink {
     this.#names = [];
     this.#nameIndex.clear();
     this.#lazyRefs = [];
-    this.#lazyTexts = [];
     this.#lazyNumbers = [];
     this.#lastObject = undefined;
     return t;
@@ -119,13 +116,18 @@ export class TranscriptBuilder implements TranscriptSink {
     if (o !== undefined) {
       if (o !== this.#lastObject) {
         this.#lastObject = o;
-        this.#lastOid = this.oidOfObject(o.kind, o.metadata.namespace, o.metadata.name);
+        let known = this.#oidOf.get(o);
+        if (known === undefined) {
+          known = this.oidOfObject(o.kind, o.metadata.namespace, o.metadata.name);
+          if (known >= 0) this.#oidOf.set(o, known);
+        }
+        this.#lastOid = known;
       }
       oid = this.#lastOid;
     }
     this.#positions.push(at.controller, at.phase, oid);
     this.#kinds.push(kind);
-    this.#items.push(item);
+    if (kind !== LAZY) this.#items.push(item);
   }
 
   #name(name: string): number {
@@ -152,6 +154,8 @@ export function replayTranscripts(
 ): void {
   const cursors = transcripts.map(() => 0);
   const lengths = transcripts.map((t) => t.kinds.length);
+  /** Per shard: the next entry/Event item and the next lazy item. */
+  const next = transcripts.map(() => ({ item: 0, lazy: 0 }));
   for (;;) {
     let best = -1;
     let bc = 0, bp = 0, br = 0;
@@ -173,34 +177,35 @@ export function replayTranscripts(
     const t = transcripts[best]!;
     let i = cursors[best]!;
     const oid = t.positions[i * 3 + 2]!;
+    const n = next[best]!;
     do {
-      replayItem(t, i, tick, subject);
+      replayItem(t, i, n, tick, subject);
       i++;
     } while (i < lengths[best]! && t.positions[i * 3]! === bc && t.positions[i * 3 + 1]! === bp && t.positions[i * 3 + 2]! === oid);
     cursors[best] = i;
   }
 }
 
-function replayItem(t: Transcript, i: number, tick: DelegatedTick, subject: (oid: number) => { namespace: string; name: string }): void {
-  const item = t.items[i];
+function replayItem(t: Transcript, i: number, next: { item: number; lazy: number }, tick: DelegatedTick, subject: (oid: number) => { namespace: string; name: string }): void {
   switch (t.kinds[i]) {
     case ENTRY: {
-      const [controller, input] = item as [string, LogEntryInput];
+      const [controller, input] = t.items[next.item++] as [string, LogEntryInput];
       tick.emit(controller, input);
       return;
     }
     case EVENT: {
-      const e = item as EventItem;
+      const e = t.items[next.item++] as EventItem;
       tick.event(e.component, e.key, e.type, e.reason, e.message);
       return;
     }
     default: {
-      const j = item as number;
+      const j = next.lazy++;
       const refs = t.lazyRefs;
-      const build = logBuilderNamed(t.names[refs[j * 3 + 1]!]!)!;
+      const names = t.names;
+      const build = logBuilderNamed(names[refs[j * 4 + 1]!]!)!;
       const n = t.lazyNumbers;
       const k = j * 6;
-      tick.emitLazily(t.names[refs[j * 3]!]!, build, subject(refs[j * 3 + 2]!), t.lazyTexts[j]!, n[k]!, n[k + 1]!, n[k + 2]!, n[k + 3]!, n[k + 4]!, n[k + 5]!);
+      tick.emitLazily(names[refs[j * 4]!]!, build, subject(refs[j * 4 + 3]!), names[refs[j * 4 + 2]!]!, n[k]!, n[k + 1]!, n[k + 2]!, n[k + 3]!, n[k + 4]!, n[k + 5]!);
     }
   }
 }
