@@ -29,8 +29,10 @@ let initData: unknown;
 const now = (): number => performance.timeOrigin + performance.now();
 
 serveSync({
+  /** Keeps the worker's data; `{ failInit: message }` fails with a RangeError instead. */
   init: (data) => {
-    if ((data as { failInit?: string } | null)?.failInit !== undefined) throw new RangeError((data as { failInit: string }).failInit);
+    const failInit = (data as { failInit?: string } | null)?.failInit;
+    if (failInit !== undefined) throw new RangeError(failInit);
     initData = data;
   },
   /** The worker's data as `init` got it. */

@@ -14,7 +14,8 @@
  * `process.on("exit")`: a worker that exits or dies of an uncaught error while answering makes
  * the waiting call throw at once, never hang. (A thread killed without running its exit hook — a
  * `resourceLimits` out-of-memory — is not detected.) Workers and ports are unref'd: live workers
- * never keep the process alive.
+ * never keep the process alive; a SyncWorker dropped without `terminate()` has its thread ended
+ * when it is garbage-collected.
  *
  * Cost on the development machine (2 cores shared with other jobs, Node 20; `node
  * dist/bench/worker-channel.js`): an empty call ≈ 40–60 µs round trip; a call carrying a 4 MiB
@@ -73,6 +74,9 @@ if (!globalThis[Symbol.for(${JSON.stringify(SERVING_KEY)})]) {
   return new URL(`data:text/javascript,${encodeURIComponent(source)}`);
 }
 
+/** Ends the thread of a SyncWorker that was dropped without terminate(), so long-running processes do not collect idle threads. */
+const reaper = new FinalizationRegistry<Worker>((worker) => void worker.terminate().catch(() => undefined));
+
 function fromWire(wire: WireError): Error {
   const error = new Error(wire.message);
   error.name = wire.name;
@@ -118,7 +122,9 @@ export class SyncWorker {
     port1.unref();
     // the thread's errors are reported through the channel; without a listener they would crash the process
     worker.on("error", () => undefined);
-    return new SyncWorker(worker, port1, signal, worker.threadId);
+    const sync = new SyncWorker(worker, port1, signal, worker.threadId);
+    reaper.register(sync, worker, sync);
+    return sync;
   }
 
   /** Sends a request; returns at once. At most one request outstanding per worker. */
@@ -172,6 +178,7 @@ export class SyncWorker {
   terminate(): void {
     if (this.closed !== undefined && this.closed.endsWith("was terminated")) return;
     this.close(`worker thread ${this.threadId} was terminated`);
+    reaper.unregister(this);
     this.worker.terminate().catch(() => undefined);
   }
 

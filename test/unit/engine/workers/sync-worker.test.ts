@@ -195,6 +195,29 @@ describe("process lifetime", () => {
     expect({ status: child.status, signal: child.signal, stdout: child.stdout.trim(), stderr: child.stderr }).toEqual(expected);
   });
 
+  (fs.existsSync("/proc/self/task") ? it : it.skip)("a SyncWorker dropped without terminate() has its thread ended when it is collected (Linux: threads in /proc)", () => {
+    const gcScript = `
+      import { readdirSync } from "node:fs";
+      import { SyncWorker } from ${JSON.stringify(pathToFileURL(path.join(dist, "sync-worker.js")).href)};
+      import { workerEntryUrl } from ${JSON.stringify(pathToFileURL(path.join(dist, "worker-entry.js")).href)};
+      const threads = () => readdirSync("/proc/self/task").length;
+      const url = workerEntryUrl("./echo-worker.js", ${JSON.stringify(pathToFileURL(path.join(dist, "sync-worker.js")).href)});
+      const kept = SyncWorker.start(url, null);
+      kept.call("echo", 1);
+      const withKept = threads();
+      (() => SyncWorker.start(url, null).call("echo", 1))();
+      const withDropped = threads();
+      for (let i = 0; i < 100 && threads() > withKept; i++) {
+        globalThis.gc();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      console.log(JSON.stringify({ added: withDropped - withKept, left: threads() - withKept, kept: kept.call("echo", "alive") }));
+    `;
+    const child = spawnSync(process.execPath, ["--expose-gc", "--input-type=module", "-e", gcScript], { encoding: "utf8", timeout: 30_000 });
+    expect(child.stderr).toBe("");
+    expect(JSON.parse(child.stdout)).toEqual({ added: 1, left: 0, kept: "alive" });
+  });
+
   it("the same from node --input-type=module -e (workers inherit the flag; the bootstrap is an ES module either way)", () => {
     const child = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 30_000 });
     expect({ status: child.status, signal: child.signal, stdout: child.stdout.trim(), stderr: child.stderr }).toEqual(expected);
