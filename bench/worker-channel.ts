@@ -1,0 +1,51 @@
+/**
+ * The round-trip cost of the synchronous worker channel (src/engine/workers/): an empty call, and
+ * a call carrying a 4 MiB ArrayBuffer transferred vs cloned (one way, and there and back). Run
+ * after a build: `node dist/bench/worker-channel.js [--calls N]`. The numbers are written down in
+ * `sync-worker.ts`'s doc comment; wall-clock medians, so compare them on a quiet machine.
+ */
+import { performance } from "node:perf_hooks";
+import { SyncWorker } from "../src/engine/workers/sync-worker.js";
+import { workerEntryUrl } from "../src/engine/workers/worker-entry.js";
+
+const MIB4 = 4 * 1024 * 1024;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** Median microseconds of `calls` runs of `once` after `calls / 10` warm-up runs. */
+function measure(calls: number, once: () => void): number {
+  for (let i = 0; i < Math.max(10, calls / 10); i++) once();
+  const times: number[] = [];
+  for (let i = 0; i < calls; i++) {
+    const t0 = performance.now();
+    once();
+    times.push((performance.now() - t0) * 1000);
+  }
+  return median(times);
+}
+
+const callsArg = process.argv.indexOf("--calls");
+const calls = callsArg >= 0 ? Number(process.argv[callsArg + 1]) : 1000;
+const worker = SyncWorker.start(workerEntryUrl("../src/engine/workers/echo-worker.js", import.meta.url), null, { name: "bench echo" });
+worker.call("echo", null); // started and ready
+const rows: [string, number][] = [
+  ["empty call (echo null)", measure(calls, () => worker.call("echo", null))],
+  ["4 MiB ArrayBuffer, transferred", measure(calls / 4, () => {
+    const buffer = new ArrayBuffer(MIB4);
+    worker.call("bytes", { buffer }, [buffer]);
+  })],
+  ["4 MiB ArrayBuffer, cloned", measure(calls / 4, () => {
+    const buffer = new ArrayBuffer(MIB4);
+    worker.call("bytes", { buffer });
+  })],
+  ["4 MiB there and back, transferred both ways", measure(calls / 4, () => {
+    const buffer = new ArrayBuffer(MIB4);
+    worker.call("bytes", { buffer, giveBack: true }, [buffer]);
+  })],
+  ["4 MiB allocation alone (baseline)", measure(calls / 4, () => void new ArrayBuffer(MIB4))],
+];
+for (const [what, us] of rows) console.log(`${what.padEnd(46)} ${us.toFixed(1).padStart(9)} µs (median)`);
+worker.terminate();
