@@ -8,6 +8,12 @@ import type { Engine } from "../engine/engine.js";
 import { SimulationEngine } from "../engine/engine.js";
 import { resolveEngineOptions, type EngineOptions } from "../engine/options.js";
 import { DEFAULT_ENGINE_MODULES, createEngineContainer } from "./container.js";
+import { TOKENS } from "../di/tokens.js";
+import type { ControllerManager } from "../engine/manager.js";
+import type { ResolvedEngineOptions } from "../engine/options.js";
+import type { MemoryStore } from "../store/memory-store.js";
+import { ShardedRunner, type ShardLinkFactory } from "./shards/sharded-runner.js";
+import { ThreadLink } from "./shards/thread-link.js";
 
 /**
  * Creates a simulation (docs/library.md). Options: `seed` (default 1), `tickSeconds` (default 1),
@@ -15,5 +21,20 @@ import { DEFAULT_ENGINE_MODULES, createEngineContainer } from "./container.js";
  * ControllerRegistryError for a bad controller set and a RangeError for a bad option.
  */
 export function createEngine(options: EngineOptions = {}): Engine {
-  return new SimulationEngine(createEngineContainer(resolveEngineOptions(options), DEFAULT_ENGINE_MODULES));
+  const resolved = resolveEngineOptions(options);
+  const engine = new SimulationEngine(createEngineContainer(resolved, DEFAULT_ENGINE_MODULES));
+  attachWorkerThreads(engine, (index) => new ThreadLink(index));
+  return engine;
+}
+
+/**
+ * Lets `engine` run its ticks on shards of hosts as its `workers` option says (docs/library.md,
+ * *Worker threads*), each shard behind a link `link` makes (worker threads; tests may pass
+ * in-process links).
+ */
+export function attachWorkerThreads(engine: SimulationEngine, link: ShardLinkFactory): void {
+  const c = engine.container;
+  const options = c.get<ResolvedEngineOptions>(TOKENS.EngineOptions);
+  const parts = { store: c.get<MemoryStore>(TOKENS.Store), manager: c.get<ControllerManager>(TOKENS.Manager), options };
+  engine.attachSharding(new ShardedRunner(engine, parts, options.workers, link));
 }

@@ -1,0 +1,26 @@
+/**
+ * The entry module of a shard's worker thread (thread-link.ts starts it): a {@link ShardRuntime}
+ * answering the calls of protocol.ts. A tick's result travels with its typed arrays
+ * transferred, not copied.
+ */
+import { serveSync, withTransfer } from "../../engine/workers/serve-sync.js";
+import type { ShardCalls, ShardTickResult } from "./protocol.js";
+import { dispatchShardCall } from "./in-process-link.js";
+import type { ShardRuntime } from "./shard-runtime.js";
+
+let runtime: ShardRuntime | undefined;
+const call = (method: keyof ShardCalls) => (request: unknown): unknown => dispatchShardCall(runtime, method, request, (r) => (runtime = r));
+
+serveSync({
+  init: () => null,
+  start: call("init"),
+  phase1: call("phase1"),
+  phase2: (request) => {
+    const r = call("phase2")(request) as ShardTickResult;
+    const t = r.transcript;
+    return withTransfer(r, [t.positions, t.kinds, t.lazyRefs, t.lazyNumbers, r.stale].map((a) => a.buffer as ArrayBuffer));
+  },
+  pull: call("pull"),
+  snapshot: call("snapshot"),
+  counts: call("counts"),
+});
