@@ -5,7 +5,7 @@
  *
  * The main store stays the one every reader and writer uses. The coordinator gives each Host,
  * VirtualMachine and GuestOSProfile an object id, forwards spec changes to the shard that owns
- * the object (a host's shard is `shardOf(name)`; a VM belongs to the shard of the host its
+ * the object (hosts are assigned to shards for balance, shard-of.ts; a VM belongs to the shard of the host its
  * record is on; profiles go to every shard), moves VMs between shards when their host changes,
  * and merges the shards' transcripts. A status moved in a shard is marked stale here with a
  * mirror source that pulls the shard's recorded inputs only when someone observes it.
@@ -20,7 +20,7 @@ import type { StatusSource } from "../../store/status-source.js";
 import type { DeepReadonly, WatchEvent } from "../../store/types.js";
 import type { Subscription } from "rxjs";
 import type { Arrival, Departure, ShardCalls, ShardLink, ShardSnapshot, ShardTickResult } from "./protocol.js";
-import { shardOf } from "./shard-of.js";
+import { HostAssignment } from "./shard-of.js";
 import { splitSnapshot } from "./split-snapshot.js";
 import { replayTranscripts } from "./transcript.js";
 
@@ -65,6 +65,7 @@ export class ShardCoordinator implements TickDelegate {
   readonly #oids = new Map<string, number>();
   #nextOid = 0;
   #changes: { put: { oid: number; object: StoredObject }[]; remove: number[] }[];
+  readonly #hosts: HostAssignment;
   readonly #subscription: Subscription;
   /** Rank of each oid in its kind's store order (recomputed when objects come or go). */
   #ranks = new Int32Array(0);
@@ -86,7 +87,9 @@ export class ShardCoordinator implements TickDelegate {
     this.#changes = links.map(() => ({ put: [], remove: [] }));
     this.#unpulled = links.map(() => new Set());
     const oids = snapshot.store.objects.map((o) => (SHARDED_KINDS.has(o.kind) ? this.#track(o, -1) : -1));
-    const parts = splitSnapshot(snapshot, oids, count);
+    this.#hosts = new HostAssignment(count, vmsPerHost(snapshot));
+    const parts = splitSnapshot(snapshot, oids, this.#hosts);
+    const assignment = this.#hosts.entries();
     // record hosts decide where VMs are: take the owners the split chose
     parts.forEach((part, shard) => {
       for (const oid of part.oids) {
@@ -94,7 +97,8 @@ export class ShardCoordinator implements TickDelegate {
         if (t.kind !== "GuestOSProfile") t.owner = shard;
       }
     });
-    parts.forEach((part, index) => links[index]!.post("init", { index, count, batch, snapshot: part.snapshot, oids: part.oids, stamps: part.stamps }));
+    parts.forEach((part, index) => links[index]!.post("init", { index, count, batch, snapshot: part.snapshot, oids: part.oids, stamps: part.stamps, assignment }));
+    this.#hosts.takeAdded();
     for (const link of links) link.wait<"init">();
     this.#subscription = store.changes().subscribe((e) => this.#onChange(e));
   }
@@ -112,11 +116,12 @@ export class ShardCoordinator implements TickDelegate {
   runControllers(tick: DelegatedTick): number {
     const changes = this.#changes;
     this.#changes = this.links.map(() => ({ put: [], remove: [] }));
-    const departures = this.#callAll("phase1", changes);
+    const assign = this.#hosts.takeAdded();
+    const departures = this.#callAll("phase1", changes.map((c) => ({ ...c, assign })));
     const arrivals: Arrival[][] = this.links.map(() => []);
     departures.forEach((list: Departure[], from) => {
       for (const d of list) {
-        const to = shardOf((d.moving.record.spec as { hostName: string }).hostName, this.links.length);
+        const to = this.#hosts.of((d.moving.record.spec as { hostName: string }).hostName);
         this.#objects[d.oid]!.owner = to;
         const t = this.#objects[d.oid]!;
         arrivals[to]!.push({ ...d, object: this.store.peek(t.kind, t.name, t.namespace) as unknown as StoredObject });
@@ -214,13 +219,16 @@ export class ShardCoordinator implements TickDelegate {
       return;
     }
     if (oid === undefined) {
-      const fresh = this.#track(o as StoredObject, o.kind === "GuestOSProfile" ? -1 : shardOf(o.kind === "Host" ? o.metadata.name : (o as { spec: { hostName: string } }).spec.hostName, this.links.length));
+      const host = o.kind === "Host" ? o.metadata.name : o.kind === "VirtualMachine" ? (o as { spec: { hostName: string } }).spec.hostName : undefined;
+      if (o.kind === "VirtualMachine") this.#hosts.addLoad(host!, 1);
+      const fresh = this.#track(o as StoredObject, host === undefined ? -1 : this.#hosts.of(host));
       this.#forShards(this.#objects[fresh]!.owner, (c) => c.put.push({ oid: fresh, object: o as StoredObject }));
       return;
     }
     const t = this.#objects[oid]!;
     const m = o.metadata;
     if (m.generation === t.generation && m.annotations === t.annotations && m.labels === t.labels) return; // a status built here: nothing for the shards
+    if (o.kind === "VirtualMachine") this.#hosts.of((o as { spec: { hostName: string } }).spec.hostName); // the shards learn the name before the VM moves
     t.generation = m.generation;
     t.annotations = m.annotations;
     t.labels = m.labels;
@@ -261,6 +269,19 @@ export class ShardCoordinator implements TickDelegate {
     this.#ranks = ranks;
     this.#ranksValid = true;
   }
+}
+
+/** VMs per host name in a snapshot (every host, and every host a VM names). */
+function vmsPerHost(snapshot: EngineSnapshot): Map<string, number> {
+  const n = new Map<string, number>();
+  for (const o of snapshot.store.objects) {
+    if (o.kind === "Host") n.set(o.metadata.name, n.get(o.metadata.name) ?? 0);
+    else if (o.kind === "VirtualMachine") {
+      const h = (o.spec as { hostName: string }).hostName;
+      n.set(h, (n.get(h) ?? 0) + 1);
+    }
+  }
+  return n;
 }
 
 function trackKey(kind: string, namespace: string | undefined, name: string): string {

@@ -36,12 +36,16 @@ export interface ShardInit {
   oids: number[];
   /** Each model record's stamp, by record key (`host/<name>`, `vm/<namespace>/<name>`). */
   stamps: Record<string, InsertionStamp>;
+  /** Host name → shard, for every host name known (shard-of.ts). */
+  assignment: [string, number][];
 }
 
 /** The spec changes of a shard since the last tick. */
 export interface ShardChanges {
   put: ShardObject[];
   remove: number[];
+  /** Host names assigned to shards since the last tick. */
+  assign: [string, number][];
 }
 
 /** A VM on its way to another shard. */

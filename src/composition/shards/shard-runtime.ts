@@ -24,7 +24,6 @@ import type { MemoryStore } from "../../store/memory-store.js";
 import type { StatusSource } from "../../store/status-source.js";
 import { createEngineContainer, DEFAULT_ENGINE_MODULES } from "../container.js";
 import { type Arrival, type Departure, type InsertionStamp, type ShardChanges, type ShardInit, type ShardSnapshot, type ShardTickResult, hostStampKey, vmStampKey } from "./protocol.js";
-import { shardOf } from "./shard-of.js";
 import { TranscriptBuilder } from "./transcript.js";
 
 /** A status source whose inputs can cross threads (vm-status's and host-status's). */
@@ -44,7 +43,6 @@ const objectKey = (kind: string, namespace: string | undefined, name: string): s
 /** A shard: a sub-engine over some hosts, driven call by call (see protocol.ts). */
 export class ShardRuntime {
   readonly #index: number;
-  readonly #count: number;
   readonly #engine: SimulationEngine;
   readonly #store: MemoryStore;
   readonly #manager: ControllerManager;
@@ -63,10 +61,12 @@ export class ShardRuntime {
   readonly #reservation: ArrivalAware | undefined;
   readonly #vmStatus: ArrivalAware | undefined;
   #tick = 0;
+  /** Host name → shard (every name the main thread assigned). */
+  readonly #assignment = new Map<string, number>();
 
   constructor(init: ShardInit) {
     this.#index = init.index;
-    this.#count = init.count;
+    for (const [name, shard] of init.assignment) this.#assignment.set(name, shard);
     const s = init.snapshot;
     const options = resolveEngineOptions({
       seed: s.options.seed,
@@ -122,10 +122,11 @@ export class ShardRuntime {
   }
 
   /** Whether a host belongs to this shard. */
-  readonly #isLocal = (hostName: string): boolean => shardOf(hostName, this.#count) === this.#index;
+  readonly #isLocal = (hostName: string): boolean => this.#assignment.get(hostName) === this.#index;
 
   /** The spec changes since the last tick, the model's sync, and the VMs that leave. */
   phase1(changes: ShardChanges): Departure[] {
+    for (const [name, shard] of changes.assign) this.#assignment.set(name, shard);
     for (const oid of changes.remove) this.#forget(oid);
     for (const { oid, object } of changes.put) {
       this.#store.replicate(object);

@@ -1,13 +1,13 @@
 /**
  * An engine snapshot cut into shards (docs/architecture.md, *Worker threads*): each shard gets
- * its hosts (`shardOf(name)`), the VMs whose record is on one of them (a VM the model has no
+ * its hosts (shard-of.ts), the VMs whose record is on one of them (a VM the model has no
  * record of yet goes with the host its spec names), their random streams and retry state, and
  * every GuestOSProfile. Scenarios and Events stay on the main thread.
  */
 import type { StoredObject } from "../../api/types.js";
 import type { EngineSnapshot } from "../../engine/engine.js";
 import { type InsertionStamp, hostStampKey, vmStampKey } from "./protocol.js";
-import { shardOf } from "./shard-of.js";
+import type { HostAssignment } from "./shard-of.js";
 
 /** One shard's part: a snapshot a sub-engine restores, its objects' ids, and its records' stamps. */
 export interface SnapshotPart {
@@ -17,7 +17,8 @@ export interface SnapshotPart {
 }
 
 /** Cuts `snapshot` into `count` parts; `oids[i]` is the id of `snapshot.store.objects[i]` (-1: not sharded). */
-export function splitSnapshot(snapshot: EngineSnapshot, oids: readonly number[], count: number): SnapshotPart[] {
+export function splitSnapshot(snapshot: EngineSnapshot, oids: readonly number[], hosts: HostAssignment): SnapshotPart[] {
+  const count = hosts.count;
   const model = snapshot.model as { hosts: { name: string }[]; vms: { namespace: string; name: string; hostName: string }[] };
   const recordHost = new Map(model.vms.map((v) => [vmStampKey(v.namespace, v.name), v.hostName]));
   const parts = Array.from({ length: count }, () => ({
@@ -33,10 +34,10 @@ export function splitSnapshot(snapshot: EngineSnapshot, oids: readonly number[],
     const oid = oids[i]!;
     if (oid < 0) return;
     let shard: number;
-    if (o.kind === "Host") shard = shardOf(o.metadata.name, count);
+    if (o.kind === "Host") shard = hosts.of(o.metadata.name);
     else if (o.kind === "VirtualMachine") {
       const onHost = recordHost.get(vmStampKey(o.metadata.namespace ?? "default", o.metadata.name)) ?? (o.spec as { hostName: string }).hostName;
-      shard = shardOf(onHost, count);
+      shard = hosts.of(onHost);
     } else shard = -1; // GuestOSProfile: every shard
     for (const [index, p] of parts.entries()) {
       if (shard >= 0 && index !== shard) continue;
@@ -46,16 +47,16 @@ export function splitSnapshot(snapshot: EngineSnapshot, oids: readonly number[],
     }
   });
   model.hosts.forEach((h, i) => {
-    const p = parts[shardOf(h.name, count)]!;
+    const p = parts[hosts.of(h.name)]!;
     p.hosts.push(h);
     p.stamps[hostStampKey(h.name)] = [-1, i];
   });
   model.vms.forEach((v, i) => {
-    const p = parts[shardOf(v.hostName, count)]!;
+    const p = parts[hosts.of(v.hostName)]!;
     p.vms.push(v);
     p.stamps[vmStampKey(v.namespace, v.name)] = [-1, i];
   });
-  for (const [name, state] of Object.entries(snapshot.randomStreams ?? {})) parts[shardOf(name, count)]!.streams[name] = state;
+  for (const [name, state] of Object.entries(snapshot.randomStreams ?? {})) parts[hosts.of(name)]!.streams[name] = state;
   return parts.map((p) => ({
     snapshot: {
       ...snapshot,
