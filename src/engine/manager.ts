@@ -27,9 +27,7 @@
  * A budget cannot preempt synchronous code: a reconcile that never returns still hangs the tick.
  */
 import { Observable, Subject } from "rxjs";
-import { formatSimTime } from "../api/duration.js";
 import { formatTimestamp } from "../api/timestamps.js";
-import type { Kind } from "../api/types.js";
 import type { MemoryModel } from "../hypervisor/memory-model.js";
 import type { MemoryStore } from "../store/memory-store.js";
 import type { DeepReadonly, ResourceReader } from "../store/types.js";
@@ -38,67 +36,13 @@ import type { ManualClock } from "./clock.js";
 import type { Controller, ReconcileContext, ReconcileRequest } from "./controller.js";
 import { checkLogEntry } from "./checked-writes.js";
 import { type LogEntry, type LogEntryInput, aboutObject } from "./log-entry.js";
-import { type LogBuilder, orderedEntry, TickLog } from "./tick-log.js";
-import { errorMessage, judgeResult, swallowRejection } from "./reconcile-outcome.js";
+import { errorMessage, judgeResult, runPrepare, swallowRejection } from "./reconcile-outcome.js";
 import { DEFAULT_MAX_EVENTS, TickWrites } from "./tick-writes.js";
 import type { TickPosition, TranscriptSink } from "./tick-transcript.js";
-import type { ObjectKey } from "../api/types.js";
+import { type ManagerState, MAX_BACKOFF_TICKS, newTickRun, type RequeueEntry, type TickDelegate, TickInProgressError, type TickRun, type TickSummary, tickSummary } from "./tick-run.js";
 
-/**
- * `engine.step()` (or `restore()`) called while a tick runs: from a controller's reconcile, the
- * Scenario hook, or a `logs$` / store-watch subscriber, all of which run inside the tick.
- * Ticks cannot nest; step again after the current tick has returned.
- */
-export class TickInProgressError extends Error {
-  constructor(
-    what: string,
-    /** The tick that was running. */
-    readonly tick: number,
-  ) {
-    super(
-      `${what} was called while tick ${tick} is running (from a controller, the Scenario hook, or a logs$ or store watch subscriber); ` +
-        "ticks cannot nest: call it after the current tick has returned",
-    );
-    this.name = "TickInProgressError";
-  }
-}
-
-/** The longest backoff after repeated failures, in ticks. */
-export const MAX_BACKOFF_TICKS = 64;
-
-/** What happened in one tick. */
-export interface TickSummary {
-  tick: number;
-  timeSeconds: number;
-  /**
-   * Every log entry of the tick, in emission order. Entries controllers logged lazily (and nobody
-   * received on `logs$`) are built on the first read, and the same objects are returned after.
-   */
-  readonly logEntries: readonly LogEntry[];
-  /** How many entries `logEntries` holds (read without building them). */
-  logEntryCount: number;
-  /** How many reconciles failed (each also logged as a ReconcileError). */
-  errors: number;
-}
-
-/** One (controller, object) pair waiting for a later tick. */
-export interface RequeueEntry {
-  controller: string;
-  kind: Kind;
-  namespace?: string;
-  name: string;
-  /** The object's uid: a deleted and re-created object starts afresh. */
-  uid: string;
-  /** The first tick at which the pair runs again. */
-  nextTick: number;
-  /** Consecutive failures (0 for a plain requeueAfterTicks). */
-  failures: number;
-}
-
-/** The manager's state in an engine snapshot. */
-export interface ManagerState {
-  requeues: RequeueEntry[];
-}
+export { MAX_BACKOFF_TICKS, TickInProgressError } from "./tick-run.js";
+export type { DelegatedTick, ManagerState, RequeueEntry, TickDelegate, TickSummary } from "./tick-run.js";
 
 /** Options of {@link ControllerManager}. */
 export interface ControllerManagerOptions {
@@ -132,54 +76,6 @@ export interface ControllerManagerOptions {
   /** Called at each tick after the Scenario hook: a delegate runs the model sync and the controllers instead of this manager. */
   delegate?: () => TickDelegate | undefined;
   beforeControllers?: (start: { tick: number; timeSeconds: number; tickSeconds: number; emit: (controller: string, entry: LogEntryInput) => void }) => void;
-}
-
-/** A summary whose `logEntries` are built on first read (an own enumerable property, as a plain summary's). */
-function tickSummary(tick: number, timeSeconds: number, log: TickLog, errors: number): TickSummary {
-  const summary = { tick, timeSeconds } as TickSummary;
-  Object.defineProperty(summary, "logEntries", { enumerable: true, get: () => log.entries() });
-  summary.logEntryCount = log.length;
-  summary.errors = errors;
-  return summary;
-}
-
-/** What a {@link TickDelegate} writes a tick through: the tick's log (in order) and Events. */
-export interface DelegatedTick {
-  readonly tick: number;
-  readonly timeSeconds: number;
-  readonly tickSeconds: number;
-  /** Appends a finished entry of `controller` to the tick's log (and logs$). */
-  emit(controller: string, input: LogEntryInput): void;
-  /** Appends a lazily built entry (built now if logs$ is observed). */
-  emitLazily<S>(controller: string, build: LogBuilder<S>, subject: S, text: string, a?: number, b?: number, c?: number, d?: number, e?: number, f?: number): void;
-  /** Records an Event of `component` about `key`, written with the tick's other Events. */
-  event(component: string, key: ObjectKey, type: "Normal" | "Warning", reason: string, message: string): void;
-}
-
-/**
- * Runs a tick's model sync and controllers somewhere else (worker threads over shards of
- * hosts: composition/shards/), writing what they did through {@link DelegatedTick} in the
- * canonical order; returns the number of failed reconciles. The manager still advances the
- * clock, runs the Scenario hook first and flushes the tick's writes after.
- */
-export interface TickDelegate {
-  runControllers(tick: DelegatedTick): number;
-}
-
-/** One tick under way: what its phases share. */
-interface TickRun {
-  tick: number;
-  timeSeconds: number;
-  tickSeconds: number;
-  writes: TickWrites;
-  log: TickLog;
-  errors: number;
-  emit: (controller: string, input: LogEntryInput) => void;
-  emitLazily: <S>(controller: string, build: LogBuilder<S>, subject: S, text: string, a?: number, b?: number, c?: number, d?: number, e?: number, f?: number) => void;
-  /** Where the tick is (kept up to date only for a shard's transcript). */
-  at: TickPosition;
-  sink: TranscriptSink | undefined;
-  view: DelegatedTick;
 }
 
 /** Runs ticks; exposes the reconciliation log and tick summaries as observables. */
@@ -322,39 +218,8 @@ export class ControllerManager {
   /** Advances the clock and sets up the tick's log and writes; runs the Scenario hook. */
   #startTick(sink?: TranscriptSink): TickRun {
     this.#clock.advance();
-    const tick = this.#clock.tick;
-    const timeSeconds = this.#clock.timeSeconds;
-    const tickSeconds = this.#clock.tickSeconds;
-    const time = formatSimTime(timeSeconds);
-    const writes = new TickWrites(this.#store, this.#stamp(timeSeconds), tick, this.#maxEvents);
-    const log = new TickLog(tick, time);
-    const at: TickPosition = { controller: -1, phase: 0, object: undefined };
-    const emit = sink
-      ? (controller: string, input: LogEntryInput): void => sink.entry(at, controller, input)
-      : (controller: string, input: LogEntryInput): void => {
-          const entry = orderedEntry(tick, time, controller, input);
-          log.add(entry);
-          this.#logs.next(entry);
-        };
-    // built now when someone listens on logs$, else when (if ever) the summary's entries are read
-    const emitLazily = sink
-      ? <S>(controller: string, build: LogBuilder<S>, subject: S, text: string, a = 0, b = 0, c = 0, d = 0, e = 0, f = 0): void =>
-          sink.lazy(at, controller, build as LogBuilder<unknown>, subject, text, a, b, c, d, e, f)
-      : <S>(controller: string, build: LogBuilder<S>, subject: S, text: string, a = 0, b = 0, c = 0, d = 0, e = 0, f = 0): void => {
-          if (this.#logs.observed) emit(controller, build(subject, text, a, b, c, d, e, f));
-          else log.defer(controller, build, subject, text, a, b, c, d, e, f);
-        };
-    const run: TickRun = {
-      tick, timeSeconds, tickSeconds, writes, log, errors: 0, emit, emitLazily, at, sink,
-      view: {
-        tick,
-        timeSeconds,
-        tickSeconds,
-        emit,
-        emitLazily,
-        event: (component, key, type, reason, message) => writes.forController(component).recordEvent(key, type, reason, message),
-      },
-    };
+    const run = newTickRun(this.#clock, new TickWrites(this.#store, this.#stamp(this.#clock.timeSeconds), this.#clock.tick, this.#maxEvents), this.#logs, sink);
+    const { tick, timeSeconds, tickSeconds, emit } = run;
     if (this.#beforeControllers) {
       try {
         this.#beforeControllers({ tick, timeSeconds, tickSeconds, emit });
@@ -417,7 +282,7 @@ export class ControllerManager {
           at.object = objects[i];
         };
       }
-      if (controller.prepare !== undefined && objects.length > 0) run.errors += this.#prepare(controller, ctx, emit);
+      if (controller.prepare !== undefined && objects.length > 0) run.errors += runPrepare(controller, ctx, emit);
       const timed = this.#budgetMs > 0 && this.#budgeted.has(controller.name);
       if (this.#batch && controller.reconcileAll !== undefined && pending.size === 0 && !timed) {
         run.errors += this.#reconcileAll(controller, objects, ctx, tick, emit, sink === undefined ? undefined : at);
@@ -456,23 +321,6 @@ export class ControllerManager {
         this.#fail(controller, object, waiting, outcome.failure, tick, emit);
       }
     }
-  }
-
-  /** Runs a controller's per-tick `prepare`; a throw or a returned promise is one `ReconcileError` named `-` (returns 1), else 0. */
-  #prepare(controller: Controller, ctx: ReconcileContext, emit: (controller: string, input: LogEntryInput) => void): number {
-    let failure: string | undefined;
-    try {
-      const result: unknown = controller.prepare!(ctx);
-      if (result !== undefined && result !== null && (typeof result === "object" || typeof result === "function")) {
-        swallowRejection(result);
-        if (typeof (result as { then?: unknown }).then === "function") failure = "prepare returned a promise; it must be synchronous";
-      }
-    } catch (e) {
-      failure = `prepare threw: ${errorMessage(e)}`;
-    }
-    if (failure === undefined) return 0;
-    emit(controller.name, { kind: controller.forKind, name: "-", action: "ReconcileError", reason: "ReconcileFailed", message: failure });
-    return 1;
   }
 
   /**

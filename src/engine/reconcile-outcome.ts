@@ -8,6 +8,8 @@
  * ("reconcile must be synchronous"), and a handler is attached to it so that its rejection
  * never becomes an unhandled rejection (which would end a Node process).
  */
+import type { Controller, ReconcileContext } from "./controller.js";
+import type { LogEntryInput } from "./log-entry.js";
 
 /** The longest description of a thrown or returned value kept in a log message. */
 export const MAX_DESCRIPTION_LENGTH = 1000;
@@ -103,4 +105,21 @@ export function judgeResult(result: unknown): ReconcileOutcome {
     return { failure: `reconcile returned a value that cannot be inspected (${errorMessage(e)}); ${EXPECTED}` };
   }
   return { failure: `reconcile returned ${describeResult(result)}; ${EXPECTED}` };
+}
+
+/** Runs a controller's per-tick `prepare`; a throw or a returned promise is one `ReconcileError` named `-` (returns 1), else 0. */
+export function runPrepare(controller: Controller, ctx: ReconcileContext, emit: (controller: string, input: LogEntryInput) => void): number {
+  let failure: string | undefined;
+  try {
+    const result: unknown = controller.prepare!(ctx);
+    if (result !== undefined && result !== null && (typeof result === "object" || typeof result === "function")) {
+      swallowRejection(result);
+      if (typeof (result as { then?: unknown }).then === "function") failure = "prepare returned a promise; it must be synchronous";
+    }
+  } catch (e) {
+    failure = `prepare threw: ${errorMessage(e)}`;
+  }
+  if (failure === undefined) return 0;
+  emit(controller.name, { kind: controller.forKind, name: "-", action: "ReconcileError", reason: "ReconcileFailed", message: failure });
+  return 1;
 }

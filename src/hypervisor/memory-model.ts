@@ -138,9 +138,7 @@ export class HypervisorMemoryModel implements MemoryModel {
     scanSharing(host, this.#index.vmsOf(host), this.#envOf(host), tickSeconds, mode);
   }
 
-  setKsm(host: HostRecord, ksm: KsmState): void {
-    host.ksm = { ...ksm };
-  }
+  setKsm(host: HostRecord, ksm: KsmState): void { host.ksm = { ...ksm }; }
 
   moveBalloon(vm: VmRecord, tickSeconds: number): BalloonMove {
     const host = this.#index.hosts.get(vm.hostName);
@@ -217,13 +215,9 @@ export class HypervisorMemoryModel implements MemoryModel {
     syncWithStore({ index: this.#index, catalog: this.#catalog, envOf: this.#envOf, hostDeleted, powerOffs: this.#powerOffs, specProblems: this.specProblems }, tickSeconds, store);
   }
 
-  exportMovingVms(isLocal: (hostName: string) => boolean): { vm: VmRecord; moving: MovingVm }[] {
-    return exportMovingVms(this.#index, isLocal);
-  }
-
-  importVm(record: Record<string, unknown>): VmRecord {
-    return importVm(this.#index, record);
-  }
+  // worker threads: VMs crossing between shards of hosts (shard-moves.ts)
+  exportMovingVms(isLocal: (hostName: string) => boolean): { vm: VmRecord; moving: MovingVm }[] { return exportMovingVms(this.#index, isLocal); }
+  importVm(record: Record<string, unknown>): VmRecord { return importVm(this.#index, record); }
 
   invariantViolations(): InvariantViolation[] {
     return invariantViolations(this.#index, (v) => this.consumed(v));

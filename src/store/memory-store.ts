@@ -159,19 +159,12 @@ export class MemoryStore implements ResourceStore {
     }
   }
 
-  /**
-   * Calls `listener` on every {@link deferStatus} (a shard of a sharded engine reports which
-   * statuses moved to the main thread, which builds them: composition/shards/). One listener.
-   */
+  /** Calls `listener` on every {@link deferStatus} (a shard tells the main thread which statuses moved: composition/shards/). */
   onDeferStatus(listener: ((kind: Kind, namespace: string, name: string, source: StatusSource) => void) | undefined): void {
     this.#onStale = listener;
   }
 
-  /**
-   * Holds a copy of another store's object exactly as it is there — metadata included — with
-   * no watch event and no new version (a shard's replica of the main store, worker threads).
-   * A status this store derives (a status source is set) is kept over the copy's.
-   */
+  /** Holds a copy of another store's object as it is there (metadata included), with no event (a shard's replica); a status derived here is kept. */
   replicate(object: StoredObject): void {
     const kind = this.#checkKind(object);
     const table = this.#table(kind);
