@@ -4,9 +4,10 @@
  * re-created, moved between hosts (spec.hostName), powered off and on, restarted, Scenario steps —
  * run with 1, 2 and 3 workers, and resumed from a snapshot under another worker count, gives the
  * same JSON log and saved state byte for byte. Nine hosts so that 3 shards each get hosts
- * (shards are chosen by a hash of the host name), and the churn crosses shards.
+ * (hosts are spread over the shards for balance), and the churn crosses shards.
  */
 import { spawnSync } from "node:child_process";
+import { availableParallelism } from "node:os";
 import * as path from "node:path";
 import { createEngine, formatLogJson, type Engine } from "memplane";
 
@@ -91,8 +92,9 @@ function churn(engine: Engine, phase: number): void {
 function expectShards(engine: Engine, workers: number): void {
   expect(engine.options.workers).toBe(workers);
   const shards = engine.workerShards();
-  expect(shards.length).toBeLessThanOrEqual(workers);
-  expect(new Set(shards.map((s) => s.worker)).size).toBe(shards.length);
+  // one thread: worker 0 (the main thread); N threads: workers 1 … N, each with hosts of its own
+  expect(shards.map((s) => s.worker)).toEqual(workers === 1 ? [0] : Array.from({ length: workers }, (_, i) => i + 1));
+  if (workers > 1) for (const s of shards) expect(s.hosts).toBeGreaterThan(0);
   expect(shards.reduce((n, s) => n + s.hosts, 0)).toBe(engine.model.hosts().length);
   expect(shards.reduce((n, s) => n + s.vms, 0)).toBe(engine.model.allVms().length);
 }
@@ -161,7 +163,11 @@ describe("worker threads never keep a process alive", () => {
     expect(r.status).toBe(0);
     const engines = JSON.parse(r.stdout) as { hosts: number; vms: number; ticks: number }[][];
     expect(engines).toHaveLength(2);
+    // 2 workers: two disjoint, non-empty shards; the default: one per core from 10 000 VMs
+    expect(engines[0]!.map((s) => s.worker)).toEqual([1, 2]);
+    expect(engines[1]!.length).toBe(Math.max(1, availableParallelism()) === 1 ? 1 : availableParallelism());
     for (const shards of engines) {
+      if (shards.length > 1) for (const s of shards) expect(s.hosts).toBeGreaterThan(0);
       expect(shards.reduce((n, s) => n + s.vms, 0)).toBe(10_000);
       expect(shards.reduce((n, s) => n + s.hosts, 0)).toBe(100);
       for (const s of shards) expect(s.ticks).toBe(2);

@@ -1,0 +1,67 @@
+/**
+ * What readers see of an engine whose ticks run on worker threads (docs/library.md, *Worker
+ * threads*) is what they see of a one-thread engine after the same ticks: statuses read between
+ * ticks (built on the main thread from the shards' recorded inputs, resourceVersions included),
+ * the events of a watch opened mid-run, the model's records and decisions (what explain reads),
+ * and the Events in the store.
+ */
+import { createEngine, type Engine } from "memplane";
+
+const hosts = 6;
+const host = (i: number) => `apiVersion: memplane.io/v1alpha1
+kind: Host
+metadata: {name: esx-${i}}
+spec: {capacity: 8Gi, policy: ${i % 2 === 0 ? "esxi" : "mom"}}
+`;
+const vm = (h: number, n: number, to = h) => `apiVersion: memplane.io/v1alpha1
+kind: VirtualMachine
+metadata: {name: vm-${h}-${n}}
+spec:
+  hostName: esx-${to}
+  memory: ${2 + (n % 3)}Gi
+  workload: {allocated: ${60 + ((h * 7 + n * 13) % 35)}%, active: ${30 + ((h + n * 5) % 50)}}
+`;
+const cluster = Array.from({ length: hosts }, (_, h) => [host(h), ...[0, 1, 2, 3, 4].map((n) => vm(h, n))].join("---\n")).join("---\n");
+
+/** Everything a reader sees, as text. */
+function observe(engine: Engine): string {
+  const vms = engine.store.list("VirtualMachine");
+  const model = engine.model;
+  return JSON.stringify({
+    tick: engine.tick,
+    vms,
+    hosts: engine.store.list("Host"),
+    events: engine.store.list("Event"),
+    records: model.allVms().map((v) => [v.key, v.hostName, v.phase, v.usedMapped, v.balloon, v.entitlement]),
+    decisions: model.vm("default", "vm-1-2")?.decisions,
+  });
+}
+
+function run(workers: number): { seen: string[]; watched: string[] } {
+  const engine = createEngine({ seed: 3, workers });
+  engine.apply(cluster);
+  const seen: string[] = [];
+  const watched: string[] = [];
+  engine.step(20);
+  seen.push(observe(engine));
+  const sub = engine.store.watch("VirtualMachine").subscribe((e) => watched.push(`${e.type} ${e.object.metadata.name} ${e.object.metadata.resourceVersion} ${JSON.stringify(e.object.status)}`));
+  engine.apply(vm(1, 2, 4)); // a move across hosts (and, with several threads, likely across shards)
+  engine.delete("VirtualMachine", "vm-3-0");
+  engine.step(15);
+  seen.push(observe(engine));
+  engine.step(10);
+  sub.unsubscribe();
+  expect(engine.workerShards()).toHaveLength(workers);
+  seen.push(observe(engine));
+  return { seen, watched };
+}
+
+describe("readers of an engine on worker threads", () => {
+  it("see the same statuses, watch events, model records and Events as on one thread", () => {
+    const one = run(1);
+    expect(one.watched.length).toBeGreaterThan(50);
+    const two = run(2);
+    expect(two.seen).toEqual(one.seen);
+    expect(two.watched).toEqual(one.watched);
+  }, 120_000);
+});
