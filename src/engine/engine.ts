@@ -122,6 +122,8 @@ export interface Engine {
    * thread, one row: worker 0 (the main thread) with every host (docs/library.md, *Worker threads*).
    */
   workerShards(): readonly WorkerShard[];
+  /** Ends the engine's worker threads now, taking the simulation back to this thread (optional: threads never keep a process alive). */
+  close(): void;
 }
 
 /** A thread's share of the hosts, from {@link Engine.workerShards}. */
@@ -240,6 +242,15 @@ export class SimulationEngine implements Engine {
     this.#manager.delegateTo(() => this.#delegate);
   }
 
+  /**
+   * Ends the engine's worker threads now (they also end when the engine is garbage-collected,
+   * and never keep a process alive). The engine stays usable: a later step starts them again
+   * from where the simulation is.
+   */
+  close(): void {
+    this.#sharding?.close();
+  }
+
   /** The worker threads and the hosts and VMs each holds; one row (worker 0, this thread) when the engine runs on one thread. */
   workerShards(): readonly WorkerShard[] {
     if (this.#sharding?.active === true) return this.#sharding.workerShards();
@@ -248,6 +259,18 @@ export class SimulationEngine implements Engine {
   }
 
   snapshot(): EngineSnapshot {
+    return this.#snapshot(true);
+  }
+
+  /**
+   * @internal The snapshot with statuses as last built, not built now (observing them would
+   * move their resourceVersions): what worker threads start from (composition/shards/).
+   */
+  snapshotAsIs(): EngineSnapshot {
+    return this.#snapshot(false);
+  }
+
+  #snapshot(buildStatuses: boolean): EngineSnapshot {
     const o = this.#options;
     const shards = this.#sharding?.active === true ? this.#sharding.snapshotParts() : undefined;
     return {
@@ -262,7 +285,7 @@ export class SimulationEngine implements Engine {
       clock: this.#clock.getState(),
       random: this.#random.getState(),
       ...(shards !== undefined ? { randomStreams: shards.randomStreams } : this.#random instanceof SimulationRandom && { randomStreams: this.#random.getStreamStates() }),
-      store: this.#store.snapshot(),
+      store: this.#store.snapshot(buildStatuses),
       model: shards !== undefined ? shards.model : this.#model().snapshot(),
       manager: shards !== undefined ? { requeues: shards.requeues } : this.#manager.getState(),
     };

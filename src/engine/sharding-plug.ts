@@ -23,4 +23,6 @@ export interface EngineSharding {
   model(): MemoryModelReader;
   /** The shards and their counts (while active). */
   workerShards(): WorkerShard[];
+  /** Takes the simulation back to this thread (model, random streams, retries, status inputs) and ends the shards. */
+  close(): void;
 }

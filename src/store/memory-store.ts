@@ -339,11 +339,12 @@ export class MemoryStore implements ResourceStore {
     });
   }
 
-  /** A JSON-serialisable copy of every object and counter. */
-  snapshot(): StoreSnapshot {
+  /** A JSON-serialisable copy of every object and counter (stale statuses built first, unless `buildStatuses` is false: then as last built). */
+  snapshot(buildStatuses = true): StoreSnapshot {
     const objects: StoredObject[] = [];
     for (const kind of STORE_KINDS) {
-      for (const o of this.#listBuilt(this.#table(kind))) objects.push(o as StoredObject);
+      const table = this.#table(kind);
+      for (const o of buildStatuses ? this.#listBuilt(table) : this.#listAll(table)) objects.push(o as StoredObject);
     }
     // frozen objects are safe to share with JSON.stringify; callers that mutate must clone
     return { resourceVersion: this.#resourceVersion, uidCounter: this.#uidCounter, objects };

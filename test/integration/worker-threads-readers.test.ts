@@ -5,7 +5,9 @@
  * the events of a watch opened mid-run, the model's records and decisions (what explain reads),
  * and the Events in the store.
  */
-import { createEngine, type Engine } from "memplane";
+import { availableParallelism } from "node:os";
+import { createEngine, formatLogJson, type Engine } from "memplane";
+import { generateCluster } from "../../src/generate/cluster-generator.js";
 
 const hosts = 6;
 const host = (i: number) => `apiVersion: memplane.io/v1alpha1
@@ -64,4 +66,47 @@ describe("readers of an engine on worker threads", () => {
     expect(two.seen).toEqual(one.seen);
     expect(two.watched).toEqual(one.watched);
   }, 120_000);
+});
+
+describe("engine.close()", () => {
+  it("takes the simulation back from the worker threads: the run goes on as on one thread", () => {
+    const one = createEngine({ seed: 3, workers: 1 });
+    const two = createEngine({ seed: 3, workers: 2 });
+    for (const e of [one, two]) {
+      e.apply(cluster);
+      e.step(12);
+    }
+    two.close();
+    expect(two.workerShards()).toEqual([expect.objectContaining({ worker: 0 })]);
+    // a workers: 2 engine starts its threads again at the next step; one asked for the default stays on this thread
+    two.step(8);
+    one.step(8);
+    expect(JSON.stringify(two.snapshot()) === JSON.stringify(one.snapshot())).toBe(true);
+    expect(two.workerShards()).toHaveLength(2);
+  }, 60_000);
+});
+
+describe("the default worker count", () => {
+  it("moves a growing cluster onto threads at 10 000 VMs without changing the log or the state", () => {
+    const big = generateCluster({ hosts: 100, vmsPerHost: 100, overcommit: 1.4, seed: 2 });
+    const late = big.filter((o) => (o.kind === "Host" ? o.metadata.name : (o.spec as { hostName: string }).hostName) === "esx-100");
+    const early = big.filter((o) => !late.includes(o));
+    const runWith = (workers: number | undefined): { log: string[]; state: string; shards: number } => {
+      const engine = createEngine(workers === undefined ? { seed: 4 } : { seed: 4, workers });
+      const log: string[] = [];
+      const sub = engine.logs$.subscribe((e) => log.push(formatLogJson(e)));
+      engine.apply(early);
+      engine.step(3);
+      log.push(JSON.stringify(engine.store.get("VirtualMachine", "esx-001-vm-001", "default")?.status));
+      engine.apply(late); // 10 000 VMs from here: the default goes onto threads at the next tick
+      engine.step(3);
+      sub.unsubscribe();
+      return { log, state: JSON.stringify(engine.snapshot()), shards: engine.workerShards().length };
+    };
+    const one = runWith(1);
+    const auto = runWith(undefined);
+    expect(auto.shards).toBe(availableParallelism() > 1 ? availableParallelism() : 1);
+    expect(auto.log).toEqual(one.log);
+    expect(auto.state === one.state).toBe(true);
+  }, 180_000);
 });

@@ -82,13 +82,15 @@ export class ShardCoordinator implements TickDelegate {
     private readonly links: readonly ShardLink[],
     snapshot: EngineSnapshot,
     batch: boolean,
+    /** The status controllers' recorded inputs by record key (`host/<name>`, `vm/<namespace>/<name>`). */
+    statusInputs: ReadonlyMap<string, unknown>,
   ) {
     const count = links.length;
     this.#changes = links.map(() => ({ put: [], remove: [] }));
     this.#unpulled = links.map(() => new Set());
     const oids = snapshot.store.objects.map((o) => (SHARDED_KINDS.has(o.kind) ? this.#track(o, -1) : -1));
     this.#hosts = new HostAssignment(count, vmsPerHost(snapshot));
-    const parts = splitSnapshot(snapshot, oids, this.#hosts);
+    const parts = splitSnapshot(snapshot, oids, this.#hosts, statusInputs);
     const assignment = this.#hosts.entries();
     // record hosts decide where VMs are: take the owners the split chose
     parts.forEach((part, shard) => {
@@ -97,7 +99,7 @@ export class ShardCoordinator implements TickDelegate {
         if (t.kind !== "GuestOSProfile") t.owner = shard;
       }
     });
-    parts.forEach((part, index) => links[index]!.post("init", { index, count, batch, snapshot: part.snapshot, oids: part.oids, stamps: part.stamps, assignment }));
+    parts.forEach((part, index) => links[index]!.post("init", { index, count, batch, snapshot: JSON.stringify(part.snapshot), oids: part.oids, stamps: part.stamps, assignment, statusInputs: part.statusInputs }));
     this.#hosts.takeAdded();
     for (const link of links) link.wait<"init">();
     this.#subscription = store.changes().subscribe((e) => this.#onChange(e));
@@ -165,9 +167,17 @@ export class ShardCoordinator implements TickDelegate {
   }
 
   /** Every shard's part of a snapshot, merged as one engine would have written it. */
-  snapshotParts(controllerOrder: readonly string[]): { model: unknown; randomStreams: Record<string, [number, number, number, number]>; requeues: RequeueEntry[] } {
-    const parts = this.#callAll("snapshot", this.links.map(() => null)) as ShardSnapshot[];
+  snapshotParts(controllerOrder: readonly string[], statusInputs = false): MergedParts {
+    const parts = this.#callAll("snapshot", this.links.map(() => ({ statusInputs }))) as ShardSnapshot[];
     return mergeSnapshots(parts, controllerOrder);
+  }
+
+  /** Pulls every status input not pulled yet: the mirrors no longer need the shards (before the shards end). */
+  pullAll(): void {
+    for (const oids of this.#unpulled) {
+      const first = oids.values().next();
+      if (!first.done) this.freshen(first.value);
+    }
   }
 
   /** Stops following the store and ends the shards. */
@@ -293,13 +303,24 @@ function byStamp(a: { stamp: readonly [number, number]; key: string }, b: { stam
   return a.stamp[0] - b.stamp[0] || a.stamp[1] - b.stamp[1] || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 }
 
+/** The shards' parts of a snapshot, merged. */
+export interface MergedParts {
+  model: unknown;
+  randomStreams: Record<string, [number, number, number, number]>;
+  requeues: RequeueEntry[];
+  /** The status controllers' inputs by record key (when asked for). */
+  statusInputs: Map<string, unknown>;
+}
+
 /** The shards' snapshot parts as one engine's. */
-function mergeSnapshots(parts: readonly ShardSnapshot[], controllerOrder: readonly string[]): { model: unknown; randomStreams: Record<string, [number, number, number, number]>; requeues: RequeueEntry[] } {
+function mergeSnapshots(parts: readonly ShardSnapshot[], controllerOrder: readonly string[]): MergedParts {
   const hosts: { stamp: readonly [number, number]; key: string; record: Record<string, unknown> }[] = [];
   const vms: { stamp: readonly [number, number]; key: string; record: Record<string, unknown> }[] = [];
   const streams: Record<string, [number, number, number, number]> = {};
   const requeues: RequeueEntry[] = [];
+  const statusInputs = new Map<string, unknown>();
   for (const p of parts) {
+    for (const [key, data] of p.statusInputs ?? []) statusInputs.set(key, data);
     for (const h of p.model.hosts) hosts.push({ stamp: p.stamps[`host/${h.name as string}`]!, key: h.name as string, record: h });
     for (const v of p.model.vms) vms.push({ stamp: p.stamps[`vm/${v.namespace as string}/${v.name as string}`]!, key: `${v.namespace as string}\u0000${v.name as string}`, record: v });
     Object.assign(streams, p.randomStreams);
@@ -312,5 +333,5 @@ function mergeSnapshots(parts: readonly ShardSnapshot[], controllerOrder: readon
   const order = new Map(controllerOrder.map((c, i) => [c, i]));
   requeues.sort((a, b) => order.get(a.controller)! - order.get(b.controller)! || (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
   const model = { ...parts[0]!.model, hosts: hosts.map((h) => h.record), vms: vms.map((v) => v.record) };
-  return { model, randomStreams, requeues };
+  return { model, randomStreams, requeues, statusInputs };
 }

@@ -51,7 +51,7 @@ export function dispatchShardCall(runtime: ShardRuntime | undefined, method: key
     case "pull":
       return runtime.pull(request as ShardCalls["pull"][0]);
     case "snapshot":
-      return runtime.snapshot();
+      return runtime.snapshot(request as ShardCalls["snapshot"][0]);
     case "counts":
       return runtime.counts();
     default:

@@ -9,7 +9,6 @@
  * for the shard's part of a snapshot.
  */
 import type { StoredObject } from "../../api/types.js";
-import type { EngineSnapshot } from "../../engine/engine.js";
 import type { RequeueEntry } from "../../engine/manager.js";
 import type { RandomState } from "../../engine/random.js";
 import type { MovingVm } from "../../hypervisor/shard-moves.js";
@@ -30,14 +29,19 @@ export interface ShardInit {
   count: number;
   /** The engine options the sub-engine runs with (seed, tickSeconds, maxEvents, epoch come from `snapshot`). */
   batch: boolean;
-  /** The shard's part of the main engine's snapshot (its hosts, their VMs, every GuestOSProfile). */
-  snapshot: EngineSnapshot;
+  /**
+   * The shard's part of the main engine's snapshot (its hosts, their VMs, every GuestOSProfile),
+   * as JSON text: a string crosses threads far faster than the objects it stands for.
+   */
+  snapshot: string;
   /** The ids of the snapshot's store objects, in the same order. */
   oids: number[];
   /** Each model record's stamp, by record key (`host/<name>`, `vm/<namespace>/<name>`). */
   stamps: Record<string, InsertionStamp>;
   /** Host name → shard, for every host name known (shard-of.ts). */
   assignment: [string, number][];
+  /** The status controllers' recorded inputs, by record key (so statuses go on exactly as on the main thread). */
+  statusInputs: [string, unknown][];
 }
 
 /** The spec changes of a shard since the last tick. */
@@ -79,6 +83,8 @@ export interface ShardSnapshot {
   stamps: Record<string, InsertionStamp>;
   randomStreams: Record<string, RandomState>;
   requeues: RequeueEntry[];
+  /** The status controllers' recorded inputs by record key (asked for when the main thread takes the simulation back). */
+  statusInputs?: [string, unknown][];
 }
 
 /** The calls a shard answers: method name → [request, answer]. */
@@ -87,7 +93,7 @@ export interface ShardCalls {
   phase1: [ShardChanges, Departure[]];
   phase2: [Arrival[], ShardTickResult];
   pull: [number[], unknown[]];
-  snapshot: [null, ShardSnapshot];
+  snapshot: [{ statusInputs: boolean }, ShardSnapshot];
   counts: [null, { hosts: number; vms: number }];
 }
 

@@ -13,13 +13,13 @@
  */
 import { type Kind, NAMESPACED_KINDS, type StoredObject } from "../../api/types.js";
 import { TOKENS } from "../../di/tokens.js";
-import { SimulationEngine } from "../../engine/engine.js";
+import { type EngineSnapshot, SimulationEngine } from "../../engine/engine.js";
 import type { ControllerManager } from "../../engine/manager.js";
 import { requireModel } from "../../engine/model-binding.js";
 import { resolveEngineOptions } from "../../engine/options.js";
 import type { SimulationRandom } from "../../engine/random.js";
 import type { MemoryModel } from "../../hypervisor/memory-model.js";
-import type { VmRecord } from "../../hypervisor/ledger.js";
+import type { HostRecord, VmRecord } from "../../hypervisor/ledger.js";
 import type { MemoryStore } from "../../store/memory-store.js";
 import type { StatusSource } from "../../store/status-source.js";
 import { createEngineContainer, DEFAULT_ENGINE_MODULES } from "../container.js";
@@ -31,10 +31,10 @@ interface DataSource extends StatusSource {
   data(): unknown;
 }
 
-/** The reservation controller's and vm-status's parts in a VM's move between shards. */
+/** The reservation controller's and the status controllers' parts in a record's move between threads. */
 interface ArrivalAware {
-  arrived(vm: VmRecord, kept: never): unknown;
-  departing?(vm: VmRecord): unknown;
+  arrived(record: VmRecord | HostRecord, kept: never): unknown;
+  departing?(record: VmRecord | HostRecord): unknown;
 }
 
 /** The identity of an object in the maps below. */
@@ -60,6 +60,7 @@ export class ShardRuntime {
   readonly #transcript: TranscriptBuilder;
   readonly #reservation: ArrivalAware | undefined;
   readonly #vmStatus: ArrivalAware | undefined;
+  readonly #hostStatus: ArrivalAware | undefined;
   #tick = 0;
   /** Host name → shard (every name the main thread assigned). */
   readonly #assignment = new Map<string, number>();
@@ -67,7 +68,7 @@ export class ShardRuntime {
   constructor(init: ShardInit) {
     this.#index = init.index;
     for (const [name, shard] of init.assignment) this.#assignment.set(name, shard);
-    const s = init.snapshot;
+    const s = JSON.parse(init.snapshot) as EngineSnapshot;
     const options = resolveEngineOptions({
       seed: s.options.seed,
       tickSeconds: s.options.tickSeconds,
@@ -95,6 +96,7 @@ export class ShardRuntime {
     const byName = (name: string): ArrivalAware | undefined => this.#manager.controllers.find((x) => x.name === name) as unknown as ArrivalAware | undefined;
     this.#reservation = byName("reservation");
     this.#vmStatus = byName("vm-status");
+    this.#hostStatus = byName("host-status");
     const oidOfSource = new WeakMap<StatusSource, number>();
     const oidOfSubject = new WeakMap<object, number>();
     this.#store.onDeferStatus((kind, namespace, name, source) => {
@@ -107,6 +109,7 @@ export class ShardRuntime {
       this.#sources.set(oid, source as DataSource);
       this.#stale.push(oid);
     });
+    for (const [key, data] of init.statusInputs) this.#adoptInputs(key, data);
     this.#transcript = new TranscriptBuilder(
       (kind, namespace, name) => this.#oids.get(objectKey(kind, namespace, name)) ?? -1,
       (subject) => {
@@ -177,8 +180,8 @@ export class ShardRuntime {
     return oids.map((oid) => this.#sources.get(oid)?.data());
   }
 
-  /** This shard's part of an engine snapshot. */
-  snapshot(): ShardSnapshot {
+  /** This shard's part of an engine snapshot (with the status controllers' inputs when asked). */
+  snapshot(options: { statusInputs: boolean }): ShardSnapshot {
     const model = this.#model.snapshot() as unknown as ShardSnapshot["model"];
     const stamps: Record<string, InsertionStamp> = {};
     for (const h of model.hosts) stamps[hostStampKey(h.name as string)] = this.#stamps.get(hostStampKey(h.name as string)) ?? [this.#tick, 0];
@@ -186,7 +189,36 @@ export class ShardRuntime {
       const key = vmStampKey(v.namespace as string, v.name as string);
       stamps[key] = this.#stamps.get(key) ?? [this.#tick, 0];
     }
-    return { model, stamps, randomStreams: this.#random.getStreamStates(), requeues: this.#manager.getState().requeues };
+    const out: ShardSnapshot = { model, stamps, randomStreams: this.#random.getStreamStates(), requeues: this.#manager.getState().requeues };
+    if (options.statusInputs) {
+      const inputs: [string, unknown][] = [];
+      for (const h of this.#model.hosts()) {
+        const data = this.#hostStatus?.departing?.(h);
+        if (data !== undefined) inputs.push([hostStampKey(h.name), data]);
+      }
+      for (const v of this.#model.allVms()) {
+        const data = this.#vmStatus?.departing?.(v);
+        if (data !== undefined) inputs.push([vmStampKey(v.namespace, v.name), data]);
+      }
+      out.statusInputs = inputs;
+    }
+    return out;
+  }
+
+  /** A record's status inputs as the main thread's status controller had them. */
+  #adoptInputs(key: string, data: unknown): void {
+    const [kind, a, b] = key.split("/") as [string, string, string | undefined];
+    if (kind === "host") {
+      const host = this.#model.host(a);
+      const oid = this.#oids.get(objectKey("Host", undefined, a));
+      const source = host === undefined ? undefined : this.#hostStatus?.arrived(host, data as never);
+      if (source !== undefined && oid !== undefined) this.#sources.set(oid, source as DataSource);
+    } else {
+      const vm = this.#model.vm(a, b!);
+      const oid = this.#oids.get(objectKey("VirtualMachine", a, b!));
+      const source = vm === undefined ? undefined : this.#vmStatus?.arrived(vm, data as never);
+      if (source !== undefined && oid !== undefined) this.#sources.set(oid, source as DataSource);
+    }
   }
 
   /** How many hosts and VMs this shard's model holds. */

@@ -21,6 +21,10 @@ import { HypervisorMemoryModel } from "../../hypervisor/memory-model.js";
 import type { MemoryModel, MemoryModelReader } from "../../hypervisor/model-api.js";
 import type { MemoryStore } from "../../store/memory-store.js";
 import { ShardCoordinator } from "./coordinator.js";
+import { TOKENS } from "../../di/tokens.js";
+import { SimulationRandom } from "../../engine/random.js";
+import type { HostRecord, VmRecord } from "../../hypervisor/ledger.js";
+import { hostStampKey, vmStampKey } from "./protocol.js";
 import type { ShardLink } from "./protocol.js";
 
 /** Makes the link to one new shard (a worker thread, or in-process for tests). */
@@ -49,20 +53,27 @@ export class ShardedRunner implements EngineSharding {
     if (this.#coordinator !== undefined) return this.#coordinator;
     const n = workersFor(this.workers, this.parts.store.count("VirtualMachine"));
     if (n <= 1 || !this.#eligible()) return undefined;
-    const snapshot = this.engine.snapshot();
+    // statuses as last built, not built now (that would move resourceVersions), with the inputs
+    // the status controllers recorded, so the shards go on exactly where this thread stopped
+    const snapshot = this.engine.snapshotAsIs();
+    const inputs = this.#statusInputs();
     const links: ShardLink[] = [];
     try {
       for (let i = 0; i < n; i++) links.push(this.link(i));
-      this.#coordinator = new ShardCoordinator(this.parts.store, links, snapshot, this.parts.options.batchReconcile);
+      this.#coordinator = new ShardCoordinator(this.parts.store, links, snapshot, this.parts.options.batchReconcile, inputs);
     } catch (e) {
       for (const l of links) l.close();
       throw e;
     }
+    // the shards hold the model now: the main thread's copy is emptied, and refilled when read
+    const model = snapshot.model as { version: number; syncedTick: number };
+    this.#localModel().restore({ version: model.version, syncedTick: model.syncedTick, hosts: [], vms: [] });
+    this.#refreshedAt = -1;
     return this.#coordinator;
   }
 
   snapshotParts(): ReturnType<EngineSharding["snapshotParts"]> {
-    return this.#coordinator!.snapshotParts(this.parts.manager.controllers.map((c) => c.name));
+    return this.#coordinator!.snapshotParts(this.#controllerOrder());
   }
 
   reset(): void {
@@ -90,9 +101,48 @@ export class ShardedRunner implements EngineSharding {
     return c.shardCounts().map((n, i) => ({ worker: i + 1, hosts: n.hosts, vms: n.vms, ticks: c.ticks }));
   }
 
-  /** Ends the shards (their threads). */
+  /** Takes the simulation back from the shards to this thread and ends them. */
   close(): void {
+    const c = this.#coordinator;
+    if (c === undefined) return;
+    c.pullAll(); // the main store's stale statuses no longer need the shards
+    const parts = c.snapshotParts(this.#controllerOrder(), true);
     this.reset();
+    const model = this.#localModel();
+    model.restore(parts.model);
+    const random = this.engine.container.get<unknown>(TOKENS.Random);
+    if (random instanceof SimulationRandom) random.setStreamStates(this.parts.options.seed, parts.randomStreams);
+    this.parts.manager.setState({ requeues: parts.requeues });
+    const vmStatus = this.#controller("vm-status");
+    const hostStatus = this.#controller("host-status");
+    for (const h of model.hosts()) hostStatus?.arrived(h, parts.statusInputs.get(hostStampKey(h.name)) as never);
+    for (const v of model.allVms()) vmStatus?.arrived(v, parts.statusInputs.get(vmStampKey(v.namespace, v.name)) as never);
+  }
+
+  /** The status controllers' recorded inputs of every record of this thread's model. */
+  #statusInputs(): Map<string, unknown> {
+    const inputs = new Map<string, unknown>();
+    const model = this.#localModel();
+    const vmStatus = this.#controller("vm-status");
+    const hostStatus = this.#controller("host-status");
+    for (const h of model.hosts()) {
+      const data = hostStatus?.departing(h);
+      if (data !== undefined) inputs.set(hostStampKey(h.name), data);
+    }
+    for (const v of model.allVms()) {
+      const data = vmStatus?.departing(v);
+      if (data !== undefined) inputs.set(vmStampKey(v.namespace, v.name), data);
+    }
+    return inputs;
+  }
+
+  #controller(name: string): { departing(record: HostRecord | VmRecord): unknown; arrived(record: HostRecord | VmRecord, data: never): unknown } | undefined {
+    const c = this.parts.manager.controllers.find((x) => x.name === name) as unknown as Partial<{ departing: unknown; arrived: unknown }> | undefined;
+    return typeof c?.departing === "function" && typeof c.arrived === "function" ? (c as never) : undefined;
+  }
+
+  #controllerOrder(): string[] {
+    return this.parts.manager.controllers.map((c) => c.name);
   }
 
   /** The main thread's model, brought up to the shards' last tick when they hold the simulation. */

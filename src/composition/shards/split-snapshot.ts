@@ -14,10 +14,11 @@ export interface SnapshotPart {
   snapshot: EngineSnapshot;
   oids: number[];
   stamps: Record<string, InsertionStamp>;
+  statusInputs: [string, unknown][];
 }
 
 /** Cuts `snapshot` into `count` parts; `oids[i]` is the id of `snapshot.store.objects[i]` (-1: not sharded). */
-export function splitSnapshot(snapshot: EngineSnapshot, oids: readonly number[], hosts: HostAssignment): SnapshotPart[] {
+export function splitSnapshot(snapshot: EngineSnapshot, oids: readonly number[], hosts: HostAssignment, statusInputs: ReadonlyMap<string, unknown> = new Map()): SnapshotPart[] {
   const count = hosts.count;
   const model = snapshot.model as { hosts: { name: string }[]; vms: { namespace: string; name: string; hostName: string }[] };
   const recordHost = new Map(model.vms.map((v) => [vmStampKey(v.namespace, v.name), v.hostName]));
@@ -29,7 +30,12 @@ export function splitSnapshot(snapshot: EngineSnapshot, oids: readonly number[],
     vms: [] as unknown[],
     streams: {} as Record<string, [number, number, number, number]>,
     uids: new Set<string>(),
+    inputs: [] as [string, unknown][],
   }));
+  const withInputs = (p: { inputs: [string, unknown][] }, key: string): void => {
+    const data = statusInputs.get(key);
+    if (data !== undefined) p.inputs.push([key, data]);
+  };
   snapshot.store.objects.forEach((o, i) => {
     const oid = oids[i]!;
     if (oid < 0) return;
@@ -50,11 +56,13 @@ export function splitSnapshot(snapshot: EngineSnapshot, oids: readonly number[],
     const p = parts[hosts.of(h.name)]!;
     p.hosts.push(h);
     p.stamps[hostStampKey(h.name)] = [-1, i];
+    withInputs(p, hostStampKey(h.name));
   });
   model.vms.forEach((v, i) => {
     const p = parts[hosts.of(v.hostName)]!;
     p.vms.push(v);
     p.stamps[vmStampKey(v.namespace, v.name)] = [-1, i];
+    withInputs(p, vmStampKey(v.namespace, v.name));
   });
   for (const [name, state] of Object.entries(snapshot.randomStreams ?? {})) parts[hosts.of(name)]!.streams[name] = state;
   return parts.map((p) => ({
@@ -67,5 +75,6 @@ export function splitSnapshot(snapshot: EngineSnapshot, oids: readonly number[],
     },
     oids: p.oids,
     stamps: p.stamps,
+    statusInputs: p.inputs,
   }));
 }

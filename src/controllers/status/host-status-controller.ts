@@ -19,7 +19,7 @@ import { compressedOf, swappedOf, type HostRecord } from "../../hypervisor/ledge
 import { describeState, underPressure } from "../../policies/host-state.js";
 import { approx, hostObjectKey } from "../shared/context.js";
 import { HostRecordController } from "../shared/record-controller.js";
-import { HN, HOST_NUMBERS, HostStatusSource, type HostCondition } from "./host-status-source.js";
+import { HN, HOST_NUMBERS, type HostSourceData, HostStatusSource, type HostCondition } from "./host-status-source.js";
 
 /** Share of the swap datastore below which SwapSpaceLow turns True. */
 export const SWAP_SPACE_LOW_PERCENT = 10;
@@ -42,6 +42,20 @@ export class HostStatusController extends HostRecordController {
     @inject(TOKENS.EngineOptions) private readonly options: ResolvedEngineOptions,
   ) {
     super();
+  }
+
+  /** What this controller keeps of a host's status inputs, to carry them to another thread (worker threads). */
+  departing(host: HostRecord): HostSourceData | undefined {
+    return this.#sources.get(host)?.data();
+  }
+
+  /** Takes what {@link departing} kept, for the host's record on this thread. */
+  arrived(host: HostRecord, kept: HostSourceData | undefined): HostStatusSource | undefined {
+    if (kept === undefined) return undefined;
+    const s = new HostStatusSource(host.name);
+    s.setData(kept);
+    this.#sources.set(host, s);
+    return s;
   }
 
   /** Counts the pending VMs of every host (a property of the whole VM set). */
