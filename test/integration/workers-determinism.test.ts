@@ -161,7 +161,7 @@ describe("worker threads never keep a process alive", () => {
     expect(r.error).toBeUndefined();
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
-    const engines = JSON.parse(r.stdout) as { hosts: number; vms: number; ticks: number }[][];
+    const engines = JSON.parse(r.stdout) as { worker: number; hosts: number; vms: number; ticks: number }[][];
     expect(engines).toHaveLength(2);
     // 2 workers: two disjoint, non-empty shards; the default: one per core from 10 000 VMs
     expect(engines[0]!.map((s) => s.worker)).toEqual([1, 2]);
