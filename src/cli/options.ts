@@ -115,3 +115,15 @@ export function addServerOptions(cmd: Command): Command {
     .addOption(new Option("--server <url>", "talk to a running `memplane serve` at URL instead of --state (default $MEMPLANE_SERVER)"))
     .addOption(new Option("--token-file <file>", "file holding the server's bearer token, needed for reads and writes (default $MEMPLANE_TOKEN)"));
 }
+
+/**
+ * The worker threads of a CLI simulation: what `--workers` / `$MEMPLANE_WORKERS` ask for;
+ * without either, the engine's default (threads from 10 000 VMs) only when nothing the command
+ * prints or saves reads the model at every tick. The text log (its host-state tags and story
+ * notes), a state directory's metrics and `--report` do; with threads that is a copy of the
+ * whole model from the threads each tick, so they run on one thread unless asked
+ * (docs/cli.md, *run*).
+ */
+export function cliWorkers(asked: number | undefined, readsModelEachTick: boolean): number | undefined {
+  return asked ?? (readsModelEachTick ? 1 : undefined);
+}

@@ -13,7 +13,7 @@ import { readManifests } from "../manifests.js";
 import { applyValidated } from "../../engine/apply-validated.js";
 import type { ManifestObject } from "../../api/types.js";
 import { CliError, EXIT_INTERRUPTED, UsageError } from "../errors.js";
-import { logFormatOption, parseDurationOption, parseEpoch, parseSeed, parseTickLength, parseTicks, ticksFor, workersOption, workersSetting } from "../options.js";
+import { logFormatOption, parseDurationOption, parseEpoch, parseSeed, parseTickLength, parseTicks, ticksFor, workersOption, workersSetting, cliWorkers } from "../options.js";
 import { DEFAULT_TICK_SECONDS, WriteSession, buildEngine, openStateDirectory } from "../session.js";
 import { simulate, type SimulateResult } from "../simulate.js";
 import type { Terminal } from "../terminal.js";
@@ -69,7 +69,8 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .action(async (opts: RunOptions) => {
       if (opts.speed !== undefined && !opts.watch) throw new UsageError("--speed only applies with --watch (run without --watch simulates as fast as it can)");
       if (opts.report !== undefined && opts.watch) throw new UsageError("--report does not combine with --watch: run with --state DIR and use `memplane report --state DIR -o FILE` whenever you want one");
-      const workers = workersSetting(opts.workers, ctx.env);
+      const textLog = opts.logFormat === "text" && !opts.quiet;
+      const workers = cliWorkers(workersSetting(opts.workers, ctx.env), textLog || opts.watch || opts.state !== undefined || opts.report !== undefined);
       if (opts.watch) {
         const tickSeconds = opts.tick ?? DEFAULT_TICK_SECONDS;
         const ticks = opts.ticks !== undefined || opts.duration !== undefined ? ticksFor(opts, tickSeconds, 0) : undefined;

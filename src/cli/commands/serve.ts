@@ -13,7 +13,7 @@ import { formatSimTime } from "../../api/duration.js";
 import type { CliContext } from "../context.js";
 import { CliError, UsageError } from "../errors.js";
 import { addEtcdOptions } from "../etcd-options.js";
-import { addStateOption, parseDurationOption, workersOption, workersSetting } from "../options.js";
+import { addStateOption, cliWorkers, parseDurationOption, workersOption, workersSetting } from "../options.js";
 import type { EtcdFlags } from "../../etcd/options.js";
 import { openStateDirectory } from "../session.js";
 import { openEtcdBacking, openStateBacking, type ServeBacking } from "./serve-backing.js";
@@ -146,7 +146,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
       if (opts.store === undefined && etcdFlags.length > 0) {
         throw new UsageError(`${etcdFlags.map((f) => "--" + f.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())).join(", ")} need${etcdFlags.length === 1 ? "s" : ""} --store etcd://HOST:PORT`);
       }
-      const workers = workersSetting(opts.workers, ctx.env);
+      // a state directory records metrics from the model every tick (see cliWorkers)
+      const workers = cliWorkers(workersSetting(opts.workers, ctx.env), opts.store === undefined);
       const state = openStateDirectory(opts.state, ctx.env);
       const backing: ServeBacking =
         opts.store === undefined ? await openStateBacking(state, ctx, term, workers) : await openEtcdBacking(state, { ...opts, store: opts.store }, term, ctx.env, workers);

@@ -8,7 +8,7 @@ import { formatSimTime } from "../../api/duration.js";
 import { formatLogJson, formatLogText } from "../../engine/log-format.js";
 import type { CliContext } from "../context.js";
 import { CliError, EXIT_INTERRUPTED, UsageError } from "../errors.js";
-import { addServerOptions, addStateOption, logFormatOption, parseDurationOption, parseTicks, ticksFor, workersOption, workersSetting } from "../options.js";
+import { addServerOptions, addStateOption, logFormatOption, parseDurationOption, parseTicks, ticksFor, workersOption, workersSetting, cliWorkers } from "../options.js";
 import { RemoteClient, type RemoteFlags } from "../remote/client.js";
 import type { Terminal } from "../terminal.js";
 import { WriteSession, openStateDirectory } from "../session.js";
@@ -49,7 +49,7 @@ export function registerStep(program: Command, ctx: CliContext): void {
         return stepServer(remote, opts, term);
       }
       const state = openStateDirectory(opts.state, ctx.env);
-      const session = await WriteSession.open(state, ctx.commandLine, { workers: workersSetting(opts.workers, ctx.env) }, term, ctx.env);
+      const session = await WriteSession.open(state, ctx.commandLine, { workers: cliWorkers(workersSetting(opts.workers, ctx.env), true) }, term, ctx.env);
       let result;
       try {
         const ticks = ticksFor(opts, session.tickSeconds, 1);
