@@ -69,9 +69,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   return options;
 }
 
-/** The machine the numbers were taken on. */
-export function machine(): { cpu: string; cores: number; node: string; platform: string; loadAverage: number[] } {
-  return { cpu: os.cpus()[0]?.model ?? "unknown", cores: os.availableParallelism(), node: process.version, platform: `${os.type()} ${os.release()}`, loadAverage: os.loadavg() };
+/** The machine the numbers were taken on, and node's flags (`npm run bench` passes --single-threaded-gc, docs/performance.md). */
+export function machine(): { cpu: string; cores: number; node: string; nodeFlags: string[]; platform: string; loadAverage: number[] } {
+  return { cpu: os.cpus()[0]?.model ?? "unknown", cores: os.availableParallelism(), node: process.version, nodeFlags: process.execArgv, platform: `${os.type()} ${os.release()}`, loadAverage: os.loadavg() };
 }
 
 /** A ratio as `12.3×`; "—" when a side was not measured. */
@@ -167,7 +167,7 @@ async function main(): Promise<void> {
   }
   const m = machine();
   const progress = (line: string): void => void process.stderr.write(line + "\n");
-  progress(`memplane bench: ${m.cpu}, ${m.cores} cores, node ${m.node}, load ${m.loadAverage.map((l) => l.toFixed(1)).join(" ")}; ${BENCH_VMS_PER_HOST} VMs/host, ${options.ticks} ticks, workers ${options.workers.join(",")}`);
+  progress(`memplane bench: ${m.cpu}, ${m.cores} cores, node ${m.node}${m.nodeFlags.length > 0 ? ` ${m.nodeFlags.join(" ")}` : ""}, load ${m.loadAverage.map((l) => l.toFixed(1)).join(" ")}; ${BENCH_VMS_PER_HOST} VMs/host, ${options.ticks} ticks, workers ${options.workers.join(",")}`);
   const results: SizeResult[] = [];
   for (const vms of options.sizes) {
     results.push(runSize({ vms, ticks: options.ticks, seed: options.seed, workers: options.workers, maxRssMiB: options.maxRssMiB, ...(options.full ? { full: true } : {}) }, progress));

@@ -10,6 +10,7 @@
 import type { VirtualMachine } from "../api/types.js";
 import type { DeepReadonly } from "../store/types.js";
 import { type HostColumns, type VmColumns, newHostColumns, newVmColumns } from "./columns.js";
+import { DecisionTable } from "./decisions.js";
 import { type HostRecord, type VmRecord, resetVmRecord } from "./ledger.js";
 import { HostView, VmView } from "./record-views.js";
 import type { ResolvedHost, ResolvedVm } from "./resolved.js";
@@ -39,6 +40,8 @@ export class ModelIndex {
   vmColumns: VmColumns = newVmColumns();
   /** The host columns (same). */
   hostColumns: HostColumns = newHostColumns();
+  /** The VMs' decision rings (a restore keeps the rings it brings, in their own table). */
+  decisionTable = new DecisionTable();
   /** Bumped whenever `vms` gains, loses or replaces a record: the lookup caches follow it. */
   version = 0;
   /** Stored object uid → record, valid until `vms` changes (sync without building keys). */
@@ -65,6 +68,7 @@ export class ModelIndex {
   replace(hosts: readonly HostRecord[], vms: readonly VmRecord[]): void {
     this.hostColumns = newHostColumns(Math.max(64, hosts.length));
     this.vmColumns = newVmColumns(Math.max(64, vms.length));
+    this.decisionTable = new DecisionTable();
     this.hosts = new Map();
     this.vms = new Map();
     for (const h of hosts) Object.assign(this.addHost(h.name, h.generation, h.spec), h);
@@ -87,7 +91,7 @@ export class ModelIndex {
 
   /** A new VM record with empty ledgers in the lowest free slot, added to `vms`. */
   addVm(key: string, namespace: string, name: string, generation: number, createdAt: number, spec: ResolvedVm): VmView {
-    const view = new VmView(this.vmColumns.allocate(), this.vmColumns, key, namespace, name, generation, createdAt, spec);
+    const view = new VmView(this.vmColumns.allocate(), this.vmColumns, key, namespace, name, generation, createdAt, spec, this.decisionTable);
     resetVmRecord(view);
     this.vms.set(key, view);
     this.vmsChanged();

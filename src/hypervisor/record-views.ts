@@ -10,7 +10,7 @@
  */
 import type { HostMemoryState } from "../api/types.js";
 import { HOST_STATE_CODES, type HostColumns, PHASE_CODES, type VmColumns, newHostColumns, newVmColumns } from "./columns.js";
-import { DecisionRing } from "./decisions.js";
+import { DecisionRing, type DecisionTable } from "./decisions.js";
 import type { AdmissionState, HostRecord, KsmState, TickCounters, VmRecord } from "./ledger.js";
 import type { ResolvedHost, ResolvedVm } from "./resolved.js";
 
@@ -59,7 +59,8 @@ export class VmView implements VmRecord {
   hostName: string;
   admission: AdmissionState = { admitted: false, reason: "Pending", message: "waiting for admission" };
   restartSeen = "";
-  decisions: DecisionRing = new DecisionRing();
+  /** The VM's decision records (a slot of the model's decision table; detached with the view). */
+  decisions: DecisionRing;
   /** The number columns this view reads (the model's, or a private copy once detached). */
   n: VmNumbers;
   /** The byte columns this view reads. */
@@ -76,7 +77,9 @@ export class VmView implements VmRecord {
     public generation: number,
     public createdAt: number,
     public spec: ResolvedVm,
+    decisions?: DecisionTable,
   ) {
+    this.decisions = new DecisionRing(decisions);
     this.n = columns.f64;
     this.b = columns.u8;
     this.hostName = spec.hostName;
@@ -185,8 +188,9 @@ export class VmView implements VmRecord {
     c.doublePagings = x.doublePagings;
   }
 
-  /** Moves this view onto a private one-slot copy of its columns (the VM left the model). */
+  /** Moves this view onto a private one-slot copy of its columns, and its decision records onto their own (the VM left the model). */
   detach(from: VmColumns): void {
+    this.decisions.detach();
     const own = newVmColumns(1, false);
     from.copySlot(this.slot, own, 0);
     this.n = own.f64;

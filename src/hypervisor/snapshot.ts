@@ -4,7 +4,7 @@
  * `state.json` (docs/library.md, *Snapshots*).
  */
 import { HOST_SPEC_DEFAULTS } from "../api/defaults.js";
-import { type DecisionRecord, DecisionRing } from "./decisions.js";
+import { type DecisionRecord, DecisionRing, DecisionTable } from "./decisions.js";
 import type { HostRecord, VmRecord } from "./ledger.js";
 import { ModelSnapshotError, modelSnapshotProblems } from "./snapshot-check.js";
 
@@ -70,7 +70,9 @@ export function fromSnapshot(snapshot: unknown, consumed: (vm: VmRecord) => numb
   }
   const check = modelSnapshotProblems(decoded, consumed);
   if (check.hosts === undefined || check.vms === undefined) throw new ModelSnapshotError(check.problems);
-  // the saved lists of decision records become rings again
-  for (const r of [...check.hosts, ...check.vms]) r.decisions = DecisionRing.from(r.decisions as unknown as DecisionRecord[]);
+  // the saved lists of decision records become rings again (the VMs' in one shared table, decision-columns.ts)
+  for (const r of check.hosts) r.decisions = DecisionRing.from(r.decisions as unknown as DecisionRecord[]);
+  const table = new DecisionTable(check.vms.length);
+  for (const r of check.vms) r.decisions = DecisionRing.from(r.decisions as unknown as DecisionRecord[], table);
   return { version: MODEL_SNAPSHOT_VERSION, syncedTick: (decoded as MemoryModelSnapshot).syncedTick, hosts: check.hosts, vms: check.vms };
 }

@@ -9,10 +9,10 @@ import { ROOT, memplane, requireBuild } from "./cli-harness.js";
 
 requireBuild();
 
-/** The CLI arguments of package.json's `start` script (it builds first, then runs the CLI). */
+/** The CLI arguments of package.json's `start` script (it builds first, then runs the CLI; node's own flags, like --single-threaded-gc, are not the CLI's). */
 function startArgs(): string[] {
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
-  const m = /^npm run build --silent && node dist\/src\/cli\/main\.js (.+)$/.exec(pkg.scripts.start!);
+  const m = /^npm run build --silent && node (?:--[\w-]+ )*dist\/src\/cli\/main\.js (.+)$/.exec(pkg.scripts.start!);
   expect(m).not.toBeNull();
   expect(pkg.scripts.prestart).toBeUndefined(); // its header would cost `npm start` three more lines
   return m![1]!.split(/\s+/);

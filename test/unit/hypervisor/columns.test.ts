@@ -120,6 +120,20 @@ describe("record views", () => {
     c.balloon = 5;
     expect(a.balloon).toBe(42);
   });
+
+  it("detaches a dropped VM's decision records too: the next VM in its ring slot starts empty", () => {
+    const index = new ModelIndex();
+    const a = index.addVm("default/a", "default", "a", 1, 0, vmSpec("esx-01", 50));
+    a.decisions.record({ type: "admission", tick: 1, admitted: true, reason: "Admitted", message: "fits" });
+    a.decisions.record({ type: "swap", tick: 2, swapTarget: 5, need: 5, reason: "HostStateHard", balloonDone: true, compressed: 1, swapped: 4, hostState: "hard" });
+    const saved = JSON.stringify(a.decisions);
+    index.dropVm(a);
+    const c = index.addVm("default/c", "default", "c", 1, 0, vmSpec("esx-01", 70));
+    expect(c.decisions.length).toBe(0);
+    c.decisions.record({ type: "swap", tick: 9, swapTarget: 1, need: 1, reason: "HostStateHard", balloonDone: false, compressed: 0, swapped: 1, hostState: "hard" });
+    expect(JSON.stringify(a.decisions)).toBe(saved);
+    expect(c.decisions.list().map((d) => d.tick)).toEqual([9]);
+  });
 });
 
 describe("model snapshot version", () => {

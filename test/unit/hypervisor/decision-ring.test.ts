@@ -7,6 +7,7 @@ import fc from "fast-check";
 import {
   DECISION_RETENTION,
   DecisionRing,
+  DecisionTable,
   HOST_DECISION_RETENTION,
   decisionAt,
   type DecisionRecord,
@@ -88,5 +89,29 @@ describe("DecisionRing", () => {
 
   it("refuses a record type it does not know", () => {
     expect(() => new DecisionRing().record({ type: "mystery", tick: 1 } as unknown as DecisionRecord)).toThrow(/unknown decision record type "mystery"/);
+  });
+
+  it("keeps many objects' rings apart in one shared table, through growth, slot reuse and detaching", () => {
+    const table = new DecisionTable(2); // grows several times below
+    const records = (k: number): DecisionRecord[] =>
+      Array.from({ length: 12 + (k % 5) }, (_, t) => MAKERS[(k + t) % MAKERS.length]!(t * 10 + k)).map((r) =>
+        // values a 32-bit column cannot hold: fractions, -0, past 2^31
+        r.type === "entitlement" ? ({ ...r, reclaim: k % 3 === 0 ? -0 : 0.5 * k, hostFree: 2 ** 40 + k }) : r,
+      );
+    const rings = Array.from({ length: 40 }, (_, k) => DecisionRing.from(records(k), table));
+    rings.forEach((ring, k) => expect(JSON.stringify(ring)).toBe(JSON.stringify(reference(records(k)))));
+    expect(Object.is((rings[3]!.latest("entitlement") as { reclaim: number }).reclaim, -0)).toBe(true);
+    // a detached ring keeps its records; its slot, reused, starts empty
+    const kept = JSON.stringify(rings[5]);
+    rings[5]!.detach();
+    const reused = new DecisionRing(table);
+    expect(reused.length).toBe(0);
+    expect(reused.list()).toEqual([]);
+    reused.record(balloon(99));
+    expect(JSON.stringify(rings[5])).toBe(kept);
+    rings[5]!.record(swap(500));
+    expect(rings[5]!.latest("swap")?.tick).toBe(500);
+    expect(reused.list().map((r) => r.tick)).toEqual([99]);
+    rings.forEach((ring, k) => k !== 5 && expect(JSON.stringify(ring)).toBe(JSON.stringify(reference(records(k)))));
   });
 });
