@@ -24,9 +24,9 @@ export interface MemoryModelSnapshot {
 
 /** A deep, JSON-safe copy of the records (record field order is the JSON order). */
 export function toSnapshot(syncedTick: number, hosts: Iterable<HostRecord>, vms: Iterable<VmRecord>): MemoryModelSnapshot {
-  return JSON.parse(
-    JSON.stringify({ version: MODEL_SNAPSHOT_VERSION, syncedTick, hosts: [...hosts], vms: [...vms] }, (_k, val) => (val === Number.POSITIVE_INFINITY ? "Infinity" : val)),
-  ) as MemoryModelSnapshot;
+  // record by record: one JSON text of a large model would pass V8's longest string (≈ 512 MiB)
+  const copy = <R>(r: R): R => JSON.parse(JSON.stringify(r, (_k, val: unknown) => (val === Number.POSITIVE_INFINITY ? "Infinity" : val))) as R;
+  return { version: MODEL_SNAPSHOT_VERSION, syncedTick: copy(syncedTick), hosts: [...hosts].map(copy), vms: [...vms].map(copy) };
 }
 
 /**
@@ -38,7 +38,13 @@ export function toSnapshot(syncedTick: number, hosts: Iterable<HostRecord>, vms:
 export function fromSnapshot(snapshot: unknown, consumed: (vm: VmRecord) => number): MemoryModelSnapshot {
   let decoded: unknown;
   try {
-    decoded = JSON.parse(JSON.stringify(snapshot), (_k, val: unknown) => (val === "Infinity" ? Number.POSITIVE_INFINITY : val));
+    // record by record, as toSnapshot writes it (one JSON text of a large model is too long a string)
+    const decode = (value: unknown): unknown => (value === undefined ? null : JSON.parse(JSON.stringify(value), (_k, val: unknown) => (val === "Infinity" ? Number.POSITIVE_INFINITY : val)));
+    const s = snapshot as { hosts?: unknown; vms?: unknown } | null;
+    decoded =
+      s !== null && typeof s === "object" && !Array.isArray(s) && Array.isArray(s.hosts) && Array.isArray(s.vms)
+        ? Object.assign(decode({ ...s, hosts: [], vms: [] }) as object, { hosts: (s.hosts as unknown[]).map(decode), vms: (s.vms as unknown[]).map(decode) })
+        : decode(snapshot);
   } catch (e) {
     throw new ModelSnapshotError([`model: not JSON data (${e instanceof Error ? e.message : String(e)})`]);
   }

@@ -19,7 +19,7 @@ import type { MemoryStore } from "../../store/memory-store.js";
 import type { StatusSource } from "../../store/status-source.js";
 import type { DeepReadonly, WatchEvent } from "../../store/types.js";
 import type { Subscription } from "rxjs";
-import type { Arrival, Departure, ShardCalls, ShardLink, ShardSnapshot, ShardTickResult } from "./protocol.js";
+import type { Arrival, Departure, ShardCalls, ShardChange, ShardLink, ShardSnapshot, ShardTickResult } from "./protocol.js";
 import { HostAssignment } from "./shard-of.js";
 import { splitSnapshot } from "./split-snapshot.js";
 import { replayTranscripts } from "./transcript.js";
@@ -64,7 +64,8 @@ export class ShardCoordinator implements TickDelegate {
   readonly #objects: (Tracked | undefined)[] = [];
   readonly #oids = new Map<string, number>();
   #nextOid = 0;
-  #changes: { put: { oid: number; object: StoredObject }[]; remove: number[] }[];
+  /** Per shard: the spec changes not forwarded yet, in order. */
+  #changes: ShardChange[][];
   readonly #hosts: HostAssignment;
   readonly #subscription: Subscription;
   /** Rank of each oid in its kind's store order (recomputed when objects come or go). */
@@ -86,7 +87,7 @@ export class ShardCoordinator implements TickDelegate {
     statusInputs: ReadonlyMap<string, unknown>,
   ) {
     const count = links.length;
-    this.#changes = links.map(() => ({ put: [], remove: [] }));
+    this.#changes = links.map(() => []);
     this.#unpulled = links.map(() => new Set());
     const oids = snapshot.store.objects.map((o) => (SHARDED_KINDS.has(o.kind) ? this.#track(o, -1) : -1));
     this.#hosts = new HostAssignment(count, vmsPerHost(snapshot));
@@ -117,9 +118,9 @@ export class ShardCoordinator implements TickDelegate {
 
   runControllers(tick: DelegatedTick): number {
     const changes = this.#changes;
-    this.#changes = this.links.map(() => ({ put: [], remove: [] }));
+    this.#changes = this.links.map(() => []);
     const assign = this.#hosts.takeAdded();
-    const departures = this.#callAll("phase1", changes.map((c) => ({ ...c, assign })));
+    const departures = this.#callAll("phase1", changes.map((c) => ({ changes: c, assign })));
     const arrivals: Arrival[][] = this.links.map(() => []);
     departures.forEach((list: Departure[], from) => {
       for (const d of list) {
@@ -218,7 +219,7 @@ export class ShardCoordinator implements TickDelegate {
     if (e.type === "DELETED") {
       if (oid === undefined) return;
       const t = this.#objects[oid]!;
-      this.#forShards(t.owner, (c) => c.remove.push(oid));
+      this.#forShards(t.owner, (c) => c.push({ oid, object: null }));
       this.#objects[oid] = undefined;
       this.#mirrors[oid] = undefined;
       const shard = this.#unpulledAt.get(oid);
@@ -232,7 +233,7 @@ export class ShardCoordinator implements TickDelegate {
       const host = o.kind === "Host" ? o.metadata.name : o.kind === "VirtualMachine" ? (o as { spec: { hostName: string } }).spec.hostName : undefined;
       if (o.kind === "VirtualMachine") this.#hosts.addLoad(host!, 1);
       const fresh = this.#track(o as StoredObject, host === undefined ? -1 : this.#hosts.of(host));
-      this.#forShards(this.#objects[fresh]!.owner, (c) => c.put.push({ oid: fresh, object: o as StoredObject }));
+      this.#forShards(this.#objects[fresh]!.owner, (c) => c.push({ oid: fresh, object: o as StoredObject }));
       return;
     }
     const t = this.#objects[oid]!;
@@ -242,10 +243,10 @@ export class ShardCoordinator implements TickDelegate {
     t.generation = m.generation;
     t.annotations = m.annotations;
     t.labels = m.labels;
-    this.#forShards(t.owner, (c) => c.put.push({ oid, object: o as StoredObject }));
+    this.#forShards(t.owner, (c) => c.push({ oid, object: o as StoredObject }));
   }
 
-  #forShards(owner: number, f: (changes: { put: { oid: number; object: StoredObject }[]; remove: number[] }) => void): void {
+  #forShards(owner: number, f: (changes: ShardChange[]) => void): void {
     if (owner >= 0) f(this.#changes[owner]!);
     else for (const c of this.#changes) f(c);
   }

@@ -14,12 +14,6 @@ import type { RandomState } from "../../engine/random.js";
 import type { MovingVm } from "../../hypervisor/shard-moves.js";
 import type { Transcript } from "./transcript.js";
 
-/** An object of the main store and its id. */
-export interface ShardObject {
-  oid: number;
-  object: StoredObject;
-}
-
 /** Where a model record stands in the order records were made (restored ones by their place in the snapshot). */
 export type InsertionStamp = readonly [tick: number, seq: number];
 
@@ -44,10 +38,15 @@ export interface ShardInit {
   statusInputs: [string, unknown][];
 }
 
-/** The spec changes of a shard since the last tick. */
+/** One spec change: an object created or changed (its new version), or deleted (`object` null). */
+export interface ShardChange {
+  oid: number;
+  object: StoredObject | null;
+}
+
+/** The spec changes of a shard since the last tick, in the order they happened. */
 export interface ShardChanges {
-  put: ShardObject[];
-  remove: number[];
+  changes: ShardChange[];
   /** Host names assigned to shards since the last tick. */
   assign: [string, number][];
 }

@@ -130,8 +130,11 @@ export class ShardRuntime {
   /** The spec changes since the last tick, the model's sync, and the VMs that leave. */
   phase1(changes: ShardChanges): Departure[] {
     for (const [name, shard] of changes.assign) this.#assignment.set(name, shard);
-    for (const oid of changes.remove) this.#forget(oid);
-    for (const { oid, object } of changes.put) {
+    for (const { oid, object } of changes.changes) {
+      if (object === null) {
+        this.#forget(oid);
+        continue;
+      }
       this.#store.replicate(object);
       if (!this.#objects.has(oid) && (object.kind === "Host" || object.kind === "VirtualMachine")) this.#unstamped.add(oid);
       this.#remember(oid, object);
