@@ -17,10 +17,11 @@
  * never keep the process alive; a SyncWorker dropped without `terminate()` has its thread ended
  * when it is garbage-collected.
  *
- * Cost on the development machine (2 cores shared with other jobs, Node 20; `node
- * dist/bench/worker-channel.js`): an empty call ≈ 40–60 µs round trip; a call carrying a 4 MiB
- * ArrayBuffer ≈ 60–90 µs transferred vs ≈ 1.5–3 ms cloned (copied twice: into and out of the
- * message). Transfer big buffers; keep per-tick calls few and coarse.
+ * Cost on the development machine (2 cores shared with other jobs, load 5–12, Node 20; medians
+ * of `node dist/bench/worker-channel.js`): an empty call ≈ 7 µs round trip, `callAll` over two
+ * workers ≈ 15 µs; a call carrying a 4 MiB ArrayBuffer ≈ 75–115 µs transferred (of which ≈ 45 µs
+ * is allocating the buffer) vs ≈ 1.1–2 ms cloned; starting a worker until its first answer
+ * ≈ 25–150 ms. Transfer big buffers, start workers once, keep per-tick calls few and coarse.
  */
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
 import {
