@@ -90,6 +90,7 @@ function fromWire(wire: WireError): Error {
 export class SyncWorker {
   private readonly signal: Int32Array;
   private nextId = 1;
+  /** Requests posted, as an int32 that wraps like the worker's `Atomics.add` on the answer counter. */
   private posted = 0;
   private outstanding: { id: number; method: string } | undefined;
   /** Why calls fail at once: the worker was terminated or has exited. */
@@ -137,7 +138,7 @@ export class SyncWorker {
     const id = this.nextId;
     this.port.postMessage({ id, method, payload }, [...transfer]); // throws DataCloneError before anything is sent
     this.nextId += 1;
-    this.posted += 1;
+    this.posted = (this.posted + 1) | 0;
     this.outstanding = { id, method };
   }
 
@@ -150,10 +151,10 @@ export class SyncWorker {
     }
     for (;;) {
       const answered = Atomics.load(this.signal, SIGNAL_ANSWERS);
-      if (answered >= this.posted) break;
+      if (answered === this.posted) break; // one request at a time: the counter is posted - 1 or posted
       if (Atomics.load(this.signal, SIGNAL_DEAD) !== 0) {
         // the counter moves before the exit hook runs: an answer sent just before the end still counts
-        if (Atomics.load(this.signal, SIGNAL_ANSWERS) >= this.posted) break;
+        if (Atomics.load(this.signal, SIGNAL_ANSWERS) === this.posted) break;
         this.outstanding = undefined;
         throw new Error(this.died(`while answering "${request.method}"`));
       }
