@@ -15,6 +15,11 @@ export interface SpinReport {
   end: number;
 }
 
+/** What the `meet` handler reports: whether every worker arrived while this one was in the call, and when it started and stopped. */
+export interface MeetReport extends SpinReport {
+  met: boolean;
+}
+
 /** What the `bytes` handler reports about the ArrayBuffer it was given. */
 export interface BytesReport {
   byteLength: number;
@@ -47,6 +52,27 @@ serveSync({
       // busy: hold the CPU like a shard's tick would
     }
     return { threadId, start, end: now() };
+  },
+  /**
+   * A rendezvous proving that calls run at the same time: adds 1 to the arrival counter (word 0
+   * of `arrivals`), waits up to `timeoutMs` for `workers` arrivals, then spins `ms` milliseconds.
+   * Only workers handling their calls at the same time all meet.
+   */
+  meet: (payload): MeetReport => {
+    const { arrivals, workers, timeoutMs, ms } = payload as { arrivals: SharedArrayBuffer; workers: number; timeoutMs: number; ms: number };
+    const counter = new Int32Array(arrivals);
+    const start = now();
+    Atomics.add(counter, 0, 1);
+    Atomics.notify(counter, 0);
+    for (let seen = Atomics.load(counter, 0); seen < workers && now() - start < timeoutMs; seen = Atomics.load(counter, 0)) {
+      Atomics.wait(counter, 0, seen, Math.max(1, timeoutMs - (now() - start)));
+    }
+    const met = Atomics.load(counter, 0) >= workers;
+    const spinStart = now();
+    while (now() - spinStart < ms) {
+      // busy, in parallel with the others
+    }
+    return { threadId, met, start, end: now() };
   },
   bytes: (payload): BytesReport | ReturnType<typeof withTransfer> => {
     const { buffer, giveBack } = payload as { buffer: ArrayBuffer; giveBack?: boolean };

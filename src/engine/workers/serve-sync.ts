@@ -55,7 +55,8 @@ function run(handler: SyncHandler, method: string, payload: unknown): unknown {
 /**
  * Answers the main thread's requests with `handlers` (method name → synchronous handler) until the
  * thread ends. `handlers.init`, when present, runs once first with the `workerData` given to
- * `SyncWorker.start()`; if it throws, every request is answered with that error ("init failed: …").
+ * `SyncWorker.start()` (it can also be called later like any method); if it throws at the start,
+ * every request is answered with that error ("init failed: …").
  * A handler that throws, returns a promise or an answer that cannot be cloned answers an error;
  * an unknown method answers an error naming it. Call it once, from a worker entry module.
  */

@@ -17,10 +17,11 @@
  * never keep the process alive; a SyncWorker dropped without `terminate()` has its thread ended
  * when it is garbage-collected.
  *
- * Cost on the development machine (2 cores shared with other jobs, Node 20; `node
- * dist/bench/worker-channel.js`): an empty call ≈ 40–60 µs round trip; a call carrying a 4 MiB
- * ArrayBuffer ≈ 60–90 µs transferred vs ≈ 1.5–3 ms cloned (copied twice: into and out of the
- * message). Transfer big buffers; keep per-tick calls few and coarse.
+ * Cost on the development machine (2 cores shared with other jobs, load 5–12, Node 20; medians
+ * of `node dist/bench/worker-channel.js`): an empty call ≈ 7 µs round trip, `callAll` over two
+ * workers ≈ 15 µs; a call carrying a 4 MiB ArrayBuffer ≈ 75–115 µs transferred (of which ≈ 45 µs
+ * is allocating the buffer) vs ≈ 1.1–2 ms cloned; starting a worker until its first answer
+ * ≈ 25–150 ms. Transfer big buffers, start workers once, keep per-tick calls few and coarse.
  */
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
 import {
@@ -89,6 +90,7 @@ function fromWire(wire: WireError): Error {
 export class SyncWorker {
   private readonly signal: Int32Array;
   private nextId = 1;
+  /** Requests posted, as an int32 that wraps like the worker's `Atomics.add` on the answer counter. */
   private posted = 0;
   private outstanding: { id: number; method: string } | undefined;
   /** Why calls fail at once: the worker was terminated or has exited. */
@@ -136,7 +138,7 @@ export class SyncWorker {
     const id = this.nextId;
     this.port.postMessage({ id, method, payload }, [...transfer]); // throws DataCloneError before anything is sent
     this.nextId += 1;
-    this.posted += 1;
+    this.posted = (this.posted + 1) | 0;
     this.outstanding = { id, method };
   }
 
@@ -149,10 +151,10 @@ export class SyncWorker {
     }
     for (;;) {
       const answered = Atomics.load(this.signal, SIGNAL_ANSWERS);
-      if (answered >= this.posted) break;
+      if (answered === this.posted) break; // one request at a time: the counter is posted - 1 or posted
       if (Atomics.load(this.signal, SIGNAL_DEAD) !== 0) {
         // the counter moves before the exit hook runs: an answer sent just before the end still counts
-        if (Atomics.load(this.signal, SIGNAL_ANSWERS) >= this.posted) break;
+        if (Atomics.load(this.signal, SIGNAL_ANSWERS) === this.posted) break;
         this.outstanding = undefined;
         throw new Error(this.died(`while answering "${request.method}"`));
       }

@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { SyncWorker, callAll } from "../../../../src/engine/workers/sync-worker.js";
 import { workerEntryUrl } from "../../../../src/engine/workers/worker-entry.js";
-import type { BytesReport, SpinReport } from "../../../../src/engine/workers/echo-worker.js";
+import type { BytesReport, MeetReport, SpinReport } from "../../../../src/engine/workers/echo-worker.js";
 
 const ECHO = workerEntryUrl("../../../../src/engine/workers/echo-worker.js", import.meta.url);
 
@@ -29,14 +29,16 @@ const overlap = (a: SpinReport, b: SpinReport): boolean => Math.max(a.start, b.s
 describe("SyncWorker calls", () => {
   it("callAll runs the calls in parallel and returns the answers in the workers' order", () => {
     const workers = [start(), start()];
-    const answers = callAll<SpinReport>(workers, "spin", [{ ms: 200 }, { ms: 200 }]);
+    // each worker, in its call, waits for the other to arrive (up to 20 s), then spins 100 ms:
+    // they meet only if both handle their calls at the same time
+    const meet = (timeoutMs: number) => ({ arrivals: new SharedArrayBuffer(4), workers: 2, timeoutMs, ms: 100 });
+    const together = meet(20_000);
+    const answers = callAll<MeetReport>(workers, "meet", [together, together]);
     expect(answers.map((a) => a.threadId)).toEqual(workers.map((w) => w.threadId));
-    // both workers were busy at the same time: each started before the other stopped
+    expect(answers.map((a) => a.met)).toEqual([true, true]);
     expect(overlap(answers[0]!, answers[1]!)).toBe(true);
-    // the control: one call after the other does not overlap, so the check above can fail
-    const first = workers[0]!.call<SpinReport>("spin", { ms: 50 });
-    const second = workers[1]!.call<SpinReport>("spin", { ms: 50 });
-    expect(overlap(first, second)).toBe(false);
+    // the control: one call after the other never meets, so the check above can fail
+    expect(workers.map((w) => w.call<MeetReport>("meet", meet(50)).met)).toEqual([false, false]);
   });
 
   it("200 sequential round trips and 100 rounds of callAll lose no answer and mix none up", () => {
