@@ -45,6 +45,8 @@ interface Tracked {
 class MirrorSource implements StatusSource {
   /** Whether the main store holds this object's status as stale (marked, not built since). */
   stale = false;
+  /** The shard holding inputs not pulled yet, -1 when the mirror has them all. */
+  unpulledAt = -1;
 
   constructor(
     private readonly coordinator: ShardCoordinator,
@@ -72,10 +74,8 @@ export class ShardCoordinator implements TickDelegate {
   #ranks = new Int32Array(0);
   #ranksValid = false;
   readonly #mirrors: (MirrorSource | undefined)[] = [];
-  /** Per shard: objects whose status inputs moved there and were not pulled yet. */
-  readonly #unpulled: Set<number>[];
-  /** The shard each unpulled object's inputs are in. */
-  readonly #unpulledAt = new Map<number, number>();
+  /** Per shard: mirrors whose inputs moved there since the last pull (an entry whose `unpulledAt` is another shard, or -1, is skipped). */
+  readonly #unpulled: MirrorSource[][];
   #ticks = 0;
 
   constructor(
@@ -88,7 +88,7 @@ export class ShardCoordinator implements TickDelegate {
   ) {
     const count = links.length;
     this.#changes = links.map(() => []);
-    this.#unpulled = links.map(() => new Set());
+    this.#unpulled = links.map(() => []);
     const oids = snapshot.store.objects.map((o) => (SHARDED_KINDS.has(o.kind) ? this.#track(o, -1) : -1));
     this.#hosts = new HostAssignment(count, vmsPerHost(snapshot));
     const parts = splitSnapshot(snapshot, oids, this.#hosts, statusInputs);
@@ -128,9 +128,10 @@ export class ShardCoordinator implements TickDelegate {
         this.#objects[d.oid]!.owner = to;
         const t = this.#objects[d.oid]!;
         arrivals[to]!.push({ ...d, object: this.store.peek(t.kind, t.name, t.namespace) as unknown as StoredObject });
-        if (this.#unpulled[from]!.delete(d.oid)) {
-          this.#unpulled[to]!.add(d.oid);
-          this.#unpulledAt.set(d.oid, to);
+        const mirror = this.#mirrors[d.oid];
+        if (mirror !== undefined && mirror.unpulledAt === from) {
+          mirror.unpulledAt = to; // its inputs travel with it
+          this.#unpulled[to]!.push(mirror);
         }
       }
     });
@@ -153,17 +154,17 @@ export class ShardCoordinator implements TickDelegate {
 
   /** Pulls the status inputs of `oid` (and every other unpulled object of its shard) if they moved since the last pull. */
   freshen(oid: number): void {
-    const shard = this.#unpulledAt.get(oid);
-    if (shard === undefined) return;
-    const oids = [...this.#unpulled[shard]!];
-    this.#unpulled[shard]!.clear();
+    const shard = this.#mirrors[oid]?.unpulledAt ?? -1;
+    if (shard < 0) return;
+    const mirrors = this.#unpulled[shard]!.filter((m) => m.unpulledAt === shard);
+    this.#unpulled[shard] = [];
     const link = this.links[shard]!;
-    link.post("pull", oids);
+    link.post("pull", mirrors.map((m) => m.oid));
     const data = link.wait<"pull">();
-    oids.forEach((o, i) => {
-      this.#unpulledAt.delete(o);
+    mirrors.forEach((m, i) => {
+      m.unpulledAt = -1;
       const d = data[i];
-      if (d !== undefined) (this.#mirrors[o]!.local as { setData(d: unknown): void }).setData(d);
+      if (d !== undefined) (m.local as { setData(d: unknown): void }).setData(d);
     });
   }
 
@@ -175,10 +176,10 @@ export class ShardCoordinator implements TickDelegate {
 
   /** Pulls every status input not pulled yet: the mirrors no longer need the shards (before the shards end). */
   pullAll(): void {
-    for (const oids of this.#unpulled) {
-      const first = oids.values().next();
-      if (!first.done) this.freshen(first.value);
-    }
+    this.#unpulled.forEach((mirrors, shard) => {
+      const waiting = mirrors.find((m) => m.unpulledAt === shard);
+      if (waiting !== undefined) this.freshen(waiting.oid);
+    });
   }
 
   /** Stops following the store and ends the shards. */
@@ -200,11 +201,9 @@ export class ShardCoordinator implements TickDelegate {
       mirror = new MirrorSource(this, oid, t.kind === "Host" ? new HostStatusSource(t.name) : new VmStatusSource(t.namespace ?? "default", t.name));
       this.#mirrors[oid] = mirror;
     }
-    const before = this.#unpulledAt.get(oid);
-    if (before !== shard) {
-      if (before !== undefined) this.#unpulled[before]!.delete(oid);
-      this.#unpulled[shard]!.add(oid);
-      this.#unpulledAt.set(oid, shard);
+    if (mirror.unpulledAt !== shard) {
+      mirror.unpulledAt = shard;
+      this.#unpulled[shard]!.push(mirror);
     }
     if (mirror.stale) return; // still stale in the store since the last mark: nothing to add
     mirror.stale = true;
@@ -221,10 +220,9 @@ export class ShardCoordinator implements TickDelegate {
       const t = this.#objects[oid]!;
       this.#forShards(t.owner, (c) => c.push({ oid, object: null }));
       this.#objects[oid] = undefined;
+      const mirror = this.#mirrors[oid];
+      if (mirror !== undefined) mirror.unpulledAt = -1;
       this.#mirrors[oid] = undefined;
-      const shard = this.#unpulledAt.get(oid);
-      if (shard !== undefined) this.#unpulled[shard]!.delete(oid);
-      this.#unpulledAt.delete(oid);
       this.#oids.delete(key);
       this.#ranksValid = false;
       return;

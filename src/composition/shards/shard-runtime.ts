@@ -100,13 +100,14 @@ export class ShardRuntime {
     const oidOfSource = new WeakMap<StatusSource, number>();
     const oidOfSubject = new WeakMap<object, number>();
     this.#store.onDeferStatus((kind, namespace, name, source) => {
+      // a status source belongs to one object for its life: its id is looked up once
       let oid = oidOfSource.get(source);
-      if (oid === undefined || this.#objects.get(oid)?.name !== name) {
+      if (oid === undefined) {
         oid = this.#oids.get(objectKey(kind, NAMESPACED_KINDS.has(kind) ? namespace : undefined, name));
         if (oid === undefined) return;
         oidOfSource.set(source, oid);
+        this.#sources.set(oid, source as DataSource);
       }
-      this.#sources.set(oid, source as DataSource);
       this.#stale.push(oid);
     });
     for (const [key, data] of init.statusInputs) this.#adoptInputs(key, data);
@@ -114,8 +115,8 @@ export class ShardRuntime {
       (kind, namespace, name) => this.#oids.get(objectKey(kind, namespace, name)) ?? -1,
       (subject) => {
         const r = subject as Partial<VmRecord>;
-        let oid = oidOfSubject.get(subject as object);
-        if (oid === undefined || this.#objects.get(oid)?.name !== r.name) {
+        let oid = oidOfSubject.get(subject as object); // a record belongs to one VM for its life
+        if (oid === undefined) {
           oid = typeof r.name === "string" && typeof r.namespace === "string" ? (this.#oids.get(objectKey("VirtualMachine", r.namespace, r.name)) ?? -1) : -1;
           if (oid >= 0) oidOfSubject.set(subject as object, oid);
         }
