@@ -86,6 +86,8 @@ export interface DelegatedTick {
   emit(controller: string, input: LogEntryInput): void;
   /** Appends a lazily built entry (built now if logs$ is observed). */
   emitLazily<S>(controller: string, build: LogBuilder<S>, subject: S, text: string, a?: number, b?: number, c?: number, d?: number, e?: number, f?: number): void;
+  /** Whether someone reads every log entry as it comes (`logs$` has a subscriber): lazy entries are then built at once. */
+  logsObserved(): boolean;
   /** Records an Event of `component` about `key`, written with the tick's other Events. */
   event(component: string, key: ObjectKey, type: "Normal" | "Warning", reason: string, message: string): void;
 }
@@ -143,5 +145,5 @@ export function newTickRun(clock: { tick: number; timeSeconds: number; tickSecon
       };
   const event = (component: string, key: ObjectKey, type: "Normal" | "Warning", reason: string, message: string): void =>
     writes.forController(component).recordEvent(key, type, reason, message);
-  return { tick, timeSeconds, tickSeconds, writes, log, errors: 0, emit, emitLazily, at, sink, view: { tick, timeSeconds, tickSeconds, emit, emitLazily, event } };
+  return { tick, timeSeconds, tickSeconds, writes, log, errors: 0, emit, emitLazily, at, sink, view: { tick, timeSeconds, tickSeconds, emit, emitLazily, event, logsObserved: () => logs.observed } };
 }

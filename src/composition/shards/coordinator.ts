@@ -48,15 +48,25 @@ class MirrorSource implements StatusSource {
   /** The shard holding inputs not pulled yet, -1 when the mirror has them all. */
   unpulledAt = -1;
 
+  /** The inputs as last pulled (made at the first pull: most statuses are never read). */
+  local: VmStatusSource | HostStatusSource | undefined;
+
   constructor(
     private readonly coordinator: ShardCoordinator,
     readonly oid: number,
-    readonly local: VmStatusSource | HostStatusSource,
+    private readonly made: () => VmStatusSource | HostStatusSource,
   ) {}
+
+  /** Takes inputs pulled from a shard. */
+  take(data: unknown): void {
+    this.local ??= this.made();
+    (this.local as { setData(d: unknown): void }).setData(data);
+  }
 
   statusOf(stored: unknown): Record<string, unknown> {
     this.stale = false;
     this.coordinator.freshen(this.oid);
+    this.local ??= this.made();
     return this.local.statusOf(stored);
   }
 }
@@ -120,7 +130,8 @@ export class ShardCoordinator implements TickDelegate {
     const changes = this.#changes;
     this.#changes = this.links.map(() => []);
     const assign = this.#hosts.takeAdded();
-    const departures = this.#callAll("phase1", changes.map((c) => ({ changes: c, assign })));
+    const eager = tick.logsObserved();
+    const departures = this.#callAll("phase1", changes.map((c) => ({ changes: c, assign, eager })));
     const arrivals: Arrival[][] = this.links.map(() => []);
     departures.forEach((list: Departure[], from) => {
       for (const d of list) {
@@ -164,7 +175,7 @@ export class ShardCoordinator implements TickDelegate {
     mirrors.forEach((m, i) => {
       m.unpulledAt = -1;
       const d = data[i];
-      if (d !== undefined) (m.local as { setData(d: unknown): void }).setData(d);
+      if (d !== undefined) m.take(d);
     });
   }
 
@@ -198,7 +209,7 @@ export class ShardCoordinator implements TickDelegate {
     if (t === undefined) return;
     let mirror = this.#mirrors[oid];
     if (mirror === undefined) {
-      mirror = new MirrorSource(this, oid, t.kind === "Host" ? new HostStatusSource(t.name) : new VmStatusSource(t.namespace ?? "default", t.name));
+      mirror = new MirrorSource(this, oid, () => (t.kind === "Host" ? new HostStatusSource(t.name) : new VmStatusSource(t.namespace ?? "default", t.name)));
       this.#mirrors[oid] = mirror;
     }
     if (mirror.unpulledAt !== shard) {

@@ -18,7 +18,7 @@ serveSync({
   phase2: (request) => {
     const r = call("phase2")(request) as ShardTickResult;
     const t = r.transcript;
-    return withTransfer(r, [t.positions, t.kinds, t.lazyRefs, t.lazyNumbers, r.stale].map((a) => a.buffer as ArrayBuffer));
+    return withTransfer(r, [t.positions, t.kinds, t.lazyRefs, t.lazyNumbers, t.entryRefs, t.entryFlags, r.stale].map((a) => a.buffer as ArrayBuffer));
   },
   pull: call("pull"),
   snapshot: call("snapshot"),

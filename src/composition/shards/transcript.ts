@@ -6,9 +6,13 @@
  * Each item is tagged with its {@link TickPosition}: controller index, phase, and the object
  * being reconciled as an object id (`oid`, handed out by the coordinator; -1 for none). Within
  * one shard the items already come in that order; across shards the coordinator compares
- * (controller, phase, rank of the object in the main store's order). Lazy log entries travel
- * as the builder's name, the subject's oid, one text and six numbers (no objects, no message
- * text), and are built on the main thread only if someone reads the log.
+ * (controller, phase, rank of the object in the main store's order). Finished entries travel
+ * as columns — repeated fields (controller, kind, namespace, host, action, reason) as indexes
+ * into a table of names, the others as strings — which cross threads far faster than objects,
+ * and become LogEntry objects on the main thread only when someone reads the log. Lazy entries
+ * travel as the builder's name, the subject's oid, one text and six numbers, unless the main
+ * thread has a `logs$` subscriber this tick (`eager`): then the shard builds them, in parallel
+ * with the other shards, and they travel as finished entries.
  */
 import type { ObjectKey } from "../../api/types.js";
 import type { LogEntryInput } from "../../engine/log-entry.js";
@@ -20,6 +24,21 @@ import type { TickPosition, TranscriptSink } from "../../engine/tick-transcript.
 const ENTRY = 0;
 const LAZY = 1;
 const EVENT = 2;
+
+/** An entry item of a transcript as the input of a log entry (a {@link LogBuilder}: `j` is the entry's index). */
+const entryOfColumns: LogBuilder<Transcript> = (t, _text, j) => {
+  const r = t.entryRefs;
+  const x = t.entryTexts;
+  const k = j * 6;
+  const flags = t.entryFlags[j]!;
+  const input: LogEntryInput = { kind: t.names[r[k + 1]!]! as LogEntryInput["kind"], name: x[j * 4]!, action: t.names[r[k + 4]!]!, message: x[j * 4 + 3]! };
+  if (r[k + 2]! >= 0) input.namespace = t.names[r[k + 2]!]!;
+  if (r[k + 3]! >= 0) input.host = t.names[r[k + 3]!]!;
+  if ((flags & 1) !== 0) input.from = x[j * 4 + 1]!;
+  if ((flags & 2) !== 0) input.to = x[j * 4 + 2]!;
+  if (r[k + 5]! >= 0) input.reason = t.names[r[k + 5]!]!;
+  return input;
+};
 
 /** One Event of a transcript. */
 interface EventItem {
@@ -36,10 +55,16 @@ export interface Transcript {
   positions: Int32Array;
   /** Per item: {@link ENTRY}, {@link LAZY} or {@link EVENT}. */
   kinds: Uint8Array;
-  /** Per entry or Event item, in order: `[controller, input]` or an {@link EventItem} (lazy items have none). */
+  /** Per Event item, in order: an {@link EventItem}. */
   items: unknown[];
-  /** The controller names, builder names and texts lazy items use. */
+  /** The names entry and lazy items refer to (controllers, builders, kinds, actions, texts…). */
   names: string[];
+  /** Per entry item: controller, kind, namespace, host, action, reason (indexes into `names`, -1 for none). */
+  entryRefs: Int32Array;
+  /** Per entry item: name, from, to, message (`from`/`to` as "" when absent: see `entryFlags`). */
+  entryTexts: string[];
+  /** Per entry item: bit 0 `from` is given, bit 1 `to` is given. */
+  entryFlags: Uint8Array;
   /** Per lazy item: controller name, builder name and text (indexes into `names`), subject oid. */
   lazyRefs: Int32Array;
   /** Per lazy item: six numbers. */
@@ -55,6 +80,11 @@ export class TranscriptBuilder implements TranscriptSink {
   readonly #nameIndex = new Map<string, number>();
   #lazyRefs: number[] = [];
   #lazyNumbers: number[] = [];
+  #entryRefs: number[] = [];
+  #entryTexts: string[] = [];
+  #entryFlags: number[] = [];
+  /** Build lazy entries here (the main thread reads every entry this tick). */
+  eager = false;
   /** The last object looked up and its id (a controller logs several items per object in a row). */
   #lastObject: unknown;
   #lastOid = -1;
@@ -69,11 +99,17 @@ export class TranscriptBuilder implements TranscriptSink {
   ) {}
 
   entry(at: TickPosition, controller: string, input: LogEntryInput): void {
-    this.#push(at, ENTRY, [controller, input]);
+    this.#push(at, ENTRY, undefined);
+    const ref = (v: string | undefined): number => (v === undefined ? -1 : this.#name(v));
+    this.#entryRefs.push(this.#name(controller), this.#name(String(input.kind)), ref(input.namespace), ref(input.host), this.#name(String(input.action)), ref(input.reason));
+    const from = input.from === undefined ? undefined : String(input.from);
+    const to = input.to === undefined ? undefined : String(input.to);
+    this.#entryTexts.push(String(input.name), from ?? "", to ?? "", String(input.message ?? ""));
+    this.#entryFlags.push((from === undefined ? 0 : 1) | (to === undefined ? 0 : 2));
   }
 
   lazy(at: TickPosition, controller: string, build: LogBuilder<unknown>, subject: unknown, text: string, a: number, b: number, c: number, d: number, e: number, f: number): void {
-    const name = logBuilderName(build as LogBuilder<never>);
+    const name = this.eager ? undefined : logBuilderName(build as LogBuilder<never>);
     const oid = name === undefined ? -1 : this.oidOfSubject(subject);
     if (name === undefined || oid < 0) {
       this.entry(at, controller, build(subject, text, a, b, c, d, e, f));
@@ -98,6 +134,9 @@ export class TranscriptBuilder implements TranscriptSink {
       names: this.#names,
       lazyRefs: Int32Array.from(this.#lazyRefs),
       lazyNumbers: Float64Array.from(this.#lazyNumbers),
+      entryRefs: Int32Array.from(this.#entryRefs),
+      entryTexts: this.#entryTexts,
+      entryFlags: Uint8Array.from(this.#entryFlags),
     };
     this.#positions = [];
     this.#kinds = [];
@@ -106,6 +145,9 @@ export class TranscriptBuilder implements TranscriptSink {
     this.#nameIndex.clear();
     this.#lazyRefs = [];
     this.#lazyNumbers = [];
+    this.#entryRefs = [];
+    this.#entryTexts = [];
+    this.#entryFlags = [];
     this.#lastObject = undefined;
     return t;
   }
@@ -127,7 +169,7 @@ export class TranscriptBuilder implements TranscriptSink {
     }
     this.#positions.push(at.controller, at.phase, oid);
     this.#kinds.push(kind);
-    if (kind !== LAZY) this.#items.push(item);
+    if (kind === EVENT) this.#items.push(item);
   }
 
   #name(name: string): number {
@@ -154,8 +196,8 @@ export function replayTranscripts(
 ): void {
   const cursors = transcripts.map(() => 0);
   const lengths = transcripts.map((t) => t.kinds.length);
-  /** Per shard: the next entry/Event item and the next lazy item. */
-  const next = transcripts.map(() => ({ item: 0, lazy: 0 }));
+  /** Per shard: the next Event item, entry item and lazy item. */
+  const next = transcripts.map(() => ({ item: 0, entry: 0, lazy: 0 }));
   for (;;) {
     let best = -1;
     let bc = 0, bp = 0, br = 0;
@@ -186,11 +228,12 @@ export function replayTranscripts(
   }
 }
 
-function replayItem(t: Transcript, i: number, next: { item: number; lazy: number }, tick: DelegatedTick, subject: (oid: number) => { namespace: string; name: string }): void {
+function replayItem(t: Transcript, i: number, next: { item: number; entry: number; lazy: number }, tick: DelegatedTick, subject: (oid: number) => { namespace: string; name: string }): void {
   switch (t.kinds[i]) {
     case ENTRY: {
-      const [controller, input] = t.items[next.item++] as [string, LogEntryInput];
-      tick.emit(controller, input);
+      // made into an object only when read (now, if logs$ has a subscriber)
+      const j = next.entry++;
+      tick.emitLazily(t.names[t.entryRefs[j * 6]!]!, entryOfColumns, t, "", j);
       return;
     }
     case EVENT: {
