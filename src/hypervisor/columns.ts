@@ -44,6 +44,42 @@ export const HOST_STATE_CODES = ["high", "clear", "soft", "hard", "low"] as cons
 /** Slots a new table starts with. */
 const INITIAL_CAPACITY = 64;
 
+/**
+ * Dense slots handed out lowest free first, so the same sequence of takes and gives hands out
+ * the same slots (the columns' and the decision table's).
+ */
+export class SlotPool {
+  /** One past the highest slot ever handed out. */
+  #high = 0;
+  /** Given-back slots, kept sorted highest first so the lowest is popped. */
+  #free: number[] = [];
+  #freeSorted = true;
+
+  /** Slots in use. */
+  get size(): number {
+    return this.#high - this.#free.length;
+  }
+
+  /** The lowest given-back slot, else the next new one (`grow` is called first when that is `capacity`). */
+  take(capacity: number, grow: () => void): number {
+    if (this.#free.length > 0) {
+      if (!this.#freeSorted) {
+        this.#free.sort((a, b) => b - a);
+        this.#freeSorted = true;
+      }
+      return this.#free.pop()!;
+    }
+    if (this.#high === capacity) grow();
+    return this.#high++;
+  }
+
+  /** Gives a slot back. */
+  give(slot: number): void {
+    this.#free.push(slot);
+    this.#freeSorted = false;
+  }
+}
+
 /** Typed-array columns indexed by slot, with slot allocation and growth (see the module comment). */
 export class ColumnTable<N extends string, B extends string> {
   /** Number columns by field name (the object keeps its identity; its arrays change on growth). */
@@ -58,11 +94,7 @@ export class ColumnTable<N extends string, B extends string> {
   capacity = 0;
   /** Bumped whenever the buffers are replaced (growth): arrays kept from before are stale. */
   layoutVersion = 0;
-  /** One past the highest slot ever handed out. */
-  #high = 0;
-  /** Freed slots, kept sorted highest first so the lowest is popped. */
-  #free: number[] = [];
-  #freeSorted = true;
+  readonly #slots = new SlotPool();
 
   constructor(
     readonly numberFields: readonly N[],
@@ -80,28 +112,19 @@ export class ColumnTable<N extends string, B extends string> {
 
   /** Slots in use. */
   get size(): number {
-    return this.#high - this.#free.length;
+    return this.#slots.size;
   }
 
   /** A free slot, every column 0 in it: the lowest freed one, else the next new one (growing when full). */
   allocate(): number {
-    if (this.#free.length > 0) {
-      if (!this.#freeSorted) {
-        this.#free.sort((a, b) => b - a);
-        this.#freeSorted = true;
-      }
-      return this.#free.pop()!;
-    }
-    if (this.#high === this.capacity) this.#allocateBuffers(this.capacity * 2, true);
-    return this.#high++;
+    return this.#slots.take(this.capacity, () => this.#allocateBuffers(this.capacity * 2, true));
   }
 
   /** Gives a slot back (its columns are zeroed now, so a reused slot starts clean). */
   release(slot: number): void {
     for (const f of this.numberFields) this.f64[f][slot] = 0;
     for (const f of this.byteFields) this.u8[f][slot] = 0;
-    this.#free.push(slot);
-    this.#freeSorted = false;
+    this.#slots.give(slot);
   }
 
   /** What another thread needs to see these columns: post it to a worker and {@link ColumnTable.attach} there. */

@@ -11,6 +11,7 @@
  * of one process-wide text table; booleans as bytes. Records that do not fit their codec, and
  * the rarer admission and host-state records, are kept as objects.
  */
+import { SlotPool } from "./columns.js";
 import type { DecisionRecord } from "./decisions.js";
 
 /**
@@ -308,10 +309,7 @@ export class DecisionTable {
   capacity: number;
   /** Per record type (in {@link DECISION_TYPES} order), its columns once a record of it was kept. */
   readonly types: (TypeColumns | undefined)[] = DECISION_TYPES.map(() => undefined);
-  #high = 0;
-  /** Freed slots, kept sorted highest first so the lowest is popped. */
-  #free: number[] = [];
-  #freeSorted = true;
+  readonly #slots = new SlotPool();
 
   constructor(capacity = 64) {
     this.capacity = Math.max(1, capacity);
@@ -319,25 +317,16 @@ export class DecisionTable {
 
   /** A free ring slot (empty in every type). */
   allocate(): number {
-    if (this.#free.length > 0) {
-      if (!this.#freeSorted) {
-        this.#free.sort((a, b) => b - a);
-        this.#freeSorted = true;
-      }
-      return this.#free.pop()!;
-    }
-    if (this.#high === this.capacity) {
+    return this.#slots.take(this.capacity, () => {
       this.capacity *= 2;
       for (const t of this.types) t?.resize(this.capacity);
-    }
-    return this.#high++;
+    });
   }
 
   /** Gives a ring slot back (its records are forgotten). */
   release(slot: number): void {
     for (const t of this.types) t?.clear(slot);
-    this.#free.push(slot);
-    this.#freeSorted = false;
+    this.#slots.give(slot);
   }
 
   /** The columns of record type `t` (an index into {@link DECISION_TYPES}), made on first use. */
