@@ -88,6 +88,10 @@ export interface DelegatedTick {
   emitLazily<S>(controller: string, build: LogBuilder<S>, subject: S, text: string, a?: number, b?: number, c?: number, d?: number, e?: number, f?: number): void;
   /** Whether someone reads every log entry as it comes (`logs$` has a subscriber): lazy entries are then built at once. */
   logsObserved(): boolean;
+  /** The tick's time as log entries show it. */
+  readonly time: string;
+  /** Appends an entry already in docs/library.md, *Log formats* field order, this tick's (to the log and logs$). */
+  emitEntry(entry: LogEntry): void;
   /** Records an Event of `component` about `key`, written with the tick's other Events. */
   event(component: string, key: ObjectKey, type: "Normal" | "Warning", reason: string, message: string): void;
 }
@@ -145,5 +149,12 @@ export function newTickRun(clock: { tick: number; timeSeconds: number; tickSecon
       };
   const event = (component: string, key: ObjectKey, type: "Normal" | "Warning", reason: string, message: string): void =>
     writes.forController(component).recordEvent(key, type, reason, message);
-  return { tick, timeSeconds, tickSeconds, writes, log, errors: 0, emit, emitLazily, at, sink, view: { tick, timeSeconds, tickSeconds, emit, emitLazily, event, logsObserved: () => logs.observed } };
+  return { tick, timeSeconds, tickSeconds, writes, log, errors: 0, emit, emitLazily, at, sink, view: {
+      tick, timeSeconds, tickSeconds, time, emit, emitLazily, event,
+      logsObserved: () => logs.observed,
+      emitEntry: (entry) => {
+        log.add(entry);
+        logs.next(entry);
+      },
+    } };
 }

@@ -15,7 +15,7 @@
  * with the other shards, and they travel as finished entries.
  */
 import type { ObjectKey } from "../../api/types.js";
-import type { LogEntryInput } from "../../engine/log-entry.js";
+import type { LogEntry, LogEntryInput } from "../../engine/log-entry.js";
 import { type LogBuilder, logBuilderName, logBuilderNamed } from "../../engine/tick-log.js";
 import type { DelegatedTick } from "../../engine/manager.js";
 import type { TickPosition, TranscriptSink } from "../../engine/tick-transcript.js";
@@ -39,6 +39,25 @@ const entryOfColumns: LogBuilder<Transcript> = (t, _text, j) => {
   if (r[k + 5]! >= 0) input.reason = t.names[r[k + 5]!]!;
   return input;
 };
+
+/** An entry item of a transcript as a finished LogEntry (field order of orderedEntry in engine/tick-log.ts). */
+function finishedEntry(t: Transcript, j: number, tick: number, time: string): LogEntry {
+  const r = t.entryRefs;
+  const x = t.entryTexts;
+  const n = t.names;
+  const k = j * 6;
+  const flags = t.entryFlags[j]!;
+  const entry = { tick, time, controller: n[r[k]!]!, kind: n[r[k + 1]!]! } as LogEntry;
+  if (r[k + 2]! >= 0) entry.namespace = n[r[k + 2]!]!;
+  entry.name = x[j * 4]!;
+  if (r[k + 3]! >= 0) entry.host = n[r[k + 3]!]!;
+  entry.action = n[r[k + 4]!]!;
+  if ((flags & 1) !== 0) entry.from = x[j * 4 + 1]!;
+  if ((flags & 2) !== 0) entry.to = x[j * 4 + 2]!;
+  if (r[k + 5]! >= 0) entry.reason = n[r[k + 5]!]!;
+  entry.message = x[j * 4 + 3]!;
+  return entry;
+}
 
 /** One Event of a transcript. */
 interface EventItem {
@@ -100,8 +119,15 @@ export class TranscriptBuilder implements TranscriptSink {
 
   entry(at: TickPosition, controller: string, input: LogEntryInput): void {
     this.#push(at, ENTRY, undefined);
-    const ref = (v: string | undefined): number => (v === undefined ? -1 : this.#name(v));
-    this.#entryRefs.push(this.#name(controller), this.#name(String(input.kind)), ref(input.namespace), ref(input.host), this.#name(String(input.action)), ref(input.reason));
+    const { namespace, host, reason } = input;
+    this.#entryRefs.push(
+      this.#name(controller),
+      this.#name(String(input.kind)),
+      namespace === undefined ? -1 : this.#name(namespace),
+      host === undefined ? -1 : this.#name(host),
+      this.#name(String(input.action)),
+      reason === undefined ? -1 : this.#name(reason),
+    );
     const from = input.from === undefined ? undefined : String(input.from);
     const to = input.to === undefined ? undefined : String(input.to);
     this.#entryTexts.push(String(input.name), from ?? "", to ?? "", String(input.message ?? ""));
@@ -196,6 +222,7 @@ export function replayTranscripts(
 ): void {
   const cursors = transcripts.map(() => 0);
   const lengths = transcripts.map((t) => t.kinds.length);
+  const observed = tick.logsObserved();
   /** Per shard: the next Event item, entry item and lazy item. */
   const next = transcripts.map(() => ({ item: 0, entry: 0, lazy: 0 }));
   for (;;) {
@@ -221,19 +248,20 @@ export function replayTranscripts(
     const oid = t.positions[i * 3 + 2]!;
     const n = next[best]!;
     do {
-      replayItem(t, i, n, tick, subject);
+      replayItem(t, i, n, tick, subject, observed);
       i++;
     } while (i < lengths[best]! && t.positions[i * 3]! === bc && t.positions[i * 3 + 1]! === bp && t.positions[i * 3 + 2]! === oid);
     cursors[best] = i;
   }
 }
 
-function replayItem(t: Transcript, i: number, next: { item: number; entry: number; lazy: number }, tick: DelegatedTick, subject: (oid: number) => { namespace: string; name: string }): void {
+function replayItem(t: Transcript, i: number, next: { item: number; entry: number; lazy: number }, tick: DelegatedTick, subject: (oid: number) => { namespace: string; name: string }, observed: boolean): void {
   switch (t.kinds[i]) {
     case ENTRY: {
-      // made into an object only when read (now, if logs$ has a subscriber)
+      // made into an object only when read: now, in its final shape, if logs$ has a subscriber
       const j = next.entry++;
-      tick.emitLazily(t.names[t.entryRefs[j * 6]!]!, entryOfColumns, t, "", j);
+      if (observed) tick.emitEntry(finishedEntry(t, j, tick.tick, tick.time));
+      else tick.emitLazily(t.names[t.entryRefs[j * 6]!]!, entryOfColumns, t, "", j);
       return;
     }
     case EVENT: {
