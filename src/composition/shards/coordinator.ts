@@ -19,7 +19,7 @@ import type { MemoryStore } from "../../store/memory-store.js";
 import type { StatusSource } from "../../store/status-source.js";
 import type { DeepReadonly, WatchEvent } from "../../store/types.js";
 import type { Subscription } from "rxjs";
-import type { Arrival, Departure, ShardCalls, ShardChange, ShardLink, ShardSnapshot, ShardTickResult } from "./protocol.js";
+import { snapshotTexts, type Arrival, type Departure, type ShardCalls, type ShardChange, type ShardLink, type ShardSnapshot, type ShardTickResult } from "./protocol.js";
 import { HostAssignment } from "./shard-of.js";
 import { splitSnapshot } from "./split-snapshot.js";
 import { replayTranscripts } from "./transcript.js";
@@ -110,7 +110,7 @@ export class ShardCoordinator implements TickDelegate {
         if (t.kind !== "GuestOSProfile") t.owner = shard;
       }
     });
-    parts.forEach((part, index) => links[index]!.post("init", { index, count, batch, snapshot: JSON.stringify(part.snapshot), oids: part.oids, stamps: part.stamps, assignment, statusInputs: part.statusInputs }));
+    parts.forEach((part, index) => links[index]!.post("init", { index, count, batch, snapshot: snapshotTexts(part.snapshot), oids: part.oids, stamps: part.stamps, assignment, statusInputs: part.statusInputs }));
     this.#hosts.takeAdded();
     for (const link of links) link.wait<"init">();
     this.#subscription = store.changes().subscribe((e) => this.#onChange(e));

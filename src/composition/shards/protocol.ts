@@ -9,6 +9,7 @@
  * for the shard's part of a snapshot.
  */
 import type { StoredObject } from "../../api/types.js";
+import type { EngineSnapshot } from "../../engine/engine.js";
 import type { RequeueEntry } from "../../engine/manager.js";
 import type { RandomState } from "../../engine/random.js";
 import type { MovingVm } from "../../hypervisor/shard-moves.js";
@@ -24,10 +25,11 @@ export interface ShardInit {
   /** The engine options the sub-engine runs with (seed, tickSeconds, maxEvents, epoch come from `snapshot`). */
   batch: boolean;
   /**
-   * The shard's part of the main engine's snapshot (its hosts, their VMs, every GuestOSProfile),
-   * as JSON text: a string crosses threads far faster than the objects it stands for.
+   * The shard's part of the main engine's snapshot (its hosts, their VMs, every GuestOSProfile)
+   * as JSON texts — strings cross threads far faster than the objects they stand for — one per
+   * store object and model record (one text of a large part would pass V8's longest string).
    */
-  snapshot: string;
+  snapshot: SnapshotTexts;
   /** The ids of the snapshot's store objects, in the same order. */
   oids: number[];
   /** Each model record's stamp, by record key (`host/<name>`, `vm/<namespace>/<name>`). */
@@ -42,6 +44,36 @@ export interface ShardInit {
 export interface ShardChange {
   oid: number;
   object: StoredObject | null;
+}
+
+/** An engine snapshot as JSON texts: the rest, then each store object, host record and VM record. */
+export interface SnapshotTexts {
+  rest: string;
+  objects: string[];
+  hosts: string[];
+  vms: string[];
+}
+
+/** An engine snapshot as {@link SnapshotTexts}. */
+export function snapshotTexts(s: EngineSnapshot): SnapshotTexts {
+  const model = s.model as { hosts: unknown[]; vms: unknown[] };
+  const text = (x: unknown): string => JSON.stringify(x);
+  return {
+    rest: JSON.stringify({ ...s, store: { ...s.store, objects: [] }, model: { ...model, hosts: [], vms: [] } }),
+    objects: s.store.objects.map(text),
+    hosts: model.hosts.map(text),
+    vms: model.vms.map(text),
+  };
+}
+
+/** The engine snapshot {@link snapshotTexts} wrote. */
+export function snapshotOfTexts(t: SnapshotTexts): EngineSnapshot {
+  const s = JSON.parse(t.rest) as EngineSnapshot;
+  s.store.objects = t.objects.map((o) => JSON.parse(o) as StoredObject);
+  const model = s.model as { hosts: unknown[]; vms: unknown[] };
+  model.hosts = t.hosts.map((h) => JSON.parse(h) as unknown);
+  model.vms = t.vms.map((v) => JSON.parse(v) as unknown);
+  return s;
 }
 
 /** The spec changes of a shard since the last tick, in the order they happened. */

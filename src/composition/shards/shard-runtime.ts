@@ -13,7 +13,7 @@
  */
 import { type Kind, NAMESPACED_KINDS, type StoredObject } from "../../api/types.js";
 import { TOKENS } from "../../di/tokens.js";
-import { type EngineSnapshot, SimulationEngine } from "../../engine/engine.js";
+import { SimulationEngine } from "../../engine/engine.js";
 import type { ControllerManager } from "../../engine/manager.js";
 import { requireModel } from "../../engine/model-binding.js";
 import { resolveEngineOptions } from "../../engine/options.js";
@@ -23,7 +23,7 @@ import type { HostRecord, VmRecord } from "../../hypervisor/ledger.js";
 import type { MemoryStore } from "../../store/memory-store.js";
 import type { StatusSource } from "../../store/status-source.js";
 import { createEngineContainer, DEFAULT_ENGINE_MODULES } from "../container.js";
-import { type Arrival, type Departure, type InsertionStamp, type ShardChanges, type ShardInit, type ShardSnapshot, type ShardTickResult, hostStampKey, vmStampKey } from "./protocol.js";
+import { snapshotOfTexts, type Arrival, type Departure, type InsertionStamp, type ShardChanges, type ShardInit, type ShardSnapshot, type ShardTickResult, hostStampKey, vmStampKey } from "./protocol.js";
 import { TranscriptBuilder } from "./transcript.js";
 
 /** A status source whose inputs can cross threads (vm-status's and host-status's). */
@@ -68,7 +68,7 @@ export class ShardRuntime {
   constructor(init: ShardInit) {
     this.#index = init.index;
     for (const [name, shard] of init.assignment) this.#assignment.set(name, shard);
-    const s = JSON.parse(init.snapshot) as EngineSnapshot;
+    const s = snapshotOfTexts(init.snapshot);
     const options = resolveEngineOptions({
       seed: s.options.seed,
       tickSeconds: s.options.tickSeconds,
