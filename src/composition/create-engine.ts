@@ -13,6 +13,7 @@ import type { ControllerManager } from "../engine/manager.js";
 import type { ResolvedEngineOptions } from "../engine/options.js";
 import type { MemoryStore } from "../store/memory-store.js";
 import { ShardedRunner, type ShardLinkFactory } from "./shards/sharded-runner.js";
+import { MainThreadLink } from "./shards/main-thread-link.js";
 import { ThreadLink } from "./shards/thread-link.js";
 
 /**
@@ -23,7 +24,8 @@ import { ThreadLink } from "./shards/thread-link.js";
 export function createEngine(options: EngineOptions = {}): Engine {
   const resolved = resolveEngineOptions(options);
   const engine = new SimulationEngine(createEngineContainer(resolved, DEFAULT_ENGINE_MODULES));
-  attachWorkerThreads(engine, (index) => new ThreadLink(index));
+  // shard 0 runs on the main thread, which would otherwise only wait; the others on worker threads
+  attachWorkerThreads(engine, (index) => (index === 0 ? new MainThreadLink() : new ThreadLink(index)));
   return engine;
 }
 
