@@ -55,7 +55,7 @@ export function parseWorkers(value: string): number {
 export function workersOption(): Option {
   return new Option(
     "--workers <n>",
-    `worker threads for the per-host phases of a tick, 1 to ${MAX_WORKERS}; the log and state are the same for any N (default $MEMPLANE_WORKERS, else the machine's cores for clusters of ${DEFAULT_WORKERS_MIN_VMS} VMs or more, 1 below)`,
+    `threads that simulate the hosts in parallel (the main thread and n − 1 worker threads), 1 to ${MAX_WORKERS}; the log and state are the same for any n (default $MEMPLANE_WORKERS, else the machine's cores for clusters of ${DEFAULT_WORKERS_MIN_VMS} VMs or more when the output reads no model state each tick — a JSON log or -q, no --state/--report/--watch — and 1 otherwise)`,
   ).argParser(parseWorkers);
 }
 

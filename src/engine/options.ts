@@ -44,7 +44,8 @@ export interface EngineOptions {
    */
   epoch?: string;
   /**
-   * Worker threads for the per-host phases of a tick, a whole number from 1 to 256. Not given:
+   * Shards of hosts simulated in parallel — the main thread and `workers − 1` worker threads —
+   * a whole number from 1 to 256. Not given:
    * the machine's cores for clusters of at least 10 000 VMs, 1 below (`workersFor` in
    * engine/workers-option.ts, asked when a tick starts). Outputs are byte-identical for any
    * value; embedders' controllers or a rebound model run the engine on one thread
