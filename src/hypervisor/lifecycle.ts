@@ -40,9 +40,7 @@ export function runAdmission(index: ModelIndex, catalog: GuestOsCatalog, envOf: 
       release(index, v, "Stopped", { admitted: false, reason: "PoweredOff", message: "powerState is Off" });
       events.push({ vm: v, action: "PoweredOff", from: "Running", to: "Stopped", reason: "PowerStateOff", message: `powered off on ${v.hostName}; released ${v.memory} pages` });
     } else if (v.spec.hostName !== v.hostName) {
-      const from = v.hostName;
-      release(index, v, "Pending", { admitted: false, reason: "Migrating", message: `moving from ${from} to ${v.spec.hostName}` });
-      events.push({ vm: v, action: "PoweredOff", from: "Running", to: "Pending", reason: "HostChanged", message: `powered off on ${from} to move to ${v.spec.hostName}` });
+      events.push({ vm: v, ...powerOffToMove(index, v) });
     } else if (v.restartRequested) {
       restartGuest(index, catalog, envOf, v, timeSeconds);
       events.push({ vm: v, action: "Restarted", from: "Running", to: "Running", reason: "GuestRestart", message: `guest OS restarted on ${v.hostName} (memplane.io/restartedAt is ${JSON.stringify(v.restartSeen)})` });
@@ -165,6 +163,16 @@ function restartGuest(index: ModelIndex, catalog: GuestOsCatalog, envOf: (host: 
   v.activeSample = 0;
   v.wantAllocated = 0;
   zeroAtBoot(index, catalog, envOf(host), v, host);
+}
+
+/**
+ * Powers a running VM off on its host because its spec names another one (it is admitted there
+ * by the admission pass of the same tick); returns what happened, for the reservation controller.
+ */
+export function powerOffToMove(index: ModelIndex, v: VmRecord): Omit<PowerEvent, "vm"> {
+  const from = v.hostName;
+  release(index, v, "Pending", { admitted: false, reason: "Migrating", message: `moving from ${from} to ${v.spec.hostName}` });
+  return { action: "PoweredOff", from: "Running", to: "Pending", reason: "HostChanged", message: `powered off on ${from} to move to ${v.spec.hostName}` };
 }
 
 /** Releases everything a VM holds: pages, reservation, swap file (power-off, delete, move). */

@@ -8,9 +8,10 @@
  */
 import { DecisionRing, type DecisionRecord } from "./decisions.js";
 import type { VmRecord } from "./ledger.js";
-import { OOM_KILLED, type PowerEvent, release } from "./lifecycle.js";
+import { OOM_KILLED, type PowerEvent, powerOffToMove } from "./lifecycle.js";
 import type { ModelIndex } from "./model-index.js";
 import type { VmView } from "./record-views.js";
+import { recordFromJson, recordToJson } from "./snapshot.js";
 
 /** A VM leaving one shard's model for another's: its record as JSON data and what happened to it on the way. */
 export interface MovingVm {
@@ -32,12 +33,10 @@ export function exportMovingVms(index: ModelIndex, isLocal: (hostName: string) =
     if (isLocal(v.spec.hostName) || !v.spec.powerOn) continue;
     const events: Omit<PowerEvent, "vm">[] = [];
     if (v.phase === "Running") {
-      const from = v.hostName;
-      release(index, v, "Pending", { admitted: false, reason: "Migrating", message: `moving from ${from} to ${v.spec.hostName}` });
-      events.push({ action: "PoweredOff", from: "Running", to: "Pending", reason: "HostChanged", message: `powered off on ${from} to move to ${v.spec.hostName}` });
+      events.push(powerOffToMove(index, v));
       v.restartRequested = false;
     } else if (v.phase === "Stopped" && v.admission.reason === OOM_KILLED) continue; // stays down where it is
-    out.push({ vm: v, moving: { record: recordData(v), events } });
+    out.push({ vm: v, moving: { record: recordToJson(v) as unknown as Record<string, unknown>, events } });
   }
   for (const { vm } of out) index.dropVm(vm as VmView);
   return out;
@@ -45,12 +44,7 @@ export function exportMovingVms(index: ModelIndex, isLocal: (hostName: string) =
 
 /** Adds a VM from another shard's {@link exportMovingVms} (not on any host yet: the admission pass places it). */
 export function importVm(index: ModelIndex, record: Record<string, unknown>): VmRecord {
-  const v = JSON.parse(JSON.stringify(record), (_k, val: unknown) => (val === "Infinity" ? Number.POSITIVE_INFINITY : val)) as VmRecord;
+  const v = recordFromJson<VmRecord>(record);
   v.decisions = DecisionRing.from(v.decisions as unknown as DecisionRecord[]);
   return index.adoptVm(v);
-}
-
-/** A record as JSON data (the model snapshot's form). */
-function recordData(v: VmRecord): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(v, (_k, val: unknown) => (val === Number.POSITIVE_INFINITY ? "Infinity" : val))) as Record<string, unknown>;
 }

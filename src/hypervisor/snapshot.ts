@@ -25,8 +25,17 @@ export interface MemoryModelSnapshot {
 /** A deep, JSON-safe copy of the records (record field order is the JSON order). */
 export function toSnapshot(syncedTick: number, hosts: Iterable<HostRecord>, vms: Iterable<VmRecord>): MemoryModelSnapshot {
   // record by record: one JSON text of a large model would pass V8's longest string (≈ 512 MiB)
-  const copy = <R>(r: R): R => JSON.parse(JSON.stringify(r, (_k, val: unknown) => (val === Number.POSITIVE_INFINITY ? "Infinity" : val))) as R;
-  return { version: MODEL_SNAPSHOT_VERSION, syncedTick: copy(syncedTick), hosts: [...hosts].map(copy), vms: [...vms].map(copy) };
+  return { version: MODEL_SNAPSHOT_VERSION, syncedTick, hosts: [...hosts].map(recordToJson), vms: [...vms].map(recordToJson) };
+}
+
+/** A deep JSON-safe copy of a record (or any value), `Infinity` written as the string "Infinity". */
+export function recordToJson<R>(record: R): R {
+  return JSON.parse(JSON.stringify(record, (_k, val: unknown) => (val === Number.POSITIVE_INFINITY ? "Infinity" : val))) as R;
+}
+
+/** A deep copy of JSON data from {@link recordToJson}, "Infinity" read back as `Infinity`. */
+export function recordFromJson<R>(data: unknown): R {
+  return JSON.parse(JSON.stringify(data), (_k, val: unknown) => (val === "Infinity" ? Number.POSITIVE_INFINITY : val)) as R;
 }
 
 /**
@@ -39,7 +48,7 @@ export function fromSnapshot(snapshot: unknown, consumed: (vm: VmRecord) => numb
   let decoded: unknown;
   try {
     // record by record, as toSnapshot writes it (one JSON text of a large model is too long a string)
-    const decode = (value: unknown): unknown => (value === undefined ? null : JSON.parse(JSON.stringify(value), (_k, val: unknown) => (val === "Infinity" ? Number.POSITIVE_INFINITY : val)));
+    const decode = (value: unknown): unknown => (value === undefined ? null : recordFromJson(value));
     const s = snapshot as { hosts?: unknown; vms?: unknown } | null;
     decoded =
       s !== null && typeof s === "object" && !Array.isArray(s) && Array.isArray(s.hosts) && Array.isArray(s.vms)
