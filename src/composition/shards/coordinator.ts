@@ -19,7 +19,7 @@ import type { MemoryStore } from "../../store/memory-store.js";
 import type { StatusSource } from "../../store/status-source.js";
 import type { DeepReadonly, WatchEvent } from "../../store/types.js";
 import type { Subscription } from "rxjs";
-import { snapshotTexts, type Arrival, type Departure, type ShardCalls, type ShardChange, type ShardLink, type ShardSnapshot, type ShardTickResult } from "./protocol.js";
+import { objectKey, snapshotTexts, type Arrival, type Departure, type ShardCalls, type ShardChange, type ShardLink, type ShardSnapshot, type ShardTickResult } from "./protocol.js";
 import { HostAssignment } from "./shard-of.js";
 import { splitSnapshot } from "./split-snapshot.js";
 import { replayTranscripts } from "./transcript.js";
@@ -224,7 +224,7 @@ export class ShardCoordinator implements TickDelegate {
   #onChange(e: WatchEvent): void {
     const o = e.object as DeepReadonly<StoredObject>;
     if (!SHARDED_KINDS.has(o.kind)) return;
-    const key = trackKey(o.kind, o.metadata.namespace, o.metadata.name);
+    const key = objectKey(o.kind, o.metadata.namespace, o.metadata.name);
     const oid = this.#oids.get(key);
     if (e.type === "DELETED") {
       if (oid === undefined) return;
@@ -273,7 +273,7 @@ export class ShardCoordinator implements TickDelegate {
       labels: o.metadata.labels,
       subject: { namespace: namespace ?? "", name: o.metadata.name },
     };
-    this.#oids.set(trackKey(o.kind, o.metadata.namespace, o.metadata.name), oid);
+    this.#oids.set(objectKey(o.kind, o.metadata.namespace, o.metadata.name), oid);
     this.#ranksValid = false;
     return oid;
   }
@@ -282,7 +282,7 @@ export class ShardCoordinator implements TickDelegate {
     const ranks = new Int32Array(this.#nextOid).fill(-1);
     for (const kind of ["Host", "VirtualMachine"] as const) {
       this.store.peekList(kind).forEach((o, i) => {
-        const oid = this.#oids.get(trackKey(kind, o.metadata.namespace, o.metadata.name));
+        const oid = this.#oids.get(objectKey(kind, o.metadata.namespace, o.metadata.name));
         if (oid !== undefined) ranks[oid] = i;
       });
     }
@@ -304,9 +304,6 @@ function vmsPerHost(snapshot: EngineSnapshot): Map<string, number> {
   return n;
 }
 
-function trackKey(kind: string, namespace: string | undefined, name: string): string {
-  return `${kind}\u0000${NAMESPACED_KINDS.has(kind as Kind) ? (namespace ?? "default") : ""}\u0000${name}`;
-}
 
 /** Orders records as one model would hold them: restored ones by their place, then by the tick they were made and the store's order. */
 function byStamp(a: { stamp: readonly [number, number]; key: string }, b: { stamp: readonly [number, number]; key: string }): number {

@@ -8,7 +8,7 @@
  * controller, the tick's end). Between ticks the main thread may `pull` status inputs, or ask
  * for the shard's part of a snapshot.
  */
-import type { StoredObject } from "../../api/types.js";
+import { type Kind, NAMESPACED_KINDS, type StoredObject } from "../../api/types.js";
 import type { EngineSnapshot } from "../../engine/engine.js";
 import type { RequeueEntry } from "../../engine/manager.js";
 import type { RandomState } from "../../engine/random.js";
@@ -142,3 +142,8 @@ export interface ShardLink {
 export const hostStampKey = (name: string): string => `host/${name}`;
 /** The record key of a VM. */
 export const vmStampKey = (namespace: string, name: string): string => `vm/${namespace}/${name}`;
+
+/** How both sides name an object in their maps (the namespace as the store keeps it: "default" when not given, none for cluster-scoped kinds). */
+export function objectKey(kind: string, namespace: string | undefined, name: string): string {
+  return `${kind}\u0000${NAMESPACED_KINDS.has(kind as Kind) ? (namespace ?? "default") : ""}\u0000${name}`;
+}

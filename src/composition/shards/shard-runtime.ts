@@ -23,7 +23,8 @@ import type { HostRecord, VmRecord } from "../../hypervisor/ledger.js";
 import type { MemoryStore } from "../../store/memory-store.js";
 import type { StatusSource } from "../../store/status-source.js";
 import { createEngineContainer, DEFAULT_ENGINE_MODULES } from "../container.js";
-import { snapshotOfTexts, type Arrival, type Departure, type InsertionStamp, type ShardChanges, type ShardInit, type ShardSnapshot, type ShardTickResult, hostStampKey, vmStampKey } from "./protocol.js";
+import { objectKey, snapshotOfTexts, type Arrival, type Departure, type InsertionStamp, type ShardChanges, type ShardInit, type ShardSnapshot, type ShardTickResult, hostStampKey, vmStampKey } from "./protocol.js";
+import { adoptStatusInputs, collectStatusInputs, type HandOver, handOverOf } from "./status-inputs.js";
 import { TranscriptBuilder } from "./transcript.js";
 
 /** A status source whose inputs can cross threads (vm-status's and host-status's). */
@@ -31,14 +32,7 @@ interface DataSource extends StatusSource {
   data(): unknown;
 }
 
-/** The reservation controller's and the status controllers' parts in a record's move between threads. */
-interface ArrivalAware {
-  arrived(record: VmRecord | HostRecord, kept: never): unknown;
-  departing?(record: VmRecord | HostRecord): unknown;
-}
 
-/** The identity of an object in the maps below. */
-const objectKey = (kind: string, namespace: string | undefined, name: string): string => `${kind}\u0000${namespace ?? ""}\u0000${name}`;
 
 /** A shard: a sub-engine over some hosts, driven call by call (see protocol.ts). */
 export class ShardRuntime {
@@ -58,9 +52,8 @@ export class ShardRuntime {
   readonly #sources = new Map<number, DataSource>();
   #stale: number[] = [];
   readonly #transcript: TranscriptBuilder;
-  readonly #reservation: ArrivalAware | undefined;
-  readonly #vmStatus: ArrivalAware | undefined;
-  readonly #hostStatus: ArrivalAware | undefined;
+  readonly #reservation: HandOver | undefined;
+  readonly #vmStatus: HandOver | undefined;
   #tick = 0;
   /** Host name → shard (every name the main thread assigned). */
   readonly #assignment = new Map<string, number>();
@@ -93,24 +86,25 @@ export class ShardRuntime {
       if (key !== undefined && !this.#stamps.has(key)) this.#unstamped.add(init.oids[i]!);
     });
     this.#tick = s.clock.tick;
-    const byName = (name: string): ArrivalAware | undefined => this.#manager.controllers.find((x) => x.name === name) as unknown as ArrivalAware | undefined;
-    this.#reservation = byName("reservation");
-    this.#vmStatus = byName("vm-status");
-    this.#hostStatus = byName("host-status");
+    this.#reservation = handOverOf(this.#manager.controllers, "reservation");
+    this.#vmStatus = handOverOf(this.#manager.controllers, "vm-status");
     const oidOfSource = new WeakMap<StatusSource, number>();
     const oidOfSubject = new WeakMap<object, number>();
     this.#store.onDeferStatus((kind, namespace, name, source) => {
       // a status source belongs to one object for its life: its id is looked up once
       let oid = oidOfSource.get(source);
       if (oid === undefined) {
-        oid = this.#oids.get(objectKey(kind, NAMESPACED_KINDS.has(kind) ? namespace : undefined, name));
+        oid = this.#oids.get(objectKey(kind, namespace, name));
         if (oid === undefined) return;
         oidOfSource.set(source, oid);
         this.#sources.set(oid, source as DataSource);
       }
       this.#stale.push(oid);
     });
-    for (const [key, data] of init.statusInputs) this.#adoptInputs(key, data);
+    adoptStatusInputs(this.#model, this.#manager.controllers, init.statusInputs, (kind, namespace, name, source) => {
+      const oid = this.#oids.get(objectKey(kind, namespace, name));
+      if (oid !== undefined) this.#sources.set(oid, source as DataSource);
+    });
     this.#transcript = new TranscriptBuilder(
       (kind, namespace, name) => this.#oids.get(objectKey(kind, namespace, name)) ?? -1,
       (subject) => {
@@ -195,35 +189,8 @@ export class ShardRuntime {
       stamps[key] = this.#stamps.get(key) ?? [this.#tick, 0];
     }
     const out: ShardSnapshot = { model, stamps, randomStreams: this.#random.getStreamStates(), requeues: this.#manager.getState().requeues };
-    if (options.statusInputs) {
-      const inputs: [string, unknown][] = [];
-      for (const h of this.#model.hosts()) {
-        const data = this.#hostStatus?.departing?.(h);
-        if (data !== undefined) inputs.push([hostStampKey(h.name), data]);
-      }
-      for (const v of this.#model.allVms()) {
-        const data = this.#vmStatus?.departing?.(v);
-        if (data !== undefined) inputs.push([vmStampKey(v.namespace, v.name), data]);
-      }
-      out.statusInputs = inputs;
-    }
+    if (options.statusInputs) out.statusInputs = collectStatusInputs(this.#model, this.#manager.controllers);
     return out;
-  }
-
-  /** A record's status inputs as the main thread's status controller had them. */
-  #adoptInputs(key: string, data: unknown): void {
-    const [kind, a, b] = key.split("/") as [string, string, string | undefined];
-    if (kind === "host") {
-      const host = this.#model.host(a);
-      const oid = this.#oids.get(objectKey("Host", undefined, a));
-      const source = host === undefined ? undefined : this.#hostStatus?.arrived(host, data as never);
-      if (source !== undefined && oid !== undefined) this.#sources.set(oid, source as DataSource);
-    } else {
-      const vm = this.#model.vm(a, b!);
-      const oid = this.#oids.get(objectKey("VirtualMachine", a, b!));
-      const source = vm === undefined ? undefined : this.#vmStatus?.arrived(vm, data as never);
-      if (source !== undefined && oid !== undefined) this.#sources.set(oid, source as DataSource);
-    }
   }
 
   /** How many hosts and VMs this shard's model holds. */

@@ -23,8 +23,7 @@ import type { MemoryStore } from "../../store/memory-store.js";
 import { ShardCoordinator } from "./coordinator.js";
 import { TOKENS } from "../../di/tokens.js";
 import { SimulationRandom } from "../../engine/random.js";
-import type { HostRecord, VmRecord } from "../../hypervisor/ledger.js";
-import { hostStampKey, vmStampKey } from "./protocol.js";
+import { adoptStatusInputs, collectStatusInputs } from "./status-inputs.js";
 import type { ShardLink } from "./protocol.js";
 
 /** Makes the link to one new shard (a worker thread, or in-process for tests). */
@@ -56,7 +55,7 @@ export class ShardedRunner implements EngineSharding {
     // statuses as last built, not built now (that would move resourceVersions), with the inputs
     // the status controllers recorded, so the shards go on exactly where this thread stopped
     const snapshot = this.engine.snapshotAsIs();
-    const inputs = this.#statusInputs();
+    const inputs = new Map(collectStatusInputs(this.#localModel(), this.parts.manager.controllers));
     const links: ShardLink[] = [];
     try {
       for (let i = 0; i < n; i++) links.push(this.link(i));
@@ -113,32 +112,7 @@ export class ShardedRunner implements EngineSharding {
     const random = this.engine.container.get<unknown>(TOKENS.Random);
     if (random instanceof SimulationRandom) random.setStreamStates(this.parts.options.seed, parts.randomStreams);
     this.parts.manager.setState({ requeues: parts.requeues });
-    const vmStatus = this.#controller("vm-status");
-    const hostStatus = this.#controller("host-status");
-    for (const h of model.hosts()) hostStatus?.arrived(h, parts.statusInputs.get(hostStampKey(h.name)) as never);
-    for (const v of model.allVms()) vmStatus?.arrived(v, parts.statusInputs.get(vmStampKey(v.namespace, v.name)) as never);
-  }
-
-  /** The status controllers' recorded inputs of every record of this thread's model. */
-  #statusInputs(): Map<string, unknown> {
-    const inputs = new Map<string, unknown>();
-    const model = this.#localModel();
-    const vmStatus = this.#controller("vm-status");
-    const hostStatus = this.#controller("host-status");
-    for (const h of model.hosts()) {
-      const data = hostStatus?.departing(h);
-      if (data !== undefined) inputs.set(hostStampKey(h.name), data);
-    }
-    for (const v of model.allVms()) {
-      const data = vmStatus?.departing(v);
-      if (data !== undefined) inputs.set(vmStampKey(v.namespace, v.name), data);
-    }
-    return inputs;
-  }
-
-  #controller(name: string): { departing(record: HostRecord | VmRecord): unknown; arrived(record: HostRecord | VmRecord, data: never): unknown } | undefined {
-    const c = this.parts.manager.controllers.find((x) => x.name === name) as unknown as Partial<{ departing: unknown; arrived: unknown }> | undefined;
-    return typeof c?.departing === "function" && typeof c.arrived === "function" ? (c as never) : undefined;
+    adoptStatusInputs(model, this.parts.manager.controllers, parts.statusInputs);
   }
 
   #controllerOrder(): string[] {
