@@ -4,9 +4,8 @@
  * the worker threads have theirs first and all shards work at once), and nothing is copied —
  * the shard's replica shares the main store's frozen objects.
  */
-import { dispatchShardCall } from "./in-process-link.js";
 import type { ShardCalls, ShardLink } from "./protocol.js";
-import type { ShardRuntime } from "./shard-runtime.js";
+import { dispatchShardCall, type ShardRuntime } from "./shard-runtime.js";
 
 /** A {@link ShardLink} to a shard on this thread, run at {@link MainThreadLink.wait}. */
 export class MainThreadLink implements ShardLink {

@@ -23,7 +23,7 @@ import type { HostRecord, VmRecord } from "../../hypervisor/ledger.js";
 import type { MemoryStore } from "../../store/memory-store.js";
 import type { StatusSource } from "../../store/status-source.js";
 import { createEngineContainer, DEFAULT_ENGINE_MODULES } from "../container.js";
-import { objectKey, snapshotOfTexts, type Arrival, type Departure, type InsertionStamp, type ShardChanges, type ShardInit, type ShardSnapshot, type ShardTickResult, hostStampKey, vmStampKey } from "./protocol.js";
+import { objectKey, snapshotOfTexts, type Arrival, type ShardCalls, type Departure, type InsertionStamp, type ShardChanges, type ShardInit, type ShardSnapshot, type ShardTickResult, hostStampKey, vmStampKey } from "./protocol.js";
 import { adoptStatusInputs, collectStatusInputs, type HandOver, handOverOf } from "./status-inputs.js";
 import { TranscriptBuilder } from "./transcript.js";
 
@@ -229,5 +229,28 @@ export class ShardRuntime {
     this.#unstamped.delete(oid);
     if (o.kind === "Host") this.#stamps.delete(hostStampKey(o.name));
     else if (o.kind === "VirtualMachine") this.#stamps.delete(vmStampKey(o.namespace ?? "default", o.name));
+  }
+}
+
+/** Runs one call on a shard runtime (`init` makes it); every link's way in (worker thread, main thread, in-process). */
+export function dispatchShardCall(runtime: ShardRuntime | undefined, method: keyof ShardCalls, request: unknown, started: (r: ShardRuntime) => void): unknown {
+  if (method === "init") {
+    started(new ShardRuntime(request as ShardCalls["init"][0]));
+    return null;
+  }
+  if (runtime === undefined) throw new Error(`shard call ${method} before init`);
+  switch (method) {
+    case "phase1":
+      return runtime.phase1(request as ShardCalls["phase1"][0]);
+    case "phase2":
+      return runtime.phase2(request as ShardCalls["phase2"][0]);
+    case "pull":
+      return runtime.pull(request as ShardCalls["pull"][0]);
+    case "snapshot":
+      return runtime.snapshot(request as ShardCalls["snapshot"][0]);
+    case "counts":
+      return runtime.counts();
+    default:
+      throw new Error(`unknown shard call ${String(method)}`);
   }
 }

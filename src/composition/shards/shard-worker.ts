@@ -5,8 +5,7 @@
  */
 import { serveSync, withTransfer } from "../../engine/workers/serve-sync.js";
 import type { ShardCalls, ShardTickResult } from "./protocol.js";
-import { dispatchShardCall } from "./in-process-link.js";
-import type { ShardRuntime } from "./shard-runtime.js";
+import { dispatchShardCall, type ShardRuntime } from "./shard-runtime.js";
 
 let runtime: ShardRuntime | undefined;
 const call = (method: keyof ShardCalls) => (request: unknown): unknown => dispatchShardCall(runtime, method, request, (r) => (runtime = r));
