@@ -23,6 +23,7 @@ import { registerLogs } from "./commands/logs.js";
 import { registerReport } from "./commands/report.js";
 import { registerRun } from "./commands/run.js";
 import { registerServe } from "./commands/serve.js";
+import { registerWorker } from "./commands/worker.js";
 import { registerStep } from "./commands/step.js";
 import { registerTop } from "./commands/top.js";
 import { registerValidate } from "./commands/validate.js";
@@ -68,6 +69,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerRun(program, ctx);
   registerStep(program, ctx);
   registerServe(program, ctx);
+  registerWorker(program, ctx);
   registerKubeconfig(program, ctx);
   registerLogs(program, ctx);
   registerTop(program, ctx);

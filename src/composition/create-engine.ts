@@ -30,13 +30,25 @@ export function createEngine(options: EngineOptions = {}): Engine {
 }
 
 /**
+ * Creates a simulation whose ticks always run on `shards` shards of hosts, each behind a link
+ * `link` makes — shards on other processes (etcd/workers/: `memplane serve --store etcd://…`
+ * with simulation workers). Same options and answers as {@link createEngine}.
+ */
+export function createShardedEngine(options: EngineOptions, shards: number, link: ShardLinkFactory): Engine {
+  const resolved = resolveEngineOptions({ ...options, workers: shards });
+  const engine = new SimulationEngine(createEngineContainer(resolved, DEFAULT_ENGINE_MODULES));
+  attachWorkerThreads(engine, link, true);
+  return engine;
+}
+
+/**
  * Lets `engine` run its ticks on shards of hosts as its `workers` option says (docs/library.md,
  * *Worker threads*), each shard behind a link `link` makes (worker threads; tests may pass
  * in-process links).
  */
-export function attachWorkerThreads(engine: SimulationEngine, link: ShardLinkFactory): void {
+export function attachWorkerThreads(engine: SimulationEngine, link: ShardLinkFactory, always = false): void {
   const c = engine.container;
   const options = c.get<ResolvedEngineOptions>(TOKENS.EngineOptions);
   const parts = { store: c.get<MemoryStore>(TOKENS.Store), manager: c.get<ControllerManager>(TOKENS.Manager), options };
-  engine.attachSharding(new ShardedRunner(engine, parts, options.workers, link));
+  engine.attachSharding(new ShardedRunner(engine, parts, options.workers, link, always));
 }

@@ -76,6 +76,12 @@ export interface ServerOptions {
    * caller closes it after the server.
    */
   etcd?: EtcdStore;
+  /**
+   * Why a tick cannot start now, or undefined when it can (simulation workers on etcd: none has
+   * joined, or etcd is down). The clock skips its ticks meanwhile; `POST /clock/step` answers 503
+   * with the reason.
+   */
+  ready?: () => string | undefined;
 }
 
 /** A server listening. */
@@ -163,8 +169,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     },
   });
 
+  let notReady: string | undefined;
+  /** Why ticks wait (said once per new reason on stderr), or undefined when they can run. */
+  const waitingFor = (): string | undefined => {
+    const why = options.ready?.();
+    if (why !== undefined && why !== notReady) onError(`ticks wait: ${why}`);
+    else if (why === undefined && notReady !== undefined) onError("ticks go on");
+    notReady = why;
+    return why;
+  };
+
   const clock = new ServerClock(engine, speed, () => {
-    if (closing) return;
+    if (closing || waitingFor() !== undefined) return;
     try {
       engine.step(1);
     } catch (err) {
@@ -241,6 +257,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (method !== "POST") throw methodNotAllowed(method, "/clock/step", ["POST"]);
       const ticks = parseStepTicks(params.get("ticks"));
       if (closing) throw new HttpError(503, "ServiceUnavailable", "the server is shutting down");
+      const why = waitingFor();
+      if (why !== undefined) throw new HttpError(503, "ServiceUnavailable", `cannot step now: ${why}`);
       clock.step(ticks);
       try {
         persist?.();

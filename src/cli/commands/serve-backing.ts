@@ -3,6 +3,7 @@
  * `log.jsonl`, locked while it runs) or, with `--store etcd://…`, etcd (docs/scale-out.md) —
  * then the state directory holds only the server's own files (the token, the endpoint).
  */
+import * as os from "node:os";
 import type { Engine } from "../../engine/engine.js";
 import type { LogEntry } from "../../engine/log-entry.js";
 import type { EtcdConnection, EtcdConnectionOptions, EtcdFlags, EtcdStore } from "../../etcd/index.js";
@@ -29,7 +30,24 @@ export interface ServeBacking {
   readonly saved: string;
   /** After the server closed: commits and checkpoints (etcd) and releases what was held. Safe to call twice. */
   close(): Promise<void>;
+  /** Why a tick cannot start now (simulation workers: none joined, etcd down), or undefined. */
+  readonly ready?: () => string | undefined;
 }
+
+/** How `serve --store` runs the simulation on workers (docs/scale-out.md, *Simulation workers*). */
+export interface WorkerFlags {
+  /** Shards of hosts (default {@link DEFAULT_SHARDS}). */
+  shards?: number;
+  /** False with `--no-local-worker`: only `memplane worker` processes simulate. */
+  localWorker?: boolean;
+  /** The local worker's lease, in seconds. */
+  leaseTtl?: number;
+  /** A shard is checkpointed in etcd after every tick that is a multiple of this. */
+  shardCheckpointTicks?: number;
+}
+
+/** Shards of hosts `serve --store` runs the simulation in when `--shards` is not given. */
+export const DEFAULT_SHARDS = 2;
 
 /** The file-backed simulation: the state directory, locked and loaded. */
 export async function openStateBacking(state: StateDirectory, ctx: CliContext, term: Terminal, workers?: number): Promise<ServeBacking> {
@@ -47,10 +65,9 @@ export async function openStateBacking(state: StateDirectory, ctx: CliContext, t
 /** The etcd-backed simulation: the state directory for the token only, the cluster loaded from etcd. */
 export async function openEtcdBacking(
   state: StateDirectory,
-  flags: EtcdFlags & { statusPeriod?: number; checkpointPeriod?: number; etcdMaxTxnOps?: number },
+  flags: EtcdFlags & WorkerFlags & { statusPeriod?: number; checkpointPeriod?: number; etcdMaxTxnOps?: number },
   term: Terminal,
   env: NodeJS.ProcessEnv,
-  workers?: number,
 ): Promise<ServeBacking> {
   const options: EtcdConnectionOptions = etcdOptionsFromFlags(flags.store, flags, env, (m) => term.warn(m)); // a bad combination: exit 2 before loading gRPC
   const etcdModule = await import("../../etcd/index.js");
@@ -66,9 +83,16 @@ export async function openEtcdBacking(
   } catch (err) {
     throw new CliError((err as Error).message);
   }
+  const { WorkerPool, startLocalWorker } = await import("../../etcd/workers/index.js");
+  const shards = flags.shards ?? DEFAULT_SHARDS;
+  let pool: import("../../etcd/workers/index.js").WorkerPool | undefined;
+  let local: Awaited<ReturnType<typeof startLocalWorker>> | undefined;
   try {
-    const { createEngine } = await import("../../composition/create-engine.js");
-    const engine = createEngine({ seed: DEFAULT_SEED, tickSeconds: DEFAULT_TICK_SECONDS, ...(workers !== undefined && { workers }) });
+    pool = WorkerPool.start(options, { shards, ...(flags.shardCheckpointTicks !== undefined && { checkpointTicks: flags.shardCheckpointTicks }) });
+    if (flags.localWorker !== false) local = await startLocalWorker(options, { name: `${os.hostname()}-${process.pid}-local`, ...(flags.leaseTtl !== undefined && { leaseTtlSeconds: flags.leaseTtl }) });
+    const { createShardedEngine } = await import("../../composition/create-engine.js");
+    const workers = pool;
+    const engine = createShardedEngine({ seed: DEFAULT_SEED, tickSeconds: DEFAULT_TICK_SECONDS }, shards, (i) => workers.link(i));
     const etcd = await etcdModule.EtcdStore.open(connection, engine, {
       statusPeriodMs: flags.statusPeriod,
       checkpointPeriodMs: flags.checkpointPeriod,
@@ -81,15 +105,20 @@ export async function openEtcdBacking(
       logHistory: [],
       where: shown,
       saved: `committed and checkpointed to ${shown}`,
+      ready: () => workers.ready(),
       close: once(async () => {
         try {
-          await etcd.close();
+          await etcd.close(); // its checkpoint asks the shards: before the workers go
         } finally {
+          await local?.stop();
+          workers.close();
           connection.close();
         }
       }),
     };
   } catch (err) {
+    await local?.stop().catch(() => undefined);
+    pool?.close();
     connection.close();
     if ((err as Error).name === "SnapshotError") throw new CliError(`the simulation in ${shown} cannot be loaded: ${(err as Error).message}`);
     throw new CliError((err as Error).message);

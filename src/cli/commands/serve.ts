@@ -16,7 +16,8 @@ import { addEtcdOptions } from "../etcd-options.js";
 import { addStateOption, cliWorkers, parseDurationOption, workersOption, workersSetting } from "../options.js";
 import type { EtcdFlags } from "../../etcd/options.js";
 import { openStateDirectory } from "../session.js";
-import { openEtcdBacking, openStateBacking, type ServeBacking } from "./serve-backing.js";
+import { DEFAULT_SHARDS, openEtcdBacking, openStateBacking, type ServeBacking } from "./serve-backing.js";
+import { DEFAULT_CHECKPOINT_TICKS, DEFAULT_LEASE_TTL_SECONDS } from "../../etcd/workers/defaults.js";
 
 /** Where `serve` listens by default: loopback, a free port. */
 export const DEFAULT_LISTEN = "127.0.0.1:0";
@@ -37,6 +38,10 @@ interface ServeOptions extends Partial<EtcdFlags> {
   statusPeriod?: number;
   checkpointPeriod?: number;
   etcdMaxTxnOps?: number;
+  shards?: number;
+  localWorker: boolean;
+  leaseTtl?: number;
+  shardCheckpointTicks?: number;
 }
 
 /** `HOST:PORT`, `[IPv6]:PORT`, `:PORT` or `PORT` (host 127.0.0.1); port 0 picks a free one. */
@@ -125,6 +130,10 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .addOption(new Option("--status-period <duration>", "with --store: real time between publications of status to etcd (default 1s; docs/scale-out.md has the write budget)").argParser(parseRealPeriod))
     .addOption(new Option("--checkpoint-period <duration>", "with --store: real time between engine checkpoints in etcd (default 10s)").argParser(parseRealPeriod))
     .addOption(new Option("--etcd-max-txn-ops <n>", "with --store: operations per etcd transaction, at most etcd's --max-txn-ops (default 128, etcd's default)").argParser(parseLimit))
+    .addOption(new Option("--shards <n>", `with --store: shards of hosts the simulation runs in, on simulation workers (default ${DEFAULT_SHARDS}; docs/scale-out.md, Simulation workers)`).argParser(parseLimit))
+    .option("--no-local-worker", "with --store: run no simulation worker in this process; only memplane worker processes simulate")
+    .addOption(new Option("--lease-ttl <seconds>", `with --store: the local worker's etcd lease, in seconds: how long its hosts wait after it died (default ${DEFAULT_LEASE_TTL_SECONDS})`).argParser(parseLimit))
+    .addOption(new Option("--shard-checkpoint-ticks <n>", `with --store: checkpoint each shard in etcd every N ticks; a dead worker's hosts re-run at most N ticks (default ${DEFAULT_CHECKPOINT_TICKS})`).argParser(parseLimit))
     .addOption(workersOption());
   addEtcdOptions(cmd);
   addStateOption(cmd, ctx.env)
@@ -142,15 +151,21 @@ export function registerServe(program: Command, ctx: CliContext): void {
       }
       const badHost = server.invalidAllowedHost(opts.allowedHosts);
       if (badHost !== undefined) throw new CliError(`--allowed-hosts: ${badHost}`);
-      const etcdFlags = (["etcdPrefix", "etcdCa", "etcdCert", "etcdKey", "etcdUser", "etcdPasswordFile", "statusPeriod", "checkpointPeriod", "etcdMaxTxnOps"] as const).filter((f) => opts[f] !== undefined);
+      const etcdFlags: string[] = ([
+        "etcdPrefix", "etcdCa", "etcdCert", "etcdKey", "etcdUser", "etcdPasswordFile", "statusPeriod", "checkpointPeriod", "etcdMaxTxnOps", "shards", "leaseTtl", "shardCheckpointTicks",
+      ] as const).filter((f) => opts[f] !== undefined);
+      if (opts.store === undefined && !opts.localWorker) etcdFlags.push("localWorker");
       if (opts.store === undefined && etcdFlags.length > 0) {
-        throw new UsageError(`${etcdFlags.map((f) => "--" + f.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())).join(", ")} need${etcdFlags.length === 1 ? "s" : ""} --store etcd://HOST:PORT`);
+        throw new UsageError(`${etcdFlags.map((f) => (f === "localWorker" ? "--no-local-worker" : "--" + f.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase()))).join(", ")} need${etcdFlags.length === 1 ? "s" : ""} --store etcd://HOST:PORT`);
+      }
+      if (opts.store !== undefined && opts.workers !== undefined) {
+        throw new UsageError("--workers sets the worker threads of the in-process engine; with --store the simulation runs in --shards on simulation workers (docs/scale-out.md)");
       }
       // a state directory records metrics from the model every tick (see cliWorkers)
       const workers = cliWorkers(workersSetting(opts.workers, ctx.env), opts.store === undefined);
       const state = openStateDirectory(opts.state, ctx.env);
       const backing: ServeBacking =
-        opts.store === undefined ? await openStateBacking(state, ctx, term, workers) : await openEtcdBacking(state, { ...opts, store: opts.store }, term, ctx.env, workers);
+        opts.store === undefined ? await openStateBacking(state, ctx, term, workers) : await openEtcdBacking(state, { ...opts, store: opts.store }, term, ctx.env);
       const engine = backing.engine;
       let running: Awaited<ReturnType<typeof server.startServer>> | undefined;
       try {
@@ -187,6 +202,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
             speed: opts.speed,
             persist: backing.persist,
             etcd: backing.etcd,
+            ready: backing.ready,
             logHistory: backing.logHistory,
             onError: (message) => term.warn(message),
           });

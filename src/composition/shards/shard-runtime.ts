@@ -23,7 +23,7 @@ import type { HostRecord, VmRecord } from "../../hypervisor/ledger.js";
 import type { MemoryStore } from "../../store/memory-store.js";
 import type { StatusSource } from "../../store/status-source.js";
 import { createEngineContainer, DEFAULT_ENGINE_MODULES } from "../container.js";
-import { objectKey, snapshotOfTexts, type Arrival, type ShardCalls, type Departure, type InsertionStamp, type ShardChanges, type ShardInit, type ShardSnapshot, type ShardTickResult, hostStampKey, vmStampKey } from "./protocol.js";
+import { objectKey, snapshotOfTexts, snapshotTexts, type Arrival, type ShardCalls, type Departure, type InsertionStamp, type ShardChanges, type ShardInit, type ShardSnapshot, type ShardTickResult, hostStampKey, vmStampKey } from "./protocol.js";
 import { adoptStatusInputs, collectStatusInputs, type HandOver, handOverOf } from "./status-inputs.js";
 import { TranscriptBuilder } from "./transcript.js";
 
@@ -37,6 +37,8 @@ interface DataSource extends StatusSource {
 /** A shard: a sub-engine over some hosts, driven call by call (see protocol.ts). */
 export class ShardRuntime {
   readonly #index: number;
+  readonly #count: number;
+  readonly #batch: boolean;
   readonly #engine: SimulationEngine;
   readonly #store: MemoryStore;
   readonly #manager: ControllerManager;
@@ -60,6 +62,8 @@ export class ShardRuntime {
 
   constructor(init: ShardInit) {
     this.#index = init.index;
+    this.#count = init.count;
+    this.#batch = init.batch;
     for (const [name, shard] of init.assignment) this.#assignment.set(name, shard);
     const s = snapshotOfTexts(init.snapshot);
     const options = resolveEngineOptions({
@@ -117,6 +121,11 @@ export class ShardRuntime {
         return oid;
       },
     );
+  }
+
+  /** The last tick this shard ran. */
+  get tick(): number {
+    return this.#tick;
   }
 
   /** Whether a host belongs to this shard. */
@@ -191,6 +200,26 @@ export class ShardRuntime {
     const out: ShardSnapshot = { model, stamps, randomStreams: this.#random.getStreamStates(), requeues: this.#manager.getState().requeues };
     if (options.statusInputs) out.statusInputs = collectStatusInputs(this.#model, this.#manager.controllers);
     return out;
+  }
+
+  /**
+   * This shard as the {@link ShardInit} that starts an identical one (between ticks): its
+   * sub-engine's snapshot with the objects' ids, the records' stamps, the host assignment and
+   * the status controllers' inputs. A shard on another machine resumes from it (etcd/workers/).
+   */
+  checkpoint(): ShardInit {
+    const snapshot = this.#engine.snapshotAsIs();
+    const oids = snapshot.store.objects.map((o) => this.#oids.get(objectKey(o.kind, o.metadata.namespace, o.metadata.name))!);
+    return {
+      index: this.#index,
+      count: this.#count,
+      batch: this.#batch,
+      snapshot: snapshotTexts(snapshot),
+      oids,
+      stamps: Object.fromEntries(this.#stamps),
+      assignment: [...this.#assignment],
+      statusInputs: collectStatusInputs(this.#model, this.#manager.controllers),
+    };
   }
 
   /** How many hosts and VMs this shard's model holds. */

@@ -42,6 +42,8 @@ export class ShardedRunner implements EngineSharding {
     /** The `workers` option as given (undefined: the default rule). */
     private readonly workers: number | undefined,
     private readonly link: ShardLinkFactory,
+    /** Shard from the first tick on, even into one shard (the shards are elsewhere: etcd/workers/). */
+    private readonly always = false,
   ) {}
 
   get active(): boolean {
@@ -51,7 +53,7 @@ export class ShardedRunner implements EngineSharding {
   beforeTick(): TickDelegate | undefined {
     if (this.#coordinator !== undefined) return this.#coordinator;
     const n = workersFor(this.workers, this.parts.store.count("VirtualMachine"));
-    if (n <= 1 || !this.#eligible()) return undefined;
+    if ((n <= 1 && !this.always) || !this.#eligible()) return undefined;
     // statuses as last built, not built now (that would move resourceVersions), with the inputs
     // the status controllers recorded, so the shards go on exactly where this thread stopped
     const snapshot = this.engine.snapshotAsIs();

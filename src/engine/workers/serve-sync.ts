@@ -43,9 +43,9 @@ function isThenable(value: unknown): boolean {
   return (typeof value === "object" || typeof value === "function") && value !== null && typeof (value as { then?: unknown }).then === "function";
 }
 
-function run(handler: SyncHandler, method: string, payload: unknown): unknown {
+function run(handler: SyncHandler, method: string, payload: unknown, allowAsync = false): unknown {
   const value = handler(payload);
-  if (isThenable(value)) {
+  if (isThenable(value) && !allowAsync) {
     (value as Promise<unknown>).then(undefined, () => undefined); // its rejection is not the thread's crash
     throw new Error(`the handler of "${method}" returned a promise; serveSync handlers must be synchronous`);
   }
@@ -59,8 +59,12 @@ function run(handler: SyncHandler, method: string, payload: unknown): unknown {
  * every request is answered with that error ("init failed: …").
  * A handler that throws, returns a promise or an answer that cannot be cloned answers an error;
  * an unknown method answers an error naming it. Call it once, from a worker entry module.
+ *
+ * With `options.async`, a handler may return a promise: the answer is sent when it settles, and
+ * the thread's event loop runs meanwhile (a relay that does I/O for a blocked main thread).
+ * Requests are still answered one at a time, in order.
  */
-export function serveSync(handlers: Readonly<Record<string, SyncHandler>>): void {
+export function serveSync(handlers: Readonly<Record<string, SyncHandler>>, options: { async?: boolean } = {}): void {
   const { port, signal, data } = channel();
   const flags = globalThis as unknown as Record<symbol, boolean>;
   if (flags[SERVING_FLAG]) throw new Error("serveSync() was called twice in one worker thread");
@@ -80,6 +84,15 @@ export function serveSync(handlers: Readonly<Record<string, SyncHandler>>): void
     Atomics.add(answers, SIGNAL_ANSWERS, 1);
     Atomics.notify(answers, SIGNAL_ANSWERS);
   };
+  const answer = (id: number, method: string, value: unknown): void => {
+    try {
+      if (value instanceof TransferAnswer) send({ id, ok: true, value: value.value }, value.transfer);
+      else send({ id, ok: true, value });
+    } catch (e) {
+      // postMessage threw before sending (DataCloneError): the answer could not cross
+      send({ id, ok: false, error: toWireError(new Error(`the answer of "${method}" cannot be sent to the main thread: ${toWireError(e).message}`)) });
+    }
+  };
   port.on("message", (request: RequestMessage) => {
     const { id, method, payload } = request;
     let value: unknown;
@@ -92,17 +105,18 @@ export function serveSync(handlers: Readonly<Record<string, SyncHandler>>): void
       }
       const handler = Object.hasOwn(handlers, method) ? handlers[method] : undefined;
       if (handler === undefined) throw new Error(`unknown method "${method}" (this worker answers: ${Object.keys(handlers).join(", ") || "nothing"})`);
-      value = run(handler, method, payload);
+      value = run(handler, method, payload, options.async === true);
     } catch (e) {
       send({ id, ok: false, error: toWireError(e) });
       return;
     }
-    try {
-      if (value instanceof TransferAnswer) send({ id, ok: true, value: value.value }, value.transfer);
-      else send({ id, ok: true, value });
-    } catch (e) {
-      // postMessage threw before sending (DataCloneError): the answer could not cross
-      send({ id, ok: false, error: toWireError(new Error(`the answer of "${method}" cannot be sent to the main thread: ${toWireError(e).message}`)) });
+    if (isThenable(value)) {
+      (value as Promise<unknown>).then(
+        (v) => answer(id, method, v),
+        (e: unknown) => send({ id, ok: false, error: toWireError(e) }),
+      );
+      return;
     }
+    answer(id, method, value);
   });
 }
