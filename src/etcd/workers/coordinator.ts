@@ -11,13 +11,16 @@ import * as os from "node:os";
 import type { Campaign, Etcd3, IKeyValue, Watcher } from "etcd3";
 import type { EtcdConnection } from "../connection.js";
 import { describeEtcd } from "../options.js";
-import type { ShardAnswer, ShardCallMessage, ShardCheckpoint } from "./answers.js";
+import { CHANGING_CALLS, type ShardAnswer, type ShardCallMessage, type ShardCheckpoint } from "./answers.js";
 import { pad, SimKeys } from "./keys.js";
 import { decode, encode, putValue, readValue } from "./wire.js";
 import { errorText, retrying } from "./retrying.js";
 import type { RunInfo } from "./worker.js";
 
 import { DEFAULT_CHECKPOINT_TICKS } from "./defaults.js";
+
+/** How long a call that changes nothing waits while no worker at all is live. */
+const NO_WORKER_GRACE_MS = 5000;
 
 /** One call to one shard, as the engine's shard links post it. */
 export interface PoolCall extends ShardCallMessage {
@@ -109,7 +112,7 @@ export class PoolCoordinator {
   ready(): string | undefined {
     if (!this.#leader) return "this server is no longer the elected coordinator of the simulation workers";
     if (!this.etcd.guard.up) return `etcd at ${describeEtcd(this.etcd.options)} is unavailable; the simulation workers wait for it`;
-    if (this.#live.size === 0) return `no simulation worker has joined under ${describeEtcd(this.etcd.options)}: start one with memplane worker --store …`;
+    if (this.#live.size === 0) return `no simulation worker is live under ${describeEtcd(this.etcd.options)}: start one with memplane worker --store … (same --etcd-prefix)`;
     return undefined;
   }
 
@@ -148,7 +151,7 @@ export class PoolCoordinator {
       return answer;
     }
     const seq = ++this.#seq[c.shard]!;
-    const answer = this.#answerOf(c.shard, seq, c.method);
+    const answer = CHANGING_CALLS.has(c.method) ? this.#answerOf(c.shard, seq, c.method) : this.#answerOrNoWorker(c.shard, seq, c.method);
     const key = this.#keys.inbox(run, c.shard) + pad(seq);
     await retrying(this.etcd, "write a call to a shard", () => putValue(this.#client, key, this.#keys.parts(run, c.shard, "in", seq), encode({ method: c.method, payload: c.payload } satisfies ShardCallMessage), undefined));
     return answer;
@@ -156,6 +159,26 @@ export class PoolCoordinator {
 
   #answerOf(shard: number, seq: number, method: string): Promise<ShardAnswer> {
     return new Promise((resolve) => this.#waiting.set(`${shard}/${seq}`, { resolve, since: Date.now(), method }));
+  }
+
+  /**
+   * The answer of a call that changes nothing (a pull, a snapshot, counts): given up with an error
+   * when no worker at all is live for {@link NO_WORKER_GRACE_MS} — a server stopping after its
+   * workers must not wait forever. (A tick's calls wait for a worker: the tick cannot be undone.)
+   */
+  #answerOrNoWorker(shard: number, seq: number, method: string): Promise<ShardAnswer> {
+    const answer = this.#answerOf(shard, seq, method);
+    let alone = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const givenUp = new Promise<ShardAnswer>((resolve) => {
+      timer = setInterval(() => {
+        alone = this.#live.size === 0 ? alone + 1 : 0;
+        if (alone * 1000 < NO_WORKER_GRACE_MS) return;
+        this.#waiting.delete(`${shard}/${seq}`);
+        resolve({ ok: false, error: `no simulation worker is live to answer ${method} (waited ${NO_WORKER_GRACE_MS / 1000} s)` });
+      }, 1000);
+    });
+    return Promise.race([answer, givenUp]).finally(() => clearInterval(timer));
   }
 
   /** A fresh run: new keys for every shard; the old run's keys go. */
