@@ -170,6 +170,8 @@ export class MemoryStore implements ResourceStore {
     const table = this.#table(kind);
     const namespace = MemoryStore.namespaceFor(kind, object.metadata.namespace);
     const cell = this.#cell(table, kind, object.metadata.name, namespace);
+    const version = Number(object.metadata.resourceVersion ?? 0);
+    if (version > this.#resourceVersion) this.#resourceVersion = version; // the replica's counter is never behind its objects (a snapshot of it must restore)
     if (cell === undefined) {
       addCell(table, namespace ?? "", object.metadata.name, adoptFrozen(object) as Frozen);
       table.sortedCells = undefined;
