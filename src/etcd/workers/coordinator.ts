@@ -108,10 +108,14 @@ export class PoolCoordinator {
     this.#timer.unref();
   }
 
-  /** Why a tick cannot start now, or undefined when it can. */
-  ready(): string | undefined {
+  /** Why a tick cannot start now, or undefined when it can (etcd is asked: a tick must not start into an outage). */
+  async ready(): Promise<string | undefined> {
     if (!this.#leader) return "this server is no longer the elected coordinator of the simulation workers";
-    if (!this.etcd.guard.up) return `etcd at ${describeEtcd(this.etcd.options)} is unavailable; the simulation workers wait for it`;
+    try {
+      await this.etcd.guard.call("check etcd before a tick", () => this.#client.get(this.#keys.run).exec());
+    } catch (e) {
+      return `etcd at ${describeEtcd(this.etcd.options)} is unavailable (${errorText(e)}); the simulation workers wait for it`;
+    }
     if (this.#live.size === 0) return `no simulation worker is live under ${describeEtcd(this.etcd.options)}: start one with memplane worker --store … (same --etcd-prefix)`;
     return undefined;
   }

@@ -42,7 +42,7 @@ serveSync(
       return null;
     },
     calls: (batch) => coordinator!.calls(batch as PoolCall[]),
-    ready: () => (coordinator === undefined ? "the simulation workers' coordinator has not started" : (coordinator.ready() ?? null)),
+    ready: async () => (coordinator === undefined ? "the simulation workers' coordinator has not started" : ((await coordinator.ready()) ?? null)),
     workers: () => coordinator?.workers() ?? [],
     close: async () => {
       await coordinator?.close();
