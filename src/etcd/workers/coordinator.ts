@@ -19,6 +19,9 @@ import type { RunInfo } from "./worker.js";
 
 import { DEFAULT_CHECKPOINT_TICKS } from "./defaults.js";
 
+/** The coordinator's campaign lease, in seconds. */
+const ELECTION_TTL_SECONDS = 5;
+
 /** How long a call that changes nothing waits while no worker at all is live. */
 const NO_WORKER_GRACE_MS = 5000;
 
@@ -75,14 +78,15 @@ export class PoolCoordinator {
 
   /** Wins the election, reads the live workers and follows them and the shards' answers. */
   async start(): Promise<void> {
-    const election = this.#client.namespace(this.#keys.electionNamespace).election("coordinator");
+    // a short campaign lease: a server restarted after a crash wins once its predecessor's lease ran out
+    const election = this.#client.namespace(this.#keys.electionNamespace).election("coordinator", ELECTION_TTL_SECONDS);
     const campaign = election.campaign(`${os.hostname()}-${process.pid}`);
     this.#campaign = campaign;
     campaign.on("error", (e: unknown) => {
       this.#leader = false;
       this.#log(`the coordinator lost its election (${errorText(e)}); ticks stop until it is restarted`);
     });
-    const timeoutMs = this.options.electionTimeoutMs ?? 5000;
+    const timeoutMs = this.options.electionTimeoutMs ?? 2 * ELECTION_TTL_SECONDS * 1000;
     let timer: NodeJS.Timeout | undefined;
     const won = await Promise.race([campaign.wait().then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs)))]);
     clearTimeout(timer);
