@@ -62,7 +62,10 @@ export class PoolCoordinator {
   #seq: number[] = [];
   /** Answers awaited, by `<shard>/<seq>`. */
   readonly #waiting = new Map<string, { resolve: (a: ShardAnswer) => void; since: number; method: string }>();
+  /** The live workers' watch. */
   #watcher: Watcher | undefined;
+  /** The current run's answers' watch. */
+  #answers: Watcher | undefined;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -103,10 +106,10 @@ export class PoolCoordinator {
     const revision = Number(got.header.revision);
     const previous = await this.#client.get(this.#keys.run).json();
     this.#run = ((previous as RunInfo | null)?.run ?? 0) + 1;
-    const watcher = await this.#client.watch().prefix(this.#keys.root).startRevision(String(revision + 1)).create();
+    const watcher = await this.#client.watch().prefix(this.#keys.workers).startRevision(String(revision + 1)).create();
     this.#watcher = watcher;
-    watcher.on("put", (kv: IKeyValue) => this.#onPut(kv));
-    watcher.on("delete", (kv: IKeyValue) => this.#onDelete(kv));
+    watcher.on("put", (kv: IKeyValue) => this.#onWorker(kv));
+    watcher.on("delete", (kv: IKeyValue) => this.#onWorkerGone(kv));
     watcher.on("error", () => undefined); // the client re-establishes watches itself
     this.#timer = setInterval(() => this.#reportWaits(), 10_000);
     this.#timer.unref();
@@ -144,6 +147,7 @@ export class PoolCoordinator {
   async close(): Promise<void> {
     clearInterval(this.#timer);
     await this.#watcher?.cancel().catch(() => undefined);
+    await this.#answers?.cancel().catch(() => undefined);
     await this.#campaign?.resign().catch(() => undefined);
   }
 
@@ -198,10 +202,16 @@ export class PoolCoordinator {
     this.#seq = Array.from({ length: this.#shards }, () => 0);
     this.#rebalanceDue = false;
     const runs = `${this.#keys.root}runs/`;
-    await retrying(this.etcd, "start a run of the simulation workers", async () => {
+    const revision = await retrying(this.etcd, "start a run of the simulation workers", async () => {
       await this.#client.delete().prefix(runs).exec();
-      await this.#client.put(this.#keys.run).value(JSON.stringify(run));
+      const put = await this.#client.put(this.#keys.run).value(JSON.stringify(run)).exec();
+      return Number(put.header.revision);
     });
+    await this.#answers?.cancel().catch(() => undefined);
+    const answers = await this.#client.watch().prefix(this.#keys.outboxes(run.run)).startRevision(String(revision + 1)).create();
+    this.#answers = answers;
+    answers.on("put", (kv: IKeyValue) => this.#onAnswer(kv));
+    answers.on("error", () => undefined);
   }
 
   /** Gives `shard` to `worker` ("" leaves it waiting for one). */
@@ -247,20 +257,27 @@ export class PoolCoordinator {
     }
   }
 
-  #onPut(kv: IKeyValue): void {
-    const key = kv.key.toString("utf8");
-    if (key.startsWith(this.#keys.workers)) {
-      const name = key.slice(this.#keys.workers.length);
-      if (this.#live.has(name)) return;
-      this.#live.add(name);
-      this.#log(`simulation worker ${name} joined`);
-      this.#rebalanceDue = true;
-      this.#assign.forEach((w, shard) => {
-        if (w === "" && this.#started) void this.#give(shard, name);
-      });
-      return;
-    }
-    const k = this.#keys.parse(key);
+  #onWorker(kv: IKeyValue): void {
+    const name = kv.key.toString("utf8").slice(this.#keys.workers.length);
+    if (this.#live.has(name)) return;
+    this.#live.add(name);
+    this.#log(`simulation worker ${name} joined`);
+    this.#rebalanceDue = true;
+    this.#assign.forEach((w, shard) => {
+      if (w === "" && this.#started) void this.#give(shard, name);
+    });
+  }
+
+  #onWorkerGone(kv: IKeyValue): void {
+    const name = kv.key.toString("utf8").slice(this.#keys.workers.length);
+    if (!this.#live.delete(name)) return;
+    const lost = this.#assign.flatMap((w, i) => (w === name ? [i] : []));
+    this.#log(`simulation worker ${name} left${lost.length > 0 ? `; its shards ${lost.join(", ")} go to the others` : ""}`);
+    for (const shard of lost) void this.#give(shard, this.#leastLoaded());
+  }
+
+  #onAnswer(kv: IKeyValue): void {
+    const k = this.#keys.parse(kv.key.toString("utf8"));
     if (k === undefined || k.kind !== "out" || k.run !== this.#run) return;
     const waiter = this.#waiting.get(`${k.shard}/${k.seq}`);
     if (waiter === undefined) return;
@@ -269,16 +286,6 @@ export class PoolCoordinator {
       (bytes) => waiter.resolve(decode<ShardAnswer>(bytes)),
       (e: unknown) => waiter.resolve({ ok: false, error: `the answer of shard ${k.shard} could not be read: ${errorText(e)}` }),
     );
-  }
-
-  #onDelete(kv: IKeyValue): void {
-    const key = kv.key.toString("utf8");
-    if (!key.startsWith(this.#keys.workers)) return;
-    const name = key.slice(this.#keys.workers.length);
-    if (!this.#live.delete(name)) return;
-    const lost = this.#assign.flatMap((w, i) => (w === name ? [i] : []));
-    this.#log(`simulation worker ${name} left${lost.length > 0 ? `; its shards ${lost.join(", ")} go to the others` : ""}`);
-    for (const shard of lost) void this.#give(shard, this.#leastLoaded());
   }
 
   #reportWaits(): void {

@@ -9,10 +9,13 @@
  * | `sim/run` | the current run (JSON: run number, shards, checkpoint period) |
  * | `sim/runs/<run>/assign/<shard>` | the worker the coordinator gave a shard to |
  * | `sim/runs/<run>/owner/<shard>` | the worker holding the shard, attached to that worker's lease |
- * | `sim/runs/<run>/shard/<shard>/in/<seq>` | a call to the shard (a tick's phase, a pull, …) |
- * | `sim/runs/<run>/shard/<shard>/out/<seq>` | its answer |
- * | `sim/runs/<run>/shard/<shard>/checkpoint` | the shard's last checkpoint, and the call it follows |
- * | `sim/runs/<run>/shard/<shard>/parts/<what>-<seq>/<n>` | the parts of values over 1 MiB |
+ * | `sim/runs/<run>/in/<shard>/<seq>` | a call to the shard (a tick's phase, a pull, …) |
+ * | `sim/runs/<run>/out/<shard>/<seq>` | its answer |
+ * | `sim/runs/<run>/checkpoint/<shard>` | the shard's last checkpoint, and the call it follows |
+ * | `sim/runs/<run>/parts/<shard>/<what>-<seq>/<n>` | the parts of values over 1 MiB |
+ *
+ * Calls, answers and the rest are in separate subtrees so that each side watches only what it
+ * reads: a worker the assignments, owners and calls; the coordinator the workers and answers.
  *
  * Sequence numbers and shard numbers are zero-padded so that etcd's byte order is their order.
  */
@@ -73,38 +76,44 @@ export class SimKeys {
     return this.ownerPrefix(run) + pad(shard);
   }
 
-  /** One shard's calls, answers, checkpoint and parts. */
-  shardRoot(run: number, shard: number): string {
-    return `${this.runRoot(run)}shard/${pad(shard)}/`;
+  /** Every shard's calls. */
+  inboxes(run: number): string {
+    return `${this.runRoot(run)}in/`;
+  }
+
+  /** Every shard's answers. */
+  outboxes(run: number): string {
+    return `${this.runRoot(run)}out/`;
   }
 
   inbox(run: number, shard: number): string {
-    return `${this.shardRoot(run, shard)}in/`;
+    return `${this.inboxes(run)}${pad(shard)}/`;
   }
 
   outbox(run: number, shard: number): string {
-    return `${this.shardRoot(run, shard)}out/`;
+    return `${this.outboxes(run)}${pad(shard)}/`;
   }
 
   checkpoint(run: number, shard: number): string {
-    return `${this.shardRoot(run, shard)}checkpoint`;
+    return `${this.runRoot(run)}checkpoint/${pad(shard)}`;
   }
 
   /** Where the parts of a shard's call, answer or checkpoint number `seq` go (values over 1 MiB). */
   parts(run: number, shard: number, what: "in" | "out" | "checkpoint", seq: number): string {
-    return `${this.shardRoot(run, shard)}parts/${what}-${pad(seq)}/`;
+    return `${this.partsStart(run, shard, what)}${pad(seq)}/`;
   }
 
   /** The start of the parts of every `what` of a shard (for range deletes: from here to `parts(…, seq)`). */
   partsStart(run: number, shard: number, what: "in" | "out" | "checkpoint"): string {
-    return `${this.shardRoot(run, shard)}parts/${what}-`;
+    return `${this.runRoot(run)}parts/${pad(shard)}/${what}-`;
   }
 
-  /** What a key under the root is: its run, kind, shard and sequence number. */
-  parse(key: string): { run: number; kind: "assign" | "owner" | "in" | "out" | "checkpoint" | "parts"; shard: number; seq: number } | undefined {
-    const m = /^runs\/(\d+)\/(assign|owner)\/(\d+)$/.exec(key.slice(this.root.length)) ?? /^runs\/(\d+)\/shard\/(\d+)\/(in|out)\/(\d+)$/.exec(key.slice(this.root.length));
-    if (m === null) return undefined;
-    if (m[2] === "assign" || m[2] === "owner") return { run: Number(m[1]), kind: m[2], shard: Number(m[3]), seq: 0 };
-    return { run: Number(m[1]), kind: m[3] as "in" | "out", shard: Number(m[2]), seq: Number(m[4]) };
+  /** What a key under the root is: its run, kind, shard and sequence number (undefined for other keys). */
+  parse(key: string): { run: number; kind: "assign" | "owner" | "in" | "out"; shard: number; seq: number } | undefined {
+    const m = /^runs\/(\d+)\/(assign|owner)\/(\d+)$/.exec(key.slice(this.root.length));
+    if (m !== null) return { run: Number(m[1]), kind: m[2] as "assign" | "owner", shard: Number(m[3]), seq: 0 };
+    const c = /^runs\/(\d+)\/(in|out)\/(\d+)\/(\d+)$/.exec(key.slice(this.root.length));
+    if (c === null) return undefined;
+    return { run: Number(c[1]), kind: c[2] as "in" | "out", shard: Number(c[3]), seq: Number(c[4]) };
   }
 }

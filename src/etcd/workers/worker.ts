@@ -66,7 +66,10 @@ export class SimulationWorker {
   readonly #assign = new Map<number, string>();
   readonly #owners = new Map<number, string>();
   readonly #held = new Map<number, Held>();
-  #watcher: Watcher | undefined;
+  /** The run key's watch. */
+  readonly #watchers: Watcher[] = [];
+  /** The current run's watches. */
+  readonly #runWatchers: Watcher[] = [];
   #chain: Promise<void> = Promise.resolve();
   #closed = false;
 
@@ -85,12 +88,24 @@ export class SimulationWorker {
   async start(): Promise<void> {
     await this.#register();
     const revision = await this.#load();
-    const watcher = await this.#client.watch().prefix(this.#keys.root).startRevision(String(revision + 1)).create();
-    this.#watcher = watcher;
-    watcher.on("put", (kv: IKeyValue) => this.#enqueue(() => this.#onPut(kv)));
-    watcher.on("delete", (kv: IKeyValue) => this.#enqueue(() => this.#onDelete(kv)));
+    const watcher = await this.#client.watch().key(this.#keys.run).startRevision(String(revision + 1)).create();
+    this.#watchers.push(watcher);
+    watcher.on("put", (kv: IKeyValue) => this.#enqueue(() => this.#onRun(kv)));
     watcher.on("error", () => undefined); // the client re-establishes watches itself
+    if (this.#run !== undefined) await this.#followRun(this.#run.run, revision + 1);
     this.#log(`worker ${this.name} joined (lease ${this.#ttl}s)`);
+  }
+
+  /** Watches a run's assignments, owners and calls from `revision` on (and stops watching the last run's). */
+  async #followRun(run: number, revision: number): Promise<void> {
+    for (const w of this.#runWatchers.splice(0)) await w.cancel().catch(() => undefined);
+    for (const prefix of [this.#keys.assignPrefix(run), this.#keys.ownerPrefix(run), this.#keys.inboxes(run)]) {
+      const watcher = await this.#client.watch().prefix(prefix).startRevision(String(revision)).create();
+      this.#runWatchers.push(watcher);
+      watcher.on("put", (kv: IKeyValue) => this.#enqueue(() => this.#onPut(kv)));
+      watcher.on("delete", (kv: IKeyValue) => this.#enqueue(() => this.#onDelete(kv)));
+      watcher.on("error", () => undefined);
+    }
   }
 
   /** The shards this worker holds now. */
@@ -113,7 +128,7 @@ export class SimulationWorker {
       }
       this.#held.clear();
     });
-    await this.#watcher?.cancel().catch(() => undefined);
+    for (const w of [...this.#watchers, ...this.#runWatchers]) await w.cancel().catch(() => undefined);
     await this.#lease?.revoke().catch(() => undefined);
   }
 
@@ -181,16 +196,17 @@ export class SimulationWorker {
     return revision;
   }
 
+  /** A new run: every shard of the last one is gone. */
+  async #onRun(kv: IKeyValue): Promise<void> {
+    this.#run = JSON.parse(kv.value.toString("utf8")) as RunInfo;
+    this.#held.clear();
+    this.#assign.clear();
+    this.#owners.clear();
+    await this.#followRun(this.#run.run, Number(kv.mod_revision) + 1);
+  }
+
   async #onPut(kv: IKeyValue): Promise<void> {
-    const key = kv.key.toString("utf8");
-    if (key === this.#keys.run) {
-      this.#run = JSON.parse(kv.value.toString("utf8")) as RunInfo;
-      this.#held.clear();
-      this.#assign.clear();
-      this.#owners.clear();
-      return;
-    }
-    const k = this.#keys.parse(key);
+    const k = this.#keys.parse(kv.key.toString("utf8"));
     if (k === undefined || k.run !== this.#run?.run) return;
     if (k.kind === "assign") {
       this.#assign.set(k.shard, kv.value.toString("utf8"));
