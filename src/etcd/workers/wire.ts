@@ -1,15 +1,21 @@
 /**
  * Values the simulation workers exchange through etcd: any structured-cloneable value (a shard
  * call, its answer, a checkpoint) as V8's serialization — the format worker threads use, so typed
- * arrays and `Infinity` cross unchanged. A value over {@link MAX_REQUEST_VALUE_BYTES} is written
- * as parts under its own key, and its key then holds a small header naming them.
+ * arrays and `Infinity` cross unchanged. Values of 64 KiB and more are deflated (level 1); one
+ * still over {@link MAX_REQUEST_VALUE_BYTES} is written as parts under its own key, and its key
+ * then holds a small header naming them.
  */
 import * as v8 from "node:v8";
+import * as zlib from "node:zlib";
 import type { Etcd3 } from "etcd3";
 import { MAX_REQUEST_VALUE_BYTES } from "../ranges.js";
 
 const INLINE = 0;
 const PARTED = 1;
+const INLINE_DEFLATED = 2;
+
+/** Values from this size on are stored deflated (checkpoints, busy ticks' answers: their JSON texts and columns shrink several times). */
+const DEFLATE_FROM_BYTES = 64 * 1024;
 
 /** A value as bytes. */
 export function encode(value: unknown): Buffer {
@@ -60,9 +66,11 @@ export async function commitFenced(client: Etcd3, fence: Fence | undefined, ops:
  * `partsRoot` first and then a header at `key` naming them, so a reader that sees the key finds
  * every part. `extra` operations go in the transaction that writes the key.
  */
-export async function putValue(client: Etcd3, key: string, partsRoot: string, value: Buffer, fence: Fence | undefined, extra: readonly TxnOp[] = []): Promise<void> {
+export async function putValue(client: Etcd3, key: string, partsRoot: string, raw: Buffer, fence: Fence | undefined, extra: readonly TxnOp[] = []): Promise<void> {
+  const deflated = raw.length >= DEFLATE_FROM_BYTES;
+  const value = deflated ? zlib.deflateRawSync(raw, { level: 1 }) : raw;
   if (value.length + 1 <= MAX_REQUEST_VALUE_BYTES) {
-    await commitFenced(client, fence, [{ put: [key, Buffer.concat([Buffer.of(INLINE), value])] }, ...extra]);
+    await commitFenced(client, fence, [{ put: [key, Buffer.concat([Buffer.of(deflated ? INLINE_DEFLATED : INLINE), value])] }, ...extra]);
     return;
   }
   let parts = 0;
@@ -70,17 +78,19 @@ export async function putValue(client: Etcd3, key: string, partsRoot: string, va
     await commitFenced(client, fence, [{ put: [partsRoot + String(parts).padStart(6, "0"), value.subarray(at, at + MAX_REQUEST_VALUE_BYTES)] }]);
     parts++;
   }
-  await commitFenced(client, fence, [{ put: [key, Buffer.concat([Buffer.of(PARTED), Buffer.from(JSON.stringify({ parts, root: partsRoot }))])] }, ...extra]);
+  await commitFenced(client, fence, [{ put: [key, Buffer.concat([Buffer.of(PARTED), Buffer.from(JSON.stringify({ parts, root: partsRoot, deflated }))])] }, ...extra]);
 }
 
 /** The value {@link putValue} wrote, from what its key holds (reading the parts when parted). */
 export async function readValue(client: Etcd3, stored: Buffer): Promise<Buffer> {
   if (stored[0] === INLINE) return stored.subarray(1);
-  const { parts, root } = JSON.parse(stored.subarray(1).toString("utf8")) as { parts: number; root: string };
+  if (stored[0] === INLINE_DEFLATED) return zlib.inflateRawSync(stored.subarray(1));
+  const { parts, root, deflated } = JSON.parse(stored.subarray(1).toString("utf8")) as { parts: number; root: string; deflated?: boolean };
   const kvs = await client.getAll().prefix(root).sort("Key", "Ascend").buffers();
   const found = Object.values(kvs);
   if (found.length < parts) throw new Error(`a value under ${root} has ${found.length} of its ${parts} parts`);
-  return Buffer.concat(found.slice(0, parts));
+  const whole = Buffer.concat(found.slice(0, parts));
+  return deflated === true ? zlib.inflateRawSync(whole) : whole;
 }
 
 /** The key just after every key starting with `prefix` (the end of a range delete). */
