@@ -12,6 +12,7 @@ import { isManifestKind } from "../api/kinds.js";
 import { DEFAULT_NAMESPACE, NAMESPACED_KINDS, type Kind, type StoredObject } from "../api/types.js";
 import { formatPath, validateObject } from "../manifest/index.js";
 import { STORE_KINDS, type StoreSnapshot } from "../store/memory-store.js";
+import { uidCounterOf } from "../store/kind-table.js";
 import { checkStatusData } from "./checked-writes.js";
 import { DEFAULT_EPOCH, epochProblem, normalizeEpoch, timestampSeconds } from "../api/timestamps.js";
 import { ManualClock, type ClockState } from "./clock.js";
@@ -32,11 +33,6 @@ const isCount = (value: unknown): value is number => typeof value === "number" &
 const isText = (value: unknown): value is string => typeof value === "string";
 const isName = (value: unknown): value is string => typeof value === "string" && value !== "" && value.length <= 253;
 
-/** The uid counter a uid of the store's own form was made from, or undefined. */
-function uidCounterOf(uid: string): number | undefined {
-  const m = /^00000000-0000-4000-8000-([0-9a-f]{12})$/.exec(uid);
-  return m === null ? undefined : Number.parseInt(m[1]!, 16);
-}
 
 /** Timestamps seen valid in this process (most objects share a few creation times). */
 const validTimestamps = new Set<string>();

@@ -13,6 +13,7 @@
  * previous generation's parts are deleted. A crash in between leaves the previous checkpoint
  * whole.
  */
+import { uidCounterOf } from "../store/kind-table.js";
 import type { Etcd3 } from "etcd3";
 import { rangePrefix, splitValue, type EtcdCall } from "./ranges.js";
 import type { StoredObject } from "../api/types.js";
@@ -80,8 +81,7 @@ export async function writeCheckpoint(client: Etcd3, call: EtcdCall, keys: KeyLa
 function highestUid(objects: readonly StoredObject[]): number {
   let high = 0;
   for (const o of objects) {
-    const m = /^00000000-0000-4000-8000-([0-9a-f]{12})$/.exec(o.metadata.uid ?? "");
-    if (m !== null) high = Math.max(high, Number.parseInt(m[1]!, 16));
+    high = Math.max(high, uidCounterOf(o.metadata.uid ?? "") ?? 0);
   }
   return high;
 }

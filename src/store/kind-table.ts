@@ -63,6 +63,12 @@ export function uidFor(counter: number): string {
   return `00000000-0000-4000-8000-${hex}`;
 }
 
+/** The counter a uid of {@link uidFor}'s form was made from, or undefined for any other uid. */
+export function uidCounterOf(uid: string): number | undefined {
+  const m = /^00000000-0000-4000-8000-([0-9a-f]{12})$/.exec(uid);
+  return m === null ? undefined : Number.parseInt(m[1]!, 16);
+}
+
 /** Adds a cell for `object` under (`namespace`, `name`); false when the table already has one there. */
 export function addCell(table: KindTable, namespace: string, name: string, object: Frozen): boolean {
   let byName = table.cells.get(namespace);

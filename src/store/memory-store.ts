@@ -19,7 +19,7 @@ import { STORE_ORDER } from "../api/kinds.js";
 import { AlreadyExistsError, ConflictError, InvalidObjectError, NotFoundError } from "./errors.js";
 import { adoptFrozen, cloneFrozen, cloneFrozenSharing, deepEqual, freezeShallow } from "./immutable.js";
 import { matchesLabelSelector, parseLabelSelector } from "./label-selector.js";
-import { addCell, assemble, compareCells, desiredContent, newTable, tablesOf, uidFor, type Cell, type Frozen, type KindTable } from "./kind-table.js";
+import { addCell, assemble, compareCells, desiredContent, newTable, tablesOf, uidCounterOf, uidFor, type Cell, type Frozen, type KindTable } from "./kind-table.js";
 import { WatchCounts, type StatusSource } from "./status-source.js";
 import type { ApplyOptions, ApplyOutcome, DeepReadonly, ListOptions, ResourceStore, WatchEvent } from "./types.js";
 
@@ -170,8 +170,11 @@ export class MemoryStore implements ResourceStore {
     const table = this.#table(kind);
     const namespace = MemoryStore.namespaceFor(kind, object.metadata.namespace);
     const cell = this.#cell(table, kind, object.metadata.name, namespace);
+    // the replica's counters are never behind its objects (a snapshot of it must restore)
     const version = Number(object.metadata.resourceVersion ?? 0);
-    if (version > this.#resourceVersion) this.#resourceVersion = version; // the replica's counter is never behind its objects (a snapshot of it must restore)
+    if (version > this.#resourceVersion) this.#resourceVersion = version;
+    const uid = uidCounterOf(object.metadata.uid ?? "") ?? 0;
+    if (uid > this.#uidCounter) this.#uidCounter = uid;
     if (cell === undefined) {
       addCell(table, namespace ?? "", object.metadata.name, adoptFrozen(object) as Frozen);
       table.sortedCells = undefined;

@@ -121,10 +121,27 @@ export class RemoteClient {
     return serverError(reason, message);
   }
 
-  /** Applies objects all-or-nothing, as `memplane apply`; `dryRun` changes nothing. */
+  /**
+   * Applies objects as `memplane apply`; `dryRun` changes nothing. Up to
+   * {@link APPLY_BATCH_BYTES} of JSON go in one all-or-nothing request; a bigger apply (a
+   * generated fleet) goes in such batches, in order, and a failed batch says how many objects
+   * the batches before it applied (applying again finishes the job: apply is idempotent).
+   */
   async apply(objects: readonly ManifestObject[], dryRun: boolean): Promise<ApplyOutcome[]> {
-    const { value } = await this.request<{ items: ApplyOutcome[] }>("POST", dryRun ? "/apply?dryRun=All" : "/apply", objects);
-    return value.items;
+    const outcomes: ApplyOutcome[] = [];
+    const batches = applyBatches(objects);
+    for (const batch of batches) {
+      try {
+        const { value } = await this.request<{ items: ApplyOutcome[] }>("POST", dryRun ? "/apply?dryRun=All" : "/apply", batch);
+        outcomes.push(...value.items);
+      } catch (err) {
+        if (outcomes.length === 0 || !(err instanceof CliError)) throw err;
+        throw new CliError(
+          `${err.message} (this apply went in ${batches.length} requests of at most ${APPLY_BATCH_BYTES / 1024} KiB; the ${outcomes.length} objects before the failed one were ${dryRun ? "checked" : "applied"}: fix the problem and apply again)`,
+        );
+      }
+    }
+    return outcomes;
   }
 
   /** One object, or undefined when the server says NotFound. */
@@ -267,4 +284,26 @@ export function readToken(tokenFile: string | undefined, env: NodeJS.ProcessEnv)
   }
   const token = env.MEMPLANE_TOKEN?.trim();
   return token ? token : undefined;
+}
+
+/** The most JSON one apply request carries (the server takes bodies of up to 1 MiB). */
+export const APPLY_BATCH_BYTES = 512 * 1024;
+
+/** `objects` in order, cut into runs of at most {@link APPLY_BATCH_BYTES} of JSON (an object bigger than that goes alone). */
+export function applyBatches(objects: readonly ManifestObject[]): ManifestObject[][] {
+  const batches: ManifestObject[][] = [];
+  let batch: ManifestObject[] = [];
+  let bytes = 2;
+  for (const o of objects) {
+    const size = Buffer.byteLength(JSON.stringify(o)) + 1;
+    if (batch.length > 0 && bytes + size > APPLY_BATCH_BYTES) {
+      batches.push(batch);
+      batch = [];
+      bytes = 2;
+    }
+    batch.push(o);
+    bytes += size;
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
 }

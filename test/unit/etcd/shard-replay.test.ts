@@ -77,11 +77,12 @@ spec:
 `;
 const cluster = [0, 1, 2, 3, 4, 5].map((h) => [host(h), ...[0, 1, 2, 3].map((n) => vm(h, n))].join("---\n")).join("---\n");
 
-function run(links?: CrashingLink[]): { log: string[]; state: string } {
+function run(links?: CrashingLink[], startEmpty = false): { log: string[]; state: string } {
   const engine = createEngine({ seed: 11, workers: links === undefined ? 1 : links.length });
   if (links !== undefined) attachWorkerThreads(engine as SimulationEngine, (i) => links[i]!);
   const log: string[] = [];
   const sub = engine.logs$.subscribe((e) => log.push(formatLogJson(e)));
+  if (startEmpty) engine.step(2); // the shards start before any object exists (serve --store before the first apply)
   engine.apply(cluster);
   engine.step(13);
   const restarted = vm(3, 0).replace("metadata: {name: vm-3-0}", 'metadata: {name: vm-3-0, annotations: {"memplane.io/restartedAt": "now"}}');
@@ -100,6 +101,15 @@ describe("a shard restored from its checkpoint and replayed", () => {
     const crashed = run(links);
     expect(links[0]!.restores).toBeGreaterThan(3);
     expect(links[2]!.restores).toBeGreaterThan(2);
+    expect(crashed.log).toEqual(one.log);
+    expect(crashed.state === one.state).toBe(true);
+  });
+
+  it("restores shards that started empty and got every object through their calls", () => {
+    const one = run(undefined, true);
+    const links = [new CrashingLink(4, (c) => c % 9 === 0), new CrashingLink(4, (c) => c % 13 === 0)];
+    const crashed = run(links, true);
+    expect(links[0]!.restores + links[1]!.restores).toBeGreaterThan(4);
     expect(crashed.log).toEqual(one.log);
     expect(crashed.state === one.state).toBe(true);
   });
