@@ -41,7 +41,10 @@ export interface RunInfo {
 /** A shard this worker holds. */
 interface Held {
   shard: number;
-  runtime: ShardRuntime;
+  /** Undefined when the checkpoint could not be restored (`broken` says why). */
+  runtime: ShardRuntime | undefined;
+  /** Why the shard cannot run here: every call is answered with this error, so the tick fails instead of waiting. */
+  broken?: string;
   /** The last call run. */
   lastSeq: number;
   /** Calls answered before this worker took the shard (a replay does not answer them again). */
@@ -248,18 +251,16 @@ export class SimulationWorker {
     const checkpoint = decode<ShardCheckpoint>(await readValue(c, stored));
     const outbox = this.#keys.outbox(run.run, shard);
     const answered = new Set((await c.getAll().prefix(outbox).keys()).map(lastNumber));
-    const h: Held = {
-      shard,
-      runtime: new ShardRuntime(checkpoint.init),
-      lastSeq: checkpoint.seq,
-      answered,
-      midTick: false,
-      releasing: false,
-      fence: { key: ownerKey, value: this.name },
-    };
+    const h: Held = { shard, runtime: undefined, lastSeq: checkpoint.seq, answered, midTick: false, releasing: false, fence: { key: ownerKey, value: this.name } };
+    try {
+      h.runtime = new ShardRuntime(checkpoint.init);
+    } catch (e) {
+      h.broken = `worker ${this.name} could not restore shard ${shard} from its checkpoint: ${errorText(e)}`;
+      this.#log(h.broken);
+    }
     this.#held.set(shard, h);
-    if (checkpoint.seq === 0 && !answered.has(0)) await this.#answer(h, 0, { ok: true, value: null });
-    this.#log(`worker ${this.name} holds shard ${shard} from its checkpoint at tick ${h.runtime.tick}`);
+    if (checkpoint.seq === 0 && !answered.has(0)) await this.#answer(h, 0, h.broken === undefined ? { ok: true, value: null } : { ok: false, error: h.broken });
+    if (h.runtime !== undefined) this.#log(`worker ${this.name} holds shard ${shard} from its checkpoint at tick ${h.runtime.tick}`);
     await this.#pump(h);
   }
 
@@ -274,6 +275,11 @@ export class SimulationWorker {
       if (seq !== h.lastSeq + 1) break;
       const call = decode<ShardCallMessage>(await readValue(this.#client, stored));
       const replay = h.answered.has(seq);
+      if (h.runtime === undefined) {
+        h.lastSeq = seq;
+        if (!replay) await this.#answer(h, seq, { ok: false, error: h.broken! });
+        continue;
+      }
       if (replay && !CHANGING_CALLS.has(call.method)) {
         h.lastSeq = seq;
         continue;
@@ -302,6 +308,7 @@ export class SimulationWorker {
 
   /** Gives a shard back with a checkpoint at its last call (its next holder replays nothing). */
   async #release(h: Held): Promise<void> {
+    if (h.runtime === undefined) return;
     await this.#checkpoint(h, true);
     this.#held.delete(h.shard);
     this.#log(`worker ${this.name} handed shard ${h.shard} over at tick ${h.runtime.tick}`);
@@ -312,6 +319,7 @@ export class SimulationWorker {
    * makes unneeded — in the transaction that writes it (and, when `release`, drops the owner key).
    */
   async #checkpoint(h: Held, release: boolean): Promise<void> {
+    if (h.runtime === undefined) return;
     const run = this.#run!.run;
     const k = this.#keys;
     const seq = h.lastSeq;
