@@ -15,7 +15,7 @@
  */
 import { uidCounterOf } from "../store/kind-table.js";
 import type { Etcd3 } from "etcd3";
-import { rangePrefix, splitValue, type EtcdCall } from "./ranges.js";
+import { PAGE_PARTS, rangePrefix, splitValue, type EtcdCall } from "./ranges.js";
 import type { StoredObject } from "../api/types.js";
 import type { Engine, EngineSnapshot } from "../engine/engine.js";
 import { decodeObject, type KeyLayout } from "./keys.js";
@@ -53,7 +53,7 @@ export async function loadFromEtcd(client: Etcd3, call: EtcdCall, keys: KeyLayou
   const head = await call("read the checkpoint", () => client.get(keys.checkpoint).revision(revision).string());
   if (head === null) return { objects, modRevisions, revision };
   const { generation, parts } = JSON.parse(head) as CheckpointHead;
-  const found = await rangePrefix(client, call, keys.checkpointParts(generation), revision);
+  const found = await rangePrefix(client, call, keys.checkpointParts(generation), revision, PAGE_PARTS); // parts of 1 MiB: a few per answer, under gRPC's 4 MiB
   const bytes = Buffer.concat(found.kvs.map((kv) => kv.value));
   if (found.kvs.length !== parts) throw new Error(`the checkpoint in etcd is incomplete: ${found.kvs.length} of its ${parts} parts under ${keys.checkpointParts(generation)}`);
   return { objects, modRevisions, revision, checkpoint: JSON.parse(bytes.toString()) as EngineSnapshot };

@@ -13,8 +13,11 @@ export const PAGE_KEYS = 500;
 /** Runs one etcd call (through the connection's guard). */
 export type EtcdCall = <T>(what: string, fn: () => Promise<T>) => Promise<T>;
 
-/** Every key under `prefix` at one revision (the current one unless given), read in pages. */
-export async function rangePrefix(client: Etcd3, call: EtcdCall, prefix: string, at?: number): Promise<{ kvs: IKeyValue[]; revision: number }> {
+/** Keys per page when reading values of up to {@link MAX_REQUEST_VALUE_BYTES} each (checkpoint parts): 3 MiB per answer. */
+export const PAGE_PARTS = 3;
+
+/** Every key under `prefix` at one revision (the current one unless given), read in pages of `pageKeys` keys. */
+export async function rangePrefix(client: Etcd3, call: EtcdCall, prefix: string, at?: number, pageKeys = PAGE_KEYS): Promise<{ kvs: IKeyValue[]; revision: number }> {
   const end = Range.prefix(prefix).end;
   let start = Buffer.from(prefix);
   let revision = at;
@@ -22,7 +25,7 @@ export async function rangePrefix(client: Etcd3, call: EtcdCall, prefix: string,
   for (;;) {
     const from = start;
     const page = await call("read keys", () => {
-      const builder = client.getAll().inRange({ start: from, end }).limit(PAGE_KEYS);
+      const builder = client.getAll().inRange({ start: from, end }).limit(pageKeys);
       return (revision === undefined ? builder : builder.revision(revision)).exec();
     });
     revision ??= Number(page.header.revision);

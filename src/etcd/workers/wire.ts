@@ -75,7 +75,7 @@ export async function putValue(client: Etcd3, key: string, partsRoot: string, ra
   }
   let parts = 0;
   for (let at = 0; at < value.length; at += MAX_REQUEST_VALUE_BYTES) {
-    await commitFenced(client, fence, [{ put: [partsRoot + String(parts).padStart(6, "0"), value.subarray(at, at + MAX_REQUEST_VALUE_BYTES)] }]);
+    await commitFenced(client, fence, [{ put: [partKey(partsRoot, parts), value.subarray(at, at + MAX_REQUEST_VALUE_BYTES)] }]);
     parts++;
   }
   await commitFenced(client, fence, [{ put: [key, Buffer.concat([Buffer.of(PARTED), Buffer.from(JSON.stringify({ parts, root: partsRoot, deflated }))])] }, ...extra]);
@@ -86,11 +86,20 @@ export async function readValue(client: Etcd3, stored: Buffer): Promise<Buffer> 
   if (stored[0] === INLINE) return stored.subarray(1);
   if (stored[0] === INLINE_DEFLATED) return zlib.inflateRawSync(stored.subarray(1));
   const { parts, root, deflated } = JSON.parse(stored.subarray(1).toString("utf8")) as { parts: number; root: string; deflated?: boolean };
-  const kvs = await client.getAll().prefix(root).sort("Key", "Ascend").buffers();
-  const found = Object.values(kvs);
-  if (found.length < parts) throw new Error(`a value under ${root} has ${found.length} of its ${parts} parts`);
-  const whole = Buffer.concat(found.slice(0, parts));
+  const found: Buffer[] = [];
+  for (let n = 0; n < parts; n++) {
+    // one part (≤ 1 MiB) per read: answers stay under gRPC's 4 MiB
+    const part = await client.get(partKey(root, n)).buffer();
+    if (part === null) throw new Error(`a value under ${root} lacks part ${n} of its ${parts}`);
+    found.push(part);
+  }
+  const whole = Buffer.concat(found);
   return deflated === true ? zlib.inflateRawSync(whole) : whole;
+}
+
+/** The key of part `n` of a value whose parts are under `root`. */
+function partKey(root: string, n: number): string {
+  return root + String(n).padStart(6, "0");
 }
 
 /** The key just after every key starting with `prefix` (the end of a range delete). */
