@@ -5,7 +5,7 @@
  */
 import { APPLY_BATCH_BYTES, applyBatches } from "../../../src/cli/remote/client.js";
 import { generateCluster } from "../../../src/generate/cluster-generator.js";
-import type { ManifestObject } from "../../../src/manifest/index.js";
+import type { ManifestObject } from "../../../src/api/types.js";
 
 describe("apply --server batches", () => {
   it("cuts a generated fleet into requests under the limit, in order", () => {
