@@ -171,10 +171,8 @@ export class MemoryStore implements ResourceStore {
     const namespace = MemoryStore.namespaceFor(kind, object.metadata.namespace);
     const cell = this.#cell(table, kind, object.metadata.name, namespace);
     // the replica's counters are never behind its objects (a snapshot of it must restore)
-    const version = Number(object.metadata.resourceVersion ?? 0);
-    if (version > this.#resourceVersion) this.#resourceVersion = version;
-    const uid = uidCounterOf(object.metadata.uid ?? "") ?? 0;
-    if (uid > this.#uidCounter) this.#uidCounter = uid;
+    this.#resourceVersion = Math.max(this.#resourceVersion, Number(object.metadata.resourceVersion ?? 0));
+    this.#uidCounter = Math.max(this.#uidCounter, uidCounterOf(object.metadata.uid ?? "") ?? 0);
     if (cell === undefined) {
       addCell(table, namespace ?? "", object.metadata.name, adoptFrozen(object) as Frozen);
       table.sortedCells = undefined;
