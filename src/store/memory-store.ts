@@ -164,13 +164,12 @@ export class MemoryStore implements ResourceStore {
     this.#onStale = listener;
   }
 
-  /** Holds a copy of another store's object as it is there (metadata included), with no event (a shard's replica); a status derived here is kept. */
+  /** Holds a copy of another store's object as it is there (metadata, counters caught up: a snapshot must restore), with no event (a shard's replica); a status derived here is kept. */
   replicate(object: StoredObject): void {
     const kind = this.#checkKind(object);
     const table = this.#table(kind);
     const namespace = MemoryStore.namespaceFor(kind, object.metadata.namespace);
     const cell = this.#cell(table, kind, object.metadata.name, namespace);
-    // the replica's counters are never behind its objects (a snapshot of it must restore)
     this.#resourceVersion = Math.max(this.#resourceVersion, Number(object.metadata.resourceVersion ?? 0));
     this.#uidCounter = Math.max(this.#uidCounter, uidCounterOf(object.metadata.uid ?? "") ?? 0);
     if (cell === undefined) {
