@@ -8,22 +8,11 @@
 import { availableParallelism } from "node:os";
 import { createEngine, formatLogJson, type Engine } from "memplane";
 import { generateCluster } from "../../src/generate/cluster-generator.js";
+import { shardCluster, shardVm } from "../helpers/shard-cluster.js";
 
 const hosts = 6;
-const host = (i: number) => `apiVersion: memplane.io/v1alpha1
-kind: Host
-metadata: {name: esx-${i}}
-spec: {capacity: 8Gi, policy: ${i % 2 === 0 ? "esxi" : "mom"}}
-`;
-const vm = (h: number, n: number, to = h) => `apiVersion: memplane.io/v1alpha1
-kind: VirtualMachine
-metadata: {name: vm-${h}-${n}}
-spec:
-  hostName: esx-${to}
-  memory: ${2 + (n % 3)}Gi
-  workload: {allocated: ${60 + ((h * 7 + n * 13) % 35)}%, active: ${30 + ((h + n * 5) % 50)}}
-`;
-const cluster = Array.from({ length: hosts }, (_, h) => [host(h), ...[0, 1, 2, 3, 4].map((n) => vm(h, n))].join("---\n")).join("---\n");
+const vm = shardVm;
+const cluster = shardCluster(hosts, 5, ["esxi", "mom"]);
 
 /** Everything a reader sees, as text. */
 function observe(engine: Engine): string {

@@ -16,6 +16,7 @@ import { addEtcdOptions } from "../etcd-options.js";
 import { addStateOption, cliWorkers, parseDurationOption, workersOption, workersSetting } from "../options.js";
 import type { EtcdFlags } from "../../etcd/options.js";
 import { openStateDirectory } from "../session.js";
+import { untilSignal } from "../signals.js";
 import { DEFAULT_SHARDS, openEtcdBacking, openStateBacking, type ServeBacking } from "./serve-backing.js";
 import { DEFAULT_CHECKPOINT_TICKS, DEFAULT_LEASE_TTL_SECONDS } from "../../etcd/workers/defaults.js";
 
@@ -89,19 +90,6 @@ export function parseRealPeriod(value: string): number {
   const ms = Math.round(parseDurationOption(value) * 1000);
   if (ms < 10 || ms > 3_600_000) throw new InvalidArgumentError("expected a period from 10ms to 1h, e.g. 1s or 10s.");
   return ms;
-}
-
-/** Resolves when the process gets SIGINT or SIGTERM. */
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const on = (signal: NodeJS.Signals): void => {
-      process.off("SIGINT", on);
-      process.off("SIGTERM", on);
-      resolve(signal);
-    };
-    process.on("SIGINT", on);
-    process.on("SIGTERM", on);
-  });
 }
 
 /** Registers `serve` on the program. */

@@ -12,6 +12,7 @@ import { addEtcdOptions, etcdOptionsFromFlags } from "../etcd-options.js";
 import type { EtcdFlags } from "../../etcd/options.js";
 import { DEFAULT_LEASE_TTL_SECONDS } from "../../etcd/workers/defaults.js";
 import { parseLimit } from "./serve.js";
+import { untilSignal } from "../signals.js";
 
 /** Parsed flags of `worker`. */
 interface WorkerOptions extends Omit<EtcdFlags, "store"> {
@@ -63,15 +64,7 @@ export function registerWorker(program: Command, ctx: CliContext): void {
       connection.close();
       throw new CliError(`the worker could not join at ${shown}: ${(err as Error).message}`);
     }
-    const signal = await new Promise<NodeJS.Signals>((resolve) => {
-      const on = (s: NodeJS.Signals): void => {
-        process.off("SIGINT", on);
-        process.off("SIGTERM", on);
-        resolve(s);
-      };
-      process.on("SIGINT", on);
-      process.on("SIGTERM", on);
-    });
+    const signal = await untilSignal();
     await worker.stop();
     connection.close();
     term.err(`${signal}: worker ${worker.name} handed its shards back and left\n`);

@@ -9,21 +9,10 @@ import { createEngine, formatLogJson, type Engine } from "../../../src/index.js"
 import { attachWorkerThreads } from "../../../src/composition/create-engine.js";
 import { InProcessLink } from "../../../src/composition/shards/in-process-link.js";
 import type { SimulationEngine } from "../../../src/engine/engine.js";
+import { shardCluster, shardVm } from "../../helpers/shard-cluster.js";
 
-const host = (i: number): string => `apiVersion: memplane.io/v1alpha1
-kind: Host
-metadata: {name: esx-${i}}
-spec: {capacity: 8Gi, policy: ${["esxi", "mom", "squeezed"][i % 3]}}
-`;
-const vm = (h: number, n: number, to = h): string => `apiVersion: memplane.io/v1alpha1
-kind: VirtualMachine
-metadata: {name: vm-${h}-${n}}
-spec:
-  hostName: esx-${to}
-  memory: ${2 + (n % 3)}Gi
-  workload: {allocated: ${60 + ((h * 7 + n * 13) % 35)}%, active: ${30 + ((h + n * 5) % 50)}}
-`;
-const cluster = [0, 1, 2, 3, 4, 5].map((h) => [host(h), ...[0, 1, 2, 3].map((n) => vm(h, n))].join("---\n")).join("---\n");
+const vm = shardVm;
+const cluster = shardCluster(6, 4, ["esxi", "mom", "squeezed"]);
 
 /** The log (read as it comes, or from the tick summaries) and the final state of the run. */
 function run(shards: number, lazy: boolean): { log: string[]; state: string; shards: number } {

@@ -12,6 +12,7 @@ import { dispatchShardCall, ShardRuntime } from "../../../src/composition/shards
 import type { SimulationEngine } from "../../../src/engine/engine.js";
 import { CHANGING_CALLS } from "../../../src/etcd/workers/answers.js";
 import { decode, encode } from "../../../src/etcd/workers/wire.js";
+import { shardCluster, shardVm } from "../../helpers/shard-cluster.js";
 
 /** A shard that checkpoints every `period` ticks and is lost (restored and replayed) at the calls `crashAt` names. */
 class CrashingLink implements ShardLink {
@@ -62,20 +63,8 @@ class CrashingLink implements ShardLink {
   }
 }
 
-const host = (i: number): string => `apiVersion: memplane.io/v1alpha1
-kind: Host
-metadata: {name: esx-${i}}
-spec: {capacity: 8Gi, policy: ${["esxi", "mom", "squeezed", "hyperv"][i % 4]}}
-`;
-const vm = (h: number, n: number, to = h): string => `apiVersion: memplane.io/v1alpha1
-kind: VirtualMachine
-metadata: {name: vm-${h}-${n}}
-spec:
-  hostName: esx-${to}
-  memory: ${2 + (n % 3)}Gi
-  workload: {allocated: ${60 + ((h * 7 + n * 13) % 35)}%, active: ${30 + ((h + n * 5) % 50)}}
-`;
-const cluster = [0, 1, 2, 3, 4, 5].map((h) => [host(h), ...[0, 1, 2, 3].map((n) => vm(h, n))].join("---\n")).join("---\n");
+const vm = shardVm;
+const cluster = shardCluster(6, 4, ["esxi", "mom", "squeezed", "hyperv"]);
 
 function run(links?: CrashingLink[], startEmpty = false): { log: string[]; state: string } {
   const engine = createEngine({ seed: 11, workers: links === undefined ? 1 : links.length });

@@ -1,0 +1,31 @@
+/**
+ * The small churny cluster the sharding tests share (worker threads, in-process shards, shard
+ * checkpoints and replay): hosts `esx-<i>` of 8 GiB under rotating policies, and VMs `vm-<h>-<n>`
+ * whose sizes and workloads vary with their numbers, so that ballooning and swapping act.
+ */
+
+/** Host `esx-<i>`, its policy the i-th of `policies` (cycling). */
+export function shardHost(i: number, policies: readonly string[]): string {
+  return `apiVersion: memplane.io/v1alpha1
+kind: Host
+metadata: {name: esx-${i}}
+spec: {capacity: 8Gi, policy: ${policies[i % policies.length]}}
+`;
+}
+
+/** VM `vm-<h>-<n>` on host `esx-<to>` (its own host `esx-<h>` unless moved). */
+export function shardVm(h: number, n: number, to = h): string {
+  return `apiVersion: memplane.io/v1alpha1
+kind: VirtualMachine
+metadata: {name: vm-${h}-${n}}
+spec:
+  hostName: esx-${to}
+  memory: ${2 + (n % 3)}Gi
+  workload: {allocated: ${60 + ((h * 7 + n * 13) % 35)}%, active: ${30 + ((h + n * 5) % 50)}}
+`;
+}
+
+/** `hosts` hosts with `vmsPerHost` VMs each, as one multi-document manifest. */
+export function shardCluster(hosts: number, vmsPerHost: number, policies: readonly string[]): string {
+  return Array.from({ length: hosts }, (_, h) => [shardHost(h, policies), ...Array.from({ length: vmsPerHost }, (_, n) => shardVm(h, n))].join("---\n")).join("---\n");
+}
