@@ -53,6 +53,8 @@ export function registerWorker(program: Command, ctx: CliContext): void {
     } catch (err) {
       throw new CliError((err as Error).message);
     }
+    // the etcd client's background work may reject while etcd is away: a warning, not the end (it reconnects)
+    process.on("unhandledRejection", (e) => term.warn(`etcd: ${e instanceof Error ? e.message : String(e)}`));
     const worker = new SimulationWorker(connection, {
       ...(name !== undefined && { name }),
       ...(opts.leaseTtl !== undefined && { leaseTtlSeconds: opts.leaseTtl }),

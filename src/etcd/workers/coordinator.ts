@@ -51,6 +51,7 @@ export class PoolCoordinator {
   readonly #checkpointTicks: number;
   #campaign: Campaign | undefined;
   #leader = false;
+  #closed = false;
   #run = 0;
   #started = false;
   /** Live workers by name. */
@@ -82,13 +83,7 @@ export class PoolCoordinator {
   /** Wins the election, reads the live workers and follows them and the shards' answers. */
   async start(): Promise<void> {
     // a short campaign lease: a server restarted after a crash wins once its predecessor's lease ran out
-    const election = this.#client.namespace(this.#keys.electionNamespace).election("coordinator", ELECTION_TTL_SECONDS);
-    const campaign = election.campaign(`${os.hostname()}-${process.pid}`);
-    this.#campaign = campaign;
-    campaign.on("error", (e: unknown) => {
-      this.#leader = false;
-      this.#log(`the coordinator lost its election (${errorText(e)}); ticks stop until it is restarted`);
-    });
+    const campaign = this.#campaignOnce();
     const timeoutMs = this.options.electionTimeoutMs ?? 2 * ELECTION_TTL_SECONDS * 1000;
     let timer: NodeJS.Timeout | undefined;
     const won = await Promise.race([campaign.wait().then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs)))]);
@@ -113,6 +108,37 @@ export class PoolCoordinator {
     watcher.on("error", () => undefined); // the client re-establishes watches itself
     this.#timer = setInterval(() => this.#reportWaits(), 10_000);
     this.#timer.unref();
+  }
+
+  /**
+   * Stands in the election. When the campaign fails (its lease lost while etcd was away), ticks
+   * stop, and one new campaign stands a second later — again after each failure — until it wins.
+   */
+  #campaignOnce(): Campaign {
+    const election = this.#client.namespace(this.#keys.electionNamespace).election("coordinator", ELECTION_TTL_SECONDS);
+    const campaign = election.campaign(`${os.hostname()}-${process.pid}`);
+    this.#campaign = campaign;
+    let failed = false;
+    campaign.on("error", (e: unknown) => {
+      if (failed || this.#closed || this.#campaign !== campaign) return; // one stand-again per campaign
+      failed = true;
+      if (this.#leader) this.#log(`the coordinator lost its election (${errorText(e)}); ticks wait until it wins it back`);
+      this.#leader = false;
+      campaign.resign().catch(() => undefined);
+      setTimeout(() => {
+        if (this.#closed) return;
+        this.#campaignOnce()
+          .wait()
+          .then(
+            () => {
+              this.#leader = true;
+              this.#log("the coordinator won its election back; ticks go on");
+            },
+            () => undefined, // that campaign's own error event stands again
+          );
+      }, 1000).unref();
+    });
+    return campaign;
   }
 
   /** Why a tick cannot start now, or undefined when it can (etcd is asked: a tick must not start into an outage). */
@@ -145,6 +171,7 @@ export class PoolCoordinator {
 
   /** Stops following etcd and resigns. */
   async close(): Promise<void> {
+    this.#closed = true;
     clearInterval(this.#timer);
     await this.#watcher?.cancel().catch(() => undefined);
     await this.#answers?.cancel().catch(() => undefined);

@@ -25,6 +25,9 @@ const log = (line: string): void => {
     // stderr closed
   }
 };
+// the etcd client's background work (watches, keepalives, campaigns) may reject while etcd is
+// away: said on stderr, never the end of the thread (it reconnects)
+process.on("unhandledRejection", (e) => log(`etcd: ${e instanceof Error ? e.message : String(e)}`));
 
 serveSync(
   {
