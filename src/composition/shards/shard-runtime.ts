@@ -208,7 +208,11 @@ export class ShardRuntime {
    * the status controllers' inputs. A shard on another machine resumes from it (etcd/workers/).
    */
   checkpoint(): ShardInit {
-    const snapshot = this.#engine.snapshotAsIs();
+    const asIs = this.#engine.snapshotAsIs();
+    // a replica's objects keep the main store's resourceVersions, which its own counter need not
+    // reach; a restore wants every object's version ≤ the counter
+    const newest = asIs.store.objects.reduce((n, o) => Math.max(n, Number(o.metadata.resourceVersion ?? 0)), asIs.store.resourceVersion);
+    const snapshot = { ...asIs, store: { ...asIs.store, resourceVersion: newest } };
     const oids = snapshot.store.objects.map((o) => this.#oids.get(objectKey(o.kind, o.metadata.namespace, o.metadata.name))!);
     return {
       index: this.#index,
