@@ -1,0 +1,307 @@
+/**
+ * The simulation workers of issue 17 (`memplane worker`, `serve --store … --shards N`) through
+ * the built binary, against a throwaway etcd. Every run applies the same churny cluster
+ * (test/fixtures/workers/: six hosts, all low from the first tick, VMs moving across shards, a
+ * host and VMs arriving and a VM deleted mid-run) and steps it to tick 20; its final VMs and
+ * hosts (spec and status, without resourceVersion) and its log must equal those of a file-backed
+ * `memplane serve --state DIR` driven the same way — on 3 worker processes, on the local worker,
+ * after a kill -9 of a worker holding shards, with a worker joining mid-run and across an etcd
+ * restart. Every child process is killed after each test, passed or failed.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { BIN, ROOT, STACK_LINE, exitOf, memplane, requireBuild, startServe, tempDir, type CliResult } from "../cli/cli-harness.js";
+import { describeWithEtcd, freePort, startEtcd, type TestEtcd } from "../helpers/etcd-server.js";
+import { until } from "../server/server-harness.js";
+
+beforeAll(requireBuild);
+
+const FIXTURES = path.join(ROOT, "test/fixtures/workers");
+const CLUSTER = path.join(FIXTURES, "cluster.yaml");
+const CHANGE = path.join(FIXTURES, "change.yaml");
+const LATER = path.join(FIXTURES, "later.yaml");
+/** Flags of every etcd-backed serve and worker here: short leases, frequent shard checkpoints. */
+const LEASE = ["--lease-ttl", "2"];
+const SERVE_FLAGS = ["--speed", "0", ...LEASE, "--shard-checkpoint-ticks", "5"];
+
+/** Every child process a test started: killed after each test. */
+const children = new Set<ChildProcess>();
+/** What each serve and worker of the test printed, for the message of a hung call. */
+const transcripts = new Map<string, () => string>();
+
+afterEach(async () => {
+  const running = [...children].filter((c) => c.exitCode === null && c.signalCode === null);
+  for (const child of running) child.kill("SIGKILL");
+  await Promise.all(running.map((c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.once("exit", r)))));
+  children.clear();
+  transcripts.clear();
+});
+
+/** `memplane ...args`, failing instead of hanging when it runs for more than `ms`. */
+async function bounded(args: string[], env: Record<string, string>, ms = 30_000): Promise<CliResult> {
+  let timer: NodeJS.Timeout | undefined;
+  const hang = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const printed = [...transcripts].map(([who, text]) => `--- ${who}:\n${text().split("\n").slice(-25).join("\n")}`).join("\n");
+      reject(new Error(`memplane ${args.join(" ")} still running after ${ms} ms\n${printed}`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([memplane(args, { env }), hang]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A running `memplane serve` and the environment that talks to it. */
+interface Served {
+  child: ChildProcess;
+  url: string;
+  env: Record<string, string>;
+  stderr: () => string;
+}
+
+async function serve(args: string[]): Promise<Served> {
+  const { state } = tempDir();
+  const started = await startServe([...args, "--state", state]);
+  children.add(started.child);
+  transcripts.set(`serve ${args.join(" ")}`, started.stderr);
+  const env = { MEMPLANE_SERVER: started.url, MEMPLANE_TOKEN: fs.readFileSync(path.join(state, "token"), "utf8").trim() };
+  return { ...started, env };
+}
+
+/** A running `memplane worker`. */
+interface Worker {
+  name: string;
+  child: ChildProcess;
+  stderr: () => string;
+}
+
+/** Starts `memplane worker --name NAME` on `etcd` under `prefix`; resolves once it has joined. */
+async function startWorker(etcd: TestEtcd, prefix: string, name: string): Promise<Worker> {
+  const child = spawn(process.execPath, [BIN, "worker", "--store", etcd.url, "--etcd-prefix", prefix, "--name", name, ...LEASE], { env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+  children.add(child);
+  let stderr = "";
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  child.stdout!.resume();
+  transcripts.set(`worker ${name}`, () => stderr);
+  await until(() => stderr.includes(`worker ${name} joined`) || child.exitCode !== null, 20_000, `worker ${name} to join`);
+  if (child.exitCode !== null) throw new Error(`worker ${name} exited with ${child.exitCode}: ${stderr}`);
+  return { name, child, stderr: () => stderr };
+}
+
+/** `step --server` `ticks` ticks; it must succeed within 30 s (a lease of 2 s may have to expire first). */
+async function step(served: Served, ticks: number): Promise<void> {
+  const r = await bounded(["step", "--server", served.url, "--ticks", String(ticks)], served.env);
+  if (r.code !== 0) throw new Error(`step --ticks ${ticks} exited ${r.code}: ${r.stderr}\nserve's stderr:\n${served.stderr()}`);
+}
+
+/** What a run ends with: hosts and VMs (without resourceVersion) and the log. */
+interface Outcome {
+  hosts: unknown[];
+  vms: unknown[];
+  log: Record<string, unknown>[];
+}
+
+async function outcome(served: Served): Promise<Outcome> {
+  const items = async (kind: string): Promise<unknown[]> => {
+    const got = await bounded(["get", kind, "-o", "json"], served.env);
+    expect(got.code).toBe(0);
+    return JSON.parse(got.stdout).items.map((o: { metadata: object }) => ({ ...o, metadata: { ...o.metadata, resourceVersion: undefined } }));
+  };
+  const logs = await bounded(["logs", "--server", served.url, "--log-format", "json"], served.env);
+  expect(logs.code).toBe(0);
+  const log = logs.stdout.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { hosts: await items("hosts"), vms: await items("vms"), log };
+}
+
+/**
+ * The run every test drives: the cluster, 6 ticks, the change (two VMs move, a host and a VM
+ * arrive), 5 ticks, the later change (a VM deleted, one moved to the new host, one's workload
+ * peaks), 2 ticks, then `between` (a kill, a join, an etcd stop …), then 7 ticks. With shard
+ * checkpoints every 5 ticks, tick 13 is 3 ticks past the last checkpoint: a shard lost there is
+ * restored from a checkpoint holding objects made mid-run and re-runs the later change.
+ */
+async function drive(served: Served, between: () => Promise<void> = async () => undefined, afterBetween: (s: Served) => Promise<void> = (s) => step(s, 7)): Promise<Outcome> {
+  expect((await bounded(["apply", "-f", CLUSTER], served.env)).code).toBe(0);
+  await step(served, 6);
+  expect((await bounded(["apply", "-f", CHANGE], served.env)).code).toBe(0);
+  await step(served, 5);
+  expect(await bounded(["delete", "vm", "vm-33"], served.env)).toMatchObject({ code: 0, stdout: "virtualmachine/vm-33 deleted\n" });
+  expect((await bounded(["apply", "-f", LATER], served.env)).code).toBe(0);
+  await step(served, 2);
+  await between();
+  await afterBetween(served);
+  return outcome(served);
+}
+
+/** Equal runs: the objects, and the log entry by entry (the first difference named). */
+function expectSame(actual: Outcome, expected: Outcome): void {
+  const first = actual.log.findIndex((e, i) => JSON.stringify(e) !== JSON.stringify(expected.log[i]));
+  if (first >= 0 || actual.log.length !== expected.log.length) {
+    const at = first >= 0 ? first : Math.min(actual.log.length, expected.log.length);
+    throw new Error(
+      `the log differs from the reference at entry ${at} of ${actual.log.length} (reference: ${expected.log.length}):\n` +
+        `  got:      ${JSON.stringify(actual.log[at])}\n  expected: ${JSON.stringify(expected.log[at])}`,
+    );
+  }
+  expect(actual.vms).toEqual(expected.vms);
+  expect(actual.hosts).toEqual(expected.hosts);
+}
+
+/** The owner keys of the current run: shard → worker name. */
+function owners(etcd: TestEtcd, prefix: string): Map<number, string> {
+  const run = JSON.parse(etcd.etcdctl(["get", `${prefix}/sim/run`, "--print-value-only"])) as { run: number };
+  const lines = etcd.etcdctl(["get", "--prefix", `${prefix}/sim/runs/${String(run.run).padStart(12, "0")}/owner/`]).split("\n").filter((l) => l !== "");
+  const out = new Map<number, string>();
+  for (let i = 0; i + 1 < lines.length; i += 2) out.set(Number(lines[i]!.slice(lines[i]!.lastIndexOf("/") + 1)), lines[i + 1]!);
+  return out;
+}
+
+describeWithEtcd("simulation workers on etcd", () => {
+  let etcd: TestEtcd;
+  /** The fault-free reference: a file-backed server driven the same way. */
+  let reference: Outcome;
+
+  beforeAll(async () => {
+    etcd = await startEtcd();
+    const plain = await serve(["--speed", "0"]);
+    reference = await drive(plain);
+    expect(reference.log.length).toBeGreaterThan(500);
+    expect([...new Set(reference.log.map((e) => e.action))]).toEqual(expect.arrayContaining(["BalloonTargetChanged", "SwapTargetChanged", "CompressionStarted", "StateChanged"]));
+    plain.child.kill("SIGTERM");
+    expect(await exitOf(plain.child, 20_000)).toBe(0);
+  }, 60_000);
+  afterAll(async () => etcd?.destroy());
+
+  test("3 worker processes and no local worker: the same objects and log as one process", async () => {
+    const prefix = "/w-three";
+    const served = await serve(["--store", etcd.url, "--etcd-prefix", prefix, ...SERVE_FLAGS, "--no-local-worker", "--shards", "3"]);
+    const workers = await Promise.all(["w1", "w2", "w3"].map((n) => startWorker(etcd, prefix, n)));
+    const got = await drive(served, async () => {
+      // every worker holds one shard of three
+      expect([...owners(etcd, prefix).values()].sort()).toEqual(["w1", "w2", "w3"]);
+    });
+    expectSame(got, reference);
+    for (const w of workers) expect(w.stderr()).toMatch(new RegExp(`worker ${w.name} holds shard \\d`));
+  }, 60_000);
+
+  test("the default: serve's local worker alone, 2 shards", async () => {
+    const prefix = "/w-local";
+    const served = await serve(["--store", etcd.url, "--etcd-prefix", prefix, ...SERVE_FLAGS]);
+    const got = await drive(served, async () => {
+      const held = owners(etcd, prefix);
+      expect(held.size).toBe(2);
+      expect([...held.values()].every((w) => w.endsWith("-local"))).toBe(true);
+    });
+    expectSame(got, reference);
+  }, 60_000);
+
+  test("kill -9 of a worker holding a shard: its shard moves after the lease expires and the run ends as without the kill", async () => {
+    const prefix = "/w-kill";
+    const served = await serve(["--store", etcd.url, "--etcd-prefix", prefix, ...SERVE_FLAGS, "--no-local-worker", "--shards", "3"]);
+    const workers = await Promise.all(["w1", "w2", "w3"].map((n) => startWorker(etcd, prefix, n)));
+    let victim: Worker | undefined;
+    const got = await drive(served, async () => {
+      const held = owners(etcd, prefix);
+      victim = workers.find((w) => [...held.values()].includes(w.name))!;
+      const registered = JSON.parse(etcd.etcdctl(["get", `${prefix}/sim/workers/${victim.name}`, "--print-value-only"])) as { pid: number };
+      expect(registered.pid).toBe(victim.child.pid);
+      process.kill(registered.pid, "SIGKILL");
+      await exitOf(victim.child, 5000).catch(() => undefined);
+    });
+    expectSame(got, reference);
+    expect(new Set(got.log.map((e) => JSON.stringify(e))).size).toBe(new Set(reference.log.map((e) => JSON.stringify(e))).size); // no entry twice
+    const held = owners(etcd, prefix);
+    expect(held.size).toBe(3);
+    expect([...held.values()]).not.toContain(victim!.name);
+    expect(served.stderr()).toContain(`simulation worker ${victim!.name} left`);
+    expect(workers.filter((w) => w !== victim).some((w) => /holds shard \d+ from its checkpoint at tick 10/.test(w.stderr()))).toBe(true);
+  }, 60_000);
+
+  test("a worker joining mid-run gets a shard at the next tick boundary; the run ends as with one worker", async () => {
+    const prefix = "/w-join";
+    const served = await serve(["--store", etcd.url, "--etcd-prefix", prefix, ...SERVE_FLAGS, "--no-local-worker", "--shards", "3"]);
+    await startWorker(etcd, prefix, "w1");
+    let second: Worker | undefined;
+    const got = await drive(served, async () => {
+      expect([...owners(etcd, prefix).values()]).toEqual(["w1", "w1", "w1"]);
+      second = await startWorker(etcd, prefix, "w2");
+    });
+    expectSame(got, reference);
+    expect([...owners(etcd, prefix).values()].filter((w) => w === "w2").length).toBeGreaterThanOrEqual(1);
+    expect(second!.stderr()).toMatch(/worker w2 holds shard \d+ from its checkpoint at tick 13/);
+  }, 60_000);
+
+  /** Steps 7 ticks once the server and the workers are back (a refused step advances nothing). */
+  const stepWhenBack = async (s: Served): Promise<void> => {
+    let last: CliResult | undefined;
+    for (let i = 0; i < 40; i++) {
+      last = await bounded(["step", "--server", s.url, "--ticks", "7"], s.env);
+      if (last.code === 0) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(last).toMatchObject({ code: 0, stderr: expect.stringContaining("to tick 20") });
+  };
+
+  test("etcd stopped past the workers' leases and started again: the workers join again and the run ends as without the stop", async () => {
+    const own = await startEtcd();
+    try {
+      const prefix = "/w-restart";
+      const served = await serve(["--store", own.url, "--etcd-prefix", prefix, ...SERVE_FLAGS, "--shards", "3"]);
+      const worker = await startWorker(own, prefix, "w1");
+      const got = await drive(
+        served,
+        async () => {
+          await own.stop();
+          await until(() => worker.stderr().includes("worker w1 lost its lease"), 15_000, "the worker to lose its lease");
+          await new Promise((r) => setTimeout(r, 3000)); // a few attempts to join again fail
+          await own.start();
+        },
+        stepWhenBack,
+      );
+      expectSame(got, reference);
+      expect(worker.stderr()).toContain("worker w1 joined again");
+    } finally {
+      for (const c of children) c.kill("SIGKILL");
+      await own.destroy();
+    }
+  }, 60_000);
+
+  // FAILS today: the first step after etcd went away starts a tick (the relay's guard has not seen
+  // the outage yet), the coordinator's writes wait in retrying() for etcd to come back, and the
+  // server's main thread blocks in engine.step: the step — and every other request — hangs until etcd returns.
+  test.failing("while etcd is down, step --server fails fast with a clear error instead of hanging", async () => {
+    const own = await startEtcd();
+    try {
+      const prefix = "/w-down";
+      const served = await serve(["--store", own.url, "--etcd-prefix", prefix, ...SERVE_FLAGS]);
+      expect((await bounded(["apply", "-f", CLUSTER], served.env)).code).toBe(0);
+      await step(served, 3);
+      await own.stop();
+      const r = await bounded(["step", "--server", served.url, "--ticks", "1"], served.env, 10_000);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/etcd|simulation worker/);
+      expect(r.stderr).not.toMatch(STACK_LINE);
+    } finally {
+      for (const c of children) c.kill("SIGKILL");
+      await own.destroy();
+    }
+  }, 40_000);
+
+  test("a worker that cannot reach etcd at start exits 1 with one paragraph; worker without --store names --store", async () => {
+    const port = await freePort();
+    const r = await bounded(["worker", "--store", `etcd://127.0.0.1:${port}`], {}, 20_000);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(new RegExp(`^error: cannot reach etcd at etcd://127\\.0\\.0\\.1:${port}`));
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).not.toMatch(STACK_LINE);
+
+    const bare = await bounded(["worker"], {}, 20_000);
+    expect([1, 2]).toContain(bare.code);
+    expect(bare.stderr).toMatch(/^error: .*--store/);
+    expect(bare.stderr.trim().split("\n")).toHaveLength(1);
+  }, 30_000);
+});
