@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { exitOf, requireBuild, tempDir } from "../cli/cli-harness.js";
 import { describeWithEtcd, startEtcd, type TestEtcd } from "../helpers/etcd-server.js";
 import { until } from "../server/server-harness.js";
-import { SERVE_FLAGS, bounded, drive, expectSame, killChildren, owners, readLog, serve, startWorker, type Outcome, type Served, type Worker } from "../helpers/sim-workers.js";
+import { SERVE_FLAGS, bounded, drive, expectSame, killChildren, owners, readLog, serve, startWorker, step, type Outcome, type Served, type Worker } from "../helpers/sim-workers.js";
 
 beforeAll(requireBuild);
 afterEach(killChildren);
@@ -63,6 +63,32 @@ describeWithEtcd("simulation workers on etcd: operations", () => {
     });
     expectSame({ ...got, log: [...before, ...got.log] }, reference);
     expect(new Set(owners(etcd, prefix).values())).toEqual(new Set(["w1", "w2"]));
+  }, 60_000);
+
+  test("kill -9 of a worker in the middle of a step: the step waits for the lease, and the run ends as without the kill", async () => {
+    const prefix = "/o-midstep";
+    const served = await serve(["--store", etcd.url, "--etcd-prefix", prefix, ...SERVE_FLAGS, "--no-local-worker", "--shards", "3"]);
+    const workers = await Promise.all(["w1", "w2", "w3"].map((n) => startWorker(etcd, prefix, n)));
+    const got = await drive(
+      served,
+      async () => undefined,
+      async (s) => {
+        const [shard, name] = [...owners(etcd, prefix)][0]!;
+        const victim = workers.find((w) => w.name === name)!;
+        // the victim's shard's calls: the step is a tick into the shard once two more are written
+        const run = (JSON.parse(etcd.etcdctl(["get", `${prefix}/sim/run`, "--print-value-only"])) as { run: number }).run;
+        const inbox = `${prefix}/sim/runs/${String(run).padStart(12, "0")}/shard/${String(shard).padStart(12, "0")}/in/`;
+        const lastCall = (): number => Math.max(0, ...etcd.etcdctl(["get", "--prefix", inbox, "--keys-only"]).split("\n").filter((k) => k !== "").map((k) => Number(k.slice(inbox.length))));
+        const before = lastCall();
+        let done = false;
+        const stepping = step(s, 7).finally(() => (done = true));
+        await until(() => done || lastCall() >= before + 3, 20_000, "the step to get a tick into the shard");
+        expect(done).toBe(false);
+        victim.child.kill("SIGKILL");
+        await stepping;
+      },
+    );
+    expectSame(got, reference);
   }, 60_000);
 
   describe("over TLS with user and password", () => {
