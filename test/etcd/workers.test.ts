@@ -142,10 +142,10 @@ describeWithEtcd("simulation workers on etcd", () => {
       await step(served, 3);
       await own.stop();
       await new Promise((r) => setTimeout(r, 2500)); // past an engine checkpoint
-      const read = await bounded(["get", "hosts"], served.env, 8000);
+      const read = await bounded(["get", "hosts"], served.env, 6000);
       expect(read.code).toBe(1);
       expect(read.stderr).toMatch(/Error from server \(ServiceUnavailable\): .*etcd/);
-      const r = await bounded(["step", "--server", served.url, "--ticks", "1"], served.env, 8000);
+      const r = await bounded(["step", "--server", served.url, "--ticks", "1"], served.env, 6000);
       expect(r.code).not.toBe(0);
       expect(r.stderr).toMatch(/etcd|simulation worker/);
       expect(r.stderr).not.toMatch(STACK_LINE);

@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { BIN, ROOT, memplane, startServe, tempDir, type CliResult } from "../cli/cli-harness.js";
+import { BIN, ROOT, startServe, tempDir, type CliResult } from "../cli/cli-harness.js";
 import type { TestEtcd } from "./etcd-server.js";
 import { until } from "../server/server-harness.js";
 
@@ -33,20 +33,32 @@ export async function killChildren(): Promise<void> {
   transcripts.clear();
 }
 
-/** `memplane ...args`, failing instead of hanging when it runs for more than `ms`. */
-export async function bounded(args: string[], env: Record<string, string>, ms = 30_000): Promise<CliResult> {
-  let timer: NodeJS.Timeout | undefined;
-  const hang = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
+/** `memplane ...args`, killed and failing (with what the servers and workers printed) when it runs for more than `ms`. */
+export function bounded(args: string[], env: Record<string, string>, ms = 30_000): Promise<CliResult> {
+  const full: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined, MEMPLANE_STATE: undefined, ...env };
+  for (const key of Object.keys(full)) if (full[key] === undefined) delete full[key];
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: full as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
+  children.add(child);
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
       const printed = [...transcripts].map(([who, text]) => `--- ${who}:\n${text().split("\n").slice(-25).join("\n")}`).join("\n");
       reject(new Error(`memplane ${args.join(" ")} still running after ${ms} ms\n${printed}`));
     }, ms);
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      children.delete(child);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
   });
-  try {
-    return await Promise.race([memplane(args, { env }), hang]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** A running `memplane serve` and the environment that talks to it. */
