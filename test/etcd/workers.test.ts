@@ -36,6 +36,10 @@ describeWithEtcd("simulation workers on etcd", () => {
   test("3 worker processes and no local worker: the same objects and log as one process", async () => {
     const prefix = "/w-three";
     const served = await serve(["--store", etcd.url, "--etcd-prefix", prefix, ...SERVE_FLAGS, "--no-local-worker", "--shards", "3"]);
+    // no worker yet: a step is refused at once, with what to do
+    const early = await bounded(["step", "--server", served.url], served.env, 10_000);
+    expect(early.code).toBe(1);
+    expect(early.stderr).toMatch(/\(ServiceUnavailable\): cannot step now: no simulation worker has joined under etcd:\/\/.* start one with memplane worker --store/);
     const workers = await Promise.all(["w1", "w2", "w3"].map((n) => startWorker(etcd, prefix, n)));
     const got = await drive(served, async () => {
       // every worker holds one shard of three
