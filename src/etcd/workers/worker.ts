@@ -149,7 +149,11 @@ export class SimulationWorker {
     const key = this.#keys.worker(this.name);
     const value = JSON.stringify({ name: this.name, pid: process.pid, host: os.hostname() });
     const lease = this.#client.lease(this.#ttl, { autoKeepAlive: true });
-    lease.on("lost", () => void this.#enqueue(() => this.#leaseLost()));
+    // only the registered lease's loss counts: a lease whose grant failed (etcd down while joining
+    // again) emits "lost" too, and must not start another round of joining
+    lease.on("lost", () => {
+      if (this.#lease === lease) void this.#enqueue(() => this.#leaseLost(lease));
+    });
     const id = await lease.grant();
     const r = await this.#client.if(key, "Create", "==", 0).then(this.#client.put(key).value(value).lease(id)).commit();
     if (!r.succeeded) {
@@ -162,8 +166,9 @@ export class SimulationWorker {
   }
 
   /** etcd dropped our lease (unreachable past its TTL): every shard may be someone else's now; join again. */
-  async #leaseLost(): Promise<void> {
-    if (this.#closed) return;
+  async #leaseLost(lost: Lease): Promise<void> {
+    if (this.#closed || this.#lease !== lost) return;
+    this.#lease = undefined;
     this.#log(`worker ${this.name} lost its lease (etcd unreachable for ${this.#ttl}s); dropping its shards and joining again`);
     this.#held.clear();
     for (let attempt = 0; !this.#closed; attempt++) {

@@ -1,0 +1,89 @@
+/**
+ * A shard's checkpoint (`ShardRuntime.checkpoint()`, what a simulation worker writes to etcd and
+ * the next holder of the shard resumes from) without etcd: a link that, after every tick,
+ * replaces its shard by one started from the shard's structured-cloned checkpoint — as if every
+ * shard moved to another worker at every tick boundary. Three such shards give the log and the
+ * state one engine gives, through objects created, moved and deleted mid-run (objects whose
+ * resourceVersion and uid come from the main store, past the replica's own counters).
+ */
+import { createEngine, formatLogJson, type Engine } from "../../../src/index.js";
+import { attachWorkerThreads } from "../../../src/composition/create-engine.js";
+import type { ShardCalls, ShardLink } from "../../../src/composition/shards/protocol.js";
+import { dispatchShardCall, ShardRuntime } from "../../../src/composition/shards/shard-runtime.js";
+import type { SimulationEngine } from "../../../src/engine/engine.js";
+
+/** A shard on this thread, restored from its own checkpoint after every tick's second phase. */
+class RestoringLink implements ShardLink {
+  #runtime: ShardRuntime | undefined;
+  #answer: { value: unknown } | { error: unknown } | undefined;
+  restores = 0;
+
+  post<M extends keyof ShardCalls>(method: M, request: ShardCalls[M][0]): void {
+    try {
+      const value = structuredClone(dispatchShardCall(this.#runtime, method, structuredClone(request), (r) => (this.#runtime = r)));
+      if (method === "phase2" && this.#runtime !== undefined) {
+        this.#runtime = new ShardRuntime(structuredClone(this.#runtime.checkpoint()));
+        this.restores++;
+      }
+      this.#answer = { value };
+    } catch (error) {
+      this.#answer = { error };
+    }
+  }
+
+  wait<M extends keyof ShardCalls>(): ShardCalls[M][1] {
+    const answer = this.#answer;
+    this.#answer = undefined;
+    if (answer === undefined) throw new Error("wait() without post()");
+    if ("error" in answer) throw answer.error;
+    return answer.value as ShardCalls[M][1];
+  }
+
+  close(): void {
+    this.#runtime = undefined;
+  }
+}
+
+const host = (i: number): string => `apiVersion: memplane.io/v1alpha1
+kind: Host
+metadata: {name: esx-${i}}
+spec: {capacity: 6Gi, policy: ${["esxi", "mom", "squeezed"][i % 3]}}
+`;
+const vm = (h: number, n: number, to = h): string => `apiVersion: memplane.io/v1alpha1
+kind: VirtualMachine
+metadata: {name: vm-${h}-${n}}
+spec:
+  hostName: esx-${to}
+  memory: ${2 + (n % 3)}Gi
+  workload: {allocated: ${60 + ((h * 7 + n * 13) % 35)}%, active: ${30 + ((h + n * 5) % 50)}}
+`;
+const cluster = [0, 1, 2, 3, 4, 5].map((h) => [host(h), ...[0, 1, 2, 3].map((n) => vm(h, n))].join("---\n")).join("---\n");
+
+function run(links?: RestoringLink[]): { log: string[]; state: string } {
+  const engine: Engine = createEngine({ seed: 7, workers: links === undefined ? 1 : links.length });
+  let next = 0;
+  if (links !== undefined) attachWorkerThreads(engine as SimulationEngine, () => links[next++]!);
+  const log: string[] = [];
+  const sub = engine.logs$.subscribe((e) => log.push(formatLogJson(e)));
+  engine.apply(cluster);
+  engine.step(8);
+  engine.apply([vm(0, 1, 4), vm(2, 2, 5), host(6), vm(6, 0)].join("---\n")); // two moves, a new host with a new VM
+  engine.step(5);
+  engine.delete("VirtualMachine", "vm-5-3");
+  engine.apply([vm(1, 9, 6), vm(3, 3, 6)].join("---\n")); // a new VM and a move onto the new host
+  engine.step(7);
+  sub.unsubscribe();
+  return { log, state: JSON.stringify(engine.snapshot()) };
+}
+
+describe("a shard restored from its checkpoint", () => {
+  it("after every tick, three shards still give one engine's log and state", () => {
+    const one = run();
+    expect(one.log.some((l) => l.includes('"action":"BalloonTargetChanged"'))).toBe(true);
+    const links = [new RestoringLink(), new RestoringLink(), new RestoringLink()];
+    const three = run(links);
+    expect(links.map((l) => l.restores)).toEqual([20, 20, 20]);
+    expect(three.log).toEqual(one.log);
+    expect(three.state === one.state).toBe(true);
+  });
+});
