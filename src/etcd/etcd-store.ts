@@ -13,7 +13,7 @@ import type { IKeyValue } from "etcd3";
 import type { Kind, StoredObject } from "../api/types.js";
 import type { Engine } from "../engine/engine.js";
 import { storeOf } from "../engine/apply-validated.js";
-import { checkpointOf, loadFromEtcd, restoreFromEtcd, writeCheckpoint } from "./checkpoint.js";
+import { checkpointOf, loadFromEtcd, restoreFromEtcd, writeCheckpoint, type LoadedState } from "./checkpoint.js";
 import { rangePrefix, type EtcdCall } from "./ranges.js";
 import type { EtcdConnection } from "./connection.js";
 import { DEFAULT_ETCD_PREFIX, etcdTarget } from "./options.js";
@@ -23,6 +23,25 @@ import { EtcdWriteThrough, type FlushResult } from "./write-through.js";
 
 /** Default real milliseconds between publications of tick-written status to etcd. */
 export const DEFAULT_STATUS_PERIOD_MS = 1_000;
+/**
+ * After a crash, etcd may hold Events of ticks after the last checkpoint (published with their
+ * status before the crash). The simulation goes on from the checkpoint and makes them again when
+ * it runs those ticks, so they are deleted from etcd (and from what is loaded) first.
+ */
+async function dropEventsAfterCheckpoint(etcd: EtcdConnection, keys: KeyLayout, loaded: LoadedState): Promise<void> {
+  const tick = loaded.checkpoint?.clock.tick;
+  if (tick === undefined) return;
+  const after = (o: StoredObject): boolean => o.kind === "Event" && typeof (o as { tick?: unknown }).tick === "number" && (o as unknown as { tick: number }).tick > tick;
+  const gone = loaded.objects.filter(after).map((o) => keys.keyOf(o));
+  if (gone.length === 0) return;
+  for (let i = 0; i < gone.length; i += 100) {
+    const batch = gone.slice(i, i + 100);
+    await etcd.guard.call("delete Events after the checkpoint", async () => etcd.client.kv.txn({ compare: [], success: await Promise.all(batch.map((k) => etcd.client.delete().key(k).op())), failure: [] }));
+  }
+  loaded.objects = loaded.objects.filter((o) => !after(o));
+  for (const k of gone) loaded.modRevisions.delete(k);
+}
+
 /** Default real milliseconds between engine checkpoints (when ticks ran). */
 export const DEFAULT_CHECKPOINT_PERIOD_MS = 10_000;
 
@@ -96,6 +115,7 @@ export class EtcdStore {
   static async open(etcd: EtcdConnection, engine: Engine, options: EtcdStoreOptions = {}): Promise<EtcdStore> {
     const keys = new KeyLayout(options.prefix ?? etcd.options.prefix ?? DEFAULT_ETCD_PREFIX);
     const loaded = await loadFromEtcd(etcd.client, (what, fn) => etcd.guard.call(what, fn), keys);
+    await dropEventsAfterCheckpoint(etcd, keys, loaded);
     if (loaded.checkpoint !== undefined || loaded.objects.length > 0) restoreFromEtcd(engine, loaded);
     const writes = new EtcdWriteThrough(etcd, storeOf(engine), keys, { revision: loaded.revision, modRevisions: loaded.modRevisions, maxOpsPerTxn: options.maxOpsPerTxn });
     const store = new EtcdStore(etcd, engine, keys, writes, options);
@@ -118,6 +138,8 @@ export class EtcdStore {
 
   /** Commits pending changes, then writes the engine checkpoint. */
   async checkpoint(): Promise<void> {
+    // etcd first: the engine's snapshot may ask simulation workers through etcd, and must not wait on an outage
+    await this.#call("check etcd before a checkpoint", () => this.etcd.client.get(this.keys.checkpoint).exec());
     const tick = this.engine.tick;
     const text = checkpointOf(this.engine);
     await this.writes.flush();

@@ -34,9 +34,6 @@ interface DataSource extends StatusSource {
 
 
 
-/** A uid the store made (store/kind-table.ts uidFor), with its counter in hex. */
-const STORE_UID = /^00000000-0000-4000-8000-([0-9a-f]{12})$/;
-
 /** A shard: a sub-engine over some hosts, driven call by call (see protocol.ts). */
 export class ShardRuntime {
   readonly #index: number;
@@ -211,17 +208,7 @@ export class ShardRuntime {
    * the status controllers' inputs. A shard on another machine resumes from it (etcd/workers/).
    */
   checkpoint(): ShardInit {
-    const asIs = this.#engine.snapshotAsIs();
-    // a replica's objects keep the main store's resourceVersions and uids, which its own counters
-    // need not reach; a restore wants every object's version and uid counter ≤ the store's
-    let resourceVersion = asIs.store.resourceVersion;
-    let uidCounter = asIs.store.uidCounter;
-    for (const o of asIs.store.objects) {
-      resourceVersion = Math.max(resourceVersion, Number(o.metadata.resourceVersion ?? 0));
-      const uid = STORE_UID.exec(o.metadata.uid ?? "");
-      if (uid !== null) uidCounter = Math.max(uidCounter, Number.parseInt(uid[1]!, 16));
-    }
-    const snapshot = { ...asIs, store: { ...asIs.store, resourceVersion, uidCounter } };
+    const snapshot = this.#engine.snapshotAsIs(); // the replica's counters follow its objects (MemoryStore.replicate)
     const oids = snapshot.store.objects.map((o) => this.#oids.get(objectKey(o.kind, o.metadata.namespace, o.metadata.name))!);
     return {
       index: this.#index,

@@ -10,6 +10,7 @@
 import * as os from "node:os";
 import type { Campaign, Etcd3, IKeyValue, Watcher } from "etcd3";
 import type { EtcdConnection } from "../connection.js";
+import { EtcdUnavailableError } from "../errors.js";
 import { describeEtcd } from "../options.js";
 import { CHANGING_CALLS, type ShardAnswer, type ShardCallMessage, type ShardCheckpoint } from "./answers.js";
 import { pad, SimKeys } from "./keys.js";
@@ -190,9 +191,28 @@ export class PoolCoordinator {
       return answer;
     }
     const seq = ++this.#seq[c.shard]!;
-    const answer = CHANGING_CALLS.has(c.method) ? this.#answerOf(c.shard, seq, c.method) : this.#answerOrNoWorker(c.shard, seq, c.method);
+    const changing = CHANGING_CALLS.has(c.method);
+    const answer = changing ? this.#answerOf(c.shard, seq, c.method) : this.#answerOrNoWorker(c.shard, seq, c.method);
     const key = this.#keys.inbox(run, c.shard) + pad(seq);
-    await retrying(this.etcd, "write a call to a shard", () => putValue(this.#client, key, this.#keys.parts(run, c.shard, "in", seq), encode({ method: c.method, payload: c.payload } satisfies ShardCallMessage), undefined));
+    const put = (): Promise<void> => putValue(this.#client, key, this.#keys.parts(run, c.shard, "in", seq), encode({ method: c.method, payload: c.payload } satisfies ShardCallMessage), undefined);
+    if (!changing) {
+      // a read (a pull, a snapshot) fails at once when etcd is known to be away, or turns out to be
+      // unreachable (the call was not sent: its number is given back); a tick's calls wait for etcd
+      try {
+        await this.etcd.guard.call("write a call to a shard", put);
+        return answer;
+      } catch (e) {
+        if (!(e instanceof EtcdUnavailableError) || (e.problem !== "unreachable" && e.problem !== "closed")) {
+          await retrying(this.etcd, "write a call to a shard", put);
+          return answer;
+        }
+        this.#seq[c.shard] = seq - 1;
+        this.#waiting.get(`${c.shard}/${seq}`)?.resolve({ ok: false, error: e.message }); // settles `answer` (and its watchdog)
+        this.#waiting.delete(`${c.shard}/${seq}`);
+        return answer;
+      }
+    }
+    await retrying(this.etcd, "write a call to a shard", put);
     return answer;
   }
 
