@@ -170,7 +170,7 @@ async function main(): Promise<void> {
   progress(`memplane bench: ${m.cpu}, ${m.cores} cores, node ${m.node}${m.nodeFlags.length > 0 ? ` ${m.nodeFlags.join(" ")}` : ""}, load ${m.loadAverage.map((l) => l.toFixed(1)).join(" ")}; ${BENCH_VMS_PER_HOST} VMs/host, ${options.ticks} ticks, workers ${options.workers.join(",")}`);
   const results: SizeResult[] = [];
   for (const vms of options.sizes) {
-    results.push(runSize({ vms, ticks: options.ticks, seed: options.seed, workers: options.workers, maxRssMiB: options.maxRssMiB, ...(options.full ? { full: true } : {}) }, progress));
+    results.push(await runSize({ vms, ticks: options.ticks, seed: options.seed, workers: options.workers, maxRssMiB: options.maxRssMiB, ...(options.full ? { full: true } : {}) }, progress));
     writeReport(options, m, results, undefined, false);
   }
   const runCli = options.runCliVms === undefined ? undefined : measureRunCli({ vms: options.runCliVms, seed: options.seed }, progress);

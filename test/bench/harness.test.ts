@@ -21,8 +21,8 @@ import * as path from "node:path";
 import { BIN, memplane, requireBuild, tempDir } from "../cli/cli-harness.js";
 
 describe("benchmark harness", () => {
-  test("measures a 200-VM cluster for 5 ticks", () => {
-    const r = runSize({ vms: 200, ticks: 5, seed: 1, logEntries: 2000, steadyWarmup: 5 });
+  test("measures a 200-VM cluster for 5 ticks", async () => {
+    const r = await runSize({ vms: 200, ticks: 5, seed: 1, logEntries: 2000, steadyWarmup: 5 });
     expect(r).toMatchObject({ vms: 200, hosts: 2 });
     expect(r.busy.ticks).toBe(5);
     expect(r.steady.ticks).toBe(5);
@@ -60,8 +60,8 @@ describe("benchmark harness", () => {
     }
   });
 
-  test("sizes past the full-phase limit (or full: false) skip YAML, steady and without-status; --workers picks the rows", () => {
-    const r = runSize({ vms: 100, ticks: 2, seed: 1, logEntries: 100, full: false, workers: [1] });
+  test("sizes past the full-phase limit (or full: false) skip YAML, steady and without-status; --workers picks the rows", async () => {
+    const r = await runSize({ vms: 100, ticks: 2, seed: 1, logEntries: 100, full: false, workers: [1] });
     expect(r.full).toBe(false);
     expect(r.busy.ticks).toBe(2);
     expect(r.workerRuns.map((w) => w.workers)).toEqual([1]);
@@ -73,8 +73,8 @@ describe("benchmark harness", () => {
     expect(checkTargets([r]).some((c) => c.target.includes("steady"))).toBe(false); // not measured, not judged
   });
 
-  test("an RSS cap stops the busy ticks and says so", () => {
-    const r = runSize({ vms: 100, ticks: 3, seed: 1, logEntries: 100, full: false, workers: [1], maxRssMiB: 1 });
+  test("an RSS cap stops the busy ticks and says so", async () => {
+    const r = await runSize({ vms: 100, ticks: 3, seed: 1, logEntries: 100, full: false, workers: [1], maxRssMiB: 1 });
     expect(r.busy.ticks).toBe(0);
     expect(r.stoppedEarly).toMatch(/stopped after 0 busy tick\(s\): RSS \d+ MiB is over --max-rss-mib 1/);
     expect(renderTable([r])).toMatch(/stepping stopped early +yes \(RSS\)/);
@@ -95,9 +95,9 @@ describe("benchmark harness", () => {
     expect(formatShards(undefined, String)).toBe("n/a");
   });
 
-  test("issue 13's targets: hard minimums at 100k, the 2-worker ratio, 1M apply", () => {
+  test("issue 13's targets: hard minimums at 100k, the 2-worker ratio, 1M apply", async () => {
     const tick = (medianMs: number, ticks = 10) => ({ ...notMeasured(), ticks, medianMs, medianCpuMs: medianMs, p95Ms: medianMs, p95CpuMs: medianMs });
-    const base = runSize({ vms: 100, ticks: 1, seed: 1, logEntries: 10, full: false, workers: [1] });
+    const base = await runSize({ vms: 100, ticks: 1, seed: 1, logEntries: 10, full: false, workers: [1] });
     const halves2 = [0, 1].map((worker) => ({ worker, hosts: 500, vms: 50_000, ticks: 11 }));
     const at = (vms: number, busyMs: number, twoMs: number | undefined, rssMiB: number): SizeResult => ({
       ...base,

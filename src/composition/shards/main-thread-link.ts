@@ -11,6 +11,7 @@ import { dispatchShardCall, type ShardRuntime } from "./shard-runtime.js";
 export class MainThreadLink implements ShardLink {
   #runtime: ShardRuntime | undefined;
   #request: { method: keyof ShardCalls; request: unknown } | undefined;
+  readonly sameThread = true;
 
   post<M extends keyof ShardCalls>(method: M, request: ShardCalls[M][0]): void {
     if (this.#request !== undefined) throw new Error(`a shard call (${this.#request.method}) is still outstanding`);

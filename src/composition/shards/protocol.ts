@@ -136,6 +136,8 @@ export interface ShardLink {
   wait<M extends keyof ShardCalls>(): ShardCalls[M][1];
   /** Ends the shard (its thread). */
   close(): void;
+  /** The shard runs on this thread: its replica can hold the main store's frozen objects themselves instead of the copies its snapshot restored. */
+  readonly sameThread?: boolean;
 }
 
 /** The record key of a host or VM in {@link ShardInit.stamps}. */

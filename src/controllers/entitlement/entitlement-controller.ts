@@ -88,8 +88,25 @@ export function entitlementDecision(model: MemoryModelReader, host: HostRecord, 
   return r;
 }
 
-/** The one record object the controller fills for each entitlement decision. */
-const scratch = {} as EntitlementDecision;
+/**
+ * The one record object the controller fills for each entitlement decision, made with every
+ * field in the record's key order and `limit` and `lambda` holding a small integer and then null,
+ * so that those fields take numbers and null alike. Made empty, its `limit` field first held
+ * null and then only the boxed numbers the interpreter stores; the optimized controller stores a
+ * page count as a small integer, which such a field does not take: V8 deoptimized it at the first
+ * VM with a limit and recompiled it, every tick (≈ 35 ms of compiling a tick at 20k VMs).
+ */
+const scratch = recordShape();
+
+function recordShape(): EntitlementDecision {
+  const r = {
+    type: "entitlement", tick: 0, entitlement: 0, consumed: 0, reclaim: 0, shares: 0, sharesLabel: "", active: 0, touched: 0, demand: 0, reservation: 0,
+    limit: 0 as number | null, memory: 0, idleTax: 0, available: 0, contended: false, lambda: 0 as number | null, bound: "memory", hostState: "high", hostFree: 0,
+  } satisfies EntitlementDecision;
+  r.limit = null;
+  r.lambda = null;
+  return r;
+}
 
 /**
  * The EntitlementChanged entry of `vm` on host `hostName`, from the numbers of the decision
