@@ -24,10 +24,10 @@ export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   return { ...env, ...extra };
 }
 
-/** CPU time (user + system) of a live process, ms, from /proc (NaN where there is none). */
-export function processCpuMs(pid: number): number {
+/** CPU time (user + system) of a live process — or of its main thread alone with `mainThread` — ms, from /proc (NaN where there is none). */
+export function processCpuMs(pid: number, mainThread = false): number {
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const stat = fs.readFileSync(mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in USER_HZ (100 on Linux)
   } catch {
@@ -40,18 +40,18 @@ export interface CliProcess {
   readonly pid: number;
   /** Resolves the first match of `pattern` in its stdout + stderr (what came before included); rejects when it exits first or after `timeoutMs`. */
   waitFor(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray>;
-  /** Its CPU time so far, ms. */
-  cpuMs(): number;
+  /** Its CPU time so far (all threads, or the main thread alone), ms. */
+  cpuMs(mainThread?: boolean): number;
   /** The last 4 000 characters it wrote. */
   output(): string;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves when it has exited. */
   stop(graceMs?: number): Promise<void>;
 }
 
-/** Starts `node <cli> ...args` (see the module comment). */
-export function startCli(cliPath: string, args: readonly string[], env: NodeJS.ProcessEnv, label: string): CliProcess {
+/** Starts `node [nodeFlags] <cli> ...args` (see the module comment). */
+export function startCli(cliPath: string, args: readonly string[], env: NodeJS.ProcessEnv, label: string, nodeFlags: readonly string[] = []): CliProcess {
   installExitHook();
-  const child = spawn(process.execPath, [cliPath, ...args], { stdio: ["ignore", "pipe", "pipe"], env });
+  const child = spawn(process.execPath, [...nodeFlags, cliPath, ...args], { stdio: ["ignore", "pipe", "pipe"], env });
   live.add(child);
   let text = "";
   const listeners = new Set<() => void>();
@@ -86,7 +86,7 @@ export function startCli(cliPath: string, args: readonly string[], env: NodeJS.P
         listeners.add(check);
         check();
       }),
-    cpuMs: () => processCpuMs(child.pid!),
+    cpuMs: (mainThread = false) => processCpuMs(child.pid!, mainThread),
     output: () => text,
     stop: async (graceMs = 20_000) => {
       if (gone()) return;

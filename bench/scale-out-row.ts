@@ -3,7 +3,7 @@
  * --store etcd://… --no-local-worker --speed 0 --shards max(N, 2)` and N `memplane worker`
  * processes on a fresh throwaway etcd ({@link measureEtcdRow}), or by the single-process engine
  * of a file-backed `memplane serve --speed 0` ({@link measureSingleRow}). Both: `apply --server`
- * the cluster, `step --server` the warm-up ticks, then time one `POST /clock/step?ticks=K` (the
+ * the cluster (file by file), `step --server` the warm-up ticks, then time one `POST /clock/step?ticks=K` (the
  * request `memplane step --server --ticks K -q` sends, without the CLI's start-up), reading the
  * processes' CPU time and etcd's `/metrics` before and after; then one more tick with
  * `step --server --ticks 1 --log-format json`, its etcd puts counted by kind of key.
@@ -32,6 +32,15 @@ export interface RowSpec {
   clusterDir: string;
   /** The built CLI. */
   cliPath: string;
+  /** Write V8 CPU profiles of the server and the workers here (`node --cpu-prof`; written when they stop). */
+  cpuProfDir?: string;
+}
+
+/** node's flags for a profiled process named `name`. */
+function profileFlags(spec: RowSpec, name: string): string[] {
+  if (spec.cpuProfDir === undefined) return [];
+  const label = spec.workers === 0 ? `single-${spec.vms}` : `${spec.workers}w-${spec.vms}`;
+  return ["--cpu-prof", `--cpu-prof-dir=${path.resolve(spec.cpuProfDir)}`, `--cpu-prof-name=${label}-${name}.cpuprofile`];
 }
 
 /** What etcd did during a row. */
@@ -80,8 +89,12 @@ export interface ScaleOutRow {
   msPerTick: number;
   /** VMs × ticks ÷ wall seconds of the timed step. */
   vmTicksPerSecond: number;
-  /** CPU ms per tick of the timed step: the server process, all worker processes together, etcd. */
-  cpuMsPerTick: { server: number; workers: number; etcd: number };
+  /**
+   * CPU ms per tick of the timed step: the server process (and its main thread alone, where the
+   * engine runs; the rest is its other threads: the relay thread to etcd, GC helpers), all worker
+   * processes together, etcd.
+   */
+  cpuMsPerTick: { server: number; serverMainThread: number; workers: number; etcd: number };
   /** Log entries of the accounted tick (the cluster is busy when they are many). */
   logEntriesPerTick: number;
   etcd?: EtcdFigures;
@@ -113,8 +126,11 @@ async function readRun(endpoint: string): Promise<{ shardsOf: Record<string, num
     const shardsOf: Record<string, number[]> = {};
     for (const [key, worker] of Object.entries(got)) (shardsOf[worker] ??= []).push(Number(key.slice(key.lastIndexOf("/") + 1)));
     let bytes = 0;
-    const stored = await client.getAll().prefix(`${keys.runRoot(run.run)}shard/`).buffers();
-    for (const [key, value] of Object.entries(stored)) if (keyKind(key.slice(PREFIX.length + 1)) === "checkpoints") bytes += Buffer.byteLength(key) + value.length;
+    // one key at a time: together they exceed gRPC's 4 MiB answer
+    for (const key of await client.getAll().prefix(`${keys.runRoot(run.run)}shard/`).keys()) {
+      if (keyKind(key.slice(PREFIX.length + 1)) !== "checkpoints") continue;
+      bytes += Buffer.byteLength(key) + ((await client.get(key).buffer())?.length ?? 0);
+    }
     return { shardsOf, checkpoint: { bytes, everyTicks: run.checkpointTicks } };
   } finally {
     client.close();
@@ -130,10 +146,14 @@ interface Served {
   workers: CliProcess[];
 }
 
-/** Applies the cluster and steps the warm-up ticks; returns apply ms. */
+/**
+ * Applies the cluster one file (1 000 objects, ≈ 0.4 MB) at a time — `apply --server -f DIR/`
+ * sends every object in one all-or-nothing request, which the server refuses over its 1 MiB body
+ * limit (413) above ≈ 2 500 VMs — then steps the warm-up ticks; returns the apply's ms.
+ */
 async function applyAndWarm(spec: RowSpec, s: Served): Promise<number> {
   const t = performance.now();
-  await runCli(spec.cliPath, ["apply", "--server", s.url, "-f", spec.clusterDir], s.env);
+  for (const file of fs.readdirSync(spec.clusterDir).sort()) await runCli(spec.cliPath, ["apply", "--server", s.url, "-f", path.join(spec.clusterDir, file)], s.env);
   const applyMs = performance.now() - t;
   await runCli(spec.cliPath, ["step", "--server", s.url, "--ticks", String(spec.warmupTicks), "-q"], s.env);
   return applyMs;
@@ -141,8 +161,9 @@ async function applyAndWarm(spec: RowSpec, s: Served): Promise<number> {
 
 /** Times the K-tick step; CPU per tick of server, workers and etcd. */
 async function timedStep(spec: RowSpec, s: Served, etcdPid?: number): Promise<{ wallMs: number; cpuMsPerTick: ScaleOutRow["cpuMsPerTick"] }> {
-  const cpu = (): { server: number; workers: number; etcd: number } => ({
+  const cpu = (): ScaleOutRow["cpuMsPerTick"] => ({
     server: s.server.cpuMs(),
+    serverMainThread: s.server.cpuMs(true),
     workers: s.workers.reduce((sum, w) => sum + w.cpuMs(), 0),
     etcd: etcdPid === undefined ? 0 : processCpuMs(etcdPid),
   });
@@ -152,7 +173,7 @@ async function timedStep(spec: RowSpec, s: Served, etcdPid?: number): Promise<{ 
   const wallMs = performance.now() - t;
   const after = cpu();
   const per = (k: keyof typeof before): number => (after[k] - before[k]) / spec.ticks;
-  return { wallMs, cpuMsPerTick: { server: per("server"), workers: per("workers"), etcd: per("etcd") } };
+  return { wallMs, cpuMsPerTick: { server: per("server"), serverMainThread: per("serverMainThread"), workers: per("workers"), etcd: per("etcd") } };
 }
 
 /** One more tick through the CLI with its JSON log to a file: the log entries it wrote. */
@@ -181,7 +202,7 @@ function figures(spec: RowSpec, wallMs: number): Pick<ScaleOutRow, "vms" | "host
 
 /** Starts the server and waits for its URL and token. */
 async function serve(spec: RowSpec, args: string[], state: string): Promise<Omit<Served, "workers">> {
-  const server = startCli(spec.cliPath, ["serve", "--state", state, "--listen", "127.0.0.1:0", "--speed", "0", ...args], childEnv(), "memplane serve");
+  const server = startCli(spec.cliPath, ["serve", "--state", state, "--listen", "127.0.0.1:0", "--speed", "0", ...args], childEnv(), "memplane serve", profileFlags(spec, "serve"));
   try {
     const url = (await server.waitFor(/memplane serving on (\S+)/, 180_000))[1]!;
     const token = fs.readFileSync(path.join(state, "token"), "utf8").trim();
@@ -220,7 +241,7 @@ export async function measureEtcdRow(spec: RowSpec, progress: (line: string) => 
     etcd = await startBenchEtcd();
     const store = ["--store", etcd.url];
     served = { ...(await serve(spec, [...store, "--no-local-worker", "--shards", String(shards)], path.join(dir, "state"))), workers };
-    for (let i = 1; i <= spec.workers; i++) workers.push(startCli(spec.cliPath, ["worker", ...store, "--name", `w${i}`], childEnv(), `memplane worker w${i}`));
+    for (let i = 1; i <= spec.workers; i++) workers.push(startCli(spec.cliPath, ["worker", ...store, "--name", `w${i}`], childEnv(), `memplane worker w${i}`, profileFlags(spec, `w${i}`)));
     await Promise.all(workers.map((w, i) => w.waitFor(new RegExp(`worker w${i + 1} joined`), 120_000)));
     const applyMs = await applyAndWarm(spec, served);
     // a worker the coordinator saw only after the first tick gets its share at the next tick boundary

@@ -1,12 +1,13 @@
 /**
  * `npm run bench:scale-out [-- --workers 1,2,4 --vms 1000,10000 --ticks 20 --warmup 5 --seed 1
- * --quick --json --out FILE]`: the simulation workers on etcd (issue 17, docs/scale-out.md)
+ * --quick --json --out FILE --cpu-prof DIR]`: the simulation workers on etcd (issue 17, docs/scale-out.md)
  * measured against the single-process engine. For each cluster size (a generated busy,
  * overcommitted cluster, 100 VMs per host, as in `npm run bench`) it times the single-process
  * engine of a file-backed `serve`, then for each worker count a `serve --store … --no-local-worker
  * --shards max(N, 2)` with N `memplane worker` processes on a fresh throwaway etcd
  * (bench/scale-out-row.ts says exactly what is timed). It prints a table (`--json`: the JSON
- * instead) and writes the JSON to `--out` (default bench/results/scale-out.json) after every row.
+ * instead) and writes the JSON to `--out` (default bench/results/scale-out.json) after every row;
+ * `--cpu-prof DIR` writes a V8 CPU profile of every server and worker process there.
  * Needs `etcd` on PATH (exit 1 naming the fix when it is not). `--quick`: 1 and 2 workers, 200
  * VMs, 5 ticks. Benchmarks are not tests: test/bench/scale-out.test.ts only checks the shape.
  */
@@ -35,6 +36,8 @@ export interface ScaleOutOptions {
   out: string;
   /** The built CLI (default dist/src/cli/main.js). */
   cliPath?: string;
+  /** Write V8 CPU profiles of every server and worker process into this directory. */
+  cpuProfDir?: string;
 }
 
 /** The whole report. */
@@ -45,7 +48,7 @@ export interface ScaleOutReport {
   complete: boolean;
 }
 
-const USAGE = "usage: npm run bench:scale-out -- [--workers 1,2,4] [--vms 1000,10000] [--ticks 20] [--warmup 5] [--seed 1] [--quick] [--json] [--out FILE]";
+const USAGE = "usage: npm run bench:scale-out -- [--workers 1,2,4] [--vms 1000,10000] [--ticks 20] [--warmup 5] [--seed 1] [--quick] [--json] [--out FILE] [--cpu-prof DIR]";
 
 /** Parses the flags (see the module comment); `--quick` sets workers 1,2, 200 VMs and 5 ticks unless given too. */
 export function parseScaleOutArgs(argv: readonly string[]): ScaleOutOptions {
@@ -71,6 +74,7 @@ export function parseScaleOutArgs(argv: readonly string[]): ScaleOutOptions {
     else if (flag === "--warmup") options.warmupTicks = whole(need(), 1);
     else if (flag === "--seed") options.seed = whole(need(), 0);
     else if (flag === "--out") options.out = need();
+    else if (flag === "--cpu-prof") options.cpuProfDir = need();
     else if (flag === "--json") options.json = true;
     else if (flag === "--quick") quick = true;
     else throw new Error(`unknown flag ${flag}; ${USAGE}`);
@@ -101,7 +105,7 @@ export async function runScaleOut(options: ScaleOutOptions, progress: (line: str
     const clusterDir = writeCluster(vms, options.seed);
     const size = Math.ceil(vms / 100) * 100;
     try {
-      const base = { vms: size, ticks: options.ticks, warmupTicks: options.warmupTicks, clusterDir, cliPath };
+      const base = { vms: size, ticks: options.ticks, warmupTicks: options.warmupTicks, clusterDir, cliPath, cpuProfDir: options.cpuProfDir };
       progress(`${size} VMs: single-process engine (file-backed serve)`);
       report.rows.push(await measureSingleRow({ ...base, workers: 0 }, progress));
       onRow(report);
@@ -125,13 +129,13 @@ const kb = (bytes: number): string => (Number.isFinite(bytes) ? (bytes / 1000).t
 /** The rows as a Markdown table (what docs/scale-out-numbers.md shows), and the bytes of the accounted tick by kind of key. */
 export function renderScaleOut(report: ScaleOutReport): string {
   const head =
-    "| VMs | engine | shards | ms/tick | VM-ticks/s | CPU ms/tick server / workers / etcd | etcd puts/s | etcd MB/s put | etcd txns/tick | fsyncs/tick | commit ms | status kB/tick | status B/VM | log entries/tick |";
+    "| VMs | engine | shards | ms/tick | VM-ticks/s | CPU ms/tick server (main thread) / workers / etcd | etcd puts/s | etcd MB/s put | etcd txns/tick | fsyncs/tick | commit ms | status kB/tick | status B/VM | log entries/tick |";
   const lines = [head, "|" + "---|".repeat(14)];
   for (const r of report.rows) {
     const e = r.etcd;
     const engine = r.workers === 0 ? "single process" : `${r.workers} worker${r.workers === 1 ? "" : "s"}`;
     lines.push(
-      `| ${n0(r.vms)} | ${engine} | ${r.shards || "—"} | ${n1(r.msPerTick)} | ${n0(r.vmTicksPerSecond)} | ${n1(r.cpuMsPerTick.server)} / ${n1(r.cpuMsPerTick.workers)} / ${e ? n1(r.cpuMsPerTick.etcd) : "—"} | ` +
+      `| ${n0(r.vms)} | ${engine} | ${r.shards || "—"} | ${n1(r.msPerTick)} | ${n0(r.vmTicksPerSecond)} | ${n1(r.cpuMsPerTick.server)} (${n1(r.cpuMsPerTick.serverMainThread)}) / ${n1(r.cpuMsPerTick.workers)} / ${e ? n1(r.cpuMsPerTick.etcd) : "—"} | ` +
         `${e ? n0(e.putsPerSecond) : "—"} | ${e ? e.putMBPerSecond.toFixed(2) : "—"} | ${e ? n1(e.revisionsPerTick) : "—"} | ${e ? n1(e.fsyncsPerTick) : "—"} | ${e ? e.commitMs.toFixed(2) : "—"} | ` +
         `${e ? (e.oneTick.bytes.objects.bytes / 1000).toFixed(0) : "—"} | ${e ? n0(e.oneTick.statusBytesPerVm) : "—"} | ${n0(r.logEntriesPerTick)} |`,
     );
