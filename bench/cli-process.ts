@@ -44,8 +44,10 @@ export interface CliProcess {
   cpuMs(mainThread?: boolean): number;
   /** The last 4 000 characters it wrote. */
   output(): string;
-  /** SIGTERM, then SIGKILL after `graceMs`; resolves when it has exited. */
-  stop(graceMs?: number): Promise<void>;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves how it ended (`exit 0`, `exit 1`, `SIGTRAP`, …) once it has exited. */
+  stop(graceMs?: number): Promise<string>;
+  /** How it ended, or undefined while it runs. */
+  ended(): string | undefined;
 }
 
 /** Starts `node [nodeFlags] <cli> ...args` (see the module comment). */
@@ -67,6 +69,7 @@ export function startCli(cliPath: string, args: readonly string[], env: NodeJS.P
     for (const l of listeners) l();
   });
   const gone = (): boolean => child.exitCode !== null || child.signalCode !== null;
+  const ended = (): string | undefined => (child.signalCode !== null ? child.signalCode : child.exitCode !== null ? `exit ${child.exitCode}` : undefined);
   return {
     pid: child.pid!,
     waitFor: (pattern, timeoutMs) =>
@@ -89,12 +92,15 @@ export function startCli(cliPath: string, args: readonly string[], env: NodeJS.P
     cpuMs: (mainThread = false) => processCpuMs(child.pid!, mainThread),
     output: () => text,
     stop: async (graceMs = 20_000) => {
-      if (gone()) return;
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
-      await exited;
-      clearTimeout(timer);
+      if (!gone()) {
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+        await exited;
+        clearTimeout(timer);
+      }
+      return ended()!;
     },
+    ended,
   };
 }
 

@@ -97,6 +97,8 @@ export interface ScaleOutRow {
   cpuMsPerTick: { server: number; serverMainThread: number; workers: number; etcd: number };
   /** Log entries of the accounted tick (the cluster is busy when they are many). */
   logEntriesPerTick: number;
+  /** How each process ended when the bench stopped it (SIGTERM): `exit 0` is a clean stop. */
+  exits: Record<string, string>;
   etcd?: EtcdFigures;
 }
 
@@ -223,11 +225,29 @@ export async function measureSingleRow(spec: RowSpec, progress: (line: string) =
     progress(`  single process: applied in ${(applyMs / 1000).toFixed(1)} s; timing ${spec.ticks} ticks`);
     const { wallMs, cpuMsPerTick } = await timedStep(spec, served);
     const logEntriesPerTick = await accountedTick(spec, served, dir);
-    return { engine: "single process", workers: 0, shards: 0, applyMs, cpuMsPerTick, logEntriesPerTick, ...figures(spec, wallMs) };
+    const exits = { serve: await served.server.stop() };
+    return { engine: "single process", workers: 0, shards: 0, applyMs, cpuMsPerTick, logEntriesPerTick, exits, ...figures(spec, wallMs) };
+  } catch (err) {
+    throw withOutputs(err, served === undefined ? [] : [["serve", served.server]]);
   } finally {
     await served?.server.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** `err` with the last output of each process appended (what a failed row needs to be understood). */
+function withOutputs(err: unknown, processes: [string, CliProcess][]): Error {
+  const text = processes.map(([name, p]) => `\n--- ${name} (${p.ended() ?? "running"}):\n${p.output().slice(-1500)}`).join("");
+  return new Error(`${(err as Error).message}${text}`);
+}
+
+/** Stops the server first (it pulls from the workers as it stops), then the workers: how each ended. */
+async function stopAll(served: Served | undefined, workers: CliProcess[]): Promise<Record<string, string>> {
+  const exits: Record<string, string> = {};
+  if (served !== undefined) exits.serve = await served.server.stop();
+  const ends = await Promise.all(workers.map((w) => w.stop()));
+  ends.forEach((e, i) => (exits[`w${i + 1}`] = e));
+  return exits;
 }
 
 /** N worker processes and a server without a local worker on a fresh etcd (see the module comment). */
@@ -262,6 +282,9 @@ export async function measureEtcdRow(spec: RowSpec, progress: (line: string) => 
     const logEntriesPerTick = await accountedTick(spec, served, dir);
     const bytes = await watch.settle();
     const { checkpoint } = await readRun(etcd.endpoint);
+    const exits = await stopAll(served, workers);
+    const unclean = Object.entries(exits).filter(([, e]) => e !== "exit 0");
+    if (unclean.length > 0) progress(`  warning: stopped with SIGTERM, ${unclean.map(([n, e]) => `${n} ended ${e}`).join(", ")}`);
     return {
       engine: "etcd workers",
       workers: spec.workers,
@@ -269,6 +292,7 @@ export async function measureEtcdRow(spec: RowSpec, progress: (line: string) => 
       applyMs,
       cpuMsPerTick,
       logEntriesPerTick,
+      exits,
       ...figures(spec, wallMs),
       etcd: {
         commitMs,
@@ -286,10 +310,10 @@ export async function measureEtcdRow(spec: RowSpec, progress: (line: string) => 
         checkpoint,
       },
     };
+  } catch (err) {
+    throw withOutputs(err, [...(served === undefined ? [] : [["serve", served.server] as [string, CliProcess]]), ...workers.map((w, i): [string, CliProcess] => [`w${i + 1}`, w])]);
   } finally {
-    // the server first (it pulls from the workers as it stops), then the workers, then etcd
-    await served?.server.stop();
-    await Promise.all(workers.map((w) => w.stop()));
+    await stopAll(served, workers);
     await etcd?.destroy();
     fs.rmSync(dir, { recursive: true, force: true });
   }
