@@ -283,8 +283,10 @@ export async function measureEtcdRow(spec: RowSpec, progress: (line: string) => 
     const bytes = await watch.settle();
     const { checkpoint } = await readRun(etcd.endpoint);
     const exits = await stopAll(served, workers);
-    const unclean = Object.entries(exits).filter(([, e]) => e !== "exit 0");
-    if (unclean.length > 0) progress(`  warning: stopped with SIGTERM, ${unclean.map(([n, e]) => `${n} ended ${e}`).join(", ")}`);
+    const named: [string, CliProcess][] = [["serve", served.server], ...workers.map((w, i): [string, CliProcess] => [`w${i + 1}`, w])];
+    for (const [name, p] of named) {
+      if (exits[name] !== "exit 0") progress(`  warning: stopped with SIGTERM, ${name} ended ${exits[name]}; its last output:\n${p.output().slice(-1200).replace(/^/gm, "    ")}`);
+    }
     return {
       engine: "etcd workers",
       workers: spec.workers,
