@@ -23,9 +23,10 @@ export function keyKind(relative: string): KeyKind {
   if (relative.startsWith("objects/")) return "objects";
   if (relative.startsWith("engine/")) return "engine";
   if (!relative.startsWith("sim/runs/")) return "other";
-  if (/\/shard\/\d+\/(in\/|parts\/in-)/.test(relative)) return "calls";
-  if (/\/shard\/\d+\/(out\/|parts\/out-)/.test(relative)) return "answers";
-  if (/\/shard\/\d+\/(checkpoint$|parts\/checkpoint-)/.test(relative)) return "checkpoints";
+  // src/etcd/workers/keys.ts: runs/<run>/in|out/<shard>/<seq>, checkpoint/<shard>, parts/<shard>/<what>-<seq>/<n>
+  if (/^sim\/runs\/\d+\/(in\/|parts\/\d+\/in-)/.test(relative)) return "calls";
+  if (/^sim\/runs\/\d+\/(out\/|parts\/\d+\/out-)/.test(relative)) return "answers";
+  if (/^sim\/runs\/\d+\/(checkpoint\/|parts\/\d+\/checkpoint-)/.test(relative)) return "checkpoints";
   return "other";
 }
 
@@ -36,7 +37,7 @@ export function emptyKeyBytes(): KeyBytes {
 
 /** `<shard>/<seq>` of a shard call's, answer's or answer part's key, or undefined. */
 function callOf(relative: string): string | undefined {
-  const m = /\/shard\/(\d+)\/(?:in\/|out\/|parts\/out-)(\d+)/.exec(relative);
+  const m = /^sim\/runs\/\d+\/(?:in\/|out\/|parts\/)(\d+)\/(?:out-)?(\d+)/.exec(relative);
   return m === null ? undefined : `${Number(m[1])}/${Number(m[2])}`;
 }
 

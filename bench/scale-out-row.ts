@@ -129,7 +129,7 @@ async function readRun(endpoint: string): Promise<{ shardsOf: Record<string, num
     for (const [key, worker] of Object.entries(got)) (shardsOf[worker] ??= []).push(Number(key.slice(key.lastIndexOf("/") + 1)));
     let bytes = 0;
     // one key at a time: together they exceed gRPC's 4 MiB answer
-    for (const key of await client.getAll().prefix(`${keys.runRoot(run.run)}shard/`).keys()) {
+    for (const key of await client.getAll().prefix(keys.runRoot(run.run)).keys()) {
       if (keyKind(key.slice(PREFIX.length + 1)) !== "checkpoints") continue;
       bytes += Buffer.byteLength(key) + ((await client.get(key).buffer())?.length ?? 0);
     }

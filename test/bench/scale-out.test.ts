@@ -6,6 +6,7 @@
  */
 import { describe, expect, test } from "@jest/globals";
 import { keyKind } from "../../bench/key-bytes.js";
+import { pad, SimKeys } from "../../src/etcd/workers/keys.js";
 import { parseMetrics } from "../../bench/etcd-process.js";
 import { parseScaleOutArgs, renderScaleOut, runScaleOut } from "../../bench/scale-out.js";
 import { BIN, requireBuild } from "../cli/cli-harness.js";
@@ -22,11 +23,16 @@ describe("scale-out bench flags and parts", () => {
 
   test("keys are counted under the kind the workers' key layout gives them", () => {
     expect(keyKind("objects/virtualmachines/default/vm-1")).toBe("objects");
-    expect(keyKind("sim/runs/000000000001/shard/000000000000/in/000000000007")).toBe("calls");
-    expect(keyKind("sim/runs/000000000001/shard/000000000000/out/000000000007")).toBe("answers");
-    expect(keyKind("sim/runs/000000000001/shard/000000000001/parts/out-000000000007/000000")).toBe("answers");
-    expect(keyKind("sim/runs/000000000001/shard/000000000001/checkpoint")).toBe("checkpoints");
-    expect(keyKind("sim/runs/000000000001/shard/000000000001/parts/checkpoint-000000000010/000001")).toBe("checkpoints");
+    // the keys as the workers make them (src/etcd/workers/keys.ts), relative to the prefix
+    const keys = new SimKeys("");
+    const rel = (key: string): string => key.slice(1);
+    expect(keyKind(rel(keys.inbox(1, 0) + pad(7)))).toBe("calls");
+    expect(keyKind(rel(keys.parts(1, 0, "in", 7) + "000000"))).toBe("calls");
+    expect(keyKind(rel(keys.outbox(1, 0) + pad(7)))).toBe("answers");
+    expect(keyKind(rel(keys.parts(1, 1, "out", 7) + "000000"))).toBe("answers");
+    expect(keyKind(rel(keys.checkpoint(1, 1)))).toBe("checkpoints");
+    expect(keyKind(rel(keys.parts(1, 1, "checkpoint", 10) + "000001"))).toBe("checkpoints");
+    expect(keyKind(rel(keys.assign(1, 1)))).toBe("other");
     expect(keyKind("engine/checkpoint")).toBe("engine");
     expect(keyKind("sim/workers/w1")).toBe("other");
   });
