@@ -126,7 +126,7 @@ const n0 = (v: number): string => (Number.isFinite(v) ? Math.round(v).toLocaleSt
 const n1 = (v: number): string => (Number.isFinite(v) ? v.toFixed(1) : "—");
 const kb = (bytes: number): string => (Number.isFinite(bytes) ? (bytes / 1000).toFixed(1) + " kB" : "—");
 
-/** The rows as a Markdown table (what docs/scale-out-numbers.md shows), and the bytes of the accounted tick by kind of key. */
+/** The rows as a Markdown table (what docs/scale-out.md, *Measured*, shows), and the bytes of the accounted tick by kind of key. */
 export function renderScaleOut(report: ScaleOutReport): string {
   const head =
     "| VMs | engine | shards | ms/tick | VM-ticks/s | CPU ms/tick server (main thread) / workers / etcd | etcd puts/s | etcd MB/s put | etcd txns/tick | fsyncs/tick | commit ms | status kB/tick | status B/VM | log entries/tick |";
