@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { exitOf, requireBuild, tempDir } from "../cli/cli-harness.js";
 import { describeWithEtcd, startEtcd, type TestEtcd } from "../helpers/etcd-server.js";
 import { until } from "../server/server-harness.js";
-import { CLUSTER, SERVE_FLAGS, bounded, drive, expectSame, killChildren, owners, readLog, serve, startWorker, step, type Outcome, type Served, type Worker } from "../helpers/sim-workers.js";
+import { CLUSTER, SERVE_FLAGS, bounded, fileBackedReference, drive, expectSame, killChildren, owners, readLog, serve, startWorker, step, type Outcome, type Served, type Worker } from "../helpers/sim-workers.js";
 
 beforeAll(requireBuild);
 afterEach(killChildren);
@@ -21,10 +21,7 @@ describeWithEtcd("simulation workers on etcd: operations", () => {
 
   beforeAll(async () => {
     etcd = await startEtcd();
-    const plain = await serve(["--speed", "0"]);
-    reference = await drive(plain);
-    plain.child.kill("SIGTERM");
-    expect(await exitOf(plain.child, 20_000)).toBe(0);
+    reference = await fileBackedReference();
   }, 60_000);
   afterAll(async () => etcd?.destroy());
 

@@ -1,15 +1,15 @@
 /**
  * The small churny cluster the sharding tests share (worker threads, in-process shards, shard
- * checkpoints and replay): hosts `esx-<i>` of 8 GiB under rotating policies, and VMs `vm-<h>-<n>`
+ * checkpoints and replay): hosts `esx-<i>` (8 GiB unless said) under rotating policies, and VMs `vm-<h>-<n>`
  * whose sizes and workloads vary with their numbers, so that ballooning and swapping act.
  */
 
-/** Host `esx-<i>`, its policy the i-th of `policies` (cycling). */
-export function shardHost(i: number, policies: readonly string[]): string {
+/** Host `esx-<i>` of `capacity`, its policy the i-th of `policies` (cycling). */
+export function shardHost(i: number, policies: readonly string[], capacity = "8Gi"): string {
   return `apiVersion: memplane.io/v1alpha1
 kind: Host
 metadata: {name: esx-${i}}
-spec: {capacity: 8Gi, policy: ${policies[i % policies.length]}}
+spec: {capacity: ${capacity}, policy: ${policies[i % policies.length]}}
 `;
 }
 
@@ -25,7 +25,7 @@ spec:
 `;
 }
 
-/** `hosts` hosts with `vmsPerHost` VMs each, as one multi-document manifest. */
-export function shardCluster(hosts: number, vmsPerHost: number, policies: readonly string[]): string {
-  return Array.from({ length: hosts }, (_, h) => [shardHost(h, policies), ...Array.from({ length: vmsPerHost }, (_, n) => shardVm(h, n))].join("---\n")).join("---\n");
+/** `hosts` hosts of `capacity` with `vmsPerHost` VMs each, as one multi-document manifest. */
+export function shardCluster(hosts: number, vmsPerHost: number, policies: readonly string[], capacity = "8Gi"): string {
+  return Array.from({ length: hosts }, (_, h) => [shardHost(h, policies, capacity), ...Array.from({ length: vmsPerHost }, (_, n) => shardVm(h, n))].join("---\n")).join("---\n");
 }

@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { BIN, ROOT, startServe, tempDir, type CliResult } from "../cli/cli-harness.js";
+import { BIN, ROOT, exitOf, startServe, tempDir, type CliResult } from "../cli/cli-harness.js";
 import type { TestEtcd } from "./etcd-server.js";
 import { until } from "../server/server-harness.js";
 
@@ -177,3 +177,11 @@ export function owners(etcd: TestEtcd, prefix: string): Map<number, string> {
   return out;
 }
 
+/** The fault-free reference every test compares with: a file-backed `serve` driven the same way, stopped cleanly. */
+export async function fileBackedReference(): Promise<Outcome> {
+  const plain = await serve(["--speed", "0"]);
+  const reference = await drive(plain);
+  plain.child.kill("SIGTERM");
+  expect(await exitOf(plain.child, 20_000)).toBe(0);
+  return reference;
+}

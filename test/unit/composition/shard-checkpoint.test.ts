@@ -11,6 +11,7 @@ import { attachWorkerThreads } from "../../../src/composition/create-engine.js";
 import type { ShardCalls, ShardLink } from "../../../src/composition/shards/protocol.js";
 import { dispatchShardCall, ShardRuntime } from "../../../src/composition/shards/shard-runtime.js";
 import type { SimulationEngine } from "../../../src/engine/engine.js";
+import { shardCluster, shardHost, shardVm } from "../../helpers/shard-cluster.js";
 
 /** A shard on this thread, restored from its own checkpoint after every tick's second phase. */
 class RestoringLink implements ShardLink {
@@ -44,20 +45,8 @@ class RestoringLink implements ShardLink {
   }
 }
 
-const host = (i: number): string => `apiVersion: memplane.io/v1alpha1
-kind: Host
-metadata: {name: esx-${i}}
-spec: {capacity: 6Gi, policy: ${["esxi", "mom", "squeezed"][i % 3]}}
-`;
-const vm = (h: number, n: number, to = h): string => `apiVersion: memplane.io/v1alpha1
-kind: VirtualMachine
-metadata: {name: vm-${h}-${n}}
-spec:
-  hostName: esx-${to}
-  memory: ${2 + (n % 3)}Gi
-  workload: {allocated: ${60 + ((h * 7 + n * 13) % 35)}%, active: ${30 + ((h + n * 5) % 50)}}
-`;
-const cluster = [0, 1, 2, 3, 4, 5].map((h) => [host(h), ...[0, 1, 2, 3].map((n) => vm(h, n))].join("---\n")).join("---\n");
+const vm = shardVm;
+const cluster = shardCluster(6, 4, ["esxi", "mom", "squeezed"], "6Gi");
 
 function run(links?: RestoringLink[]): { log: string[]; state: string } {
   const engine: Engine = createEngine({ seed: 7, workers: links === undefined ? 1 : links.length });
@@ -67,7 +56,7 @@ function run(links?: RestoringLink[]): { log: string[]; state: string } {
   const sub = engine.logs$.subscribe((e) => log.push(formatLogJson(e)));
   engine.apply(cluster);
   engine.step(8);
-  engine.apply([vm(0, 1, 4), vm(2, 2, 5), host(6), vm(6, 0)].join("---\n")); // two moves, a new host with a new VM
+  engine.apply([vm(0, 1, 4), vm(2, 2, 5), shardHost(6, ["esxi", "mom", "squeezed"], "6Gi"), vm(6, 0)].join("---\n")); // two moves, a new host with a new VM
   engine.step(5);
   engine.delete("VirtualMachine", "vm-5-3");
   engine.apply([vm(1, 9, 6), vm(3, 3, 6)].join("---\n")); // a new VM and a move onto the new host
