@@ -7,15 +7,17 @@
  * tick; after a crash, from the last periodic checkpoint — the model re-derives whatever
  * objects changed after it at the next tick's sync).
  *
- * A checkpoint is larger than one etcd request may be (≈2 MB per 1 000 VMs), so it is written as
- * parts of ≤ 1 MiB under `<prefix>/engine/checkpoint-parts/<generation>/<n>`, then the head key
+ * A checkpoint is deflated (≈ 2 MB of JSON per 1 000 VMs shrinks several times; a checkpoint
+ * written before this has no `encoding` in its head and is read as it is) and may still be larger
+ * than one etcd request, so it is written as parts of ≤ 1 MiB under `<prefix>/engine/checkpoint-parts/<generation>/<n>`, then the head key
  * `<prefix>/engine/checkpoint` names the new generation (the switch is that one put), then the
  * previous generation's parts are deleted. A crash in between leaves the previous checkpoint
  * whole.
  */
 import { uidCounterOf } from "../store/kind-table.js";
 import type { Etcd3 } from "etcd3";
-import { PAGE_PARTS, rangePrefix, splitValue, type EtcdCall } from "./ranges.js";
+import * as zlib from "node:zlib";
+import { PAGE_PARTS, rangePrefix, splitBytes, type EtcdCall } from "./ranges.js";
 import type { StoredObject } from "../api/types.js";
 import type { Engine, EngineSnapshot } from "../engine/engine.js";
 import { decodeObject, type KeyLayout } from "./keys.js";
@@ -36,6 +38,8 @@ export interface LoadedState {
 interface CheckpointHead {
   generation: number;
   parts: number;
+  /** How the parts' bytes are encoded: "deflate-raw", or absent for plain JSON (older checkpoints). */
+  encoding?: "deflate-raw";
 }
 
 /** Reads every object and the checkpoint, at one revision (in pages: see ranges.ts). */
@@ -52,10 +56,11 @@ export async function loadFromEtcd(client: Etcd3, call: EtcdCall, keys: KeyLayou
   }
   const head = await call("read the checkpoint", () => client.get(keys.checkpoint).revision(revision).string());
   if (head === null) return { objects, modRevisions, revision };
-  const { generation, parts } = JSON.parse(head) as CheckpointHead;
+  const { generation, parts, encoding } = JSON.parse(head) as CheckpointHead;
   const found = await rangePrefix(client, call, keys.checkpointParts(generation), revision, PAGE_PARTS); // parts of 1 MiB: a few per answer, under gRPC's 4 MiB
-  const bytes = Buffer.concat(found.kvs.map((kv) => kv.value));
   if (found.kvs.length !== parts) throw new Error(`the checkpoint in etcd is incomplete: ${found.kvs.length} of its ${parts} parts under ${keys.checkpointParts(generation)}`);
+  const stored = Buffer.concat(found.kvs.map((kv) => kv.value));
+  const bytes = encoding === "deflate-raw" ? zlib.inflateRawSync(stored) : stored;
   return { objects, modRevisions, revision, checkpoint: JSON.parse(bytes.toString()) as EngineSnapshot };
 }
 
@@ -65,12 +70,12 @@ export async function loadFromEtcd(client: Etcd3, call: EtcdCall, keys: KeyLayou
  */
 export async function writeCheckpoint(client: Etcd3, call: EtcdCall, keys: KeyLayout, text: string, generation: number): Promise<number> {
   const previous = await call("read the checkpoint", () => client.get(keys.checkpoint).string());
-  const parts = splitValue(text);
+  const parts = splitBytes(zlib.deflateRawSync(Buffer.from(text), { level: 1 }));
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i]!;
     await call("write the checkpoint", () => client.put(keys.checkpointPart(generation, i)).value(part).exec());
   }
-  const head: CheckpointHead = { generation, parts: parts.length };
+  const head: CheckpointHead = { generation, parts: parts.length, encoding: "deflate-raw" };
   const put = await call("write the checkpoint", () => client.put(keys.checkpoint).value(JSON.stringify(head)).exec());
   const old = previous === null ? undefined : (JSON.parse(previous) as CheckpointHead).generation;
   if (old !== undefined && old !== generation) await call("delete the old checkpoint", () => client.delete().prefix(keys.checkpointParts(old)).exec());

@@ -35,9 +35,8 @@ export async function rangePrefix(client: Etcd3, call: EtcdCall, prefix: string,
   }
 }
 
-/** `text` as bytes cut into parts of at most {@link MAX_REQUEST_VALUE_BYTES} (joined again as bytes before decoding). */
-export function splitValue(text: string, maxBytes = MAX_REQUEST_VALUE_BYTES): Buffer[] {
-  const bytes = Buffer.from(text);
+/** `bytes` cut into parts of at most {@link MAX_REQUEST_VALUE_BYTES} (joined again before decoding). */
+export function splitBytes(bytes: Buffer, maxBytes = MAX_REQUEST_VALUE_BYTES): Buffer[] {
   const parts: Buffer[] = [];
   for (let i = 0; i < bytes.length; i += maxBytes) parts.push(bytes.subarray(i, i + maxBytes));
   return parts.length === 0 ? [Buffer.alloc(0)] : parts;
