@@ -11,9 +11,15 @@ export class InProcessLink implements ShardLink {
   #runtime: ShardRuntime | undefined;
   #answer: { value: unknown } | { error: unknown } | undefined;
 
+  constructor(
+    /** Called after each call with the shard; returns the shard to go on with (tests replace it, as a worker taking the shard over would). */
+    private readonly afterCall: (method: keyof ShardCalls, runtime: ShardRuntime) => ShardRuntime = (_, runtime) => runtime,
+  ) {}
+
   post<M extends keyof ShardCalls>(method: M, request: ShardCalls[M][0]): void {
     try {
       this.#answer = { value: structuredClone(this.#call(method, structuredClone(request))) };
+      if (this.#runtime !== undefined) this.#runtime = this.afterCall(method, this.#runtime);
     } catch (error) {
       this.#answer = { error };
     }

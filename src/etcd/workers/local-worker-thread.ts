@@ -3,24 +3,16 @@
  * `--no-local-worker`): a {@link SimulationWorker} on its own thread and etcd connection, so it
  * runs its shards while the server's main thread waits for them inside a tick.
  */
-import * as fs from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 import { connectEtcd } from "../connection.js";
 import type { EtcdConnectionOptions } from "../options.js";
 import { errorText } from "./retrying.js";
+import { logUnhandledRejections, threadLog } from "./thread-log.js";
 import { SimulationWorker, type SimulationWorkerOptions } from "./worker.js";
 
 const { connection, worker } = workerData as { connection: EtcdConnectionOptions; worker: Omit<SimulationWorkerOptions, "log"> };
-const log = (line: string): void => {
-  try {
-    fs.writeSync(2, `memplane serve: ${line}\n`);
-  } catch {
-    // stderr closed
-  }
-};
-// the etcd client's background work (watches, keepalives, campaigns) may reject while etcd is
-// away: said on stderr, never the end of the thread (it reconnects)
-process.on("unhandledRejection", (e) => log(`etcd: ${e instanceof Error ? e.message : String(e)}`));
+const log = threadLog;
+logUnhandledRejections();
 
 try {
   const etcd = await connectEtcd(connection);

@@ -3,10 +3,10 @@
  * own etcd connection, answering the main thread's blocking calls asynchronously — the main
  * thread waits inside a synchronous `engine.step` while this thread talks to etcd.
  */
-import * as fs from "node:fs";
 import { serveSync } from "../../engine/workers/serve-sync.js";
 import { connectEtcd, type EtcdConnection } from "../connection.js";
 import type { EtcdConnectionOptions } from "../options.js";
+import { logUnhandledRejections, threadLog } from "./thread-log.js";
 import { PoolCoordinator, type PoolCall, type PoolCoordinatorOptions } from "./coordinator.js";
 
 /** What the main thread starts the relay with. */
@@ -17,17 +17,8 @@ export interface RelayStart {
 
 let etcd: EtcdConnection | undefined;
 let coordinator: PoolCoordinator | undefined;
-// straight to stderr: the main thread may be blocked waiting on this one
-const log = (line: string): void => {
-  try {
-    fs.writeSync(2, `memplane serve: ${line}\n`);
-  } catch {
-    // stderr closed
-  }
-};
-// the etcd client's background work (watches, keepalives, campaigns) may reject while etcd is
-// away: said on stderr, never the end of the thread (it reconnects)
-process.on("unhandledRejection", (e) => log(`etcd: ${e instanceof Error ? e.message : String(e)}`));
+const log = threadLog;
+logUnhandledRejections();
 
 serveSync(
   {

@@ -101,10 +101,3 @@ export async function readValue(client: Etcd3, stored: Buffer): Promise<Buffer> 
 function partKey(root: string, n: number): string {
   return root + String(n).padStart(6, "0");
 }
-
-/** The key just after every key starting with `prefix` (the end of a range delete). */
-export function rangeEnd(prefix: string): string {
-  const b = Buffer.from(prefix);
-  b[b.length - 1]! += 1;
-  return b.toString("latin1");
-}

@@ -9,13 +9,15 @@
  * a worker that lost its lease cannot write for a shard it no longer holds.
  */
 import * as os from "node:os";
-import type { Etcd3, IKeyValue, Lease, Watcher } from "etcd3";
+import { Range, type Etcd3, type IKeyValue, type Lease, type Watcher } from "etcd3";
 import { dispatchShardCall, ShardRuntime } from "../../composition/shards/shard-runtime.js";
 import type { EtcdConnection } from "../connection.js";
 import { isTransient } from "../errors.js";
+import { backoffDelay } from "../guard.js";
+import { setTimeout as sleep } from "node:timers/promises";
 import { CHANGING_CALLS, type ShardAnswer, type ShardCallMessage, type ShardCheckpoint } from "./answers.js";
 import { lastNumber, pad, SimKeys } from "./keys.js";
-import { decode, encode, type Fence, FenceLostError, putValue, rangeEnd, readValue } from "./wire.js";
+import { decode, encode, type Fence, FenceLostError, putValue, readValue } from "./wire.js";
 import { errorText, retrying } from "./retrying.js";
 
 import { DEFAULT_LEASE_TTL_SECONDS } from "./defaults.js";
@@ -177,7 +179,7 @@ export class SimulationWorker {
         break;
       } catch (e) {
         if (!isTransient(e) && !/already registered/.test(errorText(e))) throw e;
-        await sleep(Math.min(5000, 250 * 2 ** attempt));
+        await sleep(backoffDelay(attempt));
       }
     }
     this.#log(`worker ${this.name} joined again`);
@@ -273,7 +275,7 @@ export class SimulationWorker {
   async #pump(h: Held): Promise<void> {
     const run = this.#run!;
     const inbox = this.#keys.inbox(run.run, h.shard);
-    const kvs = await this.#client.getAll().inRange({ start: inbox + pad(h.lastSeq + 1), end: rangeEnd(inbox) }).sort("Key", "Ascend").buffers();
+    const kvs = await this.#client.getAll().inRange({ start: inbox + pad(h.lastSeq + 1), end: Range.prefix(inbox).end }).sort("Key", "Ascend").buffers();
     for (const [key, stored] of Object.entries(kvs)) {
       if (this.#held.get(h.shard) !== h) return;
       const seq = lastNumber(key);
@@ -341,8 +343,4 @@ export class SimulationWorker {
     ];
     await retrying(this.etcd, "write a shard checkpoint", () => putValue(this.#client, k.checkpoint(run, h.shard), k.parts(run, h.shard, "checkpoint", seq), value, h.fence, drop));
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

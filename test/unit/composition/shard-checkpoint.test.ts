@@ -8,40 +8,21 @@
  */
 import { createEngine, formatLogJson, type Engine } from "../../../src/index.js";
 import { attachWorkerThreads } from "../../../src/composition/create-engine.js";
-import type { ShardCalls, ShardLink } from "../../../src/composition/shards/protocol.js";
-import { dispatchShardCall, ShardRuntime } from "../../../src/composition/shards/shard-runtime.js";
+import { InProcessLink } from "../../../src/composition/shards/in-process-link.js";
+import { ShardRuntime } from "../../../src/composition/shards/shard-runtime.js";
 import type { SimulationEngine } from "../../../src/engine/engine.js";
 import { shardCluster, shardHost, shardVm } from "../../helpers/shard-cluster.js";
 
 /** A shard on this thread, restored from its own checkpoint after every tick's second phase. */
-class RestoringLink implements ShardLink {
-  #runtime: ShardRuntime | undefined;
-  #answer: { value: unknown } | { error: unknown } | undefined;
+class RestoringLink extends InProcessLink {
   restores = 0;
 
-  post<M extends keyof ShardCalls>(method: M, request: ShardCalls[M][0]): void {
-    try {
-      const value = structuredClone(dispatchShardCall(this.#runtime, method, structuredClone(request), (r) => (this.#runtime = r)));
-      if (method === "phase2" && this.#runtime !== undefined) {
-        this.#runtime = new ShardRuntime(structuredClone(this.#runtime.checkpoint()));
-        this.restores++;
-      }
-      this.#answer = { value };
-    } catch (error) {
-      this.#answer = { error };
-    }
-  }
-
-  wait<M extends keyof ShardCalls>(): ShardCalls[M][1] {
-    const answer = this.#answer;
-    this.#answer = undefined;
-    if (answer === undefined) throw new Error("wait() without post()");
-    if ("error" in answer) throw answer.error;
-    return answer.value as ShardCalls[M][1];
-  }
-
-  close(): void {
-    this.#runtime = undefined;
+  constructor() {
+    super((method, runtime) => {
+      if (method !== "phase2") return runtime;
+      this.restores++;
+      return new ShardRuntime(structuredClone(runtime.checkpoint()));
+    });
   }
 }
 
