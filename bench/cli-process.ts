@@ -3,19 +3,9 @@
  * worker` processes ({@link startCli}: wait for a line, read its CPU time, stop it), and one-shot
  * commands ({@link runCli}). Every process started here is killed when the bench exits.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
-
-const live = new Set<ChildProcess>();
-let hooked = false;
-
-function installExitHook(): void {
-  if (hooked) return;
-  hooked = true;
-  process.on("exit", () => {
-    for (const child of live) child.kill("SIGKILL");
-  });
-}
+import { installExitHook, live } from "./exit-reaper.js";
 
 /** The environment of every child: this one without MEMPLANE_* (the bench says what it wants), plus `extra`. */
 export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {

@@ -5,11 +5,12 @@
  * step ({@link readEtcdMetrics}). The same approach as test/helpers/etcd-server.ts, which the
  * build (tsconfig.json) does not include.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { installExitHook, live, liveDirs } from "./exit-reaper.js";
 
 /** Thrown when no etcd executable is on PATH; its message names the fix. */
 export class EtcdNotInstalledError extends Error {
@@ -59,19 +60,6 @@ export interface BenchEtcd {
   metrics(): Promise<Map<string, number>>;
   /** Stops etcd (SIGTERM, SIGKILL after 5 s) and removes its data dir. Safe to call twice. */
   destroy(): Promise<void>;
-}
-
-const live = new Set<ChildProcess>();
-const liveDirs = new Set<string>();
-let hooked = false;
-
-function installExitHook(): void {
-  if (hooked) return;
-  hooked = true;
-  process.on("exit", () => {
-    for (const child of live) child.kill("SIGKILL");
-    for (const dir of liveDirs) fs.rmSync(dir, { recursive: true, force: true });
-  });
 }
 
 /** Parses Prometheus text: every sample's value summed by metric name (labels dropped). */

@@ -21,6 +21,7 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { isCi } from "./find-browser.js";
+import { installExitHook, live, liveDirs } from "../../bench/exit-reaper.js";
 
 /** The fix printed when etcd is missing. */
 export const ETCD_FIX = "install it (Debian/Ubuntu: apt-get install etcd-server etcd-client) or put etcd and etcdctl on PATH";
@@ -121,20 +122,6 @@ export interface TestEtcd {
   restart(): Promise<void>;
   /** Stops etcd and removes its temp dirs. Safe to call twice. */
   destroy(): Promise<void>;
-}
-
-const live = new Set<ChildProcess>();
-const liveDirs = new Set<string>();
-let exitHookInstalled = false;
-
-/** Kills every etcd this process started, and removes its temp dirs, when it exits, whatever the tests did. */
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on("exit", () => {
-    for (const child of live) child.kill("SIGKILL");
-    for (const dir of liveDirs) fs.rmSync(dir, { recursive: true, force: true });
-  });
 }
 
 /** A free loopback TCP port (the OS picks it; closed again before etcd binds it). */
