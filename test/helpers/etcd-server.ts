@@ -17,11 +17,11 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as https from "node:https";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { isCi } from "./find-browser.js";
 import { installExitHook, live, liveDirs } from "../../bench/exit-reaper.js";
+import { freePort } from "../../bench/etcd-process.js";
 
 /** The fix printed when etcd is missing. */
 export const ETCD_FIX = "install it (Debian/Ubuntu: apt-get install etcd-server etcd-client) or put etcd and etcdctl on PATH";
@@ -124,18 +124,7 @@ export interface TestEtcd {
   destroy(): Promise<void>;
 }
 
-/** A free loopback TCP port (the OS picks it; closed again before etcd binds it). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 function openssl(args: string[], cwd: string): void {
   const result = spawnSync("openssl", args, { cwd, encoding: "utf8" });
