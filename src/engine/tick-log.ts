@@ -5,6 +5,7 @@
  * on), which become {@link LogEntry} objects only when someone reads them — the tick summary's
  * `logEntries`. A tick nobody reads costs a few array slots per entry, no objects and no strings.
  */
+import { float64Column, int32Column } from "./growable-column.js";
 import type { LogEntry, LogEntryInput } from "./log-entry.js";
 
 /**
@@ -31,18 +32,56 @@ export function orderedEntry(tick: number, time: string, controller: string, inp
   return ordered;
 }
 
-/** The entries of one tick, in emission order; lazy ones are built on first read. */
+/** What a tick's lazy entries keep until they are built: typed columns and a few small tables. */
+class LazyColumns {
+  /** Per lazy entry: controller, builder and text, as indexes into {@link names} and {@link builders}. */
+  readonly refs = int32Column(3 * 64);
+  /** Per lazy entry: the builder's six numbers. */
+  readonly numbers = float64Column(NUMBERS * 64);
+  /** Per lazy entry: its subject (the one pointer a lazy entry holds). */
+  readonly subjects: unknown[] = [];
+  /** Controller names and texts (few: a controller, a host name). */
+  readonly names: string[] = [];
+  readonly #nameIndex = new Map<string, number>();
+  readonly builders: LogBuilder<never>[] = [];
+  #lastText = "";
+  #lastTextIndex = -1;
+
+  name(text: string): number {
+    if (text === this.#lastText && this.#lastTextIndex >= 0) return this.#lastTextIndex;
+    let i = this.#nameIndex.get(text);
+    if (i === undefined) {
+      i = this.names.length;
+      this.names.push(text);
+      this.#nameIndex.set(text, i);
+    }
+    this.#lastText = text;
+    this.#lastTextIndex = i;
+    return i;
+  }
+
+  builder(build: LogBuilder<never>): number {
+    const b = this.builders;
+    for (let i = b.length - 1; i >= 0; i--) if (b[i] === build) return i;
+    b.push(build);
+    return b.length - 1;
+  }
+}
+
+/**
+ * The entries of one tick, in emission order; lazy ones are built on first read. Everything a
+ * busy tick appends goes to typed columns (engine/growable-column.ts), not growing JS arrays:
+ * the log lives as long as the tick summary, so its arrays would be promoted to the old
+ * generation every tick.
+ */
 export class TickLog {
-  /** Built entries, and for each lazy entry not built yet its index in the lazy columns. */
-  readonly #entries: (LogEntry | number)[] = [];
-  /** Per lazy entry: controller, builder, subject, text; its numbers at index × 6. */
-  readonly #controllers: string[] = [];
-  readonly #builders: (LogBuilder<never> | undefined)[] = [];
-  readonly #subjects: unknown[] = [];
-  readonly #texts: string[] = [];
-  readonly #numbers: number[] = [];
-  /** Entries not built yet. */
-  #pending = 0;
+  /** Per entry: its index among the lazy entries (≥ 0), or −1 − its index in {@link #built}. */
+  readonly #order = int32Column(64);
+  /** Entries built as they were emitted. */
+  #built: LogEntry[] = [];
+  #lazy: LazyColumns | undefined;
+  /** Every entry, once {@link entries} has been called. */
+  #entries: LogEntry[] | undefined;
   /** Lazy entries built so far (observable by tests: a tick nobody reads builds none). */
   built = 0;
 
@@ -53,48 +92,63 @@ export class TickLog {
 
   /** Entries in the tick so far. */
   get length(): number {
-    return this.#entries.length;
+    return this.#entries?.length ?? this.#order.length;
   }
 
   /** Appends a built entry. */
   add(entry: LogEntry): void {
-    this.#entries.push(entry);
+    if (this.#entries !== undefined) {
+      this.#entries.push(entry);
+      return;
+    }
+    this.#order.push(-1 - this.#built.length);
+    this.#built.push(entry);
   }
 
   /** Appends a lazy entry (see {@link LogBuilder}). */
   defer<S>(controller: string, build: LogBuilder<S>, subject: S, text: string, a: number, b: number, c: number, d: number, e: number, f: number): void {
-    this.#entries.push(this.#controllers.length);
-    this.#controllers.push(controller);
-    this.#builders.push(build as LogBuilder<never>);
-    this.#subjects.push(subject);
-    this.#texts.push(text);
-    this.#numbers.push(a, b, c, d, e, f);
-    this.#pending++;
+    if (this.#entries !== undefined) {
+      // read already (a subscriber-less summary read mid-tick): build at once
+      this.#entries.push(this.#entryOf(controller, build as LogBuilder<never>, subject, text, a, b, c, d, e, f));
+      return;
+    }
+    const lazy = (this.#lazy ??= new LazyColumns());
+    this.#order.push(lazy.subjects.length);
+    lazy.refs.push(lazy.name(controller));
+    lazy.refs.push(lazy.builder(build as LogBuilder<never>));
+    lazy.refs.push(lazy.name(text));
+    lazy.numbers.push6(a, b, c, d, e, f);
+    lazy.subjects.push(subject);
   }
 
   /** Every entry of the tick, built where needed (the same objects on every call). */
   entries(): readonly LogEntry[] {
-    if (this.#pending > 0) {
-      const entries = this.#entries;
-      for (let i = 0; i < entries.length; i++) {
-        const e = entries[i]!;
-        if (typeof e === "number") entries[i] = this.#build(e);
+    if (this.#entries !== undefined) return this.#entries;
+    const order = this.#order;
+    const built = this.#built;
+    const lazy = this.#lazy;
+    const entries: LogEntry[] = new Array<LogEntry>(order.length);
+    for (let i = 0; i < order.length; i++) {
+      const k = order.at(i);
+      if (k < 0) entries[i] = built[-1 - k]!;
+      else {
+        const r = lazy!.refs;
+        const n = lazy!.numbers;
+        const x = k * NUMBERS;
+        entries[i] = this.#entryOf(lazy!.names[r.at(k * 3)]!, lazy!.builders[r.at(k * 3 + 1)]!, lazy!.subjects[k], lazy!.names[r.at(k * 3 + 2)]!, n.at(x), n.at(x + 1), n.at(x + 2), n.at(x + 3), n.at(x + 4), n.at(x + 5));
       }
-      this.#pending = 0;
     }
-    return this.#entries as LogEntry[];
+    // what the builders needed is no longer held
+    this.#entries = entries;
+    this.#built = [];
+    this.#lazy = undefined;
+    return entries;
   }
 
-  #build(j: number): LogEntry {
-    const n = j * NUMBERS;
-    const v = this.#numbers;
-    const build = this.#builders[j] as LogBuilder<unknown>;
-    const input = build(this.#subjects[j], this.#texts[j]!, v[n]!, v[n + 1]!, v[n + 2]!, v[n + 3]!, v[n + 4]!, v[n + 5]!);
+  #entryOf(controller: string, build: LogBuilder<never>, subject: unknown, text: string, a: number, b: number, c: number, d: number, e: number, f: number): LogEntry {
+    const input = (build as LogBuilder<unknown>)(subject, text, a, b, c, d, e, f);
     this.built++;
-    // what the builder needed is no longer held
-    this.#builders[j] = undefined;
-    this.#subjects[j] = undefined;
-    return orderedEntry(this.tick, this.time, this.#controllers[j]!, input);
+    return orderedEntry(this.tick, this.time, controller, input);
   }
 }
 

@@ -25,6 +25,7 @@ import type { StatusSource } from "../../store/status-source.js";
 import { createEngineContainer, DEFAULT_ENGINE_MODULES } from "../container.js";
 import { objectKey, snapshotOfTexts, snapshotTexts, type Arrival, type ShardCalls, type Departure, type InsertionStamp, type ShardChanges, type ShardInit, type ShardSnapshot, type ShardTickResult, hostStampKey, vmStampKey } from "./protocol.js";
 import { adoptStatusInputs, collectStatusInputs, type HandOver, handOverOf } from "./status-inputs.js";
+import { int32Column } from "../../engine/growable-column.js";
 import { TranscriptBuilder } from "./transcript.js";
 
 /** A status source whose inputs can cross threads (vm-status's and host-status's). */
@@ -52,7 +53,7 @@ export class ShardRuntime {
   readonly #unstamped = new Set<number>();
   /** The status source of each object whose status this shard derives. */
   readonly #sources = new Map<number, DataSource>();
-  #stale: number[] = [];
+  readonly #stale = int32Column();
   readonly #transcript: TranscriptBuilder;
   readonly #reservation: HandOver | undefined;
   readonly #vmStatus: HandOver | undefined;
@@ -187,8 +188,7 @@ export class ShardRuntime {
       this.#manager.addRequeues(a.requeues);
     }
     const errors = this.#manager.finishShardTick();
-    const stale = Int32Array.from(this.#stale);
-    this.#stale = [];
+    const stale = this.#stale.take();
     return { transcript: this.#transcript.finish(), stale, errors };
   }
 

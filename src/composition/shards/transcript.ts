@@ -19,6 +19,7 @@ import type { LogEntry, LogEntryInput } from "../../engine/log-entry.js";
 import { type LogBuilder, logBuilderName, logBuilderNamed } from "../../engine/tick-log.js";
 import type { DelegatedTick } from "../../engine/manager.js";
 import type { TickPosition, TranscriptSink } from "../../engine/tick-transcript.js";
+import { float64Column, int32Column, uint8Column } from "../../engine/growable-column.js";
 
 /** Item kinds. */
 const ENTRY = 0;
@@ -92,16 +93,16 @@ export interface Transcript {
 
 /** Collects a shard's tick (a {@link TranscriptSink}); {@link finish} hands it over. */
 export class TranscriptBuilder implements TranscriptSink {
-  #positions: number[] = [];
-  #kinds: number[] = [];
+  readonly #positions = int32Column();
+  readonly #kinds = uint8Column();
   #items: unknown[] = [];
   #names: string[] = [];
   readonly #nameIndex = new Map<string, number>();
-  #lazyRefs: number[] = [];
-  #lazyNumbers: number[] = [];
-  #entryRefs: number[] = [];
+  readonly #lazyRefs = int32Column();
+  readonly #lazyNumbers = float64Column();
+  readonly #entryRefs = int32Column();
   #entryTexts: string[] = [];
-  #entryFlags: number[] = [];
+  readonly #entryFlags = uint8Column();
   /** Build lazy entries here (the main thread reads every entry this tick). */
   eager = false;
   /** The last object looked up and its id (a controller logs several items per object in a row). */
@@ -120,7 +121,7 @@ export class TranscriptBuilder implements TranscriptSink {
   entry(at: TickPosition, controller: string, input: LogEntryInput): void {
     this.#push(at, ENTRY, undefined);
     const { namespace, host, reason } = input;
-    this.#entryRefs.push(
+    this.#entryRefs.push6(
       this.#name(controller),
       this.#name(String(input.kind)),
       namespace === undefined ? -1 : this.#name(namespace),
@@ -142,8 +143,12 @@ export class TranscriptBuilder implements TranscriptSink {
       return;
     }
     this.#push(at, LAZY, undefined);
-    this.#lazyRefs.push(this.#name(controller), this.#name(name), this.#name(text), oid);
-    this.#lazyNumbers.push(a, b, c, d, e, f);
+    const refs = this.#lazyRefs;
+    refs.push(this.#name(controller));
+    refs.push(this.#name(name));
+    refs.push(this.#name(text));
+    refs.push(oid);
+    this.#lazyNumbers.push6(a, b, c, d, e, f);
   }
 
   event(at: TickPosition, component: string, key: ObjectKey, type: "Normal" | "Warning", reason: string, message: string): void {
@@ -154,26 +159,20 @@ export class TranscriptBuilder implements TranscriptSink {
   /** The tick's transcript; the builder starts empty again. */
   finish(): Transcript {
     const t: Transcript = {
-      positions: Int32Array.from(this.#positions),
-      kinds: Uint8Array.from(this.#kinds),
+      positions: this.#positions.take(),
+      kinds: this.#kinds.take(),
       items: this.#items,
       names: this.#names,
-      lazyRefs: Int32Array.from(this.#lazyRefs),
-      lazyNumbers: Float64Array.from(this.#lazyNumbers),
-      entryRefs: Int32Array.from(this.#entryRefs),
+      lazyRefs: this.#lazyRefs.take(),
+      lazyNumbers: this.#lazyNumbers.take(),
+      entryRefs: this.#entryRefs.take(),
       entryTexts: this.#entryTexts,
-      entryFlags: Uint8Array.from(this.#entryFlags),
+      entryFlags: this.#entryFlags.take(),
     };
-    this.#positions = [];
-    this.#kinds = [];
     this.#items = [];
     this.#names = [];
     this.#nameIndex.clear();
-    this.#lazyRefs = [];
-    this.#lazyNumbers = [];
-    this.#entryRefs = [];
     this.#entryTexts = [];
-    this.#entryFlags = [];
     this.#lastObject = undefined;
     return t;
   }
@@ -193,7 +192,7 @@ export class TranscriptBuilder implements TranscriptSink {
       }
       oid = this.#lastOid;
     }
-    this.#positions.push(at.controller, at.phase, oid);
+    this.#positions.push3(at.controller, at.phase, oid);
     this.#kinds.push(kind);
     if (kind === EVENT) this.#items.push(item);
   }
