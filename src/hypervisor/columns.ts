@@ -120,6 +120,14 @@ export class ColumnTable<N extends string, B extends string> {
     return this.#slots.take(this.capacity, () => this.#allocateBuffers(this.capacity * 2, true));
   }
 
+  /**
+   * Makes room for `slots` slots in all, at once and exactly (a sync that meets many new records:
+   * growing by doubling on the way would leave up to half the columns unused).
+   */
+  reserve(slots: number): void {
+    if (slots > this.capacity) this.#allocateBuffers(slots, true);
+  }
+
   /** Gives a slot back (its columns are zeroed now, so a reused slot starts clean). */
   release(slot: number): void {
     for (const f of this.numberFields) this.f64[f][slot] = 0;

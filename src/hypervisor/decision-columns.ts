@@ -323,6 +323,13 @@ export class DecisionTable {
     });
   }
 
+  /** Makes room for `slots` ring slots in all, at once and exactly (see `ColumnTable.reserve`). */
+  reserve(slots: number): void {
+    if (slots <= this.capacity) return;
+    this.capacity = slots;
+    for (const t of this.types) t?.resize(this.capacity);
+  }
+
   /** Gives a ring slot back (its records are forgotten). */
   release(slot: number): void {
     for (const t of this.types) t?.clear(slot);

@@ -89,6 +89,12 @@ export class ModelIndex {
     return view;
   }
 
+  /** Makes room for `count` VM records in all (columns and decision rings), so that many new ones do not grow them by doubling. */
+  reserveVms(count: number): void {
+    this.vmColumns.reserve(count);
+    this.decisionTable.reserve(count);
+  }
+
   /** A new VM record with empty ledgers in the lowest free slot, added to `vms`. */
   addVm(key: string, namespace: string, name: string, generation: number, createdAt: number, spec: ResolvedVm): VmView {
     const view = new VmView(this.vmColumns.allocate(), this.vmColumns, key, namespace, name, generation, createdAt, spec, this.decisionTable);

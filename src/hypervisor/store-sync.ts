@@ -48,6 +48,7 @@ export function syncWithStore(parts: SyncedParts, tickSeconds: number, store: Re
     }
   }
   const list = store.list("VirtualMachine") as readonly DeepReadonly<VirtualMachine>[];
+  index.reserveVms(list.length);
   const aligned = new Array<VmRecord | undefined>(list.length);
   // an object that is the very one the last sync saw at the same place has the same record
   const previous = index.synced;

@@ -1,13 +1,15 @@
 /**
  * The entry module of a shard's worker thread (thread-link.ts starts it): a {@link ShardRuntime}
  * answering the calls of protocol.ts. A tick's result travels with its typed arrays
- * transferred, not copied.
+ * transferred, not copied; after it the thread may collect its garbage (between-ticks-gc.ts).
  */
 import { serveSync, withTransfer } from "../../engine/workers/serve-sync.js";
+import { BetweenTicksCollector } from "./between-ticks-gc.js";
 import type { ShardCalls, ShardTickResult } from "./protocol.js";
 import { dispatchShardCall, type ShardRuntime } from "./shard-runtime.js";
 
 let runtime: ShardRuntime | undefined;
+const collector = new BetweenTicksCollector();
 const call = (method: keyof ShardCalls) => (request: unknown): unknown => dispatchShardCall(runtime, method, request, (r) => (runtime = r));
 
 serveSync({
@@ -16,6 +18,7 @@ serveSync({
   phase1: call("phase1"),
   phase2: (request) => {
     const r = call("phase2")(request) as ShardTickResult;
+    setImmediate(() => collector.maybeCollect()); // after the answer has gone
     const t = r.transcript;
     return withTransfer(r, [t.positions, t.kinds, t.lazyRefs, t.lazyNumbers, t.entryRefs, t.entryFlags, r.stale].map((a) => a.buffer as ArrayBuffer));
   },

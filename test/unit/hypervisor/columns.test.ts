@@ -46,6 +46,33 @@ describe("ColumnTable", () => {
   });
 });
 
+describe("reserving room for many records at once", () => {
+  it("grows the columns to exactly the size asked for, keeping every value, and never shrinks them", () => {
+    const t = newVmColumns(4);
+    t.allocate();
+    t.f64.balloon[0] = 5;
+    const before = t.layoutVersion;
+    t.reserve(1000);
+    expect(t.capacity).toBe(1000);
+    expect(t.layoutVersion).toBe(before + 1);
+    expect(t.f64.balloon[0]).toBe(5);
+    t.reserve(10);
+    expect(t.capacity).toBe(1000);
+    for (let i = 1; i < 1000; i++) t.allocate();
+    expect(t.capacity).toBe(1000); // the 1 000 records took no doubling
+  });
+
+  it("sizes a model index's VM columns and decision rings for the VMs a sync is about to add", () => {
+    const index = new ModelIndex();
+    index.reserveVms(5000);
+    expect(index.vmColumns.capacity).toBe(5000);
+    expect(index.decisionTable.capacity).toBe(5000);
+    for (let i = 0; i < 5000; i++) index.addVm(`default/vm-${i}`, "default", `vm-${i}`, 1, 0, vmSpec("esx-01", 100));
+    expect(index.vmColumns.capacity).toBe(5000);
+    expect(index.decisionTable.capacity).toBe(5000);
+  });
+});
+
 describe("ColumnTable.attach", () => {
   it("sees the same memory from another table and from a worker thread", async () => {
     const t = newVmColumns(8);
