@@ -16,6 +16,7 @@ import { LOG_WRITE_CHUNK } from "../src/engine/log-format.js";
 import { toLogLines } from "../src/state/log-file.js";
 import { BENCH_VMS_PER_HOST, busyCluster, busyHostGroups, jsonChunks, steadyCluster, yamlChunks } from "./clusters.js";
 import { buildKernelCluster, kernelTick } from "./kernel.js";
+import { peakRssMiB, resetPeakRss } from "./peak-rss.js";
 import { median, quantile, timed } from "./stats.js";
 import { checkShards, createBenchEngine, releaseEngine, workerShards, type ShardCheck, type WorkerShard } from "./workers.js";
 
@@ -50,6 +51,12 @@ export interface WorkerRun {
   /** Per-worker shard counters after the busy ticks (`engine.workerShards()`), and what they show. */
   shards?: readonly WorkerShard[];
   shardCheck?: ShardCheck;
+  /** Process RSS after the busy ticks (the main thread's heap collected; worker threads collect their own between ticks), MiB. */
+  rssMiB?: number;
+  /** The process's peak RSS during the busy ticks, MiB (NaN where the kernel does not say: bench/peak-rss.ts). */
+  peakRssMiB?: number;
+  /** The peak during apply and the first tick (which starts the shards), MiB. */
+  firstTickPeakRssMiB?: number;
 }
 
 /** Per-tick timing of one phase. */
@@ -237,6 +244,7 @@ function measureBusyEngine(holder: { texts: string[] }, workers: number, options
   const maxRss = options.maxRssMiB ?? Number.POSITIVE_INFINITY;
   const label = `${workers} worker${workers === 1 ? "" : "s"}`;
   gc();
+  resetPeakRss();
   const { engine, workersSupported } = createBenchEngine({ seed }, workers);
   const { ms: applyJsonMs, cpuMs: applyJsonCpuMs } = timed(() => {
     for (const text of holder.texts) engine.apply(text);
@@ -252,7 +260,9 @@ function measureBusyEngine(holder: { texts: string[] }, workers: number, options
     if (logSample.length < 10_000) logSample.push(e);
   });
   const { ms: firstTickMs, cpuMs: firstTickCpuMs } = timed(() => engine.step(1));
-  progress(`  ${label}: first tick ${firstTickMs.toFixed(0)} ms, RSS ${rssMiB().toFixed(0)} MiB`);
+  const firstTickPeakRssMiB = peakRssMiB();
+  progress(`  ${label}: first tick ${firstTickMs.toFixed(0)} ms, RSS ${rssMiB().toFixed(0)} MiB (peak ${firstTickPeakRssMiB.toFixed(0)})`);
+  resetPeakRss();
   logSample.length = 0; // the log of busy ticks (mostly EntitlementChanged), not of admission
   const busySamples: Sample[] = [];
   const logsBefore = logs;
@@ -266,6 +276,7 @@ function measureBusyEngine(holder: { texts: string[] }, workers: number, options
     busySamples.push(timed(() => engine.step(1)));
   }
   const busyLogs = logs - logsBefore;
+  const busyPeakRssMiB = peakRssMiB();
   sub.unsubscribe();
   // log lines are written while the simulation that made them is alive, as in `memplane run`,
   // and before the forced collection below: right after a full GC of a large heap, V8's
@@ -279,9 +290,9 @@ function measureBusyEngine(holder: { texts: string[] }, workers: number, options
   const busy = figures(busySamples, vms, busyLogs);
   const shards = workerShards(engine);
   const shardCheck = shards === undefined ? undefined : checkShards(shards, hostList.length, vms, busySamples.length + 1, workers);
-  progress(`  ${label}: busy median ${busy.medianMs.toFixed(1)} ms, p95 ${busy.p95Ms.toFixed(1)} ms, ${hostsUnderPressure} hosts under pressure`);
+  progress(`  ${label}: busy median ${busy.medianMs.toFixed(1)} ms, p95 ${busy.p95Ms.toFixed(1)} ms, ${hostsUnderPressure} hosts under pressure, RSS ${(mem.rss / 2 ** 20).toFixed(0)} MiB (peak ${busyPeakRssMiB.toFixed(0)})`);
   releaseEngine(engine);
-  const run: WorkerRun = { workers, supported: workersSupported, busy, shards, shardCheck };
+  const run: WorkerRun = { workers, supported: workersSupported, busy, shards, shardCheck, rssMiB: mem.rss / 2 ** 20, peakRssMiB: busyPeakRssMiB, firstTickPeakRssMiB };
   return { applyJsonMs, applyJsonCpuMs, firstTickMs, firstTickCpuMs, busy, hostsUnderPressure, mem, run, stoppedEarly };
 }
 

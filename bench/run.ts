@@ -74,6 +74,11 @@ export function machine(): { cpu: string; cores: number; node: string; nodeFlags
   return { cpu: os.cpus()[0]?.model ?? "unknown", cores: os.availableParallelism(), node: process.version, nodeFlags: process.execArgv, platform: `${os.type()} ${os.release()}`, loadAverage: os.loadavg() };
 }
 
+/** MiB as a whole number; "—" when not measured. */
+function mib(x: number | undefined): string {
+  return x !== undefined && Number.isFinite(x) ? x.toFixed(0) : "—";
+}
+
 /** A ratio as `12.3×`; "—" when a side was not measured. */
 function times(ratio: number, digits = 1): string {
   return Number.isFinite(ratio) ? ratio.toFixed(digits) + "×" : "—";
@@ -138,6 +143,8 @@ function workerRows(results: readonly SizeResult[]): [string, (r: SizeResult) =>
     rows.push([`${n} worker${n === 1 ? "" : "s"}: busy median ms wall / cpu`, (r) => (measured(r) ? `${ms(run(r)!.busy!.medianMs)} / ${ms(run(r)!.busy!.medianCpuMs)}` : "n/a")]);
     rows.push([`  shards (hosts/VMs per worker)`, (r) => formatShards(run(r)?.shards, count)]);
     rows.push([`  shards disjoint, non-empty`, (r) => shardVerdict(run(r), n)]);
+    rows.push([`  RSS MiB after busy ticks / peak during them`, (r) => (measured(r) && run(r)!.rssMiB !== undefined ? `${mib(run(r)!.rssMiB)} / ${mib(run(r)!.peakRssMiB)}` : "n/a")]);
+    rows.push([`  peak RSS MiB during apply and first tick`, (r) => (measured(r) ? mib(run(r)!.firstTickPeakRssMiB) : "n/a")]);
     if (n === 1) continue;
     rows.push([`  wall ÷ 1 worker`, (r) => (measured(r) ? times(run(r)!.busy!.medianMs / r.busy.medianMs, 2) : "n/a")]);
     rows.push([`  wall ÷ kernel wall`, (r) => (measured(r) ? times(run(r)!.busy!.medianMs / r.kernel.medianMs) : "n/a")]);

@@ -90,8 +90,11 @@ export interface DelegatedTick {
   logsObserved(): boolean;
   /** The tick's time as log entries show it. */
   readonly time: string;
-  /** Appends an entry already in docs/library.md, *Log formats* field order, this tick's (to the log and logs$). */
-  emitEntry(entry: LogEntry): void;
+  /**
+   * Sends `entry` (this tick's, in docs/library.md *Log formats* field order) to logs$; the log
+   * keeps only how to build it again (`build(subject, text, a)`), as for a lazy entry.
+   */
+  emitEntry<S>(entry: LogEntry, build: LogBuilder<S>, subject: S, text: string, a?: number): void;
   /** Records an Event of `component` about `key`, written with the tick's other Events. */
   event(component: string, key: ObjectKey, type: "Normal" | "Warning", reason: string, message: string): void;
 }
@@ -139,21 +142,24 @@ export function newTickRun(clock: { tick: number; timeSeconds: number; tickSecon
         log.add(entry);
         logs.next(entry);
       };
-  // built now when someone listens on logs$, else when (if ever) the summary's entries are read
+  // built now when someone listens on logs$ — and then not kept: the log keeps what builds it
+  // again, as for a tick nobody reads, so that a busy tick's entries die young instead of being
+  // promoted with the tick's log (docs/performance.md, *Memory*) — else when (if ever) the
+  // summary's entries are read
   const emitLazily = sink
     ? <S>(controller: string, build: LogBuilder<S>, subject: S, text: string, a = 0, b = 0, c = 0, d = 0, e = 0, f = 0): void =>
         sink.lazy(at, controller, build as LogBuilder<unknown>, subject, text, a, b, c, d, e, f)
     : <S>(controller: string, build: LogBuilder<S>, subject: S, text: string, a = 0, b = 0, c = 0, d = 0, e = 0, f = 0): void => {
-        if (logs.observed) emit(controller, build(subject, text, a, b, c, d, e, f));
-        else log.defer(controller, build, subject, text, a, b, c, d, e, f);
+        log.defer(controller, build, subject, text, a, b, c, d, e, f);
+        if (logs.observed) logs.next(orderedEntry(tick, time, controller, build(subject, text, a, b, c, d, e, f)));
       };
   const event = (component: string, key: ObjectKey, type: "Normal" | "Warning", reason: string, message: string): void =>
     writes.forController(component).recordEvent(key, type, reason, message);
   return { tick, timeSeconds, tickSeconds, writes, log, errors: 0, emit, emitLazily, at, sink, view: {
       tick, timeSeconds, tickSeconds, time, emit, emitLazily, event,
       logsObserved: () => logs.observed,
-      emitEntry: (entry) => {
-        log.add(entry);
+      emitEntry: <S>(entry: LogEntry, build: LogBuilder<S>, subject: S, text: string, a = 0): void => {
+        log.defer(entry.controller, build, subject, text, a, 0, 0, 0, 0, 0);
         logs.next(entry);
       },
     } };

@@ -99,7 +99,7 @@ describe("benchmark harness", () => {
     const tick = (medianMs: number, ticks = 10) => ({ ...notMeasured(), ticks, medianMs, medianCpuMs: medianMs, p95Ms: medianMs, p95CpuMs: medianMs });
     const base = await runSize({ vms: 100, ticks: 1, seed: 1, logEntries: 10, full: false, workers: [1] });
     const halves2 = [0, 1].map((worker) => ({ worker, hosts: 500, vms: 50_000, ticks: 11 }));
-    const at = (vms: number, busyMs: number, twoMs: number | undefined, rssMiB: number): SizeResult => ({
+    const at = (vms: number, busyMs: number, twoMs: number | undefined, rssMiB: number, twoRssMiB?: number): SizeResult => ({
       ...base,
       vms,
       busy: tick(busyMs),
@@ -108,14 +108,19 @@ describe("benchmark harness", () => {
       rssMiB,
       applyJsonMs: 20_000,
       workerRuns: [
-        { workers: 1, supported: true, busy: tick(busyMs) },
-        ...(twoMs === undefined ? [] : [{ workers: 2, supported: true, busy: tick(twoMs), shards: halves2, shardCheck: { disjoint: true, nonEmpty: true, everyTick: true, everyWorker: true } }]),
+        { workers: 1, supported: true, busy: tick(busyMs), rssMiB },
+        ...(twoMs === undefined ? [] : [{ workers: 2, supported: true, busy: tick(twoMs), shards: halves2, shardCheck: { disjoint: true, nonEmpty: true, everyTick: true, everyWorker: true }, rssMiB: twoRssMiB ?? rssMiB, peakRssMiB: 1000 }]),
       ],
     });
-    const checks = checkTargets([at(100_000, 380, 240, 900), at(1_000_000, 5000, undefined, 5000)]);
+    const checks = checkTargets([at(100_000, 380, 240, 900), at(1_000_000, 5000, undefined, 5000)], undefined, 2);
     const get = (prefix: string) => checks.find((c) => c.target.startsWith(prefix))!;
-    expect(get("100k VMs: busy tick ≤ 400 ms")).toMatchObject({ hard: true, met: true });
-    expect(get("100k VMs: RSS ≤ 1 GiB")).toMatchObject({ hard: true, met: true });
+    // the 400 ms tick and the 1 GiB RSS must hold together, on the engine a user gets without options (2 workers on 2 cores)
+    expect(get("100k VMs, default (2 workers): busy ≤ 400 ms, RSS ≤ 1 GiB")).toMatchObject({ hard: true, met: true, actual: "240 ms (cpu 240 ms), RSS 900 MiB, peak 1000" });
+    expect(get("100k VMs, 1 worker: busy ≤ 400 ms, RSS ≤ 1 GiB")).toMatchObject({ hard: false, met: true });
+    const heavy = checkTargets([at(100_000, 380, 240, 900, 1100)], undefined, 2);
+    expect(heavy.find((c) => c.target.startsWith("100k VMs, default"))).toMatchObject({ hard: true, met: false });
+    expect(checkTargets([at(100_000, 450, 240, 900)], undefined, 1).find((c) => c.target.startsWith("100k VMs, default"))).toMatchObject({ target: expect.stringContaining("(1 worker)"), hard: true, met: false });
+    expect(checkTargets([at(100_000, 380, undefined, 900)], undefined, 2).find((c) => c.target.startsWith("100k VMs, default"))).toMatchObject({ actual: "not measured (--workers 2)", met: false });
     expect(get("100k VMs: 2-worker busy wall < 0.7×")).toMatchObject({ hard: true, met: true, actual: expect.stringContaining("0.63×") });
     expect(get("100k VMs: 2-worker busy wall ≤ 2.5× kernel")).toMatchObject({ hard: false, met: true });
     expect(get("100k VMs: RSS ≤ 600 MiB")).toMatchObject({ met: false });
@@ -125,7 +130,7 @@ describe("benchmark harness", () => {
     // an engine that accepted 2 workers but ran one shard: both 2-worker minimums are missed, whatever the clock said
     const oneShard = at(100_000, 380, 200, 900);
     oneShard.workerRuns[1] = { ...oneShard.workerRuns[1]!, shards: [{ worker: 0, hosts: 1000, vms: 100_000, ticks: 11 }], shardCheck: { disjoint: true, nonEmpty: true, everyTick: true, everyWorker: false } };
-    const unthreaded = checkTargets([oneShard]);
+    const unthreaded = checkTargets([oneShard], undefined, 2);
     expect(unthreaded.find((c) => c.target.startsWith("100k VMs, 2 workers: shards"))).toMatchObject({ hard: true, met: false });
     expect(unthreaded.find((c) => c.target.startsWith("100k VMs: 2-worker busy wall < 0.7×"))).toMatchObject({ hard: true, met: false, actual: "0.53× (200 ÷ 380 ms); ran on 1 shard(s), not 2" });
     const slow = checkTargets([at(100_000, 500, 400, 900)]);

@@ -25,6 +25,7 @@ const MIN_GROWTH_BYTES = 32 * MiB;
 function fullCollection(): () => void {
   const exposed = (globalThis as { gc?: () => void }).gc;
   if (typeof exposed === "function") return exposed;
+  if (runInNewContext("typeof gc") === "function") return runInNewContext("gc") as () => void; // the flag is on already
   setFlagsFromString("--expose-gc");
   try {
     return runInNewContext("gc") as () => void;
@@ -33,21 +34,32 @@ function fullCollection(): () => void {
   }
 }
 
+/** The heap in use, bytes. */
+const heapInUse = (): number => getHeapStatistics().used_heap_size;
+
 /** Collects when the heap has grown enough since the last collection it ran (see the module comment). */
 export class BetweenTicksCollector {
-  readonly #collect = fullCollection();
   /** Heap in use after the last collection this ran (0: none yet). */
   #live = 0;
   /** Collections run (for tests and the benchmark). */
   collections = 0;
 
+  constructor(
+    /** Runs a full collection (V8's, by default). */
+    private readonly collect: () => void = fullCollection(),
+    /** Reads the heap in use. */
+    private readonly inUse: () => number = heapInUse,
+  ) {}
+
   /** Runs a full collection if the heap in use grew past the threshold; returns whether it did. */
   maybeCollect(): boolean {
-    const used = getHeapStatistics().used_heap_size;
-    if (used < Math.max(this.#live * GROWTH, this.#live + MIN_GROWTH_BYTES)) return false;
-    this.#collect();
-    this.#live = getHeapStatistics().used_heap_size;
+    if (this.inUse() < Math.max(this.#live * GROWTH, this.#live + MIN_GROWTH_BYTES)) return false;
+    this.collect();
+    this.#live = this.inUse();
     this.collections++;
     return true;
   }
 }
+
+/** V8's full collection, for this isolate (see the module comment). */
+export { fullCollection };

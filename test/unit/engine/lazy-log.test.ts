@@ -53,18 +53,22 @@ describe("lazy log entries", () => {
     expect(counter.built).toBe(4);
   });
 
-  it("a logs$ subscriber gets every entry as it is emitted, the same objects the summary holds", () => {
+  it("a logs$ subscriber gets every entry as it is emitted; the summary holds equal entries, its lazy ones built again when read", () => {
     const { manager, counter } = fixture(false);
     const seen: LogEntry[] = [];
     const sub = manager.logs$.subscribe((e) => seen.push(e));
     const summary = manager.runTick();
     expect(counter.built).toBe(2);
     expect(seen.map((e) => e.action)).toEqual(["EntitlementChanged", "Noted", "EntitlementChanged", "Noted"]);
-    expect(summary.logEntries).toEqual(seen);
-    summary.logEntries.forEach((e, i) => expect(e).toBe(seen[i]));
+    // the tick's log did not keep the lazy entries it built for logs$ (they would outlive the young generation), only what builds them
+    const entries = summary.logEntries;
+    expect(counter.built).toBe(4);
+    expect(entries).toEqual(seen);
+    expect(entries[1]).toBe(seen[1]); // a plain entry is the object it was
+    expect(summary.logEntries).toBe(entries); // and then the same objects on every read
     sub.unsubscribe();
     manager.runTick();
-    expect(counter.built).toBe(2);
+    expect(counter.built).toBe(4);
   });
 
   it("the entries of a checked (embedder's) controller are built and checked at once", () => {

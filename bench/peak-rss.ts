@@ -1,0 +1,27 @@
+/**
+ * The process's peak RSS over a stretch of the benchmark (Linux): `resetPeakRss()` starts a
+ * stretch (writing 5 to /proc/self/clear_refs resets the kernel's high-water mark, VmHWM) and
+ * `peakRssMiB()` reads the peak since. Elsewhere both answer nothing (NaN), and the tables say
+ * "—".
+ */
+import * as fs from "node:fs";
+
+/** Starts a new stretch: the peak so far is forgotten. False where the kernel does not offer it. */
+export function resetPeakRss(): boolean {
+  try {
+    fs.writeFileSync("/proc/self/clear_refs", "5");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The peak RSS since the last {@link resetPeakRss} (or the process start), MiB; NaN where unknown. */
+export function peakRssMiB(): number {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB$/m.exec(fs.readFileSync("/proc/self/status", "utf8"));
+    return m === null ? Number.NaN : Number(m[1]) / 1024;
+  } catch {
+    return Number.NaN;
+  }
+}
