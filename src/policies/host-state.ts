@@ -28,14 +28,62 @@ export function hostStateReason(state: HostMemoryState): string {
 
 /** Plain words for a host's state: free memory against the threshold that decided it. */
 export function describeState(host: HostView): string {
-  const { free, state, spec } = host;
-  const mf = spec.minFree;
-  if (state === "high") return `host ${host.name} is high: free ${approx(free)} ≥ minFree ${approx(mf)}`;
-  const pct = enterThresholdPercent(state, spec.states);
-  const line = thresholdPages(pct, mf);
-  if (free < line) return `host ${host.name} is ${state}: free ${approx(free)} < ${approx(line)} (${pct}% of minFree ${approx(mf)})`;
-  const back = thresholdPages(pct + spec.states.hysteresis, mf);
-  return `host ${host.name} is ${state}: free ${approx(free)} must stay ≥ ${approx(back)} (${pct}% + ${spec.states.hysteresis}% hysteresis of minFree ${approx(mf)}) for ${spec.states.holdSeconds}s to climb`;
+  return describeStateOf(stateParts(host), host.free);
+}
+
+/** Separates the parts of {@link stateParts}' text. */
+const SEP = "\u0001";
+
+/** The host's name, state and the spec numbers its state is judged by, as one text (kept per host while they do not change). */
+const PARTS = new WeakMap<object, { spec: unknown; state: HostMemoryState; text: string }>();
+
+/**
+ * {@link describeState}'s words for a host apart from its free memory, as one text a message
+ * can carry to be built later ({@link describeStateOf}). The same string while the host's
+ * state and spec stay the same.
+ */
+export function stateParts(host: HostView): string {
+  const known = PARTS.get(host);
+  if (known !== undefined && known.spec === host.spec && known.state === host.state) return known.text;
+  const { state, spec } = host;
+  const pct = state === "high" ? 0 : enterThresholdPercent(state, spec.states);
+  const text = [host.name, state, spec.minFree, pct, spec.states.hysteresis, spec.states.holdSeconds].join(SEP);
+  PARTS.set(host, { spec: host.spec, state, text });
+  return text;
+}
+
+/** {@link describeState} from {@link stateParts} and the free memory. */
+export function describeStateOf(parts: string, free: number): string {
+  const { name, state, mf, pct, hysteresis, hold, line, back } = partsFrom(parts);
+  if (state === "high") return `host ${name} is high: free ${approx(free)} ≥ minFree ${approx(mf)}`;
+  if (free < line) return `host ${name} is ${state}: free ${approx(free)} < ${approx(line)} (${pct}% of minFree ${approx(mf)})`;
+  return `host ${name} is ${state}: free ${approx(free)} must stay ≥ ${approx(back)} (${pct}% + ${hysteresis}% hysteresis of minFree ${approx(mf)}) for ${hold}s to climb`;
+}
+
+/** {@link stateParts}' text read back, with the thresholds it implies. */
+interface StateParts {
+  text: string;
+  name: string;
+  state: HostMemoryState;
+  mf: number;
+  pct: number;
+  hysteresis: number;
+  hold: number;
+  line: number;
+  back: number;
+}
+
+/** The last text read back (a host's messages come in a row). */
+let lastParts: StateParts | undefined;
+
+function partsFrom(text: string): StateParts {
+  if (lastParts?.text === text) return lastParts;
+  const [name, state, minFree, pctText, hysteresisText, holdText] = text.split(SEP) as [string, HostMemoryState, string, string, string, string];
+  const mf = Number(minFree);
+  const pct = Number(pctText);
+  const hysteresis = Number(hysteresisText);
+  lastParts = { text, name, state, mf, pct, hysteresis, hold: Number(holdText), line: thresholdPages(pct, mf), back: thresholdPages(pct + hysteresis, mf) };
+  return lastParts;
 }
 
 /** The state just below `state` (the one a host climbs into `state` from); `low` for `low`. */

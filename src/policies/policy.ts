@@ -15,6 +15,7 @@
  * A policy may also decide compression and hypervisor swapping (`pageOut`, ESXi only): applied
  * by the `swap` controller.
  */
+import type { Words } from "./phrasing.js";
 import type { BalloonCapName, BalloonCaps } from "../hypervisor/formulas.js";
 import type { HostRecord, VmRecord } from "../hypervisor/ledger.js";
 
@@ -53,6 +54,11 @@ export interface BalloonVerdict {
   reason: string;
   /** The log message for a target change; built only when the change is logged. */
   message: () => string;
+  /**
+   * The same message as data (policies/phrasing.ts), when the policy gives it: the log then
+   * builds it only when someone reads the log. `message()` must say the same words.
+   */
+  words?: Words;
   /** Which target changes are logged. */
   log: BalloonLogRule;
 }
@@ -118,6 +124,8 @@ export interface PageOutVerdict {
   balloonDoneReason: BalloonDoneReason | null;
   /** The log message for a swap target change; built only when the change is logged. */
   message: () => string;
+  /** The same message as data, when the policy gives it (see {@link BalloonVerdict.words}). */
+  words?: Words;
   /** Whether chosen pages may go to the compression cache first (default true; false: straight to swap, as Linux without zswap). */
   compress?: boolean;
   /** Set when the host kills this VM to free memory (the Linux OOM killer): the message of its `PoweredOff`. */

@@ -7,6 +7,7 @@ import type { ReconcileContext } from "../../engine/controller.js";
 import type { HostRecord, VmRecord } from "../../hypervisor/ledger.js";
 import type { BalloonLogRule, BalloonVerdict } from "../../policies/policy.js";
 import { q, significantChange } from "./context.js";
+import { logTargetChange } from "./target-log.js";
 
 /** Logs a BalloonTargetChanged entry. */
 export function logBalloonTarget(ctx: ReconcileContext, vm: VmRecord, host: HostRecord, from: number, to: number, reason: string, message: string): void {
@@ -38,7 +39,8 @@ export function applyBalloonVerdict(ctx: ReconcileContext, vm: VmRecord, host: H
   const from = vm.balloonTarget;
   ctx.model.setBalloonTarget(vm, target);
   if (!logs(verdict.log, from, target, vm.balloonMax)) return false;
-  logBalloonTarget(ctx, vm, host, from, target, verdict.reason, verdict.message());
+  if (verdict.words !== undefined) logTargetChange(ctx, "BalloonTargetChanged", vm, host, from, target, verdict.reason, verdict.words);
+  else logBalloonTarget(ctx, vm, host, from, target, verdict.reason, verdict.message());
   return true;
 }
 

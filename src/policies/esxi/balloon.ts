@@ -13,7 +13,8 @@ import { balloonMaximum } from "../../hypervisor/formulas.js";
 import { usedOf } from "../../hypervisor/ledger.js";
 import { limitDemandOf } from "../../hypervisor/limit.js";
 import { canBalloon } from "../balloon.js";
-import { describeState, hostStateReason, underPressure } from "../host-state.js";
+import { describeStateOf, hostStateReason, stateParts, underPressure } from "../host-state.js";
+import { registerPhrasing, type Words, words, wordsText } from "../phrasing.js";
 import type { HostView, PolicyReader, VmBalloonRule, VmBalloonVerdict, VmView } from "../policy.js";
 
 /** What the balloon maximum is computed from: a VM's memory, reservation and maxBalloon (pages). */
@@ -36,6 +37,20 @@ export function esxiBalloonCaps(vm: BalloonCapInput, host: Pick<HostView, "spec"
   });
 }
 
+// the messages of a balloon target change (policies/phrasing.ts: built only when the log is read)
+const DISABLED = registerPhrasing("esxi.balloon.disabled", (hostName) => `ballooning is disabled on ${hostName}`);
+const NO_DRIVER = registerPhrasing("esxi.balloon.noDriver", () => "no tools, no balloon driver");
+const OVER_LIMIT = registerPhrasing(
+  "esxi.balloon.overLimit",
+  (_, demand, limit, consumed, reclaim) => `demand ${approx(demand)} is over the limit ${approx(limit)} (consumed ${approx(consumed)}); reclaim ${approx(reclaim)}`,
+);
+const UNDER_PRESSURE = registerPhrasing(
+  "esxi.balloon.pressure",
+  (state, free, reclaim, consumed, entitlement) => `${describeStateOf(state, free)}; reclaim ${approx(reclaim)} (consumed ${approx(consumed)} − entitlement ${approx(entitlement)})`,
+);
+const HIGH = registerPhrasing("esxi.balloon.high", (hostName) => `host ${hostName} is high: it has memory to give, so the balloon deflates to 0`);
+const CLEAR = registerPhrasing("esxi.balloon.clear", (hostName, entitlement, consumed) => `host ${hostName} is clear: deflating toward entitlement ${approx(entitlement)} (consumed ${approx(consumed)})`);
+
 /** One running VM's balloon target under ESXi's rule, with every input a decision record keeps. */
 export function esxiBalloonDecision(host: HostView, vm: VmView, reader: PolicyReader): VmBalloonVerdict {
   const able = canBalloon(vm, host);
@@ -45,24 +60,23 @@ export function esxiBalloonDecision(host: HostView, vm: VmView, reader: PolicyRe
   const consumed = reader.consumed(vm);
   let target: number;
   let reason: string;
-  let message: () => string;
+  let said: Words;
   if (!able) {
     const tools = vm.spec.toolsInstalled;
     target = 0;
     reason = tools ? "BallooningDisabled" : "NoBalloonDriver";
-    message = () => (tools ? `ballooning is disabled on ${host.name}` : "no tools, no balloon driver");
+    said = tools ? words(DISABLED, host.name) : words(NO_DRIVER, "");
   } else if (underPressure(host) || vm.overLimit) {
     const overLimitOnly = vm.overLimit && !underPressure(host);
     target = Math.min(balloonMax, vm.balloon + vm.reclaim);
     reason = overLimitOnly ? "OverLimit" : hostStateReason(host.state);
-    message = () =>
-      overLimitOnly
-        ? `demand ${approx(limitDemandOf(vm))} is over the limit ${approx(vm.spec.limit)} (consumed ${approx(consumed)}); reclaim ${approx(vm.reclaim)}`
-        : `${describeState(host)}; reclaim ${approx(vm.reclaim)} (consumed ${approx(consumed)} − entitlement ${approx(vm.entitlement)})`;
+    said = overLimitOnly
+      ? words(OVER_LIMIT, "", limitDemandOf(vm), vm.spec.limit, consumed, vm.reclaim)
+      : words(UNDER_PRESSURE, stateParts(host), host.free, vm.reclaim, consumed, vm.entitlement);
   } else if (host.state === "high") {
     target = 0;
     reason = "PressureRelieved";
-    message = () => `host ${host.name} is high: it has memory to give, so the balloon deflates to 0`;
+    said = words(HIGH, host.name);
   } else {
     // Clear: give back what the VM is entitled to beyond what it holds. Pages already handed
     // back untouched that the guest will fill (its guest-swapped pages, the growth it waits for)
@@ -71,9 +85,10 @@ export function esxiBalloonDecision(host: HostView, vm: VmView, reader: PolicyRe
     const give = Math.max(0, vm.entitlement - consumed - refill);
     target = Math.min(balloonMax, Math.max(0, vm.balloon - give));
     reason = "PressureRelieved";
-    message = () => `host ${host.name} is clear: deflating toward entitlement ${approx(vm.entitlement)} (consumed ${approx(consumed)})`;
+    said = words(CLEAR, host.name, vm.entitlement, consumed);
   }
-  return { balloonMax, target, reason, message, log: "significantOrMax", caps: cap.caps, binding: able ? cap.binding : "noDriver", osMinimum, consumed };
+  const message = (): string => wordsText(said);
+  return { balloonMax, target, reason, message, words: said, log: "significantOrMax", caps: cap.caps, binding: able ? cap.binding : "noDriver", osMinimum, consumed };
 }
 
 /** ESXi's balloon rule as a policy's balloon rule. */

@@ -13,6 +13,7 @@ import { freeOf, swappedOf, usedOf } from "../../hypervisor/ledger.js";
 import { BALLOON_DRIVER_TIMEOUT_SECONDS } from "../../hypervisor/memory-model.js";
 import { canBalloon } from "../balloon.js";
 import { hostStateReason } from "../host-state.js";
+import { registerPhrasing, words, wordsText } from "../phrasing.js";
 import type { BalloonDoneReason, HostView, PageOutRule, PageOutVerdict, PolicyReader, VmView } from "../policy.js";
 
 /**
@@ -29,6 +30,14 @@ export function balloonDoneReason(vm: VmView, host: HostView): BalloonDoneReason
   return null;
 }
 
+// the messages of a swap target change (policies/phrasing.ts: built only when the log is read)
+const UNMET = registerPhrasing("esxi.pageOut.unmet", (_, need) => `balloon left ${approx(need)} of reclaim unmet; compressing and swapping`);
+const HELD_AT_LIMIT = registerPhrasing(
+  "esxi.pageOut.heldAtLimit",
+  (_, limit) => `the host backs no more than the limit ${approx(limit)}: pages beyond it were compressed or swapped as the guest allocated them; they return when touched`,
+);
+const NONE_LEFT = registerPhrasing("esxi.pageOut.noneLeft", (hostName) => `no reclaim left on ${hostName}; swapped pages return when touched`);
+
 /** One VM's compression and swapping decision under ESXi's rule. */
 export function esxiPageOutDecision(host: HostView, vm: VmView, reader: PolicyReader): PageOutVerdict {
   const state = host.state;
@@ -42,6 +51,7 @@ export function esxiPageOutDecision(host: HostView, vm: VmView, reader: PolicyRe
   // with no need the target falls back: for a VM over its limit to what is swapped (the limit
   // holds it out: the host paged it out at allocation), else to 0 in high and clear and to what
   // is swapped otherwise
+  const said = need > 0 ? words(UNMET, "", need) : overLimit ? words(HELD_AT_LIMIT, "", vm.spec.limit) : words(NONE_LEFT, host.name);
   const swapTarget = need > 0 ? swapped + need : overLimit ? swapped : state === "high" || state === "clear" ? 0 : Math.min(vm.swapTarget, swapped);
   return {
     swapTarget,
@@ -49,12 +59,8 @@ export function esxiPageOutDecision(host: HostView, vm: VmView, reader: PolicyRe
     reason: overLimit ? "OverLimit" : need > 0 ? (state === "soft" ? "CannotBalloon" : hostStateReason(state)) : "PressureRelieved",
     balloonDone,
     balloonDoneReason: doneReason,
-    message: () =>
-      need > 0
-        ? `balloon left ${approx(need)} of reclaim unmet; compressing and swapping`
-        : overLimit
-          ? `the host backs no more than the limit ${approx(vm.spec.limit)}: pages beyond it were compressed or swapped as the guest allocated them; they return when touched`
-          : `no reclaim left on ${host.name}; swapped pages return when touched`,
+    message: () => wordsText(said),
+    words: said,
   };
 }
 
