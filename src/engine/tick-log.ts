@@ -3,7 +3,7 @@
  * on `logs$`, or the controller logged a finished entry) and entries a controller logged lazily
  * (`ReconcileContext.logLazily`: a builder, the record it is about and the numbers it decided
  * on), which become {@link LogEntry} objects only when someone reads them — the tick summary's
- * `logEntries`. A tick nobody reads costs a few array slots per entry, no objects and no strings.
+ * `logEntries`. A tick nobody reads costs a few typed-array slots per entry, no objects and no strings.
  */
 import { float64Column, int32Column } from "./growable-column.js";
 import type { LogEntry, LogEntryInput } from "./log-entry.js";
@@ -44,19 +44,34 @@ class LazyColumns {
   readonly names: string[] = [];
   readonly #nameIndex = new Map<string, number>();
   readonly builders: LogBuilder<never>[] = [];
-  #lastText = "";
-  #lastTextIndex = -1;
+  /** The last controller and text looked up, and their indexes (entries come in runs of both). */
+  #last = { controller: "", controllerIndex: -1, text: "", textIndex: -1 };
 
-  name(text: string): number {
-    if (text === this.#lastText && this.#lastTextIndex >= 0) return this.#lastTextIndex;
-    let i = this.#nameIndex.get(text);
+  controller(name: string): number {
+    const l = this.#last;
+    if (name !== l.controller || l.controllerIndex < 0) {
+      l.controller = name;
+      l.controllerIndex = this.#index(name);
+    }
+    return l.controllerIndex;
+  }
+
+  text(text: string): number {
+    const l = this.#last;
+    if (text !== l.text || l.textIndex < 0) {
+      l.text = text;
+      l.textIndex = this.#index(text);
+    }
+    return l.textIndex;
+  }
+
+  #index(name: string): number {
+    let i = this.#nameIndex.get(name);
     if (i === undefined) {
       i = this.names.length;
-      this.names.push(text);
-      this.#nameIndex.set(text, i);
+      this.names.push(name);
+      this.#nameIndex.set(name, i);
     }
-    this.#lastText = text;
-    this.#lastTextIndex = i;
     return i;
   }
 
@@ -114,9 +129,9 @@ export class TickLog {
     }
     const lazy = (this.#lazy ??= new LazyColumns());
     this.#order.push(lazy.subjects.length);
-    lazy.refs.push(lazy.name(controller));
+    lazy.refs.push(lazy.controller(controller));
     lazy.refs.push(lazy.builder(build as LogBuilder<never>));
-    lazy.refs.push(lazy.name(text));
+    lazy.refs.push(lazy.text(text));
     lazy.numbers.push6(a, b, c, d, e, f);
     lazy.subjects.push(subject);
   }

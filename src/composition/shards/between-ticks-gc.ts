@@ -21,8 +21,8 @@ const GROWTH = 1.5;
 /** … and by at least this much. */
 const MIN_GROWTH_BYTES = 32 * MiB;
 
-/** V8's full collection for this isolate. */
-function fullCollection(): () => void {
+/** V8's full collection, for this isolate (see the module comment). */
+export function fullCollection(): () => void {
   const exposed = (globalThis as { gc?: () => void }).gc;
   if (typeof exposed === "function") return exposed;
   if (runInNewContext("typeof gc") === "function") return runInNewContext("gc") as () => void; // the flag is on already
@@ -60,6 +60,3 @@ export class BetweenTicksCollector {
     return true;
   }
 }
-
-/** V8's full collection, for this isolate (see the module comment). */
-export { fullCollection };
