@@ -44,11 +44,6 @@ export function workerShards(engine: Engine): readonly WorkerShard[] | undefined
   return typeof shards === "function" ? shards.call(engine).map((s) => ({ ...s })) : undefined;
 }
 
-/** Releases an engine's worker threads, when it has a method for that (worker threads never keep the process alive anyway). */
-export function releaseEngine(engine: Engine): void {
-  const close = (engine as WorkerEngine).close;
-  if (typeof close === "function") close.call(engine);
-}
 
 /** What the shard counters say about the split of a cluster over workers. */
 export interface ShardCheck {
