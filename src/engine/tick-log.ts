@@ -44,25 +44,24 @@ class LazyColumns {
   readonly names: string[] = [];
   readonly #nameIndex = new Map<string, number>();
   readonly builders: LogBuilder<never>[] = [];
-  /** The last controller and text looked up, and their indexes (entries come in runs of both). */
-  #last = { controller: "", controllerIndex: -1, text: "", textIndex: -1 };
+  /** The last controller and the last text looked up, with their indexes (entries come in runs of both). */
+  readonly #lastController = { name: "", index: -1 };
+  readonly #lastText = { name: "", index: -1 };
 
   controller(name: string): number {
-    const l = this.#last;
-    if (name !== l.controller || l.controllerIndex < 0) {
-      l.controller = name;
-      l.controllerIndex = this.#index(name);
-    }
-    return l.controllerIndex;
+    return this.#remembered(this.#lastController, name);
   }
 
   text(text: string): number {
-    const l = this.#last;
-    if (text !== l.text || l.textIndex < 0) {
-      l.text = text;
-      l.textIndex = this.#index(text);
+    return this.#remembered(this.#lastText, text);
+  }
+
+  #remembered(last: { name: string; index: number }, name: string): number {
+    if (name !== last.name || last.index < 0) {
+      last.name = name;
+      last.index = this.#index(name);
     }
-    return l.textIndex;
+    return last.index;
   }
 
   #index(name: string): number {
