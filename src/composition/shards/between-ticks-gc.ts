@@ -21,16 +21,24 @@ const GROWTH = 1.5;
 /** … and by at least this much. */
 const MIN_GROWTH_BYTES = 32 * MiB;
 
-/** V8's full collection, for this isolate (see the module comment). */
-export function fullCollection(): () => void {
+/**
+ * V8's full collection, for this isolate (see the module comment), or undefined when it could
+ * not be had this time: V8's flags are the process's, and two worker threads that set and reset
+ * the flag at once can leave one of them without `gc` (it asks again at its next collection).
+ */
+export function fullCollection(): (() => void) | undefined {
   const exposed = (globalThis as { gc?: () => void }).gc;
   if (typeof exposed === "function") return exposed;
-  if (runInNewContext("typeof gc") === "function") return runInNewContext("gc") as () => void; // the flag is on already
-  setFlagsFromString("--expose-gc");
   try {
-    return runInNewContext("gc") as () => void;
-  } finally {
-    setFlagsFromString("--no-expose-gc"); // contexts made from now on do not get `gc`
+    if (runInNewContext("typeof gc") === "function") return runInNewContext("gc") as () => void; // the flag is on already
+    setFlagsFromString("--expose-gc");
+    try {
+      return runInNewContext("typeof gc") === "function" ? (runInNewContext("gc") as () => void) : undefined;
+    } finally {
+      setFlagsFromString("--no-expose-gc"); // contexts made from now on do not get `gc`
+    }
+  } catch {
+    return undefined;
   }
 }
 
@@ -44,17 +52,24 @@ export class BetweenTicksCollector {
   /** Collections run (for tests and the benchmark). */
   collections = 0;
 
+  /** The collection, once had (V8's is asked for at the first collection, not at start-up, when every worker starts at once). */
+  #collect: (() => void) | undefined;
+
   constructor(
     /** Runs a full collection (V8's, by default). */
-    private readonly collect: () => void = fullCollection(),
+    collect?: () => void,
     /** Reads the heap in use. */
     private readonly inUse: () => number = heapInUse,
-  ) {}
+  ) {
+    this.#collect = collect;
+  }
 
   /** Runs a full collection if the heap in use grew past the threshold; returns whether it did. */
   maybeCollect(): boolean {
     if (this.inUse() < Math.max(this.#live * GROWTH, this.#live + MIN_GROWTH_BYTES)) return false;
-    this.collect();
+    this.#collect ??= fullCollection();
+    if (this.#collect === undefined) return false; // not this time
+    this.#collect();
     this.#live = this.inUse();
     this.collections++;
     return true;

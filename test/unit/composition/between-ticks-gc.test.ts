@@ -33,7 +33,8 @@ describe("BetweenTicksCollector", () => {
   });
 
   it("runs V8's full collection: an object nothing holds is gone after it", async () => {
-    const collect = fullCollection();
+    const collect = fullCollection()!;
+    expect(typeof collect).toBe("function"); // (a function of another context: not this one's Function)
     let held: object | undefined = { big: new Array(1000).fill(1) };
     const ref = new WeakRef(held);
     held = undefined;
