@@ -18,7 +18,7 @@ import { BENCH_VMS_PER_HOST, busyCluster, busyHostGroups, jsonChunks, steadyClus
 import { buildKernelCluster, kernelTick } from "./kernel.js";
 import { peakRssMiB, resetPeakRss } from "./peak-rss.js";
 import { median, quantile, timed } from "./stats.js";
-import { checkShards, createBenchEngine, workerShards, type ShardCheck, type WorkerShard } from "./workers.js";
+import { checkShards, createBenchEngine, releaseEngine, workerShards, type ShardCheck, type WorkerShard } from "./workers.js";
 
 /** Sizes above this skip the YAML, steady and without-status phases unless `full` is set (a 1M-VM YAML read alone takes minutes). */
 export const FULL_PHASES_MAX_VMS = 100_000;
@@ -160,14 +160,6 @@ function gc(): void {
   collect();
 }
 
-/*
- * An engine measured is let go by dropping it: its worker threads end when it is collected
- * (engine/workers/sync-worker.ts), and the harness ends the job and collects before the next
- * engine. `engine.close()` is not called: it first takes the whole simulation back to this
- * thread — at 1M VMs on 2 workers more than the main thread's heap holds (session 8's run
- * died there, after its measurements, before it wrote them).
- */
-
 /**
  * Ends the current job (one turn of the event loop) so that V8 lets go of what it keeps alive for
  * WeakRefs: a WeakRef's target stays alive until the job that made or dereferenced the WeakRef
@@ -220,6 +212,7 @@ function measureEngine(engine: Engine, objects: ReturnType<typeof busyCluster>, 
   const samples: Sample[] = [];
   for (let i = 0; i < ticks; i++) samples.push(timed(() => engine.step(1)));
   sub.unsubscribe();
+  releaseEngine(engine, vms);
   return figures(samples, vms, logs);
 }
 
@@ -298,6 +291,7 @@ function measureBusyEngine(holder: { texts: string[] }, workers: number, options
   const shards = workerShards(engine);
   const shardCheck = shards === undefined ? undefined : checkShards(shards, hostList.length, vms, busySamples.length + 1, workers);
   progress(`  ${label}: busy median ${busy.medianMs.toFixed(1)} ms, p95 ${busy.p95Ms.toFixed(1)} ms, ${hostsUnderPressure} hosts under pressure, RSS ${(mem.rss / 2 ** 20).toFixed(0)} MiB (peak ${busyPeakRssMiB.toFixed(0)})`);
+  releaseEngine(engine, vms);
   const run: WorkerRun = { workers, supported: workersSupported, busy, shards, shardCheck, rssMiB: mem.rss / 2 ** 20, peakRssMiB: busyPeakRssMiB, firstTickPeakRssMiB };
   return { applyJsonMs, applyJsonCpuMs, firstTickMs, firstTickCpuMs, busy, hostsUnderPressure, mem, run, stoppedEarly };
 }
@@ -428,6 +422,7 @@ function measureYaml(vms: number, seed: number, progress: (line: string) => void
   });
   progress(`  apply YAML ${applyMs.toFixed(0)} ms`);
   const yamlChunkCount = texts.length;
+  releaseEngine(engine, vms);
   texts = [];
   return { validateMs, validateCpuMs, yamlLoadAllMs, yamlLoadAllCpuMs, applyMs, applyCpuMs, yamlChunks: yamlChunkCount };
 }

@@ -74,3 +74,19 @@ export function formatShards(shards: readonly WorkerShard[] | undefined, count: 
   if (shards === undefined) return "n/a";
   return shards.map((s) => `w${s.worker} ${s.hosts}h/${count(s.vms)}`).join(", ");
 }
+
+/** Above this many VMs a measured engine is dropped rather than closed (see {@link releaseEngine}). */
+const CLOSE_AT_MOST_VMS = 200_000;
+
+/**
+ * Lets go of a measured engine of `vms` VMs. Up to 200 000 VMs it ends its worker threads at once
+ * (`engine.close()`), so that they are gone before the next measurement — and before a test
+ * process exits. A larger one is only dropped, its threads ending when it is collected:
+ * `close()` first takes the whole simulation back to this thread, and at 1M VMs on 2 workers
+ * that is more than the main thread's heap holds (session 8's run died there, after its
+ * measurements, before it wrote them).
+ */
+export function releaseEngine(engine: Engine, vms: number): void {
+  const close = (engine as WorkerEngine).close;
+  if (vms <= CLOSE_AT_MOST_VMS && typeof close === "function") close.call(engine);
+}
