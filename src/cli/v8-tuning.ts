@@ -12,6 +12,6 @@
 import { setFlagsFromString } from "node:v8";
 
 /** The V8 flags this module sets (`npm run bench` passes the same ones on node's command line). */
-export const V8_TUNING_FLAGS = ["--no-allocation-site-pretenuring"] as const;
+const V8_TUNING_FLAGS = ["--no-allocation-site-pretenuring"] as const;
 
 for (const flag of V8_TUNING_FLAGS) setFlagsFromString(flag);

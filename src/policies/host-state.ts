@@ -28,7 +28,22 @@ export function hostStateReason(state: HostMemoryState): string {
 
 /** Plain words for a host's state: free memory against the threshold that decided it. */
 export function describeState(host: HostView): string {
-  return describeStateOf(stateParts(host), host.free);
+  const { spec } = host;
+  return stateWords(host.name, host.state, spec.minFree, enteredAt(host), spec.states.hysteresis, spec.states.holdSeconds, host.free);
+}
+
+/** The percentage of minFree below which the host entered its state (0 for high). */
+function enteredAt(host: HostView): number {
+  return host.state === "high" ? 0 : enterThresholdPercent(host.state, host.spec.states);
+}
+
+/** {@link describeState}'s words from the numbers it reads. */
+function stateWords(name: string, state: HostMemoryState, mf: number, pct: number, hysteresis: number, hold: number, free: number): string {
+  if (state === "high") return `host ${name} is high: free ${approx(free)} ≥ minFree ${approx(mf)}`;
+  const line = thresholdPages(pct, mf);
+  if (free < line) return `host ${name} is ${state}: free ${approx(free)} < ${approx(line)} (${pct}% of minFree ${approx(mf)})`;
+  const back = thresholdPages(pct + hysteresis, mf);
+  return `host ${name} is ${state}: free ${approx(free)} must stay ≥ ${approx(back)} (${pct}% + ${hysteresis}% hysteresis of minFree ${approx(mf)}) for ${hold}s to climb`;
 }
 
 /** Separates the parts of {@link stateParts}' text. */
@@ -46,21 +61,18 @@ export function stateParts(host: HostView): string {
   const known = PARTS.get(host);
   if (known !== undefined && known.spec === host.spec && known.state === host.state) return known.text;
   const { state, spec } = host;
-  const pct = state === "high" ? 0 : enterThresholdPercent(state, spec.states);
-  const text = [host.name, state, spec.minFree, pct, spec.states.hysteresis, spec.states.holdSeconds].join(SEP);
+  const text = [host.name, state, spec.minFree, enteredAt(host), spec.states.hysteresis, spec.states.holdSeconds].join(SEP);
   PARTS.set(host, { spec: host.spec, state, text });
   return text;
 }
 
 /** {@link describeState} from {@link stateParts} and the free memory. */
 export function describeStateOf(parts: string, free: number): string {
-  const { name, state, mf, pct, hysteresis, hold, line, back } = partsFrom(parts);
-  if (state === "high") return `host ${name} is high: free ${approx(free)} ≥ minFree ${approx(mf)}`;
-  if (free < line) return `host ${name} is ${state}: free ${approx(free)} < ${approx(line)} (${pct}% of minFree ${approx(mf)})`;
-  return `host ${name} is ${state}: free ${approx(free)} must stay ≥ ${approx(back)} (${pct}% + ${hysteresis}% hysteresis of minFree ${approx(mf)}) for ${hold}s to climb`;
+  const p = partsFrom(parts);
+  return stateWords(p.name, p.state, p.mf, p.pct, p.hysteresis, p.hold, free);
 }
 
-/** {@link stateParts}' text read back, with the thresholds it implies. */
+/** {@link stateParts}' text read back. */
 interface StateParts {
   text: string;
   name: string;
@@ -69,8 +81,6 @@ interface StateParts {
   pct: number;
   hysteresis: number;
   hold: number;
-  line: number;
-  back: number;
 }
 
 /** The last text read back (a host's messages come in a row). */
@@ -78,11 +88,8 @@ let lastParts: StateParts | undefined;
 
 function partsFrom(text: string): StateParts {
   if (lastParts?.text === text) return lastParts;
-  const [name, state, minFree, pctText, hysteresisText, holdText] = text.split(SEP) as [string, HostMemoryState, string, string, string, string];
-  const mf = Number(minFree);
-  const pct = Number(pctText);
-  const hysteresis = Number(hysteresisText);
-  lastParts = { text, name, state, mf, pct, hysteresis, hold: Number(holdText), line: thresholdPages(pct, mf), back: thresholdPages(pct + hysteresis, mf) };
+  const [name, state, mf, pct, hysteresis, hold] = text.split(SEP) as [string, HostMemoryState, string, string, string, string];
+  lastParts = { text, name, state, mf: Number(mf), pct: Number(pct), hysteresis: Number(hysteresis), hold: Number(hold) };
   return lastParts;
 }
 

@@ -6,13 +6,8 @@
 import type { ReconcileContext } from "../../engine/controller.js";
 import type { HostRecord, VmRecord } from "../../hypervisor/ledger.js";
 import type { BalloonLogRule, BalloonVerdict } from "../../policies/policy.js";
-import { q, significantChange } from "./context.js";
+import { significantChange } from "./context.js";
 import { logTargetChange } from "./target-log.js";
-
-/** Logs a BalloonTargetChanged entry. */
-export function logBalloonTarget(ctx: ReconcileContext, vm: VmRecord, host: HostRecord, from: number, to: number, reason: string, message: string): void {
-  ctx.log({ kind: "VirtualMachine", namespace: vm.namespace, name: vm.name, host: host.name, action: "BalloonTargetChanged", from: q(from), to: q(to), reason, message });
-}
 
 /** Whether a balloon target change from `from` to `to` is logged under `rule`. */
 function logs(rule: BalloonLogRule, from: number, to: number, balloonMax: number): boolean {
@@ -39,8 +34,7 @@ export function applyBalloonVerdict(ctx: ReconcileContext, vm: VmRecord, host: H
   const from = vm.balloonTarget;
   ctx.model.setBalloonTarget(vm, target);
   if (!logs(verdict.log, from, target, vm.balloonMax)) return false;
-  if (verdict.words !== undefined) logTargetChange(ctx, "BalloonTargetChanged", vm, host, from, target, verdict.reason, verdict.words);
-  else logBalloonTarget(ctx, vm, host, from, target, verdict.reason, verdict.message());
+  logTargetChange(ctx, "BalloonTargetChanged", vm, host, from, target, verdict);
   return true;
 }
 

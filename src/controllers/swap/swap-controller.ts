@@ -12,12 +12,12 @@
  * otherwise written to the VM's swap file. The host's page-out throughput is shared by its VMs
  * in proportion to their need. Hosts whose policy does not page out are left alone.
  */
-import { logTargetChange } from "../shared/target-log.js";
 import { injectable } from "inversify";
 import type { ReconcileContext } from "../../engine/controller.js";
 import { compressedOf } from "../../hypervisor/ledger.js";
 import type { HostRecord, VmRecord } from "../../hypervisor/ledger.js";
 import { approx, q, significantChange, vmObjectKey } from "../shared/context.js";
+import { logTargetChange } from "../shared/target-log.js";
 import { HostRecordController } from "../shared/record-controller.js";
 import { swapRecord } from "../../policies/records.js";
 import { policyOf } from "../../policies/registry.js";
@@ -48,20 +48,7 @@ export class SwapController extends HostRecordController {
         ctx.model.setSwapTarget(vm, swapTarget);
         if (significantChange(from, swapTarget)) {
           ctx.model.recordDecision(vm, swapRecord(ctx.tick, vm, host, verdict, swapTarget));
-          if (verdict.words !== undefined) logTargetChange(ctx, "SwapTargetChanged", vm, host, from, swapTarget, verdict.reason, verdict.words);
-          else {
-            ctx.log({
-              kind: "VirtualMachine",
-              namespace: vm.namespace,
-              name: vm.name,
-              host: host.name,
-              action: "SwapTargetChanged",
-              from: q(from),
-              to: q(swapTarget),
-              reason: verdict.reason,
-              message: verdict.message(),
-            });
-          }
+          logTargetChange(ctx, "SwapTargetChanged", vm, host, from, swapTarget, verdict);
         }
       }
       if (verdict.need > 0) needs.push([vm, verdict.need, verdict.compress ?? true]);
