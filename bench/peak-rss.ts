@@ -6,18 +6,22 @@
  */
 import * as fs from "node:fs";
 
-/** Starts a new stretch: the peak so far is forgotten. False where the kernel does not offer it. */
-export function resetPeakRss(): boolean {
+/** Whether the last {@link resetPeakRss} took: otherwise the high-water mark is the process's, and no peak is given. */
+let reset = false;
+
+/** Starts a new stretch: the peak so far is forgotten (where the kernel offers it). */
+export function resetPeakRss(): void {
   try {
     fs.writeFileSync("/proc/self/clear_refs", "5");
-    return true;
+    reset = true;
   } catch {
-    return false;
+    reset = false;
   }
 }
 
-/** The peak RSS since the last {@link resetPeakRss} (or the process start), MiB; NaN where unknown. */
+/** The peak RSS since the last {@link resetPeakRss}, MiB; NaN where unknown. */
 export function peakRssMiB(): number {
+  if (!reset) return Number.NaN;
   try {
     const m = /^VmHWM:\s+(\d+) kB$/m.exec(fs.readFileSync("/proc/self/status", "utf8"));
     return m === null ? Number.NaN : Number(m[1]) / 1024;

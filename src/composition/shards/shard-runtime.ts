@@ -14,6 +14,7 @@
 import { type Kind, NAMESPACED_KINDS, type StoredObject } from "../../api/types.js";
 import { TOKENS } from "../../di/tokens.js";
 import { SimulationEngine } from "../../engine/engine.js";
+import { int32Column } from "../../engine/growable-column.js";
 import type { ControllerManager } from "../../engine/manager.js";
 import { requireModel } from "../../engine/model-binding.js";
 import { resolveEngineOptions } from "../../engine/options.js";
@@ -25,7 +26,6 @@ import type { StatusSource } from "../../store/status-source.js";
 import { createEngineContainer, DEFAULT_ENGINE_MODULES } from "../container.js";
 import { objectKey, snapshotOfTexts, snapshotTexts, type Arrival, type ShardCalls, type Departure, type InsertionStamp, type ShardChanges, type ShardInit, type ShardSnapshot, type ShardTickResult, hostStampKey, vmStampKey } from "./protocol.js";
 import { adoptStatusInputs, collectStatusInputs, type HandOver, handOverOf } from "./status-inputs.js";
-import { int32Column } from "../../engine/growable-column.js";
 import { TranscriptBuilder } from "./transcript.js";
 
 /** A status source whose inputs can cross threads (vm-status's and host-status's). */

@@ -259,10 +259,9 @@ function replayItem(t: Transcript, i: number, next: { item: number; entry: numbe
     case ENTRY: {
       // made into an object only when read: now, in its final shape, if logs$ has a subscriber
       const j = next.entry++;
-      const controller = t.names[t.entryRefs[j * 6]!]!;
       // the log keeps the columns either way: an entry built for logs$ is not kept (it would be promoted)
       if (observed) tick.emitEntry(finishedEntry(t, j, tick.tick, tick.time), entryOfColumns, t, "", j);
-      else tick.emitLazily(controller, entryOfColumns, t, "", j);
+      else tick.emitLazily(t.names[t.entryRefs[j * 6]!]!, entryOfColumns, t, "", j);
       return;
     }
     case EVENT: {
