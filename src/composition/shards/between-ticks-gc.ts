@@ -4,8 +4,8 @@
  * V8 lets an isolate's old generation grow to up to 4× what was alive after its last full
  * collection before it collects again. A shard's worker promotes what a busy tick's log and
  * decisions leave behind, so at 100k VMs its heap swung between ≈ 190 and ≈ 740 MiB — most of
- * the process's RSS above one thread's. Here the worker collects once its heap has grown by half
- * (and at least 32 MiB) since the last time, right after it has answered a tick's `phase2`:
+ * the process's RSS above one thread's. Here the worker collects once its heap has grown by 15 %
+ * (and at least 12 MiB) since the last time, right after it has answered a tick's `phase2`:
  * the main thread is then merging the shards' transcripts and finishing the tick, so the
  * collection mostly runs while the main thread would not be waiting for this one anyway.
  *
@@ -16,10 +16,15 @@ import { getHeapStatistics, setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 
 const MiB = 2 ** 20;
-/** Collect when the heap in use has grown to this many times what was alive after the last collection … */
-const GROWTH = 1.5;
+/**
+ * Collect when the heap in use has grown to this many times what was alive after the last
+ * collection … (since lazy log entries are built on the main thread, a busy 50 000-VM shard
+ * promotes ≈ 1 MiB a tick, so this is a collection every few dozen ticks: docs/performance.md,
+ * *Session 9*)
+ */
+const GROWTH = 1.15;
 /** … and by at least this much. */
-const MIN_GROWTH_BYTES = 32 * MiB;
+const MIN_GROWTH_BYTES = 12 * MiB;
 
 /**
  * V8's full collection, for this isolate (see the module comment), or undefined when it could

@@ -131,8 +131,7 @@ export class ShardCoordinator implements TickDelegate {
     const changes = this.#changes;
     this.#changes = this.links.map(() => []);
     const assign = this.#hosts.takeAdded();
-    const eager = tick.logsObserved();
-    const departures = this.#callAll("phase1", changes.map((c) => ({ changes: c, assign, eager })));
+    const departures = this.#callAll("phase1", changes.map((c) => ({ changes: c, assign })));
     const arrivals: Arrival[][] = this.links.map(() => []);
     departures.forEach((list: Departure[], from) => {
       for (const d of list) {

@@ -81,8 +81,6 @@ export interface ShardChanges {
   changes: ShardChange[];
   /** Host names assigned to shards since the last tick. */
   assign: [string, number][];
-  /** Whether the main thread reads every log entry this tick (lazy entries are then built in the shard). */
-  eager: boolean;
 }
 
 /** A VM on its way to another shard. */

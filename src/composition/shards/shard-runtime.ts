@@ -154,7 +154,6 @@ export class ShardRuntime {
       this.#remember(oid, object);
     }
     this.#tick++;
-    this.#transcript.eager = changes.eager;
     this.#manager.beginShardTick(this.#transcript);
     this.#stampNewRecords();
     const departures: Departure[] = [];

@@ -10,9 +10,10 @@
  * as columns — repeated fields (controller, kind, namespace, host, action, reason) as indexes
  * into a table of names, the others as strings — which cross threads far faster than objects,
  * and become LogEntry objects on the main thread only when someone reads the log. Lazy entries
- * travel as the builder's name, the subject's oid, one text and six numbers, unless the main
- * thread has a `logs$` subscriber this tick (`eager`): then the shard builds them, in parallel
- * with the other shards, and they travel as finished entries.
+ * travel as the builder's name, the subject's oid, one text and six numbers, and are built on
+ * the main thread as the merge reaches them — also when `logs$` has a subscriber: built in the
+ * shards, they stayed alive for the whole tick and its merge, and that garbage, promoted on
+ * both threads, cost more than building them in parallel saved (docs/performance.md, *Session 9*).
  */
 import type { ObjectKey } from "../../api/types.js";
 import type { LogEntry, LogEntryInput } from "../../engine/log-entry.js";
@@ -103,8 +104,6 @@ export class TranscriptBuilder implements TranscriptSink {
   readonly #entryRefs = int32Column();
   #entryTexts: string[] = [];
   readonly #entryFlags = uint8Column();
-  /** Build lazy entries here (the main thread reads every entry this tick). */
-  eager = false;
   /** The last object looked up and its id (a controller logs several items per object in a row). */
   #lastObject: unknown;
   #lastOid = -1;
@@ -136,7 +135,7 @@ export class TranscriptBuilder implements TranscriptSink {
   }
 
   lazy(at: TickPosition, controller: string, build: LogBuilder<unknown>, subject: unknown, text: string, a: number, b: number, c: number, d: number, e: number, f: number): void {
-    const name = this.eager ? undefined : logBuilderName(build as LogBuilder<never>);
+    const name = logBuilderName(build as LogBuilder<never>);
     const oid = name === undefined ? -1 : this.oidOfSubject(subject);
     if (name === undefined || oid < 0) {
       this.entry(at, controller, build(subject, text, a, b, c, d, e, f));

@@ -1,6 +1,6 @@
 /**
  * A shard's worker thread collects its garbage between ticks (composition/shards/between-ticks-gc.ts):
- * only once its heap has grown by half (and 32 MiB) since the last collection it ran, with V8's
+ * only once its heap has grown by 15 % (and 12 MiB) since the last collection it ran, with V8's
  * own full collection, leaving --expose-gc as it found it.
  */
 import { runInNewContext } from "node:vm";
@@ -9,7 +9,7 @@ import { BetweenTicksCollector, fullCollection } from "../../../src/composition/
 const MiB = 2 ** 20;
 
 describe("BetweenTicksCollector", () => {
-  it("collects when the heap has grown by half and by 32 MiB since its last collection, not before", () => {
+  it("collects when the heap has grown by 15 % and by 12 MiB since its last collection, not before", () => {
     let used = 100 * MiB;
     const collected: number[] = [];
     const collector = new BetweenTicksCollector(() => {
@@ -18,17 +18,17 @@ describe("BetweenTicksCollector", () => {
     }, () => used);
     expect(collector.maybeCollect()).toBe(true); // the first call learns what is alive
     expect(used).toBe(50 * MiB);
-    used = 80 * MiB; // grown by 30 MiB: under 32 MiB
+    used = 61 * MiB; // grown by 11 MiB (over 1.15 × 50), but under 12 MiB
     expect(collector.maybeCollect()).toBe(false);
-    used = 82 * MiB; // grown by 32 MiB, and over 1.5 × 50
+    used = 62 * MiB; // grown by 12 MiB, and over 1.15 × 50
     expect(collector.maybeCollect()).toBe(true);
-    expect(collected).toEqual([100 * MiB, 82 * MiB]);
+    expect(collected).toEqual([100 * MiB, 62 * MiB]);
     expect(collector.collections).toBe(2);
-    used = 1000 * MiB; // a large heap: half of what was alive is the bar
+    used = 1000 * MiB; // a large heap: 15 % of what was alive is the bar
     collector.maybeCollect();
-    used = 1400 * MiB; // 500 alive after the last: 1.5 × 500 = 750 → collect
+    used = 580 * MiB; // 500 alive after the last: 1.15 × 500 = 575 → collect
     expect(collector.maybeCollect()).toBe(true);
-    used = 740 * MiB; // 700 alive: 1.5 × 700 = 1050 not reached
+    used = 330 * MiB; // 290 alive: 1.15 × 290 = 333.5 not reached (though 40 MiB more)
     expect(collector.maybeCollect()).toBe(false);
   });
 
