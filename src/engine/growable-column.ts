@@ -3,8 +3,11 @@
  * (composition/shards/transcript.ts). Values live off the V8 heap and the array is doubled when
  * full, so a busy tick grows no JS arrays — arrays that live as long as the tick outlive the
  * young generation and were most of what the collector promoted and then had to mark
- * (docs/performance.md, *Memory*). `take()` copies the used part into an array of its own (a
- * transcript crosses threads by transfer) and starts again, keeping the capacity.
+ * (docs/performance.md, *Memory*). `take()` copies the used part into an array of its own and
+ * starts again, keeping the capacity. A *shared* column keeps its values in a SharedArrayBuffer
+ * and `view()` hands out the used part without a copy: a shard's transcript crosses to the main
+ * thread that way every tick, so no tick allocates (and later frees) megabytes of buffers
+ * outside the V8 heap, which the C library then kept (docs/performance.md, *Session 9*).
  */
 type TypedArray = Int32Array | Float64Array | Uint8Array;
 
@@ -13,7 +16,11 @@ export class GrowableColumn<T extends TypedArray> {
   #values: T;
   #length = 0;
 
-  constructor(private readonly make: (length: number) => T, initial = 256) {
+  constructor(
+    /** Makes the column's array of `length` values. */
+    private readonly make: (length: number) => T,
+    initial = 256,
+  ) {
     this.#values = make(initial);
   }
 
@@ -65,6 +72,17 @@ export class GrowableColumn<T extends TypedArray> {
     return out;
   }
 
+  /**
+   * The values pushed since the last take or view, as a view of the column's own array (no
+   * copy); the column starts empty again. The view's values hold until the next push: whoever
+   * reads it (the main thread, a transcript) is done with it before the column's next tick.
+   */
+  view(): T {
+    const out = this.#values.subarray(0, this.#length) as T;
+    this.#length = 0;
+    return out;
+  }
+
   #grow(need: number): void {
     const bigger = this.make(Math.max(this.#values.length * 2, this.#length + need));
     bigger.set(this.#values.subarray(0, this.#length) as never);
@@ -72,9 +90,16 @@ export class GrowableColumn<T extends TypedArray> {
   }
 }
 
-/** A growable `Int32Array` column. */
-export const int32Column = (initial?: number): GrowableColumn<Int32Array> => new GrowableColumn((n) => new Int32Array(n), initial);
-/** A growable `Float64Array` column. */
-export const float64Column = (initial?: number): GrowableColumn<Float64Array> => new GrowableColumn((n) => new Float64Array(n), initial);
-/** A growable `Uint8Array` column. */
-export const uint8Column = (initial?: number): GrowableColumn<Uint8Array> => new GrowableColumn((n) => new Uint8Array(n), initial);
+/** The memory of a column of `length` values of `bytes` bytes: shared between threads, or not. */
+const memory = (length: number, bytes: number, shared: boolean): ArrayBuffer | SharedArrayBuffer =>
+  shared ? new SharedArrayBuffer(length * bytes) : new ArrayBuffer(length * bytes);
+
+/** A growable `Int32Array` column (in a SharedArrayBuffer when `shared`). */
+export const int32Column = (initial?: number, shared = false): GrowableColumn<Int32Array> =>
+  new GrowableColumn((n) => new Int32Array(memory(n, 4, shared)), initial);
+/** A growable `Float64Array` column (in a SharedArrayBuffer when `shared`). */
+export const float64Column = (initial?: number, shared = false): GrowableColumn<Float64Array> =>
+  new GrowableColumn((n) => new Float64Array(memory(n, 8, shared)), initial);
+/** A growable `Uint8Array` column (in a SharedArrayBuffer when `shared`). */
+export const uint8Column = (initial?: number, shared = false): GrowableColumn<Uint8Array> =>
+  new GrowableColumn((n) => new Uint8Array(memory(n, 1, shared)), initial);

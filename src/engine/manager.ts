@@ -103,6 +103,8 @@ export class ControllerManager {
   #delegate: (() => TickDelegate | undefined) | undefined;
   /** A shard's tick between beginShardTick and finishShardTick. */
   #shardRun: TickRun | undefined;
+  /** Entries the last tick logged: the next tick's log is sized for as many (tick-log.ts). */
+  #lastLogLength = 0;
 
   /** Every log entry as it is emitted. */
   readonly logs$: Observable<LogEntry> = this.#logs.asObservable();
@@ -181,6 +183,7 @@ export class ControllerManager {
       this.#runControllers(run);
     }
     run.writes.flush();
+    this.#lastLogLength = run.log.length;
     return tickSummary(run.tick, run.timeSeconds, run.log, run.errors);
   }
 
@@ -218,7 +221,8 @@ export class ControllerManager {
   /** Advances the clock and sets up the tick's log and writes; runs the Scenario hook. */
   #startTick(sink?: TranscriptSink): TickRun {
     this.#clock.advance();
-    const run = newTickRun(this.#clock, new TickWrites(this.#store, this.#stamp(this.#clock.timeSeconds), this.#clock.tick, this.#maxEvents), this.#logs, sink);
+    const writes = new TickWrites(this.#store, this.#stamp(this.#clock.timeSeconds), this.#clock.tick, this.#maxEvents);
+    const run = newTickRun(this.#clock, writes, this.#logs, sink, this.#lastLogLength);
     const { tick, timeSeconds, tickSeconds, emit } = run;
     if (this.#beforeControllers) {
       try {

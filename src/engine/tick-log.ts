@@ -5,7 +5,7 @@
  * on), which become {@link LogEntry} objects only when someone reads them — the tick summary's
  * `logEntries`. A tick nobody reads costs a few typed-array slots per entry, no objects and no strings.
  */
-import { float64Column, int32Column } from "./growable-column.js";
+import { float64Column, type GrowableColumn, int32Column } from "./growable-column.js";
 import type { LogEntry, LogEntryInput } from "./log-entry.js";
 
 /**
@@ -35,9 +35,9 @@ export function orderedEntry(tick: number, time: string, controller: string, inp
 /** What a tick's lazy entries keep until they are built: typed columns and a few small tables. */
 class LazyColumns {
   /** Per lazy entry: controller, builder and text, as indexes into {@link names} and {@link builders}. */
-  readonly refs = int32Column(3 * 64);
+  readonly refs: GrowableColumn<Int32Array>;
   /** Per lazy entry: the builder's six numbers. */
-  readonly numbers = float64Column(NUMBERS * 64);
+  readonly numbers: GrowableColumn<Float64Array>;
   /** Per lazy entry: its subject (the one pointer a lazy entry holds). */
   readonly subjects: unknown[] = [];
   /** Controller names and texts (few: a controller, a host name). */
@@ -47,6 +47,11 @@ class LazyColumns {
   /** The last controller and the last text looked up, with their indexes (entries come in runs of both). */
   readonly #lastController = { name: "", index: -1 };
   readonly #lastText = { name: "", index: -1 };
+
+  constructor(capacity: number) {
+    this.refs = int32Column(3 * capacity);
+    this.numbers = float64Column(NUMBERS * capacity);
+  }
 
   controller(name: string): number {
     return this.#remembered(this.#lastController, name);
@@ -86,11 +91,14 @@ class LazyColumns {
  * The entries of one tick, in emission order; lazy ones are built on first read. Everything a
  * busy tick appends goes to typed columns (engine/growable-column.ts), not growing JS arrays:
  * the log lives as long as the tick summary, so its arrays would be promoted to the old
- * generation every tick.
+ * generation every tick. The columns start at the size the manager expects (the last tick's
+ * count), so a busy tick does not allocate each of them several times over while doubling it:
+ * buffers of ever-changing sizes, freed only when the log is collected, were ≈ 10 MiB a tick at
+ * 100k VMs that the C library's allocator then kept (docs/performance.md, *Session 9*).
  */
 export class TickLog {
   /** Per entry: its index among the lazy entries (≥ 0), or −1 − its index in {@link #built}. */
-  readonly #order = int32Column(64);
+  readonly #order: GrowableColumn<Int32Array>;
   /** Entries built as they were emitted. */
   #built: LogEntry[] = [];
   #lazy: LazyColumns | undefined;
@@ -102,7 +110,11 @@ export class TickLog {
   constructor(
     readonly tick: number,
     readonly time: string,
-  ) {}
+    /** Entries the tick is expected to log (columns are sized for them; more are fine). */
+    readonly expected = 0,
+  ) {
+    this.#order = int32Column(Math.max(64, expected));
+  }
 
   /** Entries in the tick so far. */
   get length(): number {
@@ -126,7 +138,7 @@ export class TickLog {
       this.#entries.push(this.#entryOf(controller, build as LogBuilder<never>, subject, text, a, b, c, d, e, f));
       return;
     }
-    const lazy = (this.#lazy ??= new LazyColumns());
+    const lazy = (this.#lazy ??= new LazyColumns(Math.max(64, this.expected)));
     this.#order.push(lazy.subjects.length);
     lazy.refs.push(lazy.controller(controller));
     lazy.refs.push(lazy.builder(build as LogBuilder<never>));

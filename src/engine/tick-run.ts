@@ -129,11 +129,12 @@ export interface TickRun {
 /**
  * A tick's shared parts, its clock advanced: the log and `emit` (to a shard's transcript when
  * `sink` is given, else to the log and `logs`), the lazy path, and the view a delegate writes through.
+ * The log is sized for `expected` entries (the last tick's count).
  */
-export function newTickRun(clock: { tick: number; timeSeconds: number; tickSeconds: number }, writes: TickWrites, logs: Subject<LogEntry>, sink?: TranscriptSink): TickRun {
+export function newTickRun(clock: { tick: number; timeSeconds: number; tickSeconds: number }, writes: TickWrites, logs: Subject<LogEntry>, sink?: TranscriptSink, expected = 0): TickRun {
   const { tick, timeSeconds, tickSeconds } = clock;
   const time = formatSimTime(timeSeconds);
-  const log = new TickLog(tick, time);
+  const log = new TickLog(tick, time, sink === undefined ? expected : 0);
   const at: TickPosition = { controller: -1, phase: 0, object: undefined };
   const emit = sink
     ? (controller: string, input: LogEntryInput): void => sink.entry(at, controller, input)

@@ -100,8 +100,9 @@ export interface Arrival extends Departure {
 
 /** What a shard's `phase2` answers. */
 export interface ShardTickResult {
+  /** The tick's log entries and Events (its typed arrays are views of the shard's shared columns: read them before the shard's next tick). */
   transcript: Transcript;
-  /** Objects whose status moved this tick (their status sources were marked stale). */
+  /** Objects whose status moved this tick (their status sources were marked stale; a view, like the transcript's). */
   stale: Int32Array;
   /** Failed reconciles. */
   errors: number;

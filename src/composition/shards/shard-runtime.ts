@@ -53,7 +53,7 @@ export class ShardRuntime {
   readonly #unstamped = new Set<number>();
   /** The status source of each object whose status this shard derives. */
   readonly #sources = new Map<number, DataSource>();
-  readonly #stale = int32Column();
+  readonly #stale = int32Column(undefined, true);
   readonly #transcript: TranscriptBuilder;
   readonly #reservation: HandOver | undefined;
   readonly #vmStatus: HandOver | undefined;
@@ -187,7 +187,7 @@ export class ShardRuntime {
       this.#manager.addRequeues(a.requeues);
     }
     const errors = this.#manager.finishShardTick();
-    const stale = this.#stale.take();
+    const stale = this.#stale.view(); // (read by the main thread before this shard's next tick)
     return { transcript: this.#transcript.finish(), stale, errors };
   }
 

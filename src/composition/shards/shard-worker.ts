@@ -1,9 +1,10 @@
 /**
  * The entry module of a shard's worker thread (thread-link.ts starts it): a {@link ShardRuntime}
- * answering the calls of protocol.ts. A tick's result travels with its typed arrays
- * transferred, not copied; after it the thread may collect its garbage (between-ticks-gc.ts).
+ * answering the calls of protocol.ts. A tick's result travels with its typed arrays shared, not
+ * copied (views of the shard's SharedArrayBuffer columns); after it the thread may collect its
+ * garbage (between-ticks-gc.ts).
  */
-import { serveSync, withTransfer } from "../../engine/workers/serve-sync.js";
+import { serveSync } from "../../engine/workers/serve-sync.js";
 import { BetweenTicksCollector } from "./between-ticks-gc.js";
 import type { ShardCalls, ShardTickResult } from "./protocol.js";
 import { dispatchShardCall, type ShardRuntime } from "./shard-runtime.js";
@@ -19,8 +20,7 @@ serveSync({
   phase2: (request) => {
     const r = call("phase2")(request) as ShardTickResult;
     setImmediate(() => collector.maybeCollect()); // after the answer has gone
-    const t = r.transcript;
-    return withTransfer(r, [t.positions, t.kinds, t.lazyRefs, t.lazyNumbers, t.entryRefs, t.entryFlags, r.stale].map((a) => a.buffer as ArrayBuffer));
+    return r;
   },
   pull: call("pull"),
   snapshot: call("snapshot"),

@@ -94,16 +94,18 @@ export interface Transcript {
 
 /** Collects a shard's tick (a {@link TranscriptSink}); {@link finish} hands it over. */
 export class TranscriptBuilder implements TranscriptSink {
-  readonly #positions = int32Column();
-  readonly #kinds = uint8Column();
+  // shared columns, handed over as views (engine/growable-column.ts): the main thread merges
+  // them before this shard's next tick writes to them
+  readonly #positions = int32Column(undefined, true);
+  readonly #kinds = uint8Column(undefined, true);
   #items: unknown[] = [];
   #names: string[] = [];
   readonly #nameIndex = new Map<string, number>();
-  readonly #lazyRefs = int32Column();
-  readonly #lazyNumbers = float64Column();
-  readonly #entryRefs = int32Column();
+  readonly #lazyRefs = int32Column(undefined, true);
+  readonly #lazyNumbers = float64Column(undefined, true);
+  readonly #entryRefs = int32Column(undefined, true);
   #entryTexts: string[] = [];
-  readonly #entryFlags = uint8Column();
+  readonly #entryFlags = uint8Column(undefined, true);
   /** The last object looked up and its id (a controller logs several items per object in a row). */
   #lastObject: unknown;
   #lastOid = -1;
@@ -155,18 +157,21 @@ export class TranscriptBuilder implements TranscriptSink {
     this.#push(at, EVENT, item);
   }
 
-  /** The tick's transcript; the builder starts empty again. */
+  /**
+   * The tick's transcript; the builder starts empty again. Its typed arrays are views of the
+   * builder's shared columns: they hold until this builder's next tick.
+   */
   finish(): Transcript {
     const t: Transcript = {
-      positions: this.#positions.take(),
-      kinds: this.#kinds.take(),
+      positions: this.#positions.view(),
+      kinds: this.#kinds.view(),
       items: this.#items,
       names: this.#names,
-      lazyRefs: this.#lazyRefs.take(),
-      lazyNumbers: this.#lazyNumbers.take(),
-      entryRefs: this.#entryRefs.take(),
+      lazyRefs: this.#lazyRefs.view(),
+      lazyNumbers: this.#lazyNumbers.view(),
+      entryRefs: this.#entryRefs.view(),
       entryTexts: this.#entryTexts,
-      entryFlags: this.#entryFlags.take(),
+      entryFlags: this.#entryFlags.view(),
     };
     this.#items = [];
     this.#names = [];
