@@ -142,11 +142,30 @@ class NumberColumn {
   }
 }
 
-/** One record type's columns in a table: per ring slot its newest `keep` records (see {@link DecisionTable}). */
+/** `a` copied into a new array of `length` values (cut or zero-filled). */
+function grown<T extends Uint8Array | Uint16Array | Int32Array>(a: T, make: (n: number) => T, length: number): T {
+  const b = make(length);
+  b.set(a.subarray(0, Math.min(length, a.length)) as never);
+  return b;
+}
+
+/**
+ * One record type's columns in a table: per ring slot its newest `keep` records (see
+ * {@link DecisionTable}). A ring slot gets a *row* of `keep` records in the columns at its first
+ * record of this type, and gives it back when cleared: most VMs never balloon or swap, so at
+ * 100 000 VMs the balloon and swap columns hold the third of the VMs that did, not every VM
+ * (≈ 60 MiB less; docs/performance.md, *Session 9*).
+ */
 export class TypeColumns {
   /** Per ring slot: where its oldest record is, and how many it holds. */
   start: Uint8Array;
   count: Uint8Array;
+  /** Per ring slot: its row in the columns, −1 before its first record. */
+  row: Int32Array;
+  /** Rows the columns hold, rows given back (taken again before new ones), rows in use. */
+  #rows = 0;
+  readonly #freeRows: number[] = [];
+  #usedRows = 0;
   /** Per record: its order among all of its ring's records. */
   readonly seq: NumberColumn;
   readonly numbers: (NumberColumn | undefined)[];
@@ -163,27 +182,21 @@ export class TypeColumns {
   ) {
     this.start = new Uint8Array(capacity);
     this.count = new Uint8Array(capacity);
-    this.seq = new NumberColumn(capacity * keep);
+    this.row = new Int32Array(capacity).fill(-1);
+    this.seq = new NumberColumn(0);
     const kinds = codec?.kinds ?? [];
-    this.numbers = kinds.map((k) => (k === "n" || k === "z" || k === "o" ? new NumberColumn(capacity * keep) : undefined));
-    this.texts = kinds.map((k) => (k === "s" || k === "S" ? new Uint16Array(capacity * keep) : undefined));
-    this.flags = kinds.map((k) => (k === "b" ? new Uint8Array(capacity * keep) : undefined));
+    this.numbers = kinds.map((k) => (k === "n" || k === "z" || k === "o" ? new NumberColumn(0) : undefined));
+    this.texts = kinds.map((k) => (k === "s" || k === "S" ? new Uint16Array(0) : undefined));
+    this.flags = kinds.map((k) => (k === "b" ? new Uint8Array(0) : undefined));
   }
 
-  /** Grows every column to `capacity` ring slots. */
+  /** Grows the per-slot arrays to `capacity` ring slots (the columns grow by rows, as slots first record). */
   resize(capacity: number): void {
-    const n = capacity * this.keep;
-    const grow = <T extends Uint8Array | Uint16Array>(a: T, make: (n: number) => T, length: number): T => {
-      const b = make(length);
-      b.set(a);
-      return b;
-    };
-    this.start = grow(this.start, (k) => new Uint8Array(k), capacity);
-    this.count = grow(this.count, (k) => new Uint8Array(k), capacity);
-    this.seq.resize(n);
-    for (const c of this.numbers) c?.resize(n);
-    this.texts = this.texts.map((c) => c && grow(c, (k) => new Uint16Array(k), n));
-    this.flags = this.flags.map((c) => c && grow(c, (k) => new Uint8Array(k), n));
+    this.start = grown(this.start, (k) => new Uint8Array(k), capacity);
+    this.count = grown(this.count, (k) => new Uint8Array(k), capacity);
+    const old = this.row.length;
+    this.row = grown(this.row, (k) => new Int32Array(k), capacity);
+    this.row.fill(-1, old);
   }
 
   /** The record index the next record of ring `slot` goes in (dropping the oldest when full). */
@@ -199,22 +212,48 @@ export class TypeColumns {
       at = start;
       this.start[slot] = (start + 1) % keep;
     }
-    const index = slot * keep + at;
+    let row = this.row[slot]!;
+    if (row < 0) row = this.row[slot] = this.#takeRow();
+    const index = row * keep + at;
     this.seq.set(index, seq);
     this.objects?.delete(index);
     return index;
   }
 
-  /** Record index of ring `slot`'s i-th kept record, oldest first. */
+  /** Record index of ring `slot`'s i-th kept record, oldest first (the slot holds more than i). */
   index(slot: number, i: number): number {
-    return slot * this.keep + ((this.start[slot]! + i) % this.keep);
+    return this.row[slot]! * this.keep + ((this.start[slot]! + i) % this.keep);
   }
 
-  /** Forgets ring `slot`'s records. */
+  /** Forgets ring `slot`'s records (and gives its row back). */
   clear(slot: number): void {
-    if (this.objects !== undefined) for (let i = 0; i < this.count[slot]!; i++) this.objects.delete(this.index(slot, i));
+    const row = this.row[slot]!;
+    if (row >= 0) {
+      if (this.objects !== undefined) for (let i = 0; i < this.count[slot]!; i++) this.objects.delete(this.index(slot, i));
+      this.#freeRows.push(row);
+      this.#usedRows--;
+      this.row[slot] = -1;
+    }
     this.start[slot] = 0;
     this.count[slot] = 0;
+  }
+
+  /** A row for a slot's first record: one given back, else a new one (the columns grow by half, or to as many rows as ring slots). */
+  #takeRow(): number {
+    this.#usedRows++;
+    const given = this.#freeRows.pop();
+    if (given !== undefined) return given;
+    const row = this.#usedRows - 1;
+    if (row >= this.#rows) {
+      const slots = this.row.length;
+      this.#rows = Math.max(row + 1, Math.min(Math.max(64, Math.ceil(this.#rows * 1.5)), slots));
+      const n = this.#rows * this.keep;
+      this.seq.resize(n);
+      for (const c of this.numbers) c?.resize(n);
+      this.texts = this.texts.map((c) => c && grown(c, (k) => new Uint16Array(k), n));
+      this.flags = this.flags.map((c) => c && grown(c, (k) => new Uint8Array(k), n));
+    }
+    return row;
   }
 
   /** Stores `r` at `index` in the columns; false when it does not fit the codec (then the index's columns mean nothing). */

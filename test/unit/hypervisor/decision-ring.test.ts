@@ -4,6 +4,7 @@
  * the list of objects they replace — and the ring keeps copies, not the caller's objects.
  */
 import fc from "fast-check";
+import { DECISION_TYPES } from "../../../src/hypervisor/decision-columns.js";
 import {
   DECISION_RETENTION,
   DecisionRing,
@@ -113,5 +114,24 @@ describe("DecisionRing", () => {
     expect(rings[5]!.latest("swap")?.tick).toBe(500);
     expect(reused.list().map((r) => r.tick)).toEqual([99]);
     rings.forEach((ring, k) => k !== 5 && expect(JSON.stringify(ring)).toBe(JSON.stringify(reference(records(k)))));
+  });
+  it("gives a type's columns only to the rings that keep a record of it, and takes a released ring's back", () => {
+    const table = new DecisionTable(1000);
+    const rings = Array.from({ length: 1000 }, () => new DecisionRing(table));
+    rings.forEach((ring, k) => {
+      ring.record(entitlement(k));
+      if (k % 100 === 0) ring.record(balloon(k)); // 10 rings balloon
+    });
+    const rows = (type: DecisionRecord["type"]) => (table.types[DECISION_TYPES.indexOf(type)]!.seq.ints!.length) / DECISION_RETENTION;
+    expect(rows("entitlement")).toBe(1000); // every ring, and no more than the table's rings
+    expect(rows("balloon")).toBeLessThanOrEqual(64); // not 1000
+    // a released ring's row is taken by the next ring that needs one; both read back what went in
+    rings[100]!.detach();
+    for (let t = 0; t < 20; t++) rings[7]!.record(balloon(t));
+    expect(rows("balloon")).toBeLessThanOrEqual(64);
+    expect(rings[7]!.list().filter((r) => r.type === "balloon").map((r) => r.tick)).toEqual([12, 13, 14, 15, 16, 17, 18, 19]);
+    expect(rings[100]!.latest("balloon")?.tick).toBe(100);
+    expect(rings[200]!.latest("balloon")?.tick).toBe(200);
+    expect(rings[8]!.latest("balloon")).toBeUndefined();
   });
 });
