@@ -80,10 +80,30 @@ export interface VmSourceData {
   conditionsMoved: boolean;
 }
 
+/** Fingerprints per shared block (see {@link newFingerprint}). */
+const FINGERPRINTS_PER_BLOCK = 64;
+let block = new Float64Array(0);
+let blockUsed = FINGERPRINTS_PER_BLOCK;
+
+/**
+ * A zeroed fingerprint: a view of a block shared with the next 63 VMs' fingerprints, not an
+ * array of its own — an ArrayBuffer of its own cost ≈ 180 bytes beyond its 272 bytes of numbers
+ * (the buffer object, V8's backing-store record, the allocator's header), every VM on every
+ * shard (docs/performance.md, *Session 9*). A block is freed when none of its views is left.
+ */
+function newFingerprint(): Float64Array {
+  if (blockUsed === FINGERPRINTS_PER_BLOCK) {
+    block = new Float64Array(FINGERPRINTS_PER_BLOCK * FINGERPRINT_LENGTH);
+    blockUsed = 0;
+  }
+  const at = blockUsed++ * FINGERPRINT_LENGTH;
+  return block.subarray(at, at + FINGERPRINT_LENGTH);
+}
+
 /** The recorded inputs of one VM's status. */
 export class VmStatusSource implements StatusSource {
-  /** The fingerprint of the last projection (page counts rounded as status shows them). */
-  readonly f = new Float64Array(FINGERPRINT_LENGTH);
+  /** The fingerprint of the last projection (page counts rounded as status shows them; a view: copy it, never send it whole). */
+  readonly f = newFingerprint();
   /** Bit i: condition i of {@link VM_CONDITIONS} is True. */
   on = 0;
   /** When each condition last changed status (the tick's timestamp text). */
