@@ -7,9 +7,8 @@
  */
 import { formatSimTime, parseDuration } from "../api/duration.js";
 import type { Engine } from "../engine/engine.js";
-import { formatLogJson, formatLogText } from "../engine/log-format.js";
+import { formatLogJson, formatLogText, LOG_WRITE_CHUNK } from "../engine/log-format.js";
 import type { LogEntry } from "../engine/log-entry.js";
-import { writeJsonLines } from "../engine/log-format.js";
 import { LogStory } from "./output/log-story.js";
 import { ProgressBar } from "./output/progress.js";
 import type { Terminal } from "./terminal.js";
@@ -74,6 +73,9 @@ export class LogStream {
   entries = 0;
   private readonly story: LogStory | undefined;
   private readonly subscription: { unsubscribe(): void };
+  /** JSON lines not written yet, and how many. */
+  #json = "";
+  #jsonLines = 0;
 
   /** `beforePrint` runs before each batch of lines (e.g. to clear a progress bar). */
   constructor(
@@ -83,12 +85,20 @@ export class LogStream {
     private readonly beforePrint: () => void = () => {},
   ) {
     this.story = options.logFormat === "text" && options.verbose !== true && options.quiet !== true ? new LogStory(engine.model) : undefined;
-    if (options.logFormat === "json" || options.quiet === true) {
-      // JSON lines go out one write per tick, from the tick's summary: no entry is built for a
-      // quiet run, and stdout (a file: one system call per write) is written once a tick
-      this.subscription = engine.ticks$.subscribe((summary) => {
-        this.entries += summary.logEntryCount;
-        if (options.quiet !== true) this.print(summary.logEntries);
+    if (options.quiet === true) {
+      // counted from the tick's summary: no entry is built for a quiet run
+      this.subscription = engine.ticks$.subscribe((summary) => (this.entries += summary.logEntryCount));
+    } else if (options.logFormat === "json") {
+      // each entry becomes its JSON line as it is emitted and is dropped: a busy tick's entries
+      // are never all alive at once (kept for the tick's summary, 80 000 of them a tick at 100k
+      // VMs outlived the young generation: docs/performance.md, *Session 9*); one write per
+      // LOG_WRITE_CHUNK lines and one at the end of the tick (stdout is often a file: a system
+      // call per write)
+      this.subscription = engine.logs$.subscribe((entry) => {
+        this.entries++;
+        this.#json += formatLogJson(entry);
+        this.#json += "\n";
+        if (++this.#jsonLines === LOG_WRITE_CHUNK) this.#writeJson();
       });
     } else {
       this.subscription = engine.logs$.subscribe((entry) => {
@@ -99,25 +109,33 @@ export class LogStream {
     }
   }
 
-  /** After each tick: the story's lines for it. */
+  /** After each tick: its JSON lines not written yet, or the story's lines for it. */
   tickDone(): void {
+    this.#writeJson();
     if (this.story !== undefined) this.print(this.story.endTick(this.engine.tick, this.engine.timeSeconds));
   }
 
   /** Stops listening and prints the story's summaries of what is still changing. */
   close(): void {
     this.subscription.unsubscribe();
+    this.#writeJson();
     if (this.story !== undefined) this.print(this.story.finish(this.engine.tick, this.engine.timeSeconds));
   }
 
   private print(entries: readonly LogEntry[]): void {
     if (this.options.quiet === true || this.term.outputClosed || entries.length === 0) return;
     this.beforePrint();
-    if (this.options.logFormat === "json") {
-      writeJsonLines(entries, (lines) => this.term.out(lines));
-      return;
-    }
     for (const entry of entries) this.term.out(logLine(entry, this.engine, this.options.logFormat, this.term.color) + "\n");
+  }
+
+  #writeJson(): void {
+    if (this.#jsonLines === 0) return;
+    const lines = this.#json;
+    this.#json = "";
+    this.#jsonLines = 0;
+    if (this.term.outputClosed) return;
+    this.beforePrint();
+    this.term.out(lines);
   }
 }
 

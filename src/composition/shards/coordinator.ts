@@ -54,20 +54,26 @@ class MirrorSource implements StatusSource {
   constructor(
     private readonly coordinator: ShardCoordinator,
     readonly oid: number,
-    private readonly made: () => VmStatusSource | HostStatusSource,
+    /** The object (what kind of source to make, and for whom; not a closure per object: ≈ 70 bytes each). */
+    private readonly tracked: Tracked,
   ) {}
 
   /** Takes inputs pulled from a shard. */
   take(data: unknown): void {
-    this.local ??= this.made();
+    this.local ??= this.#made();
     (this.local as { setData(d: unknown): void }).setData(data);
   }
 
   statusOf(stored: unknown): Record<string, unknown> {
     this.stale = false;
     this.coordinator.freshen(this.oid);
-    this.local ??= this.made();
+    this.local ??= this.#made();
     return this.local.statusOf(stored);
+  }
+
+  #made(): VmStatusSource | HostStatusSource {
+    const t = this.tracked;
+    return t.kind === "Host" ? new HostStatusSource(t.name) : new VmStatusSource(t.namespace ?? "default", t.name);
   }
 }
 
@@ -226,7 +232,7 @@ export class ShardCoordinator implements TickDelegate {
     if (t === undefined) return;
     let mirror = this.#mirrors[oid];
     if (mirror === undefined) {
-      mirror = new MirrorSource(this, oid, () => (t.kind === "Host" ? new HostStatusSource(t.name) : new VmStatusSource(t.namespace ?? "default", t.name)));
+      mirror = new MirrorSource(this, oid, t);
       this.#mirrors[oid] = mirror;
     }
     if (mirror.unpulledAt !== shard) {
