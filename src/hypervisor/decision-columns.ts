@@ -24,6 +24,9 @@ export const DECISION_RETENTION = 8;
 /** How many state-change records each host keeps: hosts are few, and `advise` reads time under pressure from them. */
 export const HOST_DECISION_RETENTION = 16;
 
+/** Record types every VM keeps (its entitlement, each tick it runs): their columns have a row per ring slot. */
+const DENSE_TYPES: ReadonlySet<DecisionRecord["type"]> = new Set(["entitlement"]);
+
 /** The record types, in the order of a table's per-type columns. */
 export const DECISION_TYPES: readonly DecisionRecord["type"][] = ["entitlement", "balloon", "swap", "admission", "hostState"];
 
@@ -154,7 +157,10 @@ function grown<T extends Uint8Array | Uint16Array | Int32Array>(a: T, make: (n: 
  * {@link DecisionTable}). A ring slot gets a *row* of `keep` records in the columns at its first
  * record of this type, and gives it back when cleared: most VMs never balloon or swap, so at
  * 100 000 VMs the balloon and swap columns hold the third of the VMs that did, not every VM
- * (≈ 60 MiB less; docs/performance.md, *Session 9*).
+ * (≈ 60 MiB less; docs/performance.md, *Session 9*). A {@link DENSE_TYPES dense} type (every VM
+ * records it) keeps row = slot and is sized with the table, as before: grown row by row, a
+ * million VMs' entitlement columns were copied a dozen times in their first tick, and the copies
+ * were garbage the size of the columns.
  */
 export class TypeColumns {
   /** Per ring slot: where its oldest record is, and how many it holds. */
@@ -179,6 +185,8 @@ export class TypeColumns {
     readonly keep: number,
     readonly codec: Codec | undefined,
     capacity: number,
+    /** Every ring records this type: rows are the slots (see the class comment). */
+    readonly dense = false,
   ) {
     this.start = new Uint8Array(capacity);
     this.count = new Uint8Array(capacity);
@@ -188,6 +196,7 @@ export class TypeColumns {
     this.numbers = kinds.map((k) => (k === "n" || k === "z" || k === "o" ? new NumberColumn(0) : undefined));
     this.texts = kinds.map((k) => (k === "s" || k === "S" ? new Uint16Array(0) : undefined));
     this.flags = kinds.map((k) => (k === "b" ? new Uint8Array(0) : undefined));
+    if (dense) this.#growRows(capacity);
   }
 
   /** Grows the per-slot arrays to `capacity` ring slots (the columns grow by rows, as slots first record). */
@@ -197,6 +206,7 @@ export class TypeColumns {
     const old = this.row.length;
     this.row = grown(this.row, (k) => new Int32Array(k), capacity);
     this.row.fill(-1, old);
+    if (this.dense) this.#growRows(capacity);
   }
 
   /** The record index the next record of ring `slot` goes in (dropping the oldest when full). */
@@ -213,7 +223,7 @@ export class TypeColumns {
       this.start[slot] = (start + 1) % keep;
     }
     let row = this.row[slot]!;
-    if (row < 0) row = this.row[slot] = this.#takeRow();
+    if (row < 0) row = this.row[slot] = this.dense ? slot : this.#takeRow();
     const index = row * keep + at;
     this.seq.set(index, seq);
     this.objects?.delete(index);
@@ -230,8 +240,10 @@ export class TypeColumns {
     const row = this.row[slot]!;
     if (row >= 0) {
       if (this.objects !== undefined) for (let i = 0; i < this.count[slot]!; i++) this.objects.delete(this.index(slot, i));
-      this.#freeRows.push(row);
-      this.#usedRows--;
+      if (!this.dense) {
+        this.#freeRows.push(row);
+        this.#usedRows--;
+      }
       this.row[slot] = -1;
     }
     this.start[slot] = 0;
@@ -244,16 +256,18 @@ export class TypeColumns {
     const given = this.#freeRows.pop();
     if (given !== undefined) return given;
     const row = this.#usedRows - 1;
-    if (row >= this.#rows) {
-      const slots = this.row.length;
-      this.#rows = Math.max(row + 1, Math.min(Math.max(64, Math.ceil(this.#rows * 1.5)), slots));
-      const n = this.#rows * this.keep;
-      this.seq.resize(n);
-      for (const c of this.numbers) c?.resize(n);
-      this.texts = this.texts.map((c) => c && grown(c, (k) => new Uint16Array(k), n));
-      this.flags = this.flags.map((c) => c && grown(c, (k) => new Uint8Array(k), n));
-    }
+    if (row >= this.#rows) this.#growRows(Math.max(row + 1, Math.min(Math.max(64, Math.ceil(this.#rows * 1.5)), this.row.length)));
     return row;
+  }
+
+  /** Grows the columns to `rows` rows. */
+  #growRows(rows: number): void {
+    this.#rows = rows;
+    const n = rows * this.keep;
+    this.seq.resize(n);
+    for (const c of this.numbers) c?.resize(n);
+    this.texts = this.texts.map((c) => c && grown(c, (k) => new Uint16Array(k), n));
+    this.flags = this.flags.map((c) => c && grown(c, (k) => new Uint8Array(k), n));
   }
 
   /** Stores `r` at `index` in the columns; false when it does not fit the codec (then the index's columns mean nothing). */
@@ -378,6 +392,6 @@ export class DecisionTable {
   /** The columns of record type `t` (an index into {@link DECISION_TYPES}), made on first use. */
   columns(t: number): TypeColumns {
     const type = DECISION_TYPES[t]!;
-    return (this.types[t] ??= new TypeColumns(type, type === "hostState" ? HOST_DECISION_RETENTION : DECISION_RETENTION, COMPILED[t], this.capacity));
+    return (this.types[t] ??= new TypeColumns(type, type === "hostState" ? HOST_DECISION_RETENTION : DECISION_RETENTION, COMPILED[t], this.capacity, DENSE_TYPES.has(type)));
   }
 }
