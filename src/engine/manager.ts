@@ -103,8 +103,13 @@ export class ControllerManager {
   #delegate: (() => TickDelegate | undefined) | undefined;
   /** A shard's tick between beginShardTick and finishShardTick. */
   #shardRun: TickRun | undefined;
-  /** Entries the last tick logged: the next tick's log is sized for as many (tick-log.ts). */
-  #lastLogLength = 0;
+  /**
+   * Entries the last two ticks logged: the next tick's log is sized for the smaller (tick-log.ts)
+   * — not for a tick that logged far more than usual (admitting a million VMs), whose columns,
+   * sized again for the next tick, were hundreds of MiB of buffers V8 counted as memory to
+   * collect for.
+   */
+  #lastLogLengths = [0, 0];
 
   /** Every log entry as it is emitted. */
   readonly logs$: Observable<LogEntry> = this.#logs.asObservable();
@@ -183,7 +188,7 @@ export class ControllerManager {
       this.#runControllers(run);
     }
     run.writes.flush();
-    this.#lastLogLength = run.log.length;
+    this.#lastLogLengths = [this.#lastLogLengths[1]!, run.log.length];
     return tickSummary(run.tick, run.timeSeconds, run.log, run.errors);
   }
 
@@ -222,7 +227,7 @@ export class ControllerManager {
   #startTick(sink?: TranscriptSink): TickRun {
     this.#clock.advance();
     const writes = new TickWrites(this.#store, this.#stamp(this.#clock.timeSeconds), this.#clock.tick, this.#maxEvents);
-    const run = newTickRun(this.#clock, writes, this.#logs, sink, this.#lastLogLength);
+    const run = newTickRun(this.#clock, writes, this.#logs, sink, Math.min(...this.#lastLogLengths));
     const { tick, timeSeconds, tickSeconds, emit } = run;
     if (this.#beforeControllers) {
       try {
