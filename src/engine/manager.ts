@@ -103,12 +103,7 @@ export class ControllerManager {
   #delegate: (() => TickDelegate | undefined) | undefined;
   /** A shard's tick between beginShardTick and finishShardTick. */
   #shardRun: TickRun | undefined;
-  /**
-   * Entries the last two ticks logged: the next tick's log is sized for the smaller (tick-log.ts)
-   * — not for a tick that logged far more than usual (admitting a million VMs), whose columns,
-   * sized again for the next tick, were hundreds of MiB of buffers V8 counted as memory to
-   * collect for.
-   */
+  /** Entries the last two ticks logged: the next tick's log is sized for the smaller (tick-log.ts), not for an admission tick's millions. */
   #lastLogLengths = [0, 0];
 
   /** Every log entry as it is emitted. */

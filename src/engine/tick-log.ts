@@ -91,8 +91,9 @@ class LazyColumns {
  * The entries of one tick, in emission order; lazy ones are built on first read. Everything a
  * busy tick appends goes to typed columns (engine/growable-column.ts), not growing JS arrays:
  * the log lives as long as the tick summary, so its arrays would be promoted to the old
- * generation every tick. The columns start at the size the manager expects (the last tick's
- * count), so a busy tick does not allocate each of them several times over while doubling it:
+ * generation every tick. The columns start at the size the manager expects (the smaller of the
+ * last two ticks' counts: not an admission tick's millions, which V8 would count as memory to
+ * collect for), so a busy tick does not allocate each of them several times over while doubling:
  * buffers of ever-changing sizes, freed only when the log is collected, were ≈ 10 MiB a tick at
  * 100k VMs that the C library's allocator then kept (docs/performance.md, *Session 9*).
  */

@@ -157,7 +157,7 @@ function grown<T extends Uint8Array | Uint16Array | Int32Array>(a: T, make: (n: 
  * {@link DecisionTable}). A ring slot gets a *row* of `keep` records in the columns at its first
  * record of this type, and gives it back when cleared: most VMs never balloon or swap, so at
  * 100 000 VMs the balloon and swap columns hold the third of the VMs that did, not every VM
- * (≈ 60 MiB less; docs/performance.md, *Session 9*). A {@link DENSE_TYPES dense} type (every VM
+ * (≈ 50 MiB less over both threads of a 2-worker engine; docs/performance.md, *Session 9*). A {@link DENSE_TYPES dense} type (every VM
  * records it) keeps row = slot and is sized with the table, as before: grown row by row, a
  * million VMs' entitlement columns were copied a dozen times in their first tick, and the copies
  * were garbage the size of the columns.
