@@ -7,7 +7,7 @@
  */
 import { formatSimTime, parseDuration } from "../api/duration.js";
 import type { Engine } from "../engine/engine.js";
-import { formatLogJson, formatLogText, LOG_WRITE_CHUNK } from "../engine/log-format.js";
+import { formatLogJson, formatLogText, JsonLineChunks } from "../engine/log-format.js";
 import type { LogEntry } from "../engine/log-entry.js";
 import { LogStory } from "./output/log-story.js";
 import { ProgressBar } from "./output/progress.js";
@@ -73,9 +73,8 @@ export class LogStream {
   entries = 0;
   private readonly story: LogStory | undefined;
   private readonly subscription: { unsubscribe(): void };
-  /** JSON lines not written yet, and how many. */
-  #json = "";
-  #jsonLines = 0;
+  /** JSON lines not written yet (a JSON log). */
+  readonly #json: JsonLineChunks;
 
   /** `beforePrint` runs before each batch of lines (e.g. to clear a progress bar). */
   constructor(
@@ -85,6 +84,11 @@ export class LogStream {
     private readonly beforePrint: () => void = () => {},
   ) {
     this.story = options.logFormat === "text" && options.verbose !== true && options.quiet !== true ? new LogStory(engine.model) : undefined;
+    this.#json = new JsonLineChunks((lines) => {
+      if (this.term.outputClosed) return;
+      this.beforePrint();
+      this.term.out(lines);
+    });
     if (options.quiet === true) {
       // counted from the tick's summary: no entry is built for a quiet run
       this.subscription = engine.ticks$.subscribe((summary) => (this.entries += summary.logEntryCount));
@@ -96,9 +100,7 @@ export class LogStream {
       // call per write)
       this.subscription = engine.logs$.subscribe((entry) => {
         this.entries++;
-        this.#json += formatLogJson(entry);
-        this.#json += "\n";
-        if (++this.#jsonLines === LOG_WRITE_CHUNK) this.#writeJson();
+        this.#json.add(entry);
       });
     } else {
       this.subscription = engine.logs$.subscribe((entry) => {
@@ -111,14 +113,14 @@ export class LogStream {
 
   /** After each tick: its JSON lines not written yet, or the story's lines for it. */
   tickDone(): void {
-    this.#writeJson();
+    this.#json.flush();
     if (this.story !== undefined) this.print(this.story.endTick(this.engine.tick, this.engine.timeSeconds));
   }
 
   /** Stops listening and prints the story's summaries of what is still changing. */
   close(): void {
     this.subscription.unsubscribe();
-    this.#writeJson();
+    this.#json.flush();
     if (this.story !== undefined) this.print(this.story.finish(this.engine.tick, this.engine.timeSeconds));
   }
 
@@ -126,16 +128,6 @@ export class LogStream {
     if (this.options.quiet === true || this.term.outputClosed || entries.length === 0) return;
     this.beforePrint();
     for (const entry of entries) this.term.out(logLine(entry, this.engine, this.options.logFormat, this.term.color) + "\n");
-  }
-
-  #writeJson(): void {
-    if (this.#jsonLines === 0) return;
-    const lines = this.#json;
-    this.#json = "";
-    this.#jsonLines = 0;
-    if (this.term.outputClosed) return;
-    this.beforePrint();
-    this.term.out(lines);
   }
 }
 

@@ -3,9 +3,8 @@
  * (composition/shards/transcript.ts). Values live off the V8 heap and the array is doubled when
  * full, so a busy tick grows no JS arrays — arrays that live as long as the tick outlive the
  * young generation and were most of what the collector promoted and then had to mark
- * (docs/performance.md, *Memory*). `take()` copies the used part into an array of its own and
- * starts again, keeping the capacity. A *shared* column keeps its values in a SharedArrayBuffer
- * and `view()` hands out the used part without a copy: a shard's transcript crosses to the main
+ * (docs/performance.md, *Memory*). `view()` hands out the used part without a copy and starts
+ * again, keeping the capacity. A *shared* column keeps its values in a SharedArrayBuffer: a shard's transcript crosses to the main
  * thread that way every tick, so no tick allocates (and later frees) megabytes of buffers
  * outside the V8 heap, which the C library then kept (docs/performance.md, *Session 9*).
  */
@@ -24,7 +23,7 @@ export class GrowableColumn<T extends TypedArray> {
     this.#values = make(initial);
   }
 
-  /** How many values were pushed since the last {@link take}. */
+  /** How many values were pushed since the last {@link view}. */
   get length(): number {
     return this.#length;
   }
@@ -65,15 +64,8 @@ export class GrowableColumn<T extends TypedArray> {
     this.#length = n + 6;
   }
 
-  /** The values pushed since the last take, in an array of their own; the column starts empty again. */
-  take(): T {
-    const out = this.#values.slice(0, this.#length) as T;
-    this.#length = 0;
-    return out;
-  }
-
   /**
-   * The values pushed since the last take or view, as a view of the column's own array (no
+   * The values pushed since the last view, as a view of the column's own array (no
    * copy); the column starts empty again. The view's values hold until the next push: whoever
    * reads it (the main thread, a transcript) is done with it before the column's next tick.
    */

@@ -81,12 +81,40 @@ export function toJsonLines(entries: readonly LogEntry[], start = 0, end = entri
  */
 export const LOG_WRITE_CHUNK = 1024;
 
+/**
+ * Gathers entries' JSON lines as they come and calls `write` with every {@link LOG_WRITE_CHUNK}
+ * of them, and with the rest at {@link flush}: a stream of entries never held together (a sink
+ * following `logs$`) is written as an array of them is ({@link writeJsonLines}).
+ */
+export class JsonLineChunks {
+  #lines = "";
+  #count = 0;
+
+  constructor(private readonly write: (lines: string, count: number) => void) {}
+
+  /** Adds `entry`'s line; writes the chunk once it holds {@link LOG_WRITE_CHUNK} lines. */
+  add(entry: LogEntry): void {
+    this.#lines += formatLogJson(entry);
+    this.#lines += "\n";
+    if (++this.#count === LOG_WRITE_CHUNK) this.flush();
+  }
+
+  /** Writes the lines gathered since the last write (nothing when there are none). */
+  flush(): void {
+    if (this.#count === 0) return;
+    const lines = this.#lines;
+    const count = this.#count;
+    this.#lines = "";
+    this.#count = 0;
+    this.write(lines, count);
+  }
+}
+
 /** Calls `write` with entries as JSON lines, {@link LOG_WRITE_CHUNK} entries at a time. */
 export function writeJsonLines(entries: readonly LogEntry[], write: (lines: string, count: number) => void): void {
-  for (let i = 0; i < entries.length; i += LOG_WRITE_CHUNK) {
-    const end = Math.min(entries.length, i + LOG_WRITE_CHUNK);
-    write(toJsonLines(entries, i, end), end - i);
-  }
+  const chunks = new JsonLineChunks(write);
+  for (const entry of entries) chunks.add(entry);
+  chunks.flush();
 }
 
 /** Column widths of the text format (longer values push the line, they are never cut). */

@@ -104,7 +104,7 @@ export class ControllerManager {
   /** A shard's tick between beginShardTick and finishShardTick. */
   #shardRun: TickRun | undefined;
   /** Entries the last two ticks logged: the next tick's log is sized for the smaller (tick-log.ts), not for an admission tick's millions. */
-  #lastLogLengths = [0, 0];
+  #lastLogLengths: [number, number] = [0, 0];
 
   /** Every log entry as it is emitted. */
   readonly logs$: Observable<LogEntry> = this.#logs.asObservable();
@@ -183,7 +183,7 @@ export class ControllerManager {
       this.#runControllers(run);
     }
     run.writes.flush();
-    this.#lastLogLengths = [this.#lastLogLengths[1]!, run.log.length];
+    this.#lastLogLengths = [this.#lastLogLengths[1], run.log.length];
     return tickSummary(run.tick, run.timeSeconds, run.log, run.errors);
   }
 
@@ -222,7 +222,7 @@ export class ControllerManager {
   #startTick(sink?: TranscriptSink): TickRun {
     this.#clock.advance();
     const writes = new TickWrites(this.#store, this.#stamp(this.#clock.timeSeconds), this.#clock.tick, this.#maxEvents);
-    const run = newTickRun(this.#clock, writes, this.#logs, sink, Math.min(...this.#lastLogLengths));
+    const run = newTickRun(this.#clock, writes, this.#logs, sink, Math.min(this.#lastLogLengths[0], this.#lastLogLengths[1]));
     const { tick, timeSeconds, tickSeconds, emit } = run;
     if (this.#beforeControllers) {
       try {

@@ -107,14 +107,17 @@ export class TickLog {
   #entries: LogEntry[] | undefined;
   /** Lazy entries built so far (observable by tests: a tick nobody reads builds none). */
   built = 0;
+  /** Entries each column starts with room for. */
+  readonly #capacity: number;
 
   constructor(
     readonly tick: number,
     readonly time: string,
     /** Entries the tick is expected to log (columns are sized for them; more are fine). */
-    readonly expected = 0,
+    expected = 0,
   ) {
-    this.#order = int32Column(Math.max(64, expected));
+    this.#capacity = Math.max(64, expected);
+    this.#order = int32Column(this.#capacity);
   }
 
   /** Entries in the tick so far. */
@@ -139,7 +142,7 @@ export class TickLog {
       this.#entries.push(this.#entryOf(controller, build as LogBuilder<never>, subject, text, a, b, c, d, e, f));
       return;
     }
-    const lazy = (this.#lazy ??= new LazyColumns(Math.max(64, this.expected)));
+    const lazy = (this.#lazy ??= new LazyColumns(this.#capacity));
     this.#order.push(lazy.subjects.length);
     lazy.refs.push(lazy.controller(controller));
     lazy.refs.push(lazy.builder(build as LogBuilder<never>));

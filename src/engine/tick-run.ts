@@ -129,7 +129,7 @@ export interface TickRun {
 /**
  * A tick's shared parts, its clock advanced: the log and `emit` (to a shard's transcript when
  * `sink` is given, else to the log and `logs`), the lazy path, and the view a delegate writes through.
- * The log is sized for `expected` entries (the last tick's count).
+ * The log is sized for `expected` entries (the manager's guess from the last ticks' counts).
  */
 export function newTickRun(clock: { tick: number; timeSeconds: number; tickSeconds: number }, writes: TickWrites, logs: Subject<LogEntry>, sink?: TranscriptSink, expected = 0): TickRun {
   const { tick, timeSeconds, tickSeconds } = clock;

@@ -19,8 +19,8 @@ const MiB = 2 ** 20;
 /**
  * Collect when the heap in use has grown to this many times what was alive after the last
  * collection … (since lazy log entries are built on the main thread, a busy 50 000-VM shard
- * promotes ≈ 1 MiB a tick, so this is a collection every few dozen ticks: docs/performance.md,
- * *Session 9*)
+ * promotes ≈ 2 MiB a tick, so this is a collection of its ≈ 180 MiB every ≈ 15 ticks:
+ * docs/performance.md, *Session 9*)
  */
 const GROWTH = 1.15;
 /** … and by at least this much. */
